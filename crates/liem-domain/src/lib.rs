@@ -1,0 +1,61 @@
+//! Liêm's domain: the types, rules and state machines of petition handling.
+//!
+//! Everything here is pure: no IO, no database, no web framework. Rules carry
+//! their legal citation so that a reader can check them against the law.
+
+/// Declares an enum of stable lower-case codes, with `as_str`, `FromStr`,
+/// `ALL` and serde in the same spelling. The codes are what the database,
+/// the API and the translation files use.
+macro_rules! code_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $code)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable code.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = crate::validation::UnknownCode;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($code => Ok($name::$variant),)+
+                    _ => Err(crate::validation::UnknownCode {
+                        value: s.to_owned(),
+                        allowed: &[$($code),+],
+                    }),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+pub mod calendar;
+pub mod deadline;
+pub mod ids;
+pub mod lunar;
+pub mod petition;
+pub mod reference;
+pub mod role;
+pub mod text;
+pub mod unit;
+pub mod validation;
+pub mod workflow;
+
+pub use validation::{FieldError, ValidationErrors};

@@ -1,0 +1,138 @@
+//! Roles and the rights they grant. Authorisation decisions are made here,
+//! as pure functions, and enforced by the server on every request.
+
+code_enum!(
+    /// A role a user holds within their unit.
+    Role {
+        /// Keeps units, users, calendars and reference lists.
+        Administrator = "administrator",
+        /// Registers letters and visits at a reception desk or mail room.
+        IntakeClerk = "intake_clerk",
+        /// Classifies, verifies, resolves or transfers matters.
+        Handler = "handler",
+        /// Leads a unit: sees its descendants, approves conclusions, unseals.
+        Leader = "leader",
+        /// Reads figures and registers across a unit and its descendants.
+        Analyst = "analyst",
+        /// Reads and verifies the audit trail.
+        Auditor = "auditor",
+    }
+);
+
+/// Something a user may want to do; each is granted by some roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Right {
+    /// Register a new letter.
+    RegisterLetter,
+    /// Read letters and matters in scope.
+    ReadPetitions,
+    /// Move a matter through its workflow.
+    HandleMatter,
+    /// Record a conclusion on a matter.
+    ConcludeMatter,
+    /// Ask to see a sealed identity (with a reason).
+    UnsealIdentity,
+    /// Manage users, units, calendars and reference lists.
+    Administer,
+    /// Read and verify the audit trail.
+    ReadAudit,
+}
+
+impl Role {
+    /// Whether this role grants the right.
+    pub fn grants(self, right: Right) -> bool {
+        use Right::*;
+        match self {
+            Role::Administrator => matches!(right, Administer),
+            Role::IntakeClerk => matches!(right, RegisterLetter | ReadPetitions),
+            Role::Handler => matches!(right, RegisterLetter | ReadPetitions | HandleMatter),
+            Role::Leader => matches!(
+                right,
+                RegisterLetter | ReadPetitions | HandleMatter | ConcludeMatter | UnsealIdentity
+            ),
+            Role::Analyst => matches!(right, ReadPetitions),
+            Role::Auditor => matches!(right, ReadAudit),
+        }
+    }
+
+    /// Whether the role reaches the descendants of the user's unit, not only
+    /// the unit itself.
+    pub fn reaches_descendants(self) -> bool {
+        matches!(self, Role::Leader | Role::Analyst | Role::Administrator | Role::Auditor)
+    }
+}
+
+/// The part of the unit tree a user may act on for a right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Nothing: the user holds no role granting the right.
+    None,
+    /// Exactly the user's own unit.
+    Unit(String),
+    /// The unit and all its descendants (a path prefix).
+    Subtree(String),
+}
+
+impl Scope {
+    /// The scope of a user with `roles` in the unit at `unit_path` for `right`.
+    pub fn for_right(roles: &[Role], unit_path: &str, right: Right) -> Scope {
+        let granting: Vec<Role> = roles.iter().copied().filter(|r| r.grants(right)).collect();
+        if granting.is_empty() {
+            Scope::None
+        } else if granting.iter().any(|r| r.reaches_descendants()) {
+            Scope::Subtree(unit_path.to_owned())
+        } else {
+            Scope::Unit(unit_path.to_owned())
+        }
+    }
+
+    /// Whether a unit (by its path) lies in this scope.
+    pub fn contains(&self, path: &str) -> bool {
+        match self {
+            Scope::None => false,
+            Scope::Unit(p) => p == path,
+            Scope::Subtree(p) => path.starts_with(p.as_str()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clerk_scope_is_own_unit_only() {
+        let s = Scope::for_right(&[Role::IntakeClerk], "/C/HNI/", Right::ReadPetitions);
+        assert!(s.contains("/C/HNI/"));
+        assert!(!s.contains("/C/HNI/BADINH/"));
+        assert!(!s.contains("/C/HCM/"));
+    }
+
+    #[test]
+    fn leader_scope_reaches_descendants() {
+        let s = Scope::for_right(
+            &[Role::Handler, Role::Leader],
+            "/C/HNI/",
+            Right::ReadPetitions,
+        );
+        assert!(s.contains("/C/HNI/BADINH/"));
+        assert!(!s.contains("/C/HCMX/"));
+    }
+
+    #[test]
+    fn auditor_cannot_read_petitions() {
+        assert_eq!(
+            Scope::for_right(&[Role::Auditor], "/C/", Right::ReadPetitions),
+            Scope::None
+        );
+    }
+
+    #[test]
+    fn only_leaders_conclude_and_unseal() {
+        for r in Role::ALL {
+            let expected = *r == Role::Leader;
+            assert_eq!(r.grants(Right::ConcludeMatter), expected, "{r}");
+            assert_eq!(r.grants(Right::UnsealIdentity), expected, "{r}");
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Text folding for search: lower case, Vietnamese diacritics removed, `đ` → `d`.
+//!
+//! `tham nhũng`, `THAM NHUNG` and `tham nhung` all fold to `tham nhung`, so a
+//! search typed without diacritics finds text written with them.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Folds text for matching: NFD, combining marks dropped, `đ`/`Đ` → `d`,
+/// lower case, runs of non-alphanumeric characters collapsed to one space.
+pub fn fold(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut pending_space = false;
+    for c in input.nfd() {
+        if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        }
+        let c = match c {
+            'đ' | 'Đ' => 'd',
+            // Arabic tatweel carries no meaning for matching.
+            '\u{0640}' => continue,
+            _ => c,
+        };
+        if c.is_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+/// The folded words of a query, for matching each one against folded text.
+pub fn query_terms(query: &str) -> Vec<String> {
+    fold(query)
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_vietnamese_diacritics_and_d_stroke() {
+        assert_eq!(fold("Tham nhũng đất đai"), "tham nhung dat dai");
+        assert_eq!(fold("ĐỖ THỊ HƯƠNG"), "do thi huong");
+        assert_eq!(fold("Nguyễn Văn Ánh"), "nguyen van anh");
+    }
+
+    #[test]
+    fn collapses_punctuation_and_spaces() {
+        assert_eq!(fold("  HNI-2026-000123, (khiếu nại)  "), "hni 2026 000123 khieu nai");
+    }
+
+    #[test]
+    fn folds_french_accents() {
+        assert_eq!(fold("Détournement à l'État"), "detournement a l etat");
+    }
+
+    #[test]
+    fn query_terms_split_on_folded_words() {
+        assert_eq!(query_terms("Tham  NHŨNG"), vec!["tham", "nhung"]);
+        assert!(query_terms("  ,; ").is_empty());
+    }
+}
