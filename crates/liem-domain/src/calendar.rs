@@ -13,15 +13,15 @@ use jiff::ToSpan;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Whether an administrator-entered day is worked or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OverrideKind {
-    /// A day off: an announced holiday, or a weekday swapped for a weekend.
-    DayOff,
-    /// A working day: a weekend day swapped for a weekday off.
-    WorkingDay,
-}
+code_enum!(
+    /// Whether an administrator-entered day is worked or not.
+    OverrideKind {
+        /// A day off: an announced holiday, or a weekday swapped for a weekend.
+        DayOff = "day_off",
+        /// A working day: a weekend day swapped for a weekday off.
+        WorkingDay = "working_day",
+    }
+);
 
 /// A day entered by an administrator, overriding the computed calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -426,3 +426,53 @@ mod tests {
         assert!(NewLetter::parse(&i, date(2026, 11, 23)).unwrap().collective());
     }
 }
+
+/// The folded text a letter is found by: reference, summary, content,
+/// subject, place, who forwarded it, and — only when not sealed — the
+/// sender's name and identity number. A sealed identity is never searchable.
+pub fn search_text(letter: &NewLetter, reference: &str) -> String {
+    let mut parts: Vec<&str> = vec![reference, &letter.summary, &letter.content];
+    parts.extend(letter.subject.as_deref());
+    parts.extend(letter.place.as_deref());
+    parts.extend(letter.forwarded_by.as_deref());
+    if !letter.sealed() {
+        if let Some(id) = &letter.identity {
+            parts.push(&id.name);
+            parts.extend(id.id_number.as_deref());
+        }
+    }
+    crate::text::fold(&parts.join(" "))
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::*;
+
+    #[test]
+    fn sealed_identities_are_not_searchable() {
+        let input = LetterInput {
+            kinds: vec!["denunciation".into()],
+            channel: Some("post".into()),
+            field: Some("corruption".into()),
+            received_on: Some("2026-11-02".into()),
+            sender: SenderInput {
+                kind: Some("person".into()),
+                name: Some("Trần Thị Bích".into()),
+                id_number: Some("079190001234".into()),
+                ..Default::default()
+            },
+            summary: Some("Tố cáo tham nhũng".into()),
+            content: Some("Nội dung".into()),
+            ..Default::default()
+        };
+        let sealed = NewLetter::parse(&input, Date::constant(2026, 11, 23)).unwrap();
+        let t = search_text(&sealed, "HNI-2026-000001");
+        assert!(t.contains("tham nhung"));
+        assert!(!t.contains("bich"));
+        assert!(!t.contains("079190001234"));
+        let mut open = sealed.clone();
+        open.kinds = vec![PetitionKind::Complaint];
+        let t = search_text(&open, "HNI-2026-000001");
+        assert!(t.contains("tran thi bich") && t.contains("079190001234"));
+    }
+}

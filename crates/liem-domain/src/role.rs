@@ -136,3 +136,48 @@ mod tests {
         }
     }
 }
+
+/// A login name: 3–64 characters of `a–z`, `0–9`, `.`, `_` and `-`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    /// Parses a login name, lower-casing it.
+    pub fn parse(raw: &str) -> Result<Username, crate::ValidationErrors> {
+        let u = raw.trim().to_ascii_lowercase();
+        let ok = (3..=64).contains(&u.len())
+            && u.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+        if ok {
+            Ok(Username(u))
+        } else {
+            Err(crate::ValidationErrors::single(
+                "username",
+                "username_format",
+                "must be 3-64 characters a-z, 0-9, '.', '_' or '-'",
+            ))
+        }
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The minimum length of a password.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Checks a new password's length (at least 12 characters, at most 1024).
+pub fn check_password(pw: &str) -> Result<(), crate::ValidationErrors> {
+    let n = pw.chars().count();
+    if n < MIN_PASSWORD_CHARS || n > 1024 {
+        Err(crate::ValidationErrors::single(
+            "password",
+            "password_length",
+            format!("must be {MIN_PASSWORD_CHARS} to 1024 characters"),
+        ))
+    } else {
+        Ok(())
+    }
+}

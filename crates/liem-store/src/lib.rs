@@ -1,1 +1,286 @@
-//! placeholder
+//! Liêm's storage: one interface over SQLite (embedded, one office) and
+//! PostgreSQL (a province or the nation), each with its own migrations.
+//!
+//! Writes go through a [`Tx`]; every mutating function in this crate appends
+//! its audit record ([`audit`]) and change-feed entry ([`outbox`]) inside that
+//! same transaction, so a committed change is always audited and a rolled-back
+//! one never is.
+
+pub mod audit;
+pub mod calendar;
+pub mod db;
+pub mod outbox;
+pub mod petitions;
+pub mod units;
+pub mod users;
+
+use db::{AsExec, Dialect, Exec};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record does not exist (or is outside the caller's scope).
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; names the constraint or field.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A stored value could not be read back.
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+    /// The database could not be opened or configured.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// A migration failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::Conflict(d.constraint().unwrap_or("unique").to_owned())
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+/// Shorthand for store results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Clone)]
+enum Pools {
+    Sqlite {
+        /// One connection: SQLite has one writer; serialising in the pool
+        /// avoids busy errors between our own writers.
+        write: SqlitePool,
+        read: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pools: Pools,
+}
+
+/// A pooled read connection.
+pub enum Conn {
+    /// SQLite.
+    Sqlite(PoolConnection<Sqlite>),
+    /// PostgreSQL.
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl AsExec for Conn {
+    fn as_exec(&mut self) -> Exec<'_> {
+        match self {
+            Conn::Sqlite(c) => Exec::Sqlite(c),
+            Conn::Postgres(c) => Exec::Postgres(c),
+        }
+    }
+}
+
+/// A write transaction. Dropped without [`Tx::commit`], it rolls back.
+pub enum Tx {
+    /// SQLite.
+    Sqlite(Transaction<'static, Sqlite>),
+    /// PostgreSQL.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl AsExec for Tx {
+    fn as_exec(&mut self) -> Exec<'_> {
+        match self {
+            Tx::Sqlite(t) => Exec::Sqlite(t),
+            Tx::Postgres(t) => Exec::Postgres(t),
+        }
+    }
+}
+
+impl Tx {
+    /// Commits; the change is durable when this returns.
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// The dialect.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Tx::Sqlite(_) => Dialect::Sqlite,
+            Tx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+}
+
+/// Where the database is.
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// An SQLite file.
+    SqliteFile(std::path::PathBuf),
+    /// A PostgreSQL URL, optionally with a schema to use as `search_path`.
+    Postgres {
+        /// `postgres://…`
+        url: String,
+        /// Schema (tests use a fresh one each).
+        schema: Option<String>,
+    },
+}
+
+impl Store {
+    /// Opens the database; on SQLite, creates the file and applies
+    /// migrations (PostgreSQL is migrated by `liem migrate` or
+    /// [`Store::migrate`]).
+    pub async fn open(loc: &Location) -> Result<Store> {
+        match loc {
+            Location::SqliteFile(path) => Self::open_sqlite(path).await,
+            Location::Postgres { url, schema } => Self::open_postgres(url, schema.as_deref()).await,
+        }
+    }
+
+    async fn open_sqlite(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: an acknowledged commit survives power loss, not only a crash.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-32000");
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.clone())
+            .await?;
+        SQLITE_MIGRATIONS.run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts.read_only(true))
+            .await?;
+        Ok(Store {
+            pools: Pools::Sqlite { write, read },
+        })
+    }
+
+    async fn open_postgres(url: &str, schema: Option<&str>) -> Result<Store> {
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(StoreError::Config(
+                "database URL must start with postgres:// or postgresql://".into(),
+            ));
+        }
+        let mut opts = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Config(format!("invalid PostgreSQL URL: {e}")))?;
+        if let Some(s) = schema {
+            opts = opts.options([("search_path", s)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        Ok(Store {
+            pools: Pools::Postgres(pool),
+        })
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+            Pools::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// The dialect of this store.
+    pub fn dialect(&self) -> Dialect {
+        match &self.pools {
+            Pools::Sqlite { .. } => Dialect::Sqlite,
+            Pools::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// A connection for reads.
+    pub async fn conn(&self) -> Result<Conn> {
+        Ok(match &self.pools {
+            Pools::Sqlite { read, .. } => Conn::Sqlite(read.acquire().await?),
+            Pools::Postgres(p) => Conn::Postgres(p.acquire().await?),
+        })
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.pools {
+            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        let mut c = self.conn().await?;
+        db::query("SELECT 1").execute(&mut c).await?;
+        Ok(())
+    }
+
+    /// Writes a consistent copy of an SQLite database to `dest`
+    /// (`VACUUM INTO`); not available on PostgreSQL (use `pg_dump`).
+    pub async fn backup_sqlite(&self, dest: &Path) -> Result<()> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => {
+                let mut c = write.acquire().await?;
+                let dest = dest.to_string_lossy().replace('\'', "''");
+                sqlx::query(&format!("VACUUM INTO '{dest}'"))
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
+            }
+            Pools::Postgres(_) => Err(StoreError::Config(
+                "use pg_dump to back up a PostgreSQL database".into(),
+            )),
+        }
+    }
+
+    /// Closes every connection (checkpointing SQLite's WAL).
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// The current instant, truncated to microseconds: what PostgreSQL keeps,
+/// so that a value reads back exactly as written (the audit hash needs it).
+pub fn now() -> jiff::Timestamp {
+    let micros = jiff::Timestamp::now().as_microsecond();
+    jiff::Timestamp::from_microsecond(micros).expect("current time is in range")
+}

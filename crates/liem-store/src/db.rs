@@ -1,0 +1,358 @@
+//! One query layer over both databases.
+//!
+//! SQL is written once, with `$1, $2…` placeholders (both SQLite and
+//! PostgreSQL accept them), and bound with native types on each side: UUIDs
+//! as `uuid` in PostgreSQL and 16-byte blobs in SQLite, dates as `date` and
+//! ISO text, and so on. Where the dialects differ, code asks
+//! [`Exec::dialect`]. This keeps one implementation of every query while each
+//! database keeps its own schema and migrations.
+
+use crate::StoreError;
+use jiff_sqlx::ToSqlx;
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{PgConnection, Postgres, Sqlite, SqliteConnection};
+use std::borrow::Cow;
+use uuid::Uuid;
+
+/// Which SQL dialect a connection speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite 3.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// A value to bind, typed so that NULLs carry their SQL type too.
+#[derive(Debug, Clone)]
+pub enum Value {
+    /// A UUID.
+    Uuid(Option<Uuid>),
+    /// Text.
+    Text(Option<String>),
+    /// A 64-bit integer.
+    I64(Option<i64>),
+    /// A boolean.
+    Bool(Option<bool>),
+    /// A civil date.
+    Date(Option<jiff::civil::Date>),
+    /// An instant.
+    Timestamp(Option<jiff::Timestamp>),
+    /// Bytes.
+    Bytes(Option<Vec<u8>>),
+}
+
+macro_rules! value_from {
+    ($t:ty, $variant:ident) => {
+        impl From<$t> for Value {
+            fn from(v: $t) -> Self {
+                Value::$variant(Some(v.into()))
+            }
+        }
+        impl From<Option<$t>> for Value {
+            fn from(v: Option<$t>) -> Self {
+                Value::$variant(v.map(Into::into))
+            }
+        }
+    };
+}
+value_from!(Uuid, Uuid);
+value_from!(String, Text);
+value_from!(&str, Text);
+value_from!(i64, I64);
+value_from!(bool, Bool);
+value_from!(jiff::civil::Date, Date);
+value_from!(jiff::Timestamp, Timestamp);
+value_from!(Vec<u8>, Bytes);
+
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Value::Text(Some(v.clone()))
+    }
+}
+
+impl From<Option<&String>> for Value {
+    fn from(v: Option<&String>) -> Self {
+        Value::Text(v.cloned())
+    }
+}
+
+/// A statement and its bound values.
+#[derive(Debug, Clone)]
+pub struct Query {
+    sql: Cow<'static, str>,
+    params: Vec<Value>,
+}
+
+/// Starts a statement.
+pub fn query(sql: impl Into<Cow<'static, str>>) -> Query {
+    Query {
+        sql: sql.into(),
+        params: Vec::new(),
+    }
+}
+
+/// A connection or transaction on one of the two databases.
+pub enum Exec<'a> {
+    /// SQLite.
+    Sqlite(&'a mut SqliteConnection),
+    /// PostgreSQL.
+    Postgres(&'a mut PgConnection),
+}
+
+impl Exec<'_> {
+    /// The dialect of this connection.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Exec::Sqlite(_) => Dialect::Sqlite,
+            Exec::Postgres(_) => Dialect::Postgres,
+        }
+    }
+}
+
+/// Anything that can lend a connection for a statement.
+pub trait AsExec: Send {
+    /// Lends the connection.
+    fn as_exec(&mut self) -> Exec<'_>;
+}
+
+fn bind_sqlite<'q>(
+    mut q: sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>,
+    params: Vec<Value>,
+) -> sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>> {
+    for p in params {
+        q = match p {
+            Value::Uuid(v) => q.bind(v),
+            Value::Text(v) => q.bind(v),
+            Value::I64(v) => q.bind(v),
+            Value::Bool(v) => q.bind(v),
+            Value::Date(v) => q.bind(v.map(|d| d.to_sqlx())),
+            Value::Timestamp(v) => q.bind(v.map(|t| t.to_sqlx())),
+            Value::Bytes(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+fn bind_pg(
+    mut q: sqlx::query::Query<'_, Postgres, PgArguments>,
+    params: Vec<Value>,
+) -> sqlx::query::Query<'_, Postgres, PgArguments> {
+    for p in params {
+        q = match p {
+            Value::Uuid(v) => q.bind(v),
+            Value::Text(v) => q.bind(v),
+            Value::I64(v) => q.bind(v),
+            Value::Bool(v) => q.bind(v),
+            Value::Date(v) => q.bind(v.map(|d| d.to_sqlx())),
+            Value::Timestamp(v) => q.bind(v.map(|t| t.to_sqlx())),
+            Value::Bytes(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+impl Query {
+    /// Binds the next `$n`.
+    pub fn bind(mut self, v: impl Into<Value>) -> Self {
+        self.params.push(v.into());
+        self
+    }
+
+    /// Runs the statement; returns the number of rows affected.
+    pub async fn execute(self, ex: &mut impl AsExec) -> Result<u64, StoreError> {
+        Ok(match ex.as_exec() {
+            Exec::Sqlite(c) => bind_sqlite(sqlx::query(&self.sql), self.params)
+                .execute(c)
+                .await?
+                .rows_affected(),
+            Exec::Postgres(c) => bind_pg(sqlx::query(&self.sql), self.params)
+                .execute(c)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    /// Runs the statement and returns every row.
+    pub async fn fetch_all(self, ex: &mut impl AsExec) -> Result<Vec<Row>, StoreError> {
+        Ok(match ex.as_exec() {
+            Exec::Sqlite(c) => bind_sqlite(sqlx::query(&self.sql), self.params)
+                .fetch_all(c)
+                .await?
+                .into_iter()
+                .map(Row::Sqlite)
+                .collect(),
+            Exec::Postgres(c) => bind_pg(sqlx::query(&self.sql), self.params)
+                .fetch_all(c)
+                .await?
+                .into_iter()
+                .map(Row::Postgres)
+                .collect(),
+        })
+    }
+
+    /// Runs the statement and returns the first row, if any.
+    pub async fn fetch_optional(self, ex: &mut impl AsExec) -> Result<Option<Row>, StoreError> {
+        Ok(match ex.as_exec() {
+            Exec::Sqlite(c) => bind_sqlite(sqlx::query(&self.sql), self.params)
+                .fetch_optional(c)
+                .await?
+                .map(Row::Sqlite),
+            Exec::Postgres(c) => bind_pg(sqlx::query(&self.sql), self.params)
+                .fetch_optional(c)
+                .await?
+                .map(Row::Postgres),
+        })
+    }
+
+    /// Runs the statement and returns its one row, or `NotFound`.
+    pub async fn fetch_one(self, ex: &mut impl AsExec) -> Result<Row, StoreError> {
+        self.fetch_optional(ex).await?.ok_or(StoreError::NotFound)
+    }
+}
+
+/// A result row from either database.
+pub enum Row {
+    /// From SQLite.
+    Sqlite(SqliteRow),
+    /// From PostgreSQL.
+    Postgres(PgRow),
+}
+
+/// A Rust type that both drivers can decode.
+pub trait Decodable:
+    for<'r> sqlx::Decode<'r, Sqlite>
+    + sqlx::Type<Sqlite>
+    + for<'r> sqlx::Decode<'r, Postgres>
+    + sqlx::Type<Postgres>
+{
+}
+
+impl<T> Decodable for T where
+    T: for<'r> sqlx::Decode<'r, Sqlite>
+        + sqlx::Type<Sqlite>
+        + for<'r> sqlx::Decode<'r, Postgres>
+        + sqlx::Type<Postgres>
+{
+}
+
+impl Row {
+    /// Reads a column.
+    pub fn get<T: Decodable>(&self, col: &str) -> Result<T, StoreError> {
+        use sqlx::Row as _;
+        match self {
+            Row::Sqlite(r) => r.try_get(col),
+            Row::Postgres(r) => r.try_get(col),
+        }
+        .map_err(|e| StoreError::Corrupt(format!("column {col}: {e}")))
+    }
+
+    /// Reads a UUID column.
+    pub fn uuid(&self, col: &str) -> Result<Uuid, StoreError> {
+        self.get(col)
+    }
+
+    /// Reads a nullable UUID column.
+    pub fn opt_uuid(&self, col: &str) -> Result<Option<Uuid>, StoreError> {
+        self.get(col)
+    }
+
+    /// Reads a text column.
+    pub fn text(&self, col: &str) -> Result<String, StoreError> {
+        self.get(col)
+    }
+
+    /// Reads a nullable text column.
+    pub fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
+        self.get(col)
+    }
+
+    /// Reads an integer column.
+    pub fn i64(&self, col: &str) -> Result<i64, StoreError> {
+        self.get(col)
+    }
+
+    /// Reads a boolean column.
+    pub fn bool(&self, col: &str) -> Result<bool, StoreError> {
+        self.get(col)
+    }
+
+    /// Reads a date column.
+    pub fn date(&self, col: &str) -> Result<jiff::civil::Date, StoreError> {
+        Ok(self.get::<jiff_sqlx::Date>(col)?.to_jiff())
+    }
+
+    /// Reads a nullable date column.
+    pub fn opt_date(&self, col: &str) -> Result<Option<jiff::civil::Date>, StoreError> {
+        Ok(self.get::<Option<jiff_sqlx::Date>>(col)?.map(|d| d.to_jiff()))
+    }
+
+    /// Reads an instant column.
+    pub fn timestamp(&self, col: &str) -> Result<jiff::Timestamp, StoreError> {
+        Ok(self.get::<jiff_sqlx::Timestamp>(col)?.to_jiff())
+    }
+
+    /// Reads a bytes column.
+    pub fn bytes(&self, col: &str) -> Result<Vec<u8>, StoreError> {
+        self.get(col)
+    }
+
+    /// Reads a text column and parses it as a code.
+    pub fn code<T: std::str::FromStr>(&self, col: &str) -> Result<T, StoreError> {
+        let s = self.text(col)?;
+        s.parse()
+            .map_err(|_| StoreError::Corrupt(format!("column {col}: unknown code {s:?}")))
+    }
+}
+
+/// A SQL builder for dynamic filters: appends conditions and numbers the
+/// placeholders.
+#[derive(Debug, Default)]
+pub struct Filter {
+    conds: Vec<String>,
+    params: Vec<Value>,
+}
+
+impl Filter {
+    /// Adds a condition; each `?` in it becomes the next `$n` bound to the
+    /// next value of `values`.
+    pub fn and(&mut self, cond: &str, values: Vec<Value>) {
+        let mut out = String::with_capacity(cond.len() + 8);
+        let mut it = values.into_iter();
+        for ch in cond.chars() {
+            if ch == '?' {
+                let v = it.next().expect("a value for each placeholder");
+                self.params.push(v);
+                out.push_str(&format!("${}", self.params.len()));
+            } else {
+                out.push(ch);
+            }
+        }
+        self.conds.push(out);
+    }
+
+    /// The placeholder number the next bound value will get.
+    pub fn next_placeholder(&self) -> usize {
+        self.params.len() + 1
+    }
+
+    /// `WHERE a AND b …`, or empty.
+    pub fn where_clause(&self) -> String {
+        if self.conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.conds.join(" AND "))
+        }
+    }
+
+    /// A query from `sql` (which must already contain this filter's clause)
+    /// with this filter's values bound.
+    pub fn query(&self, sql: String) -> Query {
+        let mut q = query(sql);
+        for p in &self.params {
+            q = q.bind(p.clone());
+        }
+        q
+    }
+}

@@ -1,0 +1,860 @@
+//! The petitions register: letters, the matters they are grouped into, the
+//! matters' events, sealed identities and attachments.
+
+use crate::db::{query, AsExec, Filter, Row, Value};
+use crate::units::UnitRecord;
+use crate::{audit, now, outbox, Result, StoreError, Tx};
+use jiff::civil::Date;
+use liem_domain::deadline::Deadline;
+use liem_domain::ids::{AttachmentId, LetterId, MatterId, UnitId, UserId};
+use liem_domain::petition::{search_text, Channel, NewLetter, PetitionKind, SenderKind};
+use liem_domain::reference::{Reference, Register};
+use liem_domain::role::Scope;
+use liem_domain::unit::UnitCode;
+use liem_domain::workflow::{MatterFacts, MatterState};
+use serde::Serialize;
+
+/// An encrypted identity, as stored apart from its letter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedBlob {
+    /// Which key sealed it.
+    pub key_id: String,
+    /// The AEAD nonce.
+    pub nonce: Vec<u8>,
+    /// The ciphertext with its tag.
+    pub ciphertext: Vec<u8>,
+}
+
+/// A matter in brief, as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatterBrief {
+    /// Id.
+    pub id: MatterId,
+    /// Reference.
+    pub reference: String,
+    /// Kind.
+    pub kind: PetitionKind,
+    /// State.
+    pub state: MatterState,
+    /// The running deadline.
+    pub due_on: Option<Date>,
+    /// The assigned handler.
+    pub handler_id: Option<UserId>,
+}
+
+/// A letter as stored (never with a sealed identity).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LetterRecord {
+    /// Id.
+    pub id: LetterId,
+    /// Registering unit.
+    pub unit_id: UnitId,
+    /// Its code.
+    pub unit_code: String,
+    /// Its tree path.
+    #[serde(skip)]
+    pub unit_path: String,
+    /// Register reference.
+    pub reference: String,
+    /// Kinds.
+    pub kinds: Vec<PetitionKind>,
+    /// Channel.
+    pub channel: Channel,
+    /// Field code.
+    pub field_code: String,
+    /// Date of receipt.
+    pub received_on: Date,
+    /// Place of the matter.
+    pub place: Option<String>,
+    /// Sender kind.
+    pub sender_kind: SenderKind,
+    /// Sender's name; `None` when sealed or anonymous.
+    pub sender_name: Option<String>,
+    /// Identity number; `None` when sealed or absent.
+    pub sender_id_number: Option<String>,
+    /// Address; `None` when sealed or absent.
+    pub sender_address: Option<String>,
+    /// Telephone; `None` when sealed or absent.
+    pub sender_phone: Option<String>,
+    /// E-mail; `None` when sealed or absent.
+    pub sender_email: Option<String>,
+    /// Whether the identity is sealed.
+    pub sealed: bool,
+    /// Signatories.
+    pub signatories: i64,
+    /// Five or more signatories.
+    pub collective: bool,
+    /// Person or body complained about or denounced.
+    pub subject: Option<String>,
+    /// Summary.
+    pub summary: String,
+    /// Content.
+    pub content: String,
+    /// Who forwarded it.
+    pub forwarded_by: Option<String>,
+    /// Who registered it.
+    pub created_by: UserId,
+    /// When.
+    pub created_at: jiff::Timestamp,
+    /// The matters it belongs to.
+    pub matters: Vec<MatterBrief>,
+}
+
+/// A matter as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatterRecord {
+    /// Id.
+    pub id: MatterId,
+    /// Handling unit.
+    pub unit_id: UnitId,
+    /// Its tree path.
+    #[serde(skip)]
+    pub unit_path: String,
+    /// Reference.
+    pub reference: String,
+    /// Field code.
+    pub field_code: String,
+    /// Summary (from the first letter).
+    pub summary: String,
+    /// Assigned handler.
+    pub handler_id: Option<UserId>,
+    /// The running deadline.
+    pub due_on: Option<Date>,
+    /// Which rule gives it.
+    pub due_rule: Option<String>,
+    /// Workflow facts.
+    pub facts: MatterFacts,
+    /// Optimistic-concurrency version.
+    pub version: i64,
+    /// The letters grouped in it: id and reference.
+    pub letters: Vec<(LetterId, String)>,
+}
+
+/// One workflow event of a matter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatterEvent {
+    /// The action's name.
+    pub action: String,
+    /// The date it took effect.
+    pub on_date: Date,
+    /// State before.
+    pub from_state: String,
+    /// State after.
+    pub to_state: String,
+    /// Reason, outcome and other fields, as JSON.
+    pub detail: serde_json::Value,
+    /// Who.
+    pub actor_id: Option<UserId>,
+    /// When recorded.
+    pub at: jiff::Timestamp,
+}
+
+/// An attachment's metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttachmentRecord {
+    /// Id.
+    pub id: AttachmentId,
+    /// Letter.
+    pub letter_id: LetterId,
+    /// SHA-256 of the content (its storage address).
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Checked media type.
+    pub media_type: String,
+    /// The name it was uploaded with.
+    pub filename: String,
+}
+
+/// Allocates the next reference of a register, inside the transaction that
+/// writes the entry: unique and gap-free, because a rolled-back transaction
+/// rolls its number back too.
+pub async fn next_reference(tx: &mut Tx, unit: &UnitRecord, register: Register, year: i16) -> Result<Reference> {
+    let r = query(
+        "INSERT INTO reference_counters (unit_id, register, year, last_seq) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (unit_id, register, year) DO UPDATE SET last_seq = reference_counters.last_seq + 1 \
+         RETURNING last_seq",
+    )
+    .bind(unit.id.0)
+    .bind(register.as_str())
+    .bind(i64::from(year))
+    .fetch_one(tx)
+    .await?;
+    let unit_code = UnitCode::parse(&unit.code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Reference {
+        unit: unit_code,
+        register,
+        year,
+        seq: r.i64("last_seq")?,
+    })
+}
+
+/// Whether a field code is in the reference list and active.
+pub async fn field_exists(ex: &mut impl AsExec, code: &str) -> Result<bool> {
+    Ok(query("SELECT 1 AS one FROM fields WHERE code = $1 AND active = $2")
+        .bind(code)
+        .bind(true)
+        .fetch_optional(ex)
+        .await?
+        .is_some())
+}
+
+/// The fields reference list: code, Vietnamese and English names.
+pub async fn fields(ex: &mut impl AsExec) -> Result<Vec<(String, String, String)>> {
+    query("SELECT code, name_vi, name_en FROM fields WHERE active = $1 ORDER BY code")
+        .bind(true)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(|r| Ok((r.text("code")?, r.text("name_vi")?, r.text("name_en")?)))
+        .collect()
+}
+
+/// Adds or renames a field.
+pub async fn upsert_field(tx: &mut Tx, actor: &audit::Actor, code: &str, name_vi: &str, name_en: &str) -> Result<()> {
+    query(
+        "INSERT INTO fields (code, name_vi, name_en, active) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en, active = excluded.active",
+    )
+    .bind(code)
+    .bind(name_vi)
+    .bind(name_en)
+    .bind(true)
+    .execute(tx)
+    .await?;
+    audit::append(tx, actor, "field.upsert", "field", code, serde_json::json!({"name_vi": name_vi, "name_en": name_en})).await
+}
+
+/// What a letter is registered with, beyond its validated content.
+pub struct LetterRegistration<'a> {
+    /// The validated letter.
+    pub letter: &'a NewLetter,
+    /// Id to use (time-ordered).
+    pub id: LetterId,
+    /// The registering unit.
+    pub unit: &'a UnitRecord,
+    /// Who registers it.
+    pub created_by: UserId,
+    /// The sealed identity, when the letter is sealed.
+    pub sealed: Option<SealedBlob>,
+}
+
+/// Registers a letter (without its matters); returns its reference.
+pub async fn insert_letter(tx: &mut Tx, actor: &audit::Actor, reg: &LetterRegistration<'_>) -> Result<Reference> {
+    let l = reg.letter;
+    if l.sealed() != reg.sealed.is_some() {
+        return Err(StoreError::Corrupt("a sealed letter needs its sealed identity, and only it".into()));
+    }
+    let reference = next_reference(tx, reg.unit, Register::Letters, l.received_on.year()).await?;
+    let ref_text = reference.format();
+    // A sealed identity never reaches the letters table.
+    let open = if l.sealed() { None } else { l.identity.as_ref() };
+    let kinds: Vec<&str> = l.kinds.iter().map(|k| k.as_str()).collect();
+    query(
+        "INSERT INTO letters (id, unit_id, reference, ref_year, ref_seq, kinds, channel, field_code, received_on, place, \
+         sender_kind, sender_name, sender_id_number, sender_address, sender_phone, sender_email, sealed, signatories, \
+         collective, subject, summary, content, forwarded_by, search_text, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
+    )
+    .bind(reg.id.0)
+    .bind(reg.unit.id.0)
+    .bind(ref_text.as_str())
+    .bind(i64::from(reference.year))
+    .bind(reference.seq)
+    .bind(kinds.join(","))
+    .bind(l.channel.as_str())
+    .bind(l.field.as_str())
+    .bind(l.received_on)
+    .bind(l.place.as_deref())
+    .bind(l.sender_kind.as_str())
+    .bind(open.map(|i| i.name.as_str()))
+    .bind(open.and_then(|i| i.id_number.as_deref()))
+    .bind(open.and_then(|i| i.address.as_deref()))
+    .bind(open.and_then(|i| i.phone.as_deref()))
+    .bind(open.and_then(|i| i.email.as_deref()))
+    .bind(l.sealed())
+    .bind(i64::from(l.signatories))
+    .bind(l.collective())
+    .bind(l.subject.as_deref())
+    .bind(l.summary.as_str())
+    .bind(l.content.as_str())
+    .bind(l.forwarded_by.as_deref())
+    .bind(search_text(l, &ref_text))
+    .bind(reg.created_by.0)
+    .bind(now())
+    .execute(tx)
+    .await?;
+    if let Some(s) = &reg.sealed {
+        query("INSERT INTO sealed_identities (letter_id, key_id, nonce, ciphertext) VALUES ($1, $2, $3, $4)")
+            .bind(reg.id.0)
+            .bind(s.key_id.as_str())
+            .bind(s.nonce.clone())
+            .bind(s.ciphertext.clone())
+            .execute(tx)
+            .await?;
+    }
+    let detail = serde_json::json!({
+        "reference": ref_text, "kinds": l.kinds, "channel": l.channel, "field": l.field,
+        "sealed": l.sealed(), "unit": reg.unit.id,
+    });
+    audit::append(tx, actor, "letter.create", "letter", &reg.id.to_string(), detail.clone()).await?;
+    outbox::append(tx, "letter", &reg.id.to_string(), "create", detail).await?;
+    Ok(reference)
+}
+
+/// What a new matter starts with.
+pub struct MatterOpening<'a> {
+    /// Id to use.
+    pub id: MatterId,
+    /// Handling unit.
+    pub unit: &'a UnitRecord,
+    /// Field code.
+    pub field_code: &'a str,
+    /// Summary.
+    pub summary: &'a str,
+    /// Initial facts.
+    pub facts: &'a MatterFacts,
+    /// The deadline running from the start.
+    pub due: Option<&'a Deadline>,
+    /// Year of its reference.
+    pub year: i16,
+}
+
+/// Opens a matter; returns its reference.
+pub async fn insert_matter(tx: &mut Tx, actor: &audit::Actor, m: &MatterOpening<'_>) -> Result<Reference> {
+    let reference = next_reference(tx, m.unit, Register::Matters, m.year).await?;
+    let facts = serde_json::to_string(m.facts).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let at = now();
+    query(
+        "INSERT INTO matters (id, unit_id, reference, kind, state, field_code, received_on, due_on, due_rule, facts, summary, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(m.id.0)
+    .bind(m.unit.id.0)
+    .bind(reference.format())
+    .bind(m.facts.kind.as_str())
+    .bind(m.facts.state.as_str())
+    .bind(m.field_code)
+    .bind(m.facts.received_on)
+    .bind(m.due.map(|d| d.due))
+    .bind(m.due.map(|d| d.code.as_str()))
+    .bind(facts)
+    .bind(m.summary)
+    .bind(1i64)
+    .bind(at)
+    .bind(at)
+    .execute(tx)
+    .await?;
+    let detail = serde_json::json!({"reference": reference.format(), "kind": m.facts.kind, "unit": m.unit.id});
+    audit::append(tx, actor, "matter.create", "matter", &m.id.to_string(), detail.clone()).await?;
+    outbox::append(tx, "matter", &m.id.to_string(), "create", detail).await?;
+    Ok(reference)
+}
+
+/// Groups a letter into a matter.
+pub async fn link(tx: &mut Tx, actor: &audit::Actor, letter: LetterId, matter: MatterId) -> Result<()> {
+    query("INSERT INTO letter_matters (letter_id, matter_id) VALUES ($1, $2)")
+        .bind(letter.0)
+        .bind(matter.0)
+        .execute(tx)
+        .await?;
+    let detail = serde_json::json!({"letter": letter, "matter": matter});
+    audit::append(tx, actor, "matter.link_letter", "matter", &matter.to_string(), detail.clone()).await?;
+    outbox::append(tx, "matter", &matter.to_string(), "link_letter", detail).await
+}
+
+/// A workflow step to record.
+pub struct Transition<'a> {
+    /// The matter.
+    pub matter: MatterId,
+    /// The version the caller read; the update fails if it changed since.
+    pub expected_version: i64,
+    /// The state before.
+    pub from: MatterState,
+    /// Facts after the action.
+    pub facts: &'a MatterFacts,
+    /// The deadline now running.
+    pub due: Option<&'a Deadline>,
+    /// The action's name.
+    pub action: &'a str,
+    /// The date it took effect.
+    pub on: Date,
+    /// Reason, outcome and other fields.
+    pub detail: serde_json::Value,
+}
+
+/// Records a workflow step: new facts, the event, the audit record.
+pub async fn record_transition(tx: &mut Tx, actor: &audit::Actor, t: &Transition<'_>) -> Result<()> {
+    let facts = serde_json::to_string(t.facts).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let at = now();
+    let n = query(
+        "UPDATE matters SET state = $1, facts = $2, due_on = $3, due_rule = $4, version = version + 1, updated_at = $5 \
+         WHERE id = $6 AND version = $7",
+    )
+    .bind(t.facts.state.as_str())
+    .bind(facts)
+    .bind(t.due.map(|d| d.due))
+    .bind(t.due.map(|d| d.code.as_str()))
+    .bind(at)
+    .bind(t.matter.0)
+    .bind(t.expected_version)
+    .execute(tx)
+    .await?;
+    if n == 0 {
+        return Err(StoreError::Conflict("version".into()));
+    }
+    query(
+        "INSERT INTO matter_events (id, matter_id, action, on_date, from_state, to_state, detail, actor_id, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(t.matter.0)
+    .bind(t.action)
+    .bind(t.on)
+    .bind(t.from.as_str())
+    .bind(t.facts.state.as_str())
+    .bind(t.detail.to_string())
+    .bind(actor.user.map(|u| u.0))
+    .bind(at)
+    .execute(tx)
+    .await?;
+    let detail = serde_json::json!({
+        "action": t.action, "on": t.on.to_string(), "from": t.from, "to": t.facts.state,
+        "due_on": t.due.map(|d| d.due.to_string()),
+    });
+    audit::append(tx, actor, &format!("matter.{}", t.action), "matter", &t.matter.to_string(), detail.clone()).await?;
+    outbox::append(tx, "matter", &t.matter.to_string(), "transition", detail).await
+}
+
+/// Assigns a handler to a matter.
+pub async fn assign(tx: &mut Tx, actor: &audit::Actor, matter: MatterId, handler: Option<UserId>) -> Result<()> {
+    let n = query("UPDATE matters SET handler_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+        .bind(handler.map(|h| h.0))
+        .bind(now())
+        .bind(matter.0)
+        .execute(tx)
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let detail = serde_json::json!({"handler": handler});
+    audit::append(tx, actor, "matter.assign", "matter", &matter.to_string(), detail.clone()).await?;
+    outbox::append(tx, "matter", &matter.to_string(), "assign", detail).await
+}
+
+/// Reads a sealed identity, auditing the read in the same transaction.
+pub async fn unseal(tx: &mut Tx, actor: &audit::Actor, letter: LetterId, reason: &str) -> Result<SealedBlob> {
+    let r = query("SELECT key_id, nonce, ciphertext FROM sealed_identities WHERE letter_id = $1")
+        .bind(letter.0)
+        .fetch_one(tx)
+        .await?;
+    audit::append(tx, actor, "identity.unseal", "letter", &letter.to_string(), serde_json::json!({"reason": reason})).await?;
+    Ok(SealedBlob {
+        key_id: r.text("key_id")?,
+        nonce: r.bytes("nonce")?,
+        ciphertext: r.bytes("ciphertext")?,
+    })
+}
+
+/// Records an attachment's metadata (the content is already on disk).
+pub async fn insert_attachment(tx: &mut Tx, actor: &audit::Actor, a: &AttachmentRecord) -> Result<()> {
+    query(
+        "INSERT INTO attachments (id, letter_id, sha256, size, media_type, filename, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(a.id.0)
+    .bind(a.letter_id.0)
+    .bind(a.sha256.as_str())
+    .bind(a.size)
+    .bind(a.media_type.as_str())
+    .bind(a.filename.as_str())
+    .bind(actor.user.map(|u| u.0))
+    .bind(now())
+    .execute(tx)
+    .await?;
+    let detail = serde_json::json!({"letter": a.letter_id, "sha256": a.sha256, "size": a.size, "media_type": a.media_type});
+    audit::append(tx, actor, "attachment.create", "attachment", &a.id.to_string(), detail.clone()).await?;
+    outbox::append(tx, "attachment", &a.id.to_string(), "create", detail).await
+}
+
+/// The attachments of a letter.
+pub async fn attachments(ex: &mut impl AsExec, letter: LetterId) -> Result<Vec<AttachmentRecord>> {
+    query("SELECT id, letter_id, sha256, size, media_type, filename FROM attachments WHERE letter_id = $1 ORDER BY id")
+        .bind(letter.0)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(AttachmentRecord {
+                id: AttachmentId(r.uuid("id")?),
+                letter_id: LetterId(r.uuid("letter_id")?),
+                sha256: r.text("sha256")?,
+                size: r.i64("size")?,
+                media_type: r.text("media_type")?,
+                filename: r.text("filename")?,
+            })
+        })
+        .collect()
+}
+
+/// One attachment.
+pub async fn attachment(ex: &mut impl AsExec, id: AttachmentId) -> Result<AttachmentRecord> {
+    let r = query("SELECT id, letter_id, sha256, size, media_type, filename FROM attachments WHERE id = $1")
+        .bind(id.0)
+        .fetch_one(ex)
+        .await?;
+    Ok(AttachmentRecord {
+        id: AttachmentId(r.uuid("id")?),
+        letter_id: LetterId(r.uuid("letter_id")?),
+        sha256: r.text("sha256")?,
+        size: r.i64("size")?,
+        media_type: r.text("media_type")?,
+        filename: r.text("filename")?,
+    })
+}
+
+const LETTER_COLS: &str = "l.id, l.unit_id, un.code AS unit_code, un.path AS unit_path, l.reference, l.kinds, l.channel, \
+    l.field_code, l.received_on, l.place, l.sender_kind, l.sender_name, l.sender_id_number, l.sender_address, \
+    l.sender_phone, l.sender_email, l.sealed, l.signatories, l.collective, l.subject, l.summary, l.content, \
+    l.forwarded_by, l.created_by, l.created_at";
+
+fn letter_from(r: &Row) -> Result<LetterRecord> {
+    let kinds = r
+        .text("kinds")?
+        .split(',')
+        .filter(|k| !k.is_empty())
+        .map(|k| k.parse::<PetitionKind>().map_err(|e| StoreError::Corrupt(e.to_string())))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(LetterRecord {
+        id: LetterId(r.uuid("id")?),
+        unit_id: UnitId(r.uuid("unit_id")?),
+        unit_code: r.text("unit_code")?,
+        unit_path: r.text("unit_path")?,
+        reference: r.text("reference")?,
+        kinds,
+        channel: r.code("channel")?,
+        field_code: r.text("field_code")?,
+        received_on: r.date("received_on")?,
+        place: r.opt_text("place")?,
+        sender_kind: r.code("sender_kind")?,
+        sender_name: r.opt_text("sender_name")?,
+        sender_id_number: r.opt_text("sender_id_number")?,
+        sender_address: r.opt_text("sender_address")?,
+        sender_phone: r.opt_text("sender_phone")?,
+        sender_email: r.opt_text("sender_email")?,
+        sealed: r.bool("sealed")?,
+        signatories: r.i64("signatories")?,
+        collective: r.bool("collective")?,
+        subject: r.opt_text("subject")?,
+        summary: r.text("summary")?,
+        content: r.text("content")?,
+        forwarded_by: r.opt_text("forwarded_by")?,
+        created_by: UserId(r.uuid("created_by")?),
+        created_at: r.timestamp("created_at")?,
+        matters: Vec::new(),
+    })
+}
+
+/// A letter by id, with its matters.
+pub async fn get_letter(ex: &mut impl AsExec, id: LetterId) -> Result<LetterRecord> {
+    let r = query(format!("SELECT {LETTER_COLS} FROM letters l JOIN units un ON un.id = l.unit_id WHERE l.id = $1"))
+        .bind(id.0)
+        .fetch_one(ex)
+        .await?;
+    let mut l = letter_from(&r)?;
+    l.matters = briefs_for(ex, &[l.id]).await?.into_iter().map(|(_, m)| m).collect();
+    Ok(l)
+}
+
+/// A letter by its reference.
+pub async fn letter_id_by_reference(ex: &mut impl AsExec, reference: &str) -> Result<Option<LetterId>> {
+    Ok(query("SELECT id FROM letters WHERE reference = $1")
+        .bind(reference.trim().to_ascii_uppercase())
+        .fetch_optional(ex)
+        .await?
+        .map(|r| r.uuid("id"))
+        .transpose()?
+        .map(LetterId))
+}
+
+async fn briefs_for(ex: &mut impl AsExec, letters: &[LetterId]) -> Result<Vec<(LetterId, MatterBrief)>> {
+    if letters.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=letters.len()).map(|i| format!("${i}")).collect();
+    let mut q = query(format!(
+        "SELECT lm.letter_id, m.id, m.reference, m.kind, m.state, m.due_on, m.handler_id \
+         FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id WHERE lm.letter_id IN ({}) ORDER BY m.reference",
+        placeholders.join(", ")
+    ));
+    for l in letters {
+        q = q.bind(l.0);
+    }
+    q.fetch_all(ex)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                LetterId(r.uuid("letter_id")?),
+                MatterBrief {
+                    id: MatterId(r.uuid("id")?),
+                    reference: r.text("reference")?,
+                    kind: r.code("kind")?,
+                    state: r.code("state")?,
+                    due_on: r.opt_date("due_on")?,
+                    handler_id: r.opt_uuid("handler_id")?.map(UserId),
+                },
+            ))
+        })
+        .collect()
+}
+
+const MATTER_COLS: &str = "m.id, m.unit_id, un.path AS unit_path, m.reference, m.field_code, m.summary, m.handler_id, \
+    m.due_on, m.due_rule, m.facts, m.version";
+
+fn matter_from(r: &Row) -> Result<MatterRecord> {
+    let facts: MatterFacts =
+        serde_json::from_str(&r.text("facts")?).map_err(|e| StoreError::Corrupt(format!("matter facts: {e}")))?;
+    Ok(MatterRecord {
+        id: MatterId(r.uuid("id")?),
+        unit_id: UnitId(r.uuid("unit_id")?),
+        unit_path: r.text("unit_path")?,
+        reference: r.text("reference")?,
+        field_code: r.text("field_code")?,
+        summary: r.text("summary")?,
+        handler_id: r.opt_uuid("handler_id")?.map(UserId),
+        due_on: r.opt_date("due_on")?,
+        due_rule: r.opt_text("due_rule")?,
+        facts,
+        version: r.i64("version")?,
+        letters: Vec::new(),
+    })
+}
+
+/// A matter by id, with its letters.
+pub async fn get_matter(ex: &mut impl AsExec, id: MatterId) -> Result<MatterRecord> {
+    let r = query(format!("SELECT {MATTER_COLS} FROM matters m JOIN units un ON un.id = m.unit_id WHERE m.id = $1"))
+        .bind(id.0)
+        .fetch_one(ex)
+        .await?;
+    let mut m = matter_from(&r)?;
+    m.letters = query(
+        "SELECT l.id, l.reference FROM letter_matters lm JOIN letters l ON l.id = lm.letter_id WHERE lm.matter_id = $1 ORDER BY l.id",
+    )
+    .bind(id.0)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(|r| Ok((LetterId(r.uuid("id")?), r.text("reference")?)))
+    .collect::<Result<_>>()?;
+    Ok(m)
+}
+
+/// The events of a matter, oldest first.
+pub async fn events(ex: &mut impl AsExec, matter: MatterId) -> Result<Vec<MatterEvent>> {
+    query("SELECT action, on_date, from_state, to_state, detail, actor_id, at FROM matter_events WHERE matter_id = $1 ORDER BY id")
+        .bind(matter.0)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(MatterEvent {
+                action: r.text("action")?,
+                on_date: r.date("on_date")?,
+                from_state: r.text("from_state")?,
+                to_state: r.text("to_state")?,
+                detail: serde_json::from_str(&r.text("detail")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                actor_id: r.opt_uuid("actor_id")?.map(UserId),
+                at: r.timestamp("at")?,
+            })
+        })
+        .collect()
+}
+
+/// Filters for the register of letters.
+#[derive(Debug, Clone, Default)]
+pub struct LetterFilter {
+    /// Letters with a matter in this state.
+    pub state: Option<MatterState>,
+    /// Letters holding this kind.
+    pub kind: Option<PetitionKind>,
+    /// Field code.
+    pub field: Option<String>,
+    /// Registering unit (exactly).
+    pub unit: Option<UnitId>,
+    /// Letters with an overdue matter (as of `today`).
+    pub overdue: bool,
+    /// Letters with a matter due within this many days (from `today`).
+    pub due_within: Option<u32>,
+    /// Letters with a matter assigned to this handler.
+    pub handler: Option<UserId>,
+    /// Words to find (reference, sender, identity number, content),
+    /// matched without diacritics.
+    pub text: Option<String>,
+    /// Received on or after.
+    pub received_from: Option<Date>,
+    /// Received on or before.
+    pub received_to: Option<Date>,
+    /// The date overdue and due-within are counted from.
+    pub today: Option<Date>,
+}
+
+fn scope_condition(f: &mut Filter, scope: &Scope, unit_col: &str) {
+    match scope {
+        Scope::None => f.and("1 = 0", vec![]),
+        Scope::Unit(p) => f.and(
+            &format!("{unit_col} IN (SELECT id FROM units WHERE path = ?)"),
+            vec![p.clone().into()],
+        ),
+        Scope::Subtree(p) => f.and(
+            &format!("{unit_col} IN (SELECT id FROM units WHERE path LIKE ?)"),
+            vec![format!("{p}%").into()],
+        ),
+    }
+}
+
+fn letter_filter(scope: &Scope, lf: &LetterFilter) -> Filter {
+    let mut f = Filter::default();
+    scope_condition(&mut f, scope, "l.unit_id");
+    let today = lf.today.unwrap_or_else(|| jiff::Zoned::now().date());
+    let matter_cond = |f: &mut Filter, cond: &str, values: Vec<Value>| {
+        f.and(
+            &format!("EXISTS (SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id WHERE lm.letter_id = l.id AND {cond})"),
+            values,
+        )
+    };
+    if let Some(s) = lf.state {
+        matter_cond(&mut f, "m.state = ?", vec![s.as_str().into()]);
+    }
+    if let Some(k) = lf.kind {
+        f.and("l.kinds LIKE ?", vec![format!("%{}%", k.as_str()).into()]);
+    }
+    if let Some(fc) = &lf.field {
+        f.and("l.field_code = ?", vec![fc.clone().into()]);
+    }
+    if let Some(u) = lf.unit {
+        f.and("l.unit_id = ?", vec![u.0.into()]);
+    }
+    if lf.overdue {
+        matter_cond(&mut f, "m.due_on < ?", vec![today.into()]);
+    }
+    if let Some(n) = lf.due_within {
+        let end = today
+            .checked_add(jiff::Span::new().days(i64::from(n)))
+            .unwrap_or(today);
+        matter_cond(&mut f, "m.due_on >= ? AND m.due_on <= ?", vec![today.into(), end.into()]);
+    }
+    if let Some(h) = lf.handler {
+        matter_cond(&mut f, "m.handler_id = ?", vec![h.0.into()]);
+    }
+    if let Some(d) = lf.received_from {
+        f.and("l.received_on >= ?", vec![d.into()]);
+    }
+    if let Some(d) = lf.received_to {
+        f.and("l.received_on <= ?", vec![d.into()]);
+    }
+    if let Some(t) = &lf.text {
+        for term in liem_domain::text::query_terms(t) {
+            f.and("l.search_text LIKE ?", vec![format!("%{term}%").into()]);
+        }
+    }
+    f
+}
+
+/// A page of results and the cursor of the next one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; `None` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Letters in scope matching the filter, newest first; `cursor` is the id
+/// of the last letter of the previous page.
+pub async fn list_letters(
+    ex: &mut impl AsExec,
+    scope: &Scope,
+    lf: &LetterFilter,
+    cursor: Option<LetterId>,
+    limit: u32,
+) -> Result<Page<LetterRecord>> {
+    let mut f = letter_filter(scope, lf);
+    if let Some(c) = cursor {
+        f.and("l.id < ?", vec![c.0.into()]);
+    }
+    let limit = limit.clamp(1, 500);
+    let n = f.next_placeholder();
+    let sql = format!(
+        "SELECT {LETTER_COLS} FROM letters l JOIN units un ON un.id = l.unit_id{} ORDER BY l.id DESC LIMIT ${n}",
+        f.where_clause()
+    );
+    let rows = f.query(sql).bind(i64::from(limit) + 1).fetch_all(ex).await?;
+    let mut items = rows.iter().map(letter_from).collect::<Result<Vec<_>>>()?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let ids: Vec<LetterId> = items.iter().map(|l| l.id).collect();
+    for (lid, brief) in briefs_for(ex, &ids).await? {
+        if let Some(l) = items.iter_mut().find(|l| l.id == lid) {
+            l.matters.push(brief);
+        }
+    }
+    let next_cursor = if more { items.last().map(|l| l.id.to_string()) } else { None };
+    Ok(Page { items, next_cursor })
+}
+
+/// How many letters in scope match the filter.
+pub async fn count_letters(ex: &mut impl AsExec, scope: &Scope, lf: &LetterFilter) -> Result<i64> {
+    let f = letter_filter(scope, lf);
+    let sql = format!("SELECT COUNT(*) AS n FROM letters l{}", f.where_clause());
+    f.query(sql).fetch_one(ex).await?.i64("n")
+}
+
+/// Counts of running deadlines for one unit and handler.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeadlineCount {
+    /// Unit code.
+    pub unit_code: String,
+    /// Handler's login name, if assigned.
+    pub handler: Option<String>,
+    /// Matters past their deadline.
+    pub overdue: i64,
+    /// Matters due within the window.
+    pub due_soon: i64,
+}
+
+/// Overdue and due-soon matters in scope, per unit and handler.
+pub async fn deadline_counts(ex: &mut impl AsExec, scope: &Scope, today: Date, within_days: u32) -> Result<Vec<DeadlineCount>> {
+    let mut f = Filter::default();
+    scope_condition(&mut f, scope, "m.unit_id");
+    f.and("m.due_on IS NOT NULL", vec![]);
+    let end = today
+        .checked_add(jiff::Span::new().days(i64::from(within_days)))
+        .unwrap_or(today);
+    let a = f.next_placeholder();
+    let sql = format!(
+        "SELECT un.code AS unit_code, u.username AS handler, \
+         SUM(CASE WHEN m.due_on < ${a} THEN 1 ELSE 0 END) AS overdue, \
+         SUM(CASE WHEN m.due_on >= ${a} AND m.due_on <= ${b} THEN 1 ELSE 0 END) AS due_soon \
+         FROM matters m JOIN units un ON un.id = m.unit_id LEFT JOIN users u ON u.id = m.handler_id{} \
+         GROUP BY un.code, u.username ORDER BY un.code, u.username",
+        f.where_clause(),
+        b = a + 1
+    );
+    f.query(sql)
+        .bind(today)
+        .bind(end)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(DeadlineCount {
+                unit_code: r.text("unit_code")?,
+                handler: r.opt_text("handler")?,
+                overdue: r.i64("overdue")?,
+                due_soon: r.i64("due_soon")?,
+            })
+        })
+        .filter(|c: &Result<DeadlineCount>| c.as_ref().map_or(true, |c| c.overdue + c.due_soon > 0))
+        .collect()
+}

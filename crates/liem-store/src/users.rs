@@ -1,0 +1,238 @@
+//! Users, their roles, sessions and API tokens.
+
+use crate::db::{query, AsExec, Row};
+use crate::{audit, now, outbox, Result, StoreError, Tx};
+use liem_domain::ids::{UnitId, UserId};
+use liem_domain::role::{Role, Username};
+use serde::Serialize;
+
+/// A user with their unit and roles: everything authorisation needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserRecord {
+    /// Id.
+    pub id: UserId,
+    /// Login name.
+    pub username: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// The user's unit.
+    pub unit_id: UnitId,
+    /// The unit's code.
+    pub unit_code: String,
+    /// The unit's tree path (for scope checks).
+    pub unit_path: String,
+    /// Roles held in the unit.
+    pub roles: Vec<Role>,
+    /// Preferred language, if chosen.
+    pub locale: Option<String>,
+    /// Whether the account may log in.
+    pub active: bool,
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Login name.
+    pub username: Username,
+    /// Display name.
+    pub display_name: String,
+    /// Unit.
+    pub unit_id: UnitId,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Preferred language.
+    pub locale: Option<String>,
+}
+
+const SELECT: &str = "SELECT u.id, u.username, u.display_name, u.unit_id, un.code AS unit_code, \
+    un.path AS unit_path, u.locale, u.active, u.password_hash FROM users u JOIN units un ON un.id = u.unit_id";
+
+async fn from_row(ex: &mut impl AsExec, r: &Row) -> Result<UserRecord> {
+    let id = UserId(r.uuid("id")?);
+    let roles = query("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+        .bind(id.0)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(|r| r.code::<Role>("role"))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(UserRecord {
+        id,
+        username: r.text("username")?,
+        display_name: r.text("display_name")?,
+        unit_id: UnitId(r.uuid("unit_id")?),
+        unit_code: r.text("unit_code")?,
+        unit_path: r.text("unit_path")?,
+        roles,
+        locale: r.opt_text("locale")?,
+        active: r.bool("active")?,
+    })
+}
+
+/// Creates a user with roles.
+pub async fn create(tx: &mut Tx, actor: &audit::Actor, u: &NewUser) -> Result<UserId> {
+    let id = UserId::new();
+    query(
+        "INSERT INTO users (id, username, display_name, unit_id, password_hash, locale, active, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id.0)
+    .bind(u.username.as_str())
+    .bind(u.display_name.as_str())
+    .bind(u.unit_id.0)
+    .bind(u.password_hash.as_str())
+    .bind(u.locale.as_deref())
+    .bind(true)
+    .bind(now())
+    .execute(tx)
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict(_) => StoreError::Conflict("username".into()),
+        e => e,
+    })?;
+    for role in &u.roles {
+        query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+            .bind(id.0)
+            .bind(role.as_str())
+            .execute(tx)
+            .await?;
+    }
+    let detail = serde_json::json!({"unit": u.unit_id, "roles": u.roles});
+    audit::append(tx, actor, "user.create", "user", &id.to_string(), detail.clone()).await?;
+    outbox::append(tx, "user", &id.to_string(), "create", detail).await?;
+    Ok(id)
+}
+
+/// A user by id.
+pub async fn get(ex: &mut impl AsExec, id: UserId) -> Result<UserRecord> {
+    let r = query(format!("{SELECT} WHERE u.id = $1"))
+        .bind(id.0)
+        .fetch_one(ex)
+        .await?;
+    from_row(ex, &r).await
+}
+
+/// A user and their password hash, by login name.
+pub async fn by_username(ex: &mut impl AsExec, username: &str) -> Result<Option<(UserRecord, String)>> {
+    let Some(r) = query(format!("{SELECT} WHERE u.username = $1"))
+        .bind(username.trim().to_ascii_lowercase())
+        .fetch_optional(ex)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let hash = r.text("password_hash")?;
+    Ok(Some((from_row(ex, &r).await?, hash)))
+}
+
+/// The users of the units under a path prefix, by name.
+pub async fn in_subtree(ex: &mut impl AsExec, prefix: &str) -> Result<Vec<UserRecord>> {
+    let rows = query(format!("{SELECT} WHERE un.path LIKE $1 ORDER BY u.username"))
+        .bind(format!("{prefix}%"))
+        .fetch_all(ex)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(from_row(ex, r).await?);
+    }
+    Ok(out)
+}
+
+/// Sets a user's preferred language (`None`: follow the browser).
+pub async fn set_locale(tx: &mut Tx, actor: &audit::Actor, id: UserId, locale: Option<&str>) -> Result<()> {
+    let n = query("UPDATE users SET locale = $1 WHERE id = $2")
+        .bind(locale)
+        .bind(id.0)
+        .execute(tx)
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    audit::append(tx, actor, "user.set_locale", "user", &id.to_string(), serde_json::json!({"locale": locale})).await
+}
+
+/// Records a new session (a login).
+pub async fn create_session(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    user: UserId,
+    token_hash: &[u8],
+    csrf: &str,
+    expires_at: jiff::Timestamp,
+) -> Result<()> {
+    query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(token_hash.to_vec())
+        .bind(user.0)
+        .bind(csrf)
+        .bind(now())
+        .bind(expires_at)
+        .execute(tx)
+        .await?;
+    audit::append(tx, actor, "session.create", "user", &user.to_string(), serde_json::json!({})).await
+}
+
+/// The user and CSRF token of a live session.
+pub async fn session_user(ex: &mut impl AsExec, token_hash: &[u8]) -> Result<Option<(UserRecord, String)>> {
+    let Some(r) = query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1")
+        .bind(token_hash.to_vec())
+        .fetch_optional(ex)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if r.timestamp("expires_at")? <= now() {
+        return Ok(None);
+    }
+    let csrf = r.text("csrf_token")?;
+    let user = get(ex, UserId(r.uuid("user_id")?)).await?;
+    Ok(user.active.then_some((user, csrf)))
+}
+
+/// Ends a session (a logout).
+pub async fn delete_session(tx: &mut Tx, actor: &audit::Actor, token_hash: &[u8]) -> Result<()> {
+    let n = query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash.to_vec())
+        .execute(tx)
+        .await?;
+    if n > 0 {
+        let user = actor.user.map(|u| u.to_string()).unwrap_or_default();
+        audit::append(tx, actor, "session.delete", "user", &user, serde_json::json!({})).await?;
+    }
+    Ok(())
+}
+
+/// Records an API token for a user; only its hash is kept.
+pub async fn create_token(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    user: UserId,
+    name: &str,
+    token_hash: &[u8],
+) -> Result<uuid::Uuid> {
+    let id = uuid::Uuid::now_v7();
+    query("INSERT INTO api_tokens (id, token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(id)
+        .bind(token_hash.to_vec())
+        .bind(user.0)
+        .bind(name)
+        .bind(now())
+        .execute(tx)
+        .await?;
+    audit::append(tx, actor, "token.create", "user", &user.to_string(), serde_json::json!({"token": id, "name": name})).await?;
+    Ok(id)
+}
+
+/// The user holding a live API token.
+pub async fn token_user(ex: &mut impl AsExec, token_hash: &[u8]) -> Result<Option<UserRecord>> {
+    let Some(r) = query("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+        .bind(token_hash.to_vec())
+        .fetch_optional(ex)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let user = get(ex, UserId(r.uuid("user_id")?)).await?;
+    Ok(user.active.then_some(user))
+}
