@@ -196,8 +196,16 @@ pub fn default_days_off(year: i16) -> Vec<DayOff> {
     if let Some(hung) = lunar::lunar_to_solar(10, 3, year) {
         named.push((hung, "Hùng Kings' Commemoration Day", "hung_kings"));
     }
-    named.push((Date::constant(year, 4, 30), "Reunification Day", "reunification"));
-    named.push((Date::constant(year, 5, 1), "International Labour Day", "labour"));
+    named.push((
+        Date::constant(year, 4, 30),
+        "Reunification Day",
+        "reunification",
+    ));
+    named.push((
+        Date::constant(year, 5, 1),
+        "International Labour Day",
+        "labour",
+    ));
     let national = Date::constant(year, 9, 2);
     named.push((national, "National Day", "national"));
     named.push((national_day_companion(national), "National Day", "national"));
@@ -312,13 +320,19 @@ mod tests {
         let cal = Calendar::new();
         let paused = |d: Date| d >= date(2026, 3, 2) && d <= date(2026, 3, 11);
         // 30 days from 2026-03-01 with 10 paused days: 40 days -> 2026-04-10 (Friday).
-        assert_eq!(cal.add_days(date(2026, 3, 1), 30, paused), date(2026, 4, 10));
+        assert_eq!(
+            cal.add_days(date(2026, 3, 1), 30, paused),
+            date(2026, 4, 10)
+        );
     }
 
     #[test]
     fn months_end_on_the_same_day_number_or_the_last_day() {
         let cal = Calendar::new();
         assert_eq!(cal.add_months(date(2026, 1, 31), 1, none), date(2026, 3, 2));
-        assert_eq!(cal.add_months(date(2026, 6, 15), 2, none), date(2026, 8, 17));
+        assert_eq!(
+            cal.add_months(date(2026, 6, 15), 2, none),
+            date(2026, 8, 17)
+        );
     }
 }

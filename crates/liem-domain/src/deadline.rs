@@ -102,23 +102,125 @@ macro_rules! rule {
 /// The default rules, from `DOMAIN.md`.
 pub fn default_rules() -> Vec<Rule> {
     vec![
-        rule!(ComplaintAccept, 10, WorkingDays, "Law on Complaints 2011 (02/2011/QH13), art. 27", COMPLAINTS_2011),
-        rule!(ComplaintResolve1, 30, Days, "Law on Complaints 2011, art. 28", COMPLAINTS_2011),
-        rule!(ComplaintResolve1Complex, 45, Days, "Law on Complaints 2011, art. 28", COMPLAINTS_2011),
-        rule!(ComplaintResolve1Remote, 45, Days, "Law on Complaints 2011, art. 28", COMPLAINTS_2011),
-        rule!(ComplaintResolve1RemoteComplex, 60, Days, "Law on Complaints 2011, art. 28", COMPLAINTS_2011),
-        rule!(ComplaintResolve2, 45, Days, "Law on Complaints 2011, art. 37", COMPLAINTS_2011),
-        rule!(ComplaintResolve2Complex, 60, Days, "Law on Complaints 2011, art. 37", COMPLAINTS_2011),
-        rule!(ComplaintResolve2Remote, 60, Days, "Law on Complaints 2011, art. 37", COMPLAINTS_2011),
-        rule!(ComplaintResolve2RemoteComplex, 70, Days, "Law on Complaints 2011, art. 37", COMPLAINTS_2011),
-        rule!(ComplaintSendDecision, 3, WorkingDays, "Law on Complaints 2011, art. 32, 41", COMPLAINTS_2011),
-        rule!(DenunciationRegister, 7, WorkingDays, "Law on Denunciations 2018 (25/2018/QH14), art. 24", DENUNCIATIONS_2018),
-        rule!(DenunciationRegisterMultiPlace, 10, WorkingDays, "Law on Denunciations 2018, art. 24", DENUNCIATIONS_2018),
-        rule!(DenunciationTransfer, 5, WorkingDays, "Law on Denunciations 2018, art. 24", DENUNCIATIONS_2018),
-        rule!(DenunciationResolve, 30, Days, "Law on Denunciations 2018, art. 30", DENUNCIATIONS_2018),
-        rule!(DenunciationExtension, 30, Days, "Law on Denunciations 2018, art. 30", DENUNCIATIONS_2018),
-        rule!(LetterHandling, 10, WorkingDays, "Circular 05/2021/TT-TTCP (letter handling)", CIRCULAR_05_2021),
-        rule!(ReceptionReply, 10, WorkingDays, "Law on Citizen Reception 2013 (42/2013/QH13), art. 28", RECEPTION_2013),
+        rule!(
+            ComplaintAccept,
+            10,
+            WorkingDays,
+            "Law on Complaints 2011 (02/2011/QH13), art. 27",
+            COMPLAINTS_2011
+        ),
+        rule!(
+            ComplaintResolve1,
+            30,
+            Days,
+            "Law on Complaints 2011, art. 28",
+            COMPLAINTS_2011
+        ),
+        rule!(
+            ComplaintResolve1Complex,
+            45,
+            Days,
+            "Law on Complaints 2011, art. 28",
+            COMPLAINTS_2011
+        ),
+        rule!(
+            ComplaintResolve1Remote,
+            45,
+            Days,
+            "Law on Complaints 2011, art. 28",
+            COMPLAINTS_2011
+        ),
+        rule!(
+            ComplaintResolve1RemoteComplex,
+            60,
+            Days,
+            "Law on Complaints 2011, art. 28",
+            COMPLAINTS_2011
+        ),
+        rule!(
+            ComplaintResolve2,
+            45,
+            Days,
+            "Law on Complaints 2011, art. 37",
+            COMPLAINTS_2011
+        ),
+        rule!(
+            ComplaintResolve2Complex,
+            60,
+            Days,
+            "Law on Complaints 2011, art. 37",
+            COMPLAINTS_2011
+        ),
+        rule!(
+            ComplaintResolve2Remote,
+            60,
+            Days,
+            "Law on Complaints 2011, art. 37",
+            COMPLAINTS_2011
+        ),
+        rule!(
+            ComplaintResolve2RemoteComplex,
+            70,
+            Days,
+            "Law on Complaints 2011, art. 37",
+            COMPLAINTS_2011
+        ),
+        rule!(
+            ComplaintSendDecision,
+            3,
+            WorkingDays,
+            "Law on Complaints 2011, art. 32, 41",
+            COMPLAINTS_2011
+        ),
+        rule!(
+            DenunciationRegister,
+            7,
+            WorkingDays,
+            "Law on Denunciations 2018 (25/2018/QH14), art. 24",
+            DENUNCIATIONS_2018
+        ),
+        rule!(
+            DenunciationRegisterMultiPlace,
+            10,
+            WorkingDays,
+            "Law on Denunciations 2018, art. 24",
+            DENUNCIATIONS_2018
+        ),
+        rule!(
+            DenunciationTransfer,
+            5,
+            WorkingDays,
+            "Law on Denunciations 2018, art. 24",
+            DENUNCIATIONS_2018
+        ),
+        rule!(
+            DenunciationResolve,
+            30,
+            Days,
+            "Law on Denunciations 2018, art. 30",
+            DENUNCIATIONS_2018
+        ),
+        rule!(
+            DenunciationExtension,
+            30,
+            Days,
+            "Law on Denunciations 2018, art. 30",
+            DENUNCIATIONS_2018
+        ),
+        rule!(
+            LetterHandling,
+            10,
+            WorkingDays,
+            "Circular 05/2021/TT-TTCP (letter handling)",
+            CIRCULAR_05_2021
+        ),
+        rule!(
+            ReceptionReply,
+            10,
+            WorkingDays,
+            "Law on Citizen Reception 2013 (42/2013/QH13), art. 28",
+            RECEPTION_2013
+        ),
     ]
 }
 
@@ -130,7 +232,9 @@ pub struct RuleBook {
 
 impl Default for RuleBook {
     fn default() -> Self {
-        Self { rules: default_rules() }
+        Self {
+            rules: default_rules(),
+        }
     }
 }
 
@@ -298,9 +402,16 @@ mod tests {
             (true, true, 2, date(2026, 5, 11)),
         ];
         for (complex, remote, round, due) in cases {
-            let f = accepted(PetitionKind::Complaint, classified(complex, remote, round), on);
+            let f = accepted(
+                PetitionKind::Complaint,
+                classified(complex, remote, round),
+                on,
+            );
             let d = current_deadline(&f, &cal, &book).unwrap();
-            assert_eq!(d.due, due, "complex={complex} remote={remote} round={round}");
+            assert_eq!(
+                d.due, due,
+                "complex={complex} remote={remote} round={round}"
+            );
         }
     }
 
@@ -308,7 +419,11 @@ mod tests {
     fn overdue_after_thirty_days_skips_tet() {
         // Accepted 20 January 2026: day 30 is 19 February, inside Tết, so the
         // period ends on the next working day, Monday 23 February.
-        let f = accepted(PetitionKind::Denunciation, classified(false, false, 1), date(2026, 1, 20));
+        let f = accepted(
+            PetitionKind::Denunciation,
+            classified(false, false, 1),
+            date(2026, 1, 20),
+        );
         let d = current_deadline(&f, &Calendar::new(), &RuleBook::default()).unwrap();
         assert_eq!(d.code, RuleCode::DenunciationResolve);
         assert_eq!(d.due, date(2026, 2, 23));
@@ -317,8 +432,19 @@ mod tests {
 
     #[test]
     fn each_denunciation_extension_adds_thirty_days() {
-        let mut f = accepted(PetitionKind::Denunciation, classified(true, false, 1), date(2026, 3, 2));
-        f = apply(&f, &Action::Extend { reason: "complex".into() }, date(2026, 3, 20)).unwrap();
+        let mut f = accepted(
+            PetitionKind::Denunciation,
+            classified(true, false, 1),
+            date(2026, 3, 2),
+        );
+        f = apply(
+            &f,
+            &Action::Extend {
+                reason: "complex".into(),
+            },
+            date(2026, 3, 20),
+        )
+        .unwrap();
         let d = current_deadline(&f, &Calendar::new(), &RuleBook::default()).unwrap();
         // 60 days after 2 March 2026 = 1 May (holiday) -> Monday 4 May.
         assert_eq!(d.due, date(2026, 5, 4));
@@ -329,8 +455,17 @@ mod tests {
     fn suspension_stops_the_clock() {
         let cal = Calendar::new();
         let book = RuleBook::default();
-        let mut f = accepted(PetitionKind::Complaint, classified(false, false, 1), date(2026, 3, 2));
-        f = apply(&f, &Action::Suspend { reason: "r".into() }, date(2026, 3, 10)).unwrap();
+        let mut f = accepted(
+            PetitionKind::Complaint,
+            classified(false, false, 1),
+            date(2026, 3, 2),
+        );
+        f = apply(
+            &f,
+            &Action::Suspend { reason: "r".into() },
+            date(2026, 3, 10),
+        )
+        .unwrap();
         assert_eq!(current_deadline(&f, &cal, &book), None);
         f = apply(&f, &Action::Resume, date(2026, 3, 20)).unwrap();
         let d = current_deadline(&f, &cal, &book).unwrap();
@@ -342,7 +477,11 @@ mod tests {
     fn administrators_can_count_a_rule_in_working_days() {
         let mut book = RuleBook::default();
         book.set_unit(RuleCode::ComplaintResolve1, PeriodUnit::WorkingDays);
-        let f = accepted(PetitionKind::Complaint, classified(false, false, 1), date(2026, 3, 2));
+        let f = accepted(
+            PetitionKind::Complaint,
+            classified(false, false, 1),
+            date(2026, 3, 2),
+        );
         let d = current_deadline(&f, &Calendar::new(), &book).unwrap();
         // 30 working days after Monday 2 March 2026 (Hùng Kings' day 27 April is
         // not reached): 13 April 2026.
@@ -353,15 +492,33 @@ mod tests {
     #[test]
     fn rules_apply_by_the_date_the_matter_began() {
         let book = RuleBook::default();
-        assert!(book.rule(RuleCode::DenunciationResolve, date(2018, 12, 31)).is_none());
-        assert!(book.rule(RuleCode::DenunciationResolve, date(2019, 1, 1)).is_some());
+        assert!(book
+            .rule(RuleCode::DenunciationResolve, date(2018, 12, 31))
+            .is_none());
+        assert!(book
+            .rule(RuleCode::DenunciationResolve, date(2019, 1, 1))
+            .is_some());
     }
 
     #[test]
     fn final_states_have_no_running_deadline() {
-        let f = accepted(PetitionKind::Complaint, classified(false, false, 1), date(2026, 3, 2));
-        let f = apply(&f, &Action::Withdraw { reason: String::new() }, date(2026, 3, 3)).unwrap();
-        assert_eq!(current_deadline(&f, &Calendar::new(), &RuleBook::default()), None);
+        let f = accepted(
+            PetitionKind::Complaint,
+            classified(false, false, 1),
+            date(2026, 3, 2),
+        );
+        let f = apply(
+            &f,
+            &Action::Withdraw {
+                reason: String::new(),
+            },
+            date(2026, 3, 3),
+        )
+        .unwrap();
+        assert_eq!(
+            current_deadline(&f, &Calendar::new(), &RuleBook::default()),
+            None
+        );
     }
 
     proptest! {

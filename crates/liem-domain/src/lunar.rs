@@ -109,9 +109,15 @@ pub fn lunar_to_solar(day: u8, month: u8, lunar_year: i16) -> Option<Date> {
     }
     let tz = VIETNAM_TZ_HOURS;
     let (a11, b11) = if month < 11 {
-        (lunar_month_11(lunar_year - 1, tz), lunar_month_11(lunar_year, tz))
+        (
+            lunar_month_11(lunar_year - 1, tz),
+            lunar_month_11(lunar_year, tz),
+        )
     } else {
-        (lunar_month_11(lunar_year, tz), lunar_month_11(lunar_year + 1, tz))
+        (
+            lunar_month_11(lunar_year, tz),
+            lunar_month_11(lunar_year + 1, tz),
+        )
     };
     let k = (0.5 + (a11 as f64 - 2_415_021.076_998_695) / 29.530_588_853).floor() as i64;
     let mut off = i64::from(month) - 11;

@@ -59,9 +59,21 @@ code_enum!(
 /// The default reference list of fields (lĩnh vực): code, Vietnamese name,
 /// English name. Administrators can extend the list in the database.
 pub const DEFAULT_FIELDS: &[(&str, &str, &str)] = &[
-    ("admin_land", "Hành chính: đất đai, nhà ở", "Administrative: land and housing"),
-    ("admin_policy", "Hành chính: chế độ, chính sách", "Administrative: civil-servant policy"),
-    ("admin_other", "Hành chính: lĩnh vực khác", "Administrative: other"),
+    (
+        "admin_land",
+        "Hành chính: đất đai, nhà ở",
+        "Administrative: land and housing",
+    ),
+    (
+        "admin_policy",
+        "Hành chính: chế độ, chính sách",
+        "Administrative: civil-servant policy",
+    ),
+    (
+        "admin_other",
+        "Hành chính: lĩnh vực khác",
+        "Administrative: other",
+    ),
     ("judicial", "Tư pháp", "Judicial"),
     ("party", "Đảng, đoàn thể", "Party and mass organisations"),
     ("corruption", "Tham nhũng", "Corruption"),
@@ -208,14 +220,24 @@ impl NewLetter {
         }
         let place = optional_text(&mut errs, "place", input.place.as_deref(), 200);
         let subject = optional_text(&mut errs, "subject", input.subject.as_deref(), 300);
-        let summary = required_text(&mut errs, "summary", input.summary.as_deref().unwrap_or(""), 300);
+        let summary = required_text(
+            &mut errs,
+            "summary",
+            input.summary.as_deref().unwrap_or(""),
+            300,
+        );
         let content = required_text(
             &mut errs,
             "content",
             input.content.as_deref().unwrap_or(""),
             20_000,
         );
-        let forwarded_by = optional_text(&mut errs, "forwarded_by", input.forwarded_by.as_deref(), 200);
+        let forwarded_by = optional_text(
+            &mut errs,
+            "forwarded_by",
+            input.forwarded_by.as_deref(),
+            200,
+        );
         if channel == Some(Channel::Forwarded) && forwarded_by.is_none() {
             errs.add(
                 "forwarded_by",
@@ -283,7 +305,11 @@ fn parse_sender(s: &SenderInput) -> Result<(SenderKind, Option<Identity>), Valid
             ("email", &s.email),
         ] {
             if v.as_deref().is_some_and(|v| !v.trim().is_empty()) {
-                errs.add(field, "empty_when_anonymous", "must be empty for an anonymous sender");
+                errs.add(
+                    field,
+                    "empty_when_anonymous",
+                    "must be empty for an anonymous sender",
+                );
             }
         }
         return errs.into_result((SenderKind::Anonymous, None));
@@ -292,21 +318,33 @@ fn parse_sender(s: &SenderInput) -> Result<(SenderKind, Option<Identity>), Valid
     let id_number = optional_text(&mut errs, "id_number", s.id_number.as_deref(), 20);
     if let Some(n) = &id_number {
         if n.len() < 6 || !n.chars().all(|c| c.is_ascii_alphanumeric()) {
-            errs.add("id_number", "id_number_format", "must be 6-20 letters or digits");
+            errs.add(
+                "id_number",
+                "id_number_format",
+                "must be 6-20 letters or digits",
+            );
         }
     }
     let address = optional_text(&mut errs, "address", s.address.as_deref(), 300);
     let phone = optional_text(&mut errs, "phone", s.phone.as_deref(), 20);
     if let Some(p) = &phone {
         let digits = p.chars().filter(char::is_ascii_digit).count();
-        let allowed = p.chars().all(|c| c.is_ascii_digit() || " +-.()".contains(c));
+        let allowed = p
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-.()".contains(c));
         if !allowed || !(8..=15).contains(&digits) {
-            errs.add("phone", "phone_format", "must be 8-15 digits, optionally with + - . ( ) and spaces");
+            errs.add(
+                "phone",
+                "phone_format",
+                "must be 8-15 digits, optionally with + - . ( ) and spaces",
+            );
         }
     }
     let email = optional_text(&mut errs, "email", s.email.as_deref(), 200);
     if let Some(e) = &email {
-        let ok = e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
+        let ok = e
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
         if !ok || e.contains(char::is_whitespace) {
             errs.add("email", "email_format", "must be an e-mail address");
         }
@@ -378,7 +416,15 @@ mod tests {
         let i = LetterInput::default();
         let e = NewLetter::parse(&i, date(2026, 11, 23)).unwrap_err();
         let fields: Vec<&str> = e.errors.iter().map(|e| e.field.as_str()).collect();
-        for f in ["kinds", "channel", "field", "received_on", "summary", "content", "sender.kind"] {
+        for f in [
+            "kinds",
+            "channel",
+            "field",
+            "received_on",
+            "summary",
+            "content",
+            "sender.kind",
+        ] {
             assert!(fields.contains(&f), "{f} missing from {fields:?}");
         }
     }
@@ -423,7 +469,9 @@ mod tests {
     fn five_signatories_make_a_collective_letter() {
         let mut i = valid();
         i.signatories = Some(5);
-        assert!(NewLetter::parse(&i, date(2026, 11, 23)).unwrap().collective());
+        assert!(NewLetter::parse(&i, date(2026, 11, 23))
+            .unwrap()
+            .collective());
     }
 }
 

@@ -58,7 +58,10 @@ impl Role {
     /// Whether the role reaches the descendants of the user's unit, not only
     /// the unit itself.
     pub fn reaches_descendants(self) -> bool {
-        matches!(self, Role::Leader | Role::Analyst | Role::Administrator | Role::Auditor)
+        matches!(
+            self,
+            Role::Leader | Role::Analyst | Role::Administrator | Role::Auditor
+        )
     }
 }
 

@@ -55,7 +55,10 @@ mod tests {
 
     #[test]
     fn collapses_punctuation_and_spaces() {
-        assert_eq!(fold("  HNI-2026-000123, (khiếu nại)  "), "hni 2026 000123 khieu nai");
+        assert_eq!(
+            fold("  HNI-2026-000123, (khiếu nại)  "),
+            "hni 2026 000123 khieu nai"
+        );
     }
 
     #[test]

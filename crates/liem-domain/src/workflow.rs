@@ -564,9 +564,9 @@ impl MatterFacts {
             PetitionKind::Denunciation => 2,
             // Law on Complaints 2011, art. 28, 37: a complex matter takes the
             // longer limit; marking it complex is the one extension.
-            PetitionKind::Complaint => u8::from(
-                !self.classification.as_ref().is_some_and(|c| c.complex),
-            ),
+            PetitionKind::Complaint => {
+                u8::from(!self.classification.as_ref().is_some_and(|c| c.complex))
+            }
             PetitionKind::Recommendation | PetitionKind::Reflection => 0,
         }
     }
@@ -768,7 +768,9 @@ fn outcome_fits(f: &MatterFacts, outcome: Outcome) -> bool {
     }
     let round = f.classification.as_ref().map_or(1, |c| c.round);
     match f.kind {
-        PetitionKind::Complaint if round == 2 => matches!(outcome, O::Upheld | O::AnnulledOrAmended),
+        PetitionKind::Complaint if round == 2 => {
+            matches!(outcome, O::Upheld | O::AnnulledOrAmended)
+        }
         PetitionKind::Complaint => matches!(outcome, O::Right | O::PartlyRight | O::Wrong),
         PetitionKind::Denunciation => matches!(outcome, O::True | O::PartlyTrue | O::False),
         PetitionKind::Recommendation | PetitionKind::Reflection => outcome == O::Answered,
@@ -815,9 +817,14 @@ mod tests {
                 Action::Classify(classification(true, true)),
                 Action::Accept,
                 Action::StartVerification,
-                Action::Suspend { reason: "await expert".into() },
+                Action::Suspend {
+                    reason: "await expert".into(),
+                },
                 Action::Resume,
-                Action::Conclude { outcome: Outcome::PartlyRight, summary: "s".into() },
+                Action::Conclude {
+                    outcome: Outcome::PartlyRight,
+                    summary: "s".into(),
+                },
                 Action::Notify,
                 Action::Close,
             ],
@@ -848,7 +855,11 @@ mod tests {
     fn not_eligible_letters_cannot_be_accepted_but_can_be_filed() {
         let c = Action::Classify(classification(false, true));
         assert!(run(PetitionKind::Complaint, &[c.clone(), Action::Accept]).is_err());
-        let f = run(PetitionKind::Complaint, &[c, Action::File { reason: "x".into() }]).unwrap();
+        let f = run(
+            PetitionKind::Complaint,
+            &[c, Action::File { reason: "x".into() }],
+        )
+        .unwrap();
         assert_eq!(f.state, MatterState::Filed);
         assert!(f.state.is_final());
         assert!(f.allowed_actions().is_empty());
@@ -856,24 +867,45 @@ mod tests {
 
     #[test]
     fn only_matters_outside_competence_are_transferred() {
-        let t = Action::Transfer { to_body: "UBND tỉnh".into() };
-        assert!(run(PetitionKind::Denunciation, &[Action::Classify(classification(true, true)), t.clone()]).is_err());
-        let f = run(PetitionKind::Denunciation, &[Action::Classify(classification(true, false)), t]).unwrap();
+        let t = Action::Transfer {
+            to_body: "UBND tỉnh".into(),
+        };
+        assert!(run(
+            PetitionKind::Denunciation,
+            &[Action::Classify(classification(true, true)), t.clone()]
+        )
+        .is_err());
+        let f = run(
+            PetitionKind::Denunciation,
+            &[Action::Classify(classification(true, false)), t],
+        )
+        .unwrap();
         assert_eq!(f.state, MatterState::TransferredOut);
     }
 
     #[test]
     fn anonymous_denunciations_are_checked_for_management_not_accepted() {
         let mut f = MatterFacts::received(PetitionKind::Denunciation, date(2026, 3, 2), true);
-        f = apply(&f, &Action::Classify(classification(true, true)), date(2026, 3, 2)).unwrap();
+        f = apply(
+            &f,
+            &Action::Classify(classification(true, true)),
+            date(2026, 3, 2),
+        )
+        .unwrap();
         assert_eq!(
             apply(&f, &Action::Accept, date(2026, 3, 3)).unwrap_err(),
             WorkflowError::AnonymousDenunciation
         );
         f = apply(&f, &Action::CheckForManagement, date(2026, 3, 3)).unwrap();
-        let wrong = Action::Conclude { outcome: Outcome::True, summary: "s".into() };
+        let wrong = Action::Conclude {
+            outcome: Outcome::True,
+            summary: "s".into(),
+        };
         assert!(apply(&f, &wrong, date(2026, 3, 4)).is_err());
-        let ok = Action::Conclude { outcome: Outcome::ManagementChecked, summary: "s".into() };
+        let ok = Action::Conclude {
+            outcome: Outcome::ManagementChecked,
+            summary: "s".into(),
+        };
         f = apply(&f, &ok, date(2026, 3, 4)).unwrap();
         f = apply(&f, &Action::Close, date(2026, 3, 5)).unwrap();
         assert_eq!(f.state, MatterState::Closed);
@@ -881,11 +913,16 @@ mod tests {
 
     #[test]
     fn denunciations_allow_two_extensions_complaints_one() {
-        let ext = || Action::Extend { reason: "complex".into() };
+        let ext = || Action::Extend {
+            reason: "complex".into(),
+        };
         let base = [Action::Classify(classification(true, true)), Action::Accept];
         let mut acts = base.to_vec();
         acts.extend([ext(), ext()]);
-        assert_eq!(run(PetitionKind::Denunciation, &acts).unwrap().extensions, 2);
+        assert_eq!(
+            run(PetitionKind::Denunciation, &acts).unwrap().extensions,
+            2
+        );
         acts.push(ext());
         assert!(matches!(
             run(PetitionKind::Denunciation, &acts),
@@ -903,7 +940,10 @@ mod tests {
     fn outcomes_must_fit_the_kind_and_round() {
         let base = [Action::Classify(classification(true, true)), Action::Accept];
         let mut a = base.to_vec();
-        a.push(Action::Conclude { outcome: Outcome::True, summary: "s".into() });
+        a.push(Action::Conclude {
+            outcome: Outcome::True,
+            summary: "s".into(),
+        });
         assert!(matches!(
             run(PetitionKind::Complaint, &a),
             Err(WorkflowError::OutcomeDoesNotFit { .. })
@@ -913,27 +953,45 @@ mod tests {
         let b = [
             Action::Classify(second),
             Action::Accept,
-            Action::Conclude { outcome: Outcome::Upheld, summary: "s".into() },
+            Action::Conclude {
+                outcome: Outcome::Upheld,
+                summary: "s".into(),
+            },
         ];
-        assert_eq!(run(PetitionKind::Complaint, &b).unwrap().state, MatterState::Concluded);
+        assert_eq!(
+            run(PetitionKind::Complaint, &b).unwrap().state,
+            MatterState::Concluded
+        );
     }
 
     #[test]
     fn actions_cannot_be_backdated_before_the_last_event() {
         let f = MatterFacts::received(PetitionKind::Complaint, date(2026, 3, 2), false);
-        let err = apply(&f, &Action::Classify(classification(true, true)), date(2026, 3, 1)).unwrap_err();
+        let err = apply(
+            &f,
+            &Action::Classify(classification(true, true)),
+            date(2026, 3, 1),
+        )
+        .unwrap_err();
         assert!(matches!(err, WorkflowError::DateBeforeLast { .. }));
     }
 
     #[test]
     fn action_input_names_missing_fields() {
-        let i = ActionInput { action: Some("conclude".into()), ..Default::default() };
+        let i = ActionInput {
+            action: Some("conclude".into()),
+            ..Default::default()
+        };
         let e = i.parse(date(2026, 3, 2)).unwrap_err();
         let fields: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["outcome", "summary"]);
         let i = ActionInput {
             action: Some("classify".into()),
-            classification: Some(ClassificationInput { eligible: Some(false), competent: Some(true), ..Default::default() }),
+            classification: Some(ClassificationInput {
+                eligible: Some(false),
+                competent: Some(true),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let e = i.parse(date(2026, 3, 2)).unwrap_err();
@@ -943,10 +1001,13 @@ mod tests {
 
     fn any_action() -> impl Strategy<Value = Action> {
         prop_oneof![
-            (any::<bool>(), any::<bool>()).prop_map(|(e, c)| Action::Classify(classification(e, c))),
+            (any::<bool>(), any::<bool>())
+                .prop_map(|(e, c)| Action::Classify(classification(e, c))),
             Just(Action::File { reason: "r".into() }),
             Just(Action::Guide { note: "n".into() }),
-            Just(Action::Transfer { to_body: "b".into() }),
+            Just(Action::Transfer {
+                to_body: "b".into()
+            }),
             Just(Action::Accept),
             Just(Action::Refuse { reason: "r".into() }),
             Just(Action::CheckForManagement),
@@ -954,10 +1015,15 @@ mod tests {
             Just(Action::Extend { reason: "r".into() }),
             Just(Action::Suspend { reason: "r".into() }),
             Just(Action::Resume),
-            prop::sample::select(Outcome::ALL.to_vec()).prop_map(|o| Action::Conclude { outcome: o, summary: "s".into() }),
+            prop::sample::select(Outcome::ALL.to_vec()).prop_map(|o| Action::Conclude {
+                outcome: o,
+                summary: "s".into()
+            }),
             Just(Action::Notify),
             Just(Action::Close),
-            Just(Action::Withdraw { reason: String::new() }),
+            Just(Action::Withdraw {
+                reason: String::new()
+            }),
         ]
     }
 

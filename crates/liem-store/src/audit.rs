@@ -204,10 +204,15 @@ pub async fn verify(ex: &mut impl AsExec) -> Result<Verification> {
                 }),
             };
             if rec.seq != expected_seq {
-                return Ok(fail(&format!("record {expected_seq} is missing (next is {})", rec.seq)));
+                return Ok(fail(&format!(
+                    "record {expected_seq} is missing (next is {})",
+                    rec.seq
+                )));
             }
             if rec.prev_hash != prev_hash {
-                return Ok(fail("previous-hash link does not match the record before it"));
+                return Ok(fail(
+                    "previous-hash link does not match the record before it",
+                ));
             }
             if rec.compute_hash() != rec.hash {
                 return Ok(fail("contents do not match the record's hash (edited)"));
@@ -233,7 +238,11 @@ pub async fn verify(ex: &mut impl AsExec) -> Result<Verification> {
 }
 
 /// The audit records about one entity, oldest first.
-pub async fn for_entity(ex: &mut impl AsExec, entity: &str, entity_id: &str) -> Result<Vec<AuditRecord>> {
+pub async fn for_entity(
+    ex: &mut impl AsExec,
+    entity: &str,
+    entity_id: &str,
+) -> Result<Vec<AuditRecord>> {
     query(
         "SELECT seq, at, actor_id, actor_unit_id, action, entity, entity_id, source, detail, prev_hash, hash \
          FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY seq",

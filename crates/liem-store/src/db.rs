@@ -285,7 +285,9 @@ impl Row {
 
     /// Reads a nullable date column.
     pub fn opt_date(&self, col: &str) -> Result<Option<jiff::civil::Date>, StoreError> {
-        Ok(self.get::<Option<jiff_sqlx::Date>>(col)?.map(|d| d.to_jiff()))
+        Ok(self
+            .get::<Option<jiff_sqlx::Date>>(col)?
+            .map(|d| d.to_jiff()))
     }
 
     /// Reads an instant column.

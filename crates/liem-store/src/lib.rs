@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod db;
 pub mod outbox;
 pub mod petitions;
+pub mod testing;
 pub mod units;
 pub mod users;
 
@@ -178,6 +179,13 @@ impl Store {
             .connect_with(opts.clone())
             .await?;
         SQLITE_MIGRATIONS.run(&write).await?;
+        let store = Store {
+            pools: Pools::Sqlite {
+                write: write.clone(),
+                read: write.clone(),
+            },
+        };
+        store.seed_reference_lists().await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts.read_only(true))
@@ -214,7 +222,23 @@ impl Store {
             Pools::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
             Pools::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
-        Ok(())
+        self.seed_reference_lists().await
+    }
+
+    /// Inserts the default reference lists (fields) when they are empty.
+    async fn seed_reference_lists(&self) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = db::query("SELECT COUNT(*) AS n FROM fields")
+            .fetch_one(&mut tx)
+            .await?
+            .i64("n")?;
+        if n == 0 {
+            let actor = audit::Actor::system("migrate");
+            for (code, vi, en) in liem_domain::petition::DEFAULT_FIELDS {
+                petitions::upsert_field(&mut tx, &actor, code, vi, en).await?;
+            }
+        }
+        tx.commit().await
     }
 
     /// The dialect of this store.

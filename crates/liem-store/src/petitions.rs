@@ -169,7 +169,12 @@ pub struct AttachmentRecord {
 /// Allocates the next reference of a register, inside the transaction that
 /// writes the entry: unique and gap-free, because a rolled-back transaction
 /// rolls its number back too.
-pub async fn next_reference(tx: &mut Tx, unit: &UnitRecord, register: Register, year: i16) -> Result<Reference> {
+pub async fn next_reference(
+    tx: &mut Tx,
+    unit: &UnitRecord,
+    register: Register,
+    year: i16,
+) -> Result<Reference> {
     let r = query(
         "INSERT INTO reference_counters (unit_id, register, year, last_seq) VALUES ($1, $2, $3, 1) \
          ON CONFLICT (unit_id, register, year) DO UPDATE SET last_seq = reference_counters.last_seq + 1 \
@@ -191,12 +196,14 @@ pub async fn next_reference(tx: &mut Tx, unit: &UnitRecord, register: Register, 
 
 /// Whether a field code is in the reference list and active.
 pub async fn field_exists(ex: &mut impl AsExec, code: &str) -> Result<bool> {
-    Ok(query("SELECT 1 AS one FROM fields WHERE code = $1 AND active = $2")
-        .bind(code)
-        .bind(true)
-        .fetch_optional(ex)
-        .await?
-        .is_some())
+    Ok(
+        query("SELECT 1 AS one FROM fields WHERE code = $1 AND active = $2")
+            .bind(code)
+            .bind(true)
+            .fetch_optional(ex)
+            .await?
+            .is_some(),
+    )
 }
 
 /// The fields reference list: code, Vietnamese and English names.
@@ -211,7 +218,13 @@ pub async fn fields(ex: &mut impl AsExec) -> Result<Vec<(String, String, String)
 }
 
 /// Adds or renames a field.
-pub async fn upsert_field(tx: &mut Tx, actor: &audit::Actor, code: &str, name_vi: &str, name_en: &str) -> Result<()> {
+pub async fn upsert_field(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    code: &str,
+    name_vi: &str,
+    name_en: &str,
+) -> Result<()> {
     query(
         "INSERT INTO fields (code, name_vi, name_en, active) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, name_en = excluded.name_en, active = excluded.active",
@@ -222,7 +235,15 @@ pub async fn upsert_field(tx: &mut Tx, actor: &audit::Actor, code: &str, name_vi
     .bind(true)
     .execute(tx)
     .await?;
-    audit::append(tx, actor, "field.upsert", "field", code, serde_json::json!({"name_vi": name_vi, "name_en": name_en})).await
+    audit::append(
+        tx,
+        actor,
+        "field.upsert",
+        "field",
+        code,
+        serde_json::json!({"name_vi": name_vi, "name_en": name_en}),
+    )
+    .await
 }
 
 /// What a letter is registered with, beyond its validated content.
@@ -240,15 +261,25 @@ pub struct LetterRegistration<'a> {
 }
 
 /// Registers a letter (without its matters); returns its reference.
-pub async fn insert_letter(tx: &mut Tx, actor: &audit::Actor, reg: &LetterRegistration<'_>) -> Result<Reference> {
+pub async fn insert_letter(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    reg: &LetterRegistration<'_>,
+) -> Result<Reference> {
     let l = reg.letter;
     if l.sealed() != reg.sealed.is_some() {
-        return Err(StoreError::Corrupt("a sealed letter needs its sealed identity, and only it".into()));
+        return Err(StoreError::Corrupt(
+            "a sealed letter needs its sealed identity, and only it".into(),
+        ));
     }
     let reference = next_reference(tx, reg.unit, Register::Letters, l.received_on.year()).await?;
     let ref_text = reference.format();
     // A sealed identity never reaches the letters table.
-    let open = if l.sealed() { None } else { l.identity.as_ref() };
+    let open = if l.sealed() {
+        None
+    } else {
+        l.identity.as_ref()
+    };
     let kinds: Vec<&str> = l.kinds.iter().map(|k| k.as_str()).collect();
     query(
         "INSERT INTO letters (id, unit_id, reference, ref_year, ref_seq, kinds, channel, field_code, received_on, place, \
@@ -297,7 +328,15 @@ pub async fn insert_letter(tx: &mut Tx, actor: &audit::Actor, reg: &LetterRegist
         "reference": ref_text, "kinds": l.kinds, "channel": l.channel, "field": l.field,
         "sealed": l.sealed(), "unit": reg.unit.id,
     });
-    audit::append(tx, actor, "letter.create", "letter", &reg.id.to_string(), detail.clone()).await?;
+    audit::append(
+        tx,
+        actor,
+        "letter.create",
+        "letter",
+        &reg.id.to_string(),
+        detail.clone(),
+    )
+    .await?;
     outbox::append(tx, "letter", &reg.id.to_string(), "create", detail).await?;
     Ok(reference)
 }
@@ -321,7 +360,11 @@ pub struct MatterOpening<'a> {
 }
 
 /// Opens a matter; returns its reference.
-pub async fn insert_matter(tx: &mut Tx, actor: &audit::Actor, m: &MatterOpening<'_>) -> Result<Reference> {
+pub async fn insert_matter(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    m: &MatterOpening<'_>,
+) -> Result<Reference> {
     let reference = next_reference(tx, m.unit, Register::Matters, m.year).await?;
     let facts = serde_json::to_string(m.facts).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let at = now();
@@ -346,20 +389,41 @@ pub async fn insert_matter(tx: &mut Tx, actor: &audit::Actor, m: &MatterOpening<
     .execute(tx)
     .await?;
     let detail = serde_json::json!({"reference": reference.format(), "kind": m.facts.kind, "unit": m.unit.id});
-    audit::append(tx, actor, "matter.create", "matter", &m.id.to_string(), detail.clone()).await?;
+    audit::append(
+        tx,
+        actor,
+        "matter.create",
+        "matter",
+        &m.id.to_string(),
+        detail.clone(),
+    )
+    .await?;
     outbox::append(tx, "matter", &m.id.to_string(), "create", detail).await?;
     Ok(reference)
 }
 
 /// Groups a letter into a matter.
-pub async fn link(tx: &mut Tx, actor: &audit::Actor, letter: LetterId, matter: MatterId) -> Result<()> {
+pub async fn link(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    letter: LetterId,
+    matter: MatterId,
+) -> Result<()> {
     query("INSERT INTO letter_matters (letter_id, matter_id) VALUES ($1, $2)")
         .bind(letter.0)
         .bind(matter.0)
         .execute(tx)
         .await?;
     let detail = serde_json::json!({"letter": letter, "matter": matter});
-    audit::append(tx, actor, "matter.link_letter", "matter", &matter.to_string(), detail.clone()).await?;
+    audit::append(
+        tx,
+        actor,
+        "matter.link_letter",
+        "matter",
+        &matter.to_string(),
+        detail.clone(),
+    )
+    .await?;
     outbox::append(tx, "matter", &matter.to_string(), "link_letter", detail).await
 }
 
@@ -384,7 +448,11 @@ pub struct Transition<'a> {
 }
 
 /// Records a workflow step: new facts, the event, the audit record.
-pub async fn record_transition(tx: &mut Tx, actor: &audit::Actor, t: &Transition<'_>) -> Result<()> {
+pub async fn record_transition(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    t: &Transition<'_>,
+) -> Result<()> {
     let facts = serde_json::to_string(t.facts).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let at = now();
     let n = query(
@@ -422,33 +490,69 @@ pub async fn record_transition(tx: &mut Tx, actor: &audit::Actor, t: &Transition
         "action": t.action, "on": t.on.to_string(), "from": t.from, "to": t.facts.state,
         "due_on": t.due.map(|d| d.due.to_string()),
     });
-    audit::append(tx, actor, &format!("matter.{}", t.action), "matter", &t.matter.to_string(), detail.clone()).await?;
+    audit::append(
+        tx,
+        actor,
+        &format!("matter.{}", t.action),
+        "matter",
+        &t.matter.to_string(),
+        detail.clone(),
+    )
+    .await?;
     outbox::append(tx, "matter", &t.matter.to_string(), "transition", detail).await
 }
 
 /// Assigns a handler to a matter.
-pub async fn assign(tx: &mut Tx, actor: &audit::Actor, matter: MatterId, handler: Option<UserId>) -> Result<()> {
-    let n = query("UPDATE matters SET handler_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
-        .bind(handler.map(|h| h.0))
-        .bind(now())
-        .bind(matter.0)
-        .execute(tx)
-        .await?;
+pub async fn assign(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    matter: MatterId,
+    handler: Option<UserId>,
+) -> Result<()> {
+    let n = query(
+        "UPDATE matters SET handler_id = $1, version = version + 1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(handler.map(|h| h.0))
+    .bind(now())
+    .bind(matter.0)
+    .execute(tx)
+    .await?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
     let detail = serde_json::json!({"handler": handler});
-    audit::append(tx, actor, "matter.assign", "matter", &matter.to_string(), detail.clone()).await?;
+    audit::append(
+        tx,
+        actor,
+        "matter.assign",
+        "matter",
+        &matter.to_string(),
+        detail.clone(),
+    )
+    .await?;
     outbox::append(tx, "matter", &matter.to_string(), "assign", detail).await
 }
 
 /// Reads a sealed identity, auditing the read in the same transaction.
-pub async fn unseal(tx: &mut Tx, actor: &audit::Actor, letter: LetterId, reason: &str) -> Result<SealedBlob> {
+pub async fn unseal(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    letter: LetterId,
+    reason: &str,
+) -> Result<SealedBlob> {
     let r = query("SELECT key_id, nonce, ciphertext FROM sealed_identities WHERE letter_id = $1")
         .bind(letter.0)
         .fetch_one(tx)
         .await?;
-    audit::append(tx, actor, "identity.unseal", "letter", &letter.to_string(), serde_json::json!({"reason": reason})).await?;
+    audit::append(
+        tx,
+        actor,
+        "identity.unseal",
+        "letter",
+        &letter.to_string(),
+        serde_json::json!({"reason": reason}),
+    )
+    .await?;
     Ok(SealedBlob {
         key_id: r.text("key_id")?,
         nonce: r.bytes("nonce")?,
@@ -457,7 +561,11 @@ pub async fn unseal(tx: &mut Tx, actor: &audit::Actor, letter: LetterId, reason:
 }
 
 /// Records an attachment's metadata (the content is already on disk).
-pub async fn insert_attachment(tx: &mut Tx, actor: &audit::Actor, a: &AttachmentRecord) -> Result<()> {
+pub async fn insert_attachment(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    a: &AttachmentRecord,
+) -> Result<()> {
     query(
         "INSERT INTO attachments (id, letter_id, sha256, size, media_type, filename, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -473,7 +581,15 @@ pub async fn insert_attachment(tx: &mut Tx, actor: &audit::Actor, a: &Attachment
     .execute(tx)
     .await?;
     let detail = serde_json::json!({"letter": a.letter_id, "sha256": a.sha256, "size": a.size, "media_type": a.media_type});
-    audit::append(tx, actor, "attachment.create", "attachment", &a.id.to_string(), detail.clone()).await?;
+    audit::append(
+        tx,
+        actor,
+        "attachment.create",
+        "attachment",
+        &a.id.to_string(),
+        detail.clone(),
+    )
+    .await?;
     outbox::append(tx, "attachment", &a.id.to_string(), "create", detail).await
 }
 
@@ -499,10 +615,12 @@ pub async fn attachments(ex: &mut impl AsExec, letter: LetterId) -> Result<Vec<A
 
 /// One attachment.
 pub async fn attachment(ex: &mut impl AsExec, id: AttachmentId) -> Result<AttachmentRecord> {
-    let r = query("SELECT id, letter_id, sha256, size, media_type, filename FROM attachments WHERE id = $1")
-        .bind(id.0)
-        .fetch_one(ex)
-        .await?;
+    let r = query(
+        "SELECT id, letter_id, sha256, size, media_type, filename FROM attachments WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_one(ex)
+    .await?;
     Ok(AttachmentRecord {
         id: AttachmentId(r.uuid("id")?),
         letter_id: LetterId(r.uuid("letter_id")?),
@@ -523,7 +641,10 @@ fn letter_from(r: &Row) -> Result<LetterRecord> {
         .text("kinds")?
         .split(',')
         .filter(|k| !k.is_empty())
-        .map(|k| k.parse::<PetitionKind>().map_err(|e| StoreError::Corrupt(e.to_string())))
+        .map(|k| {
+            k.parse::<PetitionKind>()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(LetterRecord {
         id: LetterId(r.uuid("id")?),
@@ -557,17 +678,26 @@ fn letter_from(r: &Row) -> Result<LetterRecord> {
 
 /// A letter by id, with its matters.
 pub async fn get_letter(ex: &mut impl AsExec, id: LetterId) -> Result<LetterRecord> {
-    let r = query(format!("SELECT {LETTER_COLS} FROM letters l JOIN units un ON un.id = l.unit_id WHERE l.id = $1"))
-        .bind(id.0)
-        .fetch_one(ex)
-        .await?;
+    let r = query(format!(
+        "SELECT {LETTER_COLS} FROM letters l JOIN units un ON un.id = l.unit_id WHERE l.id = $1"
+    ))
+    .bind(id.0)
+    .fetch_one(ex)
+    .await?;
     let mut l = letter_from(&r)?;
-    l.matters = briefs_for(ex, &[l.id]).await?.into_iter().map(|(_, m)| m).collect();
+    l.matters = briefs_for(ex, &[l.id])
+        .await?
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect();
     Ok(l)
 }
 
 /// A letter by its reference.
-pub async fn letter_id_by_reference(ex: &mut impl AsExec, reference: &str) -> Result<Option<LetterId>> {
+pub async fn letter_id_by_reference(
+    ex: &mut impl AsExec,
+    reference: &str,
+) -> Result<Option<LetterId>> {
     Ok(query("SELECT id FROM letters WHERE reference = $1")
         .bind(reference.trim().to_ascii_uppercase())
         .fetch_optional(ex)
@@ -577,7 +707,10 @@ pub async fn letter_id_by_reference(ex: &mut impl AsExec, reference: &str) -> Re
         .map(LetterId))
 }
 
-async fn briefs_for(ex: &mut impl AsExec, letters: &[LetterId]) -> Result<Vec<(LetterId, MatterBrief)>> {
+async fn briefs_for(
+    ex: &mut impl AsExec,
+    letters: &[LetterId],
+) -> Result<Vec<(LetterId, MatterBrief)>> {
     if letters.is_empty() {
         return Ok(Vec::new());
     }
@@ -609,12 +742,13 @@ async fn briefs_for(ex: &mut impl AsExec, letters: &[LetterId]) -> Result<Vec<(L
         .collect()
 }
 
-const MATTER_COLS: &str = "m.id, m.unit_id, un.path AS unit_path, m.reference, m.field_code, m.summary, m.handler_id, \
+const MATTER_COLS: &str =
+    "m.id, m.unit_id, un.path AS unit_path, m.reference, m.field_code, m.summary, m.handler_id, \
     m.due_on, m.due_rule, m.facts, m.version";
 
 fn matter_from(r: &Row) -> Result<MatterRecord> {
-    let facts: MatterFacts =
-        serde_json::from_str(&r.text("facts")?).map_err(|e| StoreError::Corrupt(format!("matter facts: {e}")))?;
+    let facts: MatterFacts = serde_json::from_str(&r.text("facts")?)
+        .map_err(|e| StoreError::Corrupt(format!("matter facts: {e}")))?;
     Ok(MatterRecord {
         id: MatterId(r.uuid("id")?),
         unit_id: UnitId(r.uuid("unit_id")?),
@@ -633,10 +767,12 @@ fn matter_from(r: &Row) -> Result<MatterRecord> {
 
 /// A matter by id, with its letters.
 pub async fn get_matter(ex: &mut impl AsExec, id: MatterId) -> Result<MatterRecord> {
-    let r = query(format!("SELECT {MATTER_COLS} FROM matters m JOIN units un ON un.id = m.unit_id WHERE m.id = $1"))
-        .bind(id.0)
-        .fetch_one(ex)
-        .await?;
+    let r = query(format!(
+        "SELECT {MATTER_COLS} FROM matters m JOIN units un ON un.id = m.unit_id WHERE m.id = $1"
+    ))
+    .bind(id.0)
+    .fetch_one(ex)
+    .await?;
     let mut m = matter_from(&r)?;
     m.letters = query(
         "SELECT l.id, l.reference FROM letter_matters lm JOIN letters l ON l.id = lm.letter_id WHERE lm.matter_id = $1 ORDER BY l.id",
@@ -742,7 +878,11 @@ fn letter_filter(scope: &Scope, lf: &LetterFilter) -> Filter {
         let end = today
             .checked_add(jiff::Span::new().days(i64::from(n)))
             .unwrap_or(today);
-        matter_cond(&mut f, "m.due_on >= ? AND m.due_on <= ?", vec![today.into(), end.into()]);
+        matter_cond(
+            &mut f,
+            "m.due_on >= ? AND m.due_on <= ?",
+            vec![today.into(), end.into()],
+        );
     }
     if let Some(h) = lf.handler {
         matter_cond(&mut f, "m.handler_id = ?", vec![h.0.into()]);
@@ -789,7 +929,11 @@ pub async fn list_letters(
         "SELECT {LETTER_COLS} FROM letters l JOIN units un ON un.id = l.unit_id{} ORDER BY l.id DESC LIMIT ${n}",
         f.where_clause()
     );
-    let rows = f.query(sql).bind(i64::from(limit) + 1).fetch_all(ex).await?;
+    let rows = f
+        .query(sql)
+        .bind(i64::from(limit) + 1)
+        .fetch_all(ex)
+        .await?;
     let mut items = rows.iter().map(letter_from).collect::<Result<Vec<_>>>()?;
     let more = items.len() > limit as usize;
     items.truncate(limit as usize);
@@ -799,7 +943,11 @@ pub async fn list_letters(
             l.matters.push(brief);
         }
     }
-    let next_cursor = if more { items.last().map(|l| l.id.to_string()) } else { None };
+    let next_cursor = if more {
+        items.last().map(|l| l.id.to_string())
+    } else {
+        None
+    };
     Ok(Page { items, next_cursor })
 }
 
@@ -824,7 +972,12 @@ pub struct DeadlineCount {
 }
 
 /// Overdue and due-soon matters in scope, per unit and handler.
-pub async fn deadline_counts(ex: &mut impl AsExec, scope: &Scope, today: Date, within_days: u32) -> Result<Vec<DeadlineCount>> {
+pub async fn deadline_counts(
+    ex: &mut impl AsExec,
+    scope: &Scope,
+    today: Date,
+    within_days: u32,
+) -> Result<Vec<DeadlineCount>> {
     let mut f = Filter::default();
     scope_condition(&mut f, scope, "m.unit_id");
     f.and("m.due_on IS NOT NULL", vec![]);
@@ -837,7 +990,7 @@ pub async fn deadline_counts(ex: &mut impl AsExec, scope: &Scope, today: Date, w
          SUM(CASE WHEN m.due_on < ${a} THEN 1 ELSE 0 END) AS overdue, \
          SUM(CASE WHEN m.due_on >= ${a} AND m.due_on <= ${b} THEN 1 ELSE 0 END) AS due_soon \
          FROM matters m JOIN units un ON un.id = m.unit_id LEFT JOIN users u ON u.id = m.handler_id{} \
-         GROUP BY un.code, u.username ORDER BY un.code, u.username",
+         GROUP BY un.code, u.username ORDER BY un.code, COALESCE(u.username, '')",
         f.where_clause(),
         b = a + 1
     );

@@ -85,7 +85,15 @@ pub async fn create(tx: &mut Tx, actor: &audit::Actor, u: &NewUnit) -> Result<Un
         .execute(tx)
         .await?;
     let detail = serde_json::json!({"code": rec.code, "kind": rec.kind, "parent": rec.parent_id});
-    audit::append(tx, actor, "unit.create", "unit", &rec.id.to_string(), detail.clone()).await?;
+    audit::append(
+        tx,
+        actor,
+        "unit.create",
+        "unit",
+        &rec.id.to_string(),
+        detail.clone(),
+    )
+    .await?;
     outbox::append(tx, "unit", &rec.id.to_string(), "create", detail).await?;
     Ok(rec)
 }
@@ -121,11 +129,13 @@ pub async fn list(ex: &mut impl AsExec) -> Result<Vec<UnitRecord>> {
 
 /// The units whose path starts with `prefix` (a subtree), in tree order.
 pub async fn subtree(ex: &mut impl AsExec, prefix: &str) -> Result<Vec<UnitRecord>> {
-    query(format!("SELECT {COLS} FROM units WHERE path LIKE $1 ORDER BY path"))
-        .bind(format!("{prefix}%"))
-        .fetch_all(ex)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+    query(format!(
+        "SELECT {COLS} FROM units WHERE path LIKE $1 ORDER BY path"
+    ))
+    .bind(format!("{prefix}%"))
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
 }

@@ -100,7 +100,15 @@ pub async fn create(tx: &mut Tx, actor: &audit::Actor, u: &NewUser) -> Result<Us
             .await?;
     }
     let detail = serde_json::json!({"unit": u.unit_id, "roles": u.roles});
-    audit::append(tx, actor, "user.create", "user", &id.to_string(), detail.clone()).await?;
+    audit::append(
+        tx,
+        actor,
+        "user.create",
+        "user",
+        &id.to_string(),
+        detail.clone(),
+    )
+    .await?;
     outbox::append(tx, "user", &id.to_string(), "create", detail).await?;
     Ok(id)
 }
@@ -115,7 +123,10 @@ pub async fn get(ex: &mut impl AsExec, id: UserId) -> Result<UserRecord> {
 }
 
 /// A user and their password hash, by login name.
-pub async fn by_username(ex: &mut impl AsExec, username: &str) -> Result<Option<(UserRecord, String)>> {
+pub async fn by_username(
+    ex: &mut impl AsExec,
+    username: &str,
+) -> Result<Option<(UserRecord, String)>> {
     let Some(r) = query(format!("{SELECT} WHERE u.username = $1"))
         .bind(username.trim().to_ascii_lowercase())
         .fetch_optional(ex)
@@ -129,10 +140,12 @@ pub async fn by_username(ex: &mut impl AsExec, username: &str) -> Result<Option<
 
 /// The users of the units under a path prefix, by name.
 pub async fn in_subtree(ex: &mut impl AsExec, prefix: &str) -> Result<Vec<UserRecord>> {
-    let rows = query(format!("{SELECT} WHERE un.path LIKE $1 ORDER BY u.username"))
-        .bind(format!("{prefix}%"))
-        .fetch_all(ex)
-        .await?;
+    let rows = query(format!(
+        "{SELECT} WHERE un.path LIKE $1 ORDER BY u.username"
+    ))
+    .bind(format!("{prefix}%"))
+    .fetch_all(ex)
+    .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         out.push(from_row(ex, r).await?);
@@ -141,7 +154,12 @@ pub async fn in_subtree(ex: &mut impl AsExec, prefix: &str) -> Result<Vec<UserRe
 }
 
 /// Sets a user's preferred language (`None`: follow the browser).
-pub async fn set_locale(tx: &mut Tx, actor: &audit::Actor, id: UserId, locale: Option<&str>) -> Result<()> {
+pub async fn set_locale(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    id: UserId,
+    locale: Option<&str>,
+) -> Result<()> {
     let n = query("UPDATE users SET locale = $1 WHERE id = $2")
         .bind(locale)
         .bind(id.0)
@@ -150,7 +168,15 @@ pub async fn set_locale(tx: &mut Tx, actor: &audit::Actor, id: UserId, locale: O
     if n == 0 {
         return Err(StoreError::NotFound);
     }
-    audit::append(tx, actor, "user.set_locale", "user", &id.to_string(), serde_json::json!({"locale": locale})).await
+    audit::append(
+        tx,
+        actor,
+        "user.set_locale",
+        "user",
+        &id.to_string(),
+        serde_json::json!({"locale": locale}),
+    )
+    .await
 }
 
 /// Records a new session (a login).
@@ -170,15 +196,27 @@ pub async fn create_session(
         .bind(expires_at)
         .execute(tx)
         .await?;
-    audit::append(tx, actor, "session.create", "user", &user.to_string(), serde_json::json!({})).await
+    audit::append(
+        tx,
+        actor,
+        "session.create",
+        "user",
+        &user.to_string(),
+        serde_json::json!({}),
+    )
+    .await
 }
 
 /// The user and CSRF token of a live session.
-pub async fn session_user(ex: &mut impl AsExec, token_hash: &[u8]) -> Result<Option<(UserRecord, String)>> {
-    let Some(r) = query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1")
-        .bind(token_hash.to_vec())
-        .fetch_optional(ex)
-        .await?
+pub async fn session_user(
+    ex: &mut impl AsExec,
+    token_hash: &[u8],
+) -> Result<Option<(UserRecord, String)>> {
+    let Some(r) =
+        query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1")
+            .bind(token_hash.to_vec())
+            .fetch_optional(ex)
+            .await?
     else {
         return Ok(None);
     };
@@ -198,7 +236,15 @@ pub async fn delete_session(tx: &mut Tx, actor: &audit::Actor, token_hash: &[u8]
         .await?;
     if n > 0 {
         let user = actor.user.map(|u| u.to_string()).unwrap_or_default();
-        audit::append(tx, actor, "session.delete", "user", &user, serde_json::json!({})).await?;
+        audit::append(
+            tx,
+            actor,
+            "session.delete",
+            "user",
+            &user,
+            serde_json::json!({}),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -220,16 +266,25 @@ pub async fn create_token(
         .bind(now())
         .execute(tx)
         .await?;
-    audit::append(tx, actor, "token.create", "user", &user.to_string(), serde_json::json!({"token": id, "name": name})).await?;
+    audit::append(
+        tx,
+        actor,
+        "token.create",
+        "user",
+        &user.to_string(),
+        serde_json::json!({"token": id, "name": name}),
+    )
+    .await?;
     Ok(id)
 }
 
 /// The user holding a live API token.
 pub async fn token_user(ex: &mut impl AsExec, token_hash: &[u8]) -> Result<Option<UserRecord>> {
-    let Some(r) = query("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-        .bind(token_hash.to_vec())
-        .fetch_optional(ex)
-        .await?
+    let Some(r) =
+        query("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(token_hash.to_vec())
+            .fetch_optional(ex)
+            .await?
     else {
         return Ok(None);
     };

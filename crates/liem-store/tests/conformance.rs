@@ -1,0 +1,656 @@
+//! The storage conformance suite: every test runs on SQLite and on
+//! PostgreSQL (a fresh database or schema each).
+
+use jiff::civil::{date, Date};
+use liem_domain::ids::{LetterId, MatterId, UnitId, UserId};
+use liem_domain::petition::{LetterInput, NewLetter, PetitionKind, SenderInput};
+use liem_domain::reference::Register;
+use liem_domain::role::{Role, Scope, Username};
+use liem_domain::unit::{UnitCode, UnitKind};
+use liem_domain::workflow::{apply, Action, Classification, MatterFacts, MatterState};
+use liem_store::audit::{self, Actor};
+use liem_store::db::query;
+use liem_store::petitions::{
+    self, LetterFilter, LetterRegistration, MatterOpening, SealedBlob, Transition,
+};
+use liem_store::units::{self, NewUnit, UnitRecord};
+use liem_store::users::{self, NewUser};
+use liem_store::{Store, StoreError};
+
+macro_rules! conformance {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let db = liem_store::testing::TestDb::sqlite().await;
+                super::$name(&db.store).await;
+                db.cleanup().await;
+            })+
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some(db) = liem_store::testing::TestDb::postgres().await else { return };
+                super::$name(&db.store).await;
+                db.cleanup().await;
+            })+
+        }
+    };
+}
+
+conformance!(
+    references_are_gap_free_and_survive_rollback,
+    audit_chain_detects_edit_delete_and_reorder,
+    audit_chain_detects_a_deleted_tail,
+    sealed_identity_is_stored_apart,
+    scope_hides_other_units,
+    search_ignores_diacritics,
+    concurrent_transition_is_a_conflict,
+    calendar_days_round_trip,
+    deadline_counts_by_unit_and_handler,
+    usernames_are_unique,
+);
+
+struct World {
+    central: UnitRecord,
+    hni: UnitRecord,
+    hcm: UnitRecord,
+    clerk: UserId,
+}
+
+fn actor(user: Option<UserId>, unit: &UnitRecord) -> Actor {
+    Actor {
+        user,
+        unit: Some(unit.id),
+        source: "test".into(),
+    }
+}
+
+async fn unit(store: &Store, code: &str, kind: UnitKind, parent: Option<UnitId>) -> UnitRecord {
+    let mut tx = store.begin().await.unwrap();
+    let u = units::create(
+        &mut tx,
+        &Actor::system("test"),
+        &NewUnit {
+            code: UnitCode::parse(code).unwrap(),
+            name: format!("Unit {code}"),
+            kind,
+            parent,
+            valid_from: date(2025, 7, 1),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    u
+}
+
+async fn world(store: &Store) -> World {
+    let central = unit(store, "TW", UnitKind::CentralCommittee, None).await;
+    let hni = unit(store, "HNI", UnitKind::Province, Some(central.id)).await;
+    let hcm = unit(store, "HCM", UnitKind::Province, Some(central.id)).await;
+    let mut tx = store.begin().await.unwrap();
+    let clerk = users::create(
+        &mut tx,
+        &Actor::system("test"),
+        &NewUser {
+            username: Username::parse("clerk.hni").unwrap(),
+            display_name: "Clerk".into(),
+            unit_id: hni.id,
+            password_hash: "x".into(),
+            roles: vec![Role::IntakeClerk],
+            locale: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    World {
+        central,
+        hni,
+        hcm,
+        clerk,
+    }
+}
+
+fn letter(kind: &str, name: &str, content: &str, received: &str) -> NewLetter {
+    NewLetter::parse(
+        &LetterInput {
+            kinds: vec![kind.into()],
+            channel: Some("post".into()),
+            field: Some("corruption".into()),
+            received_on: Some(received.into()),
+            sender: SenderInput {
+                kind: Some("person".into()),
+                name: Some(name.into()),
+                id_number: Some("001085012345".into()),
+                ..Default::default()
+            },
+            summary: Some("Tóm tắt".into()),
+            content: Some(content.into()),
+            ..Default::default()
+        },
+        date(2026, 11, 23),
+    )
+    .unwrap()
+}
+
+async fn register(
+    store: &Store,
+    w: &World,
+    unit: &UnitRecord,
+    l: &NewLetter,
+) -> (LetterId, MatterId) {
+    let mut tx = store.begin().await.unwrap();
+    let a = actor(Some(w.clerk), unit);
+    let id = LetterId::new();
+    let sealed = l.sealed().then(|| SealedBlob {
+        key_id: "k".into(),
+        nonce: vec![0; 12],
+        ciphertext: vec![1, 2, 3],
+    });
+    petitions::insert_letter(
+        &mut tx,
+        &a,
+        &LetterRegistration {
+            letter: l,
+            id,
+            unit,
+            created_by: w.clerk,
+            sealed,
+        },
+    )
+    .await
+    .unwrap();
+    let facts = MatterFacts::received(l.kinds[0], l.received_on, false);
+    let mid = MatterId::new();
+    petitions::insert_matter(
+        &mut tx,
+        &a,
+        &MatterOpening {
+            id: mid,
+            unit,
+            field_code: &l.field,
+            summary: &l.summary,
+            facts: &facts,
+            due: None,
+            year: l.received_on.year(),
+        },
+    )
+    .await
+    .unwrap();
+    petitions::link(&mut tx, &a, id, mid).await.unwrap();
+    tx.commit().await.unwrap();
+    (id, mid)
+}
+
+async fn references_are_gap_free_and_survive_rollback(store: &Store) {
+    let w = world(store).await;
+    let mut tx = store.begin().await.unwrap();
+    let r1 = petitions::next_reference(&mut tx, &w.hni, Register::Letters, 2026)
+        .await
+        .unwrap();
+    let r2 = petitions::next_reference(&mut tx, &w.hni, Register::Letters, 2026)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((r1.seq, r2.seq), (1, 2));
+    assert_eq!(r2.format(), "HNI-2026-000002");
+    // A rolled-back allocation leaves no gap.
+    let mut tx = store.begin().await.unwrap();
+    petitions::next_reference(&mut tx, &w.hni, Register::Letters, 2026)
+        .await
+        .unwrap();
+    drop(tx);
+    let mut tx = store.begin().await.unwrap();
+    let r3 = petitions::next_reference(&mut tx, &w.hni, Register::Letters, 2026)
+        .await
+        .unwrap();
+    let other_year = petitions::next_reference(&mut tx, &w.hni, Register::Letters, 2025)
+        .await
+        .unwrap();
+    let other_unit = petitions::next_reference(&mut tx, &w.hcm, Register::Letters, 2026)
+        .await
+        .unwrap();
+    let matters = petitions::next_reference(&mut tx, &w.hni, Register::Matters, 2026)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(r3.seq, 3);
+    assert_eq!((other_year.seq, other_unit.seq, matters.seq), (1, 1, 1));
+    assert_eq!(matters.format(), "HNI-VV-2026-000001");
+}
+
+async fn audit_chain_detects_edit_delete_and_reorder(store: &Store) {
+    let w = world(store).await;
+    for i in 0..3 {
+        register(
+            store,
+            &w,
+            &w.hni,
+            &letter("complaint", "A", &format!("c{i}"), "2026-11-02"),
+        )
+        .await;
+    }
+    let mut c = store.conn().await.unwrap();
+    let ok = audit::verify(&mut c).await.unwrap();
+    assert!(ok.first_break.is_none(), "{ok:?}");
+    // Default fields + 3 units + 1 user + 3 × (letter, matter, link).
+    let fields = liem_domain::petition::DEFAULT_FIELDS.len() as i64;
+    assert_eq!(ok.records, fields + 13);
+    drop(c);
+
+    let edit = |sql: &'static str| async move {
+        let mut tx = store.begin().await.unwrap();
+        query(sql).execute(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+    };
+    let first_break = || async {
+        let v = audit::verify(&mut store.conn().await.unwrap())
+            .await
+            .unwrap();
+        v.first_break.map(|b| (b.seq, b.reason))
+    };
+    // Edited.
+    let original = query("SELECT detail FROM audit_log WHERE seq = 12")
+        .fetch_one(&mut store.conn().await.unwrap())
+        .await
+        .unwrap()
+        .text("detail")
+        .unwrap();
+    edit("UPDATE audit_log SET detail = '{}' WHERE seq = 12").await;
+    let (seq, reason) = first_break().await.unwrap();
+    assert_eq!(seq, 12);
+    assert!(reason.contains("edited"), "{reason}");
+    let mut tx = store.begin().await.unwrap();
+    query("UPDATE audit_log SET detail = $1 WHERE seq = 12")
+        .bind(original)
+        .execute(&mut tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(first_break().await, None);
+    // Reordered: rows 14 and 15 swap places.
+    let swap = || async {
+        edit("UPDATE audit_log SET seq = -1 WHERE seq = 14").await;
+        edit("UPDATE audit_log SET seq = 14 WHERE seq = 15").await;
+        edit("UPDATE audit_log SET seq = 15 WHERE seq = -1").await;
+    };
+    swap().await;
+    assert_eq!(first_break().await.map(|b| b.0), Some(14));
+    swap().await;
+    assert_eq!(first_break().await, None);
+    // Deleted in the middle.
+    edit("DELETE FROM audit_log WHERE seq = 16").await;
+    let (seq, reason) = first_break().await.unwrap();
+    assert_eq!(seq, 16);
+    assert!(reason.contains("missing"), "{reason}");
+}
+
+async fn audit_chain_detects_a_deleted_tail(store: &Store) {
+    let w = world(store).await;
+    register(
+        store,
+        &w,
+        &w.hni,
+        &letter("complaint", "A", "c", "2026-11-02"),
+    )
+    .await;
+    let mut tx = store.begin().await.unwrap();
+    query("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)")
+        .execute(&mut tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let v = audit::verify(&mut store.conn().await.unwrap())
+        .await
+        .unwrap();
+    let b = v.first_break.expect("a break");
+    assert_eq!(b.seq, v.records + 1);
+    assert!(b.reason.contains("deleted at the end"), "{}", b.reason);
+}
+
+async fn sealed_identity_is_stored_apart(store: &Store) {
+    let w = world(store).await;
+    let l = letter(
+        "denunciation",
+        "Lê Văn Bí Mật",
+        "Nội dung tố cáo",
+        "2026-11-02",
+    );
+    assert!(l.sealed());
+    let (id, _) = register(store, &w, &w.hni, &l).await;
+    let mut c = store.conn().await.unwrap();
+    let rec = petitions::get_letter(&mut c, id).await.unwrap();
+    assert!(rec.sealed);
+    assert_eq!(rec.sender_name, None);
+    assert_eq!(rec.sender_id_number, None);
+    let n = query("SELECT COUNT(*) AS n FROM letters WHERE search_text LIKE '%bi mat%' OR sender_name IS NOT NULL")
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+        .i64("n")
+        .unwrap();
+    assert_eq!(n, 0);
+    drop(c);
+    let mut tx = store.begin().await.unwrap();
+    let blob = petitions::unseal(&mut tx, &actor(Some(w.clerk), &w.hni), id, "verification")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(blob.ciphertext, vec![1, 2, 3]);
+    let mut c = store.conn().await.unwrap();
+    let trail = audit::for_entity(&mut c, "letter", &id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(trail.last().unwrap().action, "identity.unseal");
+    assert!(trail.last().unwrap().detail.contains("verification"));
+}
+
+async fn scope_hides_other_units(store: &Store) {
+    let w = world(store).await;
+    register(
+        store,
+        &w,
+        &w.hni,
+        &letter("complaint", "A", "hni", "2026-11-02"),
+    )
+    .await;
+    register(
+        store,
+        &w,
+        &w.hcm,
+        &letter("complaint", "B", "hcm", "2026-11-02"),
+    )
+    .await;
+    let mut c = store.conn().await.unwrap();
+    let lf = LetterFilter::default();
+    let hni = petitions::list_letters(&mut c, &Scope::Unit(w.hni.path.clone()), &lf, None, 50)
+        .await
+        .unwrap();
+    assert_eq!(hni.items.len(), 1);
+    assert_eq!(hni.items[0].unit_code, "HNI");
+    let all = petitions::count_letters(&mut c, &Scope::Subtree(w.central.path.clone()), &lf)
+        .await
+        .unwrap();
+    assert_eq!(all, 2);
+    let none = petitions::count_letters(&mut c, &Scope::None, &lf)
+        .await
+        .unwrap();
+    assert_eq!(none, 0);
+    // Central's own unit (not its subtree) holds nothing.
+    let own = petitions::count_letters(&mut c, &Scope::Unit(w.central.path.clone()), &lf)
+        .await
+        .unwrap();
+    assert_eq!(own, 0);
+}
+
+async fn search_ignores_diacritics(store: &Store) {
+    let w = world(store).await;
+    register(
+        store,
+        &w,
+        &w.hni,
+        &letter(
+            "complaint",
+            "Phạm Đức Anh",
+            "Khiếu nại về tham nhũng đất đai",
+            "2026-11-02",
+        ),
+    )
+    .await;
+    register(
+        store,
+        &w,
+        &w.hni,
+        &letter("complaint", "Hoàng Lan", "Phản ánh ô nhiễm", "2026-11-03"),
+    )
+    .await;
+    let mut c = store.conn().await.unwrap();
+    let scope = Scope::Subtree(w.central.path.clone());
+    for (q, n) in [
+        ("tham nhung", 1),
+        ("THAM NHŨNG", 1),
+        ("duc anh", 1),
+        ("001085012345", 2),
+        ("HNI-2026-000002", 1),
+        ("nhung lan", 0),
+    ] {
+        let lf = LetterFilter {
+            text: Some(q.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            petitions::count_letters(&mut c, &scope, &lf).await.unwrap(),
+            n,
+            "query {q:?}"
+        );
+    }
+    // Pagination: one per page, newest first, then the end.
+    let lf = LetterFilter::default();
+    let p1 = petitions::list_letters(&mut c, &scope, &lf, None, 1)
+        .await
+        .unwrap();
+    assert_eq!(p1.items[0].reference, "HNI-2026-000002");
+    let cursor: LetterId = p1.next_cursor.unwrap().parse().unwrap();
+    let p2 = petitions::list_letters(&mut c, &scope, &lf, Some(cursor), 1)
+        .await
+        .unwrap();
+    assert_eq!(p2.items[0].reference, "HNI-2026-000001");
+    assert_eq!(p2.next_cursor, None);
+}
+
+fn classification() -> Classification {
+    Classification {
+        eligible: true,
+        ineligibility: None,
+        competent: true,
+        competent_body: None,
+        has_originals: true,
+        bypass_level: false,
+        repeated: false,
+        complex: false,
+        remote_area: false,
+        multi_place: false,
+        round: 1,
+    }
+}
+
+async fn concurrent_transition_is_a_conflict(store: &Store) {
+    let w = world(store).await;
+    let (_, mid) = register(
+        store,
+        &w,
+        &w.hni,
+        &letter("complaint", "A", "x", "2026-11-02"),
+    )
+    .await;
+    let mut c = store.conn().await.unwrap();
+    let m = petitions::get_matter(&mut c, mid).await.unwrap();
+    drop(c);
+    let next = apply(
+        &m.facts,
+        &Action::Classify(classification()),
+        date(2026, 11, 3),
+    )
+    .unwrap();
+    let t = Transition {
+        matter: mid,
+        expected_version: m.version,
+        from: m.facts.state,
+        facts: &next,
+        due: None,
+        action: "classify",
+        on: date(2026, 11, 3),
+        detail: serde_json::json!({}),
+    };
+    let a = actor(Some(w.clerk), &w.hni);
+    let mut tx = store.begin().await.unwrap();
+    petitions::record_transition(&mut tx, &a, &t).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let err = petitions::record_transition(&mut tx, &a, &t)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(ref c) if c == "version"),
+        "{err:?}"
+    );
+    drop(tx);
+    let mut c = store.conn().await.unwrap();
+    let m = petitions::get_matter(&mut c, mid).await.unwrap();
+    assert_eq!(m.facts.state, MatterState::Classified);
+    assert_eq!(m.version, 2);
+    let ev = petitions::events(&mut c, mid).await.unwrap();
+    assert_eq!(ev.len(), 1);
+    assert_eq!(
+        (ev[0].from_state.as_str(), ev[0].to_state.as_str()),
+        ("received", "classified")
+    );
+}
+
+async fn calendar_days_round_trip(store: &Store) {
+    use liem_domain::calendar::{DayOverride, OverrideKind};
+    let mut tx = store.begin().await.unwrap();
+    let a = Actor::system("test");
+    let swap = DayOverride {
+        date: date(2026, 1, 2),
+        kind: OverrideKind::DayOff,
+        name: "Swapped".into(),
+    };
+    liem_store::calendar::set_day(&mut tx, &a, &swap)
+        .await
+        .unwrap();
+    liem_store::calendar::set_day(
+        &mut tx,
+        &a,
+        &DayOverride {
+            date: date(2026, 1, 10),
+            kind: OverrideKind::WorkingDay,
+            name: "Work".into(),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.conn().await.unwrap();
+    let cal = liem_store::calendar::load(&mut c).await.unwrap();
+    assert!(!cal.is_working_day(date(2026, 1, 2)));
+    assert!(cal.is_working_day(date(2026, 1, 10)));
+    drop(c);
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        liem_store::calendar::remove_day(&mut tx, &a, date(2026, 1, 2))
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    let cal = liem_store::calendar::load(&mut store.conn().await.unwrap())
+        .await
+        .unwrap();
+    assert!(cal.is_working_day(date(2026, 1, 2)));
+}
+
+async fn deadline_counts_by_unit_and_handler(store: &Store) {
+    let w = world(store).await;
+    let today: Date = date(2026, 11, 23);
+    let mut due = Vec::new();
+    for (i, d) in [date(2026, 11, 20), date(2026, 11, 25), date(2027, 1, 30)]
+        .into_iter()
+        .enumerate()
+    {
+        let (_, mid) = register(
+            store,
+            &w,
+            &w.hni,
+            &letter("complaint", "A", &format!("{i}"), "2026-11-02"),
+        )
+        .await;
+        due.push((mid, d));
+    }
+    let mut tx = store.begin().await.unwrap();
+    for (mid, d) in &due {
+        query("UPDATE matters SET due_on = $1 WHERE id = $2")
+            .bind(*d)
+            .bind(mid.0)
+            .execute(&mut tx)
+            .await
+            .unwrap();
+    }
+    petitions::assign(&mut tx, &actor(None, &w.hni), due[0].0, Some(w.clerk))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.conn().await.unwrap();
+    let counts =
+        petitions::deadline_counts(&mut c, &Scope::Subtree(w.central.path.clone()), today, 7)
+            .await
+            .unwrap();
+    let summary: Vec<(String, Option<String>, i64, i64)> = counts
+        .into_iter()
+        .map(|c| (c.unit_code, c.handler, c.overdue, c.due_soon))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("HNI".into(), None, 0, 1),
+            ("HNI".into(), Some("clerk.hni".into()), 1, 0)
+        ]
+    );
+    let lf = LetterFilter {
+        overdue: true,
+        today: Some(today),
+        ..Default::default()
+    };
+    assert_eq!(
+        petitions::count_letters(&mut c, &Scope::Subtree(w.central.path.clone()), &lf)
+            .await
+            .unwrap(),
+        1
+    );
+    let lf = LetterFilter {
+        due_within: Some(7),
+        today: Some(today),
+        ..Default::default()
+    };
+    assert_eq!(
+        petitions::count_letters(&mut c, &Scope::Subtree(w.central.path.clone()), &lf)
+            .await
+            .unwrap(),
+        1
+    );
+    let lf = LetterFilter {
+        kind: Some(PetitionKind::Complaint),
+        handler: Some(w.clerk),
+        ..Default::default()
+    };
+    assert_eq!(
+        petitions::count_letters(&mut c, &Scope::Subtree(w.central.path.clone()), &lf)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+async fn usernames_are_unique(store: &Store) {
+    let w = world(store).await;
+    let mut tx = store.begin().await.unwrap();
+    let err = users::create(
+        &mut tx,
+        &Actor::system("test"),
+        &NewUser {
+            username: Username::parse("CLERK.HNI").unwrap(),
+            display_name: "x".into(),
+            unit_id: w.hni.id,
+            password_hash: "x".into(),
+            roles: vec![],
+            locale: None,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(ref f) if f == "username"),
+        "{err:?}"
+    );
+}
