@@ -1,1 +1,138 @@
-//! placeholder
+//! Liêm's server: the services, the JSON API, the HTML pages, sessions and
+//! authorisation. The command line builds an [`AppState`] and calls
+//! [`router`] or the [`service`] functions directly.
+
+pub mod api;
+pub mod auth;
+pub mod crypto;
+pub mod error;
+pub mod files;
+pub mod i18n;
+pub mod pages;
+pub mod service;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::ops::Deref;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Settings the server needs at run time.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Largest accepted attachment, in bytes.
+    pub max_upload_bytes: usize,
+    /// Session lifetime, in hours.
+    pub session_hours: i64,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Where attachments are stored.
+    pub files_dir: PathBuf,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            max_upload_bytes: 20 * 1024 * 1024,
+            session_hours: 12,
+            secure_cookies: false,
+            files_dir: PathBuf::from("liem-data/files"),
+        }
+    }
+}
+
+/// What every request handler shares; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The shared parts.
+pub struct Inner {
+    /// The database.
+    pub store: liem_store::Store,
+    /// Seals and unseals identities.
+    pub sealer: crypto::Sealer,
+    /// Translations.
+    pub i18n: Arc<i18n::I18n>,
+    /// Password hashing.
+    pub passwords: crypto::PasswordPolicy,
+    /// Attachments on disk.
+    pub files: files::FileStore,
+    /// Run-time settings.
+    pub settings: Settings,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Builds the state.
+    pub fn new(
+        store: liem_store::Store,
+        seal_key: &crypto::SecretKey,
+        passwords: crypto::PasswordPolicy,
+        settings: Settings,
+    ) -> AppState {
+        AppState(Arc::new(Inner {
+            store,
+            sealer: crypto::Sealer::new(seal_key),
+            i18n: Arc::new(i18n::I18n::load()),
+            passwords,
+            files: files::FileStore::new(settings.files_dir.clone()),
+            settings,
+        }))
+    }
+}
+
+/// The whole application: API, pages, health checks, security headers.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.settings.max_upload_bytes * 5 + 1024 * 1024;
+    Router::new()
+        .merge(api::router())
+        .merge(pages::router())
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "database not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// Headers on every response: no framing, no sniffing, no referrer, and a
+/// Content-Security-Policy that allows only our own resources.
+async fn security_headers(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: header::HeaderName, v: &'static str| {
+        h.entry(k).or_insert(HeaderValue::from_static(v));
+    };
+    set(h, header::CONTENT_SECURITY_POLICY, "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'");
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(
+        h,
+        header::HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=()",
+    );
+    set(
+        h,
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    resp
+}

@@ -1,0 +1,175 @@
+//! One error type for the server, mapped to HTTP in one place: RFC 9457
+//! problem documents for the API. A 500 is opaque to the client; its cause
+//! goes to the log.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use liem_domain::workflow::WorkflowError;
+use liem_domain::ValidationErrors;
+use liem_store::StoreError;
+use serde::Serialize;
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Input broke one or more rules (422).
+    #[error("validation failed: {0}")]
+    Validation(ValidationErrors),
+    /// Not there, or not in the caller's scope (404: existence is not revealed).
+    #[error("not found")]
+    NotFound,
+    /// No valid session or token (401).
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Authenticated but not allowed (403) — only for things whose existence
+    /// the caller may know (e.g. their own unit's administration).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The CSRF token is missing or wrong (403).
+    #[error("CSRF token missing or invalid")]
+    Csrf,
+    /// The workflow refused the action (409).
+    #[error("{0}")]
+    Workflow(#[from] WorkflowError),
+    /// A concurrent change or a uniqueness conflict (409).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The body is too large (413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// The request is malformed (400).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Something failed on our side (500).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict(c) if c == "version" => AppError::Conflict(
+                "the record was changed by someone else; reload and try again".into(),
+            ),
+            StoreError::Conflict(c) => AppError::Conflict(format!("already exists ({c})")),
+            e => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<ValidationErrors> for AppError {
+    fn from(e: ValidationErrors) -> Self {
+        AppError::Validation(e)
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the problem type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the problem type.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// This occurrence, explained.
+    pub detail: String,
+    /// For validation problems: each broken rule with its field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+/// One field's broken rule in a problem document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProblemField {
+    /// The field path, e.g. `sender.name`.
+    pub field: String,
+    /// The rule code, e.g. `required`.
+    pub rule: String,
+    /// Explanation.
+    pub message: String,
+}
+
+impl AppError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Workflow(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The problem document for this error.
+    pub fn problem(&self) -> Problem {
+        let status = self.status();
+        let (slug, title) = match self {
+            AppError::Validation(_) => ("validation-failed", "Validation failed"),
+            AppError::NotFound => ("not-found", "Not found"),
+            AppError::Unauthenticated => ("unauthenticated", "Authentication required"),
+            AppError::Forbidden(_) => ("forbidden", "Forbidden"),
+            AppError::Csrf => ("csrf", "CSRF token missing or invalid"),
+            AppError::Workflow(_) => ("illegal-transition", "Action not allowed in this state"),
+            AppError::Conflict(_) => ("conflict", "Conflict"),
+            AppError::TooLarge(_) => ("too-large", "Payload too large"),
+            AppError::BadRequest(_) => ("bad-request", "Bad request"),
+            AppError::Internal(_) => ("internal", "Internal error"),
+        };
+        let detail = match self {
+            AppError::Internal(_) => "an internal error occurred; it has been logged".to_owned(),
+            e => e.to_string(),
+        };
+        let errors = match self {
+            AppError::Validation(v) => v
+                .errors
+                .iter()
+                .map(|e| ProblemField {
+                    field: e.field.clone(),
+                    rule: e.rule.clone(),
+                    message: e.message.clone(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Problem {
+            kind: format!("/problems/{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(cause) = &self {
+            tracing::error!(error = %cause, "internal error");
+        }
+        let status = self.status();
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut resp = (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"liem\""),
+            );
+        }
+        resp
+    }
+}
+
+/// Shorthand for server results.
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,190 @@
+//! Translations through Fluent: every text on a page comes from
+//! `locales/*.ftl`, Vietnamese first.
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use std::sync::Arc;
+
+/// A language Liêm speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Vietnamese (the default).
+    Vi,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Every language, the default first.
+    pub const ALL: [Lang; 2] = [Lang::Vi, Lang::En];
+
+    /// The BCP 47 tag.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses a tag such as `vi`, `en-GB`.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// Picks from an `Accept-Language` header by quality; Vietnamese if none fits.
+    pub fn negotiate(accept_language: Option<&str>) -> Lang {
+        let Some(h) = accept_language else {
+            return Lang::Vi;
+        };
+        let mut best: Option<(f32, Lang)> = None;
+        for part in h.split(',') {
+            let mut it = part.split(';');
+            let tag = it.next().unwrap_or("");
+            let q = it
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(l) = Lang::from_tag(tag) {
+                if best.is_none_or(|(bq, _)| q > bq) {
+                    best = Some((q, l));
+                }
+            }
+        }
+        best.map_or(Lang::Vi, |(_, l)| l)
+    }
+}
+
+/// The loaded translation bundles.
+pub struct I18n {
+    vi: FluentBundle<FluentResource>,
+    en: FluentBundle<FluentResource>,
+}
+
+fn bundle(lang: &str, source: &str) -> FluentBundle<FluentResource> {
+    let res = FluentResource::try_new(source.to_owned()).expect("translation file parses");
+    let mut b = FluentBundle::new_concurrent(vec![lang.parse().expect("valid language tag")]);
+    // Pages set `dir` and `lang` themselves; isolation marks would only
+    // clutter attribute values.
+    b.set_use_isolating(false);
+    b.add_resource(res).expect("no duplicate message ids");
+    b
+}
+
+impl I18n {
+    /// Loads the embedded translation files.
+    pub fn load() -> I18n {
+        I18n {
+            vi: bundle("vi", include_str!("../locales/vi.ftl")),
+            en: bundle("en", include_str!("../locales/en.ftl")),
+        }
+    }
+
+    fn bundle(&self, lang: Lang) -> &FluentBundle<FluentResource> {
+        match lang {
+            Lang::Vi => &self.vi,
+            Lang::En => &self.en,
+        }
+    }
+
+    /// A message with arguments; the key itself when it is missing.
+    pub fn format(&self, lang: Lang, key: &str, args: Option<&FluentArgs>) -> String {
+        let b = self.bundle(lang);
+        let Some(pattern) = b.get_message(key).and_then(|m| m.value()) else {
+            tracing::warn!(key, lang = lang.tag(), "missing translation");
+            return key.to_owned();
+        };
+        let mut errors = Vec::new();
+        b.format_pattern(pattern, args, &mut errors).into_owned()
+    }
+
+    /// Whether every message exists in every language (checked by a test).
+    pub fn missing_keys(&self) -> Vec<String> {
+        let keys = |src: &str| -> Vec<String> {
+            src.lines()
+                .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_owned()))
+                .filter(|k| !k.starts_with('#') && !k.is_empty())
+                .collect()
+        };
+        let mut missing = Vec::new();
+        for k in keys(include_str!("../locales/vi.ftl"))
+            .into_iter()
+            .chain(keys(include_str!("../locales/en.ftl")))
+        {
+            for l in Lang::ALL {
+                if self.bundle(l).get_message(&k).is_none() {
+                    missing.push(format!("{}:{k}", l.tag()));
+                }
+            }
+        }
+        missing
+    }
+}
+
+/// A translator bound to one language, for templates.
+#[derive(Clone)]
+pub struct Tr {
+    /// The language.
+    pub lang: Lang,
+    i18n: Arc<I18n>,
+}
+
+impl Tr {
+    /// Binds a language.
+    pub fn new(i18n: Arc<I18n>, lang: Lang) -> Tr {
+        Tr { lang, i18n }
+    }
+
+    /// A message.
+    pub fn t(&self, key: &str) -> String {
+        self.i18n.format(self.lang, key, None)
+    }
+
+    /// A message with one argument.
+    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name.to_owned(), FluentValue::from(value.to_string()));
+        self.i18n.format(self.lang, key, Some(&args))
+    }
+
+    /// The label of a code: `prefix-code`, e.g. `state-accepted`.
+    pub fn code(&self, prefix: &str, code: impl std::fmt::Display) -> String {
+        self.t(&format!("{prefix}-{code}"))
+    }
+
+    /// The language tag.
+    pub fn tag(&self) -> &'static str {
+        self.lang.tag()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_exists_in_every_language() {
+        assert_eq!(I18n::load().missing_keys(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_supported() {
+        assert_eq!(Lang::negotiate(Some("fr-FR, en;q=0.8, vi;q=0.5")), Lang::En);
+        assert_eq!(Lang::negotiate(Some("vi-VN,vi;q=0.9")), Lang::Vi);
+        assert_eq!(Lang::negotiate(Some("de")), Lang::Vi);
+        assert_eq!(Lang::negotiate(None), Lang::Vi);
+    }
+
+    #[test]
+    fn arguments_are_substituted() {
+        let tr = Tr::new(Arc::new(I18n::load()), Lang::En);
+        assert_eq!(tr.t1("list-total", "count", 20000), "20000 letters");
+        assert_eq!(tr.code("state", "accepted"), "Accepted");
+        let vi = Tr::new(Arc::new(I18n::load()), Lang::Vi);
+        assert_eq!(vi.code("kind", "denunciation"), "Tố cáo");
+    }
+}
