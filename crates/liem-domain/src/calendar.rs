@@ -11,7 +11,8 @@ use crate::lunar;
 use jiff::civil::{Date, Weekday};
 use jiff::ToSpan;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 code_enum!(
     /// Whether an administrator-entered day is worked or not.
@@ -73,7 +74,7 @@ impl Calendar {
         if is_weekend(date) {
             return false;
         }
-        !default_days_off(date.year()).iter().any(|d| d.date == date)
+        !default_off_dates(date.year()).contains(&date)
     }
 
     /// The public holidays and announced days off of a year, in date order
@@ -181,9 +182,30 @@ pub fn is_weekend(date: Date) -> bool {
     matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday)
 }
 
+/// The dates of [`default_days_off`], memoised per year: deadline counting
+/// asks for them once per day it walks, and the lunar computation is costly.
+fn default_off_dates(year: i16) -> Arc<BTreeSet<Date>> {
+    static CACHE: OnceLock<Mutex<HashMap<i16, Arc<BTreeSet<Date>>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&year) {
+        return hit.clone();
+    }
+    let dates: Arc<BTreeSet<Date>> =
+        Arc::new(compute_days_off(year).into_iter().map(|d| d.date).collect());
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(year, dates.clone());
+    dates
+}
+
 /// The computed public holidays of a year, with compensatory days off for
 /// those that fall on a weekend (Labour Code 2019, art. 111(3), 112).
 pub fn default_days_off(year: i16) -> Vec<DayOff> {
+    compute_days_off(year)
+}
+
+fn compute_days_off(year: i16) -> Vec<DayOff> {
     let mut named: Vec<(Date, &str, &str)> = Vec::new();
     named.push((Date::constant(year, 1, 1), "New Year's Day", "new_year"));
     // Tết: the last day of the old lunar year and the first four of the new.

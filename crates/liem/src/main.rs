@@ -1,1 +1,486 @@
-fn main() {}
+//! `liem`: the one binary — serve, demo, migrate, users and units, audit,
+//! calendar, backup.
+
+mod config;
+mod demo;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use config::Config;
+use liem_domain::role::{check_password, Role, Username};
+use liem_domain::unit::{UnitCode, UnitKind};
+use liem_server::crypto::{random_token, token_hash, PasswordPolicy};
+use liem_store::audit::{self, Actor};
+use liem_store::{units, users, Store};
+use std::io::BufRead;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "liem",
+    version,
+    about = "Liêm: petitions and anti-corruption case management"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data is.
+#[derive(Args, Clone, Debug, Default)]
+struct DataArgs {
+    /// A TOML configuration file (default: ./liem.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// The data directory (SQLite database, attachments, keys).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// A PostgreSQL URL (postgres://…); the database is then PostgreSQL.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+}
+
+impl DataArgs {
+    fn config(&self) -> Result<Config> {
+        let mut c = Config::load(self.config.as_deref())?;
+        if let Some(d) = &self.data_dir {
+            c.data_dir = d.clone();
+        }
+        if let Some(u) = &self.database_url {
+            c.database_url = Some(u.clone());
+        }
+        Ok(c)
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serves the web pages and the JSON API.
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Creates a demo instance with generated data (once) and serves it.
+    Demo {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Seed of the data generator.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// How many letters to generate.
+        #[arg(long, default_value_t = 20_000)]
+        petitions: usize,
+        /// Generate the data, print the logins, and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Applies database migrations.
+    Migrate {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Manages users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manages units.
+    Unit {
+        #[command(subcommand)]
+        command: UnitCommand,
+    },
+    /// Creates an API token for a user and prints it once.
+    Token {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The user's login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Checks the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Prints the days off of a year, one per line: ISO date and name.
+    Calendar {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The year.
+        year: i16,
+    },
+    /// Writes a consistent copy of the SQLite database.
+    Backup {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The file to write.
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Adds a user; the password is read from the first line of standard input.
+    Add {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// The unit's code.
+        #[arg(long)]
+        unit: String,
+        /// Roles (repeat): administrator, intake_clerk, handler, leader, analyst, auditor.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Preferred language (vi, en).
+        #[arg(long)]
+        locale: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitCommand {
+    /// Adds a unit.
+    Add {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Code (prefixes references).
+        #[arg(long)]
+        code: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Kind: central_committee, province, commune, internal_affairs, inspectorate, …
+        #[arg(long)]
+        kind: String,
+        /// The parent unit's code.
+        #[arg(long)]
+        parent: Option<String>,
+        /// First day of existence (default today).
+        #[arg(long)]
+        valid_from: Option<String>,
+    },
+    /// Lists units in tree order.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walks the hash chain; exits non-zero and names the first bad record.
+    Verify {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(cfg: &Config) -> Result<Store> {
+    let store = Store::open(&cfg.location())
+        .await
+        .context("opening the database")?;
+    Ok(store)
+}
+
+async fn run(cli: Cli) -> Result<std::process::ExitCode> {
+    use std::process::ExitCode;
+    match cli.command {
+        Command::Serve { data, bind } => {
+            let mut cfg = data.config()?;
+            if let Some(b) = bind {
+                cfg.bind = b;
+            }
+            let store = open(&cfg).await?;
+            serve(&cfg, store).await?;
+        }
+        Command::Demo {
+            data,
+            bind,
+            seed,
+            petitions,
+            no_serve,
+        } => {
+            let mut cfg = data.config()?;
+            if let Some(b) = bind {
+                cfg.bind = b;
+            }
+            let store = open(&cfg).await?;
+            if cfg.database_url.is_some() {
+                store.migrate().await?;
+            }
+            let key = cfg.seal_key(true)?;
+            let creds = demo::ensure(&store, &cfg, &key, seed, petitions).await?;
+            println!("admin login: {} {}", creds.admin.0, creds.admin.1);
+            println!("clerk login: {} {}", creds.clerk.0, creds.clerk.1);
+            println!("API token: {}", creds.token);
+            if !no_serve {
+                serve(&cfg, store).await?;
+            } else {
+                store.close().await;
+            }
+        }
+        Command::Migrate { data } => {
+            let cfg = data.config()?;
+            let store = open(&cfg).await?;
+            store.migrate().await?;
+            store.close().await;
+            println!("migrations applied");
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    data,
+                    username,
+                    name,
+                    unit,
+                    roles,
+                    locale,
+                },
+        } => {
+            let cfg = data.config()?;
+            let username = Username::parse(&username).map_err(anyhow::Error::msg)?;
+            let roles = roles
+                .iter()
+                .map(|r| {
+                    r.parse::<Role>()
+                        .map_err(|e| anyhow::anyhow!("--role {r}: {e}"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            check_password(password).map_err(anyhow::Error::msg)?;
+            let store = open(&cfg).await?;
+            let mut c = store.conn().await?;
+            let unit = units::by_code(&mut c, &unit)
+                .await
+                .with_context(|| format!("no unit with code {unit}"))?;
+            drop(c);
+            let hash = PasswordPolicy::default().hash(password);
+            let mut tx = store.begin().await?;
+            let id = users::create(
+                &mut tx,
+                &Actor::system("cli"),
+                &users::NewUser {
+                    username,
+                    display_name: name,
+                    unit_id: unit.id,
+                    password_hash: hash,
+                    roles,
+                    locale,
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            store.close().await;
+            println!("user {id} created");
+        }
+        Command::Unit {
+            command:
+                UnitCommand::Add {
+                    data,
+                    code,
+                    name,
+                    kind,
+                    parent,
+                    valid_from,
+                },
+        } => {
+            let cfg = data.config()?;
+            let code = UnitCode::parse(&code).map_err(anyhow::Error::msg)?;
+            let kind: UnitKind = kind.parse().map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
+            let valid_from = match valid_from {
+                Some(d) => d.parse().context("--valid-from must be YYYY-MM-DD")?,
+                None => liem_server::service::today(),
+            };
+            let store = open(&cfg).await?;
+            let mut c = store.conn().await?;
+            let parent = match parent {
+                Some(p) => Some(
+                    units::by_code(&mut c, &p)
+                        .await
+                        .with_context(|| format!("no unit with code {p}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            drop(c);
+            let mut tx = store.begin().await?;
+            let u = units::create(
+                &mut tx,
+                &Actor::system("cli"),
+                &units::NewUnit {
+                    code,
+                    name,
+                    kind,
+                    parent,
+                    valid_from,
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            store.close().await;
+            println!("unit {} created at {}", u.code, u.path);
+        }
+        Command::Unit {
+            command: UnitCommand::List { data },
+        } => {
+            let cfg = data.config()?;
+            let store = open(&cfg).await?;
+            let mut c = store.conn().await?;
+            for u in units::list(&mut c).await? {
+                println!("{}\t{}\t{}\t{}", u.code, u.kind, u.path, u.name);
+            }
+        }
+        Command::Token { data, username } => {
+            let cfg = data.config()?;
+            let store = open(&cfg).await?;
+            let mut c = store.conn().await?;
+            let Some((user, _)) = users::by_username(&mut c, &username).await? else {
+                bail!("no user named {username}");
+            };
+            drop(c);
+            let token = random_token();
+            let mut tx = store.begin().await?;
+            users::create_token(
+                &mut tx,
+                &Actor::system("cli"),
+                user.id,
+                "cli",
+                &token_hash(&token),
+            )
+            .await?;
+            tx.commit().await?;
+            store.close().await;
+            println!("{token}");
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { data },
+        } => {
+            let cfg = data.config()?;
+            let store = open(&cfg).await?;
+            let mut c = store.conn().await?;
+            let v = audit::verify(&mut c).await?;
+            drop(c);
+            store.close().await;
+            match v.first_break {
+                None => println!("audit chain intact: {} records", v.records),
+                Some(b) => {
+                    eprintln!("audit chain BROKEN at record {}: {}", b.seq, b.reason);
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        Command::Calendar { data, year } => {
+            if !(1990..=2100).contains(&year) {
+                bail!("the year must be between 1990 and 2100");
+            }
+            let cfg = data.config()?;
+            let has_db = cfg.database_url.is_some() || cfg.data_dir.join("liem.sqlite3").exists();
+            let cal = if has_db {
+                let store = open(&cfg).await?;
+                let mut c = store.conn().await?;
+                let cal = liem_store::calendar::load(&mut c).await?;
+                drop(c);
+                store.close().await;
+                cal
+            } else {
+                liem_domain::calendar::Calendar::new()
+            };
+            for d in cal.days_off(year) {
+                println!("{} {}", d.date, d.name);
+            }
+        }
+        Command::Backup { data, output } => {
+            let cfg = data.config()?;
+            if output.exists() {
+                bail!("{} already exists", output.display());
+            }
+            let store = open(&cfg).await?;
+            store.backup_sqlite(&output).await?;
+            store.close().await;
+            println!("backup written to {}", output.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(cfg: &Config, store: Store) -> Result<()> {
+    let key = cfg.seal_key(true)?;
+    let state = liem_server::AppState::new(
+        store.clone(),
+        &key,
+        PasswordPolicy::default(),
+        cfg.settings(),
+    );
+    let app = liem_server::router(state);
+    let listener = tokio::net::TcpListener::bind(&cfg.bind)
+        .await
+        .with_context(|| format!("binding {}", cfg.bind))?;
+    println!("serving on http://{}", listener.local_addr()?);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

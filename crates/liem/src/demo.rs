@@ -1,0 +1,864 @@
+//! The demo instance: a seeded generator of the unit tree (34 provinces
+//! with communes and agencies), about forty users, and letters over the last
+//! 24 months in every kind, channel, field and state — some overdue, some
+//! collective, some repeated. Generated once; later runs reuse the data.
+
+use crate::config::{write_private, Config};
+use anyhow::{Context, Result};
+use jiff::civil::Date;
+use jiff::ToSpan;
+use liem_domain::calendar::Calendar;
+use liem_domain::deadline::{current_deadline, RuleBook};
+use liem_domain::ids::{uuid_at, LetterId, UnitId, UserId};
+use liem_domain::petition::{LetterInput, NewLetter, SenderInput};
+use liem_domain::role::{Role, Username};
+use liem_domain::unit::{UnitCode, UnitKind};
+use liem_domain::workflow::{
+    apply, Action, Classification, CompetentBody, IneligibilityReason, MatterState, Outcome,
+};
+use liem_server::crypto::{
+    random_password, random_token, token_hash, PasswordPolicy, Sealer, SecretKey,
+};
+use liem_server::service::{action_detail, register_in_tx, today};
+use liem_store::audit::Actor;
+use liem_store::db::query;
+use liem_store::petitions::{self, Transition};
+use liem_store::units::{self, NewUnit, UnitRecord};
+use liem_store::{users, Store};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
+
+/// The logins printed by `liem demo`.
+pub struct Credentials {
+    /// Administrator (also leader of the central committee).
+    pub admin: (String, String),
+    /// Intake clerk of Hà Nội.
+    pub clerk: (String, String),
+    /// API token of the administrator.
+    pub token: String,
+}
+
+const PROVINCES: &[(&str, &str, u32)] = &[
+    ("HNI", "Thành phố Hà Nội", 14),
+    ("HCM", "Thành phố Hồ Chí Minh", 16),
+    ("HPG", "Thành phố Hải Phòng", 5),
+    ("DNG", "Thành phố Đà Nẵng", 4),
+    ("CTO", "Thành phố Cần Thơ", 4),
+    ("HUE", "Thành phố Huế", 2),
+    ("LCU", "Tỉnh Lai Châu", 1),
+    ("DBN", "Tỉnh Điện Biên", 1),
+    ("SLA", "Tỉnh Sơn La", 2),
+    ("LSN", "Tỉnh Lạng Sơn", 1),
+    ("QNH", "Tỉnh Quảng Ninh", 3),
+    ("THA", "Tỉnh Thanh Hóa", 4),
+    ("NAN", "Tỉnh Nghệ An", 4),
+    ("HTH", "Tỉnh Hà Tĩnh", 2),
+    ("CBG", "Tỉnh Cao Bằng", 1),
+    ("TQG", "Tỉnh Tuyên Quang", 2),
+    ("LCI", "Tỉnh Lào Cai", 2),
+    ("TNN", "Tỉnh Thái Nguyên", 2),
+    ("PTO", "Tỉnh Phú Thọ", 3),
+    ("BNH", "Tỉnh Bắc Ninh", 3),
+    ("HYN", "Tỉnh Hưng Yên", 3),
+    ("NBH", "Tỉnh Ninh Bình", 3),
+    ("QTI", "Tỉnh Quảng Trị", 2),
+    ("QNI", "Tỉnh Quảng Ngãi", 2),
+    ("GLI", "Tỉnh Gia Lai", 3),
+    ("KHA", "Tỉnh Khánh Hòa", 3),
+    ("LDG", "Tỉnh Lâm Đồng", 3),
+    ("DLK", "Tỉnh Đắk Lắk", 3),
+    ("DNI", "Tỉnh Đồng Nai", 4),
+    ("TNH", "Tỉnh Tây Ninh", 3),
+    ("VLG", "Tỉnh Vĩnh Long", 3),
+    ("DTP", "Tỉnh Đồng Tháp", 3),
+    ("CMU", "Tỉnh Cà Mau", 2),
+    ("AGG", "Tỉnh An Giang", 3),
+];
+
+const AGENCIES: &[(&str, UnitKind, &str)] = &[
+    ("NC", UnitKind::InternalAffairs, "Ban Nội chính"),
+    ("TT", UnitKind::Inspectorate, "Thanh tra"),
+    (
+        "CA",
+        UnitKind::PoliceInvestigation,
+        "Cơ quan Cảnh sát điều tra, Công an",
+    ),
+    ("VKS", UnitKind::Procuracy, "Viện kiểm sát nhân dân"),
+    ("TA", UnitKind::Court, "Tòa án nhân dân"),
+    ("THA", UnitKind::Enforcement, "Thi hành án dân sự"),
+];
+
+const COMMUNE_NAMES: &[&str] = &[
+    "Phường Trung Tâm",
+    "Phường Hòa Bình",
+    "Xã Tân Thành",
+    "Xã Phú Thịnh",
+    "Phường Đông Hải",
+    "Xã An Phú",
+    "Xã Hưng Đạo",
+    "Phường Quang Trung",
+    "Xã Thống Nhất",
+    "Phường Bình Minh",
+    "Xã Tân Lập",
+    "Xã Đồng Tâm",
+];
+
+const SURNAMES: &[&str] = &[
+    "Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Trần", "Lê", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan",
+    "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý",
+];
+const MIDDLE: &[&str] = &[
+    "Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Ngọc", "Quang", "Thu", "Xuân", "Hồng", "Công",
+];
+const GIVEN: &[&str] = &[
+    "An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Hương", "Khánh",
+    "Lan", "Linh", "Long", "Mai", "Minh", "Nam", "Nga", "Ngọc", "Phúc", "Phương", "Quân", "Sơn",
+    "Tâm", "Thảo", "Thắng", "Trang", "Trung", "Tuấn", "Vân", "Yến",
+];
+const SUBJECTS: &[&str] = &[
+    "Chủ tịch UBND xã",
+    "UBND phường",
+    "Sở Nông nghiệp và Môi trường",
+    "Văn phòng đăng ký đất đai",
+    "Ban quản lý dự án đầu tư xây dựng",
+    "Trưởng Công an xã",
+    "Hiệu trưởng trường THCS",
+    "Giám đốc Trung tâm Y tế",
+    "Chi cục Thuế khu vực",
+    "Công ty TNHH Xây dựng Thành Đạt",
+    "Cán bộ địa chính xã",
+    "Hội đồng bồi thường, hỗ trợ tái định cư",
+];
+const PROJECTS: &[&str] = &[
+    "mở rộng quốc lộ",
+    "khu đô thị mới phía Nam",
+    "cụm công nghiệp",
+    "đường vành đai",
+    "kè chống sạt lở",
+    "trường mầm non",
+    "khu tái định cư",
+    "nâng cấp chợ trung tâm",
+];
+
+fn name(rng: &mut ChaCha8Rng) -> String {
+    format!(
+        "{} {} {}",
+        SURNAMES.choose(rng).expect("non-empty"),
+        MIDDLE.choose(rng).expect("non-empty"),
+        GIVEN.choose(rng).expect("non-empty")
+    )
+}
+
+/// Field, kind, summary and content of a plausible letter.
+fn matter_text(
+    rng: &mut ChaCha8Rng,
+    place: &str,
+) -> (&'static str, Vec<&'static str>, String, String) {
+    let subject = *SUBJECTS.choose(rng).expect("non-empty");
+    let project = *PROJECTS.choose(rng).expect("non-empty");
+    let year = rng.gen_range(2015..2026);
+    let roll = rng.gen_range(0..100);
+    let (field, kinds, summary, content): (&str, Vec<&str>, String, String) = match roll {
+        0..=29 => (
+            "admin_land",
+            vec!["complaint"],
+            format!("Khiếu nại về bồi thường, hỗ trợ khi thu hồi đất dự án {project}"),
+            format!("Gia đình tôi bị thu hồi đất để thực hiện dự án {project} tại {place}. Mức bồi thường thấp hơn giá thị trường, chưa được bố trí tái định cư. Đề nghị {subject} xem xét lại quyết định thu hồi đất năm {year}."),
+        ),
+        30..=39 => (
+            "admin_land",
+            vec!["recommendation"],
+            "Kiến nghị cấp giấy chứng nhận quyền sử dụng đất".to_owned(),
+            format!("Tôi đã nộp hồ sơ đề nghị cấp giấy chứng nhận quyền sử dụng đất tại {place} từ năm {year} nhưng đến nay chưa được giải quyết, không được trả lời bằng văn bản."),
+        ),
+        40..=49 => (
+            "admin_policy",
+            vec!["complaint"],
+            "Khiếu nại về chế độ, chính sách".to_owned(),
+            format!("Tôi không được hưởng chế độ trợ cấp theo quy định dù đủ điều kiện. Đề nghị {subject} xem xét lại việc xét duyệt hồ sơ năm {year}."),
+        ),
+        50..=57 => (
+            "admin_other",
+            vec!["reflection"],
+            "Phản ánh ô nhiễm môi trường".to_owned(),
+            format!("Cơ sở sản xuất tại {place} xả thải ra kênh, gây mùi hôi và ô nhiễm nguồn nước. Người dân đã nhiều lần phản ánh nhưng chưa được xử lý."),
+        ),
+        58..=63 => (
+            "judicial",
+            vec!["complaint"],
+            "Khiếu nại việc thi hành án chậm".to_owned(),
+            format!("Bản án có hiệu lực từ năm {year} nhưng cơ quan thi hành án chưa tổ chức thi hành, gây thiệt hại cho gia đình tôi."),
+        ),
+        64..=67 => (
+            "party",
+            vec!["reflection"],
+            "Phản ánh đảng viên vi phạm quy định".to_owned(),
+            format!("Phản ánh một đảng viên tại {place} vi phạm những điều đảng viên không được làm, sử dụng tài sản công vào việc riêng."),
+        ),
+        68..=95 => {
+            let (s, c) = match rng.gen_range(0..4) {
+                0 => (
+                    format!("Tố cáo {subject} nhận hối lộ"),
+                    format!("Tố cáo {subject} tại {place} có hành vi nhận tiền của người dân khi giải quyết hồ sơ đất đai, mỗi hồ sơ từ 5 đến 20 triệu đồng."),
+                ),
+                1 => (
+                    "Tố cáo sai phạm trong đấu thầu".to_owned(),
+                    format!("Tố cáo sai phạm trong đấu thầu gói thầu thuộc dự án {project}: thông thầu, nâng khống giá trị, gây thất thoát ngân sách nhà nước."),
+                ),
+                2 => (
+                    "Tố cáo lợi dụng chức vụ chiếm đoạt tiền hỗ trợ".to_owned(),
+                    format!("Tố cáo cán bộ lợi dụng chức vụ, quyền hạn lập hồ sơ khống để chiếm đoạt tiền hỗ trợ của người dân tại {place} năm {year}."),
+                ),
+                _ => (
+                    "Tố cáo tham nhũng, tiêu cực trong tuyển dụng".to_owned(),
+                    format!("Tố cáo {subject} nhận tiền để bố trí việc làm, tuyển dụng viên chức không đúng quy định."),
+                ),
+            };
+            ("corruption", vec!["denunciation"], s, c)
+        }
+        _ => (
+            "admin_land",
+            vec!["complaint", "denunciation"],
+            format!("Khiếu nại và tố cáo liên quan dự án {project}"),
+            format!("Khiếu nại quyết định thu hồi đất dự án {project}, đồng thời tố cáo {subject} làm sai lệch hồ sơ bồi thường."),
+        ),
+    };
+    (field, kinds, summary, content)
+}
+
+/// Creates the demo data once; returns the logins to print.
+pub async fn ensure(
+    store: &Store,
+    cfg: &Config,
+    key: &SecretKey,
+    seed: u64,
+    count: usize,
+) -> Result<Credentials> {
+    let creds_file = cfg.data_dir.join("demo-credentials.txt");
+    let mut c = store.conn().await?;
+    let existing = query("SELECT COUNT(*) AS n FROM units")
+        .fetch_one(&mut c)
+        .await?
+        .i64("n")?;
+    drop(c);
+    if existing > 0 {
+        let text = std::fs::read_to_string(&creds_file).with_context(|| {
+            format!(
+                "this database already has data; the demo logins are in {}, which is missing",
+                creds_file.display()
+            )
+        })?;
+        return parse_credentials(&text);
+    }
+    let started = std::time::Instant::now();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let sealer = Sealer::new(key);
+    let system = Actor::system("demo");
+    let founded = Date::constant(2025, 7, 1);
+
+    // The unit tree.
+    let mut tx = store.begin().await?;
+    let mk = |code: String, name: String, kind: UnitKind, parent: Option<UnitId>| NewUnit {
+        code: UnitCode::parse(&code).expect("generated codes are valid"),
+        name,
+        kind,
+        parent,
+        valid_from: founded,
+    };
+    let central = units::create(
+        &mut tx,
+        &system,
+        &mk(
+            "TW".into(),
+            "Ban Chỉ đạo Trung ương về phòng, chống tham nhũng, lãng phí, tiêu cực".into(),
+            UnitKind::CentralCommittee,
+            None,
+        ),
+    )
+    .await?;
+    for (suffix, kind, name) in AGENCIES {
+        units::create(
+            &mut tx,
+            &system,
+            &mk(
+                format!("TW-{suffix}"),
+                format!("{name} Trung ương"),
+                *kind,
+                Some(central.id),
+            ),
+        )
+        .await?;
+    }
+    let mut provinces: Vec<(UnitRecord, Vec<UnitRecord>, u32)> = Vec::new();
+    for (code, name, weight) in PROVINCES {
+        let p = units::create(
+            &mut tx,
+            &system,
+            &mk(
+                (*code).into(),
+                (*name).into(),
+                UnitKind::Province,
+                Some(central.id),
+            ),
+        )
+        .await?;
+        let mut handling = vec![p.clone()];
+        for (suffix, kind, aname) in AGENCIES {
+            let a = units::create(
+                &mut tx,
+                &system,
+                &mk(
+                    format!("{code}-{suffix}"),
+                    format!("{aname} {name}"),
+                    *kind,
+                    Some(p.id),
+                ),
+            )
+            .await?;
+            if matches!(kind, UnitKind::InternalAffairs | UnitKind::Inspectorate) {
+                handling.push(a);
+            }
+        }
+        let mut names: Vec<&str> = COMMUNE_NAMES.to_vec();
+        names.shuffle(&mut rng);
+        for (i, cname) in names.iter().take(4).enumerate() {
+            let cu = units::create(
+                &mut tx,
+                &system,
+                &mk(
+                    format!("{code}-X{:02}", i + 1),
+                    format!("{cname}, {name}"),
+                    UnitKind::Commune,
+                    Some(p.id),
+                ),
+            )
+            .await?;
+            handling.push(cu);
+        }
+        provinces.push((p, handling, *weight));
+    }
+    tx.commit().await?;
+
+    // About forty users.
+    let policy = PasswordPolicy::default();
+    let admin_pw = random_password();
+    let clerk_pw = random_password();
+    let mut tx = store.begin().await?;
+    let add_user =
+        |username: String, display: String, unit: UnitId, roles: Vec<Role>, pw: String| {
+            let hash = policy.hash(&pw);
+            (
+                users::NewUser {
+                    username: Username::parse(&username).expect("valid"),
+                    display_name: display,
+                    unit_id: unit,
+                    password_hash: hash,
+                    roles,
+                    locale: None,
+                },
+                pw,
+            )
+        };
+    let mut new_users = vec![
+        add_user(
+            "admin".into(),
+            "Quản trị hệ thống".into(),
+            central.id,
+            vec![Role::Administrator, Role::Leader],
+            admin_pw.clone(),
+        ),
+        add_user(
+            "kiemtoan".into(),
+            name(&mut rng),
+            central.id,
+            vec![Role::Auditor],
+            random_password(),
+        ),
+        add_user(
+            "phantich".into(),
+            name(&mut rng),
+            central.id,
+            vec![Role::Analyst],
+            random_password(),
+        ),
+        add_user(
+            "lanhdao.tw".into(),
+            name(&mut rng),
+            central.id,
+            vec![Role::Leader],
+            random_password(),
+        ),
+    ];
+    let staffed = [
+        "HNI", "HCM", "DNG", "HPG", "CTO", "NAN", "THA", "QNH", "KHA", "LDG",
+    ];
+    for (p, handling, _) in &provinces {
+        if !staffed.contains(&p.code.as_str()) {
+            continue;
+        }
+        let lc = p.code.to_lowercase();
+        let pw = if p.code == "HNI" {
+            clerk_pw.clone()
+        } else {
+            random_password()
+        };
+        new_users.push(add_user(
+            format!("tiepnhan.{lc}"),
+            name(&mut rng),
+            p.id,
+            vec![Role::IntakeClerk],
+            pw,
+        ));
+        new_users.push(add_user(
+            format!("xuly.{lc}"),
+            name(&mut rng),
+            p.id,
+            vec![Role::Handler],
+            random_password(),
+        ));
+        new_users.push(add_user(
+            format!("lanhdao.{lc}"),
+            name(&mut rng),
+            p.id,
+            vec![Role::Leader, Role::Handler],
+            random_password(),
+        ));
+        if p.code == "HNI" || p.code == "HCM" {
+            let tt = handling
+                .iter()
+                .find(|u| u.kind == UnitKind::Inspectorate)
+                .expect("an inspectorate");
+            new_users.push(add_user(
+                format!("thanhtra.{lc}"),
+                name(&mut rng),
+                tt.id,
+                vec![Role::IntakeClerk, Role::Handler],
+                random_password(),
+            ));
+            let x = handling
+                .iter()
+                .find(|u| u.kind == UnitKind::Commune)
+                .expect("a commune");
+            new_users.push(add_user(
+                format!("xa.{lc}"),
+                name(&mut rng),
+                x.id,
+                vec![Role::IntakeClerk, Role::Handler],
+                random_password(),
+            ));
+        }
+    }
+    let mut user_ids: HashMap<String, UserId> = HashMap::new();
+    let mut handlers: HashMap<UnitId, Vec<UserId>> = HashMap::new();
+    let mut clerks: HashMap<UnitId, UserId> = HashMap::new();
+    for (u, _) in &new_users {
+        let id = users::create(&mut tx, &system, u).await?;
+        user_ids.insert(u.username.as_str().to_owned(), id);
+        if u.roles.contains(&Role::Handler) {
+            handlers.entry(u.unit_id).or_default().push(id);
+        }
+        if u.roles.contains(&Role::IntakeClerk) {
+            clerks.insert(u.unit_id, id);
+        }
+    }
+    let admin_id = user_ids["admin"];
+    let token = random_token();
+    users::create_token(&mut tx, &system, admin_id, "demo", &token_hash(&token)).await?;
+    tx.commit().await?;
+
+    // Letters over the last 24 months, registered in date order.
+    let end = today();
+    let start = end.checked_sub(24.months()).expect("in range");
+    let span_days = (end - start).get_days();
+    let mut dates: Vec<Date> = (0..count)
+        .map(|_| {
+            start
+                .checked_add(i64::from(rng.gen_range(0..=span_days)).days())
+                .expect("in range")
+        })
+        .collect();
+    dates.sort();
+    let total_weight: u32 = provinces.iter().map(|p| p.2).sum();
+    let cal = Calendar::new();
+    let book = RuleBook::default();
+    let mut recent: HashMap<(UnitId, &'static str), Vec<liem_domain::ids::MatterId>> =
+        HashMap::new();
+    let batch = 500;
+    let mut i = 0;
+    while i < dates.len() {
+        let mut tx = store.begin().await?;
+        for (n, received) in dates[i..(i + batch).min(dates.len())].iter().enumerate() {
+            let mut w = rng.gen_range(0..total_weight);
+            let (prov, handling, _) = provinces
+                .iter()
+                .find(|p| {
+                    if w < p.2 {
+                        true
+                    } else {
+                        w -= p.2;
+                        false
+                    }
+                })
+                .expect("weights cover the range");
+            let unit = if rng.gen_bool(0.55) {
+                prov
+            } else {
+                handling.choose(&mut rng).expect("non-empty")
+            };
+            let place = format!(
+                "{}, {}",
+                COMMUNE_NAMES.choose(&mut rng).expect("non-empty"),
+                prov.name
+            );
+            let (field, kinds, summary, content) = matter_text(&mut rng, &place);
+            let anonymous =
+                kinds.contains(&"denunciation") && rng.gen_bool(0.15) || rng.gen_bool(0.03);
+            let org = !anonymous && rng.gen_bool(0.06);
+            let collective = !anonymous && rng.gen_bool(0.05);
+            let sender = if anonymous {
+                SenderInput {
+                    kind: Some("anonymous".into()),
+                    ..Default::default()
+                }
+            } else {
+                SenderInput {
+                    kind: Some(if org { "organisation" } else { "person" }.into()),
+                    name: Some(if org {
+                        format!(
+                            "Công ty TNHH {}",
+                            GIVEN.choose(&mut rng).expect("non-empty")
+                        )
+                    } else {
+                        name(&mut rng)
+                    }),
+                    id_number: (!org).then(|| {
+                        format!(
+                            "0{:02}{}{:08}",
+                            rng.gen_range(1..97),
+                            rng.gen_range(0..4),
+                            rng.gen_range(0..100_000_000u32)
+                        )
+                    }),
+                    address: Some(format!("Số {}, {}", rng.gen_range(1..300), place)),
+                    phone: rng
+                        .gen_bool(0.6)
+                        .then(|| format!("09{:08}", rng.gen_range(0..100_000_000u32))),
+                    email: None,
+                }
+            };
+            let channel = *[
+                "reception_desk",
+                "post",
+                "post",
+                "drop_box",
+                "web",
+                "hotline",
+                "forwarded",
+                "press",
+                "leader_referral",
+            ]
+            .choose(&mut rng)
+            .expect("non-empty");
+            let kind0 = kinds[0];
+            let join = (rng.gen_bool(0.03))
+                .then(|| {
+                    recent
+                        .get(&(unit.id, kind0))
+                        .and_then(|v| v.last().copied())
+                })
+                .flatten();
+            let input = LetterInput {
+                kinds: kinds.iter().map(|k| (*k).to_owned()).collect(),
+                channel: Some(channel.into()),
+                field: Some(field.into()),
+                received_on: Some(received.to_string()),
+                place: Some(place.clone()),
+                sender,
+                signatories: Some(if collective { rng.gen_range(5..60) } else { 1 }),
+                subject: Some((*SUBJECTS.choose(&mut rng).expect("non-empty")).into()),
+                summary: Some(summary),
+                content: Some(content),
+                forwarded_by: (channel == "forwarded")
+                    .then(|| "Ban Dân nguyện, Ủy ban Thường vụ Quốc hội".to_owned()),
+                seal_identity: false,
+                join_matter: join.map(|m| m.0),
+            };
+            let letter = NewLetter::parse(&input, end)
+                .map_err(|e| anyhow::anyhow!("generated letter invalid: {e}"))?;
+            let created_by = clerks.get(&unit.id).copied().unwrap_or(admin_id);
+            let actor = Actor {
+                user: Some(created_by),
+                unit: Some(unit.id),
+                source: "demo".into(),
+            };
+            let at = received
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map(|z| z.timestamp())
+                .unwrap_or_else(|_| jiff::Timestamp::now());
+            let id = LetterId(uuid_at(at, ((i + n) % 4096) as u16));
+            register_in_tx(
+                &mut tx, &actor, unit, created_by, &letter, id, &sealer, &cal, &book,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("registering a demo letter: {e}"))?;
+            let rec = petitions::get_letter(&mut tx, id).await?;
+            for brief in &rec.matters {
+                if join == Some(brief.id) {
+                    continue;
+                }
+                recent
+                    .entry((unit.id, brief.kind.as_str()))
+                    .or_default()
+                    .push(brief.id);
+                progress(
+                    &mut tx, &mut rng, brief.id, unit.id, &handlers, end, &cal, &book,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        i += batch;
+    }
+
+    let creds = Credentials {
+        admin: ("admin".into(), admin_pw),
+        clerk: ("tiepnhan.hni".into(), clerk_pw),
+        token,
+    };
+    write_private(
+        &creds_file,
+        &format!(
+            "admin {} {}\nclerk {} {}\ntoken {}\n",
+            creds.admin.0, creds.admin.1, creds.clerk.0, creds.clerk.1, creds.token
+        ),
+    )?;
+    eprintln!(
+        "generated {count} demo letters in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(creds)
+}
+
+fn parse_credentials(text: &str) -> Result<Credentials> {
+    let mut admin = None;
+    let mut clerk = None;
+    let mut token = None;
+    for line in text.lines() {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        match parts.as_slice() {
+            ["admin", u, p] => admin = Some(((*u).to_owned(), (*p).to_owned())),
+            ["clerk", u, p] => clerk = Some(((*u).to_owned(), (*p).to_owned())),
+            ["token", t] => token = Some((*t).to_owned()),
+            _ => {}
+        }
+    }
+    match (admin, clerk, token) {
+        (Some(admin), Some(clerk), Some(token)) => Ok(Credentials {
+            admin,
+            clerk,
+            token,
+        }),
+        _ => anyhow::bail!("the demo credentials file is incomplete"),
+    }
+}
+
+/// Moves a fresh matter along its workflow as far as its age allows; a few
+/// stall on purpose, so that the register shows overdue matters.
+#[allow(clippy::too_many_arguments)]
+async fn progress(
+    tx: &mut liem_store::Tx,
+    rng: &mut ChaCha8Rng,
+    id: liem_domain::ids::MatterId,
+    unit: UnitId,
+    handlers: &HashMap<UnitId, Vec<UserId>>,
+    today: Date,
+    cal: &Calendar,
+    book: &RuleBook,
+) -> Result<()> {
+    let m = petitions::get_matter(tx, id).await?;
+    let mut facts = m.facts.clone();
+    let mut version = m.version;
+    let mut day = facts.received_on;
+    let stall = rng.gen_bool(0.08);
+    let handler = handlers.get(&unit).and_then(|h| h.choose(rng).copied());
+    let actor = Actor {
+        user: handler,
+        unit: Some(unit),
+        source: "demo".into(),
+    };
+    let mut plan: Vec<(i64, Action)> = Vec::new();
+    let eligible = rng.gen_bool(0.78);
+    let competent = rng.gen_bool(0.85);
+    let classification = Classification {
+        eligible,
+        ineligibility: (!eligible).then(|| {
+            *[
+                IneligibilityReason::Unsigned,
+                IneligibilityReason::SentToSeveral,
+                IneligibilityReason::AlreadyGuided,
+                IneligibilityReason::FinallyDecided,
+            ]
+            .choose(rng)
+            .expect("non-empty")
+        }),
+        competent,
+        competent_body: (!competent).then(|| *CompetentBody::ALL.choose(rng).expect("non-empty")),
+        has_originals: rng.gen_bool(0.6),
+        bypass_level: rng.gen_bool(0.1),
+        repeated: rng.gen_bool(0.05),
+        complex: rng.gen_bool(0.2),
+        remote_area: rng.gen_bool(0.1),
+        multi_place: rng.gen_bool(0.1),
+        round: if facts.kind == liem_domain::petition::PetitionKind::Complaint && rng.gen_bool(0.15)
+        {
+            2
+        } else {
+            1
+        },
+    };
+    plan.push((rng.gen_range(1..6), Action::Classify(classification)));
+    if facts.anonymous
+        && facts.kind == liem_domain::petition::PetitionKind::Denunciation
+        && eligible
+        && competent
+    {
+        plan.push((rng.gen_range(1..5), Action::CheckForManagement));
+        plan.push((
+            rng.gen_range(10..40),
+            Action::Conclude {
+                outcome: Outcome::ManagementChecked,
+                summary: "Đã kiểm tra, xử lý theo thẩm quyền quản lý.".into(),
+            },
+        ));
+        plan.push((rng.gen_range(1..5), Action::Close));
+    } else if !eligible {
+        plan.push((
+            rng.gen_range(1..4),
+            Action::File {
+                reason: "Đơn không đủ điều kiện xử lý".into(),
+            },
+        ));
+    } else if !competent {
+        if facts.kind == liem_domain::petition::PetitionKind::Denunciation {
+            plan.push((
+                rng.gen_range(1..6),
+                Action::Transfer {
+                    to_body: "Cơ quan có thẩm quyền".into(),
+                },
+            ));
+        } else {
+            plan.push((
+                rng.gen_range(1..4),
+                Action::Guide {
+                    note: "Hướng dẫn gửi đơn đến cơ quan có thẩm quyền".into(),
+                },
+            ));
+        }
+    } else if rng.gen_bool(0.02) {
+        plan.push((
+            rng.gen_range(1..10),
+            Action::Withdraw {
+                reason: "Người gửi rút đơn".into(),
+            },
+        ));
+    } else {
+        plan.push((rng.gen_range(1..9), Action::Accept));
+        plan.push((rng.gen_range(2..10), Action::StartVerification));
+        if !stall {
+            if rng.gen_bool(0.1) {
+                plan.push((
+                    rng.gen_range(3..15),
+                    Action::Suspend {
+                        reason: "Chờ kết quả giám định".into(),
+                    },
+                ));
+                plan.push((rng.gen_range(5..30), Action::Resume));
+            }
+            if facts.kind == liem_domain::petition::PetitionKind::Denunciation && rng.gen_bool(0.15)
+            {
+                plan.push((
+                    rng.gen_range(10..25),
+                    Action::Extend {
+                        reason: "Vụ việc phức tạp".into(),
+                    },
+                ));
+            }
+            let round = if let Action::Classify(c) = &plan[0].1 {
+                c.round
+            } else {
+                1
+            };
+            let outcome = match facts.kind {
+                liem_domain::petition::PetitionKind::Complaint if round == 2 => {
+                    *[Outcome::Upheld, Outcome::AnnulledOrAmended]
+                        .choose(rng)
+                        .expect("non-empty")
+                }
+                liem_domain::petition::PetitionKind::Complaint => *[
+                    Outcome::Right,
+                    Outcome::PartlyRight,
+                    Outcome::Wrong,
+                    Outcome::Wrong,
+                ]
+                .choose(rng)
+                .expect("non-empty"),
+                liem_domain::petition::PetitionKind::Denunciation => *[
+                    Outcome::True,
+                    Outcome::PartlyTrue,
+                    Outcome::False,
+                    Outcome::False,
+                ]
+                .choose(rng)
+                .expect("non-empty"),
+                _ => Outcome::Answered,
+            };
+            plan.push((
+                rng.gen_range(10..45),
+                Action::Conclude {
+                    outcome,
+                    summary: "Kết luận nội dung giải quyết".into(),
+                },
+            ));
+            plan.push((rng.gen_range(1..4), Action::Notify));
+            plan.push((rng.gen_range(1..10), Action::Close));
+        }
+    }
+    if let Some(h) = handler {
+        petitions::assign(tx, &actor, id, Some(h)).await?;
+        version += 1;
+    }
+    for (after, action) in plan {
+        let next_day = cal.add_days(day, after as u32, |_| false);
+        if next_day > today {
+            break;
+        }
+        let Ok(next) = apply(&facts, &action, next_day) else {
+            break;
+        };
+        let due = current_deadline(&next, cal, book);
+        petitions::record_transition(
+            tx,
+            &actor,
+            &Transition {
+                matter: id,
+                expected_version: version,
+                from: facts.state,
+                facts: &next,
+                due: due.as_ref(),
+                action: action.kind().as_str(),
+                on: next_day,
+                detail: action_detail(&action),
+            },
+        )
+        .await?;
+        version += 1;
+        facts = next;
+        day = next_day;
+        if facts.state == MatterState::Closed {
+            break;
+        }
+    }
+    Ok(())
+}
