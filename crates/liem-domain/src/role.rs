@@ -174,7 +174,7 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 /// Checks a new password's length (at least 12 characters, at most 1024).
 pub fn check_password(pw: &str) -> Result<(), crate::ValidationErrors> {
     let n = pw.chars().count();
-    if n < MIN_PASSWORD_CHARS || n > 1024 {
+    if !(MIN_PASSWORD_CHARS..=1024).contains(&n) {
         Err(crate::ValidationErrors::single(
             "password",
             "password_length",

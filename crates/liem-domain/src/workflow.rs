@@ -1041,13 +1041,10 @@ mod tests {
             let mut d = date(2026, 1, 5);
             for a in &actions {
                 let allowed = f.allowed_actions().contains(&a.kind());
-                match apply(&f, a, d) {
-                    Ok(next) => {
-                        prop_assert!(allowed, "{:?} applied from {:?}", a.kind(), f.state);
-                        prop_assert!(!f.state.is_final());
-                        f = next;
-                    }
-                    Err(_) => {}
+                if let Ok(next) = apply(&f, a, d) {
+                    prop_assert!(allowed, "{:?} applied from {:?}", a.kind(), f.state);
+                    prop_assert!(!f.state.is_final());
+                    f = next;
                 }
                 prop_assert!(f.extensions <= 2);
                 let open = f.suspensions.iter().filter(|s| s.to.is_none()).count();

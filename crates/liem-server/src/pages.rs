@@ -104,10 +104,8 @@ impl FromRequestParts<AppState> for Page {
 
 impl Page {
     /// The signed-in user, or a redirect to the login page.
-    fn who(&self) -> Result<&Principal, Response> {
-        self.principal
-            .as_ref()
-            .ok_or_else(|| Redirect::to("/login").into_response())
+    fn who(&self) -> Result<&Principal, Redirect> {
+        self.principal.as_ref().ok_or_else(|| Redirect::to("/login"))
     }
 
     /// Renders an error as a page (unauthenticated: to the login page).
@@ -222,7 +220,7 @@ async fn logout(
 ) -> Response {
     let who = match page.who() {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     if let Err(e) = who.check_csrf(Some(&f.csrf)) {
         return page.error(e);
@@ -315,7 +313,7 @@ async fn field_names(state: &AppState, tr: &Tr) -> Result<Vec<(String, String)>,
 async fn list(State(state): State<AppState>, page: Page, Query(q): Query<LetterQuery>) -> Response {
     let who = match page.who() {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let result = async {
         let (filter, cursor) = q.to_filter(&state, who).await?;
@@ -471,7 +469,7 @@ async fn new_page(
 
 async fn new_form(State(state): State<AppState>, page: Page) -> Response {
     if let Err(r) = page.who() {
-        return r;
+        return r.into_response();
     }
     let input = LetterInput {
         received_on: Some(service::today().to_string()),
@@ -550,7 +548,7 @@ async fn read_intake(
 async fn create(State(state): State<AppState>, page: Page, mp: Multipart) -> Response {
     let who = match page.who() {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let (input, csrf, uploads) = match read_intake(mp, state.settings.max_upload_bytes).await {
         Ok(v) => v,
@@ -729,7 +727,7 @@ async fn show(
 ) -> Response {
     let who = match page.who() {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     match letter_page(&state, &page, who, id, None, None, None).await {
         Ok(mut t) => {
@@ -757,7 +755,7 @@ async fn unseal(
 ) -> Response {
     let who = match page.who() {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     if let Err(e) = who.check_csrf(Some(&f.csrf)) {
         return page.error(e);
@@ -835,7 +833,7 @@ async fn act(
 ) -> Response {
     let who = match page.who() {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     if let Err(e) = who.check_csrf(Some(&f.csrf)) {
         return page.error(e);
@@ -883,7 +881,7 @@ async fn calendar(
     Query(q): Query<YearQuery>,
 ) -> Response {
     if let Err(r) = page.who() {
-        return r;
+        return r.into_response();
     }
     let year = q.year.unwrap_or_else(|| service::today().year());
     if let Err(e) = crate::api::check_year(year) {
