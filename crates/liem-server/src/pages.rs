@@ -105,7 +105,9 @@ impl FromRequestParts<AppState> for Page {
 impl Page {
     /// The signed-in user, or a redirect to the login page.
     fn who(&self) -> Result<&Principal, Redirect> {
-        self.principal.as_ref().ok_or_else(|| Redirect::to("/login"))
+        self.principal
+            .as_ref()
+            .ok_or_else(|| Redirect::to("/login"))
     }
 
     /// Renders an error as a page (unauthenticated: to the login page).

@@ -191,7 +191,13 @@ fn matter_text(
             "Khiếu nại việc thi hành án chậm".to_owned(),
             format!("Bản án có hiệu lực từ năm {year} nhưng cơ quan thi hành án chưa tổ chức thi hành, gây thiệt hại cho gia đình tôi."),
         ),
-        64..=67 => (
+        64..=65 => (
+            "other",
+            vec!["recommendation"],
+            "Kiến nghị sửa chữa đường giao thông".to_owned(),
+            format!("Tuyến đường liên xã qua {place} xuống cấp nghiêm trọng, đề nghị sớm sửa chữa để bảo đảm an toàn cho người dân."),
+        ),
+        66..=67 => (
             "party",
             vec!["reflection"],
             "Phản ánh đảng viên vi phạm quy định".to_owned(),
@@ -761,6 +767,13 @@ async fn progress(
             rng.gen_range(1..10),
             Action::Withdraw {
                 reason: "Người gửi rút đơn".into(),
+            },
+        ));
+    } else if facts.kind == liem_domain::petition::PetitionKind::Complaint && rng.gen_bool(0.04) {
+        plan.push((
+            rng.gen_range(1..9),
+            Action::Refuse {
+                reason: "Khiếu nại không đủ điều kiện thụ lý".into(),
             },
         ));
     } else {

@@ -5,7 +5,11 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn liem(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_liem")).args(args).env("RUST_LOG", "warn").output().expect("liem runs")
+    Command::new(env!("CARGO_BIN_EXE_liem"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("liem runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -27,7 +31,11 @@ fn demo_generates_once_prints_logins_and_the_audit_chain_verifies() {
     let data = dir.path().join("data");
     let d = data.to_str().unwrap();
     let first = liem(&["demo", "--data-dir", d, "--petitions", "400", "--no-serve"]);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let out = stdout(&first);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 3, "{out}");
@@ -38,7 +46,10 @@ fn demo_generates_once_prints_logins_and_the_audit_chain_verifies() {
     assert_eq!(sqlite3(&db, "SELECT COUNT(*) FROM letters"), "400");
     let users: i64 = sqlite3(&db, "SELECT COUNT(*) FROM users").parse().unwrap();
     assert!((38..=45).contains(&users), "{users} users");
-    assert_eq!(sqlite3(&db, "SELECT COUNT(*) FROM units WHERE kind = 'province'"), "34");
+    assert_eq!(
+        sqlite3(&db, "SELECT COUNT(*) FROM units WHERE kind = 'province'"),
+        "34"
+    );
 
     // A second run reuses the data and prints the same logins.
     let second = liem(&["demo", "--data-dir", d, "--petitions", "400", "--no-serve"]);
@@ -46,19 +57,43 @@ fn demo_generates_once_prints_logins_and_the_audit_chain_verifies() {
     assert_eq!(stdout(&second), out);
     assert_eq!(sqlite3(&db, "SELECT COUNT(*) FROM letters"), "400");
 
-    // Every kind, and more than a handful of states, are present.
-    assert_eq!(sqlite3(&db, "SELECT COUNT(DISTINCT kind) FROM matters"), "4");
-    let states: i64 = sqlite3(&db, "SELECT COUNT(DISTINCT state) FROM matters").parse().unwrap();
+    // Every kind, channel and field, and more than a handful of states, are present.
+    assert_eq!(
+        sqlite3(&db, "SELECT COUNT(DISTINCT kind) FROM matters"),
+        "4"
+    );
+    assert_eq!(
+        sqlite3(&db, "SELECT COUNT(DISTINCT channel) FROM letters"),
+        "8"
+    );
+    assert_eq!(
+        sqlite3(&db, "SELECT COUNT(DISTINCT field_code) FROM letters"),
+        "7"
+    );
+    let states: i64 = sqlite3(&db, "SELECT COUNT(DISTINCT state) FROM matters")
+        .parse()
+        .unwrap();
     assert!(states >= 8, "{states} states");
 
     // The audit chain verifies, then fails after one row is edited.
     let ok = liem(&["audit", "verify", "--data-dir", d]);
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(stdout(&ok).contains("audit chain intact"));
-    sqlite3(&db, "UPDATE audit_log SET source = 'forged' WHERE seq = 123");
+    sqlite3(
+        &db,
+        "UPDATE audit_log SET source = 'forged' WHERE seq = 123",
+    );
     let bad = liem(&["audit", "verify", "--data-dir", d]);
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("record 123"), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("record 123"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
 
     // Sealed identities are not in the database file in clear.
     let sealed_ids = sqlite3(&db, "SELECT COUNT(*) FROM sealed_identities");
@@ -67,16 +102,26 @@ fn demo_generates_once_prints_logins_and_the_audit_chain_verifies() {
     let contains = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
     let key = std::fs::read_to_string(data.join("seal.key")).unwrap();
     assert!(!contains(key.trim()), "the key is not in the database");
-    let sealer = liem_server::crypto::Sealer::new(&liem_server::crypto::SecretKey::parse(&key).unwrap());
+    let sealer =
+        liem_server::crypto::Sealer::new(&liem_server::crypto::SecretKey::parse(&key).unwrap());
     let rows = sqlite3(&db, "SELECT hex(letter_id) || ' ' || key_id || ' ' || hex(nonce) || ' ' || hex(ciphertext) FROM sealed_identities");
     let mut checked = 0;
     for row in rows.lines() {
         let f: Vec<&str> = row.split(' ').collect();
         let letter = liem_domain::ids::LetterId(uuid::Uuid::from_slice(&hex(f[0])).unwrap());
-        let blob = liem_store::petitions::SealedBlob { key_id: f[1].to_owned(), nonce: hex(f[2]), ciphertext: hex(f[3]) };
-        let identity = sealer.open(letter, &blob).expect("a demo identity unseals with the demo key");
+        let blob = liem_store::petitions::SealedBlob {
+            key_id: f[1].to_owned(),
+            nonce: hex(f[2]),
+            ciphertext: hex(f[3]),
+        };
+        let identity = sealer
+            .open(letter, &blob)
+            .expect("a demo identity unseals with the demo key");
         if let Some(n) = &identity.id_number {
-            assert!(!contains(n), "sealed identity number {n} found in the database file");
+            assert!(
+                !contains(n),
+                "sealed identity number {n} found in the database file"
+            );
         }
         if let Some(p) = &identity.phone {
             assert!(!contains(p), "sealed phone {p} found in the database file");
@@ -89,7 +134,11 @@ fn demo_generates_once_prints_logins_and_the_audit_chain_verifies() {
             &format!("SELECT (SELECT COUNT(*) FROM letters WHERE sender_name = '{n}') + (SELECT COUNT(*) FROM users WHERE display_name = '{n}')"),
         );
         if open == "0" {
-            assert!(!contains(&identity.name), "sealed name {} found in the database file", identity.name);
+            assert!(
+                !contains(&identity.name),
+                "sealed name {} found in the database file",
+                identity.name
+            );
         }
         checked += 1;
     }
@@ -97,17 +146,31 @@ fn demo_generates_once_prints_logins_and_the_audit_chain_verifies() {
 }
 
 fn hex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 #[test]
 fn calendar_prints_one_day_off_per_line() {
     let dir = tempfile::tempdir().unwrap();
-    let o = liem(&["calendar", "2025", "--data-dir", dir.path().to_str().unwrap()]);
+    let o = liem(&[
+        "calendar",
+        "2025",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
     assert!(o.status.success());
     let out = stdout(&o);
     // Tết 2025 is 29 January: 28 January to 1 February.
-    for line in ["2025-01-01 New Year's Day", "2025-01-28 Lunar New Year (Tết)", "2025-02-01 Lunar New Year (Tết)", "2025-04-07 Hùng Kings' Commemoration Day", "2025-09-02 National Day"] {
+    for line in [
+        "2025-01-01 New Year's Day",
+        "2025-01-28 Lunar New Year (Tết)",
+        "2025-02-01 Lunar New Year (Tết)",
+        "2025-04-07 Hùng Kings' Commemoration Day",
+        "2025-09-02 National Day",
+    ] {
         assert!(out.lines().any(|l| l == line), "missing {line:?} in\n{out}");
     }
     assert!(out.lines().all(|l| l.len() > 11 && l.as_bytes()[4] == b'-'));
