@@ -31,7 +31,10 @@ const POLICY: PasswordPolicy = PasswordPolicy {
 };
 
 async fn app() -> App {
-    let db = TestDb::sqlite().await;
+    app_on(TestDb::sqlite().await).await
+}
+
+async fn app_on(db: TestDb) -> App {
     let store = db.store.clone();
     let sys = Actor::system("test");
     let mut tx = store.begin().await.unwrap();
@@ -594,4 +597,44 @@ async fn calendar_api_lists_tet_and_administrators_enter_swaps() {
         .call("GET", "/api/v1/calendar/1800", Some("clerk.hni"), None)
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn sealed_identity_is_absent_from_a_postgres_dump() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let liem_store::Location::Postgres {
+        url,
+        schema: Some(schema),
+    } = db.location.clone()
+    else {
+        unreachable!()
+    };
+    let app = app_on(db).await;
+    let secret = "Quách Thị Ẩn Danh";
+    let mut l = letter("denunciation", secret);
+    l["sender"]["id_number"] = json!("038199000777");
+    let (status, v) = app
+        .call("POST", "/api/v1/letters", Some("clerk.hni"), Some(l))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let dump = std::process::Command::new("pg_dump")
+        .args(["--schema", &schema, "--data-only", &url])
+        .output()
+        .expect("pg_dump (Debian package postgresql-client) is needed");
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let text = String::from_utf8_lossy(&dump.stdout);
+    assert!(
+        text.contains("HNI-2026-000001"),
+        "the dump holds the letter"
+    );
+    for needle in [secret, "038199000777", "quach thi an danh"] {
+        assert!(!text.contains(needle), "{needle} found in the dump");
+    }
+    app.db.cleanup().await;
 }

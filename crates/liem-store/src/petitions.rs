@@ -593,34 +593,9 @@ pub async fn insert_attachment(
     outbox::append(tx, "attachment", &a.id.to_string(), "create", detail).await
 }
 
-/// The attachments of a letter.
-pub async fn attachments(ex: &mut impl AsExec, letter: LetterId) -> Result<Vec<AttachmentRecord>> {
-    query("SELECT id, letter_id, sha256, size, media_type, filename FROM attachments WHERE letter_id = $1 ORDER BY id")
-        .bind(letter.0)
-        .fetch_all(ex)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(AttachmentRecord {
-                id: AttachmentId(r.uuid("id")?),
-                letter_id: LetterId(r.uuid("letter_id")?),
-                sha256: r.text("sha256")?,
-                size: r.i64("size")?,
-                media_type: r.text("media_type")?,
-                filename: r.text("filename")?,
-            })
-        })
-        .collect()
-}
+const ATTACHMENT_COLS: &str = "id, letter_id, sha256, size, media_type, filename";
 
-/// One attachment.
-pub async fn attachment(ex: &mut impl AsExec, id: AttachmentId) -> Result<AttachmentRecord> {
-    let r = query(
-        "SELECT id, letter_id, sha256, size, media_type, filename FROM attachments WHERE id = $1",
-    )
-    .bind(id.0)
-    .fetch_one(ex)
-    .await?;
+fn attachment_from(r: &Row) -> Result<AttachmentRecord> {
     Ok(AttachmentRecord {
         id: AttachmentId(r.uuid("id")?),
         letter_id: LetterId(r.uuid("letter_id")?),
@@ -629,6 +604,30 @@ pub async fn attachment(ex: &mut impl AsExec, id: AttachmentId) -> Result<Attach
         media_type: r.text("media_type")?,
         filename: r.text("filename")?,
     })
+}
+
+/// The attachments of a letter.
+pub async fn attachments(ex: &mut impl AsExec, letter: LetterId) -> Result<Vec<AttachmentRecord>> {
+    query(format!(
+        "SELECT {ATTACHMENT_COLS} FROM attachments WHERE letter_id = $1 ORDER BY id"
+    ))
+    .bind(letter.0)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(attachment_from)
+    .collect()
+}
+
+/// One attachment.
+pub async fn attachment(ex: &mut impl AsExec, id: AttachmentId) -> Result<AttachmentRecord> {
+    let r = query(format!(
+        "SELECT {ATTACHMENT_COLS} FROM attachments WHERE id = $1"
+    ))
+    .bind(id.0)
+    .fetch_one(ex)
+    .await?;
+    attachment_from(&r)
 }
 
 const LETTER_COLS: &str = "l.id, l.unit_id, un.code AS unit_code, un.path AS unit_path, l.reference, l.kinds, l.channel, \

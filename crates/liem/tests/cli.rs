@@ -177,3 +177,95 @@ fn calendar_prints_one_day_off_per_line() {
     let bad = liem(&["calendar", "1700"]);
     assert!(!bad.status.success());
 }
+
+#[test]
+fn a_fresh_instance_is_set_up_from_the_command_line() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let unit = liem(&[
+        "unit",
+        "add",
+        "--data-dir",
+        d,
+        "--code",
+        "tw",
+        "--name",
+        "Ban Chỉ đạo",
+        "--kind",
+        "central_committee",
+    ]);
+    assert!(
+        unit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&unit.stderr)
+    );
+    assert!(stdout(&unit).contains("unit TW created at /TW/"));
+    let bad_kind = liem(&[
+        "unit",
+        "add",
+        "--data-dir",
+        d,
+        "--code",
+        "X1",
+        "--name",
+        "x",
+        "--kind",
+        "castle",
+    ]);
+    assert!(!bad_kind.status.success());
+
+    let add_user = |password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_liem"))
+            .args([
+                "user",
+                "add",
+                "--data-dir",
+                d,
+                "--username",
+                "Admin",
+                "--name",
+                "Quản trị",
+                "--unit",
+                "TW",
+            ])
+            .args(["--role", "administrator", "--role", "leader"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = add_user("short");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("password"));
+    let ok = add_user("a long enough passphrase");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let again = add_user("a long enough passphrase");
+    assert!(!again.status.success(), "user names are unique");
+
+    let db = dir.path().join("liem.sqlite3");
+    assert_eq!(sqlite3(&db, "SELECT username FROM users"), "admin");
+    assert!(sqlite3(&db, "SELECT password_hash FROM users").starts_with("$argon2id$"));
+    let token = liem(&["token", "--data-dir", d, "--username", "admin"]);
+    assert!(token.status.success());
+    assert_eq!(stdout(&token).trim().len(), 43);
+    let verify = liem(&["audit", "verify", "--data-dir", d]);
+    assert!(verify.status.success());
+    let backup = dir.path().join("copy.sqlite3");
+    let b = liem(&[
+        "backup",
+        "--data-dir",
+        d,
+        "--output",
+        backup.to_str().unwrap(),
+    ]);
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    assert_eq!(sqlite3(&backup, "SELECT COUNT(*) FROM users"), "1");
+}
