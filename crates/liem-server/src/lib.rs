@@ -100,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
 }
 
@@ -111,6 +112,21 @@ async fn readyz(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
+}
+
+/// One log line per request: method, route pattern (never the concrete path
+/// or query, which may carry personal data), status and duration.
+async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let started = std::time::Instant::now();
+    let span = tracing::info_span!("request", %method, route = %route);
+    let resp = tracing::Instrument::instrument(next.run(req), span.clone()).await;
+    tracing::info!(parent: &span, status = resp.status().as_u16(), micros = started.elapsed().as_micros() as u64, "handled");
+    resp
 }
 
 /// Headers on every response: no framing, no sniffing, no referrer, and a
