@@ -8,6 +8,8 @@ nav-skip = Skip to main content
 lang-label = Language
 lang-vi = Tiếng Việt
 lang-en = English
+lang-fr = Français
+lang-ar = العربية
 lang-apply = Change
 signed-in-as = Signed in: { $name } ({ $unit })
 
@@ -212,3 +214,18 @@ rule-denunciation_resolve = Resolve a denunciation
 rule-denunciation_extension = Extend a denunciation
 rule-letter_handling = Handle a recommendation or reflection
 rule-reception_reply = Reply after a citizen reception
+
+holiday-new_year = New Year's Day
+holiday-tet = Lunar New Year (Tết)
+holiday-hung_kings = Hùng Kings' Commemoration Day
+holiday-reunification = Reunification Day
+holiday-labour = International Labour Day
+holiday-national = National Day
+holiday-compensatory = Compensatory day off
+field-admin_land = Administrative: land and housing
+field-admin_policy = Administrative: civil-servant policy
+field-admin_other = Administrative: other
+field-judicial = Judicial
+field-party = Party and mass organisations
+field-corruption = Corruption
+field-other = Other

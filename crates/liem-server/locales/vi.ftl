@@ -8,6 +8,8 @@ nav-skip = Chuyển đến nội dung chính
 lang-label = Ngôn ngữ
 lang-vi = Tiếng Việt
 lang-en = English
+lang-fr = Français
+lang-ar = العربية
 lang-apply = Đổi
 signed-in-as = Đăng nhập: { $name } ({ $unit })
 
@@ -212,3 +214,18 @@ rule-denunciation_resolve = Giải quyết tố cáo
 rule-denunciation_extension = Gia hạn giải quyết tố cáo
 rule-letter_handling = Xử lý đơn kiến nghị, phản ánh
 rule-reception_reply = Trả lời sau tiếp công dân
+
+holiday-new_year = Tết Dương lịch
+holiday-tet = Tết Nguyên đán
+holiday-hung_kings = Giỗ Tổ Hùng Vương
+holiday-reunification = Ngày Chiến thắng
+holiday-labour = Ngày Quốc tế Lao động
+holiday-national = Quốc khánh
+holiday-compensatory = Nghỉ bù
+field-admin_land = Hành chính: đất đai, nhà ở
+field-admin_policy = Hành chính: chế độ, chính sách
+field-admin_other = Hành chính: lĩnh vực khác
+field-judicial = Tư pháp
+field-party = Đảng, đoàn thể
+field-corruption = Tham nhũng
+field-other = Lĩnh vực khác

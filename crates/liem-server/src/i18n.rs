@@ -12,17 +12,31 @@ pub enum Lang {
     Vi,
     /// English.
     En,
+    /// French.
+    Fr,
+    /// Arabic (written right to left).
+    Ar,
 }
 
 impl Lang {
     /// Every language, the default first.
-    pub const ALL: [Lang; 2] = [Lang::Vi, Lang::En];
+    pub const ALL: [Lang; 4] = [Lang::Vi, Lang::En, Lang::Fr, Lang::Ar];
 
     /// The BCP 47 tag.
     pub fn tag(self) -> &'static str {
         match self {
             Lang::Vi => "vi",
             Lang::En => "en",
+            Lang::Fr => "fr",
+            Lang::Ar => "ar",
+        }
+    }
+
+    /// The writing direction, for the `dir` attribute.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Lang::Ar => "rtl",
+            _ => "ltr",
         }
     }
 
@@ -32,6 +46,8 @@ impl Lang {
         match primary.as_str() {
             "vi" => Some(Lang::Vi),
             "en" => Some(Lang::En),
+            "fr" => Some(Lang::Fr),
+            "ar" => Some(Lang::Ar),
             _ => None,
         }
     }
@@ -59,10 +75,17 @@ impl Lang {
     }
 }
 
-/// The loaded translation bundles.
+/// The translation files, embedded in the binary.
+const SOURCES: [(Lang, &str); 4] = [
+    (Lang::Vi, include_str!("../locales/vi.ftl")),
+    (Lang::En, include_str!("../locales/en.ftl")),
+    (Lang::Fr, include_str!("../locales/fr.ftl")),
+    (Lang::Ar, include_str!("../locales/ar.ftl")),
+];
+
+/// The loaded translation bundles, in the order of [`Lang::ALL`].
 pub struct I18n {
-    vi: FluentBundle<FluentResource>,
-    en: FluentBundle<FluentResource>,
+    bundles: Vec<FluentBundle<FluentResource>>,
 }
 
 fn bundle(lang: &str, source: &str) -> FluentBundle<FluentResource> {
@@ -79,16 +102,19 @@ impl I18n {
     /// Loads the embedded translation files.
     pub fn load() -> I18n {
         I18n {
-            vi: bundle("vi", include_str!("../locales/vi.ftl")),
-            en: bundle("en", include_str!("../locales/en.ftl")),
+            bundles: SOURCES
+                .iter()
+                .map(|(l, src)| bundle(l.tag(), src))
+                .collect(),
         }
     }
 
     fn bundle(&self, lang: Lang) -> &FluentBundle<FluentResource> {
-        match lang {
-            Lang::Vi => &self.vi,
-            Lang::En => &self.en,
-        }
+        let i = Lang::ALL
+            .iter()
+            .position(|l| *l == lang)
+            .expect("every language is loaded");
+        &self.bundles[i]
     }
 
     /// A message with arguments; the key itself when it is missing.
@@ -100,6 +126,11 @@ impl I18n {
         };
         let mut errors = Vec::new();
         b.format_pattern(pattern, args, &mut errors).into_owned()
+    }
+
+    /// Whether a message exists.
+    pub fn has(&self, lang: Lang, key: &str) -> bool {
+        self.bundle(lang).get_message(key).is_some()
     }
 
     /// Whether every message exists in every language (checked by a test).
@@ -151,6 +182,15 @@ impl Tr {
         self.i18n.format(self.lang, key, Some(&args))
     }
 
+    /// A message if it exists, else `fallback`.
+    pub fn t_or(&self, key: &str, fallback: &str) -> String {
+        if self.i18n.has(self.lang, key) {
+            self.t(key)
+        } else {
+            fallback.to_owned()
+        }
+    }
+
     /// The label of a code: `prefix-code`, e.g. `state-accepted`.
     pub fn code(&self, prefix: &str, code: impl std::fmt::Display) -> String {
         self.t(&format!("{prefix}-{code}"))
@@ -159,6 +199,11 @@ impl Tr {
     /// The language tag.
     pub fn tag(&self) -> &'static str {
         self.lang.tag()
+    }
+
+    /// The writing direction.
+    pub fn dir(&self) -> &'static str {
+        self.lang.dir()
     }
 }
 
@@ -173,7 +218,9 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_best_supported() {
-        assert_eq!(Lang::negotiate(Some("fr-FR, en;q=0.8, vi;q=0.5")), Lang::En);
+        assert_eq!(Lang::negotiate(Some("fr-FR, en;q=0.8, vi;q=0.5")), Lang::Fr);
+        assert_eq!(Lang::negotiate(Some("de, en;q=0.8, vi;q=0.5")), Lang::En);
+        assert_eq!(Lang::negotiate(Some("ar-EG")), Lang::Ar);
         assert_eq!(Lang::negotiate(Some("vi-VN,vi;q=0.9")), Lang::Vi);
         assert_eq!(Lang::negotiate(Some("de")), Lang::Vi);
         assert_eq!(Lang::negotiate(None), Lang::Vi);
@@ -186,5 +233,8 @@ mod tests {
         assert_eq!(tr.code("state", "accepted"), "Accepted");
         let vi = Tr::new(Arc::new(I18n::load()), Lang::Vi);
         assert_eq!(vi.code("kind", "denunciation"), "Tố cáo");
+        let ar = Tr::new(Arc::new(I18n::load()), Lang::Ar);
+        assert_eq!(ar.dir(), "rtl");
+        assert_eq!(ar.code("kind", "denunciation"), "بلاغ");
     }
 }

@@ -77,10 +77,18 @@ impl FromRequestParts<AppState> for Page {
             .ok()
             .flatten()
             .filter(|p| p.via == Via::Session);
-        let lang = principal
-            .as_ref()
-            .and_then(|p| p.user.locale.as_deref())
-            .and_then(Lang::from_tag)
+        let asked = parts
+            .uri
+            .query()
+            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")))
+            .and_then(Lang::from_tag);
+        let lang = asked
+            .or_else(|| {
+                principal
+                    .as_ref()
+                    .and_then(|p| p.user.locale.as_deref())
+                    .and_then(Lang::from_tag)
+            })
             .or_else(|| auth::cookie(parts, LANG_COOKIE).and_then(|c| Lang::from_tag(&c)))
             .unwrap_or_else(|| {
                 Lang::negotiate(
@@ -308,7 +316,11 @@ async fn field_names(state: &AppState, tr: &Tr) -> Result<Vec<(String, String)>,
     Ok(petitions::fields(&mut c)
         .await?
         .into_iter()
-        .map(|(code, vi, en)| (code, if tr.lang == Lang::Vi { vi } else { en }))
+        .map(|(code, vi, en)| {
+            let fallback = if tr.lang == Lang::Vi { vi } else { en };
+            let label = tr.t_or(&format!("field-{code}"), &fallback);
+            (code, label)
+        })
         .collect())
 }
 
@@ -908,7 +920,7 @@ async fn calendar(
                 if d.code == "announced" {
                     d.name
                 } else {
-                    holiday_name(&page.tr, &d.code, &d.name)
+                    holiday_name(&page.tr, &d.code)
                 },
             )
         })
@@ -922,19 +934,6 @@ async fn calendar(
     })
 }
 
-fn holiday_name(tr: &Tr, code: &str, english: &str) -> String {
-    if tr.lang == Lang::En {
-        return english.to_owned();
-    }
-    match code {
-        "new_year" => "Tết Dương lịch",
-        "tet" => "Tết Nguyên đán",
-        "hung_kings" => "Giỗ Tổ Hùng Vương",
-        "reunification" => "Ngày Chiến thắng",
-        "labour" => "Ngày Quốc tế Lao động",
-        "national" => "Quốc khánh",
-        "compensatory" => "Nghỉ bù",
-        _ => english,
-    }
-    .to_owned()
+fn holiday_name(tr: &Tr, code: &str) -> String {
+    tr.code("holiday", code)
 }
