@@ -87,6 +87,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/letters/{id}", get(get_letter))
         .route("/api/v1/letters/{id}/attachments", post(add_attachments))
         .route("/api/v1/letters/{id}/unseal", post(unseal))
+        .route(
+            "/api/v1/letters/{id}/messages",
+            get(list_messages).post(send_message),
+        )
         .route("/api/v1/attachments/{id}", get(get_attachment))
         .route("/api/v1/matters/{id}", get(get_matter))
         .route("/api/v1/matters/{id}/actions", post(act))
@@ -108,10 +112,10 @@ pub fn router() -> Router<AppState> {
     info(title = "Liêm API", description = "Petitions register, deadlines and audit of the Liêm anti-corruption platform."),
     paths(
         login, logout, me, create_token, list_units, list_fields, list_letters, create_letter, letter_by_reference,
-        get_letter, add_attachments, unseal, get_attachment, get_matter, act, assign, deadlines, calendar_year,
+        get_letter, add_attachments, unseal, list_messages, send_message, get_attachment, get_matter, act, assign, deadlines, calendar_year,
         set_day, remove_day, list_rules, set_rule_unit, audit_verify
     ),
-    components(schemas(Problem, LetterInput, ActionInput, LoginInput, UnsealInput, AssignInput, DayInput, RuleUnitInput)),
+    components(schemas(Problem, LetterInput, ActionInput, LoginInput, UnsealInput, AssignInput, DayInput, RuleUnitInput, MessageInput)),
     modifiers(&SecurityAddon),
     tags((name = "letters", description = "The register of letters and their matters"))
 )]
@@ -488,6 +492,38 @@ async fn unseal(
     csrf(&who, &headers)?;
     let identity = service::unseal(&state, &who, id, &input.reason).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(identity)).into_response())
+}
+
+/// The conversation with the reporter of a public report.
+#[utoipa::path(get, path = "/api/v1/letters/{id}/messages", tag = "letters", responses((status = 200, body = Object), (status = 404, body = Problem)))]
+async fn list_messages(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<LetterId>,
+) -> AppResult<Response> {
+    Ok(Json(crate::public::staff_messages(&state, &who, id).await?).into_response())
+}
+
+/// A message to the reporter.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MessageInput {
+    /// The text (1–10000 characters).
+    pub body: String,
+}
+
+/// Writes to the reporter; they read it in their mailbox.
+#[utoipa::path(post, path = "/api/v1/letters/{id}/messages", request_body = MessageInput, tag = "letters",
+    responses((status = 201, body = Object), (status = 409, description = "Not a public report", body = Problem), (status = 422, body = Problem)))]
+async fn send_message(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Path(id): Path<LetterId>,
+    ApiJson(input): ApiJson<MessageInput>,
+) -> AppResult<Response> {
+    csrf(&who, &headers)?;
+    let m = crate::public::staff_message(&state, &who, id, &input.body).await?;
+    Ok((StatusCode::CREATED, Json(m)).into_response())
 }
 
 /// An attachment's bytes.

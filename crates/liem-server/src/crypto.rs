@@ -49,6 +49,12 @@ impl SecretKey {
         Ok(SecretKey(arr))
     }
 
+    /// A key for another purpose, derived from this one (so that nodes
+    /// sharing a configuration share it, and it reveals nothing of this key).
+    pub fn derive(&self, label: &str) -> [u8; 32] {
+        crate::guard::hmac_sha256(&self.0, label.as_bytes())
+    }
+
     /// The key as base64url text (for writing a new key file).
     pub fn to_text(&self) -> String {
         URL_SAFE_NO_PAD.encode(self.0)

@@ -196,6 +196,11 @@ impl Tr {
         self.t(&format!("{prefix}-{code}"))
     }
 
+    /// The message `prefix-code-suffix`, e.g. `pub-kind-complaint-desc`.
+    pub fn code_with(&self, prefix: &str, code: &str, suffix: &str) -> String {
+        self.t(&format!("{prefix}-{code}-{suffix}"))
+    }
+
     /// The language tag.
     pub fn tag(&self) -> &'static str {
         self.lang.tag()

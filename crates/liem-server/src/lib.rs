@@ -7,8 +7,10 @@ pub mod auth;
 pub mod crypto;
 pub mod error;
 pub mod files;
+pub mod guard;
 pub mod i18n;
 pub mod pages;
+pub mod public;
 pub mod service;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -31,6 +33,12 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Where attachments are stored.
     pub files_dir: PathBuf,
+    /// Leading zero bits the public form's proof of work needs.
+    pub pow_bits: u32,
+    /// How failed receipt-code checks are slowed and refused.
+    pub rate: guard::RatePolicy,
+    /// Take the client address from `X-Forwarded-For` (behind a proxy).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Settings {
@@ -40,6 +48,9 @@ impl Default for Settings {
             session_hours: 12,
             secure_cookies: false,
             files_dir: PathBuf::from("liem-data/files"),
+            pow_bits: 16,
+            rate: guard::RatePolicy::default(),
+            trust_forwarded_for: false,
         }
     }
 }
@@ -62,6 +73,10 @@ pub struct Inner {
     pub files: files::FileStore,
     /// Run-time settings.
     pub settings: Settings,
+    /// Slows and refuses repeated wrong receipt codes.
+    pub limiter: guard::RateLimiter,
+    /// The public form's proof of work.
+    pub pow: guard::ProofOfWork,
 }
 
 impl Deref for AppState {
@@ -85,6 +100,11 @@ impl AppState {
             i18n: Arc::new(i18n::I18n::load()),
             passwords,
             files: files::FileStore::new(settings.files_dir.clone()),
+            limiter: guard::RateLimiter::new(settings.rate),
+            pow: guard::ProofOfWork::new(
+                seal_key.derive("liem proof of work v1"),
+                settings.pow_bits,
+            ),
             settings,
         }))
     }
@@ -96,6 +116,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
         .merge(pages::router())
+        .merge(public::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(body_limit))

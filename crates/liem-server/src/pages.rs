@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/petitions/new", get(new_form))
         .route("/petitions/{id}", get(show))
         .route("/petitions/{id}/unseal", post(unseal))
+        .route("/petitions/{id}/messages", post(send_message))
         .route("/matters/{id}/actions", post(act))
         .route("/calendar", get(calendar))
 }
@@ -605,6 +606,8 @@ struct LetterTpl {
     notice: Option<String>,
     action_error: Option<String>,
     today: String,
+    /// The conversation, for letters that came through the public channel.
+    messages: Option<Vec<liem_store::public::Message>>,
     ineligibility: Vec<&'static str>,
     bodies: Vec<&'static str>,
     outcomes: Vec<&'static str>,
@@ -620,6 +623,14 @@ async fn letter_page(
     action_error: Option<String>,
 ) -> Result<LetterTpl, AppError> {
     let v = service::letter_view(state, who, id).await?;
+    let messages = {
+        let mut c = state.store.conn().await?;
+        if liem_store::public::has_receipt(&mut c, id).await? {
+            Some(liem_store::public::messages(&mut c, id).await?)
+        } else {
+            None
+        }
+    };
     let tr = &page.tr;
     let fields = field_names(state, tr).await?;
     let field_name = fields
@@ -718,6 +729,7 @@ async fn letter_page(
         notice,
         action_error,
         today: today.to_string(),
+        messages,
         ineligibility: IneligibilityReason::ALL
             .iter()
             .map(|x| x.as_str())
@@ -780,6 +792,32 @@ async fn unseal(
     };
     match letter_page(&state, &page, who, id, Some(identity), None, None).await {
         Ok(t) => ([(header::CACHE_CONTROL, "no-store")], render(&t)).into_response(),
+        Err(e) => page.error(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct MessageForm {
+    body: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn send_message(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<LetterId>,
+    Form(f): Form<MessageForm>,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    if let Err(e) = who.check_csrf(Some(&f.csrf)) {
+        return page.error(e);
+    }
+    match crate::public::staff_message(&state, who, id, &f.body).await {
+        Ok(_) => Redirect::to(&format!("/petitions/{id}#messages")).into_response(),
         Err(e) => page.error(e),
     }
 }

@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod db;
 pub mod outbox;
 pub mod petitions;
+pub mod public;
 pub mod testing;
 pub mod units;
 pub mod users;

@@ -92,8 +92,8 @@ pub struct LetterRecord {
     pub content: String,
     /// Who forwarded it.
     pub forwarded_by: Option<String>,
-    /// Who registered it.
-    pub created_by: UserId,
+    /// Who registered it (`None` for the public channel).
+    pub created_by: Option<UserId>,
     /// When.
     pub created_at: jiff::Timestamp,
     /// The matters it belongs to.
@@ -254,8 +254,8 @@ pub struct LetterRegistration<'a> {
     pub id: LetterId,
     /// The registering unit.
     pub unit: &'a UnitRecord,
-    /// Who registers it.
-    pub created_by: UserId,
+    /// Who registers it (`None` for the public channel).
+    pub created_by: Option<UserId>,
     /// The sealed identity, when the letter is sealed.
     pub sealed: Option<SealedBlob>,
 }
@@ -311,7 +311,7 @@ pub async fn insert_letter(
     .bind(l.content.as_str())
     .bind(l.forwarded_by.as_deref())
     .bind(search_text(l, &ref_text))
-    .bind(reg.created_by.0)
+    .bind(reg.created_by.map(|u| u.0))
     .bind(now())
     .execute(tx)
     .await?;
@@ -669,7 +669,7 @@ fn letter_from(r: &Row) -> Result<LetterRecord> {
         summary: r.text("summary")?,
         content: r.text("content")?,
         forwarded_by: r.opt_text("forwarded_by")?,
-        created_by: UserId(r.uuid("created_by")?),
+        created_by: r.opt_uuid("created_by")?.map(UserId),
         created_at: r.timestamp("created_at")?,
         matters: Vec::new(),
     })

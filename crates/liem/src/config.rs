@@ -26,6 +26,10 @@ pub struct Config {
     pub session_hours: i64,
     /// Set the `Secure` flag on cookies (serve behind HTTPS).
     pub secure_cookies: bool,
+    /// Leading zero bits of the public form's proof of work.
+    pub pow_bits: u32,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Config {
@@ -39,6 +43,8 @@ impl Default for Config {
             max_upload_mb: 20,
             session_hours: 12,
             secure_cookies: false,
+            pow_bits: 16,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -92,6 +98,15 @@ impl Config {
         }
         if let Some(v) = get("LIEM_SECURE_COOKIES") {
             self.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = get("LIEM_POW_BITS") {
+            self.pow_bits = v.parse().context("LIEM_POW_BITS must be a whole number")?;
+            if self.pow_bits > 28 {
+                anyhow::bail!("LIEM_POW_BITS above 28 would make the public form unusable");
+            }
+        }
+        if let Some(v) = get("LIEM_TRUST_FORWARDED_FOR") {
+            self.trust_forwarded_for = matches!(v.as_str(), "1" | "true" | "yes");
         }
         Ok(())
     }
@@ -148,6 +163,9 @@ impl Config {
             session_hours: self.session_hours,
             secure_cookies: self.secure_cookies,
             files_dir: self.data_dir.join("files"),
+            pow_bits: self.pow_bits,
+            trust_forwarded_for: self.trust_forwarded_for,
+            ..Default::default()
         }
     }
 }

@@ -605,7 +605,15 @@ pub async fn ensure(
                 .unwrap_or_else(|_| jiff::Timestamp::now());
             let id = LetterId(uuid_at(at, ((i + n) % 4096) as u16));
             register_in_tx(
-                &mut tx, &actor, unit, created_by, &letter, id, &sealer, &cal, &book,
+                &mut tx,
+                &actor,
+                unit,
+                Some(created_by),
+                &letter,
+                id,
+                &sealer,
+                &cal,
+                &book,
             )
             .await
             .map_err(|e| anyhow::anyhow!("registering a demo letter: {e}"))?;

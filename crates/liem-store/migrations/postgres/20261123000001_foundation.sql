@@ -92,7 +92,7 @@ CREATE TABLE letters (
     content TEXT NOT NULL,
     forwarded_by TEXT,
     search_text TEXT NOT NULL,
-    created_by UUID NOT NULL REFERENCES users (id),
+    created_by UUID REFERENCES users (id),
     created_at TIMESTAMPTZ NOT NULL,
     UNIQUE (unit_id, ref_year, ref_seq)
 );
@@ -159,7 +159,7 @@ CREATE TABLE attachments (
     size BIGINT NOT NULL,
     media_type TEXT NOT NULL,
     filename TEXT NOT NULL,
-    created_by UUID NOT NULL REFERENCES users (id),
+    created_by UUID REFERENCES users (id),
     created_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX attachments_letter_id ON attachments (letter_id);

@@ -91,7 +91,7 @@ CREATE TABLE letters (
     content TEXT NOT NULL,
     forwarded_by TEXT,
     search_text TEXT NOT NULL,
-    created_by BLOB NOT NULL REFERENCES users (id),
+    created_by BLOB REFERENCES users (id),
     created_at TEXT NOT NULL,
     UNIQUE (unit_id, ref_year, ref_seq)
 );
@@ -158,7 +158,7 @@ CREATE TABLE attachments (
     size INTEGER NOT NULL,
     media_type TEXT NOT NULL,
     filename TEXT NOT NULL,
-    created_by BLOB NOT NULL REFERENCES users (id),
+    created_by BLOB REFERENCES users (id),
     created_at TEXT NOT NULL
 );
 CREATE INDEX attachments_letter_id ON attachments (letter_id);
