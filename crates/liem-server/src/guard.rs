@@ -233,7 +233,7 @@ impl ProofOfWork {
         }
         let body = format!("{ts}.{rand}");
         let expected = hex::encode(&hmac_sha256(&self.key, body.as_bytes())[..16]);
-        if expected.as_bytes().len() != mac.len()
+        if expected.len() != mac.len()
             || expected
                 .bytes()
                 .zip(mac.bytes())

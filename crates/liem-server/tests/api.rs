@@ -1,141 +1,14 @@
 //! API tests through the real router, on a real SQLite file.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
+use common::{app, app_on};
 use http_body_util::BodyExt;
-use jiff::civil::date;
-use liem_domain::ids::UnitId;
-use liem_domain::role::{Role, Username};
-use liem_domain::unit::{UnitCode, UnitKind};
-use liem_server::crypto::{random_token, token_hash, PasswordPolicy, SecretKey};
-use liem_server::{AppState, Settings};
-use liem_store::audit::Actor;
-use liem_store::db::query;
 use liem_store::testing::TestDb;
-use liem_store::{units, users};
 use serde_json::{json, Value};
 use tower::ServiceExt;
-
-struct App {
-    router: Router,
-    db: TestDb,
-    files: tempfile::TempDir,
-    /// Tokens by user name.
-    tokens: std::collections::HashMap<&'static str, String>,
-}
-
-const POLICY: PasswordPolicy = PasswordPolicy {
-    memory_kib: 1024,
-    iterations: 1,
-};
-
-async fn app() -> App {
-    app_on(TestDb::sqlite().await).await
-}
-
-async fn app_on(db: TestDb) -> App {
-    let store = db.store.clone();
-    let sys = Actor::system("test");
-    let mut tx = store.begin().await.unwrap();
-    let mk = |code: &str, kind, parent: Option<UnitId>| units::NewUnit {
-        code: UnitCode::parse(code).unwrap(),
-        name: format!("Unit {code}"),
-        kind,
-        parent,
-        valid_from: date(2025, 7, 1),
-    };
-    let tw = units::create(&mut tx, &sys, &mk("TW", UnitKind::CentralCommittee, None))
-        .await
-        .unwrap();
-    let hni = units::create(&mut tx, &sys, &mk("HNI", UnitKind::Province, Some(tw.id)))
-        .await
-        .unwrap();
-    let hcm = units::create(&mut tx, &sys, &mk("HCM", UnitKind::Province, Some(tw.id)))
-        .await
-        .unwrap();
-    let mut tokens = std::collections::HashMap::new();
-    for (name, unit, roles) in [
-        ("clerk.hni", hni.id, vec![Role::IntakeClerk]),
-        ("handler.hni", hni.id, vec![Role::Handler]),
-        ("leader.hni", hni.id, vec![Role::Leader, Role::Handler]),
-        ("clerk.hcm", hcm.id, vec![Role::IntakeClerk]),
-        ("leader.tw", tw.id, vec![Role::Leader]),
-        ("auditor", tw.id, vec![Role::Auditor]),
-    ] {
-        let id = users::create(
-            &mut tx,
-            &sys,
-            &users::NewUser {
-                username: Username::parse(name).unwrap(),
-                display_name: name.into(),
-                unit_id: unit,
-                password_hash: POLICY.hash("correct horse battery"),
-                roles,
-                locale: None,
-            },
-        )
-        .await
-        .unwrap();
-        let t = random_token();
-        users::create_token(&mut tx, &sys, id, "test", &token_hash(&t))
-            .await
-            .unwrap();
-        tokens.insert(name, t);
-    }
-    tx.commit().await.unwrap();
-    let files = tempfile::tempdir().unwrap();
-    let settings = Settings {
-        files_dir: files.path().to_owned(),
-        max_upload_bytes: 1024 * 1024,
-        ..Default::default()
-    };
-    let state = AppState::new(store, &SecretKey::generate(), POLICY, settings);
-    App {
-        router: liem_server::router(state),
-        db,
-        files,
-        tokens,
-    }
-}
-
-impl App {
-    async fn call(
-        &self,
-        method: &str,
-        uri: &str,
-        who: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = Request::builder().method(method).uri(uri);
-        if let Some(w) = who {
-            req = req.header(header::AUTHORIZATION, format!("Bearer {}", self.tokens[w]));
-        }
-        let req = match body {
-            Some(b) => req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
-        let resp = self.router.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        let v = serde_json::from_slice(&bytes)
-            .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        (status, v)
-    }
-
-    async fn count(&self, table: &str) -> i64 {
-        let mut c = self.db.store.conn().await.unwrap();
-        query(format!("SELECT COUNT(*) AS n FROM {table}"))
-            .fetch_one(&mut c)
-            .await
-            .unwrap()
-            .i64("n")
-            .unwrap()
-    }
-}
 
 fn letter(kind: &str, name: &str) -> Value {
     json!({

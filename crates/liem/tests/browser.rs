@@ -100,10 +100,56 @@ impl Driver {
             .unwrap()
             .to_owned()
     }
+    /// Waits until an element matches (pages that run scripts first).
+    fn wait_for(&self, css: &str, timeout: Duration) -> String {
+        let started = Instant::now();
+        loop {
+            let found = self.call(
+                "POST",
+                "/elements",
+                Some(json!({"using": "css selector", "value": css})),
+            );
+            if found.as_array().is_some_and(|a| !a.is_empty()) {
+                return self.el(css);
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "{css} did not appear; page: {}",
+                self.url()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    fn script(&self, js: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": js, "args": []})),
+        )
+    }
 }
 
-#[test]
-fn a_clerk_logs_in_registers_a_letter_and_finds_it_in_the_register() {
+/// A running demo, a chromedriver, and a browser session on them.
+struct Setup {
+    _demo: Kill,
+    _driver: Kill,
+    _dir: tempfile::TempDir,
+    _profile: tempfile::TempDir,
+    d: Driver,
+    app: String,
+    clerk: (String, String),
+    token: String,
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        let _ = ureq::delete(&format!("{}/session/{}", self.d.base, self.d.session)).call();
+    }
+}
+
+/// Starts everything, or returns `None` (loudly) when Chromium is missing
+/// outside CI.
+fn setup() -> Option<Setup> {
     let (Some(chromium), Some(chromedriver)) = (
         find(&["/usr/bin/chromium", "/usr/bin/chromium-browser"]),
         find(&["/usr/bin/chromedriver"]),
@@ -114,7 +160,7 @@ fn a_clerk_logs_in_registers_a_letter_and_finds_it_in_the_register() {
         eprintln!(
             "\n!!! SKIPPED browser test: install Debian's chromium and chromium-driver !!!\n"
         );
-        return;
+        return None;
     };
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -128,26 +174,29 @@ fn a_clerk_logs_in_registers_a_letter_and_finds_it_in_the_register() {
         ])
         .args(["--bind", &format!("127.0.0.1:{port}")])
         .env("RUST_LOG", "warn")
+        .env("LIEM_POW_BITS", "10")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let out = BufReader::new(demo.stdout.take().unwrap());
-    let _demo = Kill(demo);
+    let demo = Kill(demo);
     let mut clerk = None;
+    let mut token = None;
     for line in out.lines() {
         let line = line.unwrap();
         if let Some(rest) = line.strip_prefix("clerk login: ") {
             let mut p = rest.split(' ');
             clerk = Some((p.next().unwrap().to_owned(), p.next().unwrap().to_owned()));
         }
+        if let Some(rest) = line.strip_prefix("API token: ") {
+            token = Some(rest.to_owned());
+        }
         if line.starts_with("serving on") {
             break;
         }
     }
-    let (user, password) = clerk.expect("the demo printed the clerk's login");
-
     let dport = free_port();
-    let _driver = Kill(
+    let driver = Kill(
         Command::new(chromedriver)
             .arg(format!("--port={dport}"))
             .stdout(Stdio::null())
@@ -169,7 +218,8 @@ fn a_clerk_logs_in_registers_a_letter_and_finds_it_in_the_register() {
         "binary": chromium,
         "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--lang=vi", format!("--user-data-dir={}", profile.path().display())]
+                 "--disable-dev-shm-usage", "--window-size=1200,1600",
+                 format!("--user-data-dir={}", profile.path().display())]
     }}}});
     let session: Value = ureq::post(&format!("{base}/session"))
         .send_json(caps)
@@ -180,7 +230,23 @@ fn a_clerk_logs_in_registers_a_letter_and_finds_it_in_the_register() {
         base,
         session: session["value"]["sessionId"].as_str().unwrap().to_owned(),
     };
-    let app = format!("http://127.0.0.1:{port}");
+    Some(Setup {
+        _demo: demo,
+        _driver: driver,
+        _dir: dir,
+        _profile: profile,
+        d,
+        app: format!("http://127.0.0.1:{port}"),
+        clerk: clerk.expect("the demo printed the clerk's login"),
+        token: token.expect("the demo printed an API token"),
+    })
+}
+
+#[test]
+fn a_clerk_logs_in_registers_a_letter_and_finds_it_in_the_register() {
+    let Some(setup) = setup() else { return };
+    let (d, app) = (&setup.d, setup.app.clone());
+    let (user, password) = setup.clerk.clone();
 
     d.go(&format!("{app}/petitions"));
     assert!(
@@ -231,5 +297,74 @@ fn a_clerk_logs_in_registers_a_letter_and_finds_it_in_the_register() {
         let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("register.png.b64");
         let _ = std::fs::write(target, png);
     }
-    d.call("DELETE", "", None);
+}
+
+#[test]
+fn an_anonymous_reporter_in_arabic_follows_up_with_the_receipt_code() {
+    let Some(setup) = setup() else { return };
+    let (d, app) = (&setup.d, setup.app.clone());
+    d.go(&format!("{app}/report?lang=ar"));
+    assert_eq!(
+        d.script("return document.documentElement.dir"),
+        json!("rtl")
+    );
+    assert_eq!(
+        d.script("return getComputedStyle(document.body).direction"),
+        json!("rtl")
+    );
+    d.click("#choose-denunciation");
+    d.type_in("#who", "مدير مشروع الطرق");
+    d.type_in(
+        "#what",
+        "تلقى رشوة من المقاول مقابل ترسية العطاء رقم ٧ — ثاتش-تشونغ",
+    );
+    d.click("#anonymous");
+    d.click("#report-submit");
+    d.wait_for("#receipt-code", Duration::from_secs(30));
+    let code = d.text("#receipt-code");
+    assert_eq!(
+        code.chars().filter(char::is_ascii_digit).count(),
+        32,
+        "{code}"
+    );
+
+    // The handling unit finds the report and writes to the reporter.
+    let auth = format!("Bearer {}", setup.token);
+    let found: Value = ureq::get(&format!("{app}/api/v1/letters?q=%D8%AB%D8%A7%D8%AA%D8%B4"))
+        .set("Authorization", &auth)
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    assert_eq!(found["total"], 1, "{found}");
+    let id = found["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(found["items"][0]["sender_kind"], "anonymous");
+    ureq::post(&format!("{app}/api/v1/letters/{id}/messages"))
+        .set("Authorization", &auth)
+        .send_json(json!({"body": "هل يمكنك ذكر تاريخ الدفع؟"}))
+        .unwrap();
+
+    // A later visit with the code reads the reply and answers it.
+    d.go(&format!("{app}/follow?lang=ar"));
+    d.type_in("#code", &code);
+    d.click("#follow-submit");
+    d.wait_for("#messages", Duration::from_secs(10));
+    assert!(d.text("#messages").contains("هل يمكنك ذكر تاريخ الدفع؟"));
+    assert!(d.text("#progress").contains("تم الاستلام"));
+    d.type_in("#reply-body", "في مارس ٢٠٢٦");
+    d.click("#reply-submit");
+    d.wait_for("#reply-sent", Duration::from_secs(10));
+    let msgs: Value = ureq::get(&format!("{app}/api/v1/letters/{id}/messages"))
+        .set("Authorization", &auth)
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let bodies: Vec<&str> = msgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, vec!["هل يمكنك ذكر تاريخ الدفع؟", "في مارس ٢٠٢٦"]);
 }

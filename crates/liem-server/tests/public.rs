@@ -1,0 +1,312 @@
+//! The public channel through the real router: reporting with a proof of
+//! work, the receipt code, the mailbox conversation, and the rate limit on
+//! wrong codes.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::{app_with, between, multipart, App};
+use liem_server::guard::{ProofOfWork, RatePolicy};
+use liem_server::Settings;
+use liem_store::db::query;
+use liem_store::testing::TestDb;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const BITS: u32 = 8;
+
+async fn public_app(rate: RatePolicy) -> App {
+    app_with(
+        TestDb::sqlite().await,
+        Settings {
+            pow_bits: BITS,
+            rate,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+fn post_form(uri: &str, form: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_owned()))
+        .unwrap()
+}
+
+fn post_multipart(
+    uri: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> Request<Body> {
+    let (ct, body) = multipart(fields, files);
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, ct)
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Files an anonymous denunciation through the form, as a browser would;
+/// returns the receipt code shown.
+async fn report(app: &App, client: &str, lang: &str) -> String {
+    let (status, html) = app
+        .raw(get(&format!("/report/denunciation?lang={lang}")), client)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let challenge = between(&html, "name=\"pow_challenge\" value=\"", "\"")
+        .unwrap()
+        .to_owned();
+    let nonce = ProofOfWork::solve(&challenge, BITS);
+    let fields = [
+        ("kind", "denunciation"),
+        ("lang", lang),
+        ("unit", "HNI"),
+        ("who", "Trưởng ban quản lý dự án"),
+        (
+            "what",
+            "Nhận tiền của nhà thầu để cho trúng thầu gói xây lắp số 3.",
+        ),
+        ("evidence", "Sao kê chuyển khoản"),
+        ("anonymous", "true"),
+        ("pow_challenge", challenge.as_str()),
+        ("pow_nonce", nonce.as_str()),
+    ];
+    let (status, html) = app
+        .raw(
+            post_multipart(
+                &format!("/report?lang={lang}"),
+                &fields,
+                &[("attachments", "sao-ke.txt", "bảng sao kê".as_bytes())],
+            ),
+            client,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    between(&html, "id=\"receipt-code\" dir=\"ltr\">", "</p>")
+        .expect("the receipt code is shown")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_anonymous_report_is_followed_and_answered_with_its_code() {
+    let app = public_app(RatePolicy::default()).await;
+    let (status, html) = app.raw(get("/report?lang=ar"), "192.0.2.10").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<html lang=\"ar\" dir=\"rtl\">"));
+    let code = report(&app, "192.0.2.10", "ar").await;
+    assert_eq!(code.len(), 39, "eight groups of four digits: {code}");
+
+    // Registered in Hà Nội through the web channel, with no staff author,
+    // an attachment, a hashed code, and no client address anywhere.
+    let mut c = app.db.store.conn().await.unwrap();
+    let row = query("SELECT l.id, l.channel, l.sender_kind, l.created_by IS NULL AS public_author, r.locator, r.code_hash, r.lang \
+                     FROM letters l JOIN reports r ON r.letter_id = l.id")
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    let letter_id = row.uuid("id").unwrap();
+    assert_eq!(row.text("channel").unwrap(), "web");
+    assert_eq!(row.text("sender_kind").unwrap(), "anonymous");
+    assert!(row.bool("public_author").unwrap());
+    assert_eq!(row.text("lang").unwrap(), "ar");
+    let digits: String = code.chars().filter(char::is_ascii_digit).collect();
+    assert_eq!(row.text("locator").unwrap(), &digits[..7]);
+    assert!(row.text("code_hash").unwrap().starts_with("$argon2id$"));
+    let n = query("SELECT COUNT(*) AS n FROM audit_log WHERE detail LIKE '%192.0.2.10%' OR source LIKE '%192.0.2.10%'")
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+        .i64("n")
+        .unwrap();
+    assert_eq!(n, 0, "no client address is stored for public routes");
+    let secret = &digits[7..];
+    let n = query(format!(
+        "SELECT COUNT(*) AS n FROM reports WHERE code_hash LIKE '%{secret}%'"
+    ))
+    .fetch_one(&mut c)
+    .await
+    .unwrap()
+    .i64("n")
+    .unwrap();
+    assert_eq!(n, 0);
+    drop(c);
+
+    // The handler writes to the reporter.
+    let uri = format!("/api/v1/letters/{letter_id}/messages");
+    let (status, _) = app
+        .call(
+            "POST",
+            &uri,
+            Some("leader.hni"),
+            Some(json!({"body": "Xin cung cấp thêm số hợp đồng."})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .call("POST", &uri, Some("clerk.hcm"), Some(json!({"body": "x"})))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "out of scope");
+
+    // The reporter opens the mailbox with the code, reads, and answers.
+    let (status, html) = app
+        .raw(
+            post_form("/follow?lang=ar", &format!("code={}", urlencode(&code))),
+            "198.51.100.7",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Xin cung cấp thêm số hợp đồng."));
+    assert!(html.contains("dir=\"rtl\""));
+    let fields = [
+        ("code", code.as_str()),
+        ("body", "Hợp đồng số 12/2025/HĐ-XL."),
+    ];
+    let (status, html) = app
+        .raw(
+            post_multipart("/follow/reply?lang=ar", &fields, &[]),
+            "198.51.100.7",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"reply-sent\""));
+    let (_, msgs) = app.call("GET", &uri, Some("leader.hni"), None).await;
+    let bodies: Vec<&str> = msgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        vec![
+            "Xin cung cấp thêm số hợp đồng.",
+            "Hợp đồng số 12/2025/HĐ-XL."
+        ]
+    );
+    let (_, letter) = app
+        .call(
+            "GET",
+            &format!("/api/v1/letters/{letter_id}"),
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(letter["attachments"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_report_without_proof_of_work_is_refused_and_nothing_is_written() {
+    let app = public_app(RatePolicy::default()).await;
+    let before = app.count("letters").await;
+    let fields = [
+        ("kind", "reflection"),
+        ("unit", "HNI"),
+        ("what", "Một nội dung phản ánh đủ dài để hợp lệ."),
+        ("anonymous", "true"),
+    ];
+    let (status, html) = app
+        .raw(post_multipart("/report", &fields, &[]), "192.0.2.20")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("proof of work"), "{html}");
+    assert_eq!(app.count("letters").await, before);
+    // A forged challenge fails the same way.
+    let forged = [
+        ("kind", "reflection"),
+        ("unit", "HNI"),
+        ("what", "Một nội dung phản ánh đủ dài để hợp lệ."),
+        ("pow_challenge", "1.2.3"),
+        ("pow_nonce", "1"),
+    ];
+    let (status, _) = app
+        .raw(post_multipart("/report", &forged, &[]), "192.0.2.20")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("letters").await, before);
+}
+
+#[tokio::test]
+async fn wrong_codes_are_slowed_then_refused_and_the_right_code_works_from_another_client() {
+    let rate = RatePolicy {
+        free_failures: 5,
+        step: Duration::from_millis(20),
+        max_delay: Duration::from_millis(60),
+        block_after: 20,
+        ..Default::default()
+    };
+    let app = public_app(rate).await;
+    let code = report(&app, "192.0.2.30", "vi").await;
+    let attacker = "203.0.113.66";
+    let mut timings = Vec::new();
+    let mut statuses = Vec::new();
+    for i in 0..1000u32 {
+        let wrong = format!("{:07} {:025}", 1_000_000 + i, i);
+        let started = Instant::now();
+        let (status, _) = app
+            .raw(
+                post_form("/follow", &format!("code={}", urlencode(&wrong))),
+                attacker,
+            )
+            .await;
+        timings.push(started.elapsed());
+        statuses.push(status);
+    }
+    assert!(
+        statuses[..20].iter().all(|s| *s == StatusCode::NOT_FOUND),
+        "the first twenty are checked"
+    );
+    assert!(
+        statuses[20..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "then every attempt is refused"
+    );
+    for (i, t) in timings.iter().enumerate().take(20).skip(9) {
+        assert!(
+            *t >= Duration::from_millis(60),
+            "attempt {i} took {t:?}, it should be slowed"
+        );
+    }
+    // Even the right code is refused to the attacker now…
+    let right = format!("code={}", urlencode(&code));
+    let (status, _) = app.raw(post_form("/follow", &right), attacker).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // …but works from another client.
+    let (status, html) = app.raw(post_form("/follow", &right), "198.51.100.9").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("HNI-20"), "the reference is shown");
+}
+
+#[tokio::test]
+async fn security_headers_are_sent_on_public_pages() {
+    let app = public_app(RatePolicy::default()).await;
+    let req = get("/report?lang=fr");
+    let resp = tower::ServiceExt::oneshot(app.router.clone(), req)
+        .await
+        .unwrap();
+    let h = resp.headers();
+    let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
+    assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(h[header::REFERRER_POLICY], "no-referrer");
+    assert_eq!(h[header::CACHE_CONTROL], "no-store");
+    assert!(
+        h.get(header::SET_COOKIE).is_none(),
+        "public pages set no cookie"
+    );
+}
