@@ -156,7 +156,7 @@ async fn register(
             letter: l,
             id,
             unit,
-            created_by: w.clerk,
+            created_by: Some(w.clerk),
             sealed,
         },
     )
