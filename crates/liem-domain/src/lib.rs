@@ -52,6 +52,7 @@ pub mod ids;
 pub mod lunar;
 pub mod petition;
 pub mod receipt;
+pub mod reception;
 pub mod reference;
 pub mod report;
 pub mod role;

@@ -113,9 +113,11 @@ pub fn router() -> Router<AppState> {
     paths(
         login, logout, me, create_token, list_units, list_fields, list_letters, create_letter, letter_by_reference,
         get_letter, add_attachments, unseal, list_messages, send_message, get_attachment, get_matter, act, assign, deadlines, calendar_year,
-        set_day, remove_day, list_rules, set_rule_unit, audit_verify
+        set_day, remove_day, list_rules, set_rule_unit, audit_verify,
+        crate::reception::record, crate::reception::figures_api, crate::reception::compliance
     ),
-    components(schemas(Problem, LetterInput, ActionInput, LoginInput, UnsealInput, AssignInput, DayInput, RuleUnitInput, MessageInput)),
+    components(schemas(Problem, LetterInput, ActionInput, LoginInput, UnsealInput, AssignInput, DayInput, RuleUnitInput, MessageInput,
+        liem_domain::reception::SessionInput, liem_domain::reception::VisitInput)),
     modifiers(&SecurityAddon),
     tags((name = "letters", description = "The register of letters and their matters"))
 )]

@@ -11,6 +11,7 @@ pub mod guard;
 pub mod i18n;
 pub mod pages;
 pub mod public;
+pub mod reception;
 pub mod service;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(pages::router())
         .merge(public::router())
+        .merge(reception::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(body_limit))

@@ -511,3 +511,99 @@ async fn sealed_identity_is_absent_from_a_postgres_dump() {
     }
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn reception_sessions_feed_the_01_tcd_figures_and_the_schedule_check() {
+    let app = app().await;
+    // A fixed data set whose figures were counted by hand.
+    let sessions = [
+        json!({"held_on": "2026-03-02", "kind": "regular", "host": "office", "host_name": "Ban Tiếp công dân", "visits": [
+            {"people": 1, "first_matters": ["complaint"], "outcome": "reply_due"},
+            {"people": 2, "first_matters": ["reflection"], "repeat_matters": ["complaint"], "outcome": "guided"},
+            {"people": 12, "representatives": 3, "first_matters": ["complaint"], "outcome": "letter_registered"}]}),
+        json!({"held_on": "2026-03-10", "kind": "periodic", "host": "head_in_person", "host_name": "Chủ tịch UBND tỉnh", "visits": [
+            {"people": 1, "first_matters": ["denunciation"], "outcome": "reply_due"},
+            {"people": 6, "representatives": 2, "repeat_matters": ["complaint", "recommendation"], "outcome": "answered_on_spot"}]}),
+        json!({"held_on": "2026-03-20", "kind": "ad_hoc", "host": "delegated", "host_name": "Phó Chủ tịch", "visits": [
+            {"people": 30, "representatives": 5, "first_matters": ["complaint"], "outcome": "guided"}]}),
+    ];
+    for s in &sessions {
+        let (status, v) = app
+            .call(
+                "POST",
+                "/api/v1/reception/sessions",
+                Some("clerk.hni"),
+                Some(s.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+    }
+    let bad = json!({"held_on": "2026-03-02", "kind": "periodic", "host": "office", "host_name": "x", "visits": []});
+    let (status, p) = app
+        .call(
+            "POST",
+            "/api/v1/reception/sessions",
+            Some("clerk.hni"),
+            Some(bad),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let f = fields_of(&p);
+    assert!(
+        f.contains(&("host".into(), "head_or_delegate".into()))
+            && f.contains(&("visits".into(), "required".into())),
+        "{f:?}"
+    );
+
+    let (status, f) = app
+        .call(
+            "GET",
+            "/api/v1/reception/figures?from=2026-03-01&to=2026-03-31&unit=HNI",
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{f}");
+    assert_eq!(
+        f["regular"],
+        json!({"sessions": 1, "visits": 3, "people": 15, "matters_first": 3, "matters_repeat": 1,
+        "delegations": 1, "delegation_people": 12, "delegation_matters_first": 1, "delegation_matters_repeat": 0})
+    );
+    assert_eq!(f["head_in_person"]["people"], 7);
+    assert_eq!(f["head_in_person"]["matters_repeat"], 2);
+    assert_eq!(f["head_in_person"]["delegations"], 1);
+    assert_eq!(f["delegated"]["people"], 30);
+    assert_eq!(f["delegated"]["sessions"], 1);
+    assert_eq!(f["total"]["people"], 52);
+    assert_eq!(f["total"]["visits"], 6);
+    assert_eq!(f["ad_hoc_sessions"], 1);
+    assert_eq!(f["matters_by_kind"], json!([5, 1, 1, 1]));
+    // Another province's clerk sees none of it.
+    let (_, other) = app
+        .call(
+            "GET",
+            "/api/v1/reception/figures?from=2026-03-01&to=2026-03-31",
+            Some("clerk.hcm"),
+            None,
+        )
+        .await;
+    assert_eq!(other["total"]["people"], 0);
+
+    // The provincial chair received in person in March only.
+    let (_, c) = app
+        .call(
+            "GET",
+            "/api/v1/reception/compliance?from=2026-02-01&to=2026-04-30&unit=HNI",
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(c["frequency"], "monthly");
+    let missed: Vec<&str> = c["missed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["from"].as_str().unwrap())
+        .collect();
+    assert_eq!(missed, vec!["2026-02-01", "2026-04-01"]);
+}

@@ -12,6 +12,7 @@ pub mod db;
 pub mod outbox;
 pub mod petitions;
 pub mod public;
+pub mod reception;
 pub mod testing;
 pub mod units;
 pub mod users;

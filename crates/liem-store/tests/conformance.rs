@@ -49,6 +49,7 @@ conformance!(
     calendar_days_round_trip,
     deadline_counts_by_unit_and_handler,
     usernames_are_unique,
+    reception_sessions_round_trip_into_the_same_figures,
 );
 
 struct World {
@@ -653,4 +654,102 @@ async fn usernames_are_unique(store: &Store) {
         matches!(err, StoreError::Conflict(ref f) if f == "username"),
         "{err:?}"
     );
+}
+
+async fn reception_sessions_round_trip_into_the_same_figures(store: &Store) {
+    use liem_domain::reception::{
+        figures, HostMode, NewSession, RaisedMatter, Session, SessionKind, Visit, VisitOutcome,
+    };
+    let w = world(store).await;
+    let v = |people: u32, first: &[PetitionKind], repeat: &[PetitionKind]| Visit {
+        people,
+        delegation: people >= 5,
+        representatives: if people >= 5 { 2 } else { 0 },
+        matters: first
+            .iter()
+            .map(|k| RaisedMatter {
+                kind: *k,
+                repeat: false,
+            })
+            .chain(repeat.iter().map(|k| RaisedMatter {
+                kind: *k,
+                repeat: true,
+            }))
+            .collect(),
+        outcome: VisitOutcome::ReplyDue,
+    };
+    use PetitionKind::*;
+    let sessions = vec![
+        Session {
+            held_on: date(2026, 3, 2),
+            kind: SessionKind::Regular,
+            host: HostMode::Office,
+            visits: vec![v(1, &[Complaint], &[]), v(2, &[Reflection], &[Complaint])],
+        },
+        Session {
+            held_on: date(2026, 3, 10),
+            kind: SessionKind::Periodic,
+            host: HostMode::HeadInPerson,
+            visits: vec![v(6, &[], &[Complaint, Recommendation])],
+        },
+        Session {
+            held_on: date(2026, 3, 20),
+            kind: SessionKind::AdHoc,
+            host: HostMode::Delegated,
+            visits: vec![v(30, &[Denunciation], &[])],
+        },
+    ];
+    let a = actor(Some(w.clerk), &w.hni);
+    let mut tx = store.begin().await.unwrap();
+    for (i, s) in sessions.iter().enumerate() {
+        let unit = if i == 2 { w.hcm.id } else { w.hni.id };
+        let n = NewSession {
+            session: s.clone(),
+            host_name: "Chủ tịch".into(),
+            notes: vec![None; s.visits.len()],
+        };
+        let due = vec![Some(date(2026, 3, 16)); s.visits.len()];
+        liem_store::reception::insert_session(&mut tx, &a, unit, &n, &due, &[])
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut c = store.conn().await.unwrap();
+    let all = liem_store::reception::sessions(
+        &mut c,
+        &Scope::Subtree(w.central.path.clone()),
+        date(2026, 3, 1),
+        date(2026, 3, 31),
+    )
+    .await
+    .unwrap();
+    assert_eq!(all, sessions, "sessions read back exactly as written");
+    let f = figures(&all, date(2026, 3, 1), date(2026, 3, 31));
+    assert_eq!(
+        (
+            f.total.people,
+            f.total.visits,
+            f.total.matters_first,
+            f.total.matters_repeat,
+            f.total.delegations
+        ),
+        (39, 4, 3, 3, 2)
+    );
+    let hni = liem_store::reception::sessions(
+        &mut c,
+        &Scope::Unit(w.hni.path.clone()),
+        date(2026, 3, 1),
+        date(2026, 3, 31),
+    )
+    .await
+    .unwrap();
+    assert_eq!(hni.len(), 2, "scope limits the sessions");
+    let due = liem_store::reception::replies_due(
+        &mut c,
+        &Scope::Unit(w.hni.path.clone()),
+        date(2026, 3, 16),
+    )
+    .await
+    .unwrap();
+    assert_eq!(due.len(), 3);
 }
