@@ -16,6 +16,8 @@ code_enum!(
         Analyst = "analyst",
         /// Reads and verifies the audit trail.
         Auditor = "auditor",
+        /// Holds a key to sealed identities; approves or refuses unsealing.
+        Custodian = "custodian",
     }
 );
 
@@ -31,7 +33,9 @@ pub enum Right {
     /// Record a conclusion on a matter.
     ConcludeMatter,
     /// Ask to see a sealed identity (with a reason).
-    UnsealIdentity,
+    RequestUnseal,
+    /// Approve or refuse a request to see a sealed identity.
+    ApproveUnseal,
     /// Manage users, units, calendars and reference lists.
     Administer,
     /// Read and verify the audit trail.
@@ -45,13 +49,17 @@ impl Role {
         match self {
             Role::Administrator => matches!(right, Administer),
             Role::IntakeClerk => matches!(right, RegisterLetter | ReadPetitions),
-            Role::Handler => matches!(right, RegisterLetter | ReadPetitions | HandleMatter),
+            Role::Handler => matches!(
+                right,
+                RegisterLetter | ReadPetitions | HandleMatter | RequestUnseal
+            ),
             Role::Leader => matches!(
                 right,
-                RegisterLetter | ReadPetitions | HandleMatter | ConcludeMatter | UnsealIdentity
+                RegisterLetter | ReadPetitions | HandleMatter | ConcludeMatter | RequestUnseal
             ),
             Role::Analyst => matches!(right, ReadPetitions),
             Role::Auditor => matches!(right, ReadAudit),
+            Role::Custodian => matches!(right, ReadPetitions | ApproveUnseal),
         }
     }
 
@@ -131,11 +139,15 @@ mod tests {
     }
 
     #[test]
-    fn only_leaders_conclude_and_unseal() {
+    fn only_leaders_conclude_and_only_custodians_approve_unsealing() {
         for r in Role::ALL {
-            let expected = *r == Role::Leader;
-            assert_eq!(r.grants(Right::ConcludeMatter), expected, "{r}");
-            assert_eq!(r.grants(Right::UnsealIdentity), expected, "{r}");
+            assert_eq!(r.grants(Right::ConcludeMatter), *r == Role::Leader, "{r}");
+            assert_eq!(r.grants(Right::ApproveUnseal), *r == Role::Custodian, "{r}");
+            assert_eq!(
+                r.grants(Right::RequestUnseal),
+                matches!(r, Role::Leader | Role::Handler),
+                "{r}"
+            );
         }
     }
 }

@@ -86,7 +86,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/letters/{id}", get(get_letter))
         .route("/api/v1/letters/{id}/attachments", post(add_attachments))
-        .route("/api/v1/letters/{id}/unseal", post(unseal))
+        .route("/api/v1/letters/{id}/unseal-requests", post(request_unseal))
+        .route("/api/v1/letters/{id}/identity", post(view_identity))
+        .route("/api/v1/unseal-requests", get(list_unseal_requests))
+        .route("/api/v1/unseal-requests/{id}/decision", post(decide_unseal))
         .route(
             "/api/v1/letters/{id}/messages",
             get(list_messages).post(send_message),
@@ -112,11 +115,11 @@ pub fn router() -> Router<AppState> {
     info(title = "Liêm API", description = "Petitions register, deadlines and audit of the Liêm anti-corruption platform."),
     paths(
         login, logout, me, create_token, list_units, list_fields, list_letters, create_letter, letter_by_reference,
-        get_letter, add_attachments, unseal, list_messages, send_message, get_attachment, get_matter, act, assign, deadlines, calendar_year,
+        get_letter, add_attachments, request_unseal, view_identity, list_unseal_requests, decide_unseal, list_messages, send_message, get_attachment, get_matter, act, assign, deadlines, calendar_year,
         set_day, remove_day, list_rules, set_rule_unit, audit_verify,
         crate::reception::record, crate::reception::figures_api, crate::reception::compliance
     ),
-    components(schemas(Problem, LetterInput, ActionInput, LoginInput, UnsealInput, AssignInput, DayInput, RuleUnitInput, MessageInput,
+    components(schemas(Problem, LetterInput, ActionInput, LoginInput, UnsealInput, PasswordInput, DecisionInput, AssignInput, DayInput, RuleUnitInput, MessageInput,
         liem_domain::reception::SessionInput, liem_domain::reception::VisitInput)),
     modifiers(&SecurityAddon),
     tags((name = "letters", description = "The register of letters and their matters"))
@@ -481,10 +484,10 @@ pub struct UnsealInput {
     pub reason: String,
 }
 
-/// Shows a sealed identity to a leader of the handling unit; audited.
-#[utoipa::path(post, path = "/api/v1/letters/{id}/unseal", request_body = UnsealInput, tag = "letters",
-    responses((status = 200, body = Object), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn unseal(
+/// Asks a custodian of the handling unit to unseal the sender's identity.
+#[utoipa::path(post, path = "/api/v1/letters/{id}/unseal-requests", request_body = UnsealInput, tag = "custody",
+    responses((status = 201, body = Object), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn request_unseal(
     State(state): State<AppState>,
     who: Principal,
     headers: HeaderMap,
@@ -492,8 +495,85 @@ async fn unseal(
     ApiJson(input): ApiJson<UnsealInput>,
 ) -> AppResult<Response> {
     csrf(&who, &headers)?;
-    let identity = service::unseal(&state, &who, id, &input.reason).await?;
+    let r = crate::custody::request_unseal(&state, &who, id, &input.reason).await?;
+    Ok((StatusCode::CREATED, Json(r)).into_response())
+}
+
+/// A password that opens the caller's key.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordInput {
+    /// The caller's password.
+    pub password: String,
+}
+
+/// Shows the identity to its approved requester, who gives their password.
+#[utoipa::path(post, path = "/api/v1/letters/{id}/identity", request_body = PasswordInput, tag = "custody",
+    responses((status = 200, body = Object), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn view_identity(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Path(id): Path<LetterId>,
+    ApiJson(input): ApiJson<PasswordInput>,
+) -> AppResult<Response> {
+    csrf(&who, &headers)?;
+    let identity = crate::custody::view_identity(&state, &who, id, &input.password).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(identity)).into_response())
+}
+
+/// Filter of unseal requests.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RequestQuery {
+    /// `pending`, `approved` or `refused`.
+    pub status: Option<String>,
+}
+
+/// The unseal requests of the custodian's unit.
+#[utoipa::path(get, path = "/api/v1/unseal-requests", params(RequestQuery), tag = "custody", responses((status = 200, body = Object), (status = 403, body = Problem)))]
+async fn list_unseal_requests(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(q): Query<RequestQuery>,
+) -> AppResult<Response> {
+    Ok(
+        Json(crate::custody::requests_for_custodian(&state, &who, q.status.as_deref()).await?)
+            .into_response(),
+    )
+}
+
+/// A custodian's decision.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DecisionInput {
+    /// Approve (true) or refuse (false).
+    pub approve: bool,
+    /// The custodian's password (needed to approve).
+    #[serde(default)]
+    pub password: String,
+    /// A note, e.g. why refused.
+    pub note: Option<String>,
+}
+
+/// Approves (re-wrapping the identity's key for the requester) or refuses.
+#[utoipa::path(post, path = "/api/v1/unseal-requests/{id}/decision", request_body = DecisionInput, tag = "custody",
+    responses((status = 200, body = Object), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn decide_unseal(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Path(id): Path<uuid::Uuid>,
+    ApiJson(input): ApiJson<DecisionInput>,
+) -> AppResult<Response> {
+    csrf(&who, &headers)?;
+    let r = crate::custody::decide_unseal(
+        &state,
+        &who,
+        id,
+        input.approve,
+        &input.password,
+        input.note.as_deref(),
+    )
+    .await?;
+    Ok(Json(r).into_response())
 }
 
 /// The conversation with the reporter of a public report.

@@ -5,10 +5,12 @@
 pub mod api;
 pub mod auth;
 pub mod crypto;
+pub mod custody;
 pub mod error;
 pub mod files;
 pub mod guard;
 pub mod i18n;
+pub mod keys;
 pub mod pages;
 pub mod public;
 pub mod reception;
@@ -88,6 +90,21 @@ impl Deref for AppState {
 }
 
 impl AppState {
+    /// The id of the configuration key (for tests of the first-release seals).
+    pub fn sealer_key_id(&self) -> String {
+        let blob = self.sealer.seal(
+            liem_domain::ids::LetterId::new(),
+            &liem_domain::petition::Identity {
+                name: String::new(),
+                id_number: None,
+                address: None,
+                phone: None,
+                email: None,
+            },
+        );
+        blob.key_id
+    }
+
     /// Builds the state.
     pub fn new(
         store: liem_store::Store,

@@ -41,7 +41,10 @@ pub fn router() -> Router<AppState> {
         .route("/petitions", get(list).post(create))
         .route("/petitions/new", get(new_form))
         .route("/petitions/{id}", get(show))
-        .route("/petitions/{id}/unseal", post(unseal))
+        .route("/petitions/{id}/unseal-request", post(request_unseal))
+        .route("/petitions/{id}/identity", post(view_identity))
+        .route("/custody", get(custody))
+        .route("/custody/{id}", post(decide))
         .route("/petitions/{id}/messages", post(send_message))
         .route("/matters/{id}/actions", post(act))
         .route("/calendar", get(calendar))
@@ -608,6 +611,10 @@ struct LetterTpl {
     today: String,
     /// The conversation, for letters that came through the public channel.
     messages: Option<Vec<liem_store::public::Message>>,
+    /// Requests to unseal the identity.
+    requests: Vec<RequestRow>,
+    /// Whether the caller holds an approved request.
+    my_approved: bool,
     ineligibility: Vec<&'static str>,
     bodies: Vec<&'static str>,
     outcomes: Vec<&'static str>,
@@ -631,6 +638,14 @@ async fn letter_page(
             None
         }
     };
+    let reqs = {
+        let mut c = state.store.conn().await?;
+        liem_store::keys::unseal_requests_of_letter(&mut c, id).await?
+    };
+    let my_approved = reqs
+        .iter()
+        .any(|r| r.requester_id == who.user.id && r.status == "approved");
+    let requests = request_rows(state, reqs).await?;
     let tr = &page.tr;
     let fields = field_names(state, tr).await?;
     let field_name = fields
@@ -730,6 +745,8 @@ async fn letter_page(
         action_error,
         today: today.to_string(),
         messages,
+        requests,
+        my_approved,
         ineligibility: IneligibilityReason::ALL
             .iter()
             .map(|x| x.as_str())
@@ -773,7 +790,7 @@ struct UnsealForm {
     csrf: String,
 }
 
-async fn unseal(
+async fn request_unseal(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<LetterId>,
@@ -786,12 +803,138 @@ async fn unseal(
     if let Err(e) = who.check_csrf(Some(&f.csrf)) {
         return page.error(e);
     }
-    let identity = match service::unseal(&state, who, id, &f.reason).await {
+    match crate::custody::request_unseal(&state, who, id, &f.reason).await {
+        Ok(_) => Redirect::to(&format!("/petitions/{id}#identity")).into_response(),
+        Err(e) => page.error(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn view_identity(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<LetterId>,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    if let Err(e) = who.check_csrf(Some(&f.csrf)) {
+        return page.error(e);
+    }
+    let identity = match crate::custody::view_identity(&state, who, id, &f.password).await {
         Ok(i) => i,
         Err(e) => return page.error(e),
     };
     match letter_page(&state, &page, who, id, Some(identity), None, None).await {
         Ok(t) => ([(header::CACHE_CONTROL, "no-store")], render(&t)).into_response(),
+        Err(e) => page.error(e),
+    }
+}
+
+struct RequestRow {
+    id: uuid::Uuid,
+    letter_id: LetterId,
+    reference: String,
+    requester: String,
+    reason: String,
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "custody.html")]
+struct CustodyTpl {
+    tr: Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    rows: Vec<RequestRow>,
+}
+
+async fn request_rows(
+    state: &AppState,
+    reqs: Vec<liem_store::keys::UnsealRequest>,
+) -> Result<Vec<RequestRow>, AppError> {
+    let mut c = state.store.conn().await?;
+    let mut rows = Vec::new();
+    for r in reqs {
+        let l = petitions::get_letter(&mut c, r.letter_id).await?;
+        let requester = users::get(&mut c, r.requester_id)
+            .await
+            .map(|u| u.display_name)
+            .unwrap_or_default();
+        rows.push(RequestRow {
+            id: r.id,
+            letter_id: r.letter_id,
+            reference: l.reference,
+            requester,
+            reason: r.reason,
+            status: r.status,
+        });
+    }
+    Ok(rows)
+}
+
+async fn custody(State(state): State<AppState>, page: Page) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    let rows = match crate::custody::requests_for_custodian(&state, who, Some("pending")).await {
+        Ok(r) => request_rows(&state, r).await,
+        Err(e) => Err(e),
+    };
+    match rows {
+        Ok(rows) => render(&CustodyTpl {
+            tr: page.tr.clone(),
+            user: page.user.clone(),
+            csrf: page.csrf.clone(),
+            rows,
+        }),
+        Err(e) => page.error(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    approve: String,
+    #[serde(default)]
+    password: String,
+    note: Option<String>,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<uuid::Uuid>,
+    Form(f): Form<DecisionForm>,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    if let Err(e) = who.check_csrf(Some(&f.csrf)) {
+        return page.error(e);
+    }
+    match crate::custody::decide_unseal(
+        &state,
+        who,
+        id,
+        f.approve == "true",
+        &f.password,
+        f.note.as_deref(),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to("/custody").into_response(),
         Err(e) => page.error(e),
     }
 }

@@ -249,18 +249,7 @@ pub async fn submit_report(
         source: "public".into(),
     };
     let mut tx = state.store.begin().await?;
-    register_in_tx(
-        &mut tx,
-        &actor,
-        &unit,
-        None,
-        &letter,
-        id,
-        &state.sealer,
-        &cal,
-        &book,
-    )
-    .await?;
+    register_in_tx(&mut tx, &actor, &unit, None, &letter, id, &cal, &book).await?;
     for mut a in stored {
         a.letter_id = id;
         petitions::insert_attachment(&mut tx, &actor, &a).await?;
@@ -513,6 +502,18 @@ pub async fn mailbox(state: &AppState, tr: &Tr, id: LetterId) -> AppResult<Mailb
         }
     }
     let mut c = state.store.conn().await?;
+    for r in liem_store::keys::unseal_requests_of_letter(&mut c, id).await? {
+        if let (true, Some(at)) = (r.status == "approved", r.decided_at) {
+            let on = at
+                .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(7)))
+                .date();
+            progress.push(ProgressLine {
+                on: on.to_string(),
+                text: tr.t("pub-event-disclosed"),
+            });
+        }
+    }
+    progress.sort_by(|a, b| a.on.cmp(&b.on));
     let messages = public::messages(&mut c, id).await?;
     Ok(Mailbox {
         letter: id,

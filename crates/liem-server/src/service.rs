@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use liem_domain::calendar::Calendar;
 use liem_domain::deadline::{current_deadline, Deadline, RuleBook};
 use liem_domain::ids::{AttachmentId, LetterId, MatterId, UserId};
-use liem_domain::petition::{Identity, LetterInput, NewLetter, SenderKind};
+use liem_domain::petition::{LetterInput, NewLetter, SenderKind};
 use liem_domain::reference::Reference;
 use liem_domain::role::{Right, Scope};
 use liem_domain::workflow::{apply, Action, ActionInput, ActionKind, MatterFacts};
@@ -159,7 +159,6 @@ pub async fn register_letter(
         Some(who.user.id),
         &letter,
         id,
-        &state.sealer,
         &cal,
         &book,
     )
@@ -183,14 +182,19 @@ pub async fn register_in_tx(
     created_by: Option<UserId>,
     letter: &NewLetter,
     id: LetterId,
-    sealer: &crate::crypto::Sealer,
     cal: &Calendar,
     book: &RuleBook,
 ) -> AppResult<Reference> {
-    let sealed = if letter.sealed() {
-        letter.identity.as_ref().map(|i| sealer.seal(id, i))
-    } else {
-        None
+    let (sealed, dek) = match (&letter.identity, letter.sealed()) {
+        (Some(identity), true) => {
+            let (blob, dek) = crate::custody::seal_identity(id, identity);
+            (Some(blob), Some(dek))
+        }
+        _ => (None, None),
+    };
+    let recipients = match dek {
+        Some(_) => crate::custody::recipients(tx, unit.id, &unit.code).await?,
+        None => Vec::new(),
     };
     let reg = LetterRegistration {
         letter,
@@ -200,6 +204,9 @@ pub async fn register_in_tx(
         sealed,
     };
     let reference = petitions::insert_letter(tx, actor, &reg).await?;
+    if let Some(dek) = dek {
+        crate::custody::wrap_for(tx, id, &dek, &recipients).await?;
+    }
     let anonymous = letter.sender_kind == SenderKind::Anonymous;
     for kind in &letter.kinds {
         match letter.join_matter {
@@ -245,7 +252,7 @@ pub async fn letter_view(state: &AppState, who: &Principal, id: LetterId) -> App
     }
     let mut conn = state.store.conn().await?;
     let attachments = petitions::attachments(&mut conn, id).await?;
-    let can_unseal = l.sealed && who.can(Right::UnsealIdentity) && who.user.unit_id == l.unit_id;
+    let can_unseal = l.sealed && who.can(Right::RequestUnseal) && who.user.unit_id == l.unit_id;
     Ok(LetterView {
         letter: l,
         matter_views: views,
@@ -393,43 +400,6 @@ pub async fn assign(
     petitions::assign(&mut tx, &who.actor(), id, handler).await?;
     tx.commit().await?;
     matter_view(state, who, id).await
-}
-
-/// Unseals a letter's identity for a leader of the handling unit, with a
-/// recorded reason; the read is audited in the same transaction.
-pub async fn unseal(
-    state: &AppState,
-    who: &Principal,
-    id: LetterId,
-    reason: &str,
-) -> AppResult<Identity> {
-    let l = letter(state, who, id).await?;
-    if !l.sealed {
-        return Err(AppError::Conflict(
-            "this letter has no sealed identity".into(),
-        ));
-    }
-    if !(who.can(Right::UnsealIdentity) && who.user.unit_id == l.unit_id) {
-        return Err(AppError::Forbidden(
-            "only a leader of the handling unit may unseal an identity".into(),
-        ));
-    }
-    let reason = reason.trim();
-    if reason.chars().count() < 10 || reason.chars().count() > 500 {
-        return Err(AppError::Validation(ValidationErrors::single(
-            "reason",
-            "length",
-            "must explain the need in 10 to 500 characters",
-        )));
-    }
-    let mut tx = state.store.begin().await?;
-    let blob = petitions::unseal(&mut tx, &who.actor(), id, reason).await?;
-    let identity = state
-        .sealer
-        .open(id, &blob)
-        .map_err(|e| AppError::Internal(format!("unsealing letter {id}: {e}")))?;
-    tx.commit().await?;
-    Ok(identity)
 }
 
 /// The register: letters in scope matching a filter, and how many match.

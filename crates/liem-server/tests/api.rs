@@ -200,7 +200,7 @@ async fn letters_outside_scope_do_not_exist_for_the_caller() {
 }
 
 #[tokio::test]
-async fn only_a_leader_of_the_handling_unit_unseals_and_it_is_audited() {
+async fn a_handler_sees_a_sealed_identity_only_after_a_custodian_approves() {
     let app = app().await;
     let (_, v) = app
         .call(
@@ -211,14 +211,22 @@ async fn only_a_leader_of_the_handling_unit_unseals_and_it_is_audited() {
         )
         .await;
     let id = v["id"].as_str().unwrap().to_owned();
-    let uri = format!("/api/v1/letters/{id}/unseal");
-    let reason = json!({"reason": "cần xác minh nhân thân người tố cáo"});
+    let pw = json!({"password": common::PASSWORD});
+    let identity_uri = format!("/api/v1/letters/{id}/identity");
+    // Nobody sees it without an approved request, not even with the password.
     let (status, _) = app
-        .call("POST", &uri, Some("handler.hni"), Some(reason.clone()))
+        .call("POST", &identity_uri, Some("handler.hni"), Some(pw.clone()))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let ask = format!("/api/v1/letters/{id}/unseal-requests");
+    let reason = json!({"reason": "cần xác minh nhân thân người tố cáo"});
     let (status, _) = app
-        .call("POST", &uri, Some("leader.tw"), Some(reason.clone()))
+        .call("POST", &ask, Some("clerk.hni"), Some(reason.clone()))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a clerk may not ask");
+    let (status, _) = app
+        .call("POST", &ask, Some("leader.tw"), Some(reason.clone()))
         .await;
     assert_eq!(
         status,
@@ -228,31 +236,134 @@ async fn only_a_leader_of_the_handling_unit_unseals_and_it_is_audited() {
     let (status, p) = app
         .call(
             "POST",
-            &uri,
-            Some("leader.hni"),
+            &ask,
+            Some("handler.hni"),
             Some(json!({"reason": "x"})),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(fields_of(&p)[0].0, "reason");
+    let (status, req) = app
+        .call("POST", &ask, Some("handler.hni"), Some(reason))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{req}");
+    let rid = req["id"].as_str().unwrap().to_owned();
+    assert_eq!(req["status"], "pending");
+
+    // Still hidden while pending.
+    let (status, _) = app
+        .call("POST", &identity_uri, Some("handler.hni"), Some(pw.clone()))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Only the custodian decides, and needs the right password to approve.
+    let (_, pending) = app
+        .call(
+            "GET",
+            "/api/v1/unseal-requests?status=pending",
+            Some("custodian.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(pending.as_array().unwrap().len(), 1);
+    let decide = format!("/api/v1/unseal-requests/{rid}/decision");
+    let (status, _) = app
+        .call(
+            "POST",
+            &decide,
+            Some("leader.hni"),
+            Some(json!({"approve": true, "password": common::PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, p) = app
+        .call(
+            "POST",
+            &decide,
+            Some("custodian.hni"),
+            Some(json!({"approve": true, "password": "wrong password"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        fields_of(&p),
+        vec![("password".to_owned(), "does_not_open".to_owned())]
+    );
     let audits_before = app.count("audit_log").await;
+    let (status, d) = app
+        .call(
+            "POST",
+            &decide,
+            Some("custodian.hni"),
+            Some(json!({"approve": true, "password": common::PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["status"], "approved");
+    assert_eq!(app.count("audit_log").await, audits_before + 1);
+    let (status, _) = app
+        .call(
+            "POST",
+            &decide,
+            Some("custodian.hni"),
+            Some(json!({"approve": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "decided once");
+
+    // The requester now sees it with their own password; the view is audited.
+    let (status, _) = app
+        .call(
+            "POST",
+            &identity_uri,
+            Some("handler.hni"),
+            Some(json!({"password": "wrong password"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, identity) = app
-        .call("POST", &uri, Some("leader.hni"), Some(reason))
+        .call("POST", &identity_uri, Some("handler.hni"), Some(pw.clone()))
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(identity["name"], "Lê Thị Kín Đáo");
-    assert_eq!(app.count("audit_log").await, audits_before + 1);
+    let (status, _) = app
+        .call("POST", &identity_uri, Some("leader.hni"), Some(pw))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "another handler of the unit still cannot"
+    );
     let mut c = app.db.store.conn().await.unwrap();
     let trail = liem_store::audit::for_entity(&mut c, "letter", &id)
         .await
         .unwrap();
-    let last = trail.last().unwrap();
-    assert_eq!(last.action, "identity.unseal");
-    assert!(last.detail.contains("xác minh"));
+    let actions: Vec<&str> = trail.iter().map(|r| r.action.as_str()).collect();
+    for a in [
+        "identity.unseal_request",
+        "identity.unseal_approve",
+        "identity.unseal",
+    ] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
     assert!(
-        !last.detail.contains("Kín Đáo"),
+        trail.iter().all(|r| !r.detail.contains("Kín Đáo")),
         "the audit trail holds no identity"
     );
+
+    // The unit's recovery key opens it too (kept offline for when no custodian can).
+    let (_, recovery) = app.recovery.iter().find(|(c, _)| c == "HNI").unwrap();
+    let letter_id: liem_domain::ids::LetterId = id.parse().unwrap();
+    let i = liem_server::custody::recover_identity(
+        &app.state,
+        &liem_store::audit::Actor::system("test"),
+        letter_id,
+        recovery,
+        "test",
+    )
+    .await
+    .unwrap();
+    assert_eq!(i.name, "Lê Thị Kín Đáo");
 }
 
 #[tokio::test]
@@ -441,7 +552,7 @@ async fn openapi_document_is_3_1_and_lists_the_routes() {
     for path in [
         "/api/v1/letters",
         "/api/v1/matters/{id}/actions",
-        "/api/v1/letters/{id}/unseal",
+        "/api/v1/letters/{id}/unseal-requests",
         "/api/v1/calendar/{year}",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
@@ -473,7 +584,7 @@ async fn calendar_api_lists_tet_and_administrators_enter_swaps() {
 }
 
 #[tokio::test]
-async fn sealed_identity_is_absent_from_a_postgres_dump() {
+async fn a_database_dump_and_the_server_configuration_reveal_no_sealed_identity() {
     let Some(db) = TestDb::postgres().await else {
         return;
     };
@@ -492,8 +603,9 @@ async fn sealed_identity_is_absent_from_a_postgres_dump() {
         .call("POST", "/api/v1/letters", Some("clerk.hni"), Some(l))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
+    let letter_id: liem_domain::ids::LetterId = v["id"].as_str().unwrap().parse().unwrap();
     let dump = std::process::Command::new("pg_dump")
-        .args(["--schema", &schema, "--data-only", &url])
+        .args(["--schema", &schema, &url])
         .output()
         .expect("pg_dump (Debian package postgresql-client) is needed");
     assert!(
@@ -509,7 +621,92 @@ async fn sealed_identity_is_absent_from_a_postgres_dump() {
     for needle in [secret, "038199000777", "quach thi an danh"] {
         assert!(!text.contains(needle), "{needle} found in the dump");
     }
+    // The server's configuration key opens nothing: the identity is sealed
+    // to the custodians' and the recovery keys, not to it.
+    let mut c = app.db.store.conn().await.unwrap();
+    let row = liem_store::db::query(
+        "SELECT key_id, nonce, ciphertext FROM sealed_identities WHERE letter_id = $1",
+    )
+    .bind(letter_id.0)
+    .fetch_one(&mut c)
+    .await
+    .unwrap();
+    assert_eq!(row.text("key_id").unwrap(), "dek");
+    let blob = liem_store::petitions::SealedBlob {
+        key_id: app.state.sealer_key_id(),
+        nonce: row.bytes("nonce").unwrap(),
+        ciphertext: row.bytes("ciphertext").unwrap(),
+    };
+    assert!(
+        app.state.sealer.open(letter_id, &blob).is_err(),
+        "the configuration key must not open a sealed identity"
+    );
+    let recipients = liem_store::keys::recipients_of(&mut c, letter_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        recipients.len(),
+        2,
+        "the custodian and the recovery key: {recipients:?}"
+    );
+    drop(c);
     app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn identities_sealed_under_the_configuration_key_are_migrated_to_custodians() {
+    let app = app().await;
+    // A letter as the first release sealed it.
+    let input: liem_domain::petition::LetterInput =
+        serde_json::from_value(letter("denunciation", "Đỗ Văn Cũ")).unwrap();
+    let new =
+        liem_domain::petition::NewLetter::parse(&input, jiff::civil::date(2026, 11, 23)).unwrap();
+    let id = liem_domain::ids::LetterId::new();
+    let mut c = app.db.store.conn().await.unwrap();
+    let unit = liem_store::units::by_code(&mut c, "HNI").await.unwrap();
+    let clerk = liem_store::users::by_username(&mut c, "clerk.hni")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    drop(c);
+    let legacy = app.state.sealer.seal(id, new.identity.as_ref().unwrap());
+    let mut tx = app.db.store.begin().await.unwrap();
+    let reg = liem_store::petitions::LetterRegistration {
+        letter: &new,
+        id,
+        unit: &unit,
+        created_by: Some(clerk.id),
+        sealed: Some(legacy),
+    };
+    liem_store::petitions::insert_letter(&mut tx, &liem_store::audit::Actor::system("test"), &reg)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        liem_server::custody::migrate_legacy(&app.state)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        liem_server::custody::migrate_legacy(&app.state)
+            .await
+            .unwrap(),
+        0,
+        "idempotent"
+    );
+    let (_, recovery) = app.recovery.iter().find(|(c, _)| c == "HNI").unwrap();
+    let i = liem_server::custody::recover_identity(
+        &app.state,
+        &liem_store::audit::Actor::system("test"),
+        id,
+        recovery,
+        "test",
+    )
+    .await
+    .unwrap();
+    assert_eq!(i.name, "Đỗ Văn Cũ");
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod db;
+pub mod keys;
 pub mod outbox;
 pub mod petitions;
 pub mod public;

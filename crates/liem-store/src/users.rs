@@ -29,6 +29,13 @@ pub struct UserRecord {
     pub active: bool,
 }
 
+impl UserRecord {
+    /// Whether the user holds a role, by its code (for templates).
+    pub fn has_role(&self, code: &str) -> bool {
+        self.roles.iter().any(|r| r.as_str() == code)
+    }
+}
+
 /// A user to create.
 #[derive(Debug, Clone)]
 pub struct NewUser {

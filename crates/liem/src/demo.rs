@@ -16,9 +16,7 @@ use liem_domain::unit::{UnitCode, UnitKind};
 use liem_domain::workflow::{
     apply, Action, Classification, CompetentBody, IneligibilityReason, MatterState, Outcome,
 };
-use liem_server::crypto::{
-    random_password, random_token, token_hash, PasswordPolicy, Sealer, SecretKey,
-};
+use liem_server::crypto::{random_password, random_token, token_hash, PasswordPolicy};
 use liem_server::service::{action_detail, register_in_tx, today};
 use liem_store::audit::Actor;
 use liem_store::db::query;
@@ -235,13 +233,7 @@ fn matter_text(
 }
 
 /// Creates the demo data once; returns the logins to print.
-pub async fn ensure(
-    store: &Store,
-    cfg: &Config,
-    key: &SecretKey,
-    seed: u64,
-    count: usize,
-) -> Result<Credentials> {
+pub async fn ensure(store: &Store, cfg: &Config, seed: u64, count: usize) -> Result<Credentials> {
     let creds_file = cfg.data_dir.join("demo-credentials.txt");
     let mut c = store.conn().await?;
     let existing = query("SELECT COUNT(*) AS n FROM units")
@@ -260,7 +252,6 @@ pub async fn ensure(
     }
     let started = std::time::Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let sealer = Sealer::new(key);
     let system = Actor::system("demo");
     let founded = Date::constant(2025, 7, 1);
 
@@ -344,6 +335,13 @@ pub async fn ensure(
             handling.push(cu);
         }
         provinces.push((p, handling, *weight));
+    }
+    // Every unit gets a recovery key. The demo keeps none of the private
+    // halves: in a real deployment each is printed once and kept offline.
+    for u in units::list(&mut tx).await? {
+        liem_server::custody::provision_recovery_key(&mut tx, &system, u.id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     tx.commit().await?;
 
@@ -454,13 +452,24 @@ pub async fn ensure(
                 vec![Role::IntakeClerk, Role::Handler],
                 random_password(),
             ));
+            // The province's custodian of sealed identities.
+            new_users.push(add_user(
+                format!("baomat.{lc}"),
+                name(&mut rng),
+                p.id,
+                vec![Role::Custodian],
+                random_password(),
+            ));
         }
     }
     let mut user_ids: HashMap<String, UserId> = HashMap::new();
     let mut handlers: HashMap<UnitId, Vec<UserId>> = HashMap::new();
     let mut clerks: HashMap<UnitId, UserId> = HashMap::new();
-    for (u, _) in &new_users {
+    for (u, pw) in &new_users {
         let id = users::create(&mut tx, &system, u).await?;
+        liem_server::custody::provision_user_key(&mut tx, &system, id, pw, policy)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         user_ids.insert(u.username.as_str().to_owned(), id);
         if u.roles.contains(&Role::Handler) {
             handlers.entry(u.unit_id).or_default().push(id);
@@ -611,7 +620,6 @@ pub async fn ensure(
                 Some(created_by),
                 &letter,
                 id,
-                &sealer,
                 &cal,
                 &book,
             )

@@ -103,6 +103,11 @@ enum Command {
         #[arg(long)]
         username: String,
     },
+    /// Sealed identities.
+    Seal {
+        #[command(subcommand)]
+        command: SealCommand,
+    },
     /// Checks the audit trail.
     Audit {
         #[command(subcommand)]
@@ -143,9 +148,28 @@ enum UserCommand {
         /// Roles (repeat): administrator, intake_clerk, handler, leader, analyst, auditor.
         #[arg(long = "role", required = true)]
         roles: Vec<String>,
-        /// Preferred language (vi, en).
+        /// Preferred language (vi, en, fr, ar).
         #[arg(long)]
         locale: Option<String>,
+    },
+    /// Gives a user a new key pair for sealed identities, protected by their
+    /// password (read from standard input; it must be their login password).
+    Key {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SealCommand {
+    /// Re-seals identities sealed under the configuration key (first release)
+    /// for the units' custodians and recovery keys.
+    Migrate {
+        #[command(flatten)]
+        data: DataArgs,
     },
 }
 
@@ -170,6 +194,14 @@ enum UnitCommand {
         /// First day of existence (default today).
         #[arg(long)]
         valid_from: Option<String>,
+    },
+    /// Gives a unit a new recovery key and prints it once (keep it offline).
+    RecoveryKey {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The unit's code.
+        #[arg(long)]
+        unit: String,
     },
     /// Lists units in tree order.
     List {
@@ -245,8 +277,9 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             if cfg.database_url.is_some() {
                 store.migrate().await?;
             }
-            let key = cfg.seal_key(true)?;
-            let creds = demo::ensure(&store, &cfg, &key, seed, petitions).await?;
+            // The instance key (proof of work, first-release seals) is made on first run.
+            cfg.seal_key(true)?;
+            let creds = demo::ensure(&store, &cfg, seed, petitions).await?;
             println!("admin login: {} {}", creds.admin.0, creds.admin.1);
             println!("clerk login: {} {}", creds.clerk.0, creds.clerk.1);
             println!("API token: {}", creds.token);
@@ -283,12 +316,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                         .map_err(|e| anyhow::anyhow!("--role {r}: {e}"))
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .context("reading the password from standard input")?;
-            let password = line.trim_end_matches(['\r', '\n']);
+            let password = &read_password()?;
             check_password(password).map_err(anyhow::Error::msg)?;
             let store = open(&cfg).await?;
             let mut c = store.conn().await?;
@@ -296,11 +324,13 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 .await
                 .with_context(|| format!("no unit with code {unit}"))?;
             drop(c);
-            let hash = PasswordPolicy::default().hash(password);
+            let policy = PasswordPolicy::default();
+            let hash = policy.hash(password);
             let mut tx = store.begin().await?;
+            let actor = Actor::system("cli");
             let id = users::create(
                 &mut tx,
-                &Actor::system("cli"),
+                &actor,
                 &users::NewUser {
                     username,
                     display_name: name,
@@ -311,6 +341,9 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 },
             )
             .await?;
+            liem_server::custody::provision_user_key(&mut tx, &actor, id, password, policy)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             tx.commit().await?;
             store.close().await;
             println!("user {id} created");
@@ -346,9 +379,10 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             };
             drop(c);
             let mut tx = store.begin().await?;
+            let actor = Actor::system("cli");
             let u = units::create(
                 &mut tx,
-                &Actor::system("cli"),
+                &actor,
                 &units::NewUnit {
                     code,
                     name,
@@ -358,9 +392,87 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 },
             )
             .await?;
+            let recovery = liem_server::custody::provision_recovery_key(&mut tx, &actor, u.id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             tx.commit().await?;
             store.close().await;
             println!("unit {} created at {}", u.code, u.path);
+            println!(
+                "recovery key (shown once; print it and keep it offline): {}",
+                recovery.to_text()
+            );
+        }
+        Command::Unit {
+            command: UnitCommand::RecoveryKey { data, unit },
+        } => {
+            let cfg = data.config()?;
+            let store = open(&cfg).await?;
+            let mut c = store.conn().await?;
+            let u = units::by_code(&mut c, &unit)
+                .await
+                .with_context(|| format!("no unit with code {unit}"))?;
+            drop(c);
+            let mut tx = store.begin().await?;
+            let recovery =
+                liem_server::custody::provision_recovery_key(&mut tx, &Actor::system("cli"), u.id)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            tx.commit().await?;
+            store.close().await;
+            println!(
+                "recovery key of {} (shown once; print it and keep it offline): {}",
+                u.code,
+                recovery.to_text()
+            );
+            println!("letters sealed before keep the previous recovery key");
+        }
+        Command::User {
+            command: UserCommand::Key { data, username },
+        } => {
+            let cfg = data.config()?;
+            let password = read_password()?;
+            let store = open(&cfg).await?;
+            let mut c = store.conn().await?;
+            let Some((user, hash)) = users::by_username(&mut c, &username).await? else {
+                bail!("no user named {username}");
+            };
+            drop(c);
+            let policy = PasswordPolicy::default();
+            if !policy.verify(&password, &hash) {
+                bail!("that is not the user's password: the key must open with it");
+            }
+            let mut tx = store.begin().await?;
+            liem_server::custody::provision_user_key(
+                &mut tx,
+                &Actor::system("cli"),
+                user.id,
+                &password,
+                policy,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            tx.commit().await?;
+            store.close().await;
+            println!("new key pair for {username}; identities sealed for the old key stay readable only with it or the recovery key");
+        }
+        Command::Seal {
+            command: SealCommand::Migrate { data },
+        } => {
+            let cfg = data.config()?;
+            let store = open(&cfg).await?;
+            let key = cfg.seal_key(false)?;
+            let state = liem_server::AppState::new(
+                store.clone(),
+                &key,
+                PasswordPolicy::default(),
+                cfg.settings(),
+            );
+            let n = liem_server::custody::migrate_legacy(&state)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            store.close().await;
+            println!("{n} sealed identities re-sealed for custodians and recovery keys");
         }
         Command::Unit {
             command: UnitCommand::List { data },
@@ -443,6 +555,16 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The first line of standard input, without its line ending.
+fn read_password() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 async fn serve(cfg: &Config, store: Store) -> Result<()> {

@@ -29,7 +29,12 @@ pub struct App {
     /// Tokens by user name.
     pub tokens: std::collections::HashMap<&'static str, String>,
     pub state: AppState,
+    /// The units' recovery keys, by code.
+    pub recovery: Vec<(String, liem_server::keys::PrivateKey)>,
 }
+
+/// Every test user's password.
+pub const PASSWORD: &str = "correct horse battery";
 
 pub const POLICY: PasswordPolicy = PasswordPolicy {
     memory_kib: 1024,
@@ -64,6 +69,15 @@ pub async fn app_with(db: TestDb, settings: Settings) -> App {
     let hcm = units::create(&mut tx, &sys, &mk("HCM", UnitKind::Province, Some(tw.id)))
         .await
         .unwrap();
+    let mut recovery = Vec::new();
+    for u in [&tw, &hni, &hcm] {
+        recovery.push((
+            u.code.clone(),
+            liem_server::custody::provision_recovery_key(&mut tx, &sys, u.id)
+                .await
+                .unwrap(),
+        ));
+    }
     let mut tokens = std::collections::HashMap::new();
     for (name, unit, roles) in [
         ("clerk.hni", hni.id, vec![Role::IntakeClerk]),
@@ -72,6 +86,7 @@ pub async fn app_with(db: TestDb, settings: Settings) -> App {
         ("clerk.hcm", hcm.id, vec![Role::IntakeClerk]),
         ("leader.tw", tw.id, vec![Role::Leader]),
         ("auditor", tw.id, vec![Role::Auditor]),
+        ("custodian.hni", hni.id, vec![Role::Custodian]),
     ] {
         let id = users::create(
             &mut tx,
@@ -80,13 +95,16 @@ pub async fn app_with(db: TestDb, settings: Settings) -> App {
                 username: Username::parse(name).unwrap(),
                 display_name: name.into(),
                 unit_id: unit,
-                password_hash: POLICY.hash("correct horse battery"),
+                password_hash: POLICY.hash(PASSWORD),
                 roles,
                 locale: None,
             },
         )
         .await
         .unwrap();
+        liem_server::custody::provision_user_key(&mut tx, &sys, id, PASSWORD, POLICY)
+            .await
+            .unwrap();
         let t = random_token();
         users::create_token(&mut tx, &sys, id, "test", &token_hash(&t))
             .await
@@ -107,6 +125,7 @@ pub async fn app_with(db: TestDb, settings: Settings) -> App {
         files,
         tokens,
         state,
+        recovery,
     }
 }
 
