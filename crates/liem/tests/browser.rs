@@ -253,10 +253,7 @@ fn a_clerk_logs_in_registers_a_letter_and_finds_it_in_the_register() {
         d.url().ends_with("/login"),
         "unauthenticated visitors are sent to the login page"
     );
-    d.type_in("#username", &user);
-    d.type_in("#password", &password);
-    d.click("#login-submit");
-    assert!(d.url().ends_with("/petitions"), "{}", d.url());
+    login(d, &app, &user, &password);
     let total: i64 = d
         .text("#total")
         .split_whitespace()
@@ -367,4 +364,107 @@ fn an_anonymous_reporter_in_arabic_follows_up_with_the_receipt_code() {
         .map(|m| m["body"].as_str().unwrap())
         .collect();
     assert_eq!(bodies, vec!["هل يمكنك ذكر تاريخ الدفع؟", "في مارس ٢٠٢٦"]);
+}
+
+/// Adds a user through the command line, beside the running demo.
+fn add_user(setup: &Setup, username: &str, role: &str, password: &str) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liem"))
+        .args([
+            "user",
+            "add",
+            "--data-dir",
+            setup._dir.path().join("data").to_str().unwrap(),
+        ])
+        .args([
+            "--username",
+            username,
+            "--name",
+            username,
+            "--unit",
+            "HNI",
+            "--role",
+            role,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    assert!(child.wait().unwrap().success(), "liem user add {username}");
+}
+
+fn login(d: &Driver, app: &str, user: &str, password: &str) {
+    d.call("DELETE", "/cookie", None);
+    d.go(&format!("{app}/login"));
+    d.type_in("#username", user);
+    d.type_in("#password", password);
+    d.click("#login-submit");
+    // Password hashing takes a moment; wait for the redirect.
+    let started = Instant::now();
+    while !d.url().ends_with("/petitions") {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "{user} could not log in: {}",
+            d.url()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_handler_sees_a_named_denouncer_only_after_a_custodian_approves() {
+    let Some(setup) = setup() else { return };
+    let (d, app) = (&setup.d, setup.app.clone());
+    let pw = "mật khẩu đủ dài 2026";
+    add_user(&setup, "xuly.test", "handler", pw);
+    add_user(&setup, "baomat.test", "custodian", pw);
+
+    // The clerk registers a named denunciation.
+    let (clerk, clerk_pw) = setup.clerk.clone();
+    login(d, &app, &clerk, &clerk_pw);
+    d.go(&format!("{app}/petitions/new"));
+    d.click("input[name=kinds][value=denunciation]");
+    d.type_in("#sender_name", "Hà Văn Kín");
+    d.type_in("#summary", "Tố cáo cán bộ địa chính nhận tiền");
+    d.type_in(
+        "#content",
+        "Cán bộ địa chính nhận tiền để ký xác nhận hồ sơ.",
+    );
+    d.click("#register-submit");
+    let letter_url = d.url();
+    assert!(
+        !d.source().contains("Hà Văn Kín"),
+        "the denouncer is sealed from the moment of registration"
+    );
+
+    // The handler cannot see the name; asks a custodian.
+    login(d, &app, "xuly.test", pw);
+    d.go(&letter_url);
+    assert!(!d.source().contains("Hà Văn Kín"));
+    d.type_in(
+        "#unseal-reason",
+        "Cần liên hệ người tố cáo để bổ sung chứng cứ",
+    );
+    d.click("#unseal-submit");
+    d.wait_for("#unseal-requests", Duration::from_secs(10));
+    assert!(
+        !d.source().contains("Hà Văn Kín"),
+        "still sealed while the request is pending"
+    );
+
+    // The custodian approves with their password.
+    login(d, &app, "baomat.test", pw);
+    d.go(&format!("{app}/custody"));
+    d.type_in(".custody-password", pw);
+    d.click(".custody-approve");
+    d.wait_for("#custody-empty", Duration::from_secs(10));
+
+    // Now the handler sees it, giving their own password.
+    login(d, &app, "xuly.test", pw);
+    d.go(&letter_url);
+    d.type_in("#identity-password", pw);
+    d.click("#identity-submit");
+    d.wait_for("#identity-shown", Duration::from_secs(10));
+    assert!(d.text("#identity-shown").contains("Hà Văn Kín"));
 }
