@@ -90,6 +90,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/letters/{id}/identity", post(view_identity))
         .route("/api/v1/unseal-requests", get(list_unseal_requests))
         .route("/api/v1/unseal-requests/{id}/decision", post(decide_unseal))
+        .route("/api/v1/operator/reports", post(operator_report))
         .route(
             "/api/v1/letters/{id}/messages",
             get(list_messages).post(send_message),
@@ -115,11 +116,11 @@ pub fn router() -> Router<AppState> {
     info(title = "Liêm API", description = "Petitions register, deadlines and audit of the Liêm anti-corruption platform."),
     paths(
         login, logout, me, create_token, list_units, list_fields, list_letters, create_letter, letter_by_reference,
-        get_letter, add_attachments, request_unseal, view_identity, list_unseal_requests, decide_unseal, list_messages, send_message, get_attachment, get_matter, act, assign, deadlines, calendar_year,
+        get_letter, add_attachments, request_unseal, view_identity, list_unseal_requests, decide_unseal, list_messages, send_message, operator_report, get_attachment, get_matter, act, assign, deadlines, calendar_year,
         set_day, remove_day, list_rules, set_rule_unit, audit_verify,
         crate::reception::record, crate::reception::figures_api, crate::reception::compliance
     ),
-    components(schemas(Problem, LetterInput, ActionInput, LoginInput, UnsealInput, PasswordInput, DecisionInput, AssignInput, DayInput, RuleUnitInput, MessageInput,
+    components(schemas(Problem, LetterInput, ActionInput, LoginInput, UnsealInput, PasswordInput, DecisionInput, AssignInput, DayInput, RuleUnitInput, MessageInput, crate::public::OperatorInput,
         liem_domain::reception::SessionInput, liem_domain::reception::VisitInput)),
     modifiers(&SecurityAddon),
     tags((name = "letters", description = "The register of letters and their matters"))
@@ -574,6 +575,27 @@ async fn decide_unseal(
     )
     .await?;
     Ok(Json(r).into_response())
+}
+
+/// A clerk records a phone call or a walk-in on the reporter's behalf and
+/// gets the receipt code to give them.
+#[utoipa::path(post, path = "/api/v1/operator/reports", request_body = crate::public::OperatorInput, tag = "letters",
+    responses((status = 201, description = "`reference` and `receipt_code` (shown once)", body = Object), (status = 422, body = Problem)))]
+async fn operator_report(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<crate::public::OperatorInput>,
+) -> AppResult<Response> {
+    csrf(&who, &headers)?;
+    let (id, code) = crate::public::operator_report(&state, &who, &input).await?;
+    let view = service::letter_view(&state, &who, id).await?;
+    let body = serde_json::json!({ "id": id, "reference": view.letter.reference, "receipt_code": code.grouped() });
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        (StatusCode::CREATED, Json(body)),
+    )
+        .into_response())
 }
 
 /// The conversation with the reporter of a public report.

@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/petitions/{id}/messages", post(send_message))
         .route("/matters/{id}/actions", post(act))
         .route("/calendar", get(calendar))
+        .route("/operator", get(operator_form).post(operator_submit))
 }
 
 async fn css() -> Response {
@@ -1117,4 +1118,132 @@ async fn calendar(
 
 fn holiday_name(tr: &Tr, code: &str) -> String {
     tr.code("holiday", code)
+}
+
+#[derive(Template)]
+#[template(path = "operator.html")]
+struct OperatorTpl {
+    tr: Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    kinds: Vec<String>,
+    errors: Vec<FieldError>,
+    code: Option<String>,
+    reference: String,
+    input: crate::public::OperatorInput,
+}
+
+fn operator_page(
+    page: &Page,
+    input: crate::public::OperatorInput,
+    errors: Vec<FieldError>,
+    code: Option<String>,
+    reference: String,
+) -> OperatorTpl {
+    OperatorTpl {
+        input,
+        tr: page.tr.clone(),
+        user: page.user.clone(),
+        csrf: page.csrf.clone(),
+        kinds: PetitionKind::ALL
+            .iter()
+            .map(|k| k.as_str().to_owned())
+            .collect(),
+        errors,
+        code,
+        reference,
+    }
+}
+
+async fn operator_form(page: Page) -> Response {
+    if let Err(r) = page.who() {
+        return r.into_response();
+    }
+    render(&operator_page(
+        &page,
+        Default::default(),
+        Vec::new(),
+        None,
+        String::new(),
+    ))
+}
+
+#[derive(Deserialize)]
+struct OperatorForm {
+    #[serde(default)]
+    csrf: String,
+    channel: Option<String>,
+    kind: Option<String>,
+    who: Option<String>,
+    what: Option<String>,
+    when: Option<String>,
+    place: Option<String>,
+    evidence: Option<String>,
+    anonymous: Option<String>,
+    name: Option<String>,
+    id_number: Option<String>,
+    phone: Option<String>,
+    address: Option<String>,
+    confirmed_by_reporter: Option<String>,
+}
+
+async fn operator_submit(
+    State(state): State<AppState>,
+    page: Page,
+    Form(f): Form<OperatorForm>,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    if let Err(e) = who.check_csrf(Some(&f.csrf)) {
+        return page.error(e);
+    }
+    let nonempty = |v: &Option<String>| v.clone().filter(|t| !t.trim().is_empty());
+    let input = crate::public::OperatorInput {
+        report: liem_domain::report::ReportInput {
+            kind: nonempty(&f.kind),
+            unit: None,
+            who: nonempty(&f.who),
+            what: nonempty(&f.what),
+            when: nonempty(&f.when),
+            place: nonempty(&f.place),
+            evidence: nonempty(&f.evidence),
+            request: None,
+            anonymous: f.anonymous.as_deref() == Some("true"),
+            name: nonempty(&f.name),
+            id_number: nonempty(&f.id_number),
+            address: nonempty(&f.address),
+            phone: nonempty(&f.phone),
+            email: None,
+            lang: Some(page.tr.tag().to_owned()),
+        },
+        channel: nonempty(&f.channel),
+        confirmed_by_reporter: f.confirmed_by_reporter.as_deref() == Some("true"),
+    };
+    match crate::public::operator_report(&state, who, &input).await {
+        Ok((id, code)) => {
+            let reference = match service::letter(&state, who, id).await {
+                Ok(l) => l.reference,
+                Err(e) => return page.error(e),
+            };
+            (
+                [(header::CACHE_CONTROL, "no-store")],
+                render(&operator_page(
+                    &page,
+                    Default::default(),
+                    Vec::new(),
+                    Some(code.grouped()),
+                    reference,
+                )),
+            )
+                .into_response()
+        }
+        Err(AppError::Validation(e)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&operator_page(&page, input, e.errors, None, String::new())),
+        )
+            .into_response(),
+        Err(e) => page.error(e),
+    }
 }

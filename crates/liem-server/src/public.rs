@@ -199,17 +199,37 @@ struct DoneTpl {
     code: String,
 }
 
+/// A report taken down by a clerk on the reporter's behalf.
+pub struct Operator<'a> {
+    /// The clerk.
+    pub clerk: &'a crate::auth::Principal,
+    /// `hotline` or `reception_desk`.
+    pub channel: liem_domain::petition::Channel,
+}
+
 /// Registers a public report and returns its receipt code (shown once).
+/// With an operator, the letter is registered in the clerk's unit through
+/// the channel they took it on, and audited as theirs.
 pub async fn submit_report(
     state: &AppState,
     input: &ReportInput,
     uploads: Vec<Upload>,
+    operator: Option<Operator<'_>>,
 ) -> AppResult<(LetterId, ReceiptCode)> {
-    let (letter_input, unit_code) = input.to_letter(today())?;
+    let mut input = input.clone();
+    if let Some(op) = &operator {
+        // The clerk's own unit handles what it takes down.
+        input.unit = Some(op.clerk.user.unit_code.clone());
+    }
+    let (mut letter_input, unit_code) = input.to_letter(today())?;
+    if let Some(op) = &operator {
+        letter_input.channel = Some(op.channel.as_str().to_owned());
+    }
     let letter = NewLetter::parse(&letter_input, today())?;
     let mut errs = ValidationErrors::new();
     let mut conn = state.store.conn().await?;
     let unit = match units::by_code(&mut conn, &unit_code).await {
+        Ok(u) if operator.is_some() => Some(u),
         Ok(u) if u.kind == UnitKind::Province || u.kind == UnitKind::CentralCommittee => Some(u),
         Ok(_) | Err(liem_store::StoreError::NotFound) => {
             errs.add(
@@ -243,13 +263,30 @@ pub async fn submit_report(
     });
     let code_hash = state.passwords.hash(code.secret());
     let id = LetterId::new();
-    let actor = Actor {
-        user: None,
-        unit: Some(unit.id),
-        source: "public".into(),
+    let (actor, created_by) = match &operator {
+        Some(op) => (op.clerk.actor(), Some(op.clerk.user.id)),
+        None => (
+            Actor {
+                user: None,
+                unit: Some(unit.id),
+                source: "public".into(),
+            },
+            None,
+        ),
     };
     let mut tx = state.store.begin().await?;
-    register_in_tx(&mut tx, &actor, &unit, None, &letter, id, &cal, &book).await?;
+    register_in_tx(&mut tx, &actor, &unit, created_by, &letter, id, &cal, &book).await?;
+    if operator.is_some() {
+        liem_store::audit::append(
+            &mut tx,
+            &actor,
+            "report.operator_confirmed",
+            "letter",
+            &id.to_string(),
+            serde_json::json!({"transcript_read_back": true, "confirmed_by_reporter": true}),
+        )
+        .await?;
+    }
     for mut a in stored {
         a.letter_id = id;
         petitions::insert_attachment(&mut tx, &actor, &a).await?;
@@ -383,7 +420,7 @@ async fn submit(State(state): State<AppState>, v: Visitor, mp: Multipart) -> Res
         };
         return form_page(&state, &v, input, vec![err]).await;
     }
-    match submit_report(&state, &input, uploads).await {
+    match submit_report(&state, &input, uploads, None).await {
         Ok((_, code)) => page(&DoneTpl {
             tr: v.tr,
             code: code.grouped(),
@@ -720,4 +757,65 @@ pub async fn staff_message(
     let m = public::add_message(&mut tx, &who.actor(), id, Some(who.user.id), body).await?;
     tx.commit().await?;
     Ok(m)
+}
+
+/// What a clerk sends to record a call or a walk-in.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+pub struct OperatorInput {
+    /// The report as the reporter gave it (kind, who, what, …; `unit` is ignored).
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub report: ReportInput,
+    /// `hotline` or `reception_desk`.
+    pub channel: Option<String>,
+    /// The clerk read the transcript back and the reporter confirmed it.
+    #[serde(default)]
+    pub confirmed_by_reporter: bool,
+}
+
+/// A clerk records a phone call or a walk-in for the reporter, who confirmed
+/// the transcript read back to them; returns the receipt code to give them.
+pub async fn operator_report(
+    state: &AppState,
+    who: &crate::auth::Principal,
+    input: &OperatorInput,
+) -> AppResult<(LetterId, ReceiptCode)> {
+    who.require(liem_domain::role::Right::RegisterLetter)?;
+    let mut errs = ValidationErrors::new();
+    let channel = liem_domain::validation::required_code::<liem_domain::petition::Channel>(
+        &mut errs,
+        "channel",
+        input.channel.as_deref(),
+    );
+    if channel.is_some_and(|c| {
+        !matches!(
+            c,
+            liem_domain::petition::Channel::Hotline | liem_domain::petition::Channel::ReceptionDesk
+        )
+    }) {
+        errs.add(
+            "channel",
+            "operator_channel",
+            "must be hotline or reception_desk",
+        );
+    }
+    if !input.confirmed_by_reporter {
+        errs.add(
+            "confirmed_by_reporter",
+            "must_confirm",
+            "read the transcript back to the reporter and record their confirmation",
+        );
+    }
+    errs.into_result(())?;
+    let channel = channel.expect("checked");
+    submit_report(
+        state,
+        &input.report,
+        Vec::new(),
+        Some(Operator {
+            clerk: who,
+            channel,
+        }),
+    )
+    .await
 }

@@ -310,3 +310,80 @@ async fn security_headers_are_sent_on_public_pages() {
         "public pages set no cookie"
     );
 }
+
+#[tokio::test]
+async fn a_clerk_takes_down_a_call_reads_it_back_and_gives_a_receipt_code() {
+    let app = public_app(RatePolicy::default()).await;
+    let call = json!({
+        "kind": "denunciation", "who": "Kế toán trưởng Sở Y tế", "what": "Lập chứng từ khống để rút tiền mua thiết bị.",
+        "anonymous": false, "name": "Mai Thị Gọi", "phone": "0912 000 111", "channel": "hotline"
+    });
+    let (status, p) = app
+        .call(
+            "POST",
+            "/api/v1/operator/reports",
+            Some("clerk.hni"),
+            Some(call.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["field"], "confirmed_by_reporter");
+    let mut wrong = call.clone();
+    wrong["channel"] = json!("web");
+    wrong["confirmed_by_reporter"] = json!(true);
+    let (status, _) = app
+        .call(
+            "POST",
+            "/api/v1/operator/reports",
+            Some("clerk.hni"),
+            Some(wrong),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut ok = call;
+    ok["confirmed_by_reporter"] = json!(true);
+    let (status, v) = app
+        .call(
+            "POST",
+            "/api/v1/operator/reports",
+            Some("clerk.hni"),
+            Some(ok),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let code = v["receipt_code"].as_str().unwrap().to_owned();
+    let id = v["id"].as_str().unwrap().to_owned();
+    // Registered in the clerk's unit, on the hotline, sealed, and the
+    // confirmation is in the audit trail under the clerk's name.
+    let (_, l) = app
+        .call(
+            "GET",
+            &format!("/api/v1/letters/{id}"),
+            Some("clerk.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(l["channel"], "hotline");
+    assert_eq!(l["unit_code"], "HNI");
+    assert_eq!(l["sealed"], true);
+    assert_eq!(l["sender_name"], serde_json::Value::Null);
+    let mut c = app.db.store.conn().await.unwrap();
+    let trail = liem_store::audit::for_entity(&mut c, "letter", &id)
+        .await
+        .unwrap();
+    let confirmed = trail
+        .iter()
+        .find(|r| r.action == "report.operator_confirmed")
+        .expect("the confirmation is audited");
+    assert!(confirmed.actor_id.is_some());
+    drop(c);
+    // The code given over the phone opens the mailbox.
+    let (status, html) = app
+        .raw(
+            post_form("/follow", &format!("code={}", urlencode(&code))),
+            "198.51.100.30",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(l["reference"].as_str().unwrap()));
+}

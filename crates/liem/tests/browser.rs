@@ -289,6 +289,34 @@ fn a_clerk_logs_in_registers_a_letter_and_finds_it_in_the_register() {
         list.contains(&reference),
         "the new letter {reference} is found without diacritics"
     );
+    // Operator mode: a call taken down, read back, confirmed, and a code given.
+    d.go(&format!("{app}/operator"));
+    d.type_in("#op-who", "Giám đốc Ban quản lý chợ");
+    d.type_in(
+        "#op-what",
+        "Thu tiền chỗ ngồi của tiểu thương không có biên lai.",
+    );
+    d.type_in("#op-name", "Lý Thị Gọi Điện");
+    d.click("#op-submit");
+    d.wait_for("#form-errors", Duration::from_secs(10));
+    assert!(
+        d.source().contains("confirmed_by_reporter"),
+        "the confirmation is required"
+    );
+    assert!(
+        d.source().contains("Lý Thị Gọi Điện"),
+        "what was typed is kept"
+    );
+    d.click("#op-confirmed");
+    d.click("#op-submit");
+    d.wait_for("#receipt-code", Duration::from_secs(10));
+    assert_eq!(
+        d.text("#receipt-code")
+            .chars()
+            .filter(char::is_ascii_digit)
+            .count(),
+        32
+    );
     let shot = d.call("GET", "/screenshot", None);
     if let Some(png) = shot.as_str() {
         let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("register.png.b64");
