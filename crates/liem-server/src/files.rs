@@ -1,5 +1,8 @@
-//! Attachments on disk, content-addressed: a file's name is the SHA-256 of
-//! its bytes, so the same scan stored twice takes the space once.
+//! Attachments on disk, content-addressed and encrypted at rest: a file's
+//! name is the SHA-256 of its bytes (the same scan stored twice takes the
+//! space once), and its content is ChaCha20-Poly1305 under a key derived
+//! from the instance key, which lives in the configuration — so the disk or
+//! a backup of it alone reveals no file.
 
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -54,15 +57,33 @@ pub fn check(upload: &Upload, max: usize) -> Result<&'static str, FileRefusal> {
 }
 
 /// The content-addressed file store.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FileStore {
     root: PathBuf,
+    key: [u8; 32],
 }
 
+impl std::fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FileStore({})", self.root.display())
+    }
+}
+
+/// The first bytes of an encrypted file.
+const MAGIC: &[u8; 8] = b"LIEMENC1";
+
 impl FileStore {
-    /// A store rooted at a directory (created when needed).
-    pub fn new(root: impl Into<PathBuf>) -> FileStore {
-        FileStore { root: root.into() }
+    /// A store rooted at a directory (created when needed), encrypting with `key`.
+    pub fn new(root: impl Into<PathBuf>, key: [u8; 32]) -> FileStore {
+        FileStore {
+            root: root.into(),
+            key,
+        }
+    }
+
+    fn cipher(&self) -> chacha20poly1305::ChaCha20Poly1305 {
+        use chacha20poly1305::KeyInit;
+        chacha20poly1305::ChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&self.key))
     }
 
     fn path_of(&self, sha: &str) -> PathBuf {
@@ -80,9 +101,25 @@ impl FileStore {
         let dir = dest.parent().expect("a parent directory");
         std::fs::create_dir_all(dir)?;
         let tmp = dir.join(format!(".{sha}.{}", uuid::Uuid::new_v4().simple()));
+        let mut nonce = [0u8; 12];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut nonce);
+        let sealed = {
+            use chacha20poly1305::aead::{Aead, Payload};
+            self.cipher()
+                .encrypt(
+                    chacha20poly1305::Nonce::from_slice(&nonce),
+                    Payload {
+                        msg: bytes,
+                        aad: sha.as_bytes(),
+                    },
+                )
+                .map_err(|_| std::io::Error::other("encryption failed"))?
+        };
         {
             let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
+            f.write_all(MAGIC)?;
+            f.write_all(&nonce)?;
+            f.write_all(&sealed)?;
             f.sync_all()?;
         }
         std::fs::rename(&tmp, &dest)?;
@@ -90,7 +127,7 @@ impl FileStore {
         Ok(sha)
     }
 
-    /// Reads stored bytes by their SHA-256.
+    /// Reads stored bytes by their SHA-256, checking they hash to it.
     pub fn get(&self, sha: &str) -> std::io::Result<Vec<u8>> {
         if sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(std::io::Error::new(
@@ -98,7 +135,36 @@ impl FileStore {
                 "not a SHA-256",
             ));
         }
-        std::fs::read(self.path_of(sha))
+        let raw = std::fs::read(self.path_of(sha))?;
+        let plain = match raw.strip_prefix(MAGIC.as_slice()) {
+            Some(rest) if rest.len() >= 12 => {
+                use chacha20poly1305::aead::{Aead, Payload};
+                let (nonce, ct) = rest.split_at(12);
+                self.cipher()
+                    .decrypt(
+                        chacha20poly1305::Nonce::from_slice(nonce),
+                        Payload {
+                            msg: ct,
+                            aad: sha.as_bytes(),
+                        },
+                    )
+                    .map_err(|_| {
+                        std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            "file does not decrypt (tampered or wrong key)",
+                        )
+                    })?
+            }
+            // A file stored before encryption at rest.
+            _ => raw,
+        };
+        if hex::encode(Sha256::digest(&plain)) != sha {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "file does not match its hash",
+            ));
+        }
+        Ok(plain)
     }
 }
 
@@ -137,13 +203,23 @@ mod tests {
     }
 
     #[test]
-    fn stored_files_are_found_by_hash() {
+    fn stored_files_are_encrypted_and_found_by_hash() {
         let dir = tempfile::tempdir().unwrap();
-        let fs = FileStore::new(dir.path());
-        let sha = fs.put(b"hello").unwrap();
+        let fs = FileStore::new(dir.path(), [9; 32]);
+        let secret = "Bản chụp hợp đồng có chữ ký người tố cáo".as_bytes();
+        let sha = fs.put(secret).unwrap();
         assert_eq!(sha.len(), 64);
-        assert_eq!(fs.put(b"hello").unwrap(), sha);
-        assert_eq!(fs.get(&sha).unwrap(), b"hello");
+        assert_eq!(fs.put(secret).unwrap(), sha);
+        assert_eq!(fs.get(&sha).unwrap(), secret);
+        let on_disk = std::fs::read(dir.path().join(&sha[..2]).join(&sha)).unwrap();
+        assert!(
+            !on_disk.windows(secret.len()).any(|w| w == secret),
+            "not in clear on disk"
+        );
+        assert!(
+            FileStore::new(dir.path(), [8; 32]).get(&sha).is_err(),
+            "another key does not open it"
+        );
         assert!(fs.get("../../etc/passwd").is_err());
     }
 }

@@ -117,7 +117,10 @@ impl AppState {
             sealer: crypto::Sealer::new(seal_key),
             i18n: Arc::new(i18n::I18n::load()),
             passwords,
-            files: files::FileStore::new(settings.files_dir.clone()),
+            files: files::FileStore::new(
+                settings.files_dir.clone(),
+                seal_key.derive("liem files v1"),
+            ),
             limiter: guard::RateLimiter::new(settings.rate),
             pow: guard::ProofOfWork::new(
                 seal_key.derive("liem proof of work v1"),
