@@ -57,6 +57,7 @@ pub mod reference;
 pub mod report;
 pub mod role;
 pub mod text;
+pub mod timers;
 pub mod unit;
 pub mod validation;
 pub mod workflow;

@@ -90,6 +90,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/letters/{id}/identity", post(view_identity))
         .route("/api/v1/unseal-requests", get(list_unseal_requests))
         .route("/api/v1/unseal-requests/{id}/decision", post(decide_unseal))
+        .route("/api/v1/letters/{id}/acknowledge", post(acknowledge))
+        .route("/api/v1/units/{code}/policy", put(set_policy))
         .route("/api/v1/operator/reports", post(operator_report))
         .route(
             "/api/v1/letters/{id}/messages",
@@ -116,11 +118,11 @@ pub fn router() -> Router<AppState> {
     info(title = "Liêm API", description = "Petitions register, deadlines and audit of the Liêm anti-corruption platform."),
     paths(
         login, logout, me, create_token, list_units, list_fields, list_letters, create_letter, letter_by_reference,
-        get_letter, add_attachments, request_unseal, view_identity, list_unseal_requests, decide_unseal, list_messages, send_message, operator_report, get_attachment, get_matter, act, assign, deadlines, calendar_year,
+        get_letter, add_attachments, request_unseal, view_identity, list_unseal_requests, decide_unseal, list_messages, send_message, operator_report, acknowledge, set_policy, get_attachment, get_matter, act, assign, deadlines, calendar_year,
         set_day, remove_day, list_rules, set_rule_unit, audit_verify,
         crate::reception::record, crate::reception::figures_api, crate::reception::compliance
     ),
-    components(schemas(Problem, LetterInput, ActionInput, LoginInput, UnsealInput, PasswordInput, DecisionInput, AssignInput, DayInput, RuleUnitInput, MessageInput, crate::public::OperatorInput,
+    components(schemas(Problem, LetterInput, ActionInput, LoginInput, UnsealInput, PasswordInput, DecisionInput, AssignInput, DayInput, RuleUnitInput, MessageInput, crate::public::OperatorInput, PolicyInput,
         liem_domain::reception::SessionInput, liem_domain::reception::VisitInput)),
     modifiers(&SecurityAddon),
     tags((name = "letters", description = "The register of letters and their matters"))
@@ -577,6 +579,55 @@ async fn decide_unseal(
     Ok(Json(r).into_response())
 }
 
+/// Records that the sender was acknowledged today.
+#[utoipa::path(post, path = "/api/v1/letters/{id}/acknowledge", tag = "letters", responses((status = 200, body = Object), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn acknowledge(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Path(id): Path<LetterId>,
+) -> AppResult<Response> {
+    csrf(&who, &headers)?;
+    Ok(Json(service::acknowledge(&state, &who, id).await?).into_response())
+}
+
+/// A unit's timer policy.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PolicyInput {
+    /// `vn` (Vietnamese rules) or `eu` (EU Directive 2019/1937: acknowledge in 7 days, feedback in 3 months).
+    pub policy: String,
+}
+
+/// Chooses the acknowledgement and feedback timers a unit follows (administrators).
+#[utoipa::path(put, path = "/api/v1/units/{code}/policy", request_body = PolicyInput, responses((status = 204, description = "Set"), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn set_policy(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    ApiJson(input): ApiJson<PolicyInput>,
+) -> AppResult<StatusCode> {
+    csrf(&who, &headers)?;
+    let scope = who.require(Right::Administer)?;
+    let mut errs = ValidationErrors::new();
+    let policy = liem_domain::validation::required_code::<liem_domain::timers::ChannelPolicy>(
+        &mut errs,
+        "policy",
+        Some(&input.policy),
+    );
+    errs.into_result(())?;
+    let mut c = state.store.conn().await?;
+    let unit = units::by_code(&mut c, &code).await?;
+    drop(c);
+    if !scope.contains(&unit.path) {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = state.store.begin().await?;
+    units::set_policy(&mut tx, &who.actor(), unit.id, policy.expect("checked")).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// A clerk records a phone call or a walk-in on the reporter's behalf and
 /// gets the receipt code to give them.
 #[utoipa::path(post, path = "/api/v1/operator/reports", request_body = crate::public::OperatorInput, tag = "letters",
@@ -729,9 +780,10 @@ async fn deadlines(
     let mut c = state.store.conn().await?;
     let today = service::today();
     let counts = petitions::deadline_counts(&mut c, &scope, today, within).await?;
-    Ok(Json(
-        serde_json::json!({ "today": today.to_string(), "within_days": within, "counts": counts }),
-    )
+    let timers = petitions::timer_counts(&mut c, &scope, today).await?;
+    Ok(Json(serde_json::json!({
+        "today": today.to_string(), "within_days": within, "counts": counts, "timers": timers,
+    }))
     .into_response())
 }
 

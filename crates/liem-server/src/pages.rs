@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/petitions/{id}", get(show))
         .route("/petitions/{id}/unseal-request", post(request_unseal))
         .route("/petitions/{id}/identity", post(view_identity))
+        .route("/petitions/{id}/acknowledge", post(acknowledge))
         .route("/custody", get(custody))
         .route("/custody/{id}", post(decide))
         .route("/petitions/{id}/messages", post(send_message))
@@ -1244,6 +1245,25 @@ async fn operator_submit(
             render(&operator_page(&page, input, e.errors, None, String::new())),
         )
             .into_response(),
+        Err(e) => page.error(e),
+    }
+}
+
+async fn acknowledge(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<LetterId>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    if let Err(e) = who.check_csrf(Some(&f.csrf)) {
+        return page.error(e);
+    }
+    match service::acknowledge(&state, who, id).await {
+        Ok(_) => Redirect::to(&format!("/petitions/{id}")).into_response(),
         Err(e) => page.error(e),
     }
 }

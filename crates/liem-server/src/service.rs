@@ -207,6 +207,9 @@ pub async fn register_in_tx(
     if let Some(dek) = dek {
         crate::custody::wrap_for(tx, id, &dek, &recipients).await?;
     }
+    let policy = units::policy(tx, unit.id).await?;
+    let t = liem_domain::timers::timers(policy, letter.received_on, None, cal);
+    petitions::set_timers(tx, id, t.ack_due, t.feedback_due).await?;
     let anonymous = letter.sender_kind == SenderKind::Anonymous;
     for kind in &letter.kinds {
         match letter.join_matter {
@@ -332,6 +335,11 @@ pub async fn act(
         },
     )
     .await?;
+    if matches!(action, Action::Notify) {
+        for (letter, _) in &m.letters {
+            petitions::feedback_given(&mut tx, &who.actor(), *letter, on).await?;
+        }
+    }
     tx.commit().await?;
     matter_view(state, who, id).await
 }
@@ -575,4 +583,38 @@ pub async fn logout(
         "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
         crate::auth::SESSION_COOKIE
     ))
+}
+
+/// Records that a letter's sender was acknowledged on `on`, restarting the
+/// feedback timer where the unit's policy counts it from the acknowledgement.
+pub async fn acknowledge_in_tx(
+    tx: &mut Tx,
+    actor: &Actor,
+    letter: LetterId,
+    on: Date,
+) -> AppResult<()> {
+    let l = petitions::get_letter(tx, letter).await?;
+    let policy = units::policy(tx, l.unit_id).await?;
+    let cal = calendar::load(tx).await?;
+    let t = liem_domain::timers::timers(policy, l.received_on, Some(on), &cal);
+    petitions::acknowledge(tx, actor, letter, on, t.feedback_due).await?;
+    Ok(())
+}
+
+/// A handler acknowledges receipt to the sender (by letter, phone or in person).
+pub async fn acknowledge(
+    state: &AppState,
+    who: &Principal,
+    id: LetterId,
+) -> AppResult<LetterRecord> {
+    let l = letter(state, who, id).await?;
+    if !who.scope(Right::HandleMatter).contains(&l.unit_path) {
+        return Err(AppError::Forbidden(
+            "acknowledging needs the handler or leader role in the letter's unit".into(),
+        ));
+    }
+    let mut tx = state.store.begin().await?;
+    acknowledge_in_tx(&mut tx, &who.actor(), id, today()).await?;
+    tx.commit().await?;
+    letter(state, who, id).await
 }

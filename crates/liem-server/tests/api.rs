@@ -804,3 +804,121 @@ async fn reception_sessions_feed_the_01_tcd_figures_and_the_schedule_check() {
         .collect();
     assert_eq!(missed, vec!["2026-02-01", "2026-04-01"]);
 }
+
+#[tokio::test]
+async fn eu_policy_timers_show_on_the_overdue_lists_until_acknowledged() {
+    let app = app().await;
+    let (status, _) = app
+        .call(
+            "PUT",
+            "/api/v1/units/HCM/policy",
+            Some("leader.tw"),
+            Some(json!({"policy": "eu"})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "administrators choose the policy"
+    );
+    let (status, p) = app
+        .call(
+            "PUT",
+            "/api/v1/units/HCM/policy",
+            Some("admin"),
+            Some(json!({"policy": "us"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields_of(&p)[0].0, "policy");
+    let (status, _) = app
+        .call(
+            "PUT",
+            "/api/v1/units/HCM/policy",
+            Some("admin"),
+            Some(json!({"policy": "eu"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // Received 20 days ago: acknowledgement (7 days) is overdue.
+    let received = (liem_server::service::today() - jiff::Span::new().days(20)).to_string();
+    let mut l = letter("reflection", "A");
+    l["received_on"] = json!(received);
+    let (status, v) = app
+        .call("POST", "/api/v1/letters", Some("clerk.hcm"), Some(l))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    let seven = (liem_server::service::today() - jiff::Span::new().days(13)).to_string();
+    assert_eq!(v["ack_due"], json!(seven));
+    let (_, list) = app
+        .call(
+            "GET",
+            "/api/v1/letters?overdue=true",
+            Some("leader.tw"),
+            None,
+        )
+        .await;
+    assert_eq!(list["total"], 1);
+    let (_, d) = app
+        .call("GET", "/api/v1/deadlines", Some("leader.tw"), None)
+        .await;
+    assert_eq!(
+        d["timers"],
+        json!([{"unit_code": "HCM", "ack_overdue": 1, "feedback_overdue": 0}])
+    );
+
+    // Acknowledged today: the timer is met; feedback is due in three months.
+    let (status, a) = app
+        .call(
+            "POST",
+            &format!("/api/v1/letters/{id}/acknowledge"),
+            Some("leader.tw"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    let today = liem_server::service::today();
+    assert_eq!(a["ack_on"], json!(today.to_string()));
+    assert_eq!(
+        a["feedback_due"],
+        json!(today
+            .checked_add(jiff::Span::new().months(3))
+            .unwrap()
+            .to_string())
+    );
+    let (_, d) = app
+        .call("GET", "/api/v1/deadlines", Some("leader.tw"), None)
+        .await;
+    assert_eq!(d["timers"], json!([]));
+    // (The letter stays on the overdue list for its matter's own statutory
+    // deadline — 10 working days to handle a reflection — which has passed.)
+    let (_, m) = app
+        .call(
+            "GET",
+            &format!(
+                "/api/v1/matters/{}",
+                a["matters"][0]["id"].as_str().unwrap()
+            ),
+            Some("leader.tw"),
+            None,
+        )
+        .await;
+    assert_eq!(m["deadline"]["code"], "letter_handling");
+
+    // A Vietnamese-policy unit answers in ten working days.
+    let (_, v) = app
+        .call(
+            "POST",
+            "/api/v1/letters",
+            Some("clerk.hni"),
+            Some(letter("reflection", "B")),
+        )
+        .await;
+    assert_eq!(
+        v["ack_due"], "2026-11-16",
+        "10 working days after Monday 2 November 2026"
+    );
+    assert_eq!(v["feedback_due"], serde_json::Value::Null);
+}

@@ -96,6 +96,14 @@ pub struct LetterRecord {
     pub created_by: Option<UserId>,
     /// When.
     pub created_at: jiff::Timestamp,
+    /// Acknowledge by (the unit's timer policy).
+    pub ack_due: Option<Date>,
+    /// Acknowledged on.
+    pub ack_on: Option<Date>,
+    /// Give feedback by.
+    pub feedback_due: Option<Date>,
+    /// Feedback given on.
+    pub feedback_on: Option<Date>,
     /// The matters it belongs to.
     pub matters: Vec<MatterBrief>,
 }
@@ -633,7 +641,7 @@ pub async fn attachment(ex: &mut impl AsExec, id: AttachmentId) -> Result<Attach
 const LETTER_COLS: &str = "l.id, l.unit_id, un.code AS unit_code, un.path AS unit_path, l.reference, l.kinds, l.channel, \
     l.field_code, l.received_on, l.place, l.sender_kind, l.sender_name, l.sender_id_number, l.sender_address, \
     l.sender_phone, l.sender_email, l.sealed, l.signatories, l.collective, l.subject, l.summary, l.content, \
-    l.forwarded_by, l.created_by, l.created_at";
+    l.forwarded_by, l.created_by, l.created_at, l.ack_due, l.ack_on, l.feedback_due, l.feedback_on";
 
 fn letter_from(r: &Row) -> Result<LetterRecord> {
     let kinds = r
@@ -671,6 +679,10 @@ fn letter_from(r: &Row) -> Result<LetterRecord> {
         forwarded_by: r.opt_text("forwarded_by")?,
         created_by: r.opt_uuid("created_by")?.map(UserId),
         created_at: r.timestamp("created_at")?,
+        ack_due: r.opt_date("ack_due")?,
+        ack_on: r.opt_date("ack_on")?,
+        feedback_due: r.opt_date("feedback_due")?,
+        feedback_on: r.opt_date("feedback_on")?,
         matters: Vec::new(),
     })
 }
@@ -871,7 +883,11 @@ fn letter_filter(scope: &Scope, lf: &LetterFilter) -> Filter {
         f.and("l.unit_id = ?", vec![u.0.into()]);
     }
     if lf.overdue {
-        matter_cond(&mut f, "m.due_on < ?", vec![today.into()]);
+        f.and(
+            "(EXISTS (SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id WHERE lm.letter_id = l.id AND m.due_on < ?) \
+             OR (l.ack_on IS NULL AND l.ack_due < ?) OR (l.feedback_on IS NULL AND l.feedback_due < ?))",
+            vec![today.into(), today.into(), today.into()],
+        );
     }
     if let Some(n) = lf.due_within {
         let end = today
@@ -1008,5 +1024,122 @@ pub async fn deadline_counts(
             })
         })
         .filter(|c: &Result<DeadlineCount>| c.as_ref().map_or(true, |c| c.overdue + c.due_soon > 0))
+        .collect()
+}
+
+/// Sets a letter's timers (computed by the domain from the unit's policy).
+pub async fn set_timers(
+    tx: &mut Tx,
+    letter: LetterId,
+    ack_due: Option<Date>,
+    feedback_due: Option<Date>,
+) -> Result<()> {
+    query("UPDATE letters SET ack_due = $1, feedback_due = $2 WHERE id = $3")
+        .bind(ack_due)
+        .bind(feedback_due)
+        .bind(letter.0)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Records that the sender was acknowledged (once) and the feedback timer
+/// that follows from it.
+pub async fn acknowledge(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    letter: LetterId,
+    on: Date,
+    feedback_due: Option<Date>,
+) -> Result<bool> {
+    let n = query("UPDATE letters SET ack_on = $1, feedback_due = COALESCE($2, feedback_due) WHERE id = $3 AND ack_on IS NULL")
+        .bind(on)
+        .bind(feedback_due)
+        .bind(letter.0)
+        .execute(tx)
+        .await?;
+    if n > 0 {
+        audit::append(
+            tx,
+            actor,
+            "letter.acknowledge",
+            "letter",
+            &letter.to_string(),
+            serde_json::json!({"on": on.to_string()}),
+        )
+        .await?;
+    }
+    Ok(n > 0)
+}
+
+/// Records that feedback was given to the sender (once).
+pub async fn feedback_given(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    letter: LetterId,
+    on: Date,
+) -> Result<bool> {
+    let n = query("UPDATE letters SET feedback_on = $1 WHERE id = $2 AND feedback_on IS NULL")
+        .bind(on)
+        .bind(letter.0)
+        .execute(tx)
+        .await?;
+    if n > 0 {
+        audit::append(
+            tx,
+            actor,
+            "letter.feedback",
+            "letter",
+            &letter.to_string(),
+            serde_json::json!({"on": on.to_string()}),
+        )
+        .await?;
+    }
+    Ok(n > 0)
+}
+
+/// Letters per unit whose acknowledgement or feedback is overdue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimerCount {
+    /// Unit code.
+    pub unit_code: String,
+    /// Not acknowledged in time.
+    pub ack_overdue: i64,
+    /// No feedback in time.
+    pub feedback_overdue: i64,
+}
+
+/// Overdue acknowledgements and feedback in scope, per unit.
+pub async fn timer_counts(
+    ex: &mut impl AsExec,
+    scope: &Scope,
+    today: Date,
+) -> Result<Vec<TimerCount>> {
+    let mut f = Filter::default();
+    scope_condition(&mut f, scope, "l.unit_id");
+    let a = f.next_placeholder();
+    let sql = format!(
+        "SELECT un.code AS unit_code, \
+         SUM(CASE WHEN l.ack_on IS NULL AND l.ack_due < ${a} THEN 1 ELSE 0 END) AS ack_overdue, \
+         SUM(CASE WHEN l.feedback_on IS NULL AND l.feedback_due < ${a} THEN 1 ELSE 0 END) AS feedback_overdue \
+         FROM letters l JOIN units un ON un.id = l.unit_id{} GROUP BY un.code ORDER BY un.code",
+        f.where_clause()
+    );
+    f.query(sql)
+        .bind(today)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(TimerCount {
+                unit_code: r.text("unit_code")?,
+                ack_overdue: r.i64("ack_overdue")?,
+                feedback_overdue: r.i64("feedback_overdue")?,
+            })
+        })
+        .filter(|c: &Result<TimerCount>| {
+            c.as_ref()
+                .map_or(true, |c| c.ack_overdue + c.feedback_overdue > 0)
+        })
         .collect()
 }

@@ -139,3 +139,41 @@ pub async fn subtree(ex: &mut impl AsExec, prefix: &str) -> Result<Vec<UnitRecor
     .map(from_row)
     .collect()
 }
+
+/// The timer policy a unit follows.
+pub async fn policy(
+    ex: &mut impl AsExec,
+    unit: UnitId,
+) -> Result<liem_domain::timers::ChannelPolicy> {
+    query("SELECT feedback_policy FROM units WHERE id = $1")
+        .bind(unit.0)
+        .fetch_one(ex)
+        .await?
+        .code("feedback_policy")
+}
+
+/// Sets the timer policy of a unit.
+pub async fn set_policy(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    unit: UnitId,
+    policy: liem_domain::timers::ChannelPolicy,
+) -> Result<()> {
+    let n = query("UPDATE units SET feedback_policy = $1 WHERE id = $2")
+        .bind(policy.as_str())
+        .bind(unit.0)
+        .execute(tx)
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    audit::append(
+        tx,
+        actor,
+        "unit.set_policy",
+        "unit",
+        &unit.to_string(),
+        serde_json::json!({"policy": policy}),
+    )
+    .await
+}

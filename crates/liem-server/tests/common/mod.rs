@@ -87,6 +87,7 @@ pub async fn app_with(db: TestDb, settings: Settings) -> App {
         ("leader.tw", tw.id, vec![Role::Leader]),
         ("auditor", tw.id, vec![Role::Auditor]),
         ("custodian.hni", hni.id, vec![Role::Custodian]),
+        ("admin", tw.id, vec![Role::Administrator]),
     ] {
         let id = users::create(
             &mut tx,

@@ -1,0 +1,9 @@
+-- Acknowledgement and feedback timers per unit policy (`vn` or `eu`).
+
+ALTER TABLE units ADD COLUMN feedback_policy TEXT NOT NULL DEFAULT 'vn';
+ALTER TABLE letters ADD COLUMN ack_due DATE;
+ALTER TABLE letters ADD COLUMN ack_on DATE;
+ALTER TABLE letters ADD COLUMN feedback_due DATE;
+ALTER TABLE letters ADD COLUMN feedback_on DATE;
+CREATE INDEX letters_ack_due ON letters (ack_due);
+CREATE INDEX letters_feedback_due ON letters (feedback_due);
