@@ -329,3 +329,6 @@ d-feedback = الإفادة بالمتابعة
 d-due-by = في موعد أقصاه { $date }
 d-done-on = تم في { $date }
 d-ack-submit = تسجيل الإشعار بالاستلام اليوم
+custody-reseals = رسائل محالة يجب إعادة تشفيرها للوحدة المستلمة
+custody-reseal = إعادة التشفير
+pub-event-moved = أُحيل إلى الوحدة المختصة

@@ -329,3 +329,6 @@ d-feedback = Feedback
 d-due-by = due by { $date }
 d-done-on = done on { $date }
 d-ack-submit = Record acknowledgement today
+custody-reseals = Transferred letters to re-seal for the receiving unit
+custody-reseal = Re-seal
+pub-event-moved = Transferred to the competent unit

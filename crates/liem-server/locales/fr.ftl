@@ -329,3 +329,6 @@ d-feedback = Retour d’information
 d-due-by = au plus tard le { $date }
 d-done-on = fait le { $date }
 d-ack-submit = Enregistrer l’accusé de réception aujourd’hui
+custody-reseals = Lettres transmises à rechiffrer pour l’unité destinataire
+custody-reseal = Rechiffrer
+pub-event-moved = Transmis à l’unité compétente

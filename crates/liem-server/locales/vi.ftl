@@ -329,3 +329,6 @@ d-feedback = Phản hồi
 d-due-by = hạn { $date }
 d-done-on = đã thực hiện ngày { $date }
 d-ack-submit = Ghi nhận đã báo nhận hôm nay
+custody-reseals = Đơn đã chuyển cần mã hóa lại cho đơn vị nhận
+custody-reseal = Mã hóa lại
+pub-event-moved = Đã chuyển đến đơn vị có thẩm quyền

@@ -92,6 +92,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/unseal-requests/{id}/decision", post(decide_unseal))
         .route("/api/v1/letters/{id}/acknowledge", post(acknowledge))
         .route("/api/v1/units/{code}/policy", put(set_policy))
+        .route("/api/v1/letters/{id}/transfer", post(transfer))
+        .route("/api/v1/reseals", get(list_reseals))
+        .route("/api/v1/reseals/{id}", post(do_reseal))
         .route("/api/v1/operator/reports", post(operator_report))
         .route(
             "/api/v1/letters/{id}/messages",
@@ -118,11 +121,11 @@ pub fn router() -> Router<AppState> {
     info(title = "Liêm API", description = "Petitions register, deadlines and audit of the Liêm anti-corruption platform."),
     paths(
         login, logout, me, create_token, list_units, list_fields, list_letters, create_letter, letter_by_reference,
-        get_letter, add_attachments, request_unseal, view_identity, list_unseal_requests, decide_unseal, list_messages, send_message, operator_report, acknowledge, set_policy, get_attachment, get_matter, act, assign, deadlines, calendar_year,
+        get_letter, add_attachments, request_unseal, view_identity, list_unseal_requests, decide_unseal, list_messages, send_message, operator_report, acknowledge, set_policy, transfer, list_reseals, do_reseal, get_attachment, get_matter, act, assign, deadlines, calendar_year,
         set_day, remove_day, list_rules, set_rule_unit, audit_verify,
         crate::reception::record, crate::reception::figures_api, crate::reception::compliance
     ),
-    components(schemas(Problem, LetterInput, ActionInput, LoginInput, UnsealInput, PasswordInput, DecisionInput, AssignInput, DayInput, RuleUnitInput, MessageInput, crate::public::OperatorInput, PolicyInput,
+    components(schemas(Problem, LetterInput, ActionInput, LoginInput, UnsealInput, PasswordInput, DecisionInput, AssignInput, DayInput, RuleUnitInput, MessageInput, crate::public::OperatorInput, PolicyInput, TransferInput,
         liem_domain::reception::SessionInput, liem_domain::reception::VisitInput)),
     modifiers(&SecurityAddon),
     tags((name = "letters", description = "The register of letters and their matters"))
@@ -577,6 +580,53 @@ async fn decide_unseal(
     )
     .await?;
     Ok(Json(r).into_response())
+}
+
+/// Where a letter goes.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TransferInput {
+    /// The receiving unit's code.
+    pub to_unit: String,
+    /// Why (5–500 characters).
+    pub reason: String,
+}
+
+/// Transfers a letter and its matters to another unit; a sealed identity then
+/// waits for a custodian of the sending unit to re-seal it.
+#[utoipa::path(post, path = "/api/v1/letters/{id}/transfer", request_body = TransferInput, tag = "custody",
+    responses((status = 201, body = Object), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn transfer(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Path(id): Path<LetterId>,
+    ApiJson(input): ApiJson<TransferInput>,
+) -> AppResult<Response> {
+    csrf(&who, &headers)?;
+    let t =
+        crate::custody::transfer_letter(&state, &who, id, &input.to_unit, &input.reason).await?;
+    Ok((StatusCode::CREATED, Json(t)).into_response())
+}
+
+/// Sealed letters the custodian's unit transferred and must re-seal.
+#[utoipa::path(get, path = "/api/v1/reseals", tag = "custody", responses((status = 200, body = Object), (status = 403, body = Problem)))]
+async fn list_reseals(State(state): State<AppState>, who: Principal) -> AppResult<Response> {
+    Ok(Json(crate::custody::pending_reseals(&state, &who).await?).into_response())
+}
+
+/// Re-seals a transferred identity for the receiving unit (custodian, with password).
+#[utoipa::path(post, path = "/api/v1/reseals/{id}", request_body = PasswordInput, tag = "custody",
+    responses((status = 204, description = "Re-sealed"), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn do_reseal(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Path(id): Path<uuid::Uuid>,
+    ApiJson(input): ApiJson<PasswordInput>,
+) -> AppResult<StatusCode> {
+    csrf(&who, &headers)?;
+    crate::custody::reseal(&state, &who, id, &input.password).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Records that the sender was acknowledged today.

@@ -359,3 +359,97 @@ pub async fn migrate_legacy(state: &AppState) -> AppResult<usize> {
     }
     Ok(n)
 }
+
+/// Moves a letter and its matters to another unit; a sealed identity then
+/// waits for a custodian of the sending unit to re-seal it.
+pub async fn transfer_letter(
+    state: &AppState,
+    who: &Principal,
+    letter: LetterId,
+    to_code: &str,
+    reason: &str,
+) -> AppResult<liem_store::petitions::TransferRecord> {
+    let l = service::letter(state, who, letter).await?;
+    if !who.scope(Right::HandleMatter).contains(&l.unit_path) {
+        return Err(AppError::Forbidden(
+            "transferring needs the handler or leader role in the letter's unit".into(),
+        ));
+    }
+    let reason = reason.trim();
+    let mut errs = ValidationErrors::new();
+    if !(5..=500).contains(&reason.chars().count()) {
+        errs.add(
+            "reason",
+            "length",
+            "must give the reason in 5 to 500 characters",
+        );
+    }
+    let mut c = state.store.conn().await?;
+    let to = match liem_store::units::by_code(&mut c, to_code).await {
+        Ok(u) if u.id == l.unit_id => {
+            errs.add("to_unit", "same_unit", "must be another unit");
+            None
+        }
+        Ok(u) if u.valid_to.is_some() => {
+            errs.add("to_unit", "dissolved", "must be a unit that still exists");
+            None
+        }
+        Ok(u) => Some(u),
+        Err(liem_store::StoreError::NotFound) => {
+            errs.add("to_unit", "unknown_value", "must be a unit code");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    drop(c);
+    errs.into_result(())?;
+    let to = to.expect("checked");
+    let mut tx = state.store.begin().await?;
+    let t =
+        liem_store::petitions::transfer(&mut tx, &who.actor(), letter, l.unit_id, to.id, reason)
+            .await?;
+    tx.commit().await?;
+    Ok(t)
+}
+
+/// The sealed letters a custodian's unit transferred and must re-seal.
+pub async fn pending_reseals(
+    state: &AppState,
+    who: &Principal,
+) -> AppResult<Vec<liem_store::petitions::TransferRecord>> {
+    if !who.can(Right::ApproveUnseal) {
+        return Err(AppError::Forbidden("only a custodian re-seals".into()));
+    }
+    let mut c = state.store.conn().await?;
+    Ok(liem_store::petitions::pending_reseals(&mut c, who.user.unit_id).await?)
+}
+
+/// A custodian of the sending unit re-seals a transferred identity for the
+/// receiving unit's custodians and recovery key.
+pub async fn reseal(
+    state: &AppState,
+    who: &Principal,
+    transfer: uuid::Uuid,
+    password: &str,
+) -> AppResult<()> {
+    if !who.can(Right::ApproveUnseal) {
+        return Err(AppError::Forbidden("only a custodian re-seals".into()));
+    }
+    let mut c = state.store.conn().await?;
+    let t = liem_store::petitions::transfer_record(&mut c, transfer).await?;
+    if t.from_unit_id != who.user.unit_id {
+        return Err(AppError::NotFound);
+    }
+    if t.resealed_at.is_some() {
+        return Err(AppError::Conflict("already re-sealed".into()));
+    }
+    let dek = open_dek(&mut c, who.user.id, password, t.letter_id).await?;
+    let to = liem_store::units::get(&mut c, t.to_unit_id).await?;
+    drop(c);
+    let mut tx = state.store.begin().await?;
+    let rcpt = recipients(&mut tx, to.id, &to.code).await?;
+    wrap_for(&mut tx, t.letter_id, &dek, &rcpt).await?;
+    liem_store::petitions::mark_resealed(&mut tx, &who.actor(), &t).await?;
+    tx.commit().await?;
+    Ok(())
+}

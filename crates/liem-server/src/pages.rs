@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/petitions/{id}/acknowledge", post(acknowledge))
         .route("/custody", get(custody))
         .route("/custody/{id}", post(decide))
+        .route("/custody/reseal/{id}", post(reseal))
         .route("/petitions/{id}/messages", post(send_message))
         .route("/matters/{id}/actions", post(act))
         .route("/calendar", get(calendar))
@@ -857,6 +858,8 @@ struct CustodyTpl {
     user: Option<UserRecord>,
     csrf: String,
     rows: Vec<RequestRow>,
+    /// Transfers to re-seal: id, letter reference, receiving unit code.
+    reseals: Vec<(uuid::Uuid, String, String)>,
 }
 
 async fn request_rows(
@@ -892,14 +895,26 @@ async fn custody(State(state): State<AppState>, page: Page) -> Response {
         Ok(r) => request_rows(&state, r).await,
         Err(e) => Err(e),
     };
-    match rows {
-        Ok(rows) => render(&CustodyTpl {
+    let reseals = async {
+        let mut out = Vec::new();
+        let mut c = state.store.conn().await?;
+        for t in crate::custody::pending_reseals(&state, who).await? {
+            let l = petitions::get_letter(&mut c, t.letter_id).await?;
+            let to = liem_store::units::get(&mut c, t.to_unit_id).await?;
+            out.push((t.id, l.reference, to.code));
+        }
+        Ok::<_, AppError>(out)
+    }
+    .await;
+    match (rows, reseals) {
+        (Ok(rows), Ok(reseals)) => render(&CustodyTpl {
             tr: page.tr.clone(),
             user: page.user.clone(),
             csrf: page.csrf.clone(),
             rows,
+            reseals,
         }),
-        Err(e) => page.error(e),
+        (Err(e), _) | (_, Err(e)) => page.error(e),
     }
 }
 
@@ -1264,6 +1279,25 @@ async fn acknowledge(
     }
     match service::acknowledge(&state, who, id).await {
         Ok(_) => Redirect::to(&format!("/petitions/{id}")).into_response(),
+        Err(e) => page.error(e),
+    }
+}
+
+async fn reseal(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<uuid::Uuid>,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    if let Err(e) = who.check_csrf(Some(&f.csrf)) {
+        return page.error(e);
+    }
+    match crate::custody::reseal(&state, who, id, &f.password).await {
+        Ok(()) => Redirect::to("/custody").into_response(),
         Err(e) => page.error(e),
     }
 }

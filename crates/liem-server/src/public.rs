@@ -552,6 +552,16 @@ pub async fn mailbox(state: &AppState, tr: &Tr, id: LetterId) -> AppResult<Mailb
             });
         }
     }
+    for t in petitions::transfers_of(&mut c, id).await? {
+        let on = t
+            .transferred_at
+            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(7)))
+            .date();
+        progress.push(ProgressLine {
+            on: on.to_string(),
+            text: tr.t("pub-event-moved"),
+        });
+    }
     progress.sort_by(|a, b| a.on.cmp(&b.on));
     let messages = public::messages(&mut c, id).await?;
     Ok(Mailbox {

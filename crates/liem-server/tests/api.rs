@@ -922,3 +922,128 @@ async fn eu_policy_timers_show_on_the_overdue_lists_until_acknowledged() {
     );
     assert_eq!(v["feedback_due"], serde_json::Value::Null);
 }
+
+#[tokio::test]
+async fn a_transferred_sealed_letter_is_resealed_for_the_receiving_unit() {
+    let app = app().await;
+    let (_, v) = app
+        .call(
+            "POST",
+            "/api/v1/letters",
+            Some("clerk.hni"),
+            Some(letter("denunciation", "Vương Thị Chuyển")),
+        )
+        .await;
+    let id = v["id"].as_str().unwrap().to_owned();
+    let letter_id: liem_domain::ids::LetterId = id.parse().unwrap();
+    let uri = format!("/api/v1/letters/{id}/transfer");
+    let (status, _) = app
+        .call(
+            "POST",
+            &uri,
+            Some("clerk.hni"),
+            Some(json!({"to_unit": "HCM", "reason": "Thuộc thẩm quyền TP.HCM"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a clerk does not transfer");
+    let (status, p) = app
+        .call(
+            "POST",
+            &uri,
+            Some("handler.hni"),
+            Some(json!({"to_unit": "HNI", "reason": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let f = fields_of(&p);
+    assert!(
+        f.contains(&("to_unit".into(), "same_unit".into()))
+            && f.contains(&("reason".into(), "length".into())),
+        "{f:?}"
+    );
+    let (status, t) = app
+        .call(
+            "POST",
+            &uri,
+            Some("handler.hni"),
+            Some(json!({"to_unit": "HCM", "reason": "Thuộc thẩm quyền TP.HCM"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let tid = t["id"].as_str().unwrap().to_owned();
+
+    // The letter and its matters now belong to HCM.
+    let (status, _) = app
+        .call(
+            "GET",
+            &format!("/api/v1/letters/{id}"),
+            Some("clerk.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, l) = app
+        .call(
+            "GET",
+            &format!("/api/v1/letters/{id}"),
+            Some("clerk.hcm"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(l["unit_code"], "HCM");
+    let (hcm_recovery, hni_recovery) = (
+        &app.recovery.iter().find(|(c, _)| c == "HCM").unwrap().1,
+        &app.recovery.iter().find(|(c, _)| c == "HNI").unwrap().1,
+    );
+    let actor = liem_store::audit::Actor::system("test");
+    assert!(
+        liem_server::custody::recover_identity(&app.state, &actor, letter_id, hcm_recovery, "t")
+            .await
+            .is_err(),
+        "not yet re-sealed for HCM"
+    );
+
+    // The sending unit's custodian re-seals it.
+    let (_, pending) = app
+        .call("GET", "/api/v1/reseals", Some("custodian.hni"), None)
+        .await;
+    assert_eq!(pending.as_array().unwrap().len(), 1);
+    let (status, _) = app
+        .call(
+            "POST",
+            &format!("/api/v1/reseals/{tid}"),
+            Some("custodian.hni"),
+            Some(json!({"password": "wrong password"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = app
+        .call(
+            "POST",
+            &format!("/api/v1/reseals/{tid}"),
+            Some("custodian.hni"),
+            Some(json!({"password": common::PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, pending) = app
+        .call("GET", "/api/v1/reseals", Some("custodian.hni"), None)
+        .await;
+    assert_eq!(pending.as_array().unwrap().len(), 0);
+    let i =
+        liem_server::custody::recover_identity(&app.state, &actor, letter_id, hcm_recovery, "t")
+            .await
+            .unwrap();
+    assert_eq!(i.name, "Vương Thị Chuyển");
+    // The sending unit's recovery key no longer matches the letter's unit.
+    assert!(liem_server::custody::recover_identity(
+        &app.state,
+        &actor,
+        letter_id,
+        hni_recovery,
+        "t"
+    )
+    .await
+    .is_err());
+}

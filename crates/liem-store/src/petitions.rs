@@ -1143,3 +1143,160 @@ pub async fn timer_counts(
         })
         .collect()
 }
+
+/// A transfer of a letter (and its matters) to another unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TransferRecord {
+    /// Id.
+    pub id: uuid::Uuid,
+    /// The letter.
+    pub letter_id: LetterId,
+    /// From.
+    pub from_unit_id: UnitId,
+    /// To.
+    pub to_unit_id: UnitId,
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub transferred_at: jiff::Timestamp,
+    /// When a custodian of the sending unit re-sealed the identity (sealed letters).
+    pub resealed_at: Option<jiff::Timestamp>,
+}
+
+fn transfer_from(r: &Row) -> Result<TransferRecord> {
+    Ok(TransferRecord {
+        id: r.uuid("id")?,
+        letter_id: LetterId(r.uuid("letter_id")?),
+        from_unit_id: UnitId(r.uuid("from_unit_id")?),
+        to_unit_id: UnitId(r.uuid("to_unit_id")?),
+        reason: r.text("reason")?,
+        transferred_at: r.timestamp("transferred_at")?,
+        resealed_at: r
+            .get::<Option<jiff_sqlx::Timestamp>>("resealed_at")?
+            .map(|t| t.to_jiff()),
+    })
+}
+
+const TRANSFER_COLS: &str =
+    "id, letter_id, from_unit_id, to_unit_id, reason, transferred_at, resealed_at";
+
+/// Moves a letter and its matters to another unit.
+pub async fn transfer(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    letter: LetterId,
+    from: UnitId,
+    to: UnitId,
+    reason: &str,
+) -> Result<TransferRecord> {
+    let id = uuid::Uuid::now_v7();
+    let at = now();
+    query("UPDATE letters SET unit_id = $1 WHERE id = $2 AND unit_id = $3")
+        .bind(to.0)
+        .bind(letter.0)
+        .bind(from.0)
+        .execute(tx)
+        .await?;
+    query("UPDATE matters SET unit_id = $1, version = version + 1, updated_at = $2 WHERE unit_id = $3 AND id IN (SELECT matter_id FROM letter_matters WHERE letter_id = $4)")
+        .bind(to.0)
+        .bind(at)
+        .bind(from.0)
+        .bind(letter.0)
+        .execute(tx)
+        .await?;
+    query("INSERT INTO letter_transfers (id, letter_id, from_unit_id, to_unit_id, reason, transferred_by, transferred_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(id)
+        .bind(letter.0)
+        .bind(from.0)
+        .bind(to.0)
+        .bind(reason)
+        .bind(actor.user.map(|u| u.0))
+        .bind(at)
+        .execute(tx)
+        .await?;
+    let detail = serde_json::json!({"transfer": id, "from": from, "to": to, "reason": reason});
+    audit::append(
+        tx,
+        actor,
+        "letter.transfer",
+        "letter",
+        &letter.to_string(),
+        detail.clone(),
+    )
+    .await?;
+    outbox::append(tx, "letter", &letter.to_string(), "transfer", detail).await?;
+    Ok(TransferRecord {
+        id,
+        letter_id: letter,
+        from_unit_id: from,
+        to_unit_id: to,
+        reason: reason.to_owned(),
+        transferred_at: at,
+        resealed_at: None,
+    })
+}
+
+/// The transfers of a letter, oldest first.
+pub async fn transfers_of(ex: &mut impl AsExec, letter: LetterId) -> Result<Vec<TransferRecord>> {
+    query(format!(
+        "SELECT {TRANSFER_COLS} FROM letter_transfers WHERE letter_id = $1 ORDER BY id"
+    ))
+    .bind(letter.0)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(transfer_from)
+    .collect()
+}
+
+/// Transfers out of a unit of sealed letters not yet re-sealed.
+pub async fn pending_reseals(ex: &mut impl AsExec, from: UnitId) -> Result<Vec<TransferRecord>> {
+    query(format!(
+        "SELECT {TRANSFER_COLS} FROM letter_transfers t WHERE from_unit_id = $1 AND resealed_at IS NULL \
+         AND EXISTS (SELECT 1 FROM sealed_identities s WHERE s.letter_id = t.letter_id) ORDER BY id"
+    ))
+    .bind(from.0)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(transfer_from)
+    .collect()
+}
+
+/// One transfer.
+pub async fn transfer_record(ex: &mut impl AsExec, id: uuid::Uuid) -> Result<TransferRecord> {
+    let r = query(format!(
+        "SELECT {TRANSFER_COLS} FROM letter_transfers WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(ex)
+    .await?;
+    transfer_from(&r)
+}
+
+/// Marks a transfer re-sealed.
+pub async fn mark_resealed(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    transfer: &TransferRecord,
+) -> Result<()> {
+    let n = query("UPDATE letter_transfers SET resealed_by = $1, resealed_at = $2 WHERE id = $3 AND resealed_at IS NULL")
+        .bind(actor.user.map(|u| u.0))
+        .bind(now())
+        .bind(transfer.id)
+        .execute(tx)
+        .await?;
+    if n == 0 {
+        return Err(StoreError::Conflict("already re-sealed".into()));
+    }
+    let detail = serde_json::json!({"transfer": transfer.id, "to": transfer.to_unit_id});
+    audit::append(
+        tx,
+        actor,
+        "identity.reseal",
+        "letter",
+        &transfer.letter_id.to_string(),
+        detail,
+    )
+    .await
+}
