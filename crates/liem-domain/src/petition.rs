@@ -116,6 +116,9 @@ pub struct LetterInput {
     /// Seal the sender's identity even when the letter holds no denunciation.
     #[serde(default)]
     pub seal_identity: bool,
+    /// Seal the summary and content too (only approved staff read them).
+    #[serde(default)]
+    pub seal_content: bool,
     /// Join an existing matter (the same thing sent again) instead of opening one.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = "uuid"))]
     pub join_matter: Option<uuid::Uuid>,
@@ -184,6 +187,8 @@ pub struct NewLetter {
     pub forwarded_by: Option<String>,
     /// Whether the sender asked for sealing beyond the legal default.
     pub seal_requested: bool,
+    /// Whether the summary and content are sealed too.
+    pub seal_content: bool,
     /// The matter to join.
     pub join_matter: Option<MatterId>,
 }
@@ -275,6 +280,7 @@ impl NewLetter {
             content,
             forwarded_by,
             seal_requested: input.seal_identity,
+            seal_content: input.seal_content,
             join_matter: input.join_matter.map(MatterId),
         })
     }
@@ -390,6 +396,7 @@ mod tests {
             content: Some("Nội dung tố cáo".into()),
             forwarded_by: None,
             seal_identity: false,
+            seal_content: false,
             join_matter: None,
         }
     }
@@ -475,11 +482,16 @@ mod tests {
     }
 }
 
-/// The folded text a letter is found by: reference, summary, content,
-/// subject, place, who forwarded it, and — only when not sealed — the
-/// sender's name and identity number. A sealed identity is never searchable.
+/// The folded text a letter is found by: reference, summary and content
+/// (unless sealed), subject, place, who forwarded it, and — only when not
+/// sealed — the sender's name and identity number. Sealed data is never
+/// searchable.
 pub fn search_text(letter: &NewLetter, reference: &str) -> String {
-    let mut parts: Vec<&str> = vec![reference, &letter.summary, &letter.content];
+    let mut parts: Vec<&str> = vec![reference];
+    if !letter.seal_content {
+        parts.push(&letter.summary);
+        parts.push(&letter.content);
+    }
     parts.extend(letter.subject.as_deref());
     parts.extend(letter.place.as_deref());
     parts.extend(letter.forwarded_by.as_deref());
@@ -522,5 +534,49 @@ mod search_tests {
         open.kinds = vec![PetitionKind::Complaint];
         let t = search_text(&open, "HNI-2026-000001");
         assert!(t.contains("tran thi bich") && t.contains("079190001234"));
+    }
+}
+
+/// What a letter's sealed blob holds: the sender's identity (when sealed)
+/// and the summary and content (when the sender asked to seal them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedPayload {
+    /// The sender's identity.
+    pub identity: Option<Identity>,
+    /// The summary, when sealed.
+    pub summary: Option<String>,
+    /// The content, when sealed.
+    pub content: Option<String>,
+}
+
+impl SealedPayload {
+    /// What a validated letter seals, if anything.
+    pub fn of(letter: &NewLetter) -> Option<SealedPayload> {
+        let identity = letter.identity.clone().filter(|_| letter.sealed());
+        let (summary, content) = if letter.seal_content {
+            (Some(letter.summary.clone()), Some(letter.content.clone()))
+        } else {
+            (None, None)
+        };
+        (identity.is_some() || content.is_some()).then_some(SealedPayload {
+            identity,
+            summary,
+            content,
+        })
+    }
+
+    /// Reads a sealed blob's plaintext; the first release sealed a bare identity.
+    pub fn from_json(bytes: &[u8]) -> Option<SealedPayload> {
+        serde_json::from_slice::<SealedPayload>(bytes)
+            .ok()
+            .or_else(|| {
+                serde_json::from_slice::<Identity>(bytes)
+                    .ok()
+                    .map(|i| SealedPayload {
+                        identity: Some(i),
+                        summary: None,
+                        content: None,
+                    })
+            })
     }
 }

@@ -40,6 +40,9 @@ pub struct ReportInput {
     pub email: Option<String>,
     /// The language the reporter wrote in.
     pub lang: Option<String>,
+    /// Seal the content too: only staff a custodian approves read it.
+    #[serde(default)]
+    pub seal_content: bool,
 }
 
 /// The field a kind of report is first filed under; handlers refine it.
@@ -128,6 +131,7 @@ impl ReportInput {
             forwarded_by: None,
             // A public reporter may ask for sealing whatever the kind.
             seal_identity: !self.anonymous,
+            seal_content: self.seal_content,
             join_matter: None,
         };
         Ok((letter, unit.to_ascii_uppercase()))

@@ -332,3 +332,5 @@ d-ack-submit = Record acknowledgement today
 custody-reseals = Transferred letters to re-seal for the receiving unit
 custody-reseal = Re-seal
 pub-event-moved = Transferred to the competent unit
+d-content-sealed = (Content sealed at the reporter's request: ask a custodian to unseal.)
+pub-seal-content = Seal the content of my report too: only staff a custodian approves can read it

@@ -332,3 +332,5 @@ d-ack-submit = Enregistrer l’accusé de réception aujourd’hui
 custody-reseals = Lettres transmises à rechiffrer pour l’unité destinataire
 custody-reseal = Rechiffrer
 pub-event-moved = Transmis à l’unité compétente
+d-content-sealed = (Contenu protégé à la demande de l’auteur : demandez la levée à un gardien.)
+pub-seal-content = Protéger aussi le contenu de mon signalement : seuls les agents approuvés par un gardien le liront

@@ -332,3 +332,5 @@ d-ack-submit = Ghi nhận đã báo nhận hôm nay
 custody-reseals = Đơn đã chuyển cần mã hóa lại cho đơn vị nhận
 custody-reseal = Mã hóa lại
 pub-event-moved = Đã chuyển đến đơn vị có thẩm quyền
+d-content-sealed = (Nội dung được bảo mật theo đề nghị của người gửi: đề nghị người giữ khóa mở.)
+pub-seal-content = Bảo mật cả nội dung: chỉ cán bộ được người giữ khóa duyệt mới đọc được

@@ -9,7 +9,7 @@ use crate::keys::{self, open_protected, protect, PrivateKey};
 use crate::service;
 use crate::AppState;
 use liem_domain::ids::{LetterId, UnitId, UserId};
-use liem_domain::petition::Identity;
+use liem_domain::petition::{Identity, SealedPayload};
 use liem_domain::role::Right;
 use liem_domain::ValidationErrors;
 use liem_store::audit::Actor;
@@ -20,11 +20,11 @@ use liem_store::{keys as store_keys, Tx};
 /// The key id of identities sealed under a per-letter data key.
 pub const DEK_KEY_ID: &str = "dek";
 
-/// Encrypts an identity under a fresh data key; returns the blob to store
-/// and the data key to wrap once the letter exists.
-pub fn seal_identity(letter: LetterId, identity: &Identity) -> (SealedBlob, [u8; 32]) {
+/// Encrypts what a letter seals under a fresh data key; returns the blob to
+/// store and the data key to wrap once the letter exists.
+pub fn seal_payload(letter: LetterId, payload: &SealedPayload) -> (SealedBlob, [u8; 32]) {
     let dek = keys::new_data_key();
-    let plain = serde_json::to_vec(identity).expect("an identity serialises");
+    let plain = serde_json::to_vec(payload).expect("a payload serialises");
     let (nonce, ciphertext) = keys::seal_with(&dek, &plain, letter);
     (
         SealedBlob {
@@ -120,10 +120,8 @@ pub async fn request_unseal(
     reason: &str,
 ) -> AppResult<UnsealRequest> {
     let l = service::letter(state, who, letter).await?;
-    if !l.sealed {
-        return Err(AppError::Conflict(
-            "this letter has no sealed identity".into(),
-        ));
+    if !(l.sealed || l.content_sealed) {
+        return Err(AppError::Conflict("this letter has nothing sealed".into()));
     }
     if !(who.can(Right::RequestUnseal) && who.user.unit_id == l.unit_id) {
         return Err(AppError::Forbidden(
@@ -248,13 +246,13 @@ async fn open_dek(
         .map_err(|_| AppError::Internal(format!("wrapped key of letter {letter} does not open")))
 }
 
-/// The requester, once approved, sees the identity by giving their password.
+/// The requester, once approved, sees what is sealed by giving their password.
 pub async fn view_identity(
     state: &AppState,
     who: &Principal,
     letter: LetterId,
     password: &str,
-) -> AppResult<Identity> {
+) -> AppResult<SealedPayload> {
     service::letter(state, who, letter).await?;
     let mut c = state.store.conn().await?;
     let approved = store_keys::unseal_requests_of_letter(&mut c, letter)
@@ -274,10 +272,10 @@ pub async fn view_identity(
     let plain = keys::open_with(&dek, &blob.nonce, &blob.ciphertext, letter).map_err(|_| {
         AppError::Internal(format!("sealed identity of letter {letter} does not open"))
     })?;
-    let identity: Identity =
-        serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.to_string()))?;
+    let payload = SealedPayload::from_json(&plain)
+        .ok_or_else(|| AppError::Internal("unreadable sealed payload".into()))?;
     tx.commit().await?;
-    Ok(identity)
+    Ok(payload)
 }
 
 /// Opens an identity with a unit's recovery key (kept offline; used when no
@@ -289,6 +287,20 @@ pub async fn recover_identity(
     recovery: &PrivateKey,
     reason: &str,
 ) -> AppResult<Identity> {
+    recover(state, actor, letter, recovery, reason)
+        .await?
+        .identity
+        .ok_or_else(|| AppError::Conflict("this letter seals no identity".into()))
+}
+
+/// Opens what a letter seals with its unit's recovery key; audited.
+pub async fn recover(
+    state: &AppState,
+    actor: &Actor,
+    letter: LetterId,
+    recovery: &PrivateKey,
+    reason: &str,
+) -> AppResult<SealedPayload> {
     let mut c = state.store.conn().await?;
     let l = liem_store::petitions::get_letter(&mut c, letter).await?;
     let wrapped = store_keys::wrapped_for(&mut c, letter, &recovery_recipient(l.unit_id))
@@ -307,7 +319,8 @@ pub async fn recover_identity(
     let plain = keys::open_with(&dek, &blob.nonce, &blob.ciphertext, letter)
         .map_err(|_| AppError::Internal("does not open".into()))?;
     tx.commit().await?;
-    serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.to_string()))
+    SealedPayload::from_json(&plain)
+        .ok_or_else(|| AppError::Internal("unreadable sealed payload".into()))
 }
 
 /// Re-seals identities sealed under the configuration key (the first
@@ -334,7 +347,12 @@ pub async fn migrate_legacy(state: &AppState) -> AppResult<usize> {
             .sealer
             .open(letter, &old)
             .map_err(|e| AppError::Internal(format!("legacy seal of letter {letter}: {e}")))?;
-        let (blob, dek) = seal_identity(letter, &identity);
+        let payload = SealedPayload {
+            identity: Some(identity),
+            summary: None,
+            content: None,
+        };
+        let (blob, dek) = seal_payload(letter, &payload);
         let mut tx = state.store.begin().await?;
         let rcpt = recipients(&mut tx, UnitId(r.uuid("unit_id")?), &r.text("code")?).await?;
         liem_store::db::query("UPDATE sealed_identities SET key_id = $1, nonce = $2, ciphertext = $3 WHERE letter_id = $4")

@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use liem_domain::ids::{LetterId, MatterId};
 use liem_domain::petition::{
-    Channel, Identity, LetterInput, PetitionKind, SenderInput, SenderKind,
+    Channel, LetterInput, PetitionKind, SealedPayload, SenderInput, SenderKind,
 };
 use liem_domain::workflow::{
     ActionInput, ClassificationInput, CompetentBody, IneligibilityReason, MatterState, Outcome,
@@ -608,7 +608,7 @@ struct LetterTpl {
     sender: String,
     field_name: String,
     matters: Vec<MatterBlock>,
-    identity: Option<Identity>,
+    identity: Option<SealedPayload>,
     notice: Option<String>,
     action_error: Option<String>,
     today: String,
@@ -628,7 +628,7 @@ async fn letter_page(
     page: &Page,
     who: &Principal,
     id: LetterId,
-    identity: Option<Identity>,
+    identity: Option<SealedPayload>,
     notice: Option<String>,
     action_error: Option<String>,
 ) -> Result<LetterTpl, AppError> {
@@ -1201,6 +1201,7 @@ struct OperatorForm {
     phone: Option<String>,
     address: Option<String>,
     confirmed_by_reporter: Option<String>,
+    seal_content: Option<String>,
 }
 
 async fn operator_submit(
@@ -1233,6 +1234,7 @@ async fn operator_submit(
             phone: nonempty(&f.phone),
             email: None,
             lang: Some(page.tr.tag().to_owned()),
+            seal_content: f.seal_content.as_deref() == Some("true"),
         },
         channel: nonempty(&f.channel),
         confirmed_by_reporter: f.confirmed_by_reporter.as_deref() == Some("true"),

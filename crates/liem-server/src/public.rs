@@ -399,6 +399,7 @@ fn report_from(fields: &[(String, String)]) -> (ReportInput, String, String) {
             "phone" => r.phone = opt(),
             "email" => r.email = opt(),
             "lang" => r.lang = opt(),
+            "seal_content" => r.seal_content = v == "true",
             "pow_challenge" => challenge = v.clone(),
             "pow_nonce" => nonce = v.clone(),
             _ => {}

@@ -185,12 +185,12 @@ pub async fn register_in_tx(
     cal: &Calendar,
     book: &RuleBook,
 ) -> AppResult<Reference> {
-    let (sealed, dek) = match (&letter.identity, letter.sealed()) {
-        (Some(identity), true) => {
-            let (blob, dek) = crate::custody::seal_identity(id, identity);
+    let (sealed, dek) = match liem_domain::petition::SealedPayload::of(letter) {
+        Some(payload) => {
+            let (blob, dek) = crate::custody::seal_payload(id, &payload);
             (Some(blob), Some(dek))
         }
-        _ => (None, None),
+        None => (None, None),
     };
     let recipients = match dek {
         Some(_) => crate::custody::recipients(tx, unit.id, &unit.code).await?,
@@ -224,7 +224,12 @@ pub async fn register_in_tx(
                     id: mid,
                     unit,
                     field_code: &letter.field,
-                    summary: &letter.summary,
+                    // A sealed summary stays only in the sealed blob.
+                    summary: if letter.seal_content {
+                        ""
+                    } else {
+                        &letter.summary
+                    },
                     facts: &facts,
                     due: due.as_ref(),
                     year: letter.received_on.year(),
@@ -255,7 +260,9 @@ pub async fn letter_view(state: &AppState, who: &Principal, id: LetterId) -> App
     }
     let mut conn = state.store.conn().await?;
     let attachments = petitions::attachments(&mut conn, id).await?;
-    let can_unseal = l.sealed && who.can(Right::RequestUnseal) && who.user.unit_id == l.unit_id;
+    let can_unseal = (l.sealed || l.content_sealed)
+        && who.can(Right::RequestUnseal)
+        && who.user.unit_id == l.unit_id;
     Ok(LetterView {
         letter: l,
         matter_views: views,

@@ -325,7 +325,7 @@ async fn a_handler_sees_a_sealed_identity_only_after_a_custodian_approves() {
         .call("POST", &identity_uri, Some("handler.hni"), Some(pw.clone()))
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(identity["name"], "Lê Thị Kín Đáo");
+    assert_eq!(identity["identity"]["name"], "Lê Thị Kín Đáo");
     let (status, _) = app
         .call("POST", &identity_uri, Some("leader.hni"), Some(pw))
         .await;

@@ -387,3 +387,91 @@ async fn a_clerk_takes_down_a_call_reads_it_back_and_gives_a_receipt_code() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(l["reference"].as_str().unwrap()));
 }
+
+#[tokio::test]
+async fn a_reporter_can_seal_the_content_too() {
+    let app = public_app(RatePolicy::default()).await;
+    let (_, html) = app
+        .raw(get("/report/reflection?lang=vi"), "192.0.2.40")
+        .await;
+    let challenge = between(&html, "name=\"pow_challenge\" value=\"", "\"")
+        .unwrap()
+        .to_owned();
+    let nonce = ProofOfWork::solve(&challenge, BITS);
+    let fields = [
+        ("kind", "reflection"),
+        ("unit", "HNI"),
+        ("what", "Nội dung nhạy cảm về khu xưởng bí mật ở Gia Lâm."),
+        ("anonymous", "true"),
+        ("seal_content", "true"),
+        ("pow_challenge", challenge.as_str()),
+        ("pow_nonce", nonce.as_str()),
+    ];
+    let (status, html) = app
+        .raw(post_multipart("/report", &fields, &[]), "192.0.2.40")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let mut c = app.db.store.conn().await.unwrap();
+    let row = query("SELECT id, summary, content, content_sealed, search_text FROM letters")
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    let id = row.uuid("id").unwrap();
+    assert!(row.bool("content_sealed").unwrap());
+    assert_eq!(
+        (row.text("summary").unwrap(), row.text("content").unwrap()),
+        (String::new(), String::new())
+    );
+    assert!(!row.text("search_text").unwrap().contains("gia lam"));
+    let summaries = query("SELECT summary FROM matters")
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+    assert!(
+        summaries
+            .iter()
+            .all(|r| r.text("summary").unwrap().is_empty()),
+        "matters do not copy a sealed summary"
+    );
+    drop(c);
+    let (_, list) = app
+        .call(
+            "GET",
+            "/api/v1/letters?q=gia%20lam",
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(list["total"], 0);
+    // Asked, approved by the custodian, then read by the requester.
+    let (status, req) = app
+        .call(
+            "POST",
+            &format!("/api/v1/letters/{id}/unseal-requests"),
+            Some("handler.hni"),
+            Some(json!({"reason": "cần đọc nội dung để xác minh"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{req}");
+    let rid = req["id"].as_str().unwrap();
+    let (status, _) = app
+        .call(
+            "POST",
+            &format!("/api/v1/unseal-requests/{rid}/decision"),
+            Some("custodian.hni"),
+            Some(json!({"approve": true, "password": common::PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, p) = app
+        .call(
+            "POST",
+            &format!("/api/v1/letters/{id}/identity"),
+            Some("handler.hni"),
+            Some(json!({"password": common::PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!(p["identity"], serde_json::Value::Null);
+    assert!(p["content"].as_str().unwrap().contains("Gia Lâm"));
+}

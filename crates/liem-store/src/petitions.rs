@@ -80,6 +80,8 @@ pub struct LetterRecord {
     pub sender_email: Option<String>,
     /// Whether the identity is sealed.
     pub sealed: bool,
+    /// Whether the summary and content are sealed (then stored empty here).
+    pub content_sealed: bool,
     /// Signatories.
     pub signatories: i64,
     /// Five or more signatories.
@@ -275,9 +277,9 @@ pub async fn insert_letter(
     reg: &LetterRegistration<'_>,
 ) -> Result<Reference> {
     let l = reg.letter;
-    if l.sealed() != reg.sealed.is_some() {
+    if (l.sealed() || l.seal_content) != reg.sealed.is_some() {
         return Err(StoreError::Corrupt(
-            "a sealed letter needs its sealed identity, and only it".into(),
+            "a letter that seals anything needs its sealed blob, and only it".into(),
         ));
     }
     let reference = next_reference(tx, reg.unit, Register::Letters, l.received_on.year()).await?;
@@ -292,8 +294,8 @@ pub async fn insert_letter(
     query(
         "INSERT INTO letters (id, unit_id, reference, ref_year, ref_seq, kinds, channel, field_code, received_on, place, \
          sender_kind, sender_name, sender_id_number, sender_address, sender_phone, sender_email, sealed, signatories, \
-         collective, subject, summary, content, forwarded_by, search_text, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
+         collective, subject, summary, content, forwarded_by, search_text, created_by, created_at, content_sealed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
     )
     .bind(reg.id.0)
     .bind(reg.unit.id.0)
@@ -315,12 +317,14 @@ pub async fn insert_letter(
     .bind(i64::from(l.signatories))
     .bind(l.collective())
     .bind(l.subject.as_deref())
-    .bind(l.summary.as_str())
-    .bind(l.content.as_str())
+    // Sealed content stays only in the sealed blob.
+    .bind(if l.seal_content { "" } else { l.summary.as_str() })
+    .bind(if l.seal_content { "" } else { l.content.as_str() })
     .bind(l.forwarded_by.as_deref())
     .bind(search_text(l, &ref_text))
     .bind(reg.created_by.map(|u| u.0))
     .bind(now())
+    .bind(l.seal_content)
     .execute(tx)
     .await?;
     if let Some(s) = &reg.sealed {
@@ -334,7 +338,7 @@ pub async fn insert_letter(
     }
     let detail = serde_json::json!({
         "reference": ref_text, "kinds": l.kinds, "channel": l.channel, "field": l.field,
-        "sealed": l.sealed(), "unit": reg.unit.id,
+        "sealed": l.sealed(), "content_sealed": l.seal_content, "unit": reg.unit.id,
     });
     audit::append(
         tx,
@@ -640,7 +644,7 @@ pub async fn attachment(ex: &mut impl AsExec, id: AttachmentId) -> Result<Attach
 
 const LETTER_COLS: &str = "l.id, l.unit_id, un.code AS unit_code, un.path AS unit_path, l.reference, l.kinds, l.channel, \
     l.field_code, l.received_on, l.place, l.sender_kind, l.sender_name, l.sender_id_number, l.sender_address, \
-    l.sender_phone, l.sender_email, l.sealed, l.signatories, l.collective, l.subject, l.summary, l.content, \
+    l.sender_phone, l.sender_email, l.sealed, l.content_sealed, l.signatories, l.collective, l.subject, l.summary, l.content, \
     l.forwarded_by, l.created_by, l.created_at, l.ack_due, l.ack_on, l.feedback_due, l.feedback_on";
 
 fn letter_from(r: &Row) -> Result<LetterRecord> {
@@ -671,6 +675,7 @@ fn letter_from(r: &Row) -> Result<LetterRecord> {
         sender_phone: r.opt_text("sender_phone")?,
         sender_email: r.opt_text("sender_email")?,
         sealed: r.bool("sealed")?,
+        content_sealed: r.bool("content_sealed")?,
         signatories: r.i64("signatories")?,
         collective: r.bool("collective")?,
         subject: r.opt_text("subject")?,

@@ -598,6 +598,7 @@ pub async fn ensure(store: &Store, cfg: &Config, seed: u64, count: usize) -> Res
                 forwarded_by: (channel == "forwarded")
                     .then(|| "Ban Dân nguyện, Ủy ban Thường vụ Quốc hội".to_owned()),
                 seal_identity: false,
+                seal_content: false,
                 join_matter: join.map(|m| m.0),
             };
             let letter = NewLetter::parse(&input, end)
