@@ -118,6 +118,21 @@ impl FromRequestParts<AppState> for Page {
 }
 
 impl Page {
+    /// The signed-in user, if any.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.principal.as_ref()
+    }
+
+    /// The translator of this page.
+    pub fn tr(&self) -> &Tr {
+        &self.tr
+    }
+
+    /// Renders an error as a page.
+    pub fn error_page(&self, e: AppError) -> Response {
+        self.error(e)
+    }
+
     /// The signed-in user, or a redirect to the login page.
     fn who(&self) -> Result<&Principal, Redirect> {
         self.principal

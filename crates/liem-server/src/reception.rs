@@ -25,6 +25,7 @@ use utoipa::IntoParams;
 /// The reception routes.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/reception", get(page).post(record_form))
         .route("/api/v1/reception/sessions", post(record))
         .route("/api/v1/reception/figures", get(figures_api))
         .route("/api/v1/reception/compliance", get(compliance))
@@ -162,4 +163,225 @@ pub async fn compliance(
     let freq = statutory_frequency(unit.kind);
     let gaps = schedule_gaps(&sessions, freq, from, to, &cal);
     Ok(Json(serde_json::json!({ "unit": unit.code, "frequency": format!("{freq:?}").to_lowercase(), "missed": gaps })).into_response())
+}
+
+#[derive(askama::Template)]
+#[template(path = "reception.html")]
+struct ReceptionTpl {
+    tr: crate::i18n::Tr,
+    user: Option<liem_store::users::UserRecord>,
+    csrf: String,
+    from: String,
+    to: String,
+    today: String,
+    rows: Vec<(&'static str, liem_domain::reception::ReceptionRow)>,
+    missed: Vec<(String, String)>,
+    notice: Option<String>,
+    errors: Vec<liem_domain::FieldError>,
+    session_kinds: Vec<String>,
+    hosts: Vec<String>,
+    outcomes: Vec<String>,
+    kinds: Vec<String>,
+    visit_slots: Vec<usize>,
+}
+
+/// The period of the page: `from`/`to`, default the current month so far.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+async fn render_page(
+    state: &AppState,
+    page: &crate::pages::Page,
+    q: &PageQuery,
+    notice: Option<String>,
+    errors: Vec<liem_domain::FieldError>,
+) -> AppResult<Response> {
+    use askama::Template;
+    let who = page.principal().ok_or(AppError::Unauthenticated)?;
+    let today = today();
+    let from = q
+        .from
+        .as_deref()
+        .and_then(|d| d.parse::<Date>().ok())
+        .unwrap_or_else(|| today.first_of_month());
+    let to =
+        q.to.as_deref()
+            .and_then(|d| d.parse::<Date>().ok())
+            .unwrap_or(today);
+    let (scope, _) = scope_for(state, who, None).await?;
+    let mut c = state.store.conn().await?;
+    let sessions = reception::sessions(&mut c, &scope, from, to).await?;
+    let own =
+        reception::sessions(&mut c, &Scope::Unit(who.user.unit_path.clone()), from, to).await?;
+    let unit = units::get(&mut c, who.user.unit_id).await?;
+    drop(c);
+    let (cal, _) = rules(state).await?;
+    let f = figures(&sessions, from, to);
+    let missed = schedule_gaps(&own, statutory_frequency(unit.kind), from, to, &cal)
+        .into_iter()
+        .map(|g| (g.from.to_string(), g.to.to_string()))
+        .collect();
+    let codes = |all: &[&'static str]| all.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+    let t = ReceptionTpl {
+        tr: page.tr().clone(),
+        user: Some(who.user.clone()),
+        csrf: who.csrf.clone().unwrap_or_default(),
+        from: from.to_string(),
+        to: to.to_string(),
+        today: today.to_string(),
+        rows: vec![
+            ("rc-regular", f.regular),
+            ("rc-head", f.head_in_person),
+            ("rc-delegated", f.delegated),
+            ("rc-total", f.total),
+        ],
+        missed,
+        notice,
+        errors,
+        session_kinds: codes(
+            &liem_domain::reception::SessionKind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        hosts: codes(
+            &liem_domain::reception::HostMode::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        outcomes: codes(
+            &VisitOutcome::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        kinds: codes(
+            &liem_domain::petition::PetitionKind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        visit_slots: (0..4).collect(),
+    };
+    let html = t.render().map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(axum::response::Html(html).into_response())
+}
+
+async fn page(
+    State(state): State<AppState>,
+    page: crate::pages::Page,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    if page.principal().is_none() {
+        return axum::response::Redirect::to("/login").into_response();
+    }
+    match render_page(&state, &page, &q, None, Vec::new()).await {
+        Ok(r) => r,
+        Err(e) => page.error_page(e),
+    }
+}
+
+async fn record_form(
+    State(state): State<AppState>,
+    page: crate::pages::Page,
+    axum::extract::RawForm(body): axum::extract::RawForm,
+) -> Response {
+    let Some(who) = page.principal() else {
+        return axum::response::Redirect::to("/login").into_response();
+    };
+    let pairs: Vec<(String, String)> = serde_urlencoded_pairs(&body);
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    if let Err(e) = who.check_csrf(get("csrf").as_deref()) {
+        return page.error_page(e);
+    }
+    let all = |k: &str| {
+        pairs
+            .iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+    };
+    let mut visits = Vec::new();
+    for i in 0..4 {
+        let people: u32 = get(&format!("people_{i}"))
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or(0);
+        if people == 0 {
+            continue;
+        }
+        visits.push(liem_domain::reception::VisitInput {
+            people: Some(people),
+            representatives: get(&format!("representatives_{i}"))
+                .and_then(|p| p.trim().parse().ok()),
+            first_matters: all(&format!("first_{i}")),
+            repeat_matters: all(&format!("repeat_{i}")),
+            outcome: get(&format!("outcome_{i}")),
+            note: None,
+        });
+    }
+    let input = SessionInput {
+        held_on: get("held_on"),
+        kind: get("kind"),
+        host: get("host"),
+        host_name: get("host_name"),
+        visits,
+    };
+    let q = PageQuery {
+        from: None,
+        to: None,
+    };
+    let result = match record_session(&state, who, &input).await {
+        Ok(_) => {
+            render_page(
+                &state,
+                &page,
+                &q,
+                Some(page.tr().t("rc-recorded")),
+                Vec::new(),
+            )
+            .await
+        }
+        Err(AppError::Validation(e)) => render_page(&state, &page, &q, None, e.errors)
+            .await
+            .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response()),
+        Err(e) => Err(e),
+    };
+    result.unwrap_or_else(|e| page.error_page(e))
+}
+
+/// Decodes an `application/x-www-form-urlencoded` body into pairs, keeping
+/// repeated names (checkbox groups).
+fn serde_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
+    fn decode(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => match u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                },
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
 }

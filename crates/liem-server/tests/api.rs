@@ -1047,3 +1047,64 @@ async fn a_transferred_sealed_letter_is_resealed_for_the_receiving_unit() {
     .await
     .is_err());
 }
+
+#[tokio::test]
+async fn the_reception_page_records_a_session_and_shows_the_figures() {
+    let app = app().await;
+    let login = Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"username": "clerk.hni", "password": common::PASSWORD}).to_string(),
+        ))
+        .unwrap();
+    let resp = app.router.clone().oneshot(login).await.unwrap();
+    let cookie = resp.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let csrf = serde_json::from_slice::<Value>(&body).unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let today = liem_server::service::today().to_string();
+    let form = format!(
+        "csrf={csrf}&held_on={today}&kind=regular&host=office&host_name=Ban+ti%E1%BA%BFp&people_0=7&representatives_0=2\
+         &first_0=complaint&first_0=denunciation&repeat_0=reflection&outcome_0=reply_due&people_1=1&first_1=complaint&outcome_1=guided\
+         &people_2=0&people_3=0"
+    );
+    let req = Request::post("/reception")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form))
+        .unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = String::from_utf8(
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(html.contains("id=\"rc-recorded\""), "{html}");
+    // Regular row: 1 session, 2 visits, 8 people, 3 first, 1 repeat, 1 delegation of 7.
+    assert!(
+        html.contains("<td>1</td><td>2</td><td>8</td><td>3</td><td>1</td><td>1</td><td>7</td>"),
+        "{html}"
+    );
+    let (_, f) = app
+        .call(
+            "GET",
+            &format!("/api/v1/reception/figures?from={today}&to={today}"),
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(f["total"]["people"], 8);
+}
