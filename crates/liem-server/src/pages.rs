@@ -133,6 +133,15 @@ impl Page {
         self.error(e)
     }
 
+    /// The signed-in user of a posted form whose CSRF token checks out, or
+    /// the response to send instead (a redirect to log in, or an error page).
+    fn posted(&self, csrf: &str) -> Result<&Principal, Box<Response>> {
+        let who = self.who().map_err(|r| Box::new(r.into_response()))?;
+        who.check_csrf(Some(csrf))
+            .map_err(|e| Box::new(self.error(e)))?;
+        Ok(who)
+    }
+
     /// The signed-in user, or a redirect to the login page.
     fn who(&self) -> Result<&Principal, Redirect> {
         self.principal
@@ -250,13 +259,10 @@ async fn logout(
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let who = match page.who() {
+    let who = match page.posted(&f.csrf) {
         Ok(w) => w,
-        Err(r) => return r.into_response(),
+        Err(r) => return *r,
     };
-    if let Err(e) = who.check_csrf(Some(&f.csrf)) {
-        return page.error(e);
-    }
     match service::logout(&state, who, &headers).await {
         Ok(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response(),
         Err(e) => page.error(e),
@@ -520,41 +526,13 @@ async fn new_form(State(state): State<AppState>, page: Page) -> Response {
 
 /// Reads the intake form (multipart, because of attachments).
 async fn read_intake(
-    mut mp: Multipart,
+    mp: Multipart,
     max: usize,
 ) -> Result<(LetterInput, String, Vec<Upload>), AppError> {
+    let (fields, uploads) = crate::public::read_form(mp, max).await?;
     let mut input = LetterInput::default();
     let mut csrf = String::new();
-    let mut uploads = Vec::new();
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?
-    {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "attachments" {
-            let filename = field.file_name().unwrap_or_default().to_owned();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| AppError::TooLarge(e.to_string()))?;
-            if bytes.len() > max {
-                return Err(AppError::TooLarge(format!(
-                    "{filename} is larger than {max} bytes"
-                )));
-            }
-            if !bytes.is_empty() {
-                uploads.push(Upload {
-                    filename,
-                    bytes: bytes.to_vec(),
-                });
-            }
-            continue;
-        }
-        let text = field
-            .text()
-            .await
-            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    for (name, text) in fields {
         let opt = || Some(text.clone()).filter(|t| !t.trim().is_empty());
         match name.as_str() {
             "csrf" => csrf = text,
@@ -814,13 +792,10 @@ async fn request_unseal(
     Path(id): Path<LetterId>,
     Form(f): Form<UnsealForm>,
 ) -> Response {
-    let who = match page.who() {
+    let who = match page.posted(&f.csrf) {
         Ok(w) => w,
-        Err(r) => return r.into_response(),
+        Err(r) => return *r,
     };
-    if let Err(e) = who.check_csrf(Some(&f.csrf)) {
-        return page.error(e);
-    }
     match crate::custody::request_unseal(&state, who, id, &f.reason).await {
         Ok(_) => Redirect::to(&format!("/petitions/{id}#identity")).into_response(),
         Err(e) => page.error(e),
@@ -840,13 +815,10 @@ async fn view_identity(
     Path(id): Path<LetterId>,
     Form(f): Form<PasswordForm>,
 ) -> Response {
-    let who = match page.who() {
+    let who = match page.posted(&f.csrf) {
         Ok(w) => w,
-        Err(r) => return r.into_response(),
+        Err(r) => return *r,
     };
-    if let Err(e) = who.check_csrf(Some(&f.csrf)) {
-        return page.error(e);
-    }
     let identity = match crate::custody::view_identity(&state, who, id, &f.password).await {
         Ok(i) => i,
         Err(e) => return page.error(e),
@@ -949,13 +921,10 @@ async fn decide(
     Path(id): Path<uuid::Uuid>,
     Form(f): Form<DecisionForm>,
 ) -> Response {
-    let who = match page.who() {
+    let who = match page.posted(&f.csrf) {
         Ok(w) => w,
-        Err(r) => return r.into_response(),
+        Err(r) => return *r,
     };
-    if let Err(e) = who.check_csrf(Some(&f.csrf)) {
-        return page.error(e);
-    }
     match crate::custody::decide_unseal(
         &state,
         who,
@@ -984,13 +953,10 @@ async fn send_message(
     Path(id): Path<LetterId>,
     Form(f): Form<MessageForm>,
 ) -> Response {
-    let who = match page.who() {
+    let who = match page.posted(&f.csrf) {
         Ok(w) => w,
-        Err(r) => return r.into_response(),
+        Err(r) => return *r,
     };
-    if let Err(e) = who.check_csrf(Some(&f.csrf)) {
-        return page.error(e);
-    }
     match crate::public::staff_message(&state, who, id, &f.body).await {
         Ok(_) => Redirect::to(&format!("/petitions/{id}#messages")).into_response(),
         Err(e) => page.error(e),
@@ -1058,13 +1024,10 @@ async fn act(
     Path(id): Path<MatterId>,
     Form(f): Form<ActionForm>,
 ) -> Response {
-    let who = match page.who() {
+    let who = match page.posted(&f.csrf) {
         Ok(w) => w,
-        Err(r) => return r.into_response(),
+        Err(r) => return *r,
     };
-    if let Err(e) = who.check_csrf(Some(&f.csrf)) {
-        return page.error(e);
-    }
     match service::act(&state, who, id, &f.input()).await {
         Ok(_) => Redirect::to(&format!("/petitions/{}#matter-{id}", f.letter)).into_response(),
         Err(
@@ -1224,13 +1187,10 @@ async fn operator_submit(
     page: Page,
     Form(f): Form<OperatorForm>,
 ) -> Response {
-    let who = match page.who() {
+    let who = match page.posted(&f.csrf) {
         Ok(w) => w,
-        Err(r) => return r.into_response(),
+        Err(r) => return *r,
     };
-    if let Err(e) = who.check_csrf(Some(&f.csrf)) {
-        return page.error(e);
-    }
     let nonempty = |v: &Option<String>| v.clone().filter(|t| !t.trim().is_empty());
     let input = crate::public::OperatorInput {
         report: liem_domain::report::ReportInput {
@@ -1287,13 +1247,10 @@ async fn acknowledge(
     Path(id): Path<LetterId>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let who = match page.who() {
+    let who = match page.posted(&f.csrf) {
         Ok(w) => w,
-        Err(r) => return r.into_response(),
+        Err(r) => return *r,
     };
-    if let Err(e) = who.check_csrf(Some(&f.csrf)) {
-        return page.error(e);
-    }
     match service::acknowledge(&state, who, id).await {
         Ok(_) => Redirect::to(&format!("/petitions/{id}")).into_response(),
         Err(e) => page.error(e),
@@ -1306,13 +1263,10 @@ async fn reseal(
     Path(id): Path<uuid::Uuid>,
     Form(f): Form<PasswordForm>,
 ) -> Response {
-    let who = match page.who() {
+    let who = match page.posted(&f.csrf) {
         Ok(w) => w,
-        Err(r) => return r.into_response(),
+        Err(r) => return *r,
     };
-    if let Err(e) = who.check_csrf(Some(&f.csrf)) {
-        return page.error(e);
-    }
     match crate::custody::reseal(&state, who, id, &f.password).await {
         Ok(()) => Redirect::to("/custody").into_response(),
         Err(e) => page.error(e),

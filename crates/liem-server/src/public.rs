@@ -4,7 +4,7 @@
 //! salted hash that lives only in memory.
 
 use crate::error::{AppError, AppResult};
-use crate::files::{self, Upload};
+use crate::files::Upload;
 use crate::guard::Verdict;
 use crate::i18n::{Lang, Tr};
 use crate::service::{self, register_in_tx, rules, today};
@@ -17,14 +17,14 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use liem_domain::deadline::current_deadline;
-use liem_domain::ids::{AttachmentId, LetterId};
+use liem_domain::ids::LetterId;
 use liem_domain::petition::{NewLetter, PetitionKind};
 use liem_domain::receipt::ReceiptCode;
 use liem_domain::report::ReportInput;
 use liem_domain::unit::UnitKind;
 use liem_domain::{FieldError, ValidationErrors};
 use liem_store::audit::Actor;
-use liem_store::petitions::{self, AttachmentRecord};
+use liem_store::petitions;
 use liem_store::public::{self, ReceiptRecord};
 use liem_store::units;
 use std::net::SocketAddr;
@@ -242,27 +242,17 @@ pub async fn submit_report(
         Err(e) => return Err(e.into()),
     };
     drop(conn);
-    let mut checked = Vec::new();
-    for (i, u) in uploads.iter().enumerate() {
-        match files::check(u, state.settings.max_upload_bytes) {
-            Ok(media) => checked.push((u, media)),
-            Err(e) => errs.add(
-                &format!("attachments[{i}]"),
-                "file",
-                format!("{} {e}", u.filename),
-            ),
-        }
-    }
+    let checked = service::check_uploads(state, &uploads, "attachments", &mut errs);
     errs.into_result(())?;
     let unit = unit.expect("checked above");
     let (cal, book) = rules(state).await?;
-    let stored = store_files(state, checked)?;
+    let id = LetterId::new();
+    let stored = service::store_uploads(state, checked, id)?;
     let code = ReceiptCode::generate(|| {
         use rand::Rng;
         rand::rngs::OsRng.gen_range(0..10)
     });
     let code_hash = state.passwords.hash(code.secret());
-    let id = LetterId::new();
     let (actor, created_by) = match &operator {
         Some(op) => (op.clerk.actor(), Some(op.clerk.user.id)),
         None => (
@@ -289,9 +279,8 @@ pub async fn submit_report(
         )
         .await?;
     }
-    for mut a in stored {
-        a.letter_id = id;
-        petitions::insert_attachment(&mut tx, &actor, &a).await?;
+    for a in &stored {
+        petitions::insert_attachment(&mut tx, &actor, a).await?;
     }
     let lang = input.lang.clone().unwrap_or_else(|| "vi".into());
     public::insert_receipt(
@@ -314,31 +303,8 @@ pub async fn submit_report(
     Ok((id, code))
 }
 
-fn store_files(
-    state: &AppState,
-    checked: Vec<(&Upload, &'static str)>,
-) -> AppResult<Vec<AttachmentRecord>> {
-    checked
-        .into_iter()
-        .map(|(u, media)| {
-            let sha = state
-                .files
-                .put(&u.bytes)
-                .map_err(|e| AppError::Internal(format!("storing a file: {e}")))?;
-            Ok(AttachmentRecord {
-                id: AttachmentId::new(),
-                letter_id: LetterId::new(),
-                sha256: sha,
-                size: u.bytes.len() as i64,
-                media_type: media.to_owned(),
-                filename: u.filename.chars().take(200).collect(),
-            })
-        })
-        .collect()
-}
-
 /// Reads a multipart form into text fields and uploads.
-async fn read_form(
+pub(crate) async fn read_form(
     mut mp: Multipart,
     max: usize,
 ) -> AppResult<(Vec<(String, String)>, Vec<Upload>)> {
@@ -665,19 +631,9 @@ pub async fn reporter_reply(
     if body.chars().count() > 10_000 {
         errs.add("body", "max_length", "must be at most 10000 characters");
     }
-    let mut checked = Vec::new();
-    for (i, u) in uploads.iter().enumerate() {
-        match files::check(u, state.settings.max_upload_bytes) {
-            Ok(media) => checked.push((u, media)),
-            Err(e) => errs.add(
-                &format!("attachments[{i}]"),
-                "file",
-                format!("{} {e}", u.filename),
-            ),
-        }
-    }
+    let checked = service::check_uploads(state, &uploads, "attachments", &mut errs);
     errs.into_result(())?;
-    let stored = store_files(state, checked)?;
+    let stored = service::store_uploads(state, checked, id)?;
     let mut c = state.store.conn().await?;
     let letter = petitions::get_letter(&mut c, id).await?;
     drop(c);
@@ -690,9 +646,8 @@ pub async fn reporter_reply(
     if !body.is_empty() {
         public::add_message(&mut tx, &actor, id, None, body).await?;
     }
-    for mut a in stored {
-        a.letter_id = id;
-        petitions::insert_attachment(&mut tx, &actor, &a).await?;
+    for a in &stored {
+        petitions::insert_attachment(&mut tx, &actor, a).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -115,41 +115,17 @@ pub async fn register_letter(
             Err(e) => return Err(e.into()),
         }
     }
-    let mut checked = Vec::new();
-    for (i, u) in uploads.iter().enumerate() {
-        match files::check(u, state.settings.max_upload_bytes) {
-            Ok(media) => checked.push((u, media)),
-            Err(e) => errs.add(
-                &format!("attachments[{i}]"),
-                "file",
-                format!("{} {e}", u.filename),
-            ),
-        }
-    }
+    let checked = check_uploads(state, &uploads, "attachments", &mut errs);
     errs.into_result(())?;
     let unit = units::get(&mut conn, who.user.unit_id).await?;
     drop(conn);
     let (cal, book) = rules(state).await?;
 
+    let id = LetterId::new();
     // Files first: content-addressed, so a failed transaction leaves at most
     // an unreferenced file, never a reference to a missing one.
-    let mut stored = Vec::new();
-    for (u, media) in checked {
-        let sha = state
-            .files
-            .put(&u.bytes)
-            .map_err(|e| AppError::Internal(format!("storing a file: {e}")))?;
-        stored.push(AttachmentRecord {
-            id: AttachmentId::new(),
-            letter_id: LetterId::new(),
-            sha256: sha,
-            size: u.bytes.len() as i64,
-            media_type: media.to_owned(),
-            filename: u.filename.chars().take(200).collect(),
-        });
-    }
+    let stored = store_uploads(state, checked, id)?;
 
-    let id = LetterId::new();
     let actor = who.actor();
     let mut tx = state.store.begin().await?;
     register_in_tx(
@@ -163,9 +139,8 @@ pub async fn register_letter(
         &book,
     )
     .await?;
-    for mut a in stored {
-        a.letter_id = id;
-        petitions::insert_attachment(&mut tx, &actor, &a).await?;
+    for a in &stored {
+        petitions::insert_attachment(&mut tx, &actor, a).await?;
     }
     tx.commit().await?;
     letter_view(state, who, id).await
@@ -481,29 +456,9 @@ pub async fn add_attachments(
         )));
     }
     let mut errs = ValidationErrors::new();
-    let mut records = Vec::new();
-    for (i, u) in uploads.iter().enumerate() {
-        match files::check(u, state.settings.max_upload_bytes) {
-            Ok(media) => records.push((u, media)),
-            Err(e) => errs.add(&format!("file[{i}]"), "file", format!("{} {e}", u.filename)),
-        }
-    }
+    let records = check_uploads(state, &uploads, "file", &mut errs);
     errs.into_result(())?;
-    let mut out = Vec::new();
-    for (u, media) in records {
-        let sha = state
-            .files
-            .put(&u.bytes)
-            .map_err(|e| AppError::Internal(format!("storing a file: {e}")))?;
-        out.push(AttachmentRecord {
-            id: AttachmentId::new(),
-            letter_id: id,
-            sha256: sha,
-            size: u.bytes.len() as i64,
-            media_type: media.to_owned(),
-            filename: u.filename.chars().take(200).collect(),
-        });
-    }
+    let out = store_uploads(state, records, id)?;
     let mut tx = state.store.begin().await?;
     for a in &out {
         petitions::insert_attachment(&mut tx, &who.actor(), a).await?;
@@ -624,4 +579,52 @@ pub async fn acknowledge(
     acknowledge_in_tx(&mut tx, &who.actor(), id, today()).await?;
     tx.commit().await?;
     letter(state, who, id).await
+}
+
+/// Checks uploads by content and size, recording a `field[i]` error for each
+/// one refused; returns the accepted ones with their media types.
+pub fn check_uploads<'a>(
+    state: &AppState,
+    uploads: &'a [Upload],
+    field: &str,
+    errs: &mut ValidationErrors,
+) -> Vec<(&'a Upload, &'static str)> {
+    let mut accepted = Vec::new();
+    for (i, u) in uploads.iter().enumerate() {
+        match files::check(u, state.settings.max_upload_bytes) {
+            Ok(media) => accepted.push((u, media)),
+            Err(e) => errs.add(
+                &format!("{field}[{i}]"),
+                "file",
+                format!("{} {e}", u.filename),
+            ),
+        }
+    }
+    accepted
+}
+
+/// Stores checked uploads on disk (encrypted, content-addressed); returns
+/// their records for a letter, to insert in the same transaction as it.
+pub fn store_uploads(
+    state: &AppState,
+    checked: Vec<(&Upload, &'static str)>,
+    letter: LetterId,
+) -> AppResult<Vec<AttachmentRecord>> {
+    checked
+        .into_iter()
+        .map(|(u, media)| {
+            let sha = state
+                .files
+                .put(&u.bytes)
+                .map_err(|e| AppError::Internal(format!("storing a file: {e}")))?;
+            Ok(AttachmentRecord {
+                id: AttachmentId::new(),
+                letter_id: letter,
+                sha256: sha,
+                size: u.bytes.len() as i64,
+                media_type: media.to_owned(),
+                filename: u.filename.chars().take(200).collect(),
+            })
+        })
+        .collect()
 }
