@@ -375,6 +375,95 @@ pub enum Frequency {
     Monthly,
 }
 
+/// A head's planned reception days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    /// The head's title, e.g. "Chủ tịch UBND xã".
+    pub head: String,
+    /// How often.
+    pub frequency: ScheduleFrequency,
+}
+
+/// When a head receives citizens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "every", rename_all = "snake_case")]
+pub enum ScheduleFrequency {
+    /// Every week on a weekday (1 = Monday … 7 = Sunday).
+    Week {
+        /// ISO weekday number.
+        weekday: u8,
+    },
+    /// Every month on a day of the month (the next working day if it is off).
+    Month {
+        /// Day of the month, 1–28.
+        day: u8,
+    },
+}
+
+/// A schedule as a client sends it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScheduleInput {
+    /// The head's title.
+    pub head: Option<String>,
+    /// `weekly` or `monthly`.
+    pub frequency: Option<String>,
+    /// For weekly: 1 = Monday … 5 = Friday.
+    pub weekday: Option<u8>,
+    /// For monthly: 1–28.
+    pub day: Option<u8>,
+}
+
+impl ScheduleInput {
+    /// Validates a schedule for a kind of unit: it must be at least as often
+    /// as the law requires of that unit's head.
+    pub fn parse(&self, unit: UnitKind) -> Result<Schedule, ValidationErrors> {
+        let mut errs = ValidationErrors::new();
+        let head = required_text(&mut errs, "head", self.head.as_deref().unwrap_or(""), 200);
+        let frequency = match self.frequency.as_deref().map(str::trim) {
+            Some("weekly") => match self.weekday {
+                Some(w @ 1..=5) => Some(ScheduleFrequency::Week { weekday: w }),
+                _ => {
+                    errs.add("weekday", "weekday", "must be 1 (Monday) to 5 (Friday)");
+                    None
+                }
+            },
+            Some("monthly") => match self.day {
+                Some(d @ 1..=28) => Some(ScheduleFrequency::Month { day: d }),
+                _ => {
+                    errs.add("day", "day_of_month", "must be 1 to 28");
+                    None
+                }
+            },
+            Some(_) => {
+                errs.add(
+                    "frequency",
+                    "unknown_value",
+                    "must be one of: weekly, monthly",
+                );
+                None
+            }
+            None => {
+                errs.add("frequency", "required", "must not be empty");
+                None
+            }
+        };
+        if matches!(frequency, Some(ScheduleFrequency::Month { .. }))
+            && statutory_frequency(unit) == Frequency::Weekly
+        {
+            errs.add(
+                "frequency",
+                "below_statutory",
+                "a commune chair receives citizens at least one day a week (Law on Citizen Reception 2013, art. 15)",
+            );
+        }
+        let Some(frequency) = frequency else {
+            return Err(errs);
+        };
+        errs.into_result(Schedule { head, frequency })
+    }
+}
+
 /// The statutory frequency for a kind of unit.
 pub fn statutory_frequency(kind: UnitKind) -> Frequency {
     match kind {
@@ -660,6 +749,45 @@ mod tests {
             gaps.iter().map(|g| g.from).collect::<Vec<_>>(),
             vec![date(2026, 2, 1), date(2026, 3, 1)]
         );
+    }
+
+    #[test]
+    fn a_commune_may_not_schedule_monthly_receptions() {
+        let monthly = ScheduleInput {
+            head: Some("Chủ tịch UBND xã".into()),
+            frequency: Some("monthly".into()),
+            day: Some(10),
+            weekday: None,
+        };
+        let e = monthly.parse(UnitKind::Commune).unwrap_err();
+        assert_eq!(e.errors[0].rule, "below_statutory");
+        assert_eq!(
+            monthly.parse(UnitKind::Province).unwrap().frequency,
+            ScheduleFrequency::Month { day: 10 }
+        );
+        let weekly = ScheduleInput {
+            head: Some("Chủ tịch UBND xã".into()),
+            frequency: Some("weekly".into()),
+            weekday: Some(4),
+            day: None,
+        };
+        assert_eq!(
+            weekly.parse(UnitKind::Commune).unwrap().frequency,
+            ScheduleFrequency::Week { weekday: 4 }
+        );
+        let bad = ScheduleInput {
+            frequency: Some("weekly".into()),
+            weekday: Some(6),
+            ..Default::default()
+        };
+        let fields: Vec<_> = bad
+            .parse(UnitKind::Commune)
+            .unwrap_err()
+            .errors
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, vec!["head", "weekday"]);
     }
 
     #[test]

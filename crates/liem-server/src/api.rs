@@ -123,10 +123,11 @@ pub fn router() -> Router<AppState> {
         login, logout, me, create_token, list_units, list_fields, list_letters, create_letter, letter_by_reference,
         get_letter, add_attachments, request_unseal, view_identity, list_unseal_requests, decide_unseal, list_messages, send_message, operator_report, acknowledge, set_policy, transfer, list_reseals, do_reseal, get_attachment, get_matter, act, assign, deadlines, calendar_year,
         set_day, remove_day, list_rules, set_rule_unit, audit_verify,
-        crate::reception::record, crate::reception::figures_api, crate::reception::compliance
+        crate::reception::record, crate::reception::figures_api, crate::reception::compliance,
+        crate::reception::set_schedule, crate::reception::list_schedules
     ),
     components(schemas(Problem, LetterInput, ActionInput, LoginInput, UnsealInput, PasswordInput, DecisionInput, AssignInput, DayInput, RuleUnitInput, MessageInput, crate::public::OperatorInput, PolicyInput, TransferInput,
-        liem_domain::reception::SessionInput, liem_domain::reception::VisitInput)),
+        liem_domain::reception::SessionInput, liem_domain::reception::VisitInput, liem_domain::reception::ScheduleInput)),
     modifiers(&SecurityAddon),
     tags((name = "letters", description = "The register of letters and their matters"))
 )]

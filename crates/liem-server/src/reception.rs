@@ -29,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/reception/sessions", post(record))
         .route("/api/v1/reception/figures", get(figures_api))
         .route("/api/v1/reception/compliance", get(compliance))
+        .route(
+            "/api/v1/reception/schedules",
+            get(list_schedules).put(set_schedule),
+        )
 }
 
 /// Records a session held in the caller's unit.
@@ -384,4 +388,51 @@ fn serde_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
             (decode(k), decode(v))
         })
         .collect()
+}
+
+#[utoipa::path(put, path = "/api/v1/reception/schedules", request_body = liem_domain::reception::ScheduleInput, tag = "reception",
+    responses((status = 204, description = "Set"), (status = 403, body = Problem), (status = 422, body = Problem)))]
+/// Sets a head's reception schedule in the caller's unit (leaders and
+/// administrators); it must meet the statutory minimum for the unit.
+pub async fn set_schedule(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    crate::api::ApiJson(input): crate::api::ApiJson<liem_domain::reception::ScheduleInput>,
+) -> AppResult<StatusCode> {
+    who.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    if !(who.can(Right::ConcludeMatter) || who.can(Right::Administer)) {
+        return Err(AppError::Forbidden(
+            "a leader or administrator sets reception schedules".into(),
+        ));
+    }
+    let mut c = state.store.conn().await?;
+    let unit = units::get(&mut c, who.user.unit_id).await?;
+    drop(c);
+    let schedule = input.parse(unit.kind)?;
+    let mut tx = state.store.begin().await?;
+    reception::set_schedule(&mut tx, &who.actor(), unit.id, &schedule).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A unit.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UnitQuery {
+    /// The unit code (default: the caller's unit).
+    pub unit: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reception/schedules", params(UnitQuery), tag = "reception", responses((status = 200, body = Object)))]
+/// The reception schedules of a unit.
+pub async fn list_schedules(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(q): Query<UnitQuery>,
+) -> AppResult<Response> {
+    let code = q.unit.clone().unwrap_or_else(|| who.user.unit_code.clone());
+    let (_, unit) = scope_for(&state, &who, Some(&code)).await?;
+    let unit = unit.expect("a unit was named");
+    let mut c = state.store.conn().await?;
+    Ok(Json(reception::schedules(&mut c, unit.id).await?).into_response())
 }

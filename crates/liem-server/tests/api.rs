@@ -1108,3 +1108,52 @@ async fn the_reception_page_records_a_session_and_shows_the_figures() {
         .await;
     assert_eq!(f["total"]["people"], 8);
 }
+
+#[tokio::test]
+async fn heads_schedules_must_meet_the_statutory_minimum() {
+    let app = app().await;
+    let monthly = json!({"head": "Chủ tịch UBND tỉnh", "frequency": "monthly", "day": 15});
+    let (status, _) = app
+        .call(
+            "PUT",
+            "/api/v1/reception/schedules",
+            Some("clerk.hni"),
+            Some(monthly.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, p) = app
+        .call(
+            "PUT",
+            "/api/v1/reception/schedules",
+            Some("leader.hni"),
+            Some(json!({"head": "x", "frequency": "monthly", "day": 31})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        fields_of(&p),
+        vec![("day".to_owned(), "day_of_month".to_owned())]
+    );
+    let (status, _) = app
+        .call(
+            "PUT",
+            "/api/v1/reception/schedules",
+            Some("leader.hni"),
+            Some(monthly),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, list) = app
+        .call(
+            "GET",
+            "/api/v1/reception/schedules?unit=HNI",
+            Some("clerk.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        list,
+        json!([{"head": "Chủ tịch UBND tỉnh", "frequency": {"every": "month", "day": 15}}])
+    );
+}

@@ -174,3 +174,57 @@ pub async fn session_author(ex: &mut impl AsExec, id: uuid::Uuid) -> Result<Opti
             .map(UserId),
     )
 }
+
+/// Sets (or replaces) a head's reception schedule in a unit.
+pub async fn set_schedule(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    unit: UnitId,
+    s: &liem_domain::reception::Schedule,
+) -> Result<()> {
+    let json = serde_json::to_string(&s.frequency)
+        .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+    query("DELETE FROM reception_schedules WHERE unit_id = $1 AND head = $2")
+        .bind(unit.0)
+        .bind(s.head.as_str())
+        .execute(tx)
+        .await?;
+    query("INSERT INTO reception_schedules (unit_id, head, schedule, updated_at) VALUES ($1, $2, $3, $4)")
+        .bind(unit.0)
+        .bind(s.head.as_str())
+        .bind(json.as_str())
+        .bind(now())
+        .execute(tx)
+        .await?;
+    let detail = serde_json::json!({"unit": unit, "head": s.head, "schedule": s.frequency});
+    audit::append(
+        tx,
+        actor,
+        "reception.set_schedule",
+        "unit",
+        &unit.to_string(),
+        detail.clone(),
+    )
+    .await?;
+    outbox::append(tx, "unit", &unit.to_string(), "reception_schedule", detail).await
+}
+
+/// The reception schedules of a unit.
+pub async fn schedules(
+    ex: &mut impl AsExec,
+    unit: UnitId,
+) -> Result<Vec<liem_domain::reception::Schedule>> {
+    query("SELECT head, schedule FROM reception_schedules WHERE unit_id = $1 ORDER BY head")
+        .bind(unit.0)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(liem_domain::reception::Schedule {
+                head: r.text("head")?,
+                frequency: serde_json::from_str(&r.text("schedule")?)
+                    .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?,
+            })
+        })
+        .collect()
+}
