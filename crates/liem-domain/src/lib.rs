@@ -47,6 +47,7 @@ macro_rules! code_enum {
 }
 
 pub mod calendar;
+pub mod case;
 pub mod deadline;
 pub mod ids;
 pub mod lunar;

@@ -1,0 +1,594 @@
+//! Criminal cases and the incidents that may become them: the procedural
+//! stages as a state machine, and each stage's legal time limit from the
+//! crime class of the most serious charge. Criminal Procedure Code 2015
+//! (101/2015/QH13, "CPC") and Penal Code 2015 (100/2015/QH13).
+
+use crate::calendar::Calendar;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+code_enum!(
+    /// The class of a crime, by the highest penalty of its clause (Penal
+    /// Code 2015, art. 9).
+    CrimeClass {
+        /// Less serious: at most 3 years.
+        LessSerious = "less_serious",
+        /// Serious: more than 3, at most 7 years.
+        Serious = "serious",
+        /// Very serious: more than 7, at most 15 years.
+        VerySerious = "very_serious",
+        /// Especially serious: more than 15 years, life or death.
+        EspeciallySerious = "especially_serious",
+    }
+);
+
+impl CrimeClass {
+    /// The class of a clause whose highest penalty is `years` of prison
+    /// (`None` for life imprisonment or death).
+    pub fn from_max_penalty(years: Option<u32>) -> CrimeClass {
+        match years {
+            Some(0..=3) => CrimeClass::LessSerious,
+            Some(4..=7) => CrimeClass::Serious,
+            Some(8..=15) => CrimeClass::VerySerious,
+            _ => CrimeClass::EspeciallySerious,
+        }
+    }
+
+    /// Investigation time limit in months (CPC art. 172(1)).
+    pub fn investigation_months(self) -> u32 {
+        match self {
+            CrimeClass::LessSerious => 2,
+            CrimeClass::Serious => 3,
+            CrimeClass::VerySerious | CrimeClass::EspeciallySerious => 4,
+        }
+    }
+
+    /// The extensions of an investigation the law allows, in months each
+    /// (CPC art. 172(2)): one of 1 month; one of 2; two (3 then 2); three of 4.
+    pub fn investigation_extensions(self) -> &'static [u32] {
+        match self {
+            CrimeClass::LessSerious => &[1],
+            CrimeClass::Serious => &[2],
+            CrimeClass::VerySerious => &[3, 2],
+            CrimeClass::EspeciallySerious => &[4, 4, 4],
+        }
+    }
+
+    /// Days the procuracy has to decide on indictment (CPC art. 240).
+    pub fn indictment_days(self) -> u32 {
+        match self {
+            CrimeClass::LessSerious | CrimeClass::Serious => 20,
+            CrimeClass::VerySerious | CrimeClass::EspeciallySerious => 30,
+        }
+    }
+
+    /// Days the court has to prepare a first-instance trial (CPC art. 277).
+    pub fn trial_preparation_days(self) -> u32 {
+        match self {
+            CrimeClass::LessSerious => 30,
+            CrimeClass::Serious => 45,
+            CrimeClass::VerySerious => 60,
+            CrimeClass::EspeciallySerious => 90,
+        }
+    }
+}
+
+/// Whether a Penal Code article is a corruption crime (art. 353–359) or
+/// another crime of office (art. 360–366).
+pub fn office_crime_group(article: u32) -> Option<&'static str> {
+    match article {
+        353..=359 => Some("corruption"),
+        360..=366 => Some("office"),
+        _ => None,
+    }
+}
+
+code_enum!(
+    /// Where a case stands.
+    Stage {
+        /// A crime report (tin báo) being checked before any prosecution.
+        CrimeReport = "crime_report",
+        /// Prosecuted; under investigation.
+        Investigation = "investigation",
+        /// Investigation concluded; with the procuracy for indictment.
+        Prosecution = "prosecution",
+        /// Indicted; with the court for the first-instance trial.
+        FirstInstance = "first_instance",
+        /// First-instance judgment given; the appeal window runs.
+        Judged = "judged",
+        /// On appeal.
+        Appeal = "appeal",
+        /// Judgment final; being enforced.
+        Enforcement = "enforcement",
+        /// Suspended (the clock stops).
+        Suspended = "suspended",
+        /// Closed (not prosecuted, dropped, or enforced).
+        Closed = "closed",
+    }
+);
+
+code_enum!(
+    /// What moves a case.
+    StageAction {
+        /// Decide to prosecute (khởi tố vụ án).
+        Prosecute = "prosecute",
+        /// Decide not to prosecute.
+        DeclineToProsecute = "decline_to_prosecute",
+        /// Extend the stage's time limit.
+        Extend = "extend",
+        /// Conclude the investigation and send the file to the procuracy.
+        ConcludeInvestigation = "conclude_investigation",
+        /// Return the file for supplementary investigation.
+        ReturnForSupplement = "return_for_supplement",
+        /// Indict (truy tố).
+        Indict = "indict",
+        /// Give the first-instance judgment.
+        Judge = "judge",
+        /// Appeal (within 15 days of the judgment).
+        Appeal = "appeal",
+        /// The judgment becomes final (no appeal, or appeal decided).
+        MakeFinal = "make_final",
+        /// Suspend.
+        Suspend = "suspend",
+        /// Resume after a suspension.
+        Resume = "resume",
+        /// Close.
+        Close = "close",
+    }
+);
+
+/// Days to appeal a first-instance judgment (CPC art. 333).
+pub const APPEAL_DAYS: u32 = 15;
+
+/// The facts of a case that its stage and limits depend on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseFacts {
+    /// Where it stands.
+    pub stage: Stage,
+    /// The stage to go back to on resumption.
+    pub resume_to: Option<Stage>,
+    /// The day the case was suspended, while it is.
+    pub suspended_on: Option<Date>,
+    /// The class of the most serious charge.
+    pub class: CrimeClass,
+    /// A crime report checked as complex (2 months, not 20 days).
+    pub complex_report: bool,
+    /// When the current stage began.
+    pub stage_since: Date,
+    /// Extensions granted in the current stage.
+    pub extensions: u8,
+    /// Times the file came back for supplementary investigation.
+    pub returns: u8,
+}
+
+/// Why a stage action was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StageError {
+    /// Not possible from this stage.
+    #[error("cannot {action} a case in stage {stage}")]
+    IllegalTransition {
+        /// Current stage.
+        stage: Stage,
+        /// Attempted action.
+        action: StageAction,
+    },
+    /// The law allows no further extension in this stage.
+    #[error("no further extension is allowed in stage {stage} for a {class} crime")]
+    NoMoreExtensions {
+        /// Current stage.
+        stage: Stage,
+        /// The crime class.
+        class: CrimeClass,
+    },
+    /// The appeal window has closed.
+    #[error("the {APPEAL_DAYS}-day appeal period ended on {ended}")]
+    AppealTooLate {
+        /// Last day to appeal.
+        ended: Date,
+    },
+    /// The date is before the stage began.
+    #[error("the date {on} is before the current stage began on {since}")]
+    DateBeforeStage {
+        /// Given.
+        on: Date,
+        /// Stage start.
+        since: Date,
+    },
+}
+
+impl CaseFacts {
+    /// A fresh crime report received on `on`.
+    pub fn reported(class: CrimeClass, complex: bool, on: Date) -> CaseFacts {
+        CaseFacts {
+            stage: Stage::CrimeReport,
+            resume_to: None,
+            suspended_on: None,
+            class,
+            complex_report: complex,
+            stage_since: on,
+            extensions: 0,
+            returns: 0,
+        }
+    }
+
+    /// How many extensions the law allows in the current stage.
+    pub fn max_extensions(&self) -> u8 {
+        match self.stage {
+            // CPC art. 147: one extension of up to 2 months for a crime report.
+            Stage::CrimeReport => 1,
+            Stage::Investigation => self.class.investigation_extensions().len() as u8,
+            // CPC art. 240: the indictment decision may be extended once
+            // (10 days; 15 for very and especially serious crimes).
+            Stage::Prosecution => 1,
+            // CPC art. 277: trial preparation may be extended once (15 days; 30 for very and especially serious).
+            Stage::FirstInstance => 1,
+            _ => 0,
+        }
+    }
+
+    /// The actions possible now.
+    pub fn allowed(&self) -> Vec<StageAction> {
+        StageAction::ALL
+            .iter()
+            .copied()
+            .filter(|a| self.guard(*a).is_ok())
+            .collect()
+    }
+
+    fn guard(&self, a: StageAction) -> Result<(), StageError> {
+        use Stage as S;
+        use StageAction as A;
+        let ok = match (self.stage, a) {
+            (S::CrimeReport, A::Prosecute | A::DeclineToProsecute) => true,
+            (S::Investigation, A::ConcludeInvestigation) => true,
+            (S::Prosecution, A::Indict | A::ReturnForSupplement) => true,
+            (S::FirstInstance, A::Judge | A::ReturnForSupplement) => true,
+            (S::Judged, A::Appeal | A::MakeFinal) => true,
+            (S::Appeal, A::MakeFinal | A::ReturnForSupplement) => true,
+            (S::Enforcement, A::Close) => true,
+            (
+                S::CrimeReport | S::Investigation | S::Prosecution | S::FirstInstance | S::Appeal,
+                A::Suspend,
+            ) => true,
+            (S::Suspended, A::Resume) => true,
+            (S::CrimeReport | S::Investigation | S::Prosecution | S::FirstInstance, A::Extend) => {
+                if self.extensions >= self.max_extensions() {
+                    return Err(StageError::NoMoreExtensions {
+                        stage: self.stage,
+                        class: self.class,
+                    });
+                }
+                true
+            }
+            (S::Investigation | S::Prosecution | S::FirstInstance, A::Close) => true,
+            _ => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(StageError::IllegalTransition {
+                stage: self.stage,
+                action: a,
+            })
+        }
+    }
+}
+
+/// Applies a stage action taken on `on`.
+pub fn advance(f: &CaseFacts, action: StageAction, on: Date) -> Result<CaseFacts, StageError> {
+    f.guard(action)?;
+    if on < f.stage_since {
+        return Err(StageError::DateBeforeStage {
+            on,
+            since: f.stage_since,
+        });
+    }
+    let mut n = f.clone();
+    let enter = |n: &mut CaseFacts, s: Stage| {
+        n.stage = s;
+        n.stage_since = on;
+        n.extensions = 0;
+    };
+    use Stage as S;
+    use StageAction as A;
+    match action {
+        A::Prosecute => enter(&mut n, S::Investigation),
+        A::DeclineToProsecute | A::Close => enter(&mut n, S::Closed),
+        A::ConcludeInvestigation => enter(&mut n, S::Prosecution),
+        A::Indict => enter(&mut n, S::FirstInstance),
+        A::ReturnForSupplement => {
+            n.returns += 1;
+            enter(&mut n, S::Investigation);
+        }
+        A::Judge => enter(&mut n, S::Judged),
+        A::Appeal => {
+            let ended = f
+                .stage_since
+                .checked_add(jiff::Span::new().days(i64::from(APPEAL_DAYS)))
+                .expect("in range");
+            if on > ended {
+                return Err(StageError::AppealTooLate { ended });
+            }
+            enter(&mut n, S::Appeal);
+        }
+        A::MakeFinal => enter(&mut n, S::Enforcement),
+        A::Extend => n.extensions += 1,
+        A::Suspend => {
+            n.resume_to = Some(f.stage);
+            n.suspended_on = Some(on);
+            n.stage = S::Suspended;
+        }
+        A::Resume => {
+            // Suspended days do not count: the stage's start moves forward
+            // by as many days as the case was suspended.
+            let paused = f.suspended_on.map_or(0, |s| (on - s).get_days());
+            n.stage = f.resume_to.unwrap_or(S::Investigation);
+            n.resume_to = None;
+            n.suspended_on = None;
+            n.stage_since = f
+                .stage_since
+                .checked_add(jiff::Span::new().days(i64::from(paused)))
+                .expect("in range");
+        }
+    }
+    Ok(n)
+}
+
+/// The legal time limit of the current stage: its last day, and the rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageLimit {
+    /// Last day.
+    pub due: Date,
+    /// The legal source.
+    pub citation: &'static str,
+}
+
+/// The time limit running now, with granted extensions, or `None`.
+pub fn stage_limit(f: &CaseFacts, cal: &Calendar) -> Option<StageLimit> {
+    let none = |_: Date| false;
+    let ext = usize::from(f.extensions);
+    let (due, citation) = match f.stage {
+        Stage::CrimeReport => {
+            let base = if f.complex_report {
+                cal.add_months(f.stage_since, 2, none)
+            } else {
+                cal.add_days(f.stage_since, 20, none)
+            };
+            let due = if ext > 0 {
+                cal.add_months(base, 2, none)
+            } else {
+                base
+            };
+            (due, "Criminal Procedure Code 2015, art. 147")
+        }
+        Stage::Investigation => {
+            let months = f.class.investigation_months()
+                + f.class
+                    .investigation_extensions()
+                    .iter()
+                    .take(ext)
+                    .sum::<u32>();
+            (
+                cal.add_months(f.stage_since, months, none),
+                "Criminal Procedure Code 2015, art. 172",
+            )
+        }
+        Stage::Prosecution => {
+            let extra = match (ext, f.class) {
+                (0, _) => 0,
+                (_, CrimeClass::LessSerious | CrimeClass::Serious) => 10,
+                _ => 15,
+            };
+            (
+                cal.add_days(f.stage_since, f.class.indictment_days() + extra, none),
+                "Criminal Procedure Code 2015, art. 240",
+            )
+        }
+        Stage::FirstInstance => {
+            let extra = match (ext, f.class) {
+                (0, _) => 0,
+                (_, CrimeClass::LessSerious | CrimeClass::Serious) => 15,
+                _ => 30,
+            };
+            (
+                cal.add_days(
+                    f.stage_since,
+                    f.class.trial_preparation_days() + extra,
+                    none,
+                ),
+                "Criminal Procedure Code 2015, art. 277",
+            )
+        }
+        Stage::Judged => (
+            cal.add_days(f.stage_since, APPEAL_DAYS, none),
+            "Criminal Procedure Code 2015, art. 333",
+        ),
+        Stage::Appeal | Stage::Enforcement | Stage::Suspended | Stage::Closed => return None,
+    };
+    Some(StageLimit { due, citation })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+    use proptest::prelude::*;
+
+    #[test]
+    fn crime_classes_follow_the_highest_penalty() {
+        assert_eq!(
+            CrimeClass::from_max_penalty(Some(3)),
+            CrimeClass::LessSerious
+        );
+        assert_eq!(CrimeClass::from_max_penalty(Some(7)), CrimeClass::Serious);
+        assert_eq!(
+            CrimeClass::from_max_penalty(Some(15)),
+            CrimeClass::VerySerious
+        );
+        assert_eq!(
+            CrimeClass::from_max_penalty(Some(20)),
+            CrimeClass::EspeciallySerious
+        );
+        assert_eq!(
+            CrimeClass::from_max_penalty(None),
+            CrimeClass::EspeciallySerious
+        );
+        assert_eq!(office_crime_group(354), Some("corruption"));
+        assert_eq!(office_crime_group(364), Some("office"));
+        assert_eq!(office_crime_group(174), None);
+    }
+
+    #[test]
+    fn investigation_limits_by_class_with_extensions() {
+        let cal = Calendar::new();
+        let start = date(2026, 3, 2);
+        for (class, months, exts) in [
+            (CrimeClass::LessSerious, 2, vec![1]),
+            (CrimeClass::Serious, 3, vec![2]),
+            (CrimeClass::VerySerious, 4, vec![3, 2]),
+            (CrimeClass::EspeciallySerious, 4, vec![4, 4, 4]),
+        ] {
+            let mut f = advance(
+                &CaseFacts::reported(class, false, start),
+                StageAction::Prosecute,
+                start,
+            )
+            .unwrap();
+            assert_eq!(
+                stage_limit(&f, &cal).unwrap().due,
+                cal.add_months(start, months, |_| false),
+                "{class}"
+            );
+            let mut total = months;
+            for e in &exts {
+                f = advance(&f, StageAction::Extend, start).unwrap();
+                total += e;
+                assert_eq!(
+                    stage_limit(&f, &cal).unwrap().due,
+                    cal.add_months(start, total, |_| false),
+                    "{class} +{e}"
+                );
+            }
+            assert!(
+                matches!(
+                    advance(&f, StageAction::Extend, start),
+                    Err(StageError::NoMoreExtensions { .. })
+                ),
+                "{class}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_crime_report_is_decided_in_twenty_days_or_two_months() {
+        let cal = Calendar::new();
+        let f = CaseFacts::reported(CrimeClass::Serious, false, date(2026, 3, 2));
+        assert_eq!(stage_limit(&f, &cal).unwrap().due, date(2026, 3, 23));
+        let c = CaseFacts::reported(CrimeClass::Serious, true, date(2026, 3, 2));
+        assert_eq!(
+            stage_limit(&c, &cal).unwrap().due,
+            date(2026, 5, 4),
+            "2 months: 2 May is a Saturday"
+        );
+        let e = advance(&c, StageAction::Extend, date(2026, 4, 1)).unwrap();
+        assert_eq!(stage_limit(&e, &cal).unwrap().due, date(2026, 7, 6));
+    }
+
+    #[test]
+    fn a_return_for_supplementary_investigation_loops_back_and_restarts_the_clock() {
+        let d = date(2026, 3, 2);
+        let mut f = CaseFacts::reported(CrimeClass::VerySerious, false, d);
+        for a in [
+            StageAction::Prosecute,
+            StageAction::ConcludeInvestigation,
+            StageAction::Indict,
+        ] {
+            f = advance(&f, a, d).unwrap();
+        }
+        assert_eq!(f.stage, Stage::FirstInstance);
+        f = advance(&f, StageAction::ReturnForSupplement, date(2026, 4, 1)).unwrap();
+        assert_eq!(
+            (f.stage, f.returns, f.stage_since, f.extensions),
+            (Stage::Investigation, 1, date(2026, 4, 1), 0)
+        );
+    }
+
+    #[test]
+    fn illegal_moves_name_stage_and_action() {
+        let f = CaseFacts::reported(CrimeClass::Serious, false, date(2026, 3, 2));
+        let e = advance(&f, StageAction::Indict, date(2026, 3, 3)).unwrap_err();
+        assert_eq!(e.to_string(), "cannot indict a case in stage crime_report");
+    }
+
+    #[test]
+    fn an_appeal_after_fifteen_days_is_too_late() {
+        let d = date(2026, 3, 2);
+        let mut f = CaseFacts::reported(CrimeClass::Serious, false, d);
+        for a in [
+            StageAction::Prosecute,
+            StageAction::ConcludeInvestigation,
+            StageAction::Indict,
+            StageAction::Judge,
+        ] {
+            f = advance(&f, a, d).unwrap();
+        }
+        assert!(matches!(
+            advance(&f, StageAction::Appeal, date(2026, 3, 18)),
+            Err(StageError::AppealTooLate { .. })
+        ));
+        assert_eq!(
+            advance(&f, StageAction::Appeal, date(2026, 3, 17))
+                .unwrap()
+                .stage,
+            Stage::Appeal
+        );
+    }
+
+    #[test]
+    fn suspension_shifts_the_stage_clock() {
+        let cal = Calendar::new();
+        let d = date(2026, 3, 2);
+        let f = advance(
+            &CaseFacts::reported(CrimeClass::LessSerious, false, d),
+            StageAction::Prosecute,
+            d,
+        )
+        .unwrap();
+        let s = advance(&f, StageAction::Suspend, date(2026, 3, 10)).unwrap();
+        assert_eq!(stage_limit(&s, &cal), None);
+        let r = advance(&s, StageAction::Resume, date(2026, 3, 20)).unwrap();
+        assert_eq!(r.stage, Stage::Investigation);
+        // Suspended from 10 to 20 March: the 2-month investigation started on
+        // 2 March now counts from 12 March, and ends on 12 May.
+        assert_eq!(r.stage_since, date(2026, 3, 12));
+        assert_eq!(stage_limit(&r, &cal).unwrap().due, date(2026, 5, 12));
+    }
+
+    proptest! {
+        /// Random action sequences only move along allowed edges, never
+        /// exceed the extensions the class allows, and closed stays closed.
+        #[test]
+        fn random_stage_sequences_keep_invariants(
+            class in prop::sample::select(CrimeClass::ALL.to_vec()),
+            actions in prop::collection::vec(prop::sample::select(StageAction::ALL.to_vec()), 0..40),
+        ) {
+            let mut f = CaseFacts::reported(class, false, date(2026, 1, 5));
+            for a in actions {
+                let allowed = f.allowed().contains(&a);
+                let on = f.stage_since;
+                match advance(&f, a, on) {
+                    Ok(next) => {
+                        prop_assert!(allowed, "{:?} from {:?}", a, f.stage);
+                        prop_assert!(f.stage != Stage::Closed);
+                        f = next;
+                    }
+                    Err(_) => prop_assert!(!allowed || matches!(a, StageAction::Appeal)),
+                }
+                if f.stage != Stage::Suspended {
+                    prop_assert!(f.extensions <= f.max_extensions(), "{} extensions in {:?}", f.extensions, f.stage);
+                }
+                prop_assert_eq!(f.suspended_on.is_some(), f.stage == Stage::Suspended);
+            }
+        }
+    }
+}
