@@ -592,3 +592,360 @@ mod tests {
         }
     }
 }
+
+/// A defendant as counting needs them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefendantFacts {
+    /// A stable id.
+    pub id: uuid::Uuid,
+    /// When they were prosecuted (khởi tố bị can).
+    pub prosecuted_on: Date,
+    /// Added to a case already prosecuted (khởi tố bổ sung).
+    pub added: bool,
+}
+
+/// A case as counting needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRecord {
+    /// A stable id.
+    pub id: uuid::Uuid,
+    /// When the case was prosecuted (khởi tố vụ án), if it was.
+    pub prosecuted_on: Option<Date>,
+    /// When it was closed, if it was.
+    pub closed_on: Option<Date>,
+    /// Its defendants.
+    pub defendants: Vec<DefendantFacts>,
+    /// Its stage actions, in order, with their dates.
+    pub events: Vec<(Date, StageAction)>,
+}
+
+/// Cases and defendants (bị can; bị cáo from trial on) counted once each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Count {
+    /// Cases.
+    pub cases: u32,
+    /// Defendants.
+    pub defendants: u32,
+}
+
+/// The case figures of a period, as reports and pages state them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CaseFigures {
+    /// Prosecuted within the period (their original defendants).
+    pub newly_prosecuted: Count,
+    /// Prosecuted before the period and still open at its start.
+    pub carried_over: Count,
+    /// Newly prosecuted plus carried over.
+    pub handled: Count,
+    /// Defendants added to an existing case within the period, and the cases.
+    pub added: Count,
+    /// Investigations concluded within the period.
+    pub investigation_concluded: Count,
+    /// Indicted within the period.
+    pub indicted: Count,
+    /// Tried at first instance within the period.
+    pub tried_first_instance: Count,
+    /// Appeals brought within the period.
+    pub appealed: Count,
+}
+
+fn tally(
+    pairs: impl Iterator<Item = (uuid::Uuid, uuid::Uuid)>,
+    cases_only: impl Iterator<Item = uuid::Uuid>,
+) -> Count {
+    use std::collections::BTreeSet;
+    let mut cases = BTreeSet::new();
+    let mut defendants = BTreeSet::new();
+    for (c, d) in pairs {
+        cases.insert(c);
+        defendants.insert(d);
+    }
+    cases.extend(cases_only);
+    Count {
+        cases: cases.len() as u32,
+        defendants: defendants.len() as u32,
+    }
+}
+
+/// Counts cases and defendants for the period `from..=to`. Each case and
+/// each defendant is counted at most once per figure, however many events
+/// (a file returned and concluded twice, say) fall in the period.
+pub fn count(cases: &[CaseRecord], from: Date, to: Date) -> CaseFigures {
+    let within = |d: Date| d >= from && d <= to;
+    let at_stage = |c: &CaseRecord, action: StageAction| -> Vec<(uuid::Uuid, uuid::Uuid)> {
+        // The defendants prosecuted by the time of the last such event in the period.
+        match c
+            .events
+            .iter()
+            .filter(|(d, a)| *a == action && within(*d))
+            .map(|(d, _)| *d)
+            .max()
+        {
+            Some(last) => c
+                .defendants
+                .iter()
+                .filter(|d| d.prosecuted_on <= last)
+                .map(|d| (c.id, d.id))
+                .collect(),
+            None => Vec::new(),
+        }
+    };
+    let cases_with = |action: StageAction| -> Vec<uuid::Uuid> {
+        cases
+            .iter()
+            .filter(|c| c.events.iter().any(|(d, a)| *a == action && within(*d)))
+            .map(|c| c.id)
+            .collect()
+    };
+    let new_cases: Vec<&CaseRecord> = cases
+        .iter()
+        .filter(|c| c.prosecuted_on.is_some_and(within))
+        .collect();
+    let carried: Vec<&CaseRecord> = cases
+        .iter()
+        .filter(|c| {
+            c.prosecuted_on.is_some_and(|p| p < from) && c.closed_on.is_none_or(|x| x >= from)
+        })
+        .collect();
+    let newly_prosecuted = tally(
+        new_cases.iter().flat_map(|c| {
+            c.defendants
+                .iter()
+                .filter(|d| !d.added && within(d.prosecuted_on))
+                .map(|d| (c.id, d.id))
+        }),
+        new_cases.iter().map(|c| c.id),
+    );
+    let carried_over = tally(
+        carried.iter().flat_map(|c| {
+            c.defendants
+                .iter()
+                .filter(|d| d.prosecuted_on < from)
+                .map(|d| (c.id, d.id))
+        }),
+        carried.iter().map(|c| c.id),
+    );
+    let handled = tally(
+        new_cases
+            .iter()
+            .flat_map(|c| {
+                c.defendants
+                    .iter()
+                    .filter(|d| !d.added && within(d.prosecuted_on))
+                    .map(|d| (c.id, d.id))
+            })
+            .chain(carried.iter().flat_map(|c| {
+                c.defendants
+                    .iter()
+                    .filter(|d| d.prosecuted_on < from)
+                    .map(|d| (c.id, d.id))
+            })),
+        new_cases.iter().chain(carried.iter()).map(|c| c.id),
+    );
+    let added = tally(
+        cases.iter().flat_map(|c| {
+            c.defendants
+                .iter()
+                .filter(|d| d.added && within(d.prosecuted_on))
+                .map(|d| (c.id, d.id))
+        }),
+        std::iter::empty(),
+    );
+    let stage = |a: StageAction| {
+        tally(
+            cases.iter().flat_map(|c| at_stage(c, a)),
+            cases_with(a).into_iter(),
+        )
+    };
+    CaseFigures {
+        newly_prosecuted,
+        carried_over,
+        handled,
+        added,
+        investigation_concluded: stage(StageAction::ConcludeInvestigation),
+        indicted: stage(StageAction::Indict),
+        tried_first_instance: stage(StageAction::Judge),
+        appealed: stage(StageAction::Appeal),
+    }
+}
+
+#[cfg(test)]
+mod counting_tests {
+    use super::*;
+    use jiff::civil::date;
+    use proptest::prelude::*;
+
+    fn id(n: u128) -> uuid::Uuid {
+        uuid::Uuid::from_u128(n)
+    }
+
+    fn defendant(n: u128, on: Date, added: bool) -> DefendantFacts {
+        DefendantFacts {
+            id: id(n),
+            prosecuted_on: on,
+            added,
+        }
+    }
+
+    /// A fixed set counted by hand for 2026.
+    #[test]
+    fn figures_match_the_hand_count() {
+        use StageAction::*;
+        let cases = vec![
+            // Carried over from 2025 with 2 defendants; one more added in 2026;
+            // its file came back once and was concluded twice in 2026.
+            CaseRecord {
+                id: id(1),
+                prosecuted_on: Some(date(2025, 10, 1)),
+                closed_on: None,
+                defendants: vec![
+                    defendant(11, date(2025, 10, 1), false),
+                    defendant(12, date(2025, 10, 1), false),
+                    defendant(13, date(2026, 2, 1), true),
+                ],
+                events: vec![
+                    (date(2025, 10, 1), Prosecute),
+                    (date(2026, 1, 10), ConcludeInvestigation),
+                    (date(2026, 2, 1), ReturnForSupplement),
+                    (date(2026, 4, 1), ConcludeInvestigation),
+                    (date(2026, 5, 1), Indict),
+                ],
+            },
+            // New in 2026 with 3 defendants, tried in 2026.
+            CaseRecord {
+                id: id(2),
+                prosecuted_on: Some(date(2026, 3, 1)),
+                closed_on: None,
+                defendants: vec![
+                    defendant(21, date(2026, 3, 1), false),
+                    defendant(22, date(2026, 3, 1), false),
+                    defendant(23, date(2026, 3, 1), false),
+                ],
+                events: vec![
+                    (date(2026, 3, 1), Prosecute),
+                    (date(2026, 6, 1), ConcludeInvestigation),
+                    (date(2026, 7, 1), Indict),
+                    (date(2026, 9, 1), Judge),
+                ],
+            },
+            // Closed in 2025: not carried over.
+            CaseRecord {
+                id: id(3),
+                prosecuted_on: Some(date(2025, 1, 1)),
+                closed_on: Some(date(2025, 12, 1)),
+                defendants: vec![defendant(31, date(2025, 1, 1), false)],
+                events: vec![],
+            },
+            // A crime report never prosecuted.
+            CaseRecord {
+                id: id(4),
+                prosecuted_on: None,
+                closed_on: None,
+                defendants: vec![],
+                events: vec![],
+            },
+        ];
+        let f = count(&cases, date(2026, 1, 1), date(2026, 12, 31));
+        assert_eq!(
+            f.newly_prosecuted,
+            Count {
+                cases: 1,
+                defendants: 3
+            }
+        );
+        assert_eq!(
+            f.carried_over,
+            Count {
+                cases: 1,
+                defendants: 2
+            }
+        );
+        assert_eq!(
+            f.handled,
+            Count {
+                cases: 2,
+                defendants: 5
+            }
+        );
+        assert_eq!(
+            f.added,
+            Count {
+                cases: 1,
+                defendants: 1
+            }
+        );
+        // Case 1 concluded twice in 2026 counts once, with its 3 defendants by then.
+        assert_eq!(
+            f.investigation_concluded,
+            Count {
+                cases: 2,
+                defendants: 6
+            }
+        );
+        assert_eq!(
+            f.indicted,
+            Count {
+                cases: 2,
+                defendants: 6
+            }
+        );
+        assert_eq!(
+            f.tried_first_instance,
+            Count {
+                cases: 1,
+                defendants: 3
+            }
+        );
+        assert_eq!(f.appealed, Count::default());
+    }
+
+    fn arb_case(n: u128) -> impl Strategy<Value = CaseRecord> {
+        let day = |o: i64| {
+            date(2025, 1, 1)
+                .checked_add(jiff::Span::new().days(o))
+                .unwrap()
+        };
+        (
+            prop::option::of(0i64..700),
+            prop::collection::vec((0i64..700, any::<bool>()), 0..6),
+            prop::collection::vec(
+                (0i64..700, prop::sample::select(StageAction::ALL.to_vec())),
+                0..12,
+            ),
+        )
+            .prop_map(move |(p, ds, es)| CaseRecord {
+                id: uuid::Uuid::from_u128(n),
+                prosecuted_on: p.map(day),
+                closed_on: None,
+                defendants: ds
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (o, a))| DefendantFacts {
+                        id: uuid::Uuid::from_u128(n * 100 + i as u128),
+                        prosecuted_on: day(*o),
+                        added: *a,
+                    })
+                    .collect(),
+                events: es.iter().map(|(o, a)| (day(*o), *a)).collect(),
+            })
+    }
+
+    proptest! {
+        /// No figure counts a case or a defendant twice, handled is new plus
+        /// carried over, and a stage never counts more defendants than exist.
+        #[test]
+        fn counting_never_counts_twice(cases in (0u128..20).prop_flat_map(|k| (0..k).map(arb_case).collect::<Vec<_>>())) {
+            let f = count(&cases, date(2026, 1, 1), date(2026, 12, 31));
+            let all_defendants: u32 = cases.iter().map(|c| c.defendants.len() as u32).sum();
+            for c in [f.newly_prosecuted, f.carried_over, f.handled, f.added, f.investigation_concluded, f.indicted, f.tried_first_instance, f.appealed] {
+                prop_assert!(c.cases as usize <= cases.len());
+                prop_assert!(c.defendants <= all_defendants);
+            }
+            prop_assert_eq!(f.handled.cases, f.newly_prosecuted.cases + f.carried_over.cases);
+            prop_assert_eq!(f.handled.defendants, f.newly_prosecuted.defendants + f.carried_over.defendants);
+            // Duplicating every event changes nothing.
+            let doubled: Vec<CaseRecord> = cases.iter().cloned().map(|mut c| { c.events.extend(c.events.clone()); c }).collect();
+            prop_assert_eq!(count(&doubled, date(2026, 1, 1), date(2026, 12, 31)), f);
+        }
+    }
+}
