@@ -352,17 +352,8 @@ async fn a_handler_sees_a_sealed_identity_only_after_a_custodian_approves() {
     );
 
     // The unit's recovery key opens it too (kept offline for when no custodian can).
-    let (_, recovery) = app.recovery.iter().find(|(c, _)| c == "HNI").unwrap();
     let letter_id: liem_domain::ids::LetterId = id.parse().unwrap();
-    let i = liem_server::custody::recover_identity(
-        &app.state,
-        &liem_store::audit::Actor::system("test"),
-        letter_id,
-        recovery,
-        "test",
-    )
-    .await
-    .unwrap();
+    let i = app.recover("HNI", letter_id).await.unwrap();
     assert_eq!(i.name, "Lê Thị Kín Đáo");
 }
 
@@ -696,16 +687,7 @@ async fn identities_sealed_under_the_configuration_key_are_migrated_to_custodian
         0,
         "idempotent"
     );
-    let (_, recovery) = app.recovery.iter().find(|(c, _)| c == "HNI").unwrap();
-    let i = liem_server::custody::recover_identity(
-        &app.state,
-        &liem_store::audit::Actor::system("test"),
-        id,
-        recovery,
-        "test",
-    )
-    .await
-    .unwrap();
+    let i = app.recover("HNI", id).await.unwrap();
     assert_eq!(i.name, "Đỗ Văn Cũ");
 }
 
@@ -992,15 +974,8 @@ async fn a_transferred_sealed_letter_is_resealed_for_the_receiving_unit() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(l["unit_code"], "HCM");
-    let (hcm_recovery, hni_recovery) = (
-        &app.recovery.iter().find(|(c, _)| c == "HCM").unwrap().1,
-        &app.recovery.iter().find(|(c, _)| c == "HNI").unwrap().1,
-    );
-    let actor = liem_store::audit::Actor::system("test");
     assert!(
-        liem_server::custody::recover_identity(&app.state, &actor, letter_id, hcm_recovery, "t")
-            .await
-            .is_err(),
+        app.recover("HCM", letter_id).await.is_err(),
         "not yet re-sealed for HCM"
     );
 
@@ -1031,21 +1006,10 @@ async fn a_transferred_sealed_letter_is_resealed_for_the_receiving_unit() {
         .call("GET", "/api/v1/reseals", Some("custodian.hni"), None)
         .await;
     assert_eq!(pending.as_array().unwrap().len(), 0);
-    let i =
-        liem_server::custody::recover_identity(&app.state, &actor, letter_id, hcm_recovery, "t")
-            .await
-            .unwrap();
+    let i = app.recover("HCM", letter_id).await.unwrap();
     assert_eq!(i.name, "Vương Thị Chuyển");
     // The sending unit's recovery key no longer matches the letter's unit.
-    assert!(liem_server::custody::recover_identity(
-        &app.state,
-        &actor,
-        letter_id,
-        hni_recovery,
-        "t"
-    )
-    .await
-    .is_err());
+    assert!(app.recover("HNI", letter_id).await.is_err());
 }
 
 #[tokio::test]

@@ -167,6 +167,27 @@ impl App {
             .unwrap()
     }
 
+    /// Opens a letter's sealed identity with a unit's recovery key.
+    pub async fn recover(
+        &self,
+        unit: &str,
+        letter: liem_domain::ids::LetterId,
+    ) -> Result<liem_domain::petition::Identity, liem_server::error::AppError> {
+        let (_, key) = self
+            .recovery
+            .iter()
+            .find(|(c, _)| c == unit)
+            .expect("a unit of the test world");
+        liem_server::custody::recover_identity(
+            &self.state,
+            &Actor::system("test"),
+            letter,
+            key,
+            "test",
+        )
+        .await
+    }
+
     /// Sends a request from a client address; returns status and body text.
     pub async fn raw(&self, req: Request<Body>, client: &str) -> (StatusCode, String) {
         let mut req = req;
