@@ -281,6 +281,29 @@ impl Deadline {
     }
 }
 
+/// The last day of a period of `amount` units that starts after `start`,
+/// skipping paused days.
+pub fn period_end(
+    cal: &Calendar,
+    unit: PeriodUnit,
+    start: Date,
+    amount: u32,
+    paused: impl Fn(Date) -> bool,
+) -> Date {
+    match unit {
+        PeriodUnit::WorkingDays => cal.add_working_days(start, amount, paused),
+        PeriodUnit::Days => cal.add_days(start, amount, paused),
+        PeriodUnit::Months => cal.add_months(start, amount, paused),
+    }
+}
+
+impl Rule {
+    /// The last day of this rule's period from `start`.
+    pub fn due_after(&self, cal: &Calendar, start: Date) -> Date {
+        period_end(cal, self.unit, start, self.amount, |_| false)
+    }
+}
+
 /// The deadline running now for a matter, or `None` when no clock runs
 /// (suspended, final, or no rule for the step).
 pub fn current_deadline(facts: &MatterFacts, cal: &Calendar, book: &RuleBook) -> Option<Deadline> {
@@ -334,13 +357,8 @@ pub fn current_deadline(facts: &MatterFacts, cal: &Calendar, book: &RuleBook) ->
         _ => return None,
     };
     let rule = book.rule(code, began)?;
-    let paused = |d: Date| facts.suspended_on(d);
     let amount = rule.amount + extra;
-    let due = match rule.unit {
-        PeriodUnit::WorkingDays => cal.add_working_days(start, amount, paused),
-        PeriodUnit::Days => cal.add_days(start, amount, paused),
-        PeriodUnit::Months => cal.add_months(start, amount, paused),
-    };
+    let due = period_end(cal, rule.unit, start, amount, |d| facts.suspended_on(d));
     Some(Deadline {
         code,
         due,

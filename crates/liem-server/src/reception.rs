@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::civil::Date;
-use liem_domain::deadline::{PeriodUnit, RuleCode};
+use liem_domain::deadline::RuleCode;
 use liem_domain::reception::{
     figures, schedule_gaps, statutory_frequency, SessionInput, VisitOutcome,
 };
@@ -52,13 +52,7 @@ pub async fn record_session(
         .visits
         .iter()
         .map(|v| {
-            (v.outcome == VisitOutcome::ReplyDue).then(|| match rule.unit {
-                PeriodUnit::WorkingDays => {
-                    cal.add_working_days(s.session.held_on, rule.amount, |_| false)
-                }
-                PeriodUnit::Days => cal.add_days(s.session.held_on, rule.amount, |_| false),
-                PeriodUnit::Months => cal.add_months(s.session.held_on, rule.amount, |_| false),
-            })
+            (v.outcome == VisitOutcome::ReplyDue).then(|| rule.due_after(&cal, s.session.held_on))
         })
         .collect();
     let mut tx = state.store.begin().await?;
