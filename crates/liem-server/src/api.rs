@@ -173,13 +173,9 @@ pub struct LoginInput {
     responses((status = 200, description = "Logged in; session cookie set", body = Object), (status = 401, body = Problem)))]
 async fn login(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    crate::auth::ClientSource(source): crate::auth::ClientSource,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> AppResult<Response> {
-    let source = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .map_or("http".to_owned(), |v| format!("http {v}"));
     let (cookie, csrf) = service::login(&state, &input.username, &input.password, &source).await?;
     Ok((
         [(header::SET_COOKIE, cookie)],

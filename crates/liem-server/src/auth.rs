@@ -170,3 +170,15 @@ impl FromRequestParts<AppState> for Principal {
             .ok_or(AppError::Unauthenticated)
     }
 }
+
+/// Where a request came from (its peer address), for the audit trail and
+/// login limits of staff routes.
+pub struct ClientSource(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientSource {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientSource(source(parts)))
+    }
+}

@@ -40,6 +40,9 @@ pub enum AppError {
     /// The request is malformed (400).
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Too many failed attempts from this client (429).
+    #[error("too many attempts; try again later")]
+    TooManyRequests,
     /// Something failed on our side (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -103,6 +106,7 @@ impl AppError {
             AppError::Workflow(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -120,6 +124,7 @@ impl AppError {
             AppError::Conflict(_) => ("conflict", "Conflict"),
             AppError::TooLarge(_) => ("too-large", "Payload too large"),
             AppError::BadRequest(_) => ("bad-request", "Bad request"),
+            AppError::TooManyRequests => ("too-many-requests", "Too many attempts"),
             AppError::Internal(_) => ("internal", "Internal error"),
         };
         let detail = match self {

@@ -40,6 +40,8 @@ pub struct Settings {
     pub pow_bits: u32,
     /// How failed receipt-code checks are slowed and refused.
     pub rate: guard::RatePolicy,
+    /// How failed logins are slowed and refused.
+    pub login_rate: guard::RatePolicy,
     /// Take the client address from `X-Forwarded-For` (behind a proxy).
     pub trust_forwarded_for: bool,
 }
@@ -53,6 +55,10 @@ impl Default for Settings {
             files_dir: PathBuf::from("liem-data/files"),
             pow_bits: 16,
             rate: guard::RatePolicy::default(),
+            login_rate: guard::RatePolicy {
+                window: std::time::Duration::from_secs(15 * 60),
+                ..Default::default()
+            },
             trust_forwarded_for: false,
         }
     }
@@ -78,6 +84,8 @@ pub struct Inner {
     pub settings: Settings,
     /// Slows and refuses repeated wrong receipt codes.
     pub limiter: guard::RateLimiter,
+    /// Slows and refuses repeated failed logins (per client and user name).
+    pub login_limiter: guard::RateLimiter,
     /// The public form's proof of work.
     pub pow: guard::ProofOfWork,
 }
@@ -122,6 +130,7 @@ impl AppState {
                 seal_key.derive("liem files v1"),
             ),
             limiter: guard::RateLimiter::new(settings.rate),
+            login_limiter: guard::RateLimiter::new(settings.login_rate),
             pow: guard::ProofOfWork::new(
                 seal_key.derive("liem proof of work v1"),
                 settings.pow_bits,

@@ -157,6 +157,7 @@ impl Page {
             AppError::NotFound => self.tr.t("err-not-found"),
             AppError::Forbidden(_) => self.tr.t("err-forbidden"),
             AppError::Csrf => self.tr.t("err-csrf"),
+            AppError::TooManyRequests => self.tr.t("pub-follow-slow"),
             AppError::Internal(cause) => {
                 tracing::error!(error = %cause, "internal error on a page");
                 self.tr.t("err-generic")
@@ -224,11 +225,10 @@ struct LoginForm {
 async fn login(
     State(state): State<AppState>,
     page: Page,
-    parts: HeaderMap,
+    crate::auth::ClientSource(source): crate::auth::ClientSource,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let _ = parts;
-    match service::login(&state, &f.username, &f.password, "http").await {
+    match service::login(&state, &f.username, &f.password, &source).await {
         Ok((cookie, _csrf)) => {
             ([(header::SET_COOKIE, cookie)], Redirect::to("/petitions")).into_response()
         }

@@ -475,14 +475,27 @@ pub async fn login(
     password: &str,
     source: &str,
 ) -> AppResult<(String, String)> {
+    // Failed logins are counted per client and user name: slowed after a
+    // few, then refused for a while (guessing from one place stops; nobody
+    // can lock another person out from elsewhere).
+    let key = format!("{source}|{}", username.trim().to_ascii_lowercase());
+    match state.login_limiter.check(&key) {
+        crate::guard::Verdict::Refused => return Err(AppError::TooManyRequests),
+        crate::guard::Verdict::Proceed(d) if !d.is_zero() => tokio::time::sleep(d).await,
+        crate::guard::Verdict::Proceed(_) => {}
+    }
     let mut conn = state.store.conn().await?;
     let found = liem_store::users::by_username(&mut conn, username).await?;
     drop(conn);
     let user = match found {
         Some((u, hash)) if u.active && state.passwords.verify(password, &hash) => u,
-        Some(_) => return Err(AppError::Unauthenticated),
+        Some(_) => {
+            state.login_limiter.failed(&key);
+            return Err(AppError::Unauthenticated);
+        }
         None => {
             state.passwords.waste(password);
+            state.login_limiter.failed(&key);
             return Err(AppError::Unauthenticated);
         }
     };

@@ -475,3 +475,54 @@ async fn a_reporter_can_seal_the_content_too() {
     assert_eq!(p["identity"], serde_json::Value::Null);
     assert!(p["content"].as_str().unwrap().contains("Gia Lâm"));
 }
+
+#[tokio::test]
+async fn failed_logins_are_slowed_then_refused_for_that_client_only() {
+    let rate = RatePolicy {
+        step: Duration::from_millis(2),
+        max_delay: Duration::from_millis(5),
+        ..Default::default()
+    };
+    let app = app_with(
+        TestDb::sqlite().await,
+        Settings {
+            login_rate: rate,
+            ..Default::default()
+        },
+    )
+    .await;
+    let login = |password: &str| {
+        Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({"username": "clerk.hni", "password": password}).to_string(),
+            ))
+            .unwrap()
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        statuses.push(app.raw(login("guess"), "203.0.113.5").await.0);
+    }
+    assert!(
+        statuses[..20]
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[20..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    // Even the right password is refused to that client for now…
+    assert_eq!(
+        app.raw(login(common::PASSWORD), "203.0.113.5").await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // …but the account is not locked for everyone else.
+    assert_eq!(
+        app.raw(login(common::PASSWORD), "198.51.100.77").await.0,
+        StatusCode::OK
+    );
+}
