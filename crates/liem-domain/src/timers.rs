@@ -23,6 +23,28 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// A word from the handling unit to a letter's sender, as the timers count it.
+    Contact {
+        /// Acknowledges receipt (stops the acknowledgement timer).
+        Acknowledgement = "acknowledgement",
+        /// Feeds back on the follow-up (stops the feedback timer).
+        Feedback = "feedback",
+    }
+);
+
+impl Contact {
+    /// What a message to the sender counts as: the first one acknowledges;
+    /// once the letter is acknowledged, a message is feedback.
+    pub fn of_message(acknowledged: bool) -> Contact {
+        if acknowledged {
+            Contact::Feedback
+        } else {
+            Contact::Acknowledgement
+        }
+    }
+}
+
 /// The timers of one letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 pub struct LetterTimers {
@@ -73,6 +95,12 @@ mod tests {
             &cal,
         );
         assert_eq!(t.feedback_due, Some(date(2026, 6, 4)));
+    }
+
+    #[test]
+    fn the_first_message_acknowledges_and_later_ones_feed_back() {
+        assert_eq!(Contact::of_message(false), Contact::Acknowledgement);
+        assert_eq!(Contact::of_message(true), Contact::Feedback);
     }
 
     #[test]

@@ -267,7 +267,14 @@ pub async fn submit_report(
     let mut tx = state.store.begin().await?;
     register_in_tx(&mut tx, &actor, &unit, created_by, &letter, id, &cal, &book).await?;
     // The receipt code is the acknowledgement: given at once.
-    service::acknowledge_in_tx(&mut tx, &actor, id, today()).await?;
+    service::record_contact_in_tx(
+        &mut tx,
+        &actor,
+        id,
+        liem_domain::timers::Contact::Acknowledgement,
+        today(),
+    )
+    .await?;
     if operator.is_some() {
         liem_store::audit::append(
             &mut tx,
@@ -724,11 +731,8 @@ pub async fn staff_message(
     let mut tx = state.store.begin().await?;
     let m = public::add_message(&mut tx, &who.actor(), id, Some(who.user.id), body).await?;
     // The first word to the reporter acknowledges; a later one is feedback.
-    if l.ack_on.is_none() {
-        service::acknowledge_in_tx(&mut tx, &who.actor(), id, today()).await?;
-    } else {
-        petitions::feedback_given(&mut tx, &who.actor(), id, today()).await?;
-    }
+    let contact = liem_domain::timers::Contact::of_message(l.ack_on.is_some());
+    service::record_contact_in_tx(&mut tx, &who.actor(), id, contact, today()).await?;
     tx.commit().await?;
     Ok(m)
 }

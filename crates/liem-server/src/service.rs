@@ -319,7 +319,14 @@ pub async fn act(
     .await?;
     if matches!(action, Action::Notify) {
         for (letter, _) in &m.letters {
-            petitions::feedback_given(&mut tx, &who.actor(), *letter, on).await?;
+            record_contact_in_tx(
+                &mut tx,
+                &who.actor(),
+                *letter,
+                liem_domain::timers::Contact::Feedback,
+                on,
+            )
+            .await?;
         }
     }
     tx.commit().await?;
@@ -560,19 +567,25 @@ pub async fn logout(
     ))
 }
 
-/// Records that a letter's sender was acknowledged on `on`, restarting the
-/// feedback timer where the unit's policy counts it from the acknowledgement.
-pub async fn acknowledge_in_tx(
+/// Records a contact with a letter's sender on `on`. An acknowledgement
+/// restarts the feedback timer where the unit's policy counts it from there.
+pub async fn record_contact_in_tx(
     tx: &mut Tx,
     actor: &Actor,
     letter: LetterId,
+    contact: liem_domain::timers::Contact,
     on: Date,
 ) -> AppResult<()> {
-    let l = petitions::get_letter(tx, letter).await?;
-    let policy = units::policy(tx, l.unit_id).await?;
-    let cal = calendar::load(tx).await?;
-    let t = liem_domain::timers::timers(policy, l.received_on, Some(on), &cal);
-    petitions::acknowledge(tx, actor, letter, on, t.feedback_due).await?;
+    let feedback_due = match contact {
+        liem_domain::timers::Contact::Acknowledgement => {
+            let l = petitions::get_letter(tx, letter).await?;
+            let policy = units::policy(tx, l.unit_id).await?;
+            let cal = calendar::load(tx).await?;
+            liem_domain::timers::timers(policy, l.received_on, Some(on), &cal).feedback_due
+        }
+        liem_domain::timers::Contact::Feedback => None,
+    };
+    petitions::record_contact(tx, actor, letter, contact, on, feedback_due).await?;
     Ok(())
 }
 
@@ -589,7 +602,14 @@ pub async fn acknowledge(
         ));
     }
     let mut tx = state.store.begin().await?;
-    acknowledge_in_tx(&mut tx, &who.actor(), id, today()).await?;
+    record_contact_in_tx(
+        &mut tx,
+        &who.actor(),
+        id,
+        liem_domain::timers::Contact::Acknowledgement,
+        today(),
+    )
+    .await?;
     tx.commit().await?;
     letter(state, who, id).await
 }

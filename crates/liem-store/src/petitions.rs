@@ -1048,59 +1048,38 @@ pub async fn set_timers(
     Ok(())
 }
 
-/// Records that the sender was acknowledged (once) and the feedback timer
-/// that follows from it.
-pub async fn acknowledge(
+/// Records a contact with the sender (once per kind): an acknowledgement,
+/// with the feedback timer that follows from it, or feedback. Returns whether
+/// it was the first of its kind.
+pub async fn record_contact(
     tx: &mut Tx,
     actor: &audit::Actor,
     letter: LetterId,
+    contact: liem_domain::timers::Contact,
     on: Date,
     feedback_due: Option<Date>,
 ) -> Result<bool> {
-    let n = query("UPDATE letters SET ack_on = $1, feedback_due = COALESCE($2, feedback_due) WHERE id = $3 AND ack_on IS NULL")
-        .bind(on)
-        .bind(feedback_due)
-        .bind(letter.0)
-        .execute(tx)
-        .await?;
-    if n > 0 {
-        audit::append(
-            tx,
-            actor,
+    use liem_domain::timers::Contact;
+    let (update, action) = match contact {
+        Contact::Acknowledgement => (
+            query("UPDATE letters SET ack_on = $1, feedback_due = COALESCE($2, feedback_due) WHERE id = $3 AND ack_on IS NULL")
+                .bind(on)
+                .bind(feedback_due),
             "letter.acknowledge",
-            "letter",
-            &letter.to_string(),
-            serde_json::json!({"on": on.to_string()}),
-        )
-        .await?;
-    }
-    Ok(n > 0)
-}
-
-/// Records that feedback was given to the sender (once).
-pub async fn feedback_given(
-    tx: &mut Tx,
-    actor: &audit::Actor,
-    letter: LetterId,
-    on: Date,
-) -> Result<bool> {
-    let n = query("UPDATE letters SET feedback_on = $1 WHERE id = $2 AND feedback_on IS NULL")
-        .bind(on)
-        .bind(letter.0)
-        .execute(tx)
-        .await?;
-    if n > 0 {
-        audit::append(
-            tx,
-            actor,
+        ),
+        Contact::Feedback => (
+            query("UPDATE letters SET feedback_on = $1, feedback_due = COALESCE($2, feedback_due) WHERE id = $3 AND feedback_on IS NULL")
+                .bind(on)
+                .bind(feedback_due),
             "letter.feedback",
-            "letter",
-            &letter.to_string(),
-            serde_json::json!({"on": on.to_string()}),
-        )
-        .await?;
+        ),
+    };
+    let first = update.bind(letter.0).execute(tx).await? > 0;
+    if first {
+        let detail = serde_json::json!({"on": on.to_string()});
+        audit::append(tx, actor, action, "letter", &letter.to_string(), detail).await?;
     }
-    Ok(n > 0)
+    Ok(first)
 }
 
 /// Letters per unit whose acknowledgement or feedback is overdue.
