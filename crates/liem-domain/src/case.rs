@@ -86,6 +86,8 @@ pub fn office_crime_group(article: u32) -> Option<&'static str> {
 code_enum!(
     /// Where a case stands.
     Stage {
+        /// An incident under inspection or verification, before any crime report.
+        Verification = "verification",
         /// A crime report (tin báo) being checked before any prosecution.
         CrimeReport = "crime_report",
         /// Prosecuted; under investigation.
@@ -110,6 +112,9 @@ code_enum!(
 code_enum!(
     /// What moves a case.
     StageAction {
+        /// Report signs of a crime found by an inspection or verification
+        /// to the investigating agency (the incident becomes a crime report).
+        ReportCrime = "report_crime",
         /// Decide to prosecute (khởi tố vụ án).
         Prosecute = "prosecute",
         /// Decide not to prosecute.
@@ -159,6 +164,10 @@ pub struct CaseFacts {
     pub extensions: u8,
     /// Times the file came back for supplementary investigation.
     pub returns: u8,
+    /// While the investigation is a supplementary one: the stage that
+    /// returned the file (the procuracy's or a court's).
+    #[serde(default)]
+    pub supplement_from: Option<Stage>,
 }
 
 /// Why a stage action was refused.
@@ -197,6 +206,14 @@ pub enum StageError {
 }
 
 impl CaseFacts {
+    /// An incident opened for inspection or verification on `on`.
+    pub fn verifying(class: CrimeClass, on: Date) -> CaseFacts {
+        CaseFacts {
+            stage: Stage::Verification,
+            ..CaseFacts::reported(class, false, on)
+        }
+    }
+
     /// A fresh crime report received on `on`.
     pub fn reported(class: CrimeClass, complex: bool, on: Date) -> CaseFacts {
         CaseFacts {
@@ -208,6 +225,7 @@ impl CaseFacts {
             stage_since: on,
             extensions: 0,
             returns: 0,
+            supplement_from: None,
         }
     }
 
@@ -216,6 +234,8 @@ impl CaseFacts {
         match self.stage {
             // CPC art. 147: one extension of up to 2 months for a crime report.
             Stage::CrimeReport => 1,
+            // A supplementary investigation has a fixed limit (CPC art. 174).
+            Stage::Investigation if self.supplement_from.is_some() => 0,
             Stage::Investigation => self.class.investigation_extensions().len() as u8,
             // CPC art. 240: the indictment decision may be extended once
             // (10 days; 15 for very and especially serious crimes).
@@ -239,6 +259,7 @@ impl CaseFacts {
         use Stage as S;
         use StageAction as A;
         let ok = match (self.stage, a) {
+            (S::Verification, A::ReportCrime | A::Close) => true,
             (S::CrimeReport, A::Prosecute | A::DeclineToProsecute) => true,
             (S::Investigation, A::ConcludeInvestigation) => true,
             (S::Prosecution, A::Indict | A::ReturnForSupplement) => true,
@@ -288,10 +309,12 @@ pub fn advance(f: &CaseFacts, action: StageAction, on: Date) -> Result<CaseFacts
         n.stage = s;
         n.stage_since = on;
         n.extensions = 0;
+        n.supplement_from = None;
     };
     use Stage as S;
     use StageAction as A;
     match action {
+        A::ReportCrime => enter(&mut n, S::CrimeReport),
         A::Prosecute => enter(&mut n, S::Investigation),
         A::DeclineToProsecute | A::Close => enter(&mut n, S::Closed),
         A::ConcludeInvestigation => enter(&mut n, S::Prosecution),
@@ -299,6 +322,7 @@ pub fn advance(f: &CaseFacts, action: StageAction, on: Date) -> Result<CaseFacts
         A::ReturnForSupplement => {
             n.returns += 1;
             enter(&mut n, S::Investigation);
+            n.supplement_from = Some(f.stage);
         }
         A::Judge => enter(&mut n, S::Judged),
         A::Appeal => {
@@ -361,6 +385,19 @@ pub fn stage_limit(f: &CaseFacts, cal: &Calendar) -> Option<StageLimit> {
             };
             (due, "Criminal Procedure Code 2015, art. 147")
         }
+        Stage::Investigation if f.supplement_from.is_some() => {
+            // CPC art. 174: 2 months when the procuracy returned the file,
+            // 1 month when a court did.
+            let months = if f.supplement_from == Some(Stage::Prosecution) {
+                2
+            } else {
+                1
+            };
+            (
+                cal.add_months(f.stage_since, months, none),
+                "Criminal Procedure Code 2015, art. 174",
+            )
+        }
         Stage::Investigation => {
             let months = f.class.investigation_months()
                 + f.class
@@ -403,7 +440,11 @@ pub fn stage_limit(f: &CaseFacts, cal: &Calendar) -> Option<StageLimit> {
             cal.add_days(f.stage_since, APPEAL_DAYS, none),
             "Criminal Procedure Code 2015, art. 333",
         ),
-        Stage::Appeal | Stage::Enforcement | Stage::Suspended | Stage::Closed => return None,
+        Stage::Verification
+        | Stage::Appeal
+        | Stage::Enforcement
+        | Stage::Suspended
+        | Stage::Closed => return None,
     };
     Some(StageLimit { due, citation })
 }
@@ -510,6 +551,54 @@ mod tests {
         assert_eq!(
             (f.stage, f.returns, f.stage_since, f.extensions),
             (Stage::Investigation, 1, date(2026, 4, 1), 0)
+        );
+    }
+
+    #[test]
+    fn a_supplementary_investigation_has_its_own_limit_and_no_extension() {
+        let cal = Calendar::new();
+        let d = date(2026, 3, 2);
+        let mut f = CaseFacts::reported(CrimeClass::EspeciallySerious, false, d);
+        for a in [StageAction::Prosecute, StageAction::ConcludeInvestigation] {
+            f = advance(&f, a, d).unwrap();
+        }
+        // Returned by the procuracy: 2 months.
+        let p = advance(&f, StageAction::ReturnForSupplement, date(2026, 4, 1)).unwrap();
+        let l = stage_limit(&p, &cal).unwrap();
+        assert_eq!(
+            (l.due, l.citation),
+            (date(2026, 6, 1), "Criminal Procedure Code 2015, art. 174")
+        );
+        assert!(matches!(
+            advance(&p, StageAction::Extend, date(2026, 4, 2)),
+            Err(StageError::NoMoreExtensions { .. })
+        ));
+        // Returned by the court: 1 month.
+        let mut c = advance(&p, StageAction::ConcludeInvestigation, date(2026, 5, 4)).unwrap();
+        assert_eq!(c.supplement_from, None);
+        c = advance(&c, StageAction::Indict, date(2026, 5, 11)).unwrap();
+        c = advance(&c, StageAction::ReturnForSupplement, date(2026, 6, 1)).unwrap();
+        assert_eq!(c.returns, 2);
+        assert_eq!(stage_limit(&c, &cal).unwrap().due, date(2026, 7, 1));
+    }
+
+    #[test]
+    fn an_incident_becomes_a_crime_report_then_a_case() {
+        let cal = Calendar::new();
+        let f = CaseFacts::verifying(CrimeClass::Serious, date(2026, 3, 2));
+        assert_eq!(stage_limit(&f, &cal), None);
+        assert_eq!(
+            f.allowed(),
+            vec![StageAction::ReportCrime, StageAction::Close]
+        );
+        let r = advance(&f, StageAction::ReportCrime, date(2026, 4, 1)).unwrap();
+        assert_eq!(r.stage, Stage::CrimeReport);
+        assert_eq!(stage_limit(&r, &cal).unwrap().due, date(2026, 4, 21));
+        assert_eq!(
+            advance(&f, StageAction::Prosecute, date(2026, 4, 1))
+                .unwrap_err()
+                .to_string(),
+            "cannot prosecute a case in stage verification"
         );
     }
 

@@ -46,15 +46,19 @@ macro_rules! code_enum {
     };
 }
 
+pub mod assets;
 pub mod calendar;
 pub mod case;
 pub mod deadline;
+pub mod ftm;
 pub mod ids;
 pub mod lunar;
+pub mod people;
 pub mod petition;
 pub mod receipt;
 pub mod reception;
 pub mod reference;
+pub mod register;
 pub mod report;
 pub mod role;
 pub mod text;

@@ -13,6 +13,10 @@ code_enum!(
         Letters = "letters",
         /// The register of matters (vụ việc) that letters are grouped into.
         Matters = "matters",
+        /// The register of criminal cases (vụ án).
+        Cases = "cases",
+        /// The register of incidents under inspection or verification.
+        Incidents = "incidents",
     }
 );
 
@@ -22,6 +26,8 @@ impl Register {
         match self {
             Register::Letters => "",
             Register::Matters => "VV-",
+            Register::Cases => "VA-",
+            Register::Incidents => "SV-",
         }
     }
 }
@@ -65,10 +71,14 @@ impl Reference {
         }
         let year: i16 = year.parse().ok()?;
         let seq: i64 = seq.parse().ok().filter(|s| *s > 0)?;
-        let (unit, register) = match head.strip_suffix("-VV") {
-            Some(u) => (u, Register::Matters),
-            None => (head, Register::Letters),
-        };
+        let (unit, register) = [
+            ("-VV", Register::Matters),
+            ("-VA", Register::Cases),
+            ("-SV", Register::Incidents),
+        ]
+        .iter()
+        .find_map(|(suffix, r)| head.strip_suffix(suffix).map(|u| (u, *r)))
+        .unwrap_or((head, Register::Letters));
         let unit = UnitCode::parse(unit).ok()?;
         Some(Reference {
             unit,
@@ -112,13 +122,13 @@ mod tests {
         #[test]
         fn references_round_trip(
             unit in "[A-Z][A-Z0-9]{1,5}(-[A-Z0-9]{1,6})?",
-            matters in any::<bool>(),
+            register in prop::sample::select(Register::ALL.to_vec()),
             year in 1990i16..2100,
             seq in 1i64..10_000_000,
         ) {
             let r = Reference {
                 unit: UnitCode::parse(&unit).unwrap(),
-                register: if matters { Register::Matters } else { Register::Letters },
+                register,
                 year,
                 seq,
             };

@@ -40,6 +40,17 @@ pub enum Right {
     Administer,
     /// Read and verify the audit trail.
     ReadAudit,
+    /// Read the register of cases and incidents in scope.
+    ReadCases,
+    /// Register cases and incidents, record stages, transfers, parties,
+    /// charges, sanctions and assets.
+    HandleCases,
+    /// Place a case under a steering committee's monitoring, set targets,
+    /// remove it.
+    DecideMonitoring,
+    /// Read a person's page: everything linked to them across cases and
+    /// petitions (personnel screening). Every view is audited.
+    ScreenPersons,
 }
 
 impl Role {
@@ -51,13 +62,26 @@ impl Role {
             Role::IntakeClerk => matches!(right, RegisterLetter | ReadPetitions),
             Role::Handler => matches!(
                 right,
-                RegisterLetter | ReadPetitions | HandleMatter | RequestUnseal
+                RegisterLetter
+                    | ReadPetitions
+                    | HandleMatter
+                    | RequestUnseal
+                    | ReadCases
+                    | HandleCases
             ),
             Role::Leader => matches!(
                 right,
-                RegisterLetter | ReadPetitions | HandleMatter | ConcludeMatter | RequestUnseal
+                RegisterLetter
+                    | ReadPetitions
+                    | HandleMatter
+                    | ConcludeMatter
+                    | RequestUnseal
+                    | ReadCases
+                    | HandleCases
+                    | DecideMonitoring
+                    | ScreenPersons
             ),
-            Role::Analyst => matches!(right, ReadPetitions),
+            Role::Analyst => matches!(right, ReadPetitions | ReadCases),
             Role::Auditor => matches!(right, ReadAudit),
             Role::Custodian => matches!(right, ReadPetitions | ApproveUnseal),
         }
@@ -136,6 +160,19 @@ mod tests {
             Scope::for_right(&[Role::Auditor], "/C/", Right::ReadPetitions),
             Scope::None
         );
+    }
+
+    #[test]
+    fn only_leaders_screen_persons_and_decide_monitoring() {
+        for r in Role::ALL {
+            assert_eq!(r.grants(Right::ScreenPersons), *r == Role::Leader, "{r}");
+            assert_eq!(r.grants(Right::DecideMonitoring), *r == Role::Leader, "{r}");
+            assert_eq!(
+                r.grants(Right::HandleCases),
+                matches!(r, Role::Leader | Role::Handler),
+                "{r}"
+            );
+        }
     }
 
     #[test]

@@ -29,7 +29,7 @@ code_enum!(
 );
 
 /// A unit's short code: 2–32 characters of `A–Z`, `0–9` and `-`, starting
-/// with a letter, not ending in `-` or `-VV`. It prefixes the unit's register
+/// with a letter, not ending in `-` or a register infix (`-VV`, `-VA`, `-SV`). It prefixes the unit's register
 /// references.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -44,8 +44,9 @@ impl UnitCode {
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
         let ok_start = code.chars().next().is_some_and(|c| c.is_ascii_uppercase());
-        // `-VV` marks the matters register inside references.
-        let ok_end = !code.ends_with("-VV") && !code.ends_with('-');
+        // `-VV`, `-VA` and `-SV` mark registers inside references.
+        let ok_end =
+            !["-VV", "-VA", "-SV"].iter().any(|r| code.ends_with(r)) && !code.ends_with('-');
         if ok_len && ok_chars && ok_start && ok_end {
             Ok(Self(code))
         } else {
