@@ -124,10 +124,23 @@ pub fn router() -> Router<AppState> {
         get_letter, add_attachments, request_unseal, view_identity, list_unseal_requests, decide_unseal, list_messages, send_message, operator_report, acknowledge, set_policy, transfer, list_reseals, do_reseal, get_attachment, get_matter, act, assign, deadlines, calendar_year,
         set_day, remove_day, list_rules, set_rule_unit, audit_verify,
         crate::reception::record, crate::reception::figures_api, crate::reception::compliance,
-        crate::reception::set_schedule, crate::reception::list_schedules
+        crate::reception::set_schedule, crate::reception::list_schedules,
+        crate::cases::api_list, crate::cases::api_create, crate::cases::api_get, crate::cases::api_stage,
+        crate::cases::api_transfer, crate::cases::api_pending_transfers, crate::cases::api_acknowledge,
+        crate::cases::api_monitor, crate::cases::api_add_target, crate::cases::api_unmonitor,
+        crate::cases::api_add_party, crate::cases::api_add_charge, crate::cases::api_add_asset, crate::cases::api_grant,
+        crate::cases::api_add_sanction, crate::cases::api_watch_list, crate::cases::api_deadlines, crate::cases::api_figures,
+        crate::cases::api_find_persons, crate::cases::api_create_person, crate::cases::api_person,
+        crate::cases::api_find_organisations, crate::cases::api_create_organisation, crate::cases::api_create_link,
+        crate::cases::api_export_ftm
     ),
     components(schemas(Problem, LetterInput, ActionInput, LoginInput, UnsealInput, PasswordInput, DecisionInput, AssignInput, DayInput, RuleUnitInput, MessageInput, crate::public::OperatorInput, PolicyInput, TransferInput,
-        liem_domain::reception::SessionInput, liem_domain::reception::VisitInput, liem_domain::reception::ScheduleInput)),
+        liem_domain::reception::SessionInput, liem_domain::reception::VisitInput, liem_domain::reception::ScheduleInput,
+        liem_domain::register::CaseInput, liem_domain::register::StageInput, liem_domain::register::MonitoringInput,
+        liem_domain::register::TargetInput, liem_domain::people::PersonInput, liem_domain::people::OrganisationInput,
+        liem_domain::people::ChargeInput, liem_domain::people::SanctionInput, liem_domain::assets::AssetInput,
+        crate::cases::TransferInput, crate::cases::RemovalInput, crate::cases::PartyInput, crate::cases::GrantInput,
+        crate::cases::SanctionRequest, crate::cases::LinkInput)),
     modifiers(&SecurityAddon),
     tags((name = "letters", description = "The register of letters and their matters"))
 )]

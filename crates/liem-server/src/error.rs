@@ -55,6 +55,8 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(c) if c == "version" => AppError::Conflict(
                 "the record was changed by someone else; reload and try again".into(),
             ),
+            // A sentence from the store says itself what conflicted.
+            StoreError::Conflict(c) if c.contains(' ') => AppError::Conflict(c),
             StoreError::Conflict(c) => AppError::Conflict(format!("already exists ({c})")),
             e => AppError::Internal(e.to_string()),
         }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cases;
 pub mod crypto;
 pub mod custody;
 pub mod error;
@@ -148,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(public::router())
         .merge(reception::router())
+        .merge(cases::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(body_limit))

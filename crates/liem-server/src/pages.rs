@@ -135,7 +135,7 @@ impl Page {
 
     /// The signed-in user of a posted form whose CSRF token checks out, or
     /// the response to send instead (a redirect to log in, or an error page).
-    fn posted(&self, csrf: &str) -> Result<&Principal, Box<Response>> {
+    pub(crate) fn posted(&self, csrf: &str) -> Result<&Principal, Box<Response>> {
         let who = self.who().map_err(|r| Box::new(r.into_response()))?;
         who.check_csrf(Some(csrf))
             .map_err(|e| Box::new(self.error(e)))?;
@@ -174,7 +174,7 @@ impl Page {
     }
 }
 
-fn render(t: &impl Template) -> Response {
+pub(crate) fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {

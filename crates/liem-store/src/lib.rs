@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod cases;
 pub mod db;
 pub mod keys;
 pub mod outbox;
