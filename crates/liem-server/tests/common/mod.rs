@@ -69,6 +69,21 @@ pub async fn app_with(db: TestDb, settings: Settings) -> App {
     let hcm = units::create(&mut tx, &sys, &mk("HCM", UnitKind::Province, Some(tw.id)))
         .await
         .unwrap();
+    // Agencies beside the Hà Nội committee, for case transfers.
+    let ca = units::create(
+        &mut tx,
+        &sys,
+        &mk("CA-HNI", UnitKind::PoliceInvestigation, Some(hni.id)),
+    )
+    .await
+    .unwrap();
+    units::create(
+        &mut tx,
+        &sys,
+        &mk("VKS-HNI", UnitKind::Procuracy, Some(hni.id)),
+    )
+    .await
+    .unwrap();
     let mut recovery = Vec::new();
     for u in [&tw, &hni, &hcm] {
         recovery.push((
@@ -88,6 +103,7 @@ pub async fn app_with(db: TestDb, settings: Settings) -> App {
         ("auditor", tw.id, vec![Role::Auditor]),
         ("custodian.hni", hni.id, vec![Role::Custodian]),
         ("admin", tw.id, vec![Role::Administrator]),
+        ("handler.ca", ca.id, vec![Role::Handler]),
     ] {
         let id = users::create(
             &mut tx,
