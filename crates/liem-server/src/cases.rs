@@ -461,7 +461,7 @@ pub async fn acknowledge(state: &AppState, who: &Principal, transfer: uuid::Uuid
     }
     let on = today().max(t.sent_on);
     let mut tx = state.store.begin().await?;
-    store::acknowledge_transfer(&mut tx, &who.actor(), transfer, on, who.user.id).await?;
+    store::acknowledge_transfer(&mut tx, &who.actor(), transfer, on, Some(who.user.id)).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -338,6 +338,16 @@ pub async fn get_case(ex: &mut impl AsExec, v: &Viewer, id: uuid::Uuid) -> Resul
     Ok(rows.remove(0))
 }
 
+/// One entry whoever looks: for system jobs (demo generation, imports)
+/// that act on behalf of no user.
+pub async fn get_case_unchecked(ex: &mut impl AsExec, id: uuid::Uuid) -> Result<CaseRow> {
+    let sql = format!("SELECT {CASE_COLS} {CASE_FROM} WHERE c.id = $1");
+    let r = query(sql).bind(id).fetch_one(ex).await?;
+    let mut rows = vec![case_from(&r)?];
+    fill_monitors(ex, &mut rows).await?;
+    Ok(rows.remove(0))
+}
+
 /// Finds an entry's id by reference (current or incident), if visible.
 pub async fn case_id_by_reference(
     ex: &mut impl AsExec,
@@ -833,13 +843,13 @@ pub async fn acknowledge_transfer(
     actor: &audit::Actor,
     id: uuid::Uuid,
     on: Date,
-    by: UserId,
+    by: Option<UserId>,
 ) -> Result<()> {
     let n = query(
         "UPDATE case_transfers SET acknowledged_on = $1, acknowledged_by = $2 WHERE id = $3 AND acknowledged_on IS NULL",
     )
     .bind(on)
-    .bind(by.0)
+    .bind(by.map(|u| u.0))
     .bind(id)
     .execute(tx)
     .await?;

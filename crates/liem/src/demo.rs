@@ -233,7 +233,13 @@ fn matter_text(
 }
 
 /// Creates the demo data once; returns the logins to print.
-pub async fn ensure(store: &Store, cfg: &Config, seed: u64, count: usize) -> Result<Credentials> {
+pub async fn ensure(
+    store: &Store,
+    cfg: &Config,
+    seed: u64,
+    count: usize,
+    cases: usize,
+) -> Result<Credentials> {
     let creds_file = cfg.data_dir.join("demo-credentials.txt");
     let mut c = store.conn().await?;
     let existing = query("SELECT COUNT(*) AS n FROM units")
@@ -289,6 +295,7 @@ pub async fn ensure(store: &Store, cfg: &Config, seed: u64, count: usize) -> Res
         .await?;
     }
     let mut provinces: Vec<(UnitRecord, Vec<UnitRecord>, u32)> = Vec::new();
+    let mut case_provinces: Vec<crate::demo_cases::Province> = Vec::new();
     for (code, name, weight) in PROVINCES {
         let p = units::create(
             &mut tx,
@@ -302,6 +309,7 @@ pub async fn ensure(store: &Store, cfg: &Config, seed: u64, count: usize) -> Res
         )
         .await?;
         let mut handling = vec![p.clone()];
+        let mut agencies = HashMap::new();
         for (suffix, kind, aname) in AGENCIES {
             let a = units::create(
                 &mut tx,
@@ -314,6 +322,7 @@ pub async fn ensure(store: &Store, cfg: &Config, seed: u64, count: usize) -> Res
                 ),
             )
             .await?;
+            agencies.insert(*suffix, a.clone());
             if matches!(kind, UnitKind::InternalAffairs | UnitKind::Inspectorate) {
                 handling.push(a);
             }
@@ -334,6 +343,11 @@ pub async fn ensure(store: &Store, cfg: &Config, seed: u64, count: usize) -> Res
             .await?;
             handling.push(cu);
         }
+        case_provinces.push(crate::demo_cases::Province {
+            unit: p.clone(),
+            agencies,
+            weight: *weight,
+        });
         provinces.push((p, handling, *weight));
     }
     // Every unit gets a recovery key. The demo keeps none of the private
@@ -645,6 +659,25 @@ pub async fn ensure(store: &Store, cfg: &Config, seed: u64, count: usize) -> Res
         i += batch;
     }
 
+    eprintln!(
+        "generated {count} demo letters in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let cases_started = std::time::Instant::now();
+    let (n_cases, n_persons, n_monitored) = crate::demo_cases::generate(
+        store,
+        &mut rng,
+        &central,
+        &case_provinces,
+        cases,
+        end,
+        &mut name,
+    )
+    .await?;
+    eprintln!(
+        "generated {n_cases} demo cases and incidents with {n_persons} people, {n_monitored} monitored, in {:.1} s",
+        cases_started.elapsed().as_secs_f64()
+    );
     let creds = Credentials {
         admin: ("admin".into(), admin_pw),
         clerk: ("tiepnhan.hni".into(), clerk_pw),
@@ -657,10 +690,6 @@ pub async fn ensure(store: &Store, cfg: &Config, seed: u64, count: usize) -> Res
             creds.admin.0, creds.admin.1, creds.clerk.0, creds.clerk.1, creds.token
         ),
     )?;
-    eprintln!(
-        "generated {count} demo letters in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
     Ok(creds)
 }
 

@@ -3,6 +3,7 @@
 
 mod config;
 mod demo;
+mod demo_cases;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -76,6 +77,9 @@ enum Command {
         /// How many letters to generate.
         #[arg(long, default_value_t = 20_000)]
         petitions: usize,
+        /// How many cases and incidents to generate.
+        #[arg(long, default_value_t = 1_200)]
+        cases: usize,
         /// Generate the data, print the logins, and exit without serving.
         #[arg(long)]
         no_serve: bool,
@@ -120,6 +124,16 @@ enum Command {
         /// The year.
         year: i16,
     },
+    /// Exports data.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Imports data.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Writes a consistent copy of the SQLite database.
     Backup {
         #[command(flatten)]
@@ -127,6 +141,32 @@ enum Command {
         /// The file to write.
         #[arg(long)]
         output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// People, organisations and their links as FollowTheMoney entities,
+    /// one JSON object per line, on standard output (for Aleph or a check
+    /// against OpenSanctions). The export is recorded in the audit trail.
+    Ftm {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// FollowTheMoney entities (JSON lines): people, organisations and their
+    /// links, into a unit's register. All or nothing: a bad line rejects the file.
+    Ftm {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The file (`-` for standard input).
+        file: PathBuf,
+        /// The unit that keeps them (code).
+        #[arg(long)]
+        unit: String,
     },
 }
 
@@ -267,6 +307,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             bind,
             seed,
             petitions,
+            cases,
             no_serve,
         } => {
             let mut cfg = data.config()?;
@@ -279,7 +320,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             }
             // The instance key (proof of work, first-release seals) is made on first run.
             cfg.seal_key(true)?;
-            let creds = demo::ensure(&store, &cfg, seed, petitions).await?;
+            let creds = demo::ensure(&store, &cfg, seed, petitions, cases).await?;
             println!("admin login: {} {}", creds.admin.0, creds.admin.1);
             println!("clerk login: {} {}", creds.clerk.0, creds.clerk.1);
             println!("API token: {}", creds.token);
@@ -541,6 +582,65 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             };
             for d in cal.days_off(year) {
                 println!("{} {}", d.date, d.name);
+            }
+        }
+        Command::Export {
+            command: ExportCommand::Ftm { data },
+        } => {
+            let cfg = data.config()?;
+            let store = open(&cfg).await?;
+            let body = liem_server::cases::export_ftm(&store)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut tx = store.begin().await?;
+            audit::append(
+                &mut tx,
+                &audit::Actor::system("cli"),
+                "export.ftm",
+                "persons",
+                "*",
+                serde_json::json!({"lines": body.lines().count()}),
+            )
+            .await?;
+            tx.commit().await?;
+            store.close().await;
+            use std::io::Write;
+            std::io::stdout().lock().write_all(body.as_bytes())?;
+        }
+        Command::Import {
+            command: ImportCommand::Ftm { data, file, unit },
+        } => {
+            let cfg = data.config()?;
+            let text = if file.as_os_str() == "-" {
+                let mut s = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+                s
+            } else {
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))?
+            };
+            let store = open(&cfg).await?;
+            let mut c = store.conn().await?;
+            let u = units::by_code(&mut c, &unit)
+                .await
+                .with_context(|| format!("no unit with code {unit}"))?;
+            drop(c);
+            let r =
+                liem_server::cases::import_ftm(&store, &audit::Actor::system("cli"), u.id, &text)
+                    .await;
+            store.close().await;
+            match r {
+                Ok(r) => println!(
+                    "imported {} people, {} organisations, {} links; {} already present, {} skipped",
+                    r.persons, r.organisations, r.links, r.unchanged, r.skipped
+                ),
+                Err(liem_server::error::AppError::Validation(v)) => {
+                    for e in v.errors {
+                        eprintln!("{}: {}", e.field, e.message);
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => bail!("{e}"),
             }
         }
         Command::Backup { data, output } => {

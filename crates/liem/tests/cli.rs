@@ -51,6 +51,28 @@ fn demo_generates_once_prints_logins_and_the_audit_chain_verifies() {
         "34"
     );
 
+    // The cases register: ~1,200 entries, ~3,000 people, ~150 monitored.
+    assert_eq!(sqlite3(&db, "SELECT COUNT(*) FROM cases"), "1200");
+    let people: i64 = sqlite3(&db, "SELECT COUNT(*) FROM persons")
+        .parse()
+        .unwrap();
+    assert!((2_500..=3_500).contains(&people), "{people} people");
+    assert_eq!(
+        sqlite3(&db, "SELECT COUNT(DISTINCT case_id) FROM monitorings"),
+        "150"
+    );
+    let stages: i64 = sqlite3(&db, "SELECT COUNT(DISTINCT stage) FROM cases")
+        .parse()
+        .unwrap();
+    assert!(stages >= 7, "{stages} stages");
+    assert!(
+        sqlite3(
+            &db,
+            "SELECT COUNT(*) FROM case_transfers WHERE acknowledged_on IS NULL"
+        ) != "0"
+    );
+    ftm_export_validates(d);
+
     // A second run reuses the data and prints the same logins.
     let second = liem(&["demo", "--data-dir", d, "--petitions", "400", "--no-serve"]);
     assert!(second.status.success());
@@ -326,4 +348,108 @@ fn a_fresh_instance_is_set_up_from_the_command_line() {
     ]);
     assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
     assert_eq!(sqlite3(&backup, "SELECT COUNT(*) FROM users"), "1");
+}
+
+/// Exports the demo's people, organisations and links as FollowTheMoney
+/// and has the `followthemoney` package check them (scripts/ftm_check.py).
+fn ftm_export_validates(data_dir: &str) {
+    let out = liem(&["export", "ftm", "--data-dir", data_dir]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    let lines = text.lines().count();
+    assert!(lines > 3_000, "{lines} entities");
+    let (python, cli) = match (
+        std::env::var("LIEM_FTM_PYTHON"),
+        std::env::var("LIEM_FTM_CLI"),
+    ) {
+        (Ok(p), Ok(c)) => (p, c),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI is set and LIEM_FTM_PYTHON/LIEM_FTM_CLI are not: run scripts/test")
+        }
+        _ => {
+            eprintln!(
+                "!!! followthemoney not available (run scripts/test): FtM validation SKIPPED !!!"
+            );
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("export.ftm.jsonl");
+    std::fs::write(&file, &text).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/ftm_check.py");
+    let check = Command::new(python)
+        .arg(script)
+        .arg(&file)
+        .arg(cli)
+        .output()
+        .expect("python runs");
+    assert!(
+        check.status.success(),
+        "followthemoney rejected the export: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let counts = String::from_utf8_lossy(&check.stdout);
+    for schema in [
+        "Person=",
+        "Company=",
+        "Directorship=",
+        "Ownership=",
+        "Employment=",
+    ] {
+        assert!(counts.contains(schema), "{counts}");
+    }
+
+    // The export reads back in: a second instance imports every entity.
+    let other = tempfile::tempdir().unwrap();
+    let od = other.path().to_str().unwrap();
+    let m = liem(&[
+        "unit",
+        "add",
+        "--data-dir",
+        od,
+        "--code",
+        "TW",
+        "--name",
+        "Ban Chỉ đạo",
+        "--kind",
+        "central_committee",
+    ]);
+    assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+    let i = liem(&[
+        "import",
+        "ftm",
+        "--data-dir",
+        od,
+        "--unit",
+        "TW",
+        file.to_str().unwrap(),
+    ]);
+    assert!(i.status.success(), "{}", String::from_utf8_lossy(&i.stderr));
+    let persons = counts
+        .split_whitespace()
+        .find_map(|kv| kv.strip_prefix("Person="))
+        .unwrap();
+    assert!(
+        stdout(&i).starts_with(&format!("imported {persons} people")),
+        "{}",
+        stdout(&i)
+    );
+    let again = liem(&[
+        "import",
+        "ftm",
+        "--data-dir",
+        od,
+        "--unit",
+        "TW",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout(&again).contains(&format!("{lines} already present")),
+        "{}",
+        stdout(&again)
+    );
 }
