@@ -171,6 +171,8 @@ fn setup() -> Option<Setup> {
             dir.path().join("data").to_str().unwrap(),
             "--petitions",
             "200",
+            "--cases",
+            "60",
         ])
         .args(["--bind", &format!("127.0.0.1:{port}")])
         .env("RUST_LOG", "warn")
@@ -495,4 +497,88 @@ fn a_handler_sees_a_named_denouncer_only_after_a_custodian_approves() {
     d.click("#identity-submit");
     d.wait_for("#identity-shown", Duration::from_secs(10));
     assert!(d.text("#identity-shown").contains("Hà Văn Kín"));
+}
+
+#[test]
+fn a_leader_places_a_case_under_monitoring_moves_it_with_a_transfer_and_sees_it_on_the_watch_list()
+{
+    let Some(setup) = setup() else { return };
+    let (d, app) = (&setup.d, setup.app.clone());
+    let pw = "mật khẩu đủ dài 2026";
+    add_user(&setup, "lanhdao.test", "leader", pw);
+    login(d, &app, "lanhdao.test", pw);
+
+    // Register an incident found by an inspection.
+    d.go(&format!("{app}/cases/new"));
+    d.type_in("#title", "Sai phạm đấu thầu thiết bị y tế Bệnh viện X");
+    d.type_in(
+        "#summary",
+        "Kết luận thanh tra phát hiện dấu hiệu nâng giá thiết bị.",
+    );
+    d.script("document.getElementById('class').value = 'very_serious';");
+    d.click("#cs-submit");
+    d.wait_for("#case-ref", Duration::from_secs(10));
+    let case_url = d.url();
+    assert!(
+        d.text("#case-ref").starts_with("HNI-SV-"),
+        "{}",
+        d.text("#case-ref")
+    );
+
+    // Place it under the Hà Nội committee's monitoring with a target.
+    d.type_in("#mon-session", "Phiên họp thứ 21");
+    d.script(
+        "document.getElementById('mon-milestone').value = 'conclude_investigation';\
+         document.getElementById('mon-due').value = '2027-03-31';",
+    );
+    d.click("#mon-submit");
+    d.wait_for(".targets li", Duration::from_secs(10));
+
+    // First stage: the inspectorate reports the crime and sends the file to the police.
+    d.script(
+        "document.getElementById('stage-action').value = 'report_crime';\
+         document.getElementById('stage-send-to').value = 'HNI-CA';",
+    );
+    d.click("#stage-submit");
+    d.wait_for("#case-transfers", Duration::from_secs(10));
+    assert!(
+        d.text("#case-holder").contains("HNI-CA"),
+        "{}",
+        d.text("#case-holder")
+    );
+    // The police acknowledge the file (the leader's scope holds the agency).
+    d.click(".ack");
+    d.wait_for("#stage-form", Duration::from_secs(10));
+    assert!(!d.source().contains("class=\"ack\""), "acknowledged");
+
+    // Second stage: prosecution; the incident becomes a case.
+    d.go(&case_url);
+    d.script("document.getElementById('stage-action').value = 'prosecute';");
+    d.click("#stage-submit");
+    d.wait_for("#case-events li:nth-child(2)", Duration::from_secs(10));
+    assert!(
+        d.text("#case-ref").starts_with("HNI-VA-"),
+        "{}",
+        d.text("#case-ref")
+    );
+    assert!(
+        d.text("#case-stage").contains("Điều tra"),
+        "{}",
+        d.text("#case-stage")
+    );
+
+    // The watch list shows it with its stage, holder and next target.
+    d.go(&format!("{app}/watchlist?committee=HNI"));
+    d.wait_for("#wl-table", Duration::from_secs(10));
+    let table = d.text("#wl-table");
+    let reference = table
+        .lines()
+        .find(|l| l.contains("Bệnh viện X"))
+        .unwrap_or_else(|| panic!("not on the watch list: {table}"));
+    assert!(reference.contains("HNI-VA-"), "{reference}");
+    assert!(
+        reference.contains("Kết thúc điều tra — 2027-03-31"),
+        "{reference}"
+    );
+    assert!(reference.contains("HNI-CA"), "{reference}");
 }
