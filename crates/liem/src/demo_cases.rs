@@ -611,9 +611,10 @@ pub async fn generate(
             row = store::get_case_unchecked(&mut tx, id).await?;
         }
         // Party discipline for officials once prosecuted.
-        if prosecuted.is_some() {
-            for (_, (pid, official)) in party_ids.iter().zip(people.iter()).map(|(a, b)| (a, b)) {
-                if *official && rng.gen_bool(0.6) {
+        if let Some(prosecuted_on) = prosecuted {
+            for (_, pid) in &party_ids {
+                let official = people.iter().any(|(p, o)| p == pid && *o);
+                if official && rng.gen_bool(0.6) {
                     let s = Sanction {
                         track: SanctionTrack::Party,
                         measure: *[
@@ -624,7 +625,7 @@ pub async fn generate(
                         ]
                         .choose(rng)
                         .expect("non-empty"),
-                        decided_on: days(prosecuted.expect("checked"), 10).min(today),
+                        decided_on: days(prosecuted_on, 10).min(today),
                         authority: format!("Ủy ban Kiểm tra {}", prov.unit.name),
                         months: None,
                         fine_vnd: None,
