@@ -149,6 +149,82 @@ impl Measure {
     }
 }
 
+impl PartyRole {
+    /// Whether the role is one of a prosecuted person (bị can, bị cáo,
+    /// convicted): counted as a defendant, and needing the day of prosecution.
+    pub fn charged(self) -> bool {
+        matches!(
+            self,
+            PartyRole::Accused | PartyRole::Defendant | PartyRole::Convicted
+        )
+    }
+}
+
+/// Whether a person prosecuted on `prosecuted_on` joins a case prosecuted on
+/// `case_prosecuted` as an added defendant (khởi tố bổ sung): prosecuted
+/// later than the case itself.
+pub fn is_added(prosecuted_on: Option<Date>, case_prosecuted: Option<Date>) -> bool {
+    matches!((prosecuted_on, case_prosecuted), (Some(p), Some(c)) if p > c)
+}
+
+/// A party's role in a case and the day they were prosecuted, checked
+/// against the case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// Role.
+    pub role: PartyRole,
+    /// Prosecuted on.
+    pub prosecuted_on: Option<Date>,
+    /// An added defendant.
+    pub added: bool,
+}
+
+/// Validates a party's role and prosecution day for a case prosecuted on
+/// `case_prosecuted` (if it was), recording broken rules in `e`.
+pub fn standing(
+    e: &mut ValidationErrors,
+    role: Option<&str>,
+    prosecuted_on: Option<&str>,
+    case_prosecuted: Option<Date>,
+    today: Date,
+) -> Option<Standing> {
+    let role = required_code::<PartyRole>(e, "role", role);
+    let given = prosecuted_on.map(str::trim).filter(|s| !s.is_empty());
+    let on = given.and_then(|_| required_date(e, "prosecuted_on", given));
+    let charged = role.is_some_and(PartyRole::charged);
+    if charged && given.is_none() {
+        e.add(
+            "prosecuted_on",
+            "required",
+            "an accused, defendant or convicted party needs the day of prosecution",
+        );
+    }
+    if let (Some(p), Some(c)) = (on, case_prosecuted) {
+        if p < c {
+            e.add(
+                "prosecuted_on",
+                "after_case",
+                "must not be before the case was prosecuted",
+            );
+        }
+    }
+    if on.is_some_and(|p| p > today) {
+        e.add("prosecuted_on", "not_in_future", "must not be after today");
+    }
+    if charged && case_prosecuted.is_none() {
+        e.add(
+            "role",
+            "case_not_prosecuted",
+            "the case must be prosecuted before anyone in it",
+        );
+    }
+    Some(Standing {
+        role: role?,
+        prosecuted_on: on,
+        added: is_added(on, case_prosecuted),
+    })
+}
+
 /// A person as a client sends it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -3,7 +3,7 @@
 //! milestone targets. The stages themselves are in [`crate::case`].
 
 use crate::calendar::Calendar;
-use crate::case::{CrimeClass, Stage, StageAction};
+use crate::case::{CrimeClass, StageAction};
 use crate::validation::{
     optional_code, optional_text, required_code, required_date, required_text, ValidationErrors,
 };
@@ -270,19 +270,6 @@ impl StageInput {
             }),
             _ => Err(e),
         }
-    }
-}
-
-/// Which kind of agency normally holds a case in a stage.
-pub fn holder_kind(stage: Stage) -> Option<crate::unit::UnitKind> {
-    use crate::unit::UnitKind as K;
-    match stage {
-        Stage::Verification => Some(K::Inspectorate),
-        Stage::CrimeReport | Stage::Investigation => Some(K::PoliceInvestigation),
-        Stage::Prosecution => Some(K::Procuracy),
-        Stage::FirstInstance | Stage::Judged | Stage::Appeal => Some(K::Court),
-        Stage::Enforcement => Some(K::Enforcement),
-        Stage::Suspended | Stage::Closed => None,
     }
 }
 

@@ -28,6 +28,14 @@ code_enum!(
     }
 );
 
+impl UnitKind {
+    /// Whether the unit is a steering committee (central or provincial),
+    /// which places cases under its monitoring.
+    pub fn steers(self) -> bool {
+        matches!(self, UnitKind::CentralCommittee | UnitKind::Province)
+    }
+}
+
 /// A unit's short code: 2–32 characters of `A–Z`, `0–9` and `-`, starting
 /// with a letter, not ending in `-` or a register infix (`-VV`, `-VA`, `-SV`). It prefixes the unit's register
 /// references.

@@ -191,3 +191,21 @@ pub fn required_date(
         },
     }
 }
+
+/// Parses a required period `from..=to`, both ISO dates, `to` not before `from`.
+pub fn required_period(
+    errs: &mut ValidationErrors,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Option<(jiff::civil::Date, jiff::civil::Date)> {
+    let f = required_date(errs, "from", from);
+    let t = required_date(errs, "to", to);
+    match (f, t) {
+        (Some(f), Some(t)) if f > t => {
+            errs.add("to", "after_from", "must not be before `from`");
+            None
+        }
+        (Some(f), Some(t)) => Some((f, t)),
+        _ => None,
+    }
+}

@@ -18,8 +18,8 @@ use liem_domain::case::{
     advance, count, stage_limit, CaseFacts, CaseFigures, CrimeClass, Stage, StageAction, StageLimit,
 };
 use liem_domain::people::{
-    check_link, parse_period, ChargeInput, LinkKind, OrganisationInput, PartyRef, PartyRole,
-    PersonInput, SanctionInput,
+    check_link, most_serious, parse_period, standing, ChargeInput, LinkKind, OrganisationInput,
+    PartyRef, PartyRole, PersonInput, SanctionInput,
 };
 use liem_domain::register::{
     next_target, transfer_ack_due, transfer_overdue, CaseInput, CaseKind, Milestone,
@@ -27,7 +27,9 @@ use liem_domain::register::{
 };
 use liem_domain::role::Right;
 use liem_domain::unit::UnitKind;
-use liem_domain::validation::{optional_code, required_code, required_date, required_text};
+use liem_domain::validation::{
+    optional_code, required_code, required_date, required_period, required_text,
+};
 use liem_domain::ValidationErrors;
 use liem_store::cases::{
     self as store, CaseFilter, CaseRow, CaseScope, CaseTransfer, Dossier, MonitoringRow, PartyRow,
@@ -101,6 +103,17 @@ async fn unit_by_code(state: &AppState, field: &str, code: &str) -> AppResult<Un
         Ok(u) => Ok(u),
         Err(StoreError::NotFound) => Err(bad(field, "unknown_value", "must be the code of a unit")),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// A unit in the viewer's scope for reading cases, by code (`field` names
+/// the input in the error).
+async fn unit_seen(state: &AppState, v: &Viewer, field: &str, code: &str) -> AppResult<UnitRecord> {
+    let u = unit_by_code(state, field, code).await?;
+    if v.scope.contains(&u.path) {
+        Ok(u)
+    } else {
+        Err(bad(field, "unknown_value", "must be a unit in your scope"))
     }
 }
 
@@ -282,15 +295,7 @@ pub async fn case_view(state: &AppState, who: &Principal, id: uuid::Uuid) -> App
     let limit = stage_limit(&case.facts, &cal);
     let assets = store::assets_of(&mut c, id).await?;
     let asset_totals = totals(&assets, Date::MIN, Date::MAX);
-    let letters = liem_store::db::query(
-        "SELECT l.reference FROM case_letters cl JOIN letters l ON l.id = cl.letter_id WHERE cl.case_id = $1 ORDER BY l.reference",
-    )
-    .bind(id)
-    .fetch_all(&mut c)
-    .await?
-    .iter()
-    .map(|r| r.text("reference"))
-    .collect::<Result<Vec<_>, _>>()?;
+    let letters = store::letters_of(&mut c, id).await?;
     Ok(CaseView {
         days_left: limit.as_ref().map(|l| (l.due - today).get_days()),
         limit,
@@ -445,8 +450,12 @@ pub async fn send_file(
     Ok(tid)
 }
 
-/// The receiving agency acknowledges a file.
-pub async fn acknowledge(state: &AppState, who: &Principal, transfer: uuid::Uuid) -> AppResult<()> {
+/// The receiving agency acknowledges a file; returns the entry's id.
+pub async fn acknowledge(
+    state: &AppState,
+    who: &Principal,
+    transfer: uuid::Uuid,
+) -> AppResult<uuid::Uuid> {
     let handle = who.require(Right::HandleCases)?;
     let v = viewer(who)?;
     let mut c = state.store.conn().await?;
@@ -463,7 +472,7 @@ pub async fn acknowledge(state: &AppState, who: &Principal, transfer: uuid::Uuid
     let mut tx = state.store.begin().await?;
     store::acknowledge_transfer(&mut tx, &who.actor(), transfer, on, Some(who.user.id)).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(t.case_id)
 }
 
 async fn committee_in_scope(
@@ -473,7 +482,7 @@ async fn committee_in_scope(
 ) -> AppResult<UnitRecord> {
     let scope = who.require(Right::DecideMonitoring)?;
     let u = unit_by_code(state, "committee", code).await?;
-    if !matches!(u.kind, UnitKind::CentralCommittee | UnitKind::Province) {
+    if !u.kind.steers() {
         return Err(bad(
             "committee",
             "steering_committee",
@@ -608,46 +617,13 @@ pub async fn add_party(
     let case = workable(state, who, id).await?;
     let today = today();
     let mut e = ValidationErrors::new();
-    let role = required_code::<PartyRole>(&mut e, "role", input.role.as_deref());
-    let prosecuted_on = match input
-        .prosecuted_on
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(_) => required_date(&mut e, "prosecuted_on", input.prosecuted_on.as_deref()),
-        None => None,
-    };
-    let charged = matches!(
-        role,
-        Some(PartyRole::Accused | PartyRole::Defendant | PartyRole::Convicted)
+    let standing = standing(
+        &mut e,
+        input.role.as_deref(),
+        input.prosecuted_on.as_deref(),
+        case.prosecuted_on,
+        today,
     );
-    if charged && prosecuted_on.is_none() && e.is_empty() {
-        e.add(
-            "prosecuted_on",
-            "required",
-            "an accused, defendant or convicted party needs the day of prosecution",
-        );
-    }
-    if let (Some(p), Some(c)) = (prosecuted_on, case.prosecuted_on) {
-        if p < c {
-            e.add(
-                "prosecuted_on",
-                "after_case",
-                "must not be before the case was prosecuted",
-            );
-        }
-    }
-    if prosecuted_on.is_some_and(|p| p > today) {
-        e.add("prosecuted_on", "not_in_future", "must not be after today");
-    }
-    if charged && case.prosecuted_on.is_none() {
-        e.add(
-            "role",
-            "case_not_prosecuted",
-            "the case must be prosecuted before anyone in it",
-        );
-    }
     let new_person = match (&input.person, input.person_id, input.organisation_id) {
         (Some(p), None, None) => match p.parse(today) {
             Ok(p) => Some(p),
@@ -667,24 +643,26 @@ pub async fn add_party(
         }
     };
     e.into_result(())?;
-    let role = role.expect("checked");
-    let added = matches!((prosecuted_on, case.prosecuted_on), (Some(p), Some(c)) if p > c);
-    let mut c = state.store.conn().await?;
-    let party = match (input.person_id, input.organisation_id) {
-        (Some(p), _) => PartyRef::Person(store::get_person(&mut c, p).await?.id),
-        (_, Some(o)) => PartyRef::Organisation(store::get_organisation(&mut c, o).await?.id),
-        _ => PartyRef::Person(uuid::Uuid::nil()),
-    };
-    drop(c);
+    let st = standing.expect("checked");
     let mut tx = state.store.begin().await?;
-    let party = match new_person {
-        Some(p) => PartyRef::Person(
+    let party = match (new_person, input.person_id, input.organisation_id) {
+        (Some(p), _, _) => PartyRef::Person(
             store::insert_person(&mut tx, &who.actor(), who.user.unit_id, &p, None).await?,
         ),
-        None => party,
+        (None, Some(p), _) => PartyRef::Person(store::get_person(&mut tx, p).await?.id),
+        (None, _, Some(o)) => PartyRef::Organisation(store::get_organisation(&mut tx, o).await?.id),
+        (None, None, None) => unreachable!("validated: exactly one party"),
     };
-    let pid =
-        store::add_party(&mut tx, &who.actor(), id, party, role, prosecuted_on, added).await?;
+    let pid = store::add_party(
+        &mut tx,
+        &who.actor(),
+        id,
+        party,
+        st.role,
+        st.prosecuted_on,
+        st.added,
+    )
+    .await?;
     tx.commit().await?;
     Ok(pid)
 }
@@ -705,12 +683,12 @@ pub async fn add_charge(
     let mut c = state.store.conn().await?;
     let all = store::parties_of(&mut c, case.id).await?;
     drop(c);
-    let class = all
-        .iter()
-        .flat_map(|p| p.charges.iter().map(|c| c.class))
-        .chain([charge.class])
-        .max()
-        .unwrap_or(charge.class);
+    let class = most_serious(
+        all.iter()
+            .flat_map(|p| p.charges.iter().map(|c| c.class))
+            .chain([charge.class]),
+    )
+    .unwrap_or(charge.class);
     let (cal, _) = rules(state).await?;
     let mut tx = state.store.begin().await?;
     let id = store::add_charge(&mut tx, &who.actor(), case.id, party, &charge).await?;
@@ -1007,14 +985,7 @@ pub async fn watch_list(
     let code = committee
         .map(str::to_owned)
         .unwrap_or_else(|| who.user.unit_code.clone());
-    let u = unit_by_code(state, "committee", &code).await?;
-    if !v.scope.contains(&u.path) {
-        return Err(bad(
-            "committee",
-            "unknown_value",
-            "must be a committee in your scope",
-        ));
-    }
+    let u = unit_seen(state, &v, "committee", &code).await?;
     let today = today();
     let mut c = state.store.conn().await?;
     let rows = store::watch_list(&mut c, &v, u.id)
@@ -1058,21 +1029,11 @@ pub async fn figures(
     let v = viewer(who)?;
     let (scope, monitor) = match (unit, committee) {
         (_, Some(code)) => {
-            let u = unit_by_code(state, "committee", code).await?;
-            if !v.scope.contains(&u.path) {
-                return Err(bad(
-                    "committee",
-                    "unknown_value",
-                    "must be a committee in your scope",
-                ));
-            }
+            let u = unit_seen(state, &v, "committee", code).await?;
             (CaseScope::Committee(u.id), Some(u.id))
         }
         (Some(code), None) => {
-            let u = unit_by_code(state, "unit", code).await?;
-            if !v.scope.contains(&u.path) {
-                return Err(bad("unit", "unknown_value", "must be a unit in your scope"));
-            }
+            let u = unit_seen(state, &v, "unit", code).await?;
             (CaseScope::Subtree(u.path), None)
         }
         (None, None) => (CaseScope::Subtree(who.user.unit_path.clone()), None),
@@ -1853,19 +1814,14 @@ pub async fn api_figures(
     Query(q): Query<FigureQuery>,
 ) -> AppResult<Response> {
     let mut e = ValidationErrors::new();
-    let from = required_date(&mut e, "from", Some(&q.from));
-    let to = required_date(&mut e, "to", Some(&q.to));
-    if let (Some(f), Some(t)) = (from, to) {
-        if f > t {
-            e.add("to", "after_from", "must not be before `from`");
-        }
-    }
+    let period = required_period(&mut e, Some(&q.from), Some(&q.to));
     e.into_result(())?;
+    let (from, to) = period.expect("checked");
     let f = figures(
         &state,
         &who,
-        from.expect("checked"),
-        to.expect("checked"),
+        from,
+        to,
         q.unit.as_deref(),
         q.committee.as_deref(),
     )
@@ -2014,7 +1970,7 @@ async fn list_page(
         let mut csv = vec!["format=csv".to_owned()];
         for (k, v) in [("q", &q.q), ("kind", &q.kind), ("stage", &q.stage)] {
             if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
-                csv.push(format!("{k}={}", urlencode(v)));
+                csv.push(format!("{k}={}", crate::pages::urlencode(v)));
             }
         }
         if q.overdue == Some(true) {
@@ -2053,17 +2009,6 @@ async fn list_page(
         Ok(t) => crate::pages::render(&t),
         Err(e) => page.error_page(e),
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[derive(askama::Template)]
@@ -2225,10 +2170,7 @@ async fn render_case(
         errors,
         committees: all
             .iter()
-            .filter(|u| {
-                matches!(u.kind, UnitKind::CentralCommittee | UnitKind::Province)
-                    && decide.contains(&u.path)
-            })
+            .filter(|u| u.kind.steers() && decide.contains(&u.path))
             .map(|u| (u.code.clone(), u.name.clone()))
             .collect(),
         transfers: v
@@ -2449,9 +2391,8 @@ async fn ack_form(
         Ok(w) => w,
         Err(r) => return *r,
     };
-    let back = form.get("case").cloned().unwrap_or_default();
     match acknowledge(&state, who, id).await {
-        Ok(()) => Redirect::to(&format!("/cases/{}", urlencode(&back))).into_response(),
+        Ok(case) => Redirect::to(&format!("/cases/{case}")).into_response(),
         Err(e) => page.error_page(e),
     }
 }
@@ -2480,10 +2421,7 @@ async fn watch_page(
         let committees: Vec<(String, String)> = agencies(&state)
             .await?
             .into_iter()
-            .filter(|u| {
-                matches!(u.kind, UnitKind::CentralCommittee | UnitKind::Province)
-                    && scope.contains(&u.path)
-            })
+            .filter(|u| u.kind.steers() && scope.contains(&u.path))
             .map(|u| (u.code, u.name))
             .collect();
         let default = committees.first().map(|c| c.0.clone());

@@ -441,7 +441,8 @@ async fn list(State(state): State<AppState>, page: Page, Query(q): Query<LetterQ
     })
 }
 
-fn urlencode(s: &str) -> String {
+/// Percent-encodes a query value.
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

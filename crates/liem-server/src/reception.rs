@@ -90,15 +90,10 @@ pub struct PeriodQuery {
 impl PeriodQuery {
     fn dates(&self) -> AppResult<(Date, Date)> {
         let mut errs = ValidationErrors::new();
-        let from = liem_domain::validation::required_date(&mut errs, "from", Some(&self.from));
-        let to = liem_domain::validation::required_date(&mut errs, "to", Some(&self.to));
-        if let (Some(f), Some(t)) = (from, to) {
-            if f > t {
-                errs.add("to", "after_from", "must not be before `from`");
-            }
-        }
+        let period =
+            liem_domain::validation::required_period(&mut errs, Some(&self.from), Some(&self.to));
         errs.into_result(())?;
-        Ok((from.expect("checked"), to.expect("checked")))
+        Ok(period.expect("checked"))
     }
 }
 

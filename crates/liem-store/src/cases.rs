@@ -24,6 +24,7 @@ use liem_domain::register::{
 };
 use liem_domain::role::Scope;
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// Who is looking: their id and their scope for reading cases.
 #[derive(Debug, Clone)]
@@ -34,24 +35,10 @@ pub struct Viewer {
     pub scope: Scope,
 }
 
-fn scope_units(scope: &Scope) -> Option<(String, Value)> {
-    match scope {
-        Scope::None => None,
-        Scope::Unit(p) => Some((
-            "SELECT id FROM units WHERE path = ?".into(),
-            p.clone().into(),
-        )),
-        Scope::Subtree(p) => Some((
-            "SELECT id FROM units WHERE path LIKE ?".into(),
-            format!("{p}%").into(),
-        )),
-    }
-}
-
 /// Adds the visibility rule for `c` (the cases table's alias).
 fn visible(f: &mut Filter, v: &Viewer) {
     let access = "EXISTS (SELECT 1 FROM case_access ca WHERE ca.case_id = c.id AND ca.user_id = ?)";
-    match scope_units(&v.scope) {
+    match petitions::scope_units(&v.scope) {
         None => f.and(access, vec![v.user.0.into()]),
         Some((units, p)) => f.and(
             &format!(
@@ -154,17 +141,23 @@ fn case_from(r: &Row) -> Result<CaseRow> {
 }
 
 async fn fill_monitors(ex: &mut impl AsExec, rows: &mut [CaseRow]) -> Result<()> {
-    for c in rows.iter_mut() {
-        c.monitored_by = query(
-            "SELECT u.code FROM monitorings mo JOIN units u ON u.id = mo.committee_id \
-             WHERE mo.case_id = $1 AND mo.removed_on IS NULL ORDER BY u.code",
-        )
-        .bind(c.id)
-        .fetch_all(ex)
-        .await?
-        .iter()
-        .map(|r| r.text("code"))
-        .collect::<Result<_>>()?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let marks: Vec<String> = (1..=rows.len()).map(|i| format!("${i}")).collect();
+    let mut q = query(format!(
+        "SELECT mo.case_id, u.code FROM monitorings mo JOIN units u ON u.id = mo.committee_id \
+         WHERE mo.case_id IN ({}) AND mo.removed_on IS NULL ORDER BY u.code",
+        marks.join(", ")
+    ));
+    for c in rows.iter() {
+        q = q.bind(c.id);
+    }
+    for r in q.fetch_all(ex).await? {
+        let id = r.uuid("case_id")?;
+        if let Some(c) = rows.iter_mut().find(|c| c.id == id) {
+            c.monitored_by.push(r.text("code")?);
+        }
     }
     Ok(())
 }
@@ -459,16 +452,10 @@ pub async fn list_cases(
         .bind(i64::from(limit) + 1)
         .fetch_all(ex)
         .await?;
-    let mut items = rows.iter().map(case_from).collect::<Result<Vec<_>>>()?;
-    let more = items.len() > limit as usize;
-    items.truncate(limit as usize);
-    fill_monitors(ex, &mut items).await?;
-    let next_cursor = if more {
-        items.last().map(|c| c.id.to_string())
-    } else {
-        None
-    };
-    Ok(Page { items, next_cursor })
+    let items = rows.iter().map(case_from).collect::<Result<Vec<_>>>()?;
+    let mut page = Page::cut(items, limit, |c| c.id.to_string());
+    fill_monitors(ex, &mut page.items).await?;
+    Ok(page)
 }
 
 /// How many entries the viewer sees matching the filter.
@@ -703,6 +690,20 @@ pub async fn case_events(ex: &mut impl AsExec, case: uuid::Uuid) -> Result<Vec<C
     .collect()
 }
 
+/// The references of the letters that started an entry.
+pub async fn letters_of(ex: &mut impl AsExec, case: uuid::Uuid) -> Result<Vec<String>> {
+    query(
+        "SELECT l.reference FROM case_letters cl JOIN letters l ON l.id = cl.letter_id \
+         WHERE cl.case_id = $1 ORDER BY l.reference",
+    )
+    .bind(case)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(|r| r.text("reference"))
+    .collect()
+}
+
 /// Re-sets an entry's facts and limit (after a new charge changes its class).
 pub async fn set_facts(
     tx: &mut Tx,
@@ -893,7 +894,7 @@ pub async fn pending_transfers(
     let mut f = Filter::default();
     visible(&mut f, v);
     f.and("t.acknowledged_on IS NULL", vec![]);
-    if let Some((units, p)) = scope_units(&v.scope) {
+    if let Some((units, p)) = petitions::scope_units(&v.scope) {
         f.and(
             &format!("(t.from_unit_id IN ({units}) OR t.to_unit_id IN ({units}))"),
             vec![p.clone(), p],
@@ -970,7 +971,7 @@ pub async fn place_monitoring(
         .execute(tx)
         .await?;
     for t in targets {
-        insert_target(tx, id, t).await?;
+        insert_target(tx, case, id, t).await?;
     }
     let detail = serde_json::json!({
         "case": case, "committee": committee, "session": session,
@@ -989,14 +990,34 @@ pub async fn place_monitoring(
     Ok(id)
 }
 
-async fn insert_target(tx: &mut Tx, monitoring: uuid::Uuid, t: &Target) -> Result<uuid::Uuid> {
+/// Stores a target; one whose milestone the case has already reached (its
+/// stage action is in the history) is met on the day of that action.
+async fn insert_target(
+    tx: &mut Tx,
+    case: uuid::Uuid,
+    monitoring: uuid::Uuid,
+    t: &Target,
+) -> Result<uuid::Uuid> {
+    let met_on = match t.milestone.met_by() {
+        Some(action) => query(
+            "SELECT on_date FROM case_events WHERE case_id = $1 AND action = $2 ORDER BY on_date DESC LIMIT 1",
+        )
+        .bind(case)
+        .bind(action.as_str())
+        .fetch_optional(tx)
+        .await?
+        .map(|r| r.date("on_date"))
+        .transpose()?,
+        None => None,
+    };
     let id = uuid::Uuid::now_v7();
-    query("INSERT INTO monitoring_targets (id, monitoring_id, milestone, due_on, note) VALUES ($1, $2, $3, $4, $5)")
+    query("INSERT INTO monitoring_targets (id, monitoring_id, milestone, due_on, note, met_on) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id)
         .bind(monitoring)
         .bind(t.milestone.as_str())
         .bind(t.due_on)
         .bind(t.note.as_deref())
+        .bind(met_on)
         .execute(tx)
         .await?;
     Ok(id)
@@ -1009,7 +1030,12 @@ pub async fn add_target(
     monitoring: uuid::Uuid,
     t: &Target,
 ) -> Result<uuid::Uuid> {
-    let id = insert_target(tx, monitoring, t).await?;
+    let case = query("SELECT case_id FROM monitorings WHERE id = $1")
+        .bind(monitoring)
+        .fetch_one(tx)
+        .await?
+        .uuid("case_id")?;
+    let id = insert_target(tx, case, monitoring, t).await?;
     let detail = serde_json::json!({"target": t});
     audit::append(
         tx,
@@ -1861,6 +1887,8 @@ pub async fn add_asset(
     Ok(id)
 }
 
+const ASSET_COLS: &str = "kind, route, on_date, amount_vnd, land_m2, item";
+
 fn asset_from(r: &Row) -> Result<AssetEvent> {
     Ok(AssetEvent {
         kind: r.code("kind")?,
@@ -1874,13 +1902,15 @@ fn asset_from(r: &Row) -> Result<AssetEvent> {
 
 /// An entry's asset events, by date.
 pub async fn assets_of(ex: &mut impl AsExec, case: uuid::Uuid) -> Result<Vec<AssetEvent>> {
-    query("SELECT kind, route, on_date, amount_vnd, land_m2, item FROM asset_events WHERE case_id = $1 ORDER BY on_date, id")
-        .bind(case)
-        .fetch_all(ex)
-        .await?
-        .iter()
-        .map(asset_from)
-        .collect()
+    query(format!(
+        "SELECT {ASSET_COLS} FROM asset_events WHERE case_id = $1 ORDER BY on_date, id"
+    ))
+    .bind(case)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(asset_from)
+    .collect()
 }
 
 /// The set of entries a figure is computed over.
@@ -1919,52 +1949,71 @@ pub async fn counting_facts(
         f.where_clause()
     );
     let rows = f.query(sql).fetch_all(ex).await?;
-    let mut cases = Vec::with_capacity(rows.len());
-    let mut assets = Vec::new();
-    for r in rows {
-        let id = r.uuid("id")?;
-        let events = query(
-            "SELECT on_date, action FROM case_events WHERE case_id = $1 ORDER BY on_date, id",
-        )
-        .bind(id)
-        .fetch_all(ex)
-        .await?
+    // One query each for the events, defendants and assets of all of them.
+    let of_scope = format!("SELECT c.id FROM cases c{}", f.where_clause());
+    let mut events: HashMap<uuid::Uuid, Vec<(Date, StageAction)>> = HashMap::new();
+    let sql = format!(
+        "SELECT case_id, on_date, action FROM case_events WHERE case_id IN ({of_scope}) ORDER BY on_date, id"
+    );
+    for e in f.query(sql).fetch_all(ex).await? {
+        events
+            .entry(e.uuid("case_id")?)
+            .or_default()
+            .push((e.date("on_date")?, e.code::<StageAction>("action")?));
+    }
+    // Defendants: the parties in a charged role (the domain's rule).
+    let charged: Vec<&str> = PartyRole::ALL
         .iter()
-        .map(|e| Ok((e.date("on_date")?, e.code::<StageAction>("action")?)))
-        .collect::<Result<Vec<_>>>()?;
-        let defendants = query(
-            "SELECT id, prosecuted_on, added FROM case_parties WHERE case_id = $1 AND prosecuted_on IS NOT NULL \
-             AND role IN ('accused', 'defendant', 'convicted') ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(ex)
-        .await?
-        .iter()
-        .map(|d| {
-            Ok(DefendantFacts {
+        .filter(|r| r.charged())
+        .map(|r| r.as_str())
+        .collect();
+    let first = f.next_placeholder();
+    let marks: Vec<String> = (first..first + charged.len())
+        .map(|i| format!("${i}"))
+        .collect();
+    let sql = format!(
+        "SELECT case_id, id, prosecuted_on, added FROM case_parties WHERE case_id IN ({of_scope}) \
+         AND prosecuted_on IS NOT NULL AND role IN ({}) ORDER BY id",
+        marks.join(", ")
+    );
+    let mut q = f.query(sql);
+    for r in charged {
+        q = q.bind(r);
+    }
+    let mut defendants: HashMap<uuid::Uuid, Vec<DefendantFacts>> = HashMap::new();
+    for d in q.fetch_all(ex).await? {
+        defendants
+            .entry(d.uuid("case_id")?)
+            .or_default()
+            .push(DefendantFacts {
                 id: d.uuid("id")?,
                 prosecuted_on: d.date("prosecuted_on")?,
                 added: d.bool("added")?,
+            });
+    }
+    let sql = format!(
+        "SELECT {ASSET_COLS} FROM asset_events WHERE case_id IN ({of_scope}) ORDER BY on_date, id"
+    );
+    let assets = f
+        .query(sql)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(asset_from)
+        .collect::<Result<Vec<_>>>()?;
+    let cases = rows
+        .iter()
+        .map(|r| {
+            let id = r.uuid("id")?;
+            Ok(CaseRecord {
+                id,
+                prosecuted_on: r.opt_date("prosecuted_on")?,
+                closed_on: r.opt_date("closed_on")?,
+                defendants: defendants.remove(&id).unwrap_or_default(),
+                events: events.remove(&id).unwrap_or_default(),
             })
         })
         .collect::<Result<Vec<_>>>()?;
-        assets.extend(
-            query("SELECT kind, route, on_date, amount_vnd, land_m2, item FROM asset_events WHERE case_id = $1 ORDER BY on_date, id")
-                .bind(id)
-                .fetch_all(ex)
-                .await?
-                .iter()
-                .map(asset_from)
-                .collect::<Result<Vec<_>>>()?,
-        );
-        cases.push(CaseRecord {
-            id,
-            prosecuted_on: r.opt_date("prosecuted_on")?,
-            closed_on: r.opt_date("closed_on")?,
-            defendants,
-            events,
-        });
-    }
     Ok((cases, assets))
 }
 
@@ -2010,17 +2059,7 @@ pub async fn dossier(
     }
     let sanctions = sanctions_of(ex, PartyRef::Person(person)).await?;
     let mut f = Filter::default();
-    match petition_scope {
-        Scope::None => f.and("1 = 0", vec![]),
-        Scope::Unit(path) => f.and(
-            "l.unit_id IN (SELECT id FROM units WHERE path = ?)",
-            vec![path.clone().into()],
-        ),
-        Scope::Subtree(path) => f.and(
-            "l.unit_id IN (SELECT id FROM units WHERE path LIKE ?)",
-            vec![format!("{path}%").into()],
-        ),
-    }
+    petitions::scope_condition(&mut f, petition_scope, "l.unit_id");
     let case_ids: Vec<Value> = cases.iter().map(|(c, _)| c.id.into()).collect();
     let in_cases = if case_ids.is_empty() {
         "1 = 0".to_owned()

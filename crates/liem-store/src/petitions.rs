@@ -851,17 +851,24 @@ pub struct LetterFilter {
     pub today: Option<Date>,
 }
 
-fn scope_condition(f: &mut Filter, scope: &Scope, unit_col: &str) {
+/// The units of a scope as a subquery (`SELECT id FROM units WHERE …`) and
+/// its one bound value; `None` for an empty scope.
+pub(crate) fn scope_units(scope: &Scope) -> Option<(&'static str, Value)> {
     match scope {
-        Scope::None => f.and("1 = 0", vec![]),
-        Scope::Unit(p) => f.and(
-            &format!("{unit_col} IN (SELECT id FROM units WHERE path = ?)"),
-            vec![p.clone().into()],
-        ),
-        Scope::Subtree(p) => f.and(
-            &format!("{unit_col} IN (SELECT id FROM units WHERE path LIKE ?)"),
-            vec![format!("{p}%").into()],
-        ),
+        Scope::None => None,
+        Scope::Unit(p) => Some(("SELECT id FROM units WHERE path = ?", p.clone().into())),
+        Scope::Subtree(p) => Some((
+            "SELECT id FROM units WHERE path LIKE ?",
+            format!("{p}%").into(),
+        )),
+    }
+}
+
+/// Keeps rows whose `unit_col` lies in the scope.
+pub(crate) fn scope_condition(f: &mut Filter, scope: &Scope, unit_col: &str) {
+    match scope_units(scope) {
+        None => f.and("1 = 0", vec![]),
+        Some((units, p)) => f.and(&format!("{unit_col} IN ({units})"), vec![p]),
     }
 }
 
@@ -930,6 +937,21 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page from up to `limit + 1` fetched items, the extra one only
+    /// telling that more follow; the cursor is the last kept item's.
+    pub fn cut(mut items: Vec<T>, limit: u32, cursor_of: impl Fn(&T) -> String) -> Page<T> {
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        let next_cursor = if more {
+            items.last().map(cursor_of)
+        } else {
+            None
+        };
+        Page { items, next_cursor }
+    }
+}
+
 /// Letters in scope matching the filter, newest first; `cursor` is the id
 /// of the last letter of the previous page.
 pub async fn list_letters(
@@ -954,21 +976,15 @@ pub async fn list_letters(
         .bind(i64::from(limit) + 1)
         .fetch_all(ex)
         .await?;
-    let mut items = rows.iter().map(letter_from).collect::<Result<Vec<_>>>()?;
-    let more = items.len() > limit as usize;
-    items.truncate(limit as usize);
-    let ids: Vec<LetterId> = items.iter().map(|l| l.id).collect();
+    let items = rows.iter().map(letter_from).collect::<Result<Vec<_>>>()?;
+    let mut page = Page::cut(items, limit, |l| l.id.to_string());
+    let ids: Vec<LetterId> = page.items.iter().map(|l| l.id).collect();
     for (lid, brief) in briefs_for(ex, &ids).await? {
-        if let Some(l) = items.iter_mut().find(|l| l.id == lid) {
+        if let Some(l) = page.items.iter_mut().find(|l| l.id == lid) {
             l.matters.push(brief);
         }
     }
-    let next_cursor = if more {
-        items.last().map(|l| l.id.to_string())
-    } else {
-        None
-    };
-    Ok(Page { items, next_cursor })
+    Ok(page)
 }
 
 /// How many letters in scope match the filter.

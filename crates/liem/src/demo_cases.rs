@@ -546,7 +546,7 @@ pub async fn generate(
                             PartyRef::Person(*pid),
                             PartyRole::Accused,
                             Some(p_on),
-                            p_on > on,
+                            liem_domain::people::is_added(Some(p_on), Some(on)),
                         )
                         .await?;
                         store::add_charge(&mut tx, &actor, id, party, &charges[k]).await?;
@@ -699,16 +699,6 @@ pub async fn generate(
                 )
                 .await?;
             }
-            // Targets already reached before the decision count as met.
-            liem_store::db::query(
-                "UPDATE monitoring_targets SET met_on = (SELECT MAX(e.on_date) FROM case_events e WHERE e.case_id = $1 AND e.action = $2) \
-                 WHERE milestone = $3 AND monitoring_id IN (SELECT id FROM monitorings WHERE case_id = $1)",
-            )
-            .bind(id)
-            .bind(StageAction::ConcludeInvestigation.as_str())
-            .bind(Milestone::ConcludeInvestigation.as_str())
-            .execute(&mut tx)
-            .await?;
             monitored += 1;
         }
         tx.commit().await?;
