@@ -36,12 +36,18 @@ pub struct Viewer {
 }
 
 /// Adds the visibility rule for `c` (the cases table's alias).
-fn visible(f: &mut Filter, v: &Viewer) {
+pub(crate) fn visible(f: &mut Filter, v: &Viewer) {
+    let (sql, values) = visible_sql(v);
+    f.and(&sql, values);
+}
+
+/// The visibility rule as SQL with `?` placeholders, and their values.
+pub(crate) fn visible_sql(v: &Viewer) -> (String, Vec<crate::db::Value>) {
     let access = "EXISTS (SELECT 1 FROM case_access ca WHERE ca.case_id = c.id AND ca.user_id = ?)";
     match petitions::scope_units(&v.scope) {
-        None => f.and(access, vec![v.user.0.into()]),
-        Some((units, p)) => f.and(
-            &format!(
+        None => (access.to_owned(), vec![v.user.0.into()]),
+        Some((units, p)) => (
+            format!(
                 "((c.restricted = ? AND (c.unit_id IN ({units}) OR c.holder_id IN ({units}) \
                  OR EXISTS (SELECT 1 FROM case_transfers t WHERE t.case_id = c.id AND (t.from_unit_id IN ({units}) OR t.to_unit_id IN ({units}))) \
                  OR EXISTS (SELECT 1 FROM monitorings mo WHERE mo.case_id = c.id AND mo.committee_id IN ({units})))) OR {access})"
@@ -1944,12 +1950,37 @@ pub async fn counting_facts(
             vec![u.0.into(), to.into(), from.into()],
         ),
     }
+    let cases = case_records(ex, &f)
+        .await?
+        .into_iter()
+        .map(|c| c.1)
+        .collect();
+    let of_scope = format!("SELECT c.id FROM cases c{}", f.where_clause());
     let sql = format!(
-        "SELECT c.id, c.prosecuted_on, c.closed_on FROM cases c{} ORDER BY c.id",
+        "SELECT {ASSET_COLS} FROM asset_events WHERE case_id IN ({of_scope}) ORDER BY on_date, id"
+    );
+    let assets = f
+        .query(sql)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(asset_from)
+        .collect::<Result<Vec<_>>>()?;
+    Ok((cases, assets))
+}
+
+/// The cases the filter `f` (on the alias `c`) selects, as counting needs
+/// them, each with its registering unit: one query each for the cases, their
+/// events and their defendants.
+pub(crate) async fn case_records(
+    ex: &mut impl AsExec,
+    f: &Filter,
+) -> Result<Vec<(UnitId, CaseRecord)>> {
+    let sql = format!(
+        "SELECT c.id, c.unit_id, c.prosecuted_on, c.closed_on FROM cases c{} ORDER BY c.id",
         f.where_clause()
     );
     let rows = f.query(sql).fetch_all(ex).await?;
-    // One query each for the events, defendants and assets of all of them.
     let of_scope = format!("SELECT c.id FROM cases c{}", f.where_clause());
     let mut events: HashMap<uuid::Uuid, Vec<(Date, StageAction)>> = HashMap::new();
     let sql = format!(
@@ -1991,30 +2022,21 @@ pub async fn counting_facts(
                 added: d.bool("added")?,
             });
     }
-    let sql = format!(
-        "SELECT {ASSET_COLS} FROM asset_events WHERE case_id IN ({of_scope}) ORDER BY on_date, id"
-    );
-    let assets = f
-        .query(sql)
-        .fetch_all(ex)
-        .await?
-        .iter()
-        .map(asset_from)
-        .collect::<Result<Vec<_>>>()?;
-    let cases = rows
-        .iter()
+    rows.iter()
         .map(|r| {
             let id = r.uuid("id")?;
-            Ok(CaseRecord {
-                id,
-                prosecuted_on: r.opt_date("prosecuted_on")?,
-                closed_on: r.opt_date("closed_on")?,
-                defendants: defendants.remove(&id).unwrap_or_default(),
-                events: events.remove(&id).unwrap_or_default(),
-            })
+            Ok((
+                UnitId(r.uuid("unit_id")?),
+                CaseRecord {
+                    id,
+                    prosecuted_on: r.opt_date("prosecuted_on")?,
+                    closed_on: r.opt_date("closed_on")?,
+                    defendants: defendants.remove(&id).unwrap_or_default(),
+                    events: events.remove(&id).unwrap_or_default(),
+                },
+            ))
         })
-        .collect::<Result<Vec<_>>>()?;
-    Ok((cases, assets))
+        .collect()
 }
 
 /// What a person's page shows: everything linked to them that the viewer

@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod petitions;
 pub mod public;
 pub mod reception;
+pub mod stats;
 pub mod testing;
 pub mod units;
 pub mod users;

@@ -426,6 +426,7 @@ pub async fn link(
         .bind(matter.0)
         .execute(tx)
         .await?;
+    refresh_letter_figures(tx, matter).await?;
     let detail = serde_json::json!({"letter": letter, "matter": matter});
     audit::append(
         tx,
@@ -437,6 +438,38 @@ pub async fn link(
     )
     .await?;
     outbox::append(tx, "matter", &matter.to_string(), "link_letter", detail).await
+}
+
+/// Recomputes the statistics columns of the letters grouped into a matter:
+/// a letter is processed when the last of its matters is classified; it is
+/// eligible when one of them is, and within competence when one of them is
+/// eligible and within competence.
+async fn refresh_letter_figures(tx: &mut Tx, matter: MatterId) -> Result<()> {
+    query(
+        "UPDATE letters SET processed_on = CASE \
+           WHEN EXISTS (SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
+                        WHERE lm.letter_id = letters.id AND m.classified_on IS NULL) THEN NULL \
+           ELSE (SELECT MAX(m.classified_on) FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
+                 WHERE lm.letter_id = letters.id) END \
+         WHERE id IN (SELECT letter_id FROM letter_matters WHERE matter_id = $1)",
+    )
+    .bind(matter.0)
+    .execute(&mut *tx)
+    .await?;
+    query(
+        "UPDATE letters SET \
+           eligible = CASE WHEN processed_on IS NULL THEN NULL ELSE EXISTS ( \
+             SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
+             WHERE lm.letter_id = letters.id AND m.eligible = TRUE) END, \
+           competent = CASE WHEN processed_on IS NULL THEN NULL ELSE EXISTS ( \
+             SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
+             WHERE lm.letter_id = letters.id AND m.eligible = TRUE AND m.competent = TRUE) END \
+         WHERE id IN (SELECT letter_id FROM letter_matters WHERE matter_id = $1)",
+    )
+    .bind(matter.0)
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
 /// A workflow step to record.
@@ -467,21 +500,42 @@ pub async fn record_transition(
 ) -> Result<()> {
     let facts = serde_json::to_string(t.facts).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let at = now();
+    let f = t.facts;
+    let c = f.classification.as_ref();
+    // The statistics columns mirror the facts. `late` is decided when the
+    // matter is concluded, against the deadline that ran until then (the
+    // row's due_on before this update: SET expressions read the old row).
+    let concluding = f.state == MatterState::Concluded && t.from != MatterState::Concluded;
     let n = query(
-        "UPDATE matters SET state = $1, facts = $2, due_on = $3, due_rule = $4, version = version + 1, updated_at = $5 \
+        "UPDATE matters SET state = $1, facts = $2, due_on = $3, due_rule = $4, version = version + 1, updated_at = $5, \
+         classified_on = $8, eligible = $9, competent = $10, round = $11, accepted_on = $12, concluded_on = $13, \
+         outcome = $14, closed_on = $15, \
+         late = CASE WHEN $16 THEN (due_on IS NOT NULL AND due_on < $13) ELSE late END \
          WHERE id = $6 AND version = $7",
     )
-    .bind(t.facts.state.as_str())
+    .bind(f.state.as_str())
     .bind(facts)
     .bind(t.due.map(|d| d.due))
     .bind(t.due.map(|d| d.code.as_str()))
     .bind(at)
     .bind(t.matter.0)
     .bind(t.expected_version)
+    .bind(f.classified_on)
+    .bind(c.map(|c| c.eligible))
+    .bind(c.map(|c| c.competent))
+    .bind(c.map(|c| i64::from(c.round)))
+    .bind(f.accepted_on)
+    .bind(f.concluded_on)
+    .bind(f.outcome.map(|o| o.as_str()))
+    .bind(f.closed_on)
+    .bind(concluding)
     .execute(tx)
     .await?;
     if n == 0 {
         return Err(StoreError::Conflict("version".into()));
+    }
+    if t.action == "classify" {
+        refresh_letter_figures(tx, t.matter).await?;
     }
     query(
         "INSERT INTO matter_events (id, matter_id, action, on_date, from_state, to_state, detail, actor_id, at) \

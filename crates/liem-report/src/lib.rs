@@ -1,0 +1,443 @@
+//! Liêm's reports: the standard forms computed from the stored facts for a
+//! period and a scope, rolled up the unit tree, checked against their own
+//! arithmetic; exported to Excel and CSV; charts as SVG.
+//!
+//! The counting rules live in the domain crate ([`liem_domain::forms`]);
+//! the database aggregates them per unit ([`liem_store::stats`]); this crate
+//! groups the units into the rows of a report — the children of the scope,
+//! each with its whole subtree, and the scope's own facts — on the tree as it
+//! stood or on today's tree.
+
+pub mod chart;
+pub mod export;
+pub mod tree;
+
+use jiff::civil::Date;
+use liem_domain::case::{count, CaseRecord};
+use liem_domain::forms::all_forms;
+use liem_domain::ids::UnitId;
+use liem_domain::stats::{CheckFailure, Form, Period, Rule, Source, Span, Val};
+use liem_store::cases::Viewer;
+use liem_store::db::AsExec;
+use liem_store::stats::{self, Record};
+use serde::Serialize;
+use std::collections::HashMap;
+pub use tree::{Tree, TreeMode};
+
+/// A failure to produce a report.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The storage failed.
+    #[error(transparent)]
+    Store(#[from] liem_store::StoreError),
+    /// No such form.
+    #[error("form {0:?} does not exist; `liem report --list` names the forms")]
+    UnknownForm(String),
+    /// No such unit.
+    #[error("unit {0:?} does not exist")]
+    UnknownUnit(String),
+    /// No such column.
+    #[error("form {form} has no column {column:?}")]
+    UnknownColumn {
+        /// Form.
+        form: String,
+        /// Column asked for.
+        column: String,
+    },
+    /// The unit is not in the report.
+    #[error("unit {0:?} is not a row of this report")]
+    NotARow(String),
+}
+
+/// A unit as a report names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitRef {
+    /// Id.
+    pub id: UnitId,
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+}
+
+/// One row: a unit with its subtree, or the scope's own facts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportRow {
+    /// The unit.
+    pub unit: UnitRef,
+    /// Whether this row holds the scope unit's own facts only.
+    pub own: bool,
+    /// One value per column.
+    pub cells: Vec<i64>,
+}
+
+/// A computed report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Form code.
+    pub form: String,
+    /// Its legal basis.
+    pub basis: String,
+    /// Period.
+    pub period: Period,
+    /// Tree mode.
+    pub tree: TreeMode,
+    /// The unit the report covers.
+    pub unit: UnitRef,
+    /// Column codes.
+    pub columns: Vec<String>,
+    /// Rows: the scope's own facts first, then each child with its subtree.
+    pub rows: Vec<ReportRow>,
+    /// The total row.
+    pub total: Vec<i64>,
+    /// Broken arithmetic, naming the cell (empty when the report holds).
+    pub failures: Vec<CheckFailure>,
+    /// The change-feed position the figures were computed at.
+    pub data_version: i64,
+}
+
+impl Report {
+    /// A total by column code.
+    pub fn get(&self, column: &str) -> Option<i64> {
+        let i = self.columns.iter().position(|c| c == column)?;
+        self.total.get(i).copied()
+    }
+
+    /// A row by unit code.
+    pub fn row(&self, code: &str) -> Option<&ReportRow> {
+        self.rows.iter().find(|r| r.unit.code == code)
+    }
+}
+
+/// A form by code, or the error naming the forms.
+pub fn form(code: &str) -> Result<&'static Form, ReportError> {
+    liem_domain::forms::form(code).ok_or_else(|| ReportError::UnknownForm(code.to_owned()))
+}
+
+fn unit_ref(tree: &Tree, id: UnitId) -> UnitRef {
+    match tree.get(id) {
+        Some(u) => UnitRef {
+            id,
+            code: u.code.clone(),
+            name: u.name.clone(),
+        },
+        None => UnitRef {
+            id,
+            code: id.to_string(),
+            name: String::new(),
+        },
+    }
+}
+
+/// Lays per-unit values out as a report on `scope`: one row for the
+/// scope's own facts, one per child (with its subtree) that existed in the
+/// tree mode or has facts, and the total; then checks every row.
+#[allow(clippy::too_many_arguments)]
+pub fn assemble(
+    form: &Form,
+    tree: &Tree,
+    mode: TreeMode,
+    scope: UnitId,
+    period: &Period,
+    today: Date,
+    per_unit: &HashMap<UnitId, Vec<i64>>,
+    data_version: i64,
+) -> Report {
+    let n = form.columns.len();
+    let mut order = vec![scope];
+    order.extend(tree.children(scope, mode, period.from, period.to, today));
+    let mut sums: HashMap<UnitId, Vec<i64>> = order.iter().map(|u| (*u, vec![0; n])).collect();
+    let mut units: Vec<(&UnitId, &Vec<i64>)> = per_unit.iter().collect();
+    units.sort_by_key(|(u, _)| **u);
+    for (unit, cells) in units {
+        let Some(row) = tree.row_of(*unit, scope, mode) else {
+            continue;
+        };
+        let acc = sums.entry(row).or_insert_with(|| {
+            order.push(row);
+            vec![0; n]
+        });
+        for (a, v) in acc.iter_mut().zip(cells) {
+            *a += v;
+        }
+    }
+    let mut total = vec![0; n];
+    let rows: Vec<ReportRow> = order
+        .iter()
+        .map(|u| {
+            let cells = sums.remove(u).unwrap_or_else(|| vec![0; n]);
+            for (t, v) in total.iter_mut().zip(&cells) {
+                *t += v;
+            }
+            ReportRow {
+                unit: unit_ref(tree, *u),
+                own: *u == scope,
+                cells,
+            }
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for r in &rows {
+        let label = if r.own {
+            format!("{} (own)", r.unit.code)
+        } else {
+            r.unit.code.clone()
+        };
+        failures.extend(form.check_row(&label, &r.cells));
+    }
+    failures.extend(form.check_row("total", &total));
+    Report {
+        form: form.code.to_owned(),
+        basis: form.basis.to_owned(),
+        period: period.clone(),
+        tree: mode,
+        unit: unit_ref(tree, scope),
+        columns: form.columns.iter().map(|c| c.code.to_owned()).collect(),
+        rows,
+        total,
+        failures,
+        data_version,
+    }
+}
+
+/// Per-unit values of a form's case columns.
+fn case_cells(
+    form: &Form,
+    cases: &[(UnitId, CaseRecord)],
+    span: Span,
+    out: &mut HashMap<UnitId, Vec<i64>>,
+) {
+    if !form.needs_cases() {
+        return;
+    }
+    let mut by_unit: HashMap<UnitId, Vec<CaseRecord>> = HashMap::new();
+    for (u, c) in cases {
+        by_unit.entry(*u).or_default().push(c.clone());
+    }
+    let n = form.columns.len();
+    for (u, list) in by_unit {
+        let figures = count(&list, span.from, span.to);
+        let cells = out.entry(u).or_insert_with(|| vec![0; n]);
+        for (i, c) in form.columns.iter().enumerate() {
+            if let Rule::Case(cell) = c.rule {
+                cells[i] = cell.of(&figures);
+            }
+        }
+    }
+}
+
+/// Per-unit values of a form computed here, in Rust, from fact rows — the
+/// same rules the database evaluates. The property tests and the store's
+/// conformance test use it to check the SQL.
+pub fn per_unit_from_rows(
+    form: &Form,
+    facts: &[(Source, UnitId, Vec<Val>)],
+    cases: &[(UnitId, CaseRecord)],
+    span: Span,
+) -> HashMap<UnitId, Vec<i64>> {
+    let n = form.columns.len();
+    let mut out: HashMap<UnitId, Vec<i64>> = HashMap::new();
+    for (source, unit, row) in facts {
+        for (i, c) in form.columns.iter().enumerate() {
+            let v = c.rule.value_of(*source, row, span);
+            if v != 0 {
+                out.entry(*unit).or_insert_with(|| vec![0; n])[i] += v;
+            }
+        }
+    }
+    case_cells(form, cases, span, &mut out);
+    out
+}
+
+/// Loads the unit tree and its merger map.
+pub async fn load_tree(ex: &mut impl AsExec) -> Result<Tree, ReportError> {
+    let units = liem_store::units::list(&mut *ex).await?;
+    let mergers = stats::mergers(ex).await?;
+    Ok(Tree::new(units, &mergers))
+}
+
+/// Per-unit values of several forms at once: one aggregate query per fact
+/// source for all their columns, and the cases loaded once.
+pub async fn per_unit(
+    ex: &mut impl AsExec,
+    forms: &[&Form],
+    span: Span,
+    units: Option<&[UnitId]>,
+) -> Result<Vec<HashMap<UnitId, Vec<i64>>>, ReportError> {
+    let mut out: Vec<HashMap<UnitId, Vec<i64>>> = vec![HashMap::new(); forms.len()];
+    for source in Source::ALL {
+        // (form index, column index, rule) of every column over this source.
+        let mut wanted: Vec<(usize, usize, &Rule)> = Vec::new();
+        for (fi, f) in forms.iter().enumerate() {
+            for (ci, c) in f.columns.iter().enumerate() {
+                if matches!(&c.rule, Rule::Facts { source: s, .. } if s == source) {
+                    wanted.push((fi, ci, &c.rule));
+                }
+            }
+        }
+        if wanted.is_empty() {
+            continue;
+        }
+        let rules: Vec<&Rule> = wanted.iter().map(|w| w.2).collect();
+        let values = stats::aggregate(&mut *ex, *source, &rules, span, units).await?;
+        for (unit, vals) in values {
+            for ((fi, ci, _), v) in wanted.iter().zip(vals) {
+                let n = forms[*fi].columns.len();
+                out[*fi].entry(unit).or_insert_with(|| vec![0; n])[*ci] = v;
+            }
+        }
+    }
+    if forms.iter().any(|f| f.needs_cases()) {
+        let cases = stats::cases_by_unit(&mut *ex, units).await?;
+        for (fi, f) in forms.iter().enumerate() {
+            case_cells(f, &cases, span, &mut out[fi]);
+        }
+    }
+    Ok(out)
+}
+
+/// What a report is asked for.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The period.
+    pub period: Period,
+    /// The unit it covers (its subtree).
+    pub scope: UnitId,
+    /// Which tree.
+    pub mode: TreeMode,
+    /// Today (for today's tree).
+    pub today: Date,
+}
+
+/// Computes forms for one period and scope.
+pub async fn compute(
+    ex: &mut impl AsExec,
+    tree: &Tree,
+    forms: &[&Form],
+    req: &Request,
+) -> Result<Vec<Report>, ReportError> {
+    let data_version = stats::data_version(&mut *ex).await?;
+    let units = tree.units_in(req.scope, req.mode);
+    let values = per_unit(ex, forms, req.period.span(), units.as_deref()).await?;
+    Ok(forms
+        .iter()
+        .zip(values)
+        .map(|(f, v)| {
+            assemble(
+                f,
+                tree,
+                req.mode,
+                req.scope,
+                &req.period,
+                req.today,
+                &v,
+                data_version,
+            )
+        })
+        .collect())
+}
+
+/// Every standard form for one period and scope.
+pub async fn compute_all(
+    ex: &mut impl AsExec,
+    tree: &Tree,
+    req: &Request,
+) -> Result<Vec<Report>, ReportError> {
+    let forms: Vec<&Form> = all_forms().iter().collect();
+    compute(ex, tree, &forms, req).await
+}
+
+/// The records behind one figure: the cell of `column` in the row of
+/// `row_unit` (the scope itself means its own facts; `None` means the total).
+pub struct Drill<'a> {
+    /// The form.
+    pub form: &'a Form,
+    /// The column code.
+    pub column: &'a str,
+    /// The request the report was made with.
+    pub req: &'a Request,
+    /// The row's unit, or `None` for the total row.
+    pub row: Option<UnitId>,
+    /// Who asks (lists follow visibility).
+    pub viewer: &'a Viewer,
+    /// At most this many records.
+    pub limit: u32,
+}
+
+/// The records behind a figure, and how many the figure counts in all
+/// (some may be restricted cases the viewer does not see).
+pub async fn drill(
+    ex: &mut impl AsExec,
+    tree: &Tree,
+    d: &Drill<'_>,
+) -> Result<(Vec<Record>, i64), ReportError> {
+    let col = d
+        .form
+        .columns
+        .iter()
+        .find(|c| c.code == d.column)
+        .ok_or_else(|| ReportError::UnknownColumn {
+            form: d.form.code.to_owned(),
+            column: d.column.to_owned(),
+        })?;
+    let scope = d.req.scope;
+    let mode = d.req.mode;
+    let units: Option<Vec<UnitId>> = match d.row {
+        None => tree.units_in(scope, mode),
+        Some(r) if r == scope => Some(
+            tree.units_in(scope, mode)
+                .unwrap_or_else(|| all_units(tree))
+                .into_iter()
+                .filter(|u| tree.attribute(*u, mode) == scope)
+                .collect(),
+        ),
+        Some(r) => {
+            let rows_of = tree
+                .units_in(scope, mode)
+                .unwrap_or_else(|| all_units(tree));
+            let picked: Vec<UnitId> = rows_of
+                .into_iter()
+                .filter(|u| tree.row_of(*u, scope, mode) == Some(r))
+                .collect();
+            if picked.is_empty() && tree.get(r).is_none() {
+                return Err(ReportError::NotARow(r.to_string()));
+            }
+            Some(picked)
+        }
+    };
+    let span = d.req.period.span();
+    match &col.rule {
+        Rule::Facts { source, cond, .. } => {
+            Ok(
+                stats::records(ex, *source, cond, span, units.as_deref(), d.viewer, d.limit)
+                    .await?,
+            )
+        }
+        Rule::Case(cell) => {
+            let all = stats::cases_by_unit(&mut *ex, units.as_deref()).await?;
+            let counted =
+                |c: &CaseRecord| cell.of(&count(std::slice::from_ref(c), span.from, span.to));
+            let total: i64 = all.iter().filter(|(_, c)| counted(c) > 0).count() as i64;
+            let (visible, refs) = stats::visible_cases(ex, d.viewer, units.as_deref()).await?;
+            let mut out: Vec<Record> = visible
+                .iter()
+                .filter(|(_, c)| counted(c) > 0)
+                .map(|(u, c)| Record {
+                    entity: "case",
+                    id: c.id,
+                    reference: refs.get(&c.id).map(|r| r.0.clone()).unwrap_or_default(),
+                    date: c.prosecuted_on,
+                    unit_id: *u,
+                    case_id: Some(c.id),
+                })
+                .collect();
+            out.sort_by(|a, b| b.date.cmp(&a.date).then(a.reference.cmp(&b.reference)));
+            out.truncate(d.limit as usize);
+            Ok((out, total))
+        }
+    }
+}
+
+fn all_units(tree: &Tree) -> Vec<UnitId> {
+    tree.all_ids()
+}
