@@ -547,8 +547,109 @@ fn anti_corruption() -> Form {
     }
 }
 
+/// The key figures a dashboard and the summary in words show: one
+/// indicator each, over every kind (a letter holding two kinds counts once).
+fn key_figures() -> Form {
+    use CaseCell::*;
+    use Col::*;
+    let letters = |cond: Cond| count(Source::Letter, cond);
+    let processed = || vec![Cond::ByEnd(LetterReceived), Cond::InPeriod(LetterProcessed)];
+    let with = |mut v: Vec<Cond>, extra: Vec<Cond>| {
+        v.extend(extra);
+        all(v)
+    };
+    let resolved = Cond::InPeriod(MatterConcluded);
+    let pick = |code: &str| -> Column {
+        let f = anti_corruption();
+        f.columns
+            .into_iter()
+            .find(|c| c.code == code)
+            .expect("a column of the anti-corruption form")
+    };
+    Form {
+        code: "00-KEY",
+        basis: "Key figures of the dashboard and the summary (every kind together)",
+        columns: vec![
+            col("letters_received", letters(Cond::InPeriod(LetterReceived))),
+            col(
+                "letters_carried_over",
+                letters(all([
+                    Cond::Before(LetterReceived),
+                    open_at_start(LetterProcessed),
+                ])),
+            ),
+            col("letters_processed", letters(all(processed()))),
+            col(
+                "letters_eligible",
+                letters(with(processed(), vec![Cond::Yes(LetterEligible)])),
+            ),
+            col(
+                "letters_competent",
+                letters(with(
+                    processed(),
+                    vec![Cond::Yes(LetterEligible), Cond::Yes(LetterCompetent)],
+                )),
+            ),
+            col(
+                "matters_accepted",
+                count(Source::Matter, Cond::InPeriod(MatterAccepted)),
+            ),
+            col(
+                "matters_resolved",
+                count(
+                    Source::Matter,
+                    all([Cond::ByEnd(MatterAccepted), resolved.clone()]),
+                ),
+            ),
+            col(
+                "matters_resolved_late",
+                count(
+                    Source::Matter,
+                    all([Cond::ByEnd(MatterAccepted), resolved, Cond::Yes(MatterLate)]),
+                ),
+            ),
+            col(
+                "matters_overdue",
+                count(
+                    Source::Matter,
+                    all([
+                        Cond::ByEnd(MatterReceived),
+                        open_at_end(MatterConcluded),
+                        open_at_end(MatterClosed),
+                        Cond::BeforeEnd(MatterDue),
+                    ]),
+                ),
+            ),
+            col(
+                "reception_sessions",
+                count(Source::Session, Cond::InPeriod(SessionHeld)),
+            ),
+            col(
+                "reception_people",
+                sum(VisitPeople, Cond::InPeriod(VisitHeld)),
+            ),
+            col("new_cases", Rule::Case(NewCases)),
+            col("new_defendants", Rule::Case(NewDefendants)),
+            col("added_cases", Rule::Case(AddedCases)),
+            col("added_defendants", Rule::Case(AddedDefendants)),
+            col("indicted_defendants", Rule::Case(IndictedDefendants)),
+            col("tried_defendants", Rule::Case(TriedDefendants)),
+            pick("monitored_cases"),
+            pick("monitored_incidents"),
+            pick("targets_met"),
+            pick("targets_overdue"),
+            pick("to_recover_vnd"),
+            pick("recovered_vnd"),
+            pick("to_recover_m2"),
+            pick("recovered_m2"),
+        ],
+        checks: vec![],
+    }
+}
+
 static FORMS: LazyLock<Vec<Form>> = LazyLock::new(|| {
     vec![
+        key_figures(),
         reception(),
         letter_handling("02-XLD-KN", &["complaint"]),
         letter_handling("03-XLD-TC", &["denunciation"]),

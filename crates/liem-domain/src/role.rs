@@ -51,6 +51,10 @@ pub enum Right {
     /// Read a person's page: everything linked to them across cases and
     /// petitions (personnel screening). Every view is audited.
     ScreenPersons,
+    /// Read statistics, forms and dashboards of the units in scope.
+    ReadStatistics,
+    /// Issue (freeze and sign off) a report.
+    IssueReports,
 }
 
 impl Role {
@@ -80,8 +84,10 @@ impl Role {
                     | HandleCases
                     | DecideMonitoring
                     | ScreenPersons
+                    | ReadStatistics
+                    | IssueReports
             ),
-            Role::Analyst => matches!(right, ReadPetitions | ReadCases),
+            Role::Analyst => matches!(right, ReadPetitions | ReadCases | ReadStatistics),
             Role::Auditor => matches!(right, ReadAudit),
             Role::Custodian => matches!(right, ReadPetitions | ApproveUnseal),
         }

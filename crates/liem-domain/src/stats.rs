@@ -162,7 +162,8 @@ columns! {
     LetterCollective = (Letter, "collective", Bool),
     /// Sent by nobody named.
     LetterAnonymous = (Letter, "anonymous", Bool),
-    /// Day the last of its matters was classified (the letter processed).
+    /// Day the last of its matters was classified, or its own day of receipt
+    /// when it joined a matter classified before (the letter processed).
     LetterProcessed = (Letter, "processed_on", Date),
     /// At least one of its matters eligible.
     LetterEligible = (Letter, "eligible", Bool),

@@ -153,6 +153,11 @@ pub fn assemble(
         let Some(row) = tree.row_of(*unit, scope, mode) else {
             continue;
         };
+        if !sums.contains_key(&row) && cells.iter().all(|v| *v == 0) {
+            // A unit outside the tree of the period with nothing to count
+            // gets no row.
+            continue;
+        }
         let acc = sums.entry(row).or_insert_with(|| {
             order.push(row);
             vec![0; n]
@@ -429,6 +434,7 @@ pub async fn drill(
                     date: c.prosecuted_on,
                     unit_id: *u,
                     case_id: Some(c.id),
+                    link_id: Some(c.id),
                 })
                 .collect();
             out.sort_by(|a, b| b.date.cmp(&a.date).then(a.reference.cmp(&b.reference)));

@@ -132,7 +132,9 @@ pub fn router() -> Router<AppState> {
         crate::cases::api_add_sanction, crate::cases::api_watch_list, crate::cases::api_deadlines, crate::cases::api_figures,
         crate::cases::api_find_persons, crate::cases::api_create_person, crate::cases::api_person,
         crate::cases::api_find_organisations, crate::cases::api_create_organisation, crate::cases::api_create_link,
-        crate::cases::api_export_ftm
+        crate::cases::api_export_ftm,
+        crate::reports::api_forms, crate::reports::api_report, crate::reports::api_cell, crate::reports::api_issue,
+        crate::reports::api_issued, crate::reports::api_summary
     ),
     components(schemas(Problem, LetterInput, ActionInput, LoginInput, UnsealInput, PasswordInput, DecisionInput, AssignInput, DayInput, RuleUnitInput, MessageInput, crate::public::OperatorInput, PolicyInput, TransferInput,
         liem_domain::reception::SessionInput, liem_domain::reception::VisitInput, liem_domain::reception::ScheduleInput,

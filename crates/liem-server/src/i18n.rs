@@ -182,6 +182,15 @@ impl Tr {
         self.i18n.format(self.lang, key, Some(&args))
     }
 
+    /// A message with several arguments.
+    pub fn t_args(&self, key: &str, values: &[(&str, String)]) -> String {
+        let mut args = FluentArgs::new();
+        for (name, value) in values {
+            args.set((*name).to_owned(), FluentValue::from(value.clone()));
+        }
+        self.i18n.format(self.lang, key, Some(&args))
+    }
+
     /// A message if it exists, else `fallback`.
     pub fn t_or(&self, key: &str, fallback: &str) -> String {
         if self.i18n.has(self.lang, key) {

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod pages;
 pub mod public;
 pub mod reception;
+pub mod reports;
 pub mod service;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -150,6 +151,7 @@ pub fn router(state: AppState) -> Router {
         .merge(public::router())
         .merge(reception::router())
         .merge(cases::router())
+        .merge(reports::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(body_limit))

@@ -449,7 +449,8 @@ async fn refresh_letter_figures(tx: &mut Tx, matter: MatterId) -> Result<()> {
         "UPDATE letters SET processed_on = CASE \
            WHEN EXISTS (SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
                         WHERE lm.letter_id = letters.id AND m.classified_on IS NULL) THEN NULL \
-           ELSE (SELECT MAX(m.classified_on) FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
+           ELSE (SELECT CASE WHEN MAX(m.classified_on) < letters.received_on THEN letters.received_on ELSE MAX(m.classified_on) END \
+                 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
                  WHERE lm.letter_id = letters.id) END \
          WHERE id IN (SELECT letter_id FROM letter_matters WHERE matter_id = $1)",
     )

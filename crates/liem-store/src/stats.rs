@@ -28,6 +28,8 @@ struct SourceSql {
     reference: &'static str,
     /// The date shown in lists.
     date: &'static str,
+    /// The id of the page that shows it (a letter, a case).
+    link: &'static str,
     /// The case it belongs to, for the visibility rule.
     case: bool,
 }
@@ -40,6 +42,7 @@ fn source_sql(s: Source) -> SourceSql {
             id: "t.id",
             reference: "t.reference",
             date: "t.received_on",
+            link: "t.id",
             case: false,
         },
         Source::Matter => SourceSql {
@@ -48,6 +51,7 @@ fn source_sql(s: Source) -> SourceSql {
             id: "t.id",
             reference: "t.reference",
             date: "t.received_on",
+            link: "(SELECT lm.letter_id FROM letter_matters lm WHERE lm.matter_id = t.id ORDER BY lm.letter_id LIMIT 1)",
             case: false,
         },
         Source::Session => SourceSql {
@@ -56,6 +60,7 @@ fn source_sql(s: Source) -> SourceSql {
             id: "t.id",
             reference: "t.host_name",
             date: "t.held_on",
+            link: "NULL",
             case: false,
         },
         Source::Visit => SourceSql {
@@ -64,6 +69,7 @@ fn source_sql(s: Source) -> SourceSql {
             id: "v.id",
             reference: "t.host_name",
             date: "t.held_on",
+            link: "NULL",
             case: false,
         },
         Source::Asset => SourceSql {
@@ -72,6 +78,7 @@ fn source_sql(s: Source) -> SourceSql {
             id: "t.id",
             reference: "c.reference",
             date: "t.on_date",
+            link: "c.id",
             case: true,
         },
         Source::Monitoring => SourceSql {
@@ -80,6 +87,7 @@ fn source_sql(s: Source) -> SourceSql {
             id: "t.id",
             reference: "c.reference",
             date: "t.added_on",
+            link: "c.id",
             case: true,
         },
         Source::Target => SourceSql {
@@ -88,6 +96,7 @@ fn source_sql(s: Source) -> SourceSql {
             id: "t.id",
             reference: "c.reference",
             date: "t.due_on",
+            link: "c.id",
             case: true,
         },
         Source::Sanction => SourceSql {
@@ -98,6 +107,7 @@ fn source_sql(s: Source) -> SourceSql {
             id: "t.id",
             reference: "COALESCE(c.reference, pe.full_name, o.name)",
             date: "t.decided_on",
+            link: "c.id",
             case: true,
         },
     }
@@ -154,9 +164,22 @@ pub async fn aggregate(
     span: Span,
     units: Option<&[UnitId]>,
 ) -> Result<HashMap<UnitId, Vec<i64>>> {
+    let with_span: Vec<(&Rule, Span)> = rules.iter().map(|r| (*r, span)).collect();
+    aggregate_spans(ex, source, &with_span, units).await
+}
+
+/// Like [`aggregate`], each rule over its own period (a trend by month is
+/// one query).
+pub async fn aggregate_spans(
+    ex: &mut impl AsExec,
+    source: Source,
+    rules: &[(&Rule, Span)],
+    units: Option<&[UnitId]>,
+) -> Result<HashMap<UnitId, Vec<i64>>> {
     let ss = source_sql(source);
     let mut cols = Vec::with_capacity(rules.len());
-    for (i, r) in rules.iter().enumerate() {
+    for (i, (r, span)) in rules.iter().enumerate() {
+        let span = *span;
         let Rule::Facts {
             source: s,
             measure,
@@ -308,6 +331,8 @@ pub struct Record {
     pub unit_id: UnitId,
     /// The case it belongs to, if any.
     pub case_id: Option<uuid::Uuid>,
+    /// The id of the page that shows it: the letter (of a matter), the case.
+    pub link_id: Option<uuid::Uuid>,
 }
 
 /// The records a fact rule counts, for the units given, that the viewer may
@@ -347,8 +372,9 @@ pub async fn records(
     }
     let case_col = if ss.case { "c.id" } else { "NULL" };
     let sql = format!(
-        "SELECT {id} AS id, {unit} AS unit_id, {reference} AS reference, {date} AS day, {case_col} AS case_id \
-         FROM {from}{w} ORDER BY {date} DESC, {id} LIMIT {limit}",
+        "SELECT {id} AS id, {unit} AS unit_id, {reference} AS reference, {date} AS day, {case_col} AS case_id, \
+         {link} AS link_id FROM {from}{w} ORDER BY {date} DESC, {id} LIMIT {limit}",
+        link = ss.link,
         id = ss.id,
         unit = ss.unit,
         reference = ss.reference,
@@ -376,6 +402,7 @@ pub async fn records(
             date: r.opt_date("day")?,
             unit_id: UnitId(r.opt_uuid("unit_id")?.unwrap_or_default()),
             case_id: r.opt_uuid("case_id")?,
+            link_id: r.opt_uuid("link_id")?,
         });
     }
     Ok((out, total))

@@ -134,6 +134,38 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Computes a statistical form from the stored facts: `liem report
+    /// 02-XLD-KN --period 2026-Q1 --unit HNI --format xlsx --output f.xlsx`.
+    /// Without --unit the scope is the nation; `liem report --list` names
+    /// the forms and the period syntax.
+    Report {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The form's code (see --list).
+        #[arg(required_unless_present = "list")]
+        form: Option<String>,
+        /// Lists the forms, one per line with its code first, and the period syntax.
+        #[arg(long)]
+        list: bool,
+        /// The period: 2026, 2026-Q1, 2026-H1, 2026-9M, 2026-03, 2026-RY, 2025-12-15..2026-12-14.
+        #[arg(long, required_unless_present = "list")]
+        period: Option<String>,
+        /// The unit whose subtree it covers (code); the nation when absent.
+        #[arg(long)]
+        unit: Option<String>,
+        /// json, csv or xlsx.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// as_of (the tree as it stood during the period) or current (today's tree).
+        #[arg(long, default_value = "as_of")]
+        tree: String,
+        /// The language of the Excel headings: vi, en, fr, ar.
+        #[arg(long, default_value = "vi")]
+        lang: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Writes a consistent copy of the SQLite database.
     Backup {
         #[command(flatten)]
@@ -247,6 +279,22 @@ enum UnitCommand {
     List {
         #[command(flatten)]
         data: DataArgs,
+    },
+    /// Merges a unit into another (as the provinces were on 1 July 2025):
+    /// the unit ends the day before, and reports on today's tree count its
+    /// history in the unit it was merged into.
+    Merge {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The unit that ceases (code).
+        #[arg(long)]
+        from: String,
+        /// The unit it is merged into (code).
+        #[arg(long)]
+        into: String,
+        /// The first day of the merged unit (YYYY-MM-DD).
+        #[arg(long)]
+        on: String,
     },
 }
 
@@ -583,6 +631,117 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             for d in cal.days_off(year) {
                 println!("{} {}", d.date, d.name);
             }
+        }
+        Command::Report {
+            data,
+            form,
+            list,
+            period,
+            unit,
+            format,
+            tree,
+            lang,
+            output,
+        } => {
+            if list {
+                for f in liem_domain::forms::all_forms() {
+                    println!("{}\t{}", f.code, f.basis);
+                }
+                println!("period syntax: {}", liem_domain::stats::PERIOD_SYNTAX);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let form = liem_report::form(form.as_deref().unwrap_or_default())?;
+            let period = liem_domain::stats::Period::parse(period.as_deref().unwrap_or_default())
+                .map_err(|e| anyhow::anyhow!("--period: {e}"))?;
+            let mode = liem_report::TreeMode::parse(&tree)
+                .ok_or_else(|| anyhow::anyhow!("--tree must be as_of or current"))?;
+            let lang = liem_server::i18n::Lang::from_tag(&lang)
+                .ok_or_else(|| anyhow::anyhow!("--lang must be vi, en, fr or ar"))?;
+            if !matches!(format.as_str(), "json" | "csv" | "xlsx") {
+                anyhow::bail!("--format must be json, csv or xlsx");
+            }
+            let cfg = data.config()?;
+            let store = open(&cfg).await?;
+            let mut c = store.conn().await?;
+            let t = liem_report::load_tree(&mut c).await?;
+            let scope = match &unit {
+                Some(code) => {
+                    t.by_code(code)
+                        .with_context(|| format!("--unit: no unit with code {code}"))?
+                        .id
+                }
+                None => t.root().context("the unit tree is empty")?.id,
+            };
+            let req = liem_report::Request {
+                period,
+                scope,
+                mode,
+                today: liem_server::service::today(),
+            };
+            let report = liem_report::compute(&mut c, &t, &[form], &req)
+                .await?
+                .pop()
+                .expect("one form, one report");
+            drop(c);
+            store.close().await;
+            let bytes = match format.as_str() {
+                "json" => serde_json::to_vec_pretty(&report)?,
+                "csv" => liem_report::export::csv(&report).into_bytes(),
+                _ => {
+                    let tr = liem_server::i18n::Tr::new(
+                        std::sync::Arc::new(liem_server::i18n::I18n::load()),
+                        lang,
+                    );
+                    let label = |k: &str| tr.t(k);
+                    liem_report::export::xlsx(
+                        &report,
+                        &liem_report::export::Words {
+                            label: &label,
+                            rtl: tr.dir() == "rtl",
+                        },
+                    )?
+                }
+            };
+            match output {
+                Some(path) => std::fs::write(&path, &bytes)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().lock().write_all(&bytes)?;
+                }
+            }
+            for f in &report.failures {
+                eprintln!("warning: the form does not add up: {f}");
+            }
+            if !report.failures.is_empty() {
+                return Ok(ExitCode::from(3));
+            }
+        }
+        Command::Unit {
+            command:
+                UnitCommand::Merge {
+                    data,
+                    from,
+                    into,
+                    on,
+                },
+        } => {
+            let cfg = data.config()?;
+            let on: jiff::civil::Date = on.parse().context("--on must be YYYY-MM-DD")?;
+            let store = open(&cfg).await?;
+            let mut c = store.conn().await?;
+            let a = units::by_code(&mut c, &from)
+                .await
+                .with_context(|| format!("--from: no unit with code {from}"))?;
+            let b = units::by_code(&mut c, &into)
+                .await
+                .with_context(|| format!("--into: no unit with code {into}"))?;
+            drop(c);
+            let mut tx = store.begin().await?;
+            liem_store::stats::merge(&mut tx, &Actor::system("cli"), a.id, b.id, on).await?;
+            tx.commit().await?;
+            store.close().await;
+            println!("{} merged into {} on {on}", a.code, b.code);
         }
         Command::Export {
             command: ExportCommand::Ftm { data },

@@ -45,7 +45,8 @@ UPDATE letters SET processed_on = CASE
     WHEN NOT EXISTS (SELECT 1 FROM letter_matters lm WHERE lm.letter_id = letters.id) THEN NULL
     WHEN EXISTS (SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id
                  WHERE lm.letter_id = letters.id AND m.classified_on IS NULL) THEN NULL
-    ELSE (SELECT MAX(m.classified_on) FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id
+    ELSE (SELECT CASE WHEN MAX(m.classified_on) < letters.received_on THEN letters.received_on ELSE MAX(m.classified_on) END
+          FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id
           WHERE lm.letter_id = letters.id) END;
 UPDATE letters SET
     eligible = CASE WHEN processed_on IS NULL THEN NULL ELSE EXISTS (
