@@ -542,6 +542,17 @@ impl MatterFacts {
         }
     }
 
+    /// The day the matter was accepted for resolution (thụ lý), as the
+    /// statistics count it. An anonymous denunciation is never accepted: the
+    /// date it was taken up for a management check is not an acceptance.
+    pub fn accepted_for_resolution(&self) -> Option<Date> {
+        if self.anonymous && self.kind == PetitionKind::Denunciation {
+            None
+        } else {
+            self.accepted_on
+        }
+    }
+
     /// Whether `date` is a suspended day.
     pub fn suspended_on(&self, date: Date) -> bool {
         self.suspensions.iter().any(|s| s.covers(date))

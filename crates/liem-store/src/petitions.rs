@@ -525,7 +525,7 @@ pub async fn record_transition(
     .bind(c.map(|c| c.eligible))
     .bind(c.map(|c| c.competent))
     .bind(c.map(|c| i64::from(c.round)))
-    .bind(f.accepted_on)
+    .bind(f.accepted_for_resolution())
     .bind(f.concluded_on)
     .bind(f.outcome.map(|o| o.as_str()))
     .bind(f.closed_on)

@@ -17,7 +17,8 @@ UPDATE matters SET
     eligible = (facts::jsonb -> 'classification' ->> 'eligible')::boolean,
     competent = (facts::jsonb -> 'classification' ->> 'competent')::boolean,
     round = (facts::jsonb -> 'classification' ->> 'round')::bigint,
-    accepted_on = (facts::jsonb ->> 'accepted_on')::date,
+    accepted_on = CASE WHEN (facts::jsonb ->> 'anonymous')::boolean AND kind = 'denunciation' THEN NULL
+                       ELSE (facts::jsonb ->> 'accepted_on')::date END,
     concluded_on = (facts::jsonb ->> 'concluded_on')::date,
     outcome = facts::jsonb ->> 'outcome',
     closed_on = (facts::jsonb ->> 'closed_on')::date;

@@ -17,7 +17,8 @@ UPDATE matters SET
     eligible = json_extract(facts, '$.classification.eligible'),
     competent = json_extract(facts, '$.classification.competent'),
     round = json_extract(facts, '$.classification.round'),
-    accepted_on = json_extract(facts, '$.accepted_on'),
+    accepted_on = CASE WHEN json_extract(facts, '$.anonymous') AND kind = 'denunciation' THEN NULL
+                       ELSE json_extract(facts, '$.accepted_on') END,
     concluded_on = json_extract(facts, '$.concluded_on'),
     outcome = json_extract(facts, '$.outcome'),
     closed_on = json_extract(facts, '$.closed_on');

@@ -1,0 +1,945 @@
+//! Statistics through the real router, on SQLite and on PostgreSQL: every
+//! column of every form for a commune, its province and the nation against
+//! values counted by hand; the database's aggregation against the domain's
+//! rules evaluated in Rust; the records behind a figure; issuing and
+//! versions; the merger map; Excel checked with openpyxl; who may see what.
+
+mod common;
+
+use axum::http::StatusCode;
+use jiff::civil::date;
+use liem_domain::forms::all_forms;
+use liem_domain::role::{Role, Username};
+use liem_domain::stats::{Period, Source};
+use liem_domain::unit::{UnitCode, UnitKind};
+use liem_server::crypto::{random_token, token_hash};
+use liem_store::audit::Actor;
+use liem_store::{units, users};
+use serde_json::{json, Value};
+
+macro_rules! on_both {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::common::app().await).await
+            })+
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                let Some(db) = liem_store::testing::TestDb::postgres().await else { return };
+                super::$name(super::common::app_on(db).await).await
+            })+
+        }
+    };
+}
+
+on_both!(
+    every_form_matches_the_hand_count_for_a_commune_its_province_and_the_nation,
+    a_report_before_a_merger_has_the_same_national_totals_on_both_trees,
+);
+
+/// Adds a unit and a user there with a token; returns the user name.
+async fn staff(
+    app: &mut common::App,
+    code: &str,
+    kind: UnitKind,
+    parent: &str,
+    valid_from: jiff::civil::Date,
+    user: &'static str,
+    roles: Vec<Role>,
+) {
+    let store = app.db.store.clone();
+    let sys = Actor::system("test");
+    let mut c = store.conn().await.unwrap();
+    let parent = units::by_code(&mut c, parent).await.unwrap();
+    drop(c);
+    let mut tx = store.begin().await.unwrap();
+    let u = units::create(
+        &mut tx,
+        &sys,
+        &units::NewUnit {
+            code: UnitCode::parse(code).unwrap(),
+            name: format!("Unit {code}"),
+            kind,
+            parent: Some(parent.id),
+            valid_from,
+        },
+    )
+    .await
+    .unwrap();
+    let id = users::create(
+        &mut tx,
+        &sys,
+        &users::NewUser {
+            username: Username::parse(user).unwrap(),
+            display_name: user.into(),
+            unit_id: u.id,
+            password_hash: common::POLICY.hash(common::PASSWORD),
+            roles,
+            locale: None,
+        },
+    )
+    .await
+    .unwrap();
+    let t = random_token();
+    users::create_token(&mut tx, &sys, id, "test", &token_hash(&t))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    app.tokens.insert(user, t);
+}
+
+struct L<'a> {
+    kinds: &'a [&'a str],
+    channel: &'a str,
+    field: &'a str,
+    received: &'a str,
+    anonymous: bool,
+    signatories: u32,
+}
+
+fn l<'a>(kinds: &'a [&'a str], channel: &'a str, field: &'a str, received: &'a str) -> L<'a> {
+    L {
+        kinds,
+        channel,
+        field,
+        received,
+        anonymous: false,
+        signatories: 1,
+    }
+}
+
+/// Registers a letter; returns its matters' ids by kind.
+async fn letter(app: &common::App, who: &str, x: L<'_>) -> Vec<(String, String)> {
+    let sender = if x.anonymous {
+        json!({"kind": "anonymous"})
+    } else {
+        json!({"kind": "person", "name": "Nguyễn Văn A", "address": "12 Phố Huế"})
+    };
+    let mut body = json!({
+        "kinds": x.kinds, "channel": x.channel, "field": x.field, "received_on": x.received,
+        "sender": sender, "summary": "Nội dung đơn", "content": "Nội dung chi tiết của đơn thư.",
+        "signatories": x.signatories,
+    });
+    if x.channel == "forwarded" {
+        body["forwarded_by"] = json!("Đoàn đại biểu Quốc hội");
+    }
+    let (s, v) = app
+        .call("POST", "/api/v1/letters", Some(who), Some(body))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["matters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["kind"].as_str().unwrap().to_owned(),
+                m["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn act(app: &common::App, who: &str, matter: &str, body: Value) {
+    let (s, v) = app
+        .call(
+            "POST",
+            &format!("/api/v1/matters/{matter}/actions"),
+            Some(who),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}: {v}");
+}
+
+fn classify(on: &str, eligible: bool, competent: bool, round: u8) -> Value {
+    let mut c = json!({"eligible": eligible, "competent": competent, "round": round});
+    if !eligible {
+        c["ineligibility"] = json!("unsigned");
+    }
+    if !competent {
+        c["competent_body"] = json!("state_administration");
+    }
+    json!({"action": "classify", "on": on, "classification": c})
+}
+
+async fn post(app: &common::App, who: &str, uri: &str, body: Value) -> Value {
+    let (s, v) = app.call("POST", uri, Some(who), Some(body.clone())).await;
+    assert_eq!(s, StatusCode::CREATED, "{uri} {body}: {v}");
+    v
+}
+
+fn case(kind: &str, title: &str, opened: &str) -> Value {
+    json!({
+        "kind": kind, "title": title, "summary": "Sai phạm trong quản lý đất đai",
+        "source": "inspection", "field": "corruption", "opened_on": opened, "class": "very_serious"
+    })
+}
+
+async fn stage(app: &common::App, who: &str, id: &str, action: &str, on: &str) {
+    let (s, v) = app
+        .call(
+            "POST",
+            &format!("/api/v1/cases/{id}/stage"),
+            Some(who),
+            Some(json!({"action": action, "on": on})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{action}: {v}");
+}
+
+async fn accused(app: &common::App, who: &str, case: &str, name: &str, on: &str) {
+    post(
+        app,
+        who,
+        &format!("/api/v1/cases/{case}/parties"),
+        json!({"person": {"full_name": name}, "role": "accused", "prosecuted_on": on}),
+    )
+    .await;
+}
+
+async fn asset(app: &common::App, who: &str, case: &str, body: Value) {
+    post(app, who, &format!("/api/v1/cases/{case}/assets"), body).await;
+}
+
+/// The fixed data set (period 2026-H1 = 1 January – 30 June 2026):
+///
+/// Commune HNI-X01 (a leader who also takes in letters and visitors):
+/// - L1 complaint, post, land, received 10 Dec 2025, classified 15 Dec,
+///   accepted 20 Dec, concluded "right" 10 Jan 2026 (on time);
+/// - L2 complaint, desk, land, received 2 Feb, classified 5 Feb, accepted
+///   10 Feb, pending (due 12 Mar: overdue at the period's end);
+/// - L3 anonymous denunciation, web, corruption, received 1 Mar, not
+///   eligible, checked for management and concluded 1 Apr;
+/// - L4 recommendation, post, other field, received 25 Jun, unclassified;
+/// - reception 2 Mar (regular): 1 person with a complaint; a delegation of 6
+///   with a new denunciation and a repeated complaint;
+/// - case C1 prosecuted 1 Feb with D1; 10 bn to recover, 4 bn recovered
+///   (investigation); incident I1 (monitored by Hà Nội from 1 Mar).
+///
+/// Province HNI itself:
+/// - L5 denunciation, forwarded, corruption, received 20 Nov 2025,
+///   classified 5 Jan, accepted 8 Jan, concluded "partly true" 20 Mar (late:
+///   due 9 Feb);
+/// - L6 complaint + denunciation, post, policy, 6 signatories, received
+///   1 Apr; the complaint not competent and transferred 5 Apr, the
+///   denunciation unclassified;
+/// - L7 second-round complaint, desk, land, received 5 May, accepted 7 May,
+///   upheld 30 May;
+/// - L8 complaint, hotline, judicial, received 28 Dec 2025, classified
+///   2 Jul 2026 (after the period);
+/// - reception 15 Apr (head in person): 2 people with a recommendation;
+///   1 Dec 2025: 1 person (outside the period);
+/// - case C2 prosecuted 1 Oct 2025 with D2, D3; D4 added 10 Jan 2026;
+///   investigation concluded 15 Feb, indicted 20 Mar; monitored from 15 Jan
+///   with targets 1 Mar (met 15 Feb), 1 Apr (met 20 Mar), 15 Jun (missed);
+///   damage 20 bn, seized 3 bn, 6 bn recovered by the court, 5,000 m² to
+///   recover and 2,000 m² recovered; D2 warned by the Party on 10 Apr.
+///
+/// Province HCM: L9 reflection, web, other, received 15 Mar, unclassified.
+async fn fixed_data_set(app: &mut common::App) {
+    staff(
+        app,
+        "HNI-X01",
+        UnitKind::Commune,
+        "HNI",
+        date(2025, 7, 1),
+        "leader.x01",
+        vec![Role::Leader, Role::IntakeClerk],
+    )
+    .await;
+    let x = "leader.x01";
+    let m = letter(
+        app,
+        x,
+        l(&["complaint"], "post", "admin_land", "2025-12-10"),
+    )
+    .await;
+    act(app, x, &m[0].1, classify("2025-12-15", true, true, 1)).await;
+    act(
+        app,
+        x,
+        &m[0].1,
+        json!({"action": "accept", "on": "2025-12-20"}),
+    )
+    .await;
+    act(app, x, &m[0].1, json!({"action": "conclude", "on": "2026-01-10", "outcome": "right", "summary": "Khiếu nại đúng"})).await;
+    let m = letter(
+        app,
+        x,
+        l(&["complaint"], "reception_desk", "admin_land", "2026-02-02"),
+    )
+    .await;
+    act(app, x, &m[0].1, classify("2026-02-05", true, true, 1)).await;
+    act(
+        app,
+        x,
+        &m[0].1,
+        json!({"action": "accept", "on": "2026-02-10"}),
+    )
+    .await;
+    let mut anon = l(&["denunciation"], "web", "corruption", "2026-03-01");
+    anon.anonymous = true;
+    let m = letter(app, x, anon).await;
+    act(app, x, &m[0].1, classify("2026-03-03", false, true, 1)).await;
+    act(
+        app,
+        x,
+        &m[0].1,
+        json!({"action": "check_for_management", "on": "2026-03-04"}),
+    )
+    .await;
+    act(app, x, &m[0].1, json!({"action": "conclude", "on": "2026-04-01", "outcome": "management_checked", "summary": "Đã kiểm tra"})).await;
+    letter(
+        app,
+        x,
+        l(&["recommendation"], "post", "other", "2026-06-25"),
+    )
+    .await;
+    post(app, x, "/api/v1/reception/sessions", json!({"held_on": "2026-03-02", "kind": "regular", "host": "office", "host_name": "Cán bộ tiếp dân", "visits": [
+        {"people": 1, "first_matters": ["complaint"], "outcome": "reply_due"},
+        {"people": 6, "representatives": 2, "first_matters": ["denunciation"], "repeat_matters": ["complaint"], "outcome": "guided"}]})).await;
+    let c1 = post(app, x, "/api/v1/cases", case("case", "Vụ C1", "2026-01-10")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    stage(app, x, &c1, "prosecute", "2026-02-01").await;
+    accused(app, x, &c1, "D1", "2026-02-01").await;
+    asset(app, x, &c1, json!({"kind": "to_recover", "route": "investigation", "on": "2026-03-01", "amount_vnd": 10_000_000_000i64})).await;
+    asset(app, x, &c1, json!({"kind": "recovered", "route": "investigation", "on": "2026-05-01", "amount_vnd": 4_000_000_000i64})).await;
+    let i1 = post(
+        app,
+        x,
+        "/api/v1/cases",
+        case("incident", "Vụ việc I1", "2026-02-01"),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (k, h) = ("clerk.hni", "leader.hni");
+    let m = letter(
+        app,
+        k,
+        l(&["denunciation"], "forwarded", "corruption", "2025-11-20"),
+    )
+    .await;
+    act(app, h, &m[0].1, classify("2026-01-05", true, true, 1)).await;
+    act(
+        app,
+        h,
+        &m[0].1,
+        json!({"action": "accept", "on": "2026-01-08"}),
+    )
+    .await;
+    act(app, h, &m[0].1, json!({"action": "conclude", "on": "2026-03-20", "outcome": "partly_true", "summary": "Có đúng, có sai"})).await;
+    let mut six = l(
+        &["complaint", "denunciation"],
+        "post",
+        "admin_policy",
+        "2026-04-01",
+    );
+    six.signatories = 6;
+    let m = letter(app, k, six).await;
+    let complaint = &m.iter().find(|x| x.0 == "complaint").unwrap().1;
+    act(app, h, complaint, classify("2026-04-03", true, false, 1)).await;
+    act(
+        app,
+        h,
+        complaint,
+        json!({"action": "transfer", "on": "2026-04-05", "to_body": "UBND quận Ba Đình"}),
+    )
+    .await;
+    let m = letter(
+        app,
+        k,
+        l(&["complaint"], "reception_desk", "admin_land", "2026-05-05"),
+    )
+    .await;
+    act(app, h, &m[0].1, classify("2026-05-06", true, true, 2)).await;
+    act(
+        app,
+        h,
+        &m[0].1,
+        json!({"action": "accept", "on": "2026-05-07"}),
+    )
+    .await;
+    act(app, h, &m[0].1, json!({"action": "conclude", "on": "2026-05-30", "outcome": "upheld", "summary": "Giữ nguyên quyết định"})).await;
+    let m = letter(
+        app,
+        k,
+        l(&["complaint"], "hotline", "judicial", "2025-12-28"),
+    )
+    .await;
+    act(app, h, &m[0].1, classify("2026-07-02", true, true, 1)).await;
+    post(app, k, "/api/v1/reception/sessions", json!({"held_on": "2026-04-15", "kind": "periodic", "host": "head_in_person", "host_name": "Chủ tịch UBND thành phố", "visits": [
+        {"people": 2, "first_matters": ["recommendation"], "outcome": "guided"}]})).await;
+    post(app, k, "/api/v1/reception/sessions", json!({"held_on": "2025-12-01", "kind": "regular", "host": "office", "host_name": "Cán bộ", "visits": [
+        {"people": 1, "first_matters": ["complaint"], "outcome": "guided"}]})).await;
+    let c2 = post(app, h, "/api/v1/cases", case("case", "Vụ C2", "2025-09-01")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    stage(app, h, &c2, "prosecute", "2025-10-01").await;
+    accused(app, h, &c2, "D2", "2025-10-01").await;
+    accused(app, h, &c2, "D3", "2025-10-01").await;
+    post(app, h, &format!("/api/v1/cases/{c2}/monitoring"), json!({"committee": "HNI", "session": "Phiên họp thứ 3", "decided_on": "2026-01-15",
+        "targets": [{"milestone": "conclude_investigation", "due_on": "2026-03-01"}, {"milestone": "indict", "due_on": "2026-04-01"},
+                    {"milestone": "first_instance_trial", "due_on": "2026-06-15"}]})).await;
+    post(
+        app,
+        h,
+        &format!("/api/v1/cases/{i1}/monitoring"),
+        json!({"committee": "HNI", "session": "Phiên họp thứ 4", "decided_on": "2026-03-01"}),
+    )
+    .await;
+    accused(app, h, &c2, "D4", "2026-01-10").await;
+    stage(app, h, &c2, "conclude_investigation", "2026-02-15").await;
+    stage(app, h, &c2, "indict", "2026-03-20").await;
+    asset(app, h, &c2, json!({"kind": "damage", "route": "investigation", "on": "2026-02-20", "amount_vnd": 20_000_000_000i64})).await;
+    asset(app, h, &c2, json!({"kind": "seized", "route": "investigation", "on": "2026-03-01", "amount_vnd": 3_000_000_000i64})).await;
+    asset(app, h, &c2, json!({"kind": "recovered", "route": "court", "on": "2026-06-10", "amount_vnd": 6_000_000_000i64})).await;
+    asset(
+        app,
+        h,
+        &c2,
+        json!({"kind": "to_recover", "route": "court", "on": "2026-04-01", "land_m2": 5000}),
+    )
+    .await;
+    asset(
+        app,
+        h,
+        &c2,
+        json!({"kind": "recovered", "route": "court", "on": "2026-06-01", "land_m2": 2000}),
+    )
+    .await;
+    let (_, cv) = app
+        .call("GET", &format!("/api/v1/cases/{c2}"), Some(h), None)
+        .await;
+    // D2, the first party named.
+    let d2 = cv["parties"][0]["party"]["id"].as_str().unwrap().to_owned();
+    post(app, h, "/api/v1/sanctions", json!({"person_id": d2, "case_id": c2, "track": "party", "measure": "warning", "decided_on": "2026-04-10", "authority": "UBKT Thành ủy"})).await;
+
+    letter(
+        app,
+        "clerk.hcm",
+        l(&["reflection"], "web", "other", "2026-03-15"),
+    )
+    .await;
+}
+
+async fn report(app: &common::App, who: &str, form: &str, unit: &str) -> Value {
+    let (s, v) = app
+        .call(
+            "GET",
+            &format!("/api/v1/reports/{form}?period=2026-H1&unit={unit}"),
+            Some(who),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{form} {unit}: {v}");
+    assert_eq!(v["failures"], json!([]), "{form} {unit}");
+    v
+}
+
+fn total(v: &Value) -> Vec<i64> {
+    v["total"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap())
+        .collect()
+}
+
+fn row(v: &Value, code: &str) -> Vec<i64> {
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["unit"]["code"] == code)
+        .unwrap_or_else(|| panic!("no row {code}"))["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap())
+        .collect()
+}
+
+const BN: i64 = 1_000_000_000;
+
+async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_nation(
+    mut app: common::App,
+) {
+    fixed_data_set(&mut app).await;
+    // (form, commune, province, nation) — columns in the form's order.
+    #[rustfmt::skip]
+    let expected: Vec<(&str, Vec<i64>, Vec<i64>, Vec<i64>)> = vec![
+        // received, carried, processed, eligible, competent | accepted, resolved, late, overdue |
+        // sessions, people | new c/d, added c/d, indicted, tried | monitored c/i, targets met/overdue | VND, m²
+        ("00-KEY",
+         vec![3, 0, 2, 1, 1, 1, 1, 0, 1, 1, 7, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 10 * BN, 4 * BN, 0, 0],
+         vec![5, 2, 4, 3, 3, 3, 3, 1, 3, 2, 9, 1, 1, 1, 1, 3, 0, 1, 1, 2, 1, 10 * BN, 10 * BN, 5000, 2000],
+         vec![6, 2, 4, 3, 3, 3, 3, 1, 4, 2, 9, 1, 1, 1, 1, 3, 0, 1, 1, 2, 1, 10 * BN, 10 * BN, 5000, 2000]),
+        // sessions (regular, head, delegated, ad hoc) | visits, people (regular, head, delegated) |
+        // matters (first, repeat) | delegations, their people, their matters | by kind
+        ("01-TCD",
+         vec![1, 1, 0, 0, 0, 2, 7, 7, 0, 0, 3, 2, 1, 1, 6, 2, 2, 1, 0, 0],
+         vec![2, 1, 1, 0, 0, 3, 9, 7, 2, 0, 4, 3, 1, 1, 6, 2, 2, 1, 1, 0],
+         vec![2, 1, 1, 0, 0, 3, 9, 7, 2, 0, 4, 3, 1, 1, 6, 2, 2, 1, 1, 0]),
+        // carried, received, total, processed, pending, eligible, not, competent, not |
+        // desk, post, online, forwarded | land, policy, admin other, judicial, party, corruption, other |
+        // collective, anonymous, matters accepted
+        ("02-XLD-KN",
+         vec![0, 1, 1, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+         vec![1, 3, 4, 2, 2, 2, 0, 2, 0, 2, 1, 0, 0, 2, 1, 0, 0, 0, 0, 0, 1, 0, 2],
+         vec![1, 3, 4, 2, 2, 2, 0, 2, 0, 2, 1, 0, 0, 2, 1, 0, 0, 0, 0, 0, 1, 0, 2]),
+        ("03-XLD-TC",
+         vec![0, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0],
+         vec![1, 2, 3, 2, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 1, 1],
+         vec![1, 2, 3, 2, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 1, 1]),
+        ("04-XLD-KNPA",
+         vec![0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
+         vec![0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
+         vec![0, 2, 2, 0, 2, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0]),
+        // carried, accepted, total, resolved, withdrawn, pending, pending overdue |
+        // right, partly, wrong, upheld, annulled, other | on time, late | first, second
+        ("05-GQKN",
+         vec![1, 1, 2, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0],
+         vec![1, 2, 3, 2, 0, 1, 1, 1, 0, 0, 1, 0, 0, 2, 0, 1, 1],
+         vec![1, 2, 3, 2, 0, 1, 1, 1, 0, 0, 1, 0, 0, 2, 0, 1, 1]),
+        // … | true, partly, false, other | on time, late | checked for management
+        ("06-GQTC",
+         vec![0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+         vec![0, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1],
+         vec![0, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1]),
+        // new, carried, handled, added, concluded, indicted, tried (cases, defendants) |
+        // monitored cases, incidents, added, removed | targets due, met, overdue |
+        // party, administrative, criminal | damage, to recover, seized, recovered (and by route) | m²
+        ("07-PCTN",
+         vec![1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+              0, 10 * BN, 0, 4 * BN, 0, 4 * BN, 0, 0, 0, 0],
+         vec![1, 1, 1, 2, 2, 3, 1, 1, 1, 3, 1, 3, 0, 0, 1, 1, 2, 0, 3, 2, 1, 1, 0, 0,
+              20 * BN, 10 * BN, 3 * BN, 10 * BN, 0, 4 * BN, 6 * BN, 0, 5000, 2000],
+         vec![1, 1, 1, 2, 2, 3, 1, 1, 1, 3, 1, 3, 0, 0, 1, 1, 2, 0, 3, 2, 1, 1, 0, 0,
+              20 * BN, 10 * BN, 3 * BN, 10 * BN, 0, 4 * BN, 6 * BN, 0, 5000, 2000]),
+    ];
+    assert_eq!(expected.len(), all_forms().len(), "every form is checked");
+    for (form, commune, province, nation) in &expected {
+        let x = report(&app, "leader.x01", form, "HNI-X01").await;
+        assert_eq!(&total(&x), commune, "{form} commune");
+        let p = report(&app, "leader.hni", form, "HNI").await;
+        assert_eq!(&total(&p), province, "{form} province");
+        // The province's row for its commune is the commune's own report.
+        assert_eq!(&row(&p, "HNI-X01"), commune, "{form} commune row");
+        let n = report(&app, "leader.tw", form, "TW").await;
+        assert_eq!(&total(&n), nation, "{form} nation");
+        assert_eq!(&row(&n, "HNI"), province, "{form} province row");
+        assert_eq!(x["columns"].as_array().unwrap().len(), commune.len());
+    }
+
+    // The database's aggregation agrees with the domain's rules evaluated
+    // in Rust on every fact row, for every form and several periods.
+    let mut c = app.db.store.conn().await.unwrap();
+    let mut facts = Vec::new();
+    for s in Source::ALL {
+        for (u, row) in liem_store::stats::fact_rows(&mut c, *s).await.unwrap() {
+            facts.push((*s, u, row));
+        }
+    }
+    let cases = liem_store::stats::cases_by_unit(&mut c, None)
+        .await
+        .unwrap();
+    let tree = liem_report::load_tree(&mut c).await.unwrap();
+    let tw = tree.by_code("TW").unwrap().id;
+    for p in [
+        "2026-H1",
+        "2025",
+        "2026-Q1",
+        "2026-03",
+        "2025-12-15..2026-12-14",
+    ] {
+        let period = Period::parse(p).unwrap();
+        let forms: Vec<_> = all_forms().iter().collect();
+        let sql = liem_report::per_unit(&mut c, &forms, period.span(), None)
+            .await
+            .unwrap();
+        for (f, by_sql) in forms.iter().zip(sql) {
+            let by_rust = liem_report::per_unit_from_rows(f, &facts, &cases, period.span());
+            let norm = |m: std::collections::HashMap<_, Vec<i64>>| {
+                let mut v: Vec<_> = m
+                    .into_iter()
+                    .filter(|(_, c)| c.iter().any(|x| *x != 0))
+                    .collect();
+                v.sort();
+                v
+            };
+            assert_eq!(norm(by_sql), norm(by_rust), "{} over {p}", f.code);
+            let r = liem_report::assemble(
+                f,
+                &tree,
+                liem_report::TreeMode::AsOf,
+                tw,
+                &period,
+                date(2026, 11, 23),
+                &liem_report::per_unit_from_rows(f, &facts, &cases, period.span()),
+                0,
+            );
+            assert!(
+                r.failures.is_empty(),
+                "{} over {p}: {:?}",
+                f.code,
+                r.failures
+            );
+        }
+    }
+    drop(c);
+
+    // The records behind a figure: the matters overdue in Hà Nội.
+    let (s, v) = app
+        .call(
+            "GET",
+            "/api/v1/reports/00-KEY/cells/matters_overdue?period=2026-H1&unit=TW&row=HNI",
+            Some("leader.tw"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["counted"], 3);
+    let refs: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(refs.len(), 3, "{v}");
+    assert!(refs.iter().all(|r| r.contains("-VV-")), "{refs:?}");
+    // A case figure: the case with a defendant added.
+    let (_, v) = app
+        .call(
+            "GET",
+            "/api/v1/reports/07-PCTN/cells/added_defendants?period=2026-H1&unit=HNI&row=total",
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(v["counted"], 1, "{v}");
+    assert_eq!(v["items"][0]["entity"], "case");
+    assert!(v["items"][0]["reference"]
+        .as_str()
+        .unwrap()
+        .contains("-VA-"));
+
+    // The summary in words, in each language, from the same figures.
+    for (lang, words) in [
+        ("vi", "khởi tố mới 1 vụ / 1 bị can"),
+        ("en", "newly prosecuted 1 cases / 1 defendants"),
+        ("fr", "nouvelles poursuites : 1 affaires / 1 prévenus"),
+        ("ar", "1 قضية جديدة / 1 متهماً"),
+    ] {
+        let (s, v) = app
+            .call(
+                "GET",
+                &format!("/api/v1/summary?period=2026-H1&unit=TW&lang={lang}"),
+                Some("leader.tw"),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let text = v["text"].as_str().unwrap();
+        assert!(text.contains(words), "{lang}: {text}");
+    }
+    let (_, v) = app
+        .call(
+            "GET",
+            "/api/v1/summary?period=2026-H1&unit=TW&lang=en",
+            Some("leader.tw"),
+            None,
+        )
+        .await;
+    let text = v["text"].as_str().unwrap();
+    // 10 bn of 10 bn to recover; 2,000 m² = 0.2 ha; 3 eligible of 4 processed.
+    assert!(
+        text.contains("recovered 10.0 billion VND and 0.2 ha of land (100.0 %)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("received 6 letters, 3 eligible (75.0 %)"),
+        "{text}"
+    );
+
+    excel_matches_json(&app).await;
+
+    // Who may see what: a handler has no statistics; a province's leader
+    // cannot ask for another province, nor the nation.
+    let (s, _) = app
+        .call(
+            "GET",
+            "/api/v1/reports/00-KEY?period=2026",
+            Some("handler.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    for unit in ["HCM", "TW", "NOPE"] {
+        let (s, p) = app
+            .call(
+                "GET",
+                &format!("/api/v1/reports/00-KEY?period=2026&unit={unit}"),
+                Some("leader.hni"),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{unit}");
+        assert_eq!(p["errors"][0]["field"], "unit");
+    }
+    let (s, p) = app
+        .call(
+            "GET",
+            "/api/v1/reports/00-KEY?period=2026-Q5",
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "period");
+    assert_eq!(p["errors"][0]["rule"], "format");
+    let (s, _) = app
+        .call(
+            "GET",
+            "/api/v1/reports/99-NOPE?period=2026",
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Issuing freezes the figures; a later correction is a new version and
+    // the first keeps what it said.
+    let uri = "/api/v1/reports/02-XLD-KN/issue?period=2026-H1&unit=HNI";
+    let (s, v1) = app.call("POST", uri, Some("leader.hni"), None).await;
+    assert_eq!(s, StatusCode::CREATED, "{v1}");
+    assert_eq!(v1["version"], 1);
+    letter(
+        &app,
+        "clerk.hni",
+        l(&["complaint"], "post", "admin_land", "2026-06-30"),
+    )
+    .await;
+    let (s, v2) = app.call("POST", uri, Some("leader.hni"), None).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(v2["version"], 2);
+    assert!(v2["data_version"].as_i64() > v1["data_version"].as_i64());
+    let (_, list) = app
+        .call(
+            "GET",
+            "/api/v1/reports/02-XLD-KN/issued?period=2026-H1&unit=HNI",
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    let received = |v: &Value| v["figures"]["total"][1].as_i64().unwrap();
+    assert_eq!(received(&list["items"][0]), 3);
+    assert_eq!(received(&list["items"][1]), 4);
+    assert_eq!(app.count("issued_reports").await, 2);
+    // A handler may not issue.
+    let (s, _) = app.call("POST", uri, Some("handler.hni"), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // A report whose arithmetic does not hold is refused, naming the cell:
+    // here a letter said to be processed before it was received.
+    let mut tx = app.db.store.begin().await.unwrap();
+    liem_store::db::query("UPDATE letters SET processed_on = $1 WHERE received_on = $2")
+        .bind(date(2025, 12, 1))
+        .bind(date(2026, 2, 2))
+        .execute(&mut tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (s, p) = app
+        .call(
+            "POST",
+            "/api/v1/reports/02-XLD-KN/issue?period=2026-H1&unit=HNI-X01",
+            Some("leader.x01"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{p}");
+    let detail = p["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(
+            "row HNI-X01 (own) column total: 0 but total = carried_over + received gives 1"
+        ),
+        "{detail}"
+    );
+}
+
+/// The Excel file opens with openpyxl and its cells are the JSON figures.
+async fn excel_matches_json(app: &common::App) {
+    let python = match std::env::var("LIEM_PYTHON") {
+        Ok(p) => p,
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI is set and LIEM_PYTHON is not: run scripts/test")
+        }
+        _ => {
+            eprintln!("!!! openpyxl not available (run scripts/test): Excel check SKIPPED !!!");
+            return;
+        }
+    };
+    let json = report(app, "leader.hni", "07-PCTN", "HNI").await;
+    let mut req = axum::http::Request::builder()
+        .uri("/api/v1/reports/07-PCTN?period=2026-H1&unit=HNI&format=xlsx")
+        .header(
+            "authorization",
+            format!("Bearer {}", app.tokens["leader.hni"]),
+        )
+        .header("accept-language", "en");
+    req = req.method("GET");
+    let (status, bytes) = {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let resp = app
+            .router
+            .clone()
+            .oneshot(req.body(axum::body::Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let s = resp.status();
+        (s, resp.into_body().collect().await.unwrap().to_bytes())
+    };
+    assert_eq!(status, StatusCode::OK);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.xlsx");
+    std::fs::write(&file, &bytes).unwrap();
+    let script = r#"
+import json, sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1]).active
+rows = [[c for c in r] for r in ws.iter_rows(values_only=True)]
+head = next(i for i, r in enumerate(rows) if r[0] == "Unit code")
+total = next(r for r in rows if r[0] == "total")
+out = {"title": rows[1][0], "unit": rows[0][0], "headings": list(rows[head][2:]), "arithmetic": list(rows[head + 1][2:]),
+       "total": list(total[2:]), "rows": {r[0]: list(r[2:]) for r in rows[head + 2:] if r[0] not in (None, "total") and isinstance(r[2], (int, float))}}
+print(json.dumps(out))
+"#;
+    let out = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let x: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        x["title"],
+        "Anti-corruption: cases, defendants, discipline, assets"
+    );
+    assert_eq!(x["unit"], "Unit HNI");
+    assert_eq!(x["headings"][0], "Newly prosecuted (cases)");
+    assert_eq!(x["arithmetic"][4], "(5) = 1 + 3");
+    assert_eq!(x["total"], json["total"]);
+    for r in json["rows"].as_array().unwrap() {
+        let code = r["unit"]["code"].as_str().unwrap();
+        assert_eq!(x["rows"][code], r["cells"], "row {code}");
+    }
+}
+
+async fn a_report_before_a_merger_has_the_same_national_totals_on_both_trees(mut app: common::App) {
+    // Hà Tây, a province until 2008 in life, here until 30 June 2025, with a
+    // commune; both merged into Hà Nội.
+    staff(
+        &mut app,
+        "HTY",
+        UnitKind::Province,
+        "TW",
+        date(2000, 1, 1),
+        "clerk.hty",
+        vec![Role::IntakeClerk],
+    )
+    .await;
+    staff(
+        &mut app,
+        "HTY-X01",
+        UnitKind::Commune,
+        "HTY",
+        date(2000, 1, 1),
+        "clerk.hty1",
+        vec![Role::IntakeClerk],
+    )
+    .await;
+    for (who, day) in [
+        ("clerk.hty", "2024-03-01"),
+        ("clerk.hty1", "2024-05-01"),
+        ("clerk.hty1", "2024-06-01"),
+        ("clerk.hni", "2024-07-01"),
+        ("clerk.hcm", "2024-08-01"),
+    ] {
+        letter(&app, who, l(&["complaint"], "post", "admin_land", day)).await;
+    }
+    let mut c = app.db.store.conn().await.unwrap();
+    let hty = units::by_code(&mut c, "HTY").await.unwrap();
+    let hty1 = units::by_code(&mut c, "HTY-X01").await.unwrap();
+    let hni = units::by_code(&mut c, "HNI").await.unwrap();
+    drop(c);
+    let mut tx = app.db.store.begin().await.unwrap();
+    let sys = Actor::system("test");
+    liem_store::stats::merge(&mut tx, &sys, hty.id, hni.id, date(2025, 7, 1))
+        .await
+        .unwrap();
+    liem_store::stats::merge(&mut tx, &sys, hty1.id, hni.id, date(2025, 7, 1))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let get = |tree: &'static str| {
+        let app = &app;
+        async move {
+            let (s, v) = app
+                .call(
+                    "GET",
+                    &format!("/api/v1/reports/02-XLD-KN?period=2024&unit=TW&tree={tree}"),
+                    Some("leader.tw"),
+                    None,
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            v
+        }
+    };
+    let old = get("as_of").await;
+    let new = get("current").await;
+    assert_eq!(total(&old), total(&new));
+    assert_eq!(total(&old)[1], 5, "five letters received in 2024");
+    // On the tree as it stood Hà Tây has its row (3 letters) beside Hà Nội
+    // (1); mapped onto today's tree they are all Hà Nội's.
+    assert_eq!(row(&old, "HTY")[1], 3);
+    assert_eq!(row(&old, "HNI")[1], 1);
+    assert_eq!(row(&new, "HNI")[1], 4);
+    assert!(new["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["unit"]["code"] != "HTY"));
+    // Asked of Hà Nội on today's tree, the old communes' letters are there.
+    let (_, v) = app
+        .call(
+            "GET",
+            "/api/v1/reports/02-XLD-KN?period=2024&unit=HNI&tree=current",
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(total(&v)[1], 4);
+    // Merging twice is refused.
+    let mut tx = app.db.store.begin().await.unwrap();
+    assert!(
+        liem_store::stats::merge(&mut tx, &sys, hty.id, hni.id, date(2025, 7, 1))
+            .await
+            .is_err()
+    );
+}
