@@ -579,3 +579,79 @@ fn a_leader_places_a_case_under_monitoring_moves_it_with_a_transfer_and_sees_it_
     );
     assert!(reference.contains("HNI-CA"), "{reference}");
 }
+
+#[test]
+fn a_leader_reads_the_dashboards_svg_charts_and_follows_a_figure_to_its_letters() {
+    let Some(setup) = setup() else { return };
+    let (d, app) = (&setup.d, setup.app.clone());
+    let pw = "mật khẩu đủ dài 2026";
+    add_user(&setup, "lanhdao.bd", "leader", pw);
+    login(d, &app, "lanhdao.bd", pw);
+
+    d.go(&format!("{app}/dashboard?period=2026"));
+    d.wait_for("#db-figures", Duration::from_secs(20));
+    // Every chart is an SVG drawn on the server, its axes described.
+    let charts = d.script(
+        "return Array.from(document.querySelectorAll('figure.chart')).map(f => ({
+            id: f.id,
+            svg: f.firstElementChild ? f.firstElementChild.tagName.toLowerCase() : '',
+            texts: Array.from(f.querySelectorAll('svg text')).map(t => t.textContent.trim())}));",
+    );
+    let charts = charts.as_array().unwrap();
+    let axes = [
+        ("chart-letters", "Month", "Letters"),
+        ("chart-resolved", "Month", "Matters"),
+        ("chart-fields", "Field", "Letters"),
+        ("chart-units", "Unit", "Letters"),
+    ];
+    assert_eq!(charts.len(), axes.len(), "{charts:?}");
+    for (id, x, y) in axes {
+        let c = charts
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no chart {id}: {charts:?}"));
+        assert_eq!(c["svg"], "svg", "{id}");
+        let texts: Vec<&str> = c["texts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert!(texts.contains(&x) && texts.contains(&y), "{id}: {texts:?}");
+    }
+    // The trend compares the year with the one before, month by month.
+    let letters = &charts.iter().find(|c| c["id"] == "chart-letters").unwrap()["texts"];
+    let t: Vec<&str> = letters.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(t.contains(&"2026") && t.contains(&"2025") && t.contains(&"2026-03"), "{t:?}");
+
+    // Follow the letters received down to the letters themselves.
+    let figure: i64 = d
+        .text("#fig-letters_received td a")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(figure > 0, "the demo has letters in Hà Nội in 2026");
+    d.click("#fig-letters_received td a");
+    d.wait_for("#cell-records", Duration::from_secs(20));
+    assert_eq!(d.text("#cell-title"), "Letters received");
+    assert_eq!(d.text("#cell-counted"), format!("Counted: {figure}"));
+    let rows = d.script(
+        "return Array.from(document.querySelectorAll('#cell-records tbody tr')).map(r => r.cells[1].textContent.trim());",
+    );
+    let refs: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(refs.len() as i64, figure.min(500));
+    assert!(refs.iter().all(|r| r.contains("-2026-")), "{refs:?}");
+    // And from the list to a letter.
+    d.click("#cell-records tbody tr td a");
+    let started = Instant::now();
+    while !d.url().contains("/petitions/") {
+        assert!(started.elapsed() < Duration::from_secs(10), "{}", d.url());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(d.source().contains(refs[0]));
+}
