@@ -507,6 +507,19 @@ impl Cond {
         }
     }
 
+    /// Compiles into a [`Prog`] over numbered leaves: `leaf` numbers each
+    /// leaf condition (anything but `And`, `Or`, `Not`, `True`), so that
+    /// evaluating many rules over many rows tests each leaf once per row.
+    pub fn compile(&self, leaf: &mut impl FnMut(&Cond) -> usize) -> Prog {
+        match self {
+            Cond::True => Prog::True,
+            Cond::And(v) => Prog::And(v.iter().map(|c| c.compile(leaf)).collect()),
+            Cond::Or(v) => Prog::Or(v.iter().map(|c| c.compile(leaf)).collect()),
+            Cond::Not(c) => Prog::Not(Box::new(c.compile(leaf))),
+            other => Prog::Leaf(leaf(other)),
+        }
+    }
+
     /// The columns it reads.
     pub fn columns(&self, out: &mut Vec<Col>) {
         match self {
@@ -525,6 +538,46 @@ impl Cond {
             | Cond::BeforeEnd(c) => out.push(*c),
             Cond::And(v) | Cond::Or(v) => v.iter().for_each(|c| c.columns(out)),
             Cond::Not(c) => c.columns(out),
+        }
+    }
+}
+
+/// A condition compiled over numbered leaves ([`Cond::compile`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prog {
+    /// Always true.
+    True,
+    /// The value of leaf `i`.
+    Leaf(usize),
+    /// All of them.
+    And(Vec<Prog>),
+    /// Any of them.
+    Or(Vec<Prog>),
+    /// Not.
+    Not(Box<Prog>),
+}
+
+impl Prog {
+    /// Evaluates with SQL's three-valued logic, `leaf(i)` giving leaf `i`.
+    pub fn eval(&self, leaf: &impl Fn(usize) -> Option<bool>) -> Option<bool> {
+        match self {
+            Prog::True => Some(true),
+            Prog::Leaf(i) => leaf(*i),
+            Prog::And(v) => v.iter().fold(Some(true), |acc, p| {
+                if acc == Some(false) {
+                    acc
+                } else {
+                    and3(acc, p.eval(leaf))
+                }
+            }),
+            Prog::Or(v) => v.iter().fold(Some(false), |acc, p| {
+                if acc == Some(true) {
+                    acc
+                } else {
+                    or3(acc, p.eval(leaf))
+                }
+            }),
+            Prog::Not(p) => p.eval(leaf).map(|b| !b),
         }
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod chart;
 pub mod export;
+pub mod model;
 pub mod tree;
 
 use jiff::civil::Date;
@@ -20,6 +21,7 @@ use liem_domain::stats::{CheckFailure, Form, Period, Rule, Source, Span, Val};
 use liem_store::cases::Viewer;
 use liem_store::db::AsExec;
 use liem_store::stats::{self, Record};
+pub use model::Model;
 use serde::Serialize;
 use std::collections::HashMap;
 pub use tree::{Tree, TreeMode};
@@ -261,9 +263,11 @@ pub async fn load_tree(ex: &mut impl AsExec) -> Result<Tree, ReportError> {
     Ok(Tree::new(units, &mergers))
 }
 
-/// Per-unit values of several forms at once: one aggregate query per fact
-/// source for all their columns, and the cases loaded once.
-pub async fn per_unit(
+/// Per-unit values of several forms at once, computed by the database: one
+/// aggregate query per fact source for all their columns, and the cases
+/// loaded once. The reports use the in-memory [`Model`]; this path is the
+/// reference the model is checked against.
+pub async fn per_unit_sql(
     ex: &mut impl AsExec,
     forms: &[&Form],
     span: Span,
@@ -301,6 +305,47 @@ pub async fn per_unit(
     Ok(out)
 }
 
+/// Per-unit values of several forms at once, from the in-memory model
+/// (refreshed first): each source's rows read once for all their columns.
+pub async fn per_unit(
+    ex: &mut impl AsExec,
+    model: &Model,
+    forms: &[&Form],
+    span: Span,
+    units: Option<&[UnitId]>,
+) -> Result<(Vec<HashMap<UnitId, Vec<i64>>>, i64), ReportError> {
+    let version = model.refresh(ex).await?;
+    let mut out: Vec<HashMap<UnitId, Vec<i64>>> = vec![HashMap::new(); forms.len()];
+    for source in Source::ALL {
+        let mut wanted: Vec<(usize, usize, &Rule)> = Vec::new();
+        for (fi, f) in forms.iter().enumerate() {
+            for (ci, c) in f.columns.iter().enumerate() {
+                if matches!(&c.rule, Rule::Facts { source: s, .. } if s == source) {
+                    wanted.push((fi, ci, &c.rule));
+                }
+            }
+        }
+        if wanted.is_empty() {
+            continue;
+        }
+        let rules: Vec<(&Rule, Span)> = wanted.iter().map(|w| (w.2, span)).collect();
+        let values = model.aggregate(*source, &rules, units).await;
+        for (unit, vals) in values {
+            for ((fi, ci, _), v) in wanted.iter().zip(vals) {
+                let n = forms[*fi].columns.len();
+                out[*fi].entry(unit).or_insert_with(|| vec![0; n])[*ci] = v;
+            }
+        }
+    }
+    if forms.iter().any(|f| f.needs_cases()) {
+        let cases = model.cases(units).await;
+        for (fi, f) in forms.iter().enumerate() {
+            case_cells(f, &cases, span, &mut out[fi]);
+        }
+    }
+    Ok((out, version))
+}
+
 /// What a report is asked for.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -317,13 +362,14 @@ pub struct Request {
 /// Computes forms for one period and scope.
 pub async fn compute(
     ex: &mut impl AsExec,
+    model: &Model,
     tree: &Tree,
     forms: &[&Form],
     req: &Request,
 ) -> Result<Vec<Report>, ReportError> {
-    let data_version = stats::data_version(&mut *ex).await?;
     let units = tree.units_in(req.scope, req.mode);
-    let values = per_unit(ex, forms, req.period.span(), units.as_deref()).await?;
+    let (values, data_version) =
+        per_unit(ex, model, forms, req.period.span(), units.as_deref()).await?;
     Ok(forms
         .iter()
         .zip(values)
@@ -345,11 +391,12 @@ pub async fn compute(
 /// Every standard form for one period and scope.
 pub async fn compute_all(
     ex: &mut impl AsExec,
+    model: &Model,
     tree: &Tree,
     req: &Request,
 ) -> Result<Vec<Report>, ReportError> {
     let forms: Vec<&Form> = all_forms().iter().collect();
-    compute(ex, tree, &forms, req).await
+    compute(ex, model, tree, &forms, req).await
 }
 
 /// The records behind one figure: the cell of `column` in the row of

@@ -90,6 +90,8 @@ pub struct Inner {
     pub login_limiter: guard::RateLimiter,
     /// The public form's proof of work.
     pub pow: guard::ProofOfWork,
+    /// The in-memory statistics model, kept current from the change feed.
+    pub model: liem_report::Model,
 }
 
 impl Deref for AppState {
@@ -138,6 +140,7 @@ impl AppState {
                 settings.pow_bits,
             ),
             settings,
+            model: liem_report::Model::new(),
         }))
     }
 }

@@ -152,7 +152,7 @@ pub async fn report(
     let f = liem_report::form(form).map_err(report_error)?;
     let (tree, req) = resolve(state, who, q, default_period).await?;
     let mut c = state.store.conn().await?;
-    let r = liem_report::compute(&mut c, &tree, &[f], &req)
+    let r = liem_report::compute(&mut c, &state.model, &tree, &[f], &req)
         .await
         .map_err(report_error)?
         .pop()
@@ -968,12 +968,12 @@ async fn dashboard(
         ..req.clone()
     };
     let mut c = state.store.conn().await?;
-    let now = liem_report::compute(&mut c, &tree, &[key], &req)
+    let now = liem_report::compute(&mut c, &state.model, &tree, &[key], &req)
         .await
         .map_err(report_error)?
         .pop()
         .expect("one");
-    let before = liem_report::compute(&mut c, &tree, &[key], &before_req)
+    let before = liem_report::compute(&mut c, &state.model, &tree, &[key], &before_req)
         .await
         .map_err(report_error)?
         .pop()
@@ -1048,7 +1048,10 @@ async fn dashboard(
         t
     };
     let lv = totals(
-        sstats::aggregate_spans(&mut c, Source::Letter, &letter_rules, units.as_deref()).await?,
+        state
+            .model
+            .aggregate(Source::Letter, &letter_rules, units.as_deref())
+            .await,
         letter_rules.len(),
     );
     let resolved = Rule::Facts {
@@ -1067,7 +1070,10 @@ async fn dashboard(
         matter_rules.push((&resolved, m.year_before().span()));
     }
     let mv = totals(
-        sstats::aggregate_spans(&mut c, Source::Matter, &matter_rules, units.as_deref()).await?,
+        state
+            .model
+            .aggregate(Source::Matter, &matter_rules, units.as_deref())
+            .await,
         matter_rules.len(),
     );
     let k = months.len();

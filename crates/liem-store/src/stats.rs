@@ -241,6 +241,33 @@ fn val(row: &Row, name: &str, ty: Ty) -> Result<Val> {
 /// [`Source::columns`]: what the conformance suite evaluates the domain's
 /// rules on, to check that the SQL aggregation agrees with them.
 pub async fn fact_rows(ex: &mut impl AsExec, source: Source) -> Result<Vec<(UnitId, Vec<Val>)>> {
+    Ok(fact_rows_keyed(ex, source, None)
+        .await?
+        .into_iter()
+        .map(|(_, u, v)| (u, v))
+        .collect())
+}
+
+/// Which rows of a source to read (again).
+#[derive(Debug, Clone, Copy)]
+pub enum Only<'a> {
+    /// These rows.
+    Ids(&'a [uuid::Uuid]),
+    /// The letters grouped into these matters.
+    LettersOfMatters(&'a [uuid::Uuid]),
+    /// The matters of these letters.
+    MattersOfLetters(&'a [uuid::Uuid]),
+    /// The visits of these sessions.
+    VisitsOfSessions(&'a [uuid::Uuid]),
+}
+
+/// Rows of a source with their id and unit (all, or `only` some): what the
+/// in-memory statistics model loads and refreshes from.
+pub async fn fact_rows_keyed(
+    ex: &mut impl AsExec,
+    source: Source,
+    only: Option<Only<'_>>,
+) -> Result<Vec<(uuid::Uuid, UnitId, Vec<Val>)>> {
     let ss = source_sql(source);
     let cols: Vec<String> = source
         .columns()
@@ -258,22 +285,95 @@ pub async fn fact_rows(ex: &mut impl AsExec, source: Source) -> Result<Vec<(Unit
             }
         })
         .collect();
-    let sql = format!(
-        "SELECT {} AS unit_id, {} FROM {}",
+    let select = format!(
+        "SELECT {} AS row_id, {} AS unit_id, {} FROM {}",
+        ss.id,
         ss.unit,
         cols.join(", "),
         ss.from
     );
+    let (filter, ids): (&str, &[uuid::Uuid]) = match only {
+        None => ("", &[]),
+        Some(Only::Ids(ids)) => (ss.id, ids),
+        Some(Only::LettersOfMatters(ids)) => (
+            "t.id IN (SELECT letter_id FROM letter_matters WHERE matter_id",
+            ids,
+        ),
+        Some(Only::MattersOfLetters(ids)) => (
+            "t.id IN (SELECT matter_id FROM letter_matters WHERE letter_id",
+            ids,
+        ),
+        Some(Only::VisitsOfSessions(ids)) => ("v.session_id", ids),
+    };
     let mut out = Vec::new();
-    for row in query(sql).fetch_all(ex).await? {
-        let Some(unit) = row.opt_uuid("unit_id")? else {
-            continue;
+    let chunks: Vec<&[uuid::Uuid]> = if only.is_none() {
+        vec![&[]]
+    } else {
+        ids.chunks(500).collect()
+    };
+    for chunk in chunks {
+        let sql = if only.is_none() {
+            select.clone()
+        } else {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let close = if filter.ends_with("matter_id") || filter.ends_with("letter_id") {
+                ")"
+            } else {
+                ""
+            };
+            format!("{select} WHERE {filter} IN ({}){close}", marks.join(", "))
         };
-        let mut v = Vec::new();
-        for (i, c) in source.columns().iter().enumerate() {
-            v.push(val(&row, &format!("f{i}"), c.ty())?);
+        let mut q = query(sql);
+        for id in chunk {
+            q = q.bind(*id);
         }
-        out.push((UnitId(unit), v));
+        for row in q.fetch_all(&mut *ex).await? {
+            let Some(unit) = row.opt_uuid("unit_id")? else {
+                continue;
+            };
+            let mut v = Vec::with_capacity(source.columns().len());
+            for (i, c) in source.columns().iter().enumerate() {
+                v.push(val(&row, &format!("f{i}"), c.ty())?);
+            }
+            out.push((row.uuid("row_id")?, UnitId(unit), v));
+        }
+    }
+    Ok(out)
+}
+
+/// The change feed after `after`, up to `upto`: (sequence, entity, id).
+pub async fn changes(
+    ex: &mut impl AsExec,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<(i64, String, String)>> {
+    query("SELECT seq, entity, entity_id FROM outbox WHERE seq > $1 AND seq <= $2 ORDER BY seq")
+        .bind(after)
+        .bind(upto)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(|r| Ok((r.i64("seq")?, r.text("entity")?, r.text("entity_id")?)))
+        .collect()
+}
+
+/// Which of these sequence numbers are in the change feed now (a
+/// PostgreSQL transaction may commit after a later one: its entries appear
+/// behind the position already read).
+pub async fn changes_at(ex: &mut impl AsExec, seqs: &[i64]) -> Result<Vec<(i64, String, String)>> {
+    let mut out = Vec::new();
+    for chunk in seqs.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let mut q = query(format!(
+            "SELECT seq, entity, entity_id FROM outbox WHERE seq IN ({}) ORDER BY seq",
+            marks.join(", ")
+        ));
+        for s in chunk {
+            q = q.bind(*s);
+        }
+        for r in q.fetch_all(&mut *ex).await? {
+            out.push((r.i64("seq")?, r.text("entity")?, r.text("entity_id")?));
+        }
     }
     Ok(out)
 }

@@ -678,6 +678,8 @@ pub async fn ensure(
         "generated {n_cases} demo cases and incidents with {n_persons} people, {n_monitored} monitored, in {:.1} s",
         cases_started.elapsed().as_secs_f64()
     );
+    let sessions = reception(store, &provinces, start, end).await?;
+    eprintln!("generated {sessions} demo citizen-reception sessions");
     let creds = Credentials {
         admin: ("admin".into(), admin_pw),
         clerk: ("tiepnhan.hni".into(), clerk_pw),
@@ -920,4 +922,87 @@ async fn progress(
         }
     }
     Ok(())
+}
+
+/// Citizen-reception sessions over the demo's two years: each province and
+/// its communes receive citizens every few weeks, the heads in person or by
+/// delegation, sometimes a delegation of many people. A generator of its own
+/// keeps the letters and cases as they were.
+async fn reception(
+    store: &Store,
+    provinces: &[(UnitRecord, Vec<UnitRecord>, u32)],
+    start: Date,
+    end: Date,
+) -> Result<usize> {
+    use liem_domain::petition::PetitionKind;
+    use liem_domain::reception::{
+        HostMode, NewSession, RaisedMatter, Session, SessionKind, Visit, VisitOutcome,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(0x7CD);
+    let system = Actor::system("demo");
+    let span = (end - start).get_days();
+    let mut n = 0;
+    let mut tx = store.begin().await?;
+    for (_, handling, weight) in provinces {
+        for unit in handling
+            .iter()
+            .filter(|u| matches!(u.kind, UnitKind::Province | UnitKind::Commune))
+        {
+            for _ in 0..(4 + weight * 2) {
+                let held_on = start
+                    .checked_add(i64::from(rng.gen_range(0..=span)).days())
+                    .expect("in range");
+                let (kind, host) = match rng.gen_range(0..6) {
+                    0..=2 => (SessionKind::Regular, HostMode::Office),
+                    3 | 4 => (SessionKind::Periodic, HostMode::HeadInPerson),
+                    _ => (SessionKind::AdHoc, HostMode::Delegated),
+                };
+                let visits = (0..rng.gen_range(1..5))
+                    .map(|_| {
+                        let people = if rng.gen_bool(0.1) {
+                            rng.gen_range(5..40)
+                        } else {
+                            rng.gen_range(1..3)
+                        };
+                        let delegation = people >= 5;
+                        Visit {
+                            people,
+                            delegation,
+                            representatives: if delegation { 2.min(people) } else { 0 },
+                            matters: (0..rng.gen_range(1..3))
+                                .map(|_| RaisedMatter {
+                                    kind: *PetitionKind::ALL.choose(&mut rng).expect("kinds"),
+                                    repeat: rng.gen_bool(0.3),
+                                })
+                                .collect(),
+                            outcome: VisitOutcome::Guided,
+                        }
+                    })
+                    .collect::<Vec<_>>();
+                let count = visits.len();
+                let s = NewSession {
+                    session: Session {
+                        held_on,
+                        kind,
+                        host,
+                        visits,
+                    },
+                    host_name: "Chủ tịch Ủy ban nhân dân".into(),
+                    notes: vec![None; count],
+                };
+                liem_store::reception::insert_session(
+                    &mut tx,
+                    &system,
+                    unit.id,
+                    &s,
+                    &vec![None; count],
+                    &vec![None; count],
+                )
+                .await?;
+                n += 1;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(n)
 }

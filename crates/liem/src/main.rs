@@ -1,6 +1,7 @@
 //! `liem`: the one binary — serve, demo, migrate, users and units, audit,
 //! calendar, backup.
 
+mod bench;
 mod config;
 mod demo;
 mod demo_cases;
@@ -166,6 +167,25 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Generates a national-scale data set into an empty database and times
+    /// the national annual forms and a province's dashboard (see
+    /// docs/benchmarks.md). Use a new --data-dir or PostgreSQL schema.
+    Bench {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Letters to generate (each with its matters).
+        #[arg(long, default_value_t = 1_000_000)]
+        petitions: u64,
+        /// Cases and incidents to generate.
+        #[arg(long, default_value_t = 50_000)]
+        cases: u64,
+        /// Ten million letters and 500,000 cases.
+        #[arg(long)]
+        large: bool,
+        /// Repetitions of each timing.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Writes a consistent copy of the SQLite database.
     Backup {
         #[command(flatten)]
@@ -310,8 +330,14 @@ enum AuditCommand {
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                // The bench's bulk inserts are slow statements by design.
+                if std::env::args().nth(1).as_deref() == Some("bench") {
+                    "info,sqlx=error".into()
+                } else {
+                    "info,sqlx=warn".into()
+                }
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -678,10 +704,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 mode,
                 today: liem_server::service::today(),
             };
-            let report = liem_report::compute(&mut c, &t, &[form], &req)
-                .await?
-                .pop()
-                .expect("one form, one report");
+            let report =
+                liem_report::compute(&mut c, &liem_report::Model::new(), &t, &[form], &req)
+                    .await?
+                    .pop()
+                    .expect("one form, one report");
             drop(c);
             store.close().await;
             let bytes = match format.as_str() {
@@ -716,6 +743,23 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             if !report.failures.is_empty() {
                 return Ok(ExitCode::from(3));
             }
+        }
+        Command::Bench {
+            data,
+            petitions,
+            cases,
+            large,
+            runs,
+        } => {
+            let cfg = data.config()?;
+            let store = open(&cfg).await?;
+            let plan = bench::Plan {
+                petitions: if large { 10_000_000 } else { petitions },
+                cases: if large { 500_000 } else { cases },
+                runs: runs.max(1),
+            };
+            bench::run(store.clone(), &plan).await?;
+            store.close().await;
         }
         Command::Unit {
             command:
@@ -834,6 +878,25 @@ async fn serve(cfg: &Config, store: Store) -> Result<()> {
         PasswordPolicy::default(),
         cfg.settings(),
     );
+    // Load the statistics model in the background: the first dashboard
+    // need not wait for a million rows.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let loaded = match warm.store.conn().await {
+            Ok(mut c) => warm.model.refresh(&mut c).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match loaded {
+            Ok(_) => tracing::info!(
+                millis = started.elapsed().as_millis() as u64,
+                "statistics model loaded"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "statistics model not loaded; it loads on first use")
+            }
+        }
+    });
     let app = liem_server::router(state);
     let listener = tokio::net::TcpListener::bind(&cfg.bind)
         .await

@@ -621,15 +621,19 @@ fn a_leader_reads_the_dashboards_svg_charts_and_follows_a_figure_to_its_letters(
     }
     // The trend compares the year with the one before, month by month.
     let letters = &charts.iter().find(|c| c["id"] == "chart-letters").unwrap()["texts"];
-    let t: Vec<&str> = letters.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    assert!(t.contains(&"2026") && t.contains(&"2025") && t.contains(&"2026-03"), "{t:?}");
+    let t: Vec<&str> = letters
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        t.contains(&"2026") && t.contains(&"2025") && t.contains(&"2026-03"),
+        "{t:?}"
+    );
 
     // Follow the letters received down to the letters themselves.
-    let figure: i64 = d
-        .text("#fig-letters_received td a")
-        .trim()
-        .parse()
-        .unwrap();
+    let figure: i64 = d.text("#fig-letters_received td a").trim().parse().unwrap();
     assert!(figure > 0, "the demo has letters in Hà Nội in 2026");
     d.click("#fig-letters_received td a");
     d.wait_for("#cell-records", Duration::from_secs(20));

@@ -72,6 +72,7 @@ fn demo_generates_once_prints_logins_and_the_audit_chain_verifies() {
         ) != "0"
     );
     ftm_export_validates(d);
+    reports_add_up_on_the_demo(d);
 
     // A second run reuses the data and prints the same logins.
     let second = liem(&["demo", "--data-dir", d, "--petitions", "400", "--no-serve"]);
@@ -452,4 +453,142 @@ fn ftm_export_validates(data_dir: &str) {
         "{}",
         stdout(&again)
     );
+}
+
+/// `liem report`: the list of forms, every form of the demo data for this
+/// year and the last passing its own arithmetic (exit 0), the nation's
+/// total being the sum of its rows, and the Excel file read back by
+/// openpyxl with the JSON's figures.
+fn reports_add_up_on_the_demo(data_dir: &str) {
+    let list = liem(&["report", "--list"]);
+    assert!(list.status.success());
+    let text = stdout(&list);
+    let lines: Vec<&str> = text.lines().collect();
+    let forms = liem_domain::forms::all_forms();
+    assert_eq!(lines.len(), forms.len() + 1, "{text}");
+    for (line, f) in lines.iter().zip(forms) {
+        assert_eq!(line.split('\t').next(), Some(f.code), "{line}");
+    }
+    assert!(lines[forms.len()].starts_with("period syntax: YYYY"));
+    let year = liem_server::service::today().year();
+    for period in [
+        year.to_string(),
+        (year - 1).to_string(),
+        format!("{year}-Q1"),
+    ] {
+        for f in forms {
+            let out = liem(&[
+                "report",
+                f.code,
+                "--period",
+                &period,
+                "--data-dir",
+                data_dir,
+            ]);
+            assert!(
+                out.status.success(),
+                "{} {period}: {}",
+                f.code,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(v["failures"], serde_json::json!([]));
+            assert_eq!(v["unit"]["code"], "TW", "the nation without --unit");
+            let mut sum = vec![0i64; v["columns"].as_array().unwrap().len()];
+            for r in v["rows"].as_array().unwrap() {
+                for (a, c) in sum.iter_mut().zip(r["cells"].as_array().unwrap()) {
+                    *a += c.as_i64().unwrap();
+                }
+            }
+            assert_eq!(serde_json::json!(sum), v["total"], "{} {period}", f.code);
+        }
+    }
+    // The demo's letters are there to be counted.
+    let key = liem(&[
+        "report",
+        "00-KEY",
+        "--period",
+        &year.to_string(),
+        "--data-dir",
+        data_dir,
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&key.stdout).unwrap();
+    assert!(
+        v["total"][0].as_i64().unwrap() > 0,
+        "letters received this year"
+    );
+    // Bad input is named.
+    let bad = liem(&[
+        "report",
+        "00-KEY",
+        "--period",
+        "2026-Q9",
+        "--data-dir",
+        data_dir,
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--period"));
+    let bad = liem(&["report", "99-X", "--period", "2026", "--data-dir", data_dir]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("liem report --list"));
+
+    // Excel for Hà Nội on today's tree, read back with openpyxl.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hni.xlsx");
+    let args = [
+        "report",
+        "02-XLD-KN",
+        "--period",
+        &year.to_string(),
+        "--unit",
+        "HNI",
+        "--tree",
+        "current",
+        "--data-dir",
+        data_dir,
+    ];
+    let json = liem(&args);
+    assert!(json.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let mut xargs = args.to_vec();
+    xargs.extend([
+        "--format",
+        "xlsx",
+        "--lang",
+        "fr",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    let out = liem(&xargs);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let python = match std::env::var("LIEM_PYTHON") {
+        Ok(p) => p,
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI is set and LIEM_PYTHON is not: run scripts/test")
+        }
+        _ => {
+            eprintln!("!!! openpyxl not available (run scripts/test): Excel check SKIPPED !!!");
+            return;
+        }
+    };
+    let script = "import json, sys, openpyxl\n\
+ws = openpyxl.load_workbook(sys.argv[1]).active\n\
+rows = list(ws.iter_rows(values_only=True))\n\
+total = next(r for r in rows if r[0] == 'total')\n\
+print(json.dumps({'title': rows[1][0], 'total': list(total[2:])}))\n";
+    let out = Command::new(python)
+        .args(["-c", script, file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let x: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(x["title"], "Traitement des lettres de réclamation");
+    assert_eq!(x["total"], json["total"]);
 }

@@ -1,0 +1,543 @@
+//! The statistics model: every fact row of every source held in memory,
+//! column by column, and kept current from the change feed — the derived
+//! read model DESIGN.md calls for, here for counting.
+//!
+//! Why: a form has dozens of columns, each a condition over the same rows.
+//! Asking the database for `SUM(CASE WHEN …)` per column costs a condition
+//! per column per row — seconds for a million letters on either database.
+//! Here each row is read once per computation: its leaf conditions (dates
+//! against the period, codes, flags) are tested once and packed into a key;
+//! rows with the same unit and key are counted together, and every rule is
+//! evaluated once per key. The rules are the same `Rule`s the SQL path
+//! renders (`liem_store::stats::aggregate`), and a test checks that both
+//! give the same figures on both databases.
+//!
+//! Freshness: before each computation the model reads the change feed past
+//! the position it holds and reloads the rows those changes touched (a
+//! matter reloads its letters, a letter its matters, a reception session its
+//! visits; a change to the case register reloads the case sources). On
+//! PostgreSQL a transaction may commit after a later one; the positions
+//! skipped are asked for again at each refresh for ten minutes.
+
+use crate::ReportError;
+use jiff::civil::{date, Date};
+use liem_domain::case::CaseRecord;
+use liem_domain::ids::UnitId;
+use liem_domain::stats::{Col, Cond, Measure, Prog, Rule, Source, Span, Ty, Val};
+use liem_store::db::AsExec;
+use liem_store::stats::{self, Only};
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::time::{Duration, Instant};
+
+const NULL: i64 = i64::MIN;
+const EPOCH: Date = date(1970, 1, 1);
+const GAP_PATIENCE: Duration = Duration::from_secs(600);
+
+fn day_number(d: Date) -> i64 {
+    i64::from((d - EPOCH).get_days())
+}
+
+/// A multiplicative hasher for the (unit, key) pairs of a computation.
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = (self.0 ^ u64::from(i)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn write_u128(&mut self, i: u128) {
+        self.0 = (self.0 ^ (i as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = (self.0 ^ ((i >> 64) as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// The codes a text or list column holds, numbered.
+#[derive(Debug, Default, Clone)]
+struct Dict {
+    ids: HashMap<String, i64>,
+}
+
+impl Dict {
+    fn id(&mut self, code: &str) -> i64 {
+        let n = self.ids.len() as i64;
+        *self.ids.entry(code.to_owned()).or_insert(n)
+    }
+    fn get(&self, code: &str) -> Option<i64> {
+        self.ids.get(code).copied()
+    }
+}
+
+/// The rows of one source, column by column.
+#[derive(Debug, Default)]
+struct Table {
+    index: HashMap<uuid::Uuid, usize>,
+    unit: Vec<u32>,
+    cols: Vec<Vec<i64>>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    seq: i64,
+    gaps: Vec<(i64, Instant)>,
+    units: Vec<UnitId>,
+    unit_index: HashMap<UnitId, u32>,
+    dicts: HashMap<Col, Dict>,
+    tables: HashMap<Source, Table>,
+    cases: Vec<(UnitId, CaseRecord)>,
+}
+
+impl State {
+    fn unit(&mut self, u: UnitId) -> u32 {
+        if let Some(i) = self.unit_index.get(&u) {
+            return *i;
+        }
+        let i = self.units.len() as u32;
+        self.units.push(u);
+        self.unit_index.insert(u, i);
+        i
+    }
+
+    fn encode(&mut self, col: Col, v: &Val) -> i64 {
+        match v {
+            Val::Null => NULL,
+            Val::Date(d) => day_number(*d),
+            Val::Bool(b) => i64::from(*b),
+            Val::Int(i) => *i,
+            Val::Text(t) => {
+                let dict = self.dicts.entry(col).or_default();
+                if col.ty() == Ty::List {
+                    t.split(',')
+                        .filter(|k| !k.is_empty())
+                        .map(|k| {
+                            let id = dict.id(k);
+                            assert!(id < 62, "a list column holds at most 62 codes");
+                            1i64 << id
+                        })
+                        .fold(0, |a, b| a | b)
+                } else {
+                    dict.id(t)
+                }
+            }
+        }
+    }
+
+    fn upsert(&mut self, source: Source, rows: Vec<(uuid::Uuid, UnitId, Vec<Val>)>) {
+        let columns = source.columns();
+        let mut encoded = Vec::with_capacity(rows.len());
+        for (id, unit, vals) in rows {
+            let u = self.unit(unit);
+            let cells: Vec<i64> = columns
+                .iter()
+                .zip(&vals)
+                .map(|(c, v)| self.encode(*c, v))
+                .collect();
+            encoded.push((id, u, cells));
+        }
+        let t = self.tables.entry(source).or_default();
+        if t.cols.is_empty() {
+            t.cols = vec![Vec::new(); columns.len()];
+        }
+        for (id, u, cells) in encoded {
+            match t.index.get(&id) {
+                Some(&i) => {
+                    t.unit[i] = u;
+                    for (c, v) in t.cols.iter_mut().zip(cells) {
+                        c[i] = v;
+                    }
+                }
+                None => {
+                    t.index.insert(id, t.unit.len());
+                    t.unit.push(u);
+                    for (c, v) in t.cols.iter_mut().zip(cells) {
+                        c.push(v);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A leaf condition resolved against the model's codes and a period.
+#[derive(Debug, Clone)]
+enum Op {
+    Eq(i64),
+    In(Vec<i64>),
+    Bits(i64),
+    Never,
+    Yes,
+    No,
+    Null,
+    Between(i64, i64),
+    Lt(i64),
+    Le(i64),
+    Gt(i64),
+}
+
+#[derive(Debug, Clone)]
+struct Leaf {
+    col: usize,
+    op: Op,
+}
+
+impl Leaf {
+    /// 0 false, 1 true, 2 unknown (a NULL compared).
+    #[inline]
+    fn test(&self, v: i64) -> u128 {
+        if v == NULL {
+            return if matches!(self.op, Op::Null) { 1 } else { 2 };
+        }
+        let t = match &self.op {
+            Op::Eq(x) => v == *x,
+            Op::In(xs) => xs.contains(&v),
+            Op::Bits(m) => v & m != 0,
+            Op::Never | Op::Null => false,
+            Op::Yes => v != 0,
+            Op::No => v == 0,
+            Op::Between(lo, hi) => v >= *lo && v <= *hi,
+            Op::Lt(x) => v < *x,
+            Op::Le(x) => v <= *x,
+            Op::Gt(x) => v > *x,
+        };
+        u128::from(t)
+    }
+}
+
+fn resolve(state: &State, source: Source, cond: &Cond, span: Span) -> Leaf {
+    let col_of = |c: &Col| {
+        source
+            .columns()
+            .iter()
+            .position(|x| x == c)
+            .expect("a column of the source")
+    };
+    let code = |c: &Col, v: &str| state.dicts.get(c).and_then(|d| d.get(v));
+    let (from, to) = (day_number(span.from), day_number(span.to));
+    let (col, op) = match cond {
+        Cond::Is(c, v) => (col_of(c), code(c, v).map_or(Op::Never, Op::Eq)),
+        Cond::In(c, vs) => (
+            col_of(c),
+            Op::In(vs.iter().filter_map(|v| code(c, v)).collect()),
+        ),
+        Cond::Has(c, v) => (
+            col_of(c),
+            code(c, v).map_or(Op::Never, |id| Op::Bits(1i64 << id)),
+        ),
+        Cond::Yes(c) => (col_of(c), Op::Yes),
+        Cond::No(c) => (col_of(c), Op::No),
+        Cond::IntIs(c, v) => (col_of(c), Op::Eq(*v)),
+        Cond::Null(c) => (col_of(c), Op::Null),
+        Cond::InPeriod(c) => (col_of(c), Op::Between(from, to)),
+        Cond::Before(c) => (col_of(c), Op::Lt(from)),
+        Cond::ByEnd(c) => (col_of(c), Op::Le(to)),
+        Cond::AfterEnd(c) => (col_of(c), Op::Gt(to)),
+        Cond::BeforeEnd(c) => (col_of(c), Op::Lt(to)),
+        Cond::True | Cond::And(_) | Cond::Or(_) | Cond::Not(_) => {
+            unreachable!("only leaves are resolved")
+        }
+    };
+    Leaf { col, op }
+}
+
+/// The in-memory statistics model (one per process; cheap to share).
+#[derive(Debug, Default)]
+pub struct Model {
+    state: tokio::sync::Mutex<Option<State>>,
+}
+
+/// A source's rows counted for some rules: per unit, one value per rule.
+pub type PerUnit = HashMap<UnitId, Vec<i64>>;
+
+impl Model {
+    /// An empty model; the first computation loads it.
+    pub fn new() -> Model {
+        Model::default()
+    }
+
+    /// Brings the model up to the change feed's head; returns the position.
+    pub async fn refresh(&self, ex: &mut impl AsExec) -> Result<i64, ReportError> {
+        let mut guard = self.state.lock().await;
+        refresh(&mut guard, ex).await
+    }
+
+    /// Per-unit values of `rules` (each over its own period) over one
+    /// source, for the units `within` (all when `None`). The caller has
+    /// refreshed the model.
+    pub async fn aggregate(
+        &self,
+        source: Source,
+        rules: &[(&Rule, Span)],
+        within: Option<&[UnitId]>,
+    ) -> PerUnit {
+        let guard = self.state.lock().await;
+        match guard.as_ref() {
+            Some(state) => aggregate(state, source, rules, within),
+            None => PerUnit::new(),
+        }
+    }
+
+    /// The cases of the units `within` (all when `None`), with their unit.
+    pub async fn cases(&self, within: Option<&[UnitId]>) -> Vec<(UnitId, CaseRecord)> {
+        let guard = self.state.lock().await;
+        let Some(state) = guard.as_ref() else {
+            return Vec::new();
+        };
+        match within {
+            None => state.cases.clone(),
+            Some(units) => {
+                let set: HashSet<&UnitId> = units.iter().collect();
+                state
+                    .cases
+                    .iter()
+                    .filter(|(u, _)| set.contains(u))
+                    .cloned()
+                    .collect()
+            }
+        }
+    }
+}
+
+async fn load_cases(state: &mut State, ex: &mut impl AsExec) -> Result<(), ReportError> {
+    for source in [
+        Source::Asset,
+        Source::Monitoring,
+        Source::Target,
+        Source::Sanction,
+    ] {
+        state.tables.remove(&source);
+        let rows = stats::fact_rows_keyed(&mut *ex, source, None).await?;
+        state.upsert(source, rows);
+    }
+    state.cases = stats::cases_by_unit(ex, None).await?;
+    Ok(())
+}
+
+async fn refresh(slot: &mut Option<State>, ex: &mut impl AsExec) -> Result<i64, ReportError> {
+    let head = stats::data_version(&mut *ex).await?;
+    let Some(state) = slot.as_mut() else {
+        // First use: everything. The head is read first, so that a change
+        // committed while loading is read again at the next refresh.
+        let mut state = State {
+            seq: head,
+            ..State::default()
+        };
+        for source in [
+            Source::Letter,
+            Source::Matter,
+            Source::Session,
+            Source::Visit,
+        ] {
+            let rows = stats::fact_rows_keyed(&mut *ex, source, None).await?;
+            state.upsert(source, rows);
+        }
+        load_cases(&mut state, ex).await?;
+        *slot = Some(state);
+        return Ok(head);
+    };
+    if head <= state.seq && state.gaps.is_empty() {
+        return Ok(state.seq);
+    }
+    let mut changes = stats::changes(&mut *ex, state.seq, head).await?;
+    let waiting: Vec<i64> = state.gaps.iter().map(|g| g.0).collect();
+    if !waiting.is_empty() {
+        changes.extend(stats::changes_at(&mut *ex, &waiting).await?);
+    }
+    // Positions not in the feed yet: a transaction still open, or one
+    // rolled back (PostgreSQL sequences do not roll back).
+    let seen: HashSet<i64> = changes.iter().map(|c| c.0).collect();
+    let now = Instant::now();
+    state
+        .gaps
+        .retain(|(s, since)| !seen.contains(s) && now.duration_since(*since) < GAP_PATIENCE);
+    for s in (state.seq + 1)..=head {
+        if !seen.contains(&s) && state.gaps.len() < 100_000 {
+            state.gaps.push((s, now));
+        }
+    }
+    state.seq = state.seq.max(head);
+    let mut ids: HashMap<&str, Vec<uuid::Uuid>> = HashMap::new();
+    let mut cases = false;
+    for (_, entity, id) in &changes {
+        match entity.as_str() {
+            "letter" | "matter" | "reception_session" => {
+                if let Ok(u) = id.parse() {
+                    ids.entry(entity.as_str()).or_default().push(u);
+                }
+            }
+            "case" | "case_transfer" | "monitoring" | "sanction" | "person" | "organisation"
+            | "party_link" => cases = true,
+            _ => {}
+        }
+    }
+    let list = |k: &str| ids.get(k).cloned().unwrap_or_default();
+    let (letters, matters, sessions) = (list("letter"), list("matter"), list("reception_session"));
+    let mut reload: Vec<(Source, Only<'_>)> = Vec::new();
+    if !letters.is_empty() {
+        reload.push((Source::Letter, Only::Ids(&letters)));
+        reload.push((Source::Matter, Only::MattersOfLetters(&letters)));
+    }
+    if !matters.is_empty() {
+        reload.push((Source::Matter, Only::Ids(&matters)));
+        reload.push((Source::Letter, Only::LettersOfMatters(&matters)));
+    }
+    if !sessions.is_empty() {
+        reload.push((Source::Session, Only::Ids(&sessions)));
+        reload.push((Source::Visit, Only::VisitsOfSessions(&sessions)));
+    }
+    for (source, only) in reload {
+        let rows = stats::fact_rows_keyed(&mut *ex, source, Some(only)).await?;
+        state.upsert(source, rows);
+    }
+    if cases {
+        load_cases(state, ex).await?;
+    }
+    Ok(state.seq)
+}
+
+fn aggregate(
+    state: &State,
+    source: Source,
+    rules: &[(&Rule, Span)],
+    within: Option<&[UnitId]>,
+) -> PerUnit {
+    let mut out = PerUnit::new();
+    let Some(table) = state.tables.get(&source) else {
+        return out;
+    };
+    let allowed: Option<Vec<bool>> = within.map(|units| {
+        let mut v = vec![false; state.units.len()];
+        for u in units {
+            if let Some(i) = state.unit_index.get(u) {
+                v[*i as usize] = true;
+            }
+        }
+        v
+    });
+    // Rules in groups of at most 64 leaves (two bits each in a u128 key).
+    let mut start = 0;
+    while start < rules.len() {
+        let mut leaves: Vec<(Cond, Span)> = Vec::new();
+        let mut progs: Vec<Prog> = Vec::new();
+        let mut end = start;
+        while end < rules.len() {
+            let (rule, span) = rules[end];
+            let Rule::Facts { cond, .. } = rule else {
+                progs.push(Prog::Not(Box::new(Prog::True)));
+                end += 1;
+                continue;
+            };
+            let mut trial = leaves.clone();
+            let prog = cond.compile(&mut |leaf: &Cond| match trial
+                .iter()
+                .position(|(c, s)| c == leaf && *s == span)
+            {
+                Some(i) => i,
+                None => {
+                    trial.push((leaf.clone(), span));
+                    trial.len() - 1
+                }
+            });
+            if trial.len() > 64 && end > start {
+                break;
+            }
+            assert!(
+                trial.len() <= 64,
+                "a rule with more than 64 leaf conditions"
+            );
+            leaves = trial;
+            progs.push(prog);
+            end += 1;
+        }
+        let resolved: Vec<Leaf> = leaves
+            .iter()
+            .map(|(c, s)| resolve(state, source, c, *s))
+            .collect();
+        // The columns summed, and where each rule's sum lives.
+        let mut sums: Vec<usize> = Vec::new();
+        let sum_of: Vec<Option<usize>> = rules[start..end]
+            .iter()
+            .map(|(r, _)| match r {
+                Rule::Facts {
+                    measure: Measure::Sum(c),
+                    ..
+                } => {
+                    let col = source
+                        .columns()
+                        .iter()
+                        .position(|x| x == c)
+                        .expect("a column of the source");
+                    Some(match sums.iter().position(|x| *x == col) {
+                        Some(i) => i,
+                        None => {
+                            sums.push(col);
+                            sums.len() - 1
+                        }
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        let k = sums.len();
+        let mut groups: FastMap<(u32, u128), usize> = FastMap::default();
+        let mut counts: Vec<i64> = Vec::new();
+        let mut totals: Vec<i64> = Vec::new();
+        let mut keys: Vec<(u32, u128)> = Vec::new();
+        for row in 0..table.unit.len() {
+            let u = table.unit[row];
+            if let Some(a) = &allowed {
+                if !a[u as usize] {
+                    continue;
+                }
+            }
+            let mut key = 0u128;
+            for (i, leaf) in resolved.iter().enumerate() {
+                key |= leaf.test(table.cols[leaf.col][row]) << (2 * i);
+            }
+            let g = *groups.entry((u, key)).or_insert_with(|| {
+                keys.push((u, key));
+                counts.push(0);
+                totals.extend(std::iter::repeat_n(0, k));
+                keys.len() - 1
+            });
+            counts[g] += 1;
+            for (j, col) in sums.iter().enumerate() {
+                let v = table.cols[*col][row];
+                if v != NULL {
+                    totals[g * k + j] += v;
+                }
+            }
+        }
+        let width = rules.len();
+        for (g, (u, key)) in keys.iter().enumerate() {
+            let leaf = |i: usize| match (key >> (2 * i)) & 3 {
+                0 => Some(false),
+                1 => Some(true),
+                _ => None,
+            };
+            let unit = state.units[*u as usize];
+            for (r, prog) in progs.iter().enumerate() {
+                if prog.eval(&leaf) == Some(true) {
+                    let v = match sum_of[r] {
+                        Some(j) => totals[g * k + j],
+                        None => counts[g],
+                    };
+                    if v != 0 {
+                        out.entry(unit).or_insert_with(|| vec![0; width])[start + r] += v;
+                    }
+                }
+            }
+        }
+        start = end;
+    }
+    out
+}
