@@ -343,19 +343,37 @@ pub struct Span {
     pub to: Date,
 }
 
-fn and3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
-    match (a, b) {
-        (Some(false), _) | (_, Some(false)) => Some(false),
-        (Some(true), Some(true)) => Some(true),
-        _ => None,
+/// SQL's AND: false if any is false, else unknown if any is unknown.
+fn and_all(values: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    let mut unknown = false;
+    for v in values {
+        match v {
+            Some(false) => return Some(false),
+            None => unknown = true,
+            Some(true) => {}
+        }
+    }
+    if unknown {
+        None
+    } else {
+        Some(true)
     }
 }
 
-fn or3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
-    match (a, b) {
-        (Some(true), _) | (_, Some(true)) => Some(true),
-        (Some(false), Some(false)) => Some(false),
-        _ => None,
+/// SQL's OR: true if any is true, else unknown if any is unknown.
+fn or_all(values: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    let mut unknown = false;
+    for v in values {
+        match v {
+            Some(true) => return Some(true),
+            None => unknown = true,
+            Some(false) => {}
+        }
+    }
+    if unknown {
+        None
+    } else {
+        Some(false)
     }
 }
 
@@ -407,12 +425,8 @@ impl Cond {
             Cond::ByEnd(col) => date(*col).map(|d| d <= p.to),
             Cond::AfterEnd(col) => date(*col).map(|d| d > p.to),
             Cond::BeforeEnd(col) => date(*col).map(|d| d < p.to),
-            Cond::And(v) => v
-                .iter()
-                .fold(Some(true), |acc, c| and3(acc, c.eval(source, row, p))),
-            Cond::Or(v) => v
-                .iter()
-                .fold(Some(false), |acc, c| or3(acc, c.eval(source, row, p))),
+            Cond::And(v) => and_all(v.iter().map(|c| c.eval(source, row, p))),
+            Cond::Or(v) => or_all(v.iter().map(|c| c.eval(source, row, p))),
             Cond::Not(c) => c.eval(source, row, p).map(|b| !b),
         }
     }
@@ -563,20 +577,8 @@ impl Prog {
         match self {
             Prog::True => Some(true),
             Prog::Leaf(i) => leaf(*i),
-            Prog::And(v) => v.iter().fold(Some(true), |acc, p| {
-                if acc == Some(false) {
-                    acc
-                } else {
-                    and3(acc, p.eval(leaf))
-                }
-            }),
-            Prog::Or(v) => v.iter().fold(Some(false), |acc, p| {
-                if acc == Some(true) {
-                    acc
-                } else {
-                    or3(acc, p.eval(leaf))
-                }
-            }),
+            Prog::And(v) => and_all(v.iter().map(|p| p.eval(leaf))),
+            Prog::Or(v) => or_all(v.iter().map(|p| p.eval(leaf))),
             Prog::Not(p) => p.eval(leaf).map(|b| !b),
         }
     }

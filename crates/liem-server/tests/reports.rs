@@ -471,13 +471,16 @@ fn row(v: &Value, code: &str) -> Vec<i64> {
 
 const BN: i64 = 1_000_000_000;
 
+/// A form's expected totals: (code, commune, province, nation).
+type Expected = (&'static str, Vec<i64>, Vec<i64>, Vec<i64>);
+
 async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_nation(
     mut app: common::App,
 ) {
     fixed_data_set(&mut app).await;
     // (form, commune, province, nation) — columns in the form's order.
     #[rustfmt::skip]
-    let expected: Vec<(&str, Vec<i64>, Vec<i64>, Vec<i64>)> = vec![
+    let expected: Vec<Expected> = vec![
         // received, carried, processed, eligible, competent | accepted, resolved, late, overdue |
         // sessions, people | new c/d, added c/d, indicted, tried | monitored c/i, targets met/overdue | VND, m²
         ("00-KEY",

@@ -584,12 +584,10 @@ pub async fn merge(
 /// The data version: the change feed's last sequence number. A report
 /// issued at version N was computed from every change up to N.
 pub async fn data_version(ex: &mut impl AsExec) -> Result<i64> {
-    Ok(
-        query("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS v FROM outbox")
-            .fetch_one(ex)
-            .await?
-            .i64("v")?,
-    )
+    query("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS v FROM outbox")
+        .fetch_one(ex)
+        .await?
+        .i64("v")
 }
 
 /// An issued report.

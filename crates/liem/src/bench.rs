@@ -6,7 +6,7 @@
 //! router. The rows are written in bulk, without the audit trail: this is a
 //! measurement, not a register.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use jiff::civil::{date, Date};
 use jiff::ToSpan;
 use liem_domain::ids::UnitId;
@@ -29,6 +29,8 @@ pub struct Plan {
     pub cases: u64,
     /// Repetitions of each timing.
     pub runs: usize,
+    /// Time a data set generated before instead of generating one.
+    pub reuse: bool,
 }
 
 const FIRST: Date = date(2023, 1, 1);
@@ -806,27 +808,45 @@ fn peak_rss_mib() -> Option<f64> {
 /// Generates the data set into an empty database and prints the timings.
 pub async fn run(store: Store, plan: &Plan) -> Result<()> {
     let mut c = store.conn().await?;
-    if !units::list(&mut c).await?.is_empty() {
-        anyhow::bail!("liem bench needs an empty database (a new --data-dir or schema)");
-    }
+    let existing = units::list(&mut c).await?;
     drop(c);
-    let mut rng = ChaCha8Rng::seed_from_u64(2026);
     let started = Instant::now();
-    let t = tree(&store).await?;
-    eprintln!("generating {} letters …", plan.petitions);
-    petitions(&store, &t, plan.petitions, &mut rng).await?;
-    eprintln!("generating {} cases …", plan.cases);
-    cases(&store, &t, plan.cases, &mut rng).await?;
-    reception(&store, &t, plan.petitions / 50, &mut rng).await?;
-    if store.dialect() == liem_store::db::Dialect::Postgres {
-        let mut tx = store.begin().await?;
-        query("ANALYZE").execute(&mut tx).await?;
-        tx.commit().await?;
-    } else {
-        let mut tx = store.begin().await?;
-        query("ANALYZE").execute(&mut tx).await?;
-        tx.commit().await?;
-    }
+    let t = match (existing.is_empty(), plan.reuse) {
+        (true, _) => {
+            let mut rng = ChaCha8Rng::seed_from_u64(2026);
+            let t = tree(&store).await?;
+            eprintln!("generating {} letters …", plan.petitions);
+            petitions(&store, &t, plan.petitions, &mut rng).await?;
+            eprintln!("generating {} cases …", plan.cases);
+            cases(&store, &t, plan.cases, &mut rng).await?;
+            reception(&store, &t, plan.petitions / 50, &mut rng).await?;
+            let mut tx = store.begin().await?;
+            query("ANALYZE").execute(&mut tx).await?;
+            tx.commit().await?;
+            t
+        }
+        (false, true) => {
+            let root = existing
+                .iter()
+                .find(|u| u.parent_id.is_none())
+                .context("no root unit")?
+                .id;
+            let mut provinces: Vec<(UnitId, String)> = existing
+                .iter()
+                .filter(|u| u.kind == UnitKind::Province && u.parent_id == Some(root))
+                .map(|u| (u.id, u.code.clone()))
+                .collect();
+            provinces.sort_by(|a, b| a.1.cmp(&b.1));
+            Tree {
+                root,
+                provinces,
+                registering: Vec::new(),
+            }
+        }
+        (false, false) => anyhow::bail!(
+            "liem bench needs an empty database (a new --data-dir or schema), or --reuse to time a data set it made before"
+        ),
+    };
     let generated = started.elapsed();
     let mut c = store.conn().await?;
     let counts = {
@@ -904,19 +924,25 @@ pub async fn run(store: Store, plan: &Plan) -> Result<()> {
     let sys = Actor::system("bench");
     let mut tx = store.begin().await?;
     let (province, code) = &t.provinces[0];
-    let uid = users::create(
-        &mut tx,
-        &sys,
-        &users::NewUser {
-            username: Username::parse("lanhdao.bench").expect("valid"),
-            display_name: "Lãnh đạo".into(),
-            unit_id: *province,
-            password_hash: policy.hash("not used by the bench"),
-            roles: vec![Role::Leader],
-            locale: None,
-        },
-    )
-    .await?;
+    let known = users::by_username(&mut store.conn().await?, "lanhdao.bench").await?;
+    let uid = match known {
+        Some(u) => u.0.id,
+        None => {
+            users::create(
+                &mut tx,
+                &sys,
+                &users::NewUser {
+                    username: Username::parse("lanhdao.bench").expect("valid"),
+                    display_name: "Lãnh đạo".into(),
+                    unit_id: *province,
+                    password_hash: policy.hash("not used by the bench"),
+                    roles: vec![Role::Leader],
+                    locale: None,
+                },
+            )
+            .await?
+        }
+    };
     // A browser session, as a login makes it.
     let session = random_token();
     users::create_session(

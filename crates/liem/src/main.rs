@@ -185,6 +185,9 @@ enum Command {
         /// Repetitions of each timing.
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// Time the data set a previous run generated in this database.
+        #[arg(long)]
+        reuse: bool,
     },
     /// Writes a consistent copy of the SQLite database.
     Backup {
@@ -750,6 +753,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             cases,
             large,
             runs,
+            reuse,
         } => {
             let cfg = data.config()?;
             let store = open(&cfg).await?;
@@ -757,6 +761,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 petitions: if large { 10_000_000 } else { petitions },
                 cases: if large { 500_000 } else { cases },
                 runs: runs.max(1),
+                reuse,
             };
             bench::run(store.clone(), &plan).await?;
             store.close().await;
