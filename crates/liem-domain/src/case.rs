@@ -759,7 +759,8 @@ fn tally(
 /// Counts cases and defendants for the period `from..=to`. Each case and
 /// each defendant is counted at most once per figure, however many events
 /// (a file returned and concluded twice, say) fall in the period.
-pub fn count(cases: &[CaseRecord], from: Date, to: Date) -> CaseFigures {
+pub fn count<C: std::borrow::Borrow<CaseRecord>>(cases: &[C], from: Date, to: Date) -> CaseFigures {
+    let cases: Vec<&CaseRecord> = cases.iter().map(|c| c.borrow()).collect();
     let within = |d: Date| d >= from && d <= to;
     let at_stage = |c: &CaseRecord, action: StageAction| -> Vec<(uuid::Uuid, uuid::Uuid)> {
         // The defendants prosecuted by the time of the last such event in the period.
@@ -788,10 +789,12 @@ pub fn count(cases: &[CaseRecord], from: Date, to: Date) -> CaseFigures {
     };
     let new_cases: Vec<&CaseRecord> = cases
         .iter()
+        .copied()
         .filter(|c| c.prosecuted_on.is_some_and(within))
         .collect();
     let carried: Vec<&CaseRecord> = cases
         .iter()
+        .copied()
         .filter(|c| {
             c.prosecuted_on.is_some_and(|p| p < from) && c.closed_on.is_none_or(|x| x >= from)
         })

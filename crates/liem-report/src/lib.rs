@@ -208,18 +208,18 @@ pub fn assemble(
 }
 
 /// Per-unit values of a form's case columns.
-fn case_cells(
+fn case_cells<'a>(
     form: &Form,
-    cases: &[(UnitId, CaseRecord)],
+    cases: impl IntoIterator<Item = &'a (UnitId, CaseRecord)>,
     span: Span,
     out: &mut HashMap<UnitId, Vec<i64>>,
 ) {
     if !form.needs_cases() {
         return;
     }
-    let mut by_unit: HashMap<UnitId, Vec<CaseRecord>> = HashMap::new();
+    let mut by_unit: HashMap<UnitId, Vec<&CaseRecord>> = HashMap::new();
     for (u, c) in cases {
-        by_unit.entry(*u).or_default().push(c.clone());
+        by_unit.entry(*u).or_default().push(c);
     }
     let n = form.columns.len();
     for (u, list) in by_unit {
@@ -338,10 +338,13 @@ pub async fn per_unit(
         }
     }
     if forms.iter().any(|f| f.needs_cases()) {
-        let cases = model.cases(units).await;
-        for (fi, f) in forms.iter().enumerate() {
-            case_cells(f, &cases, span, &mut out[fi]);
-        }
+        model
+            .with_cases(units, |cases| {
+                for (fi, f) in forms.iter().enumerate() {
+                    case_cells(f, cases.iter().copied(), span, &mut out[fi]);
+                }
+            })
+            .await;
     }
     Ok((out, version))
 }

@@ -286,24 +286,23 @@ impl Model {
         }
     }
 
-    /// The cases of the units `within` (all when `None`), with their unit.
-    pub async fn cases(&self, within: Option<&[UnitId]>) -> Vec<(UnitId, CaseRecord)> {
+    /// Calls `f` with the cases of the units `within` (all when `None`),
+    /// each with its unit, without copying them.
+    pub async fn with_cases<R>(
+        &self,
+        within: Option<&[UnitId]>,
+        f: impl FnOnce(&[&(UnitId, CaseRecord)]) -> R,
+    ) -> R {
         let guard = self.state.lock().await;
-        let Some(state) = guard.as_ref() else {
-            return Vec::new();
-        };
-        match within {
-            None => state.cases.clone(),
+        let all: &[(UnitId, CaseRecord)] = guard.as_ref().map_or(&[], |s| s.cases.as_slice());
+        let picked: Vec<&(UnitId, CaseRecord)> = match within {
+            None => all.iter().collect(),
             Some(units) => {
                 let set: HashSet<&UnitId> = units.iter().collect();
-                state
-                    .cases
-                    .iter()
-                    .filter(|(u, _)| set.contains(u))
-                    .cloned()
-                    .collect()
+                all.iter().filter(|(u, _)| set.contains(u)).collect()
             }
-        }
+        };
+        f(&picked)
     }
 }
 
