@@ -95,6 +95,8 @@ struct State {
     dicts: HashMap<Col, Dict>,
     tables: HashMap<Source, Table>,
     cases: Vec<(UnitId, CaseRecord)>,
+    /// The unit tree, until a unit changes.
+    tree: Option<std::sync::Arc<crate::Tree>>,
 }
 
 impl State {
@@ -191,25 +193,35 @@ struct Leaf {
 }
 
 impl Leaf {
-    /// 0 false, 1 true, 2 unknown (a NULL compared).
-    #[inline]
-    fn test(&self, v: i64) -> u128 {
-        if v == NULL {
-            return if matches!(self.op, Op::Null) { 1 } else { 2 };
+    /// Adds this leaf's value (two bits at `shift`) to the key of each row.
+    fn mark(&self, col: &[i64], rows: &[u32], keys: &mut [u128], shift: u32) {
+        fn each(
+            col: &[i64],
+            rows: &[u32],
+            keys: &mut [u128],
+            shift: u32,
+            null: u128,
+            t: impl Fn(i64) -> bool,
+        ) {
+            for (k, r) in keys.iter_mut().zip(rows) {
+                let v = col[*r as usize];
+                let bits = if v == NULL { null } else { u128::from(t(v)) };
+                *k |= bits << shift;
+            }
         }
-        let t = match &self.op {
-            Op::Eq(x) => v == *x,
-            Op::In(xs) => xs.contains(&v),
-            Op::Bits(m) => v & m != 0,
-            Op::Never | Op::Null => false,
-            Op::Yes => v != 0,
-            Op::No => v == 0,
-            Op::Between(lo, hi) => v >= *lo && v <= *hi,
-            Op::Lt(x) => v < *x,
-            Op::Le(x) => v <= *x,
-            Op::Gt(x) => v > *x,
-        };
-        u128::from(t)
+        let null = if matches!(self.op, Op::Null) { 1 } else { 2 };
+        match &self.op {
+            Op::Eq(x) => each(col, rows, keys, shift, null, |v| v == *x),
+            Op::In(xs) => each(col, rows, keys, shift, null, |v| xs.contains(&v)),
+            Op::Bits(m) => each(col, rows, keys, shift, null, |v| v & m != 0),
+            Op::Never | Op::Null => each(col, rows, keys, shift, null, |_| false),
+            Op::Yes => each(col, rows, keys, shift, null, |v| v != 0),
+            Op::No => each(col, rows, keys, shift, null, |v| v == 0),
+            Op::Between(lo, hi) => each(col, rows, keys, shift, null, |v| v >= *lo && v <= *hi),
+            Op::Lt(x) => each(col, rows, keys, shift, null, |v| v < *x),
+            Op::Le(x) => each(col, rows, keys, shift, null, |v| v <= *x),
+            Op::Gt(x) => each(col, rows, keys, shift, null, |v| v > *x),
+        }
     }
 }
 
@@ -268,6 +280,23 @@ impl Model {
     pub async fn refresh(&self, ex: &mut impl AsExec) -> Result<i64, ReportError> {
         let mut guard = self.state.lock().await;
         refresh(&mut guard, ex).await
+    }
+
+    /// The unit tree with its merger map, read again only after a unit
+    /// changed.
+    pub async fn tree(
+        &self,
+        ex: &mut impl AsExec,
+    ) -> Result<std::sync::Arc<crate::Tree>, ReportError> {
+        let mut guard = self.state.lock().await;
+        refresh(&mut guard, &mut *ex).await?;
+        let state = guard.as_mut().expect("refreshed");
+        if let Some(t) = &state.tree {
+            return Ok(t.clone());
+        }
+        let t = std::sync::Arc::new(crate::load_tree(ex).await?);
+        state.tree = Some(t.clone());
+        Ok(t)
     }
 
     /// Per-unit values of `rules` (each over its own period) over one
@@ -336,8 +365,16 @@ async fn refresh(slot: &mut Option<State>, ex: &mut impl AsExec) -> Result<i64, 
             Source::Session,
             Source::Visit,
         ] {
-            let rows = stats::fact_rows_keyed(&mut *ex, source, None).await?;
-            state.upsert(source, rows);
+            // A page at a time: the driver never holds them all.
+            let mut after = None;
+            loop {
+                let (rows, last) = stats::fact_page(&mut *ex, source, after).await?;
+                state.upsert(source, rows);
+                match last {
+                    Some(l) => after = Some(l),
+                    None => break,
+                }
+            }
         }
         load_cases(&mut state, ex).await?;
         *slot = Some(state);
@@ -375,6 +412,7 @@ async fn refresh(slot: &mut Option<State>, ex: &mut impl AsExec) -> Result<i64, 
             }
             "case" | "case_transfer" | "monitoring" | "sanction" | "person" | "organisation"
             | "party_link" => cases = true,
+            "unit" => state.tree = None,
             _ => {}
         }
     }
@@ -401,6 +439,60 @@ async fn refresh(slot: &mut Option<State>, ex: &mut impl AsExec) -> Result<i64, 
         load_cases(state, ex).await?;
     }
     Ok(state.seq)
+}
+
+/// Adds each row to the rules its key makes true, per unit: a vector of
+/// `nunits × rules` values. A key's rules are evaluated the first time the
+/// key is met.
+fn tally(
+    table: &Table,
+    rows: &[u32],
+    keys: &[u128],
+    progs: &[Prog],
+    sum_of: &[Option<usize>],
+    sums: &[usize],
+    nunits: usize,
+) -> Vec<i64> {
+    let n = progs.len();
+    let mut acc = vec![0i64; nunits * n];
+    let mut known: FastMap<u128, u32> = FastMap::default();
+    let mut truths: Vec<Vec<u16>> = Vec::new();
+    for (row, key) in rows.iter().zip(keys) {
+        let id = *known.entry(*key).or_insert_with(|| {
+            let leaf = |i: usize| match (key >> (2 * i)) & 3 {
+                0 => Some(false),
+                1 => Some(true),
+                _ => None,
+            };
+            truths.push(
+                progs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.eval(&leaf) == Some(true))
+                    .map(|(r, _)| r as u16)
+                    .collect(),
+            );
+            truths.len() as u32 - 1
+        });
+        let r = *row as usize;
+        let base = table.unit[r] as usize * n;
+        for &rule in &truths[id as usize] {
+            let rule = rule as usize;
+            let v = match sum_of[rule] {
+                Some(j) => {
+                    let v = table.cols[sums[j]][r];
+                    if v == NULL {
+                        0
+                    } else {
+                        v
+                    }
+                }
+                None => 1,
+            };
+            acc[base + rule] += v;
+        }
+    }
+    acc
 }
 
 fn aggregate(
@@ -486,54 +578,52 @@ fn aggregate(
                 _ => None,
             })
             .collect();
-        let k = sums.len();
-        let mut groups: FastMap<(u32, u128), usize> = FastMap::default();
-        let mut counts: Vec<i64> = Vec::new();
-        let mut totals: Vec<i64> = Vec::new();
-        let mut keys: Vec<(u32, u128)> = Vec::new();
-        for row in 0..table.unit.len() {
-            let u = table.unit[row];
-            if let Some(a) = &allowed {
-                if !a[u as usize] {
-                    continue;
-                }
-            }
-            let mut key = 0u128;
-            for (i, leaf) in resolved.iter().enumerate() {
-                key |= leaf.test(table.cols[leaf.col][row]) << (2 * i);
-            }
-            let g = *groups.entry((u, key)).or_insert_with(|| {
-                keys.push((u, key));
-                counts.push(0);
-                totals.extend(std::iter::repeat_n(0, k));
-                keys.len() - 1
-            });
-            counts[g] += 1;
-            for (j, col) in sums.iter().enumerate() {
-                let v = table.cols[*col][row];
-                if v != NULL {
-                    totals[g * k + j] += v;
-                }
+        // The rows counted, then each one's key, leaf by leaf (a tight loop
+        // per leaf over one column).
+        let rows: Vec<u32> = match &allowed {
+            Some(a) => (0..table.unit.len() as u32)
+                .filter(|r| a[table.unit[*r as usize] as usize])
+                .collect(),
+            None => (0..table.unit.len() as u32).collect(),
+        };
+        let mut row_keys = vec![0u128; rows.len()];
+        for (i, leaf) in resolved.iter().enumerate() {
+            leaf.mark(&table.cols[leaf.col], &rows, &mut row_keys, 2 * i as u32);
+        }
+        // Each distinct key's rules evaluated once; each row then adds to
+        // the rules its key makes true, for its unit — on both cores.
+        let nrules = progs.len();
+        let nunits = state.units.len();
+        let half = rows.len().div_ceil(2).max(1);
+        let parts: Vec<Vec<i64>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = rows
+                .chunks(half)
+                .zip(row_keys.chunks(half))
+                .map(|(rs, ks)| {
+                    let (progs, sum_of, sums) = (&progs, &sum_of, &sums);
+                    scope.spawn(move || tally(table, rs, ks, progs, sum_of, sums, nunits))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("the counting thread does not panic"))
+                .collect()
+        });
+        let mut acc = vec![0i64; nunits * nrules];
+        for part in parts {
+            for (a, v) in acc.iter_mut().zip(part) {
+                *a += v;
             }
         }
         let width = rules.len();
-        for (g, (u, key)) in keys.iter().enumerate() {
-            let leaf = |i: usize| match (key >> (2 * i)) & 3 {
-                0 => Some(false),
-                1 => Some(true),
-                _ => None,
-            };
-            let unit = state.units[*u as usize];
-            for (r, prog) in progs.iter().enumerate() {
-                if prog.eval(&leaf) == Some(true) {
-                    let v = match sum_of[r] {
-                        Some(j) => totals[g * k + j],
-                        None => counts[g],
-                    };
-                    if v != 0 {
-                        out.entry(unit).or_insert_with(|| vec![0; width])[start + r] += v;
-                    }
-                }
+        for u in 0..nunits {
+            let cells = &acc[u * nrules..(u + 1) * nrules];
+            if cells.iter().all(|v| *v == 0) {
+                continue;
+            }
+            let row = out.entry(state.units[u]).or_insert_with(|| vec![0; width]);
+            for (r, v) in cells.iter().enumerate() {
+                row[start + r] += v;
             }
         }
         start = end;

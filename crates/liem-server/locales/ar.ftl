@@ -723,3 +723,4 @@ db-axis-letters = الرسائل
 db-axis-matters = القضايا
 db-axis-field = المجال
 db-axis-unit = الوحدة
+db-stages-overdue = { $count } قضية تجاوزت المهلة القانونية لمرحلتها الحالية

@@ -723,3 +723,4 @@ db-axis-letters = Letters
 db-axis-matters = Matters
 db-axis-field = Field
 db-axis-unit = Unit
+db-stages-overdue = { $count } cases past the legal limit of their current stage

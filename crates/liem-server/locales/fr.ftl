@@ -723,3 +723,4 @@ db-axis-letters = Lettres
 db-axis-matters = Affaires
 db-axis-field = Domaine
 db-axis-unit = Unité
+db-stages-overdue = { $count } affaires au-delà du délai légal de leur étape

@@ -723,3 +723,4 @@ db-axis-letters = Số đơn
 db-axis-matters = Số vụ việc
 db-axis-field = Lĩnh vực
 db-axis-unit = Đơn vị
+db-stages-overdue = { $count } vụ án, vụ việc quá thời hạn tố tụng của giai đoạn hiện tại

@@ -24,6 +24,7 @@ use liem_report::{chart, export, Drill, Report, Request, Tree, TreeMode};
 use liem_store::cases::Viewer;
 use liem_store::stats::{self as sstats, Issued, Record};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The report routes (API and pages).
 pub fn router() -> Router<AppState> {
@@ -71,7 +72,7 @@ async fn resolve(
     who: &Principal,
     q: &ReportQuery,
     default_period: bool,
-) -> AppResult<(Tree, Request)> {
+) -> AppResult<(Arc<Tree>, Request)> {
     let scope = who.require(Right::ReadStatistics)?;
     let mut e = ValidationErrors::new();
     let raw = q.period.as_deref().map(str::trim).filter(|s| !s.is_empty());
@@ -100,7 +101,7 @@ async fn resolve(
         }
     };
     let mut c = state.store.conn().await?;
-    let tree = liem_report::load_tree(&mut c).await.map_err(report_error)?;
+    let tree = state.model.tree(&mut c).await.map_err(report_error)?;
     let code = q
         .unit
         .as_deref()
@@ -148,7 +149,7 @@ pub async fn report(
     form: &str,
     q: &ReportQuery,
     default_period: bool,
-) -> AppResult<(Tree, Request, Report)> {
+) -> AppResult<(Arc<Tree>, Request, Report)> {
     let f = liem_report::form(form).map_err(report_error)?;
     let (tree, req) = resolve(state, who, q, default_period).await?;
     let mut c = state.store.conn().await?;
@@ -169,7 +170,7 @@ pub async fn cell(
     column: &str,
     q: &ReportQuery,
     default_period: bool,
-) -> AppResult<(Tree, Request, Vec<Record>, i64)> {
+) -> AppResult<(Arc<Tree>, Request, Vec<Record>, i64)> {
     let f = liem_report::form(form).map_err(report_error)?;
     let (tree, req) = resolve(state, who, q, default_period).await?;
     let viewer = Viewer {
@@ -932,6 +933,7 @@ struct DashTpl {
     tiles: Option<String>,
     children: Vec<(String, String, i64, i64, String)>,
     targets: Vec<(uuid::Uuid, String, String, String, i64)>,
+    stages_overdue: i64,
     units: Vec<(String, String)>,
     qs: String,
 }
@@ -1235,6 +1237,21 @@ async fn dashboard(
     }
     targets.sort_by_key(|t| t.4);
     targets.truncate(8);
+    // Stages past their legal limit, in the cases the reader may see.
+    let stages_overdue = match who.require(Right::ReadCases) {
+        Ok(scope) => {
+            let v = Viewer {
+                user: who.user.id,
+                scope,
+            };
+            liem_store::cases::stage_deadline_counts(&mut c, &v, None, today(), 0)
+                .await?
+                .iter()
+                .map(|r| r.overdue)
+                .sum::<i64>()
+        }
+        Err(_) => 0,
+    };
     let unit = scope_unit.expect("resolved");
     Ok(DashTpl {
         tr: tr.clone(),
@@ -1252,6 +1269,7 @@ async fn dashboard(
         tiles,
         children,
         targets,
+        stages_overdue,
         units: pick_list(&tree, who),
         qs,
     })

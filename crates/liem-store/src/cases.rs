@@ -405,7 +405,9 @@ fn case_filter(v: &Viewer, cf: &CaseFilter) -> Filter {
     }
     if let Some(m) = cf.monitored_by {
         f.and(
-            "EXISTS (SELECT 1 FROM monitorings mo WHERE mo.case_id = c.id AND mo.committee_id = ? AND mo.removed_on IS NULL)",
+            // Driven from the committee's monitorings (indexed), not by a
+            // probe per case.
+            "c.id IN (SELECT mo.case_id FROM monitorings mo WHERE mo.committee_id = ? AND mo.removed_on IS NULL)",
             vec![m.0.into()],
         );
     }

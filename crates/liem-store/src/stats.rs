@@ -261,13 +261,49 @@ pub enum Only<'a> {
     VisitsOfSessions(&'a [uuid::Uuid]),
 }
 
-/// Rows of a source with their id and unit (all, or `only` some): what the
-/// in-memory statistics model loads and refreshes from.
-pub async fn fact_rows_keyed(
+const PAGE: usize = 20_000;
+
+/// One page of a source's rows after the id `after` (keyset order), and
+/// the id to continue after (`None` at the end): loading a million rows a
+/// page at a time keeps the driver's memory small.
+pub async fn fact_page(
     ex: &mut impl AsExec,
     source: Source,
-    only: Option<Only<'_>>,
-) -> Result<Vec<(uuid::Uuid, UnitId, Vec<Val>)>> {
+    after: Option<uuid::Uuid>,
+) -> Result<(Vec<(uuid::Uuid, UnitId, Vec<Val>)>, Option<uuid::Uuid>)> {
+    let ss = source_sql(source);
+    let select = fact_select(source);
+    let sql = match after {
+        None => format!("{select} ORDER BY {} LIMIT {PAGE}", ss.id),
+        Some(_) => format!(
+            "{select} WHERE {id} > $1 ORDER BY {id} LIMIT {PAGE}",
+            id = ss.id
+        ),
+    };
+    let mut q = query(sql);
+    if let Some(a) = after {
+        q = q.bind(a);
+    }
+    let rows = q.fetch_all(&mut *ex).await?;
+    let n = rows.len();
+    let mut out = Vec::with_capacity(n);
+    let mut last = None;
+    for row in rows {
+        let id = row.uuid("row_id")?;
+        last = Some(id);
+        let Some(unit) = row.opt_uuid("unit_id")? else {
+            continue;
+        };
+        let mut v = Vec::with_capacity(source.columns().len());
+        for (i, c) in source.columns().iter().enumerate() {
+            v.push(val(&row, &format!("f{i}"), c.ty())?);
+        }
+        out.push((id, UnitId(unit), v));
+    }
+    Ok((out, if n < PAGE { None } else { last }))
+}
+
+fn fact_select(source: Source) -> String {
     let ss = source_sql(source);
     let cols: Vec<String> = source
         .columns()
@@ -285,13 +321,24 @@ pub async fn fact_rows_keyed(
             }
         })
         .collect();
-    let select = format!(
+    format!(
         "SELECT {} AS row_id, {} AS unit_id, {} FROM {}",
         ss.id,
         ss.unit,
         cols.join(", "),
         ss.from
-    );
+    )
+}
+
+/// Rows of a source with their id and unit (all, or `only` some): what the
+/// in-memory statistics model loads and refreshes from.
+pub async fn fact_rows_keyed(
+    ex: &mut impl AsExec,
+    source: Source,
+    only: Option<Only<'_>>,
+) -> Result<Vec<(uuid::Uuid, UnitId, Vec<Val>)>> {
+    let ss = source_sql(source);
+    let select = fact_select(source);
     let (filter, ids): (&str, &[uuid::Uuid]) = match only {
         None => ("", &[]),
         Some(Only::Ids(ids)) => (ss.id, ids),
@@ -306,15 +353,20 @@ pub async fn fact_rows_keyed(
         Some(Only::VisitsOfSessions(ids)) => ("v.session_id", ids),
     };
     let mut out = Vec::new();
-    let chunks: Vec<&[uuid::Uuid]> = if only.is_none() {
-        vec![&[]]
-    } else {
-        ids.chunks(500).collect()
-    };
+    if only.is_none() {
+        let mut after = None;
+        loop {
+            let (rows, last) = fact_page(&mut *ex, source, after).await?;
+            out.extend(rows);
+            match last {
+                Some(l) => after = Some(l),
+                None => return Ok(out),
+            }
+        }
+    }
+    let chunks: Vec<&[uuid::Uuid]> = ids.chunks(500).collect();
     for chunk in chunks {
-        let sql = if only.is_none() {
-            select.clone()
-        } else {
+        let sql = {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let close = if filter.ends_with("matter_id") || filter.ends_with("letter_id") {
                 ")"
