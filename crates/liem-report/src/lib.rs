@@ -314,38 +314,38 @@ pub async fn per_unit(
     span: Span,
     units: Option<&[UnitId]>,
 ) -> Result<(Vec<HashMap<UnitId, Vec<i64>>>, i64), ReportError> {
-    let version = model.refresh(ex).await?;
-    let mut out: Vec<HashMap<UnitId, Vec<i64>>> = vec![HashMap::new(); forms.len()];
-    for source in Source::ALL {
-        let mut wanted: Vec<(usize, usize, &Rule)> = Vec::new();
-        for (fi, f) in forms.iter().enumerate() {
-            for (ci, c) in f.columns.iter().enumerate() {
-                if matches!(&c.rule, Rule::Facts { source: s, .. } if s == source) {
-                    wanted.push((fi, ci, &c.rule));
+    let (out, version) = model
+        .view(ex, |view| {
+            let mut out: Vec<HashMap<UnitId, Vec<i64>>> = vec![HashMap::new(); forms.len()];
+            for source in Source::ALL {
+                let mut wanted: Vec<(usize, usize, &Rule)> = Vec::new();
+                for (fi, f) in forms.iter().enumerate() {
+                    for (ci, c) in f.columns.iter().enumerate() {
+                        if matches!(&c.rule, Rule::Facts { source: s, .. } if s == source) {
+                            wanted.push((fi, ci, &c.rule));
+                        }
+                    }
+                }
+                if wanted.is_empty() {
+                    continue;
+                }
+                let rules: Vec<(&Rule, Span)> = wanted.iter().map(|w| (w.2, span)).collect();
+                for (unit, vals) in view.aggregate(*source, &rules, units) {
+                    for ((fi, ci, _), v) in wanted.iter().zip(vals) {
+                        let n = forms[*fi].columns.len();
+                        out[*fi].entry(unit).or_insert_with(|| vec![0; n])[*ci] = v;
+                    }
                 }
             }
-        }
-        if wanted.is_empty() {
-            continue;
-        }
-        let rules: Vec<(&Rule, Span)> = wanted.iter().map(|w| (w.2, span)).collect();
-        let values = model.aggregate(*source, &rules, units).await;
-        for (unit, vals) in values {
-            for ((fi, ci, _), v) in wanted.iter().zip(vals) {
-                let n = forms[*fi].columns.len();
-                out[*fi].entry(unit).or_insert_with(|| vec![0; n])[*ci] = v;
-            }
-        }
-    }
-    if forms.iter().any(|f| f.needs_cases()) {
-        model
-            .with_cases(units, |cases| {
+            if forms.iter().any(|f| f.needs_cases()) {
+                let cases = view.cases(units);
                 for (fi, f) in forms.iter().enumerate() {
                     case_cells(f, cases.iter().copied(), span, &mut out[fi]);
                 }
-            })
-            .await;
-    }
+            }
+            out
+        })
+        .await?;
     Ok((out, version))
 }
 

@@ -299,39 +299,54 @@ impl Model {
         Ok(t)
     }
 
+    /// Refreshes the model, then calls `f` with a consistent view of it
+    /// (no refresh runs meanwhile); returns what `f` returns and the
+    /// change-feed position the view reflects.
+    pub async fn view<R>(
+        &self,
+        ex: &mut impl AsExec,
+        f: impl FnOnce(&View<'_>) -> R,
+    ) -> Result<(R, i64), ReportError> {
+        let mut guard = self.state.lock().await;
+        let version = refresh(&mut guard, ex).await?;
+        let view = View {
+            state: guard.as_ref(),
+        };
+        Ok((f(&view), version))
+    }
+}
+
+/// A consistent view of the model (see [`Model::view`]).
+pub struct View<'a> {
+    state: Option<&'a State>,
+}
+
+impl View<'_> {
     /// Per-unit values of `rules` (each over its own period) over one
-    /// source, for the units `within` (all when `None`). The caller has
-    /// refreshed the model.
-    pub async fn aggregate(
+    /// source, for the units `within` (all when `None`).
+    pub fn aggregate(
         &self,
         source: Source,
         rules: &[(&Rule, Span)],
         within: Option<&[UnitId]>,
     ) -> PerUnit {
-        let guard = self.state.lock().await;
-        match guard.as_ref() {
+        match self.state {
             Some(state) => aggregate(state, source, rules, within),
             None => PerUnit::new(),
         }
     }
 
-    /// Calls `f` with the cases of the units `within` (all when `None`),
-    /// each with its unit, without copying them.
-    pub async fn with_cases<R>(
-        &self,
-        within: Option<&[UnitId]>,
-        f: impl FnOnce(&[&(UnitId, CaseRecord)]) -> R,
-    ) -> R {
-        let guard = self.state.lock().await;
-        let all: &[(UnitId, CaseRecord)] = guard.as_ref().map_or(&[], |s| s.cases.as_slice());
-        let picked: Vec<&(UnitId, CaseRecord)> = match within {
+    /// The cases of the units `within` (all when `None`), each with its
+    /// unit, without copying them.
+    pub fn cases(&self, within: Option<&[UnitId]>) -> Vec<&(UnitId, CaseRecord)> {
+        let all: &[(UnitId, CaseRecord)] = self.state.map_or(&[], |s| s.cases.as_slice());
+        match within {
             None => all.iter().collect(),
             Some(units) => {
                 let set: HashSet<&UnitId> = units.iter().collect();
                 all.iter().filter(|(u, _)| set.contains(u)).collect()
             }
-        };
-        f(&picked)
+        }
     }
 }
 

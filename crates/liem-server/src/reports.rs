@@ -550,12 +550,12 @@ pub struct LangQuery {
 
 // ------------------------------------------------------------------ pages
 
-fn query_string(q: &ReportQuery, req: &Request, tree: &Tree) -> String {
+/// The period, unit and tree of a request, as a query string for links.
+fn query_string(req: &Request, tree: &Tree) -> String {
     let unit = tree
         .get(req.scope)
         .map(|u| u.code.clone())
         .unwrap_or_default();
-    let _ = q;
     format!(
         "period={}&unit={}&tree={}",
         crate::pages::urlencode(&req.period.label),
@@ -642,7 +642,7 @@ async fn report_page(
         if matches!(q.format.as_deref(), Some("csv" | "xlsx")) {
             return Err(AppError::BadRequest("use the API for downloads".into()));
         }
-        let qs = query_string(&q, &req, &tree);
+        let qs = query_string(&req, &tree);
         let href = |col: &str, row: &str| {
             format!(
                 "/reports/{}/cells/{}?{qs}&row={}",
@@ -794,7 +794,7 @@ async fn cell_page(
             counted,
             hidden: (counted - records.len() as i64).max(0),
             records: record_views(&tree, &records, &tr),
-            back: format!("/reports/{form_code}?{}", query_string(&q, &req, &tree)),
+            back: format!("/reports/{form_code}?{}", query_string(&req, &tree)),
             tr,
         })
     }
@@ -980,7 +980,7 @@ async fn dashboard(
         .map_err(report_error)?
         .pop()
         .expect("one");
-    let qs = query_string(q, &req, &tree);
+    let qs = query_string(&req, &tree);
     let lang = tr.lang;
     let figures = DASH_FIGURES
         .iter()
@@ -1049,13 +1049,7 @@ async fn dashboard(
         }
         t
     };
-    let lv = totals(
-        state
-            .model
-            .aggregate(Source::Letter, &letter_rules, units.as_deref())
-            .await,
-        letter_rules.len(),
-    );
+
     let resolved = Rule::Facts {
         source: Source::Matter,
         measure: Measure::Count,
@@ -1071,13 +1065,22 @@ async fn dashboard(
     for m in &months {
         matter_rules.push((&resolved, m.year_before().span()));
     }
-    let mv = totals(
-        state
-            .model
-            .aggregate(Source::Matter, &matter_rules, units.as_deref())
-            .await,
-        matter_rules.len(),
-    );
+    let ((lv, mv), _) = state
+        .model
+        .view(&mut c, |view| {
+            (
+                totals(
+                    view.aggregate(Source::Letter, &letter_rules, units.as_deref()),
+                    letter_rules.len(),
+                ),
+                totals(
+                    view.aggregate(Source::Matter, &matter_rules, units.as_deref()),
+                    matter_rules.len(),
+                ),
+            )
+        })
+        .await
+        .map_err(report_error)?;
     let k = months.len();
     let labels: Vec<String> = months.iter().map(|m| m.label.clone()).collect();
     let this_year = req.period.to.year().to_string();
