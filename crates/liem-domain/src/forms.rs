@@ -468,6 +468,8 @@ fn anti_corruption() -> Form {
         case("indicted_defendants", IndictedDefendants),
         case("tried_cases", TriedCases),
         case("tried_defendants", TriedDefendants),
+        case("appealed_cases", AppealedCases),
+        case("appealed_defendants", AppealedDefendants),
         col("monitored_cases", monitored_at_end("case")),
         col("monitored_incidents", monitored_at_end("incident")),
         col(

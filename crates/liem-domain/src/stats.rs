@@ -624,6 +624,10 @@ pub enum CaseCell {
     TriedCases,
     /// Their defendants (bị cáo).
     TriedDefendants,
+    /// Cases appealed.
+    AppealedCases,
+    /// Their defendants.
+    AppealedDefendants,
 }
 
 impl CaseCell {
@@ -645,6 +649,8 @@ impl CaseCell {
             IndictedDefendants => f.indicted.defendants,
             TriedCases => f.tried_first_instance.cases,
             TriedDefendants => f.tried_first_instance.defendants,
+            AppealedCases => f.appealed.cases,
+            AppealedDefendants => f.appealed.defendants,
         };
         i64::from(v)
     }

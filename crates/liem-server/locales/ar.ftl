@@ -724,3 +724,5 @@ db-axis-matters = القضايا
 db-axis-field = المجال
 db-axis-unit = الوحدة
 db-stages-overdue = { $count } قضية تجاوزت المهلة القانونية لمرحلتها الحالية
+rp-c-appealed_cases = المستأنفة (قضايا)
+rp-c-appealed_defendants = المستأنفة (متهمون)

@@ -724,3 +724,5 @@ db-axis-matters = Matters
 db-axis-field = Field
 db-axis-unit = Unit
 db-stages-overdue = { $count } cases past the legal limit of their current stage
+rp-c-appealed_cases = Appealed (cases)
+rp-c-appealed_defendants = Appealed (defendants)

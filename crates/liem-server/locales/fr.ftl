@@ -724,3 +724,5 @@ db-axis-matters = Affaires
 db-axis-field = Domaine
 db-axis-unit = Unité
 db-stages-overdue = { $count } affaires au-delà du délai légal de leur étape
+rp-c-appealed_cases = Appels (affaires)
+rp-c-appealed_defendants = Appels (accusés)

@@ -724,3 +724,5 @@ db-axis-matters = Số vụ việc
 db-axis-field = Lĩnh vực
 db-axis-unit = Đơn vị
 db-stages-overdue = { $count } vụ án, vụ việc quá thời hạn tố tụng của giai đoạn hiện tại
+rp-c-appealed_cases = Kháng cáo, kháng nghị (vụ)
+rp-c-appealed_defendants = Kháng cáo, kháng nghị (bị cáo)

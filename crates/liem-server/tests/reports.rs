@@ -217,8 +217,9 @@ async fn asset(app: &common::App, who: &str, case: &str, body: Value) {
 /// - L4 recommendation, post, other field, received 25 Jun, unclassified;
 /// - reception 2 Mar (regular): 1 person with a complaint; a delegation of 6
 ///   with a new denunciation and a repeated complaint;
-/// - case C1 prosecuted 1 Feb with D1; 10 bn to recover, 4 bn recovered
-///   (investigation); incident I1 (monitored by Hà Nội from 1 Mar).
+/// - case C1 prosecuted 1 Feb with D1, investigation concluded 1 Mar,
+///   indicted 1 Apr, tried 1 May, appealed 10 May; 10 bn to recover, 4 bn
+///   recovered (investigation); incident I1 (monitored by Hà Nội from 1 Mar).
 ///
 /// Province HNI itself:
 /// - L5 denunciation, forwarded, corruption, received 20 Nov 2025,
@@ -308,6 +309,10 @@ async fn fixed_data_set(app: &mut common::App) {
         .to_owned();
     stage(app, x, &c1, "prosecute", "2026-02-01").await;
     accused(app, x, &c1, "D1", "2026-02-01").await;
+    stage(app, x, &c1, "conclude_investigation", "2026-03-01").await;
+    stage(app, x, &c1, "indict", "2026-04-01").await;
+    stage(app, x, &c1, "judge", "2026-05-01").await;
+    stage(app, x, &c1, "appeal", "2026-05-10").await;
     asset(app, x, &c1, json!({"kind": "to_recover", "route": "investigation", "on": "2026-03-01", "amount_vnd": 10_000_000_000i64})).await;
     asset(app, x, &c1, json!({"kind": "recovered", "route": "investigation", "on": "2026-05-01", "amount_vnd": 4_000_000_000i64})).await;
     let i1 = post(
@@ -484,9 +489,9 @@ async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_na
         // received, carried, processed, eligible, competent | accepted, resolved, late, overdue |
         // sessions, people | new c/d, added c/d, indicted, tried | monitored c/i, targets met/overdue | VND, m²
         ("00-KEY",
-         vec![3, 0, 2, 1, 1, 1, 1, 0, 1, 1, 7, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 10 * BN, 4 * BN, 0, 0],
-         vec![5, 2, 4, 3, 3, 3, 3, 1, 3, 2, 9, 1, 1, 1, 1, 3, 0, 1, 1, 2, 1, 10 * BN, 10 * BN, 5000, 2000],
-         vec![6, 2, 4, 3, 3, 3, 3, 1, 4, 2, 9, 1, 1, 1, 1, 3, 0, 1, 1, 2, 1, 10 * BN, 10 * BN, 5000, 2000]),
+         vec![3, 0, 2, 1, 1, 1, 1, 0, 1, 1, 7, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 10 * BN, 4 * BN, 0, 0],
+         vec![5, 2, 4, 3, 3, 3, 3, 1, 3, 2, 9, 1, 1, 1, 1, 4, 1, 1, 1, 2, 1, 10 * BN, 10 * BN, 5000, 2000],
+         vec![6, 2, 4, 3, 3, 3, 3, 1, 4, 2, 9, 1, 1, 1, 1, 4, 1, 1, 1, 2, 1, 10 * BN, 10 * BN, 5000, 2000]),
         // sessions (regular, head, delegated, ad hoc) | visits, people (regular, head, delegated) |
         // matters (first, repeat) | delegations, their people, their matters | by kind
         ("01-TCD",
@@ -519,15 +524,15 @@ async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_na
          vec![0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
          vec![0, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1],
          vec![0, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1]),
-        // new, carried, handled, added, concluded, indicted, tried (cases, defendants) |
+        // new, carried, handled, added, concluded, indicted, tried, appealed (cases, defendants) |
         // monitored cases, incidents, added, removed | targets due, met, overdue |
         // party, administrative, criminal | damage, to recover, seized, recovered (and by route) | m²
         ("07-PCTN",
-         vec![1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+         vec![1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
               0, 10 * BN, 0, 4 * BN, 0, 4 * BN, 0, 0, 0, 0],
-         vec![1, 1, 1, 2, 2, 3, 1, 1, 1, 3, 1, 3, 0, 0, 1, 1, 2, 0, 3, 2, 1, 1, 0, 0,
+         vec![1, 1, 1, 2, 2, 3, 1, 1, 2, 4, 2, 4, 1, 1, 1, 1, 1, 1, 2, 0, 3, 2, 1, 1, 0, 0,
               20 * BN, 10 * BN, 3 * BN, 10 * BN, 0, 4 * BN, 6 * BN, 0, 5000, 2000],
-         vec![1, 1, 1, 2, 2, 3, 1, 1, 1, 3, 1, 3, 0, 0, 1, 1, 2, 0, 3, 2, 1, 1, 0, 0,
+         vec![1, 1, 1, 2, 2, 3, 1, 1, 2, 4, 2, 4, 1, 1, 1, 1, 1, 1, 2, 0, 3, 2, 1, 1, 0, 0,
               20 * BN, 10 * BN, 3 * BN, 10 * BN, 0, 4 * BN, 6 * BN, 0, 5000, 2000]),
     ];
     assert_eq!(expected.len(), all_forms().len(), "every form is checked");
