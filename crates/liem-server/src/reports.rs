@@ -267,6 +267,28 @@ fn billions(vnd: i64, lang: Lang) -> String {
     localise_decimal(&s, lang)
 }
 
+/// An integer with its thousands grouped as the language writes them.
+pub fn grouped(n: i64, lang: Lang) -> String {
+    let sep = match lang {
+        Lang::Vi => ".",
+        Lang::Fr => "\u{202F}",
+        _ => ",",
+    };
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(sep);
+        }
+        out.push(ch);
+    }
+    if n < 0 {
+        format!("−{out}")
+    } else {
+        out
+    }
+}
+
 fn localise_decimal(s: &str, lang: Lang) -> String {
     match lang {
         Lang::Vi | Lang::Fr => s.replace('.', ","),
@@ -566,7 +588,7 @@ fn query_string(req: &Request, tree: &Tree) -> String {
 
 /// A cell of the report page.
 struct CellView {
-    value: i64,
+    text: String,
     href: String,
 }
 
@@ -663,7 +685,7 @@ async fn report_page(
                     .iter()
                     .zip(&r.columns)
                     .map(|(v, c)| CellView {
-                        value: *v,
+                        text: grouped(*v, tr.lang),
                         href: href(c, &row.unit.code),
                     })
                     .collect(),
@@ -674,7 +696,7 @@ async fn report_page(
             .iter()
             .zip(&r.columns)
             .map(|(v, c)| CellView {
-                value: *v,
+                text: grouped(*v, tr.lang),
                 href: href(c, "total"),
             })
             .collect();
@@ -855,6 +877,10 @@ pub struct KeyFigure {
     pub now: i64,
     /// The same period a year before.
     pub before: i64,
+    /// `now`, written as the language writes numbers.
+    pub now_text: String,
+    /// `before`, likewise.
+    pub before_text: String,
     /// The change, as `+12.5 %`, when there was something before.
     pub change: String,
     /// The records behind `now`.
@@ -1006,13 +1032,17 @@ async fn dashboard(
                 label: tr.t(&format!("rp-c-{code}")),
                 now: n,
                 before: b,
+                now_text: grouped(n, lang),
+                before_text: grouped(b, lang),
                 change,
                 href: format!("/reports/00-KEY/cells/{code}?{qs}&row=total"),
             }
         })
         .collect();
     // Trends by month and the breakdown by field: two queries.
-    let months = req.period.months();
+    // Months still to come are not drawn.
+    let mut months = req.period.months();
+    months.retain(|m| m.from <= today());
     let units = tree.units_in(req.scope, req.mode);
     let received = Rule::Facts {
         source: Source::Letter,
@@ -1190,13 +1220,21 @@ async fn dashboard(
             .map_err(chart_err)?,
         ));
     }
-    let on_grid = children
+    // The tile map shows provinces only (not the agencies beside them).
+    let provinces: Vec<&(String, String, i64, i64, String)> = children
+        .iter()
+        .filter(|c| {
+            tree.by_code(&c.0)
+                .is_some_and(|u| u.kind == liem_domain::unit::UnitKind::Province)
+        })
+        .collect();
+    let on_grid = provinces
         .iter()
         .filter(|c| TILE_GRID.iter().any(|g| g.0 == c.0))
         .count();
     let tiles = if on_grid >= 5 {
         let mut extra = 0u32;
-        let tiles: Vec<chart::Tile> = children
+        let tiles: Vec<chart::Tile> = provinces
             .iter()
             .map(|c| {
                 let (col, row) = match TILE_GRID.iter().find(|g| g.0 == c.0) {
