@@ -272,6 +272,7 @@ pub async fn per_unit_sql(
     forms: &[&Form],
     span: Span,
     units: Option<&[UnitId]>,
+    list: Option<&stats::Monitored>,
 ) -> Result<Vec<HashMap<UnitId, Vec<i64>>>, ReportError> {
     let mut out: Vec<HashMap<UnitId, Vec<i64>>> = vec![HashMap::new(); forms.len()];
     for source in Source::ALL {
@@ -288,7 +289,7 @@ pub async fn per_unit_sql(
             continue;
         }
         let rules: Vec<&Rule> = wanted.iter().map(|w| w.2).collect();
-        let values = stats::aggregate(&mut *ex, *source, &rules, span, units).await?;
+        let values = stats::aggregate(&mut *ex, *source, &rules, span, units, list).await?;
         for (unit, vals) in values {
             for ((fi, ci, _), v) in wanted.iter().zip(vals) {
                 let n = forms[*fi].columns.len();
@@ -297,7 +298,7 @@ pub async fn per_unit_sql(
         }
     }
     if forms.iter().any(|f| f.needs_cases()) {
-        let cases = stats::cases_by_unit(&mut *ex, units).await?;
+        let cases = stats::cases_by_unit(&mut *ex, units, list).await?;
         for (fi, f) in forms.iter().enumerate() {
             case_cells(f, &cases, span, &mut out[fi]);
         }
@@ -360,6 +361,18 @@ pub struct Request {
     pub mode: TreeMode,
     /// Today (for today's tree).
     pub today: Date,
+    /// Only a steering committee's monitored list (cases it monitored during
+    /// the period); the rows are then laid out from `scope` as usual.
+    pub committee: Option<UnitId>,
+}
+
+impl Request {
+    fn list(&self) -> Option<stats::Monitored> {
+        self.committee.map(|committee| stats::Monitored {
+            committee,
+            span: self.period.span(),
+        })
+    }
 }
 
 /// Computes forms for one period and scope.
@@ -371,8 +384,16 @@ pub async fn compute(
     req: &Request,
 ) -> Result<Vec<Report>, ReportError> {
     let units = tree.units_in(req.scope, req.mode);
-    let (values, data_version) =
-        per_unit(ex, model, forms, req.period.span(), units.as_deref()).await?;
+    let (values, data_version) = match req.list() {
+        // A committee's list is small: the database filters and counts it.
+        Some(list) => {
+            let version = stats::data_version(&mut *ex).await?;
+            let v =
+                per_unit_sql(ex, forms, req.period.span(), units.as_deref(), Some(&list)).await?;
+            (v, version)
+        }
+        None => per_unit(ex, model, forms, req.period.span(), units.as_deref()).await?,
+    };
     Ok(forms
         .iter()
         .zip(values)
@@ -462,18 +483,25 @@ pub async fn drill(
     };
     let span = d.req.period.span();
     match &col.rule {
-        Rule::Facts { source, cond, .. } => {
-            Ok(
-                stats::records(ex, *source, cond, span, units.as_deref(), d.viewer, d.limit)
-                    .await?,
-            )
-        }
+        Rule::Facts { source, cond, .. } => Ok(stats::records(
+            ex,
+            *source,
+            cond,
+            span,
+            units.as_deref(),
+            d.viewer,
+            d.limit,
+            d.req.list().as_ref(),
+        )
+        .await?),
         Rule::Case(cell) => {
-            let all = stats::cases_by_unit(&mut *ex, units.as_deref()).await?;
+            let list = d.req.list();
+            let all = stats::cases_by_unit(&mut *ex, units.as_deref(), list.as_ref()).await?;
             let counted =
                 |c: &CaseRecord| cell.of(&count(std::slice::from_ref(c), span.from, span.to));
             let total: i64 = all.iter().filter(|(_, c)| counted(c) > 0).count() as i64;
-            let (visible, refs) = stats::visible_cases(ex, d.viewer, units.as_deref()).await?;
+            let (visible, refs) =
+                stats::visible_cases(ex, d.viewer, units.as_deref(), list.as_ref()).await?;
             let mut out: Vec<Record> = visible
                 .iter()
                 .filter(|(_, c)| counted(c) > 0)

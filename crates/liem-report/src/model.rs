@@ -361,7 +361,7 @@ async fn load_cases(state: &mut State, ex: &mut impl AsExec) -> Result<(), Repor
         let rows = stats::fact_rows_keyed(&mut *ex, source, None).await?;
         state.upsert(source, rows);
     }
-    state.cases = stats::cases_by_unit(ex, None).await?;
+    state.cases = stats::cases_by_unit(ex, None, None).await?;
     Ok(())
 }
 

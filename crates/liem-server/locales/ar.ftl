@@ -726,3 +726,4 @@ db-axis-unit = الوحدة
 db-stages-overdue = { $count } قضية تجاوزت المهلة القانونية لمرحلتها الحالية
 rp-c-appealed_cases = المستأنفة (قضايا)
 rp-c-appealed_defendants = المستأنفة (متهمون)
+rp-x-committee = القضايا التي تابعتها { $name } خلال الفترة فقط

@@ -726,3 +726,4 @@ db-axis-unit = Unit
 db-stages-overdue = { $count } cases past the legal limit of their current stage
 rp-c-appealed_cases = Appealed (cases)
 rp-c-appealed_defendants = Appealed (defendants)
+rp-x-committee = Only the cases on the monitored list of { $name } during the period

@@ -726,3 +726,4 @@ db-axis-unit = Unité
 db-stages-overdue = { $count } affaires au-delà du délai légal de leur étape
 rp-c-appealed_cases = Appels (affaires)
 rp-c-appealed_defendants = Appels (accusés)
+rp-x-committee = Seulement les affaires suivies par { $name } pendant la période

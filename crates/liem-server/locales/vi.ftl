@@ -726,3 +726,4 @@ db-axis-unit = Đơn vị
 db-stages-overdue = { $count } vụ án, vụ việc quá thời hạn tố tụng của giai đoạn hiện tại
 rp-c-appealed_cases = Kháng cáo, kháng nghị (vụ)
 rp-c-appealed_defendants = Kháng cáo, kháng nghị (bị cáo)
+rp-x-committee = Chỉ các vụ án, vụ việc thuộc diện { $name } theo dõi, chỉ đạo trong kỳ

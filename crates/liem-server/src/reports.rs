@@ -59,6 +59,10 @@ pub struct ReportQuery {
     pub format: Option<String>,
     /// For a cell: the row's unit code, or `total`.
     pub row: Option<String>,
+    /// Only a steering committee's monitored list (its code): the cases it
+    /// monitored during the period, laid out by the unit that registered
+    /// them (form 07-PCTN).
+    pub committee: Option<String>,
 }
 
 fn bad(field: &str, rule: &str, message: &str) -> AppError {
@@ -102,22 +106,41 @@ async fn resolve(
     };
     let mut c = state.store.conn().await?;
     let tree = state.model.tree(&mut c).await.map_err(report_error)?;
-    let code = q
-        .unit
+    let committee = match q
+        .committee
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .unwrap_or(&who.user.unit_code);
-    let unit = match tree.by_code(code) {
-        Some(u) if scope.contains(&u.path) => Some(u.id),
-        _ => {
-            e.add(
-                "unit",
-                "unknown_value",
-                "must be the code of a unit in your scope",
-            );
-            None
-        }
+    {
+        None => None,
+        Some(code) => match tree.by_code(code) {
+            Some(u) if scope.contains(&u.path) && u.kind.steers() => Some(u.id),
+            _ => {
+                e.add(
+                    "committee",
+                    "unknown_value",
+                    "must be the code of a steering committee in your scope",
+                );
+                None
+            }
+        },
+    };
+    let asked = q.unit.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let unit = match (asked, committee.is_some() || q.committee.is_some()) {
+        // A committee's list is laid out over the whole tree: its cases may
+        // have been registered anywhere.
+        (None, true) => tree.root().map(|r| r.id),
+        (code, _) => match tree.by_code(code.unwrap_or(&who.user.unit_code)) {
+            Some(u) if scope.contains(&u.path) => Some(u.id),
+            _ => {
+                e.add(
+                    "unit",
+                    "unknown_value",
+                    "must be the code of a unit in your scope",
+                );
+                None
+            }
+        },
     };
     e.into_result(())?;
     Ok((
@@ -127,8 +150,21 @@ async fn resolve(
             scope: unit.expect("checked"),
             mode: mode.expect("checked"),
             today: today(),
+            committee,
         },
     ))
+}
+
+/// A committee's list applies to the anti-corruption form only.
+fn check_committee_form(form: &liem_domain::stats::Form, q: &ReportQuery) -> AppResult<()> {
+    if q.committee.as_deref().is_some_and(|c| !c.trim().is_empty()) && form.code != "07-PCTN" {
+        return Err(bad(
+            "committee",
+            "form",
+            "a committee's monitored list is counted on form 07-PCTN only",
+        ));
+    }
+    Ok(())
 }
 
 fn report_error(e: liem_report::ReportError) -> AppError {
@@ -151,6 +187,7 @@ pub async fn report(
     default_period: bool,
 ) -> AppResult<(Arc<Tree>, Request, Report)> {
     let f = liem_report::form(form).map_err(report_error)?;
+    check_committee_form(f, q)?;
     let (tree, req) = resolve(state, who, q, default_period).await?;
     let mut c = state.store.conn().await?;
     let r = liem_report::compute(&mut c, &state.model, &tree, &[f], &req)
@@ -172,6 +209,7 @@ pub async fn cell(
     default_period: bool,
 ) -> AppResult<(Arc<Tree>, Request, Vec<Record>, i64)> {
     let f = liem_report::form(form).map_err(report_error)?;
+    check_committee_form(f, q)?;
     let (tree, req) = resolve(state, who, q, default_period).await?;
     let viewer = Viewer {
         user: who.user.id,
@@ -211,6 +249,13 @@ pub async fn issue(
     q: &ReportQuery,
 ) -> AppResult<Issued> {
     who.require(Right::IssueReports)?;
+    if q.committee.is_some() {
+        return Err(bad(
+            "committee",
+            "not_issued",
+            "a committee's monitored list is read, not issued as a form",
+        ));
+    }
     let (_, req, r) = report(state, who, form, q, false).await?;
     if !r.failures.is_empty() {
         let cells: Vec<String> = r.failures.iter().map(|f| f.to_string()).collect();
@@ -578,12 +623,16 @@ fn query_string(req: &Request, tree: &Tree) -> String {
         .get(req.scope)
         .map(|u| u.code.clone())
         .unwrap_or_default();
-    format!(
+    let mut qs = format!(
         "period={}&unit={}&tree={}",
         crate::pages::urlencode(&req.period.label),
         crate::pages::urlencode(&unit),
         req.mode.as_str()
-    )
+    );
+    if let Some(c) = req.committee.and_then(|c| tree.get(c)) {
+        qs.push_str(&format!("&committee={}", crate::pages::urlencode(&c.code)));
+    }
+    qs
 }
 
 /// A cell of the report page.
@@ -614,6 +663,7 @@ struct ReportTpl {
     period_from: String,
     period_to: String,
     tree_current: bool,
+    committee: Option<(String, String)>,
     columns: Vec<(String, String)>,
     rows: Vec<RowView>,
     total: Vec<CellView>,
@@ -720,6 +770,10 @@ async fn report_page(
             period_from: r.period.from.to_string(),
             period_to: r.period.to.to_string(),
             tree_current: r.tree == TreeMode::Current,
+            committee: req
+                .committee
+                .and_then(|c| tree.get(c))
+                .map(|u| (u.code.clone(), u.name.clone())),
             columns,
             rows,
             total,
@@ -989,6 +1043,11 @@ async fn dashboard(
     q: &ReportQuery,
     tr: &Tr,
 ) -> AppResult<DashTpl> {
+    // The dashboard is a unit's; a committee's list is read on form 07-PCTN.
+    let q = &ReportQuery {
+        committee: None,
+        ..q.clone()
+    };
     let key = liem_report::form("00-KEY").map_err(report_error)?;
     let (tree, req) = resolve(state, who, q, true).await?;
     let before_req = Request {

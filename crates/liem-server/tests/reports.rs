@@ -558,7 +558,7 @@ async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_na
             facts.push((*s, u, row));
         }
     }
-    let cases = liem_store::stats::cases_by_unit(&mut c, None)
+    let cases = liem_store::stats::cases_by_unit(&mut c, None, None)
         .await
         .unwrap();
     let tree = liem_report::load_tree(&mut c).await.unwrap();
@@ -572,7 +572,7 @@ async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_na
     ] {
         let period = Period::parse(p).unwrap();
         let forms: Vec<_> = all_forms().iter().collect();
-        let sql = liem_report::per_unit_sql(&mut c, &forms, period.span(), None)
+        let sql = liem_report::per_unit_sql(&mut c, &forms, period.span(), None, None)
             .await
             .unwrap();
         // The in-memory model (the server's, loaded by the reports above and
@@ -688,6 +688,61 @@ async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_na
     );
 
     excel_matches_json(&app).await;
+
+    // A committee's monitored list: Hà Nội's committee monitors C2 (carried
+    // over, D4 added, concluded and indicted, its assets and the Party
+    // warning) and the incident I1; the list is laid out over the whole tree.
+    let (s, v) = app
+        .call(
+            "GET",
+            "/api/v1/reports/07-PCTN?period=2026-H1&committee=HNI",
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    #[rustfmt::skip]
+    let listed = vec![0, 0, 1, 2, 1, 2, 1, 1, 1, 3, 1, 3, 0, 0, 0, 0, 1, 1, 2, 0, 3, 2, 1, 1, 0, 0,
+                      20 * BN, 0, 3 * BN, 6 * BN, 0, 0, 6 * BN, 0, 5000, 2000];
+    assert_eq!(total(&v), listed);
+    assert_eq!(v["unit"]["code"], "TW");
+    assert_eq!(row(&v, "HNI"), listed);
+    let (_, d) = app
+        .call(
+            "GET",
+            "/api/v1/reports/07-PCTN/cells/added_defendants?period=2026-H1&committee=HNI&row=total",
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(d["counted"], 1, "{d}");
+    for (uri, field) in [
+        (
+            "/api/v1/reports/00-KEY?period=2026-H1&committee=HNI",
+            "committee",
+        ),
+        (
+            "/api/v1/reports/07-PCTN?period=2026-H1&committee=CA-HNI",
+            "committee",
+        ),
+        (
+            "/api/v1/reports/07-PCTN?period=2026-H1&committee=HCM",
+            "committee",
+        ),
+    ] {
+        let (s, p) = app.call("GET", uri, Some("leader.hni"), None).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{uri}");
+        assert_eq!(p["errors"][0]["field"], field, "{uri}");
+    }
+    let (s, _) = app
+        .call(
+            "POST",
+            "/api/v1/reports/07-PCTN/issue?period=2026-H1&committee=HNI",
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Who may see what: a handler has no statistics; a province's leader
     // cannot ask for another province, nor the nation.

@@ -140,6 +140,38 @@ fn kind_count(kind: &str) -> String {
     format!("(SELECT COUNT(*) FROM reception_matters rm WHERE rm.visit_id = v.id AND rm.kind = '{kind}')")
 }
 
+/// A steering committee's monitored list over a period: the cases it
+/// monitored at some time during the period. As a scope of the figures it
+/// keeps the rows of those cases (their assets and sanctions), the
+/// committee's own monitorings and targets, and nothing of the petitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Monitored {
+    /// The committee.
+    pub committee: UnitId,
+    /// The period.
+    pub span: Span,
+}
+
+const LISTED: &str = "c.id IN (SELECT ml.case_id FROM monitorings ml WHERE ml.committee_id = ? \
+     AND ml.added_on <= ? AND (ml.removed_on IS NULL OR ml.removed_on >= ?))";
+
+fn listed(f: &mut Filter, m: &Monitored) {
+    f.and(
+        LISTED,
+        vec![m.committee.0.into(), m.span.to.into(), m.span.from.into()],
+    );
+}
+
+/// Restricts a source's rows to a committee's monitored list.
+fn list_filter(f: &mut Filter, source: Source, m: &Monitored) {
+    match source {
+        Source::Letter | Source::Matter | Source::Session | Source::Visit => f.and("1 = 0", vec![]),
+        Source::Monitoring => f.and("t.committee_id = ?", vec![m.committee.0.into()]),
+        Source::Target => f.and("mo.committee_id = ?", vec![m.committee.0.into()]),
+        Source::Asset | Source::Sanction => listed(f, m),
+    }
+}
+
 /// Restricts rows to the given units (all units when `None`).
 fn unit_filter(f: &mut Filter, unit_expr: &str, units: Option<&[UnitId]>) {
     if let Some(units) = units {
@@ -163,9 +195,10 @@ pub async fn aggregate(
     rules: &[&Rule],
     span: Span,
     units: Option<&[UnitId]>,
+    list: Option<&Monitored>,
 ) -> Result<HashMap<UnitId, Vec<i64>>> {
     let with_span: Vec<(&Rule, Span)> = rules.iter().map(|r| (*r, span)).collect();
-    aggregate_spans(ex, source, &with_span, units).await
+    aggregate_spans(ex, source, &with_span, units, list).await
 }
 
 /// Like [`aggregate`], each rule over its own period (a trend by month is
@@ -175,6 +208,7 @@ pub async fn aggregate_spans(
     source: Source,
     rules: &[(&Rule, Span)],
     units: Option<&[UnitId]>,
+    list: Option<&Monitored>,
 ) -> Result<HashMap<UnitId, Vec<i64>>> {
     let ss = source_sql(source);
     let mut cols = Vec::with_capacity(rules.len());
@@ -207,6 +241,9 @@ pub async fn aggregate_spans(
     }
     let mut f = Filter::default();
     unit_filter(&mut f, ss.unit, units);
+    if let Some(m) = list {
+        list_filter(&mut f, source, m);
+    }
     let sql = format!(
         "SELECT {unit} AS unit_id, {cols} FROM {from}{w} GROUP BY {unit}",
         unit = ss.unit,
@@ -436,9 +473,13 @@ pub async fn changes_at(ex: &mut impl AsExec, seqs: &[i64]) -> Result<Vec<(i64, 
 pub async fn cases_by_unit(
     ex: &mut impl AsExec,
     units: Option<&[UnitId]>,
+    list: Option<&Monitored>,
 ) -> Result<Vec<(UnitId, CaseRecord)>> {
     let mut f = Filter::default();
     unit_filter(&mut f, "c.unit_id", units);
+    if let Some(m) = list {
+        listed(&mut f, m);
+    }
     case_records(ex, &f).await
 }
 
@@ -448,12 +489,16 @@ pub async fn visible_cases(
     ex: &mut impl AsExec,
     viewer: &Viewer,
     units: Option<&[UnitId]>,
+    list: Option<&Monitored>,
 ) -> Result<(
     Vec<(UnitId, CaseRecord)>,
     HashMap<uuid::Uuid, (String, String)>,
 )> {
     let mut f = Filter::default();
     unit_filter(&mut f, "c.unit_id", units);
+    if let Some(m) = list {
+        listed(&mut f, m);
+    }
     crate::cases::visible(&mut f, viewer);
     let records = case_records(ex, &f).await?;
     let sql = format!(
@@ -498,10 +543,14 @@ pub async fn records(
     units: Option<&[UnitId]>,
     viewer: &Viewer,
     limit: u32,
+    list: Option<&Monitored>,
 ) -> Result<(Vec<Record>, i64)> {
     let ss = source_sql(source);
     let mut f = Filter::default();
     unit_filter(&mut f, ss.unit, units);
+    if let Some(m) = list {
+        list_filter(&mut f, source, m);
+    }
     let cond_sql = cond.to_sql(span, &col_sql);
     f.and(&cond_sql, vec![]);
     let total = f

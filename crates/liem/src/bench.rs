@@ -878,6 +878,7 @@ pub async fn run(store: Store, plan: &Plan) -> Result<()> {
         scope: t.root,
         mode: liem_report::TreeMode::AsOf,
         today: liem_server::service::today(),
+        committee: None,
     };
     // The model loads on first use (at server start, in the background).
     let model = liem_report::Model::new();

@@ -154,6 +154,9 @@ enum Command {
         /// The unit whose subtree it covers (code); the nation when absent.
         #[arg(long)]
         unit: Option<String>,
+        /// Only a steering committee's monitored list (code; form 07-PCTN).
+        #[arg(long)]
+        committee: Option<String>,
         /// json, csv or xlsx.
         #[arg(long, default_value = "json")]
         format: String,
@@ -667,6 +670,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             list,
             period,
             unit,
+            committee,
             format,
             tree,
             lang,
@@ -701,11 +705,30 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 }
                 None => t.root().context("the unit tree is empty")?.id,
             };
+            let committee = match &committee {
+                Some(code) => {
+                    if form.code != "07-PCTN" {
+                        anyhow::bail!(
+                            "--committee: a committee's monitored list is counted on form 07-PCTN only"
+                        );
+                    }
+                    let u = t
+                        .by_code(code)
+                        .with_context(|| format!("--committee: no unit with code {code}"))?;
+                    anyhow::ensure!(
+                        u.kind.steers(),
+                        "--committee: {code} is not a steering committee"
+                    );
+                    Some(u.id)
+                }
+                None => None,
+            };
             let req = liem_report::Request {
                 period,
                 scope,
                 mode,
                 today: liem_server::service::today(),
+                committee,
             };
             let report =
                 liem_report::compute(&mut c, &liem_report::Model::new(), &t, &[form], &req)
