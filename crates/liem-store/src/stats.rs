@@ -535,6 +535,8 @@ pub struct Record {
 /// The records a fact rule counts, for the units given, that the viewer may
 /// see (case-linked rows follow the case visibility rule), newest first,
 /// at most `limit`; and how many match in all (visible or not).
+// The figure's rule, its period and scope, the reader and a limit: all needed.
+#[allow(clippy::too_many_arguments)]
 pub async fn records(
     ex: &mut impl AsExec,
     source: Source,
