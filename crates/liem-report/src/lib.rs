@@ -263,6 +263,19 @@ pub async fn load_tree(ex: &mut impl AsExec) -> Result<Tree, ReportError> {
     Ok(Tree::new(units, &mergers))
 }
 
+/// The columns of `forms` counted over `source`: (form, column, rule).
+fn columns_over<'a>(forms: &[&'a Form], source: Source) -> Vec<(usize, usize, &'a Rule)> {
+    let mut wanted = Vec::new();
+    for (fi, f) in forms.iter().enumerate() {
+        for (ci, c) in f.columns.iter().enumerate() {
+            if matches!(&c.rule, Rule::Facts { source: s, .. } if *s == source) {
+                wanted.push((fi, ci, &c.rule));
+            }
+        }
+    }
+    wanted
+}
+
 /// Per-unit values of several forms at once, computed by the database: one
 /// aggregate query per fact source for all their columns, and the cases
 /// loaded once. The reports use the in-memory [`Model`]; this path is the
@@ -277,14 +290,7 @@ pub async fn per_unit_sql(
     let mut out: Vec<HashMap<UnitId, Vec<i64>>> = vec![HashMap::new(); forms.len()];
     for source in Source::ALL {
         // (form index, column index, rule) of every column over this source.
-        let mut wanted: Vec<(usize, usize, &Rule)> = Vec::new();
-        for (fi, f) in forms.iter().enumerate() {
-            for (ci, c) in f.columns.iter().enumerate() {
-                if matches!(&c.rule, Rule::Facts { source: s, .. } if s == source) {
-                    wanted.push((fi, ci, &c.rule));
-                }
-            }
-        }
+        let wanted = columns_over(forms, *source);
         if wanted.is_empty() {
             continue;
         }
@@ -319,14 +325,7 @@ pub async fn per_unit(
         .view(ex, |view| {
             let mut out: Vec<HashMap<UnitId, Vec<i64>>> = vec![HashMap::new(); forms.len()];
             for source in Source::ALL {
-                let mut wanted: Vec<(usize, usize, &Rule)> = Vec::new();
-                for (fi, f) in forms.iter().enumerate() {
-                    for (ci, c) in f.columns.iter().enumerate() {
-                        if matches!(&c.rule, Rule::Facts { source: s, .. } if s == source) {
-                            wanted.push((fi, ci, &c.rule));
-                        }
-                    }
-                }
+                let wanted = columns_over(forms, *source);
                 if wanted.is_empty() {
                     continue;
                 }
