@@ -308,8 +308,16 @@ pub async fn issued(
 /// Billions of VND with one decimal, in the language's notation.
 fn billions(vnd: i64, lang: Lang) -> String {
     let tenths = (vnd + 50_000_000) / 100_000_000;
-    let s = format!("{}.{}", tenths / 10, (tenths % 10).abs());
-    localise_decimal(&s, lang)
+    let point = if matches!(lang, Lang::Vi | Lang::Fr) {
+        ","
+    } else {
+        "."
+    };
+    format!(
+        "{}{point}{}",
+        grouped(tenths / 10, lang),
+        (tenths % 10).abs()
+    )
 }
 
 /// An integer with its thousands grouped as the language writes them.
@@ -353,6 +361,7 @@ fn pct(part: i64, whole: i64, lang: Lang) -> String {
 pub fn summary_text(tr: &Tr, unit_name: &str, key: &Report) -> String {
     let v = |c: &str| key.get(c).unwrap_or(0);
     let lang = tr.lang;
+    let n = |c: &str| grouped(v(c), lang);
     let hectares =
         |m2: i64| localise_decimal(&format!("{}.{}", m2 / 10_000, (m2 % 10_000) / 1_000), lang);
     tr.t_args(
@@ -361,22 +370,22 @@ pub fn summary_text(tr: &Tr, unit_name: &str, key: &Report) -> String {
             ("unit", unit_name.to_owned()),
             ("from", key.period.from.to_string()),
             ("to", key.period.to.to_string()),
-            ("monitored_cases", v("monitored_cases").to_string()),
-            ("monitored_incidents", v("monitored_incidents").to_string()),
-            ("new_cases", v("new_cases").to_string()),
-            ("new_defendants", v("new_defendants").to_string()),
-            ("added_defendants", v("added_defendants").to_string()),
-            ("added_cases", v("added_cases").to_string()),
-            ("indicted", v("indicted_defendants").to_string()),
-            ("tried", v("tried_defendants").to_string()),
-            ("letters", v("letters_received").to_string()),
-            ("eligible", v("letters_eligible").to_string()),
+            ("monitored_cases", n("monitored_cases")),
+            ("monitored_incidents", n("monitored_incidents")),
+            ("new_cases", n("new_cases")),
+            ("new_defendants", n("new_defendants")),
+            ("added_defendants", n("added_defendants")),
+            ("added_cases", n("added_cases")),
+            ("indicted", n("indicted_defendants")),
+            ("tried", n("tried_defendants")),
+            ("letters", n("letters_received")),
+            ("eligible", n("letters_eligible")),
             (
                 "eligible_pct",
                 pct(v("letters_eligible"), v("letters_processed"), lang),
             ),
-            ("competent", v("letters_competent").to_string()),
-            ("resolved", v("matters_resolved").to_string()),
+            ("competent", n("letters_competent")),
+            ("resolved", n("matters_resolved")),
             ("recovered_bn", billions(v("recovered_vnd"), lang)),
             ("recovered_ha", hectares(v("recovered_m2"))),
             (
@@ -1373,4 +1382,21 @@ async fn dashboard(
         units: pick_list(&tree, who),
         qs,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_as_each_language_writes_them() {
+        assert_eq!(grouped(1_234_567, Lang::Vi), "1.234.567");
+        assert_eq!(grouped(1_234_567, Lang::En), "1,234,567");
+        assert_eq!(grouped(1_234_567, Lang::Fr), "1\u{202F}234\u{202F}567");
+        assert_eq!(grouped(999, Lang::Vi), "999");
+        assert_eq!(grouped(-1_000, Lang::En), "−1,000");
+        assert_eq!(billions(42_127_149_999_999, Lang::Vi), "42.127,1");
+        assert_eq!(billions(42_127_150_000_000, Lang::En), "42,127.2");
+        assert_eq!(billions(0, Lang::Fr), "0,0");
+    }
 }
