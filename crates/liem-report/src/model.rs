@@ -84,6 +84,19 @@ struct Table {
     index: HashMap<uuid::Uuid, usize>,
     unit: Vec<u32>,
     cols: Vec<Vec<i64>>,
+    /// The rows of each unit (by the unit's number), so that a province's
+    /// figures read its own rows only.
+    by_unit: Vec<Vec<u32>>,
+}
+
+impl Table {
+    fn file(&mut self, unit: u32, row: u32) {
+        let u = unit as usize;
+        if self.by_unit.len() <= u {
+            self.by_unit.resize_with(u + 1, Vec::new);
+        }
+        self.by_unit[u].push(row);
+    }
 }
 
 #[derive(Debug, Default)]
@@ -151,15 +164,23 @@ impl State {
             t.cols = vec![Vec::new(); columns.len()];
         }
         for (id, u, cells) in encoded {
-            match t.index.get(&id) {
-                Some(&i) => {
+            match t.index.get(&id).copied() {
+                Some(i) => {
+                    let old = t.unit[i];
+                    if old != u {
+                        // Moved to another unit (a letter transferred).
+                        t.by_unit[old as usize].retain(|r| *r as usize != i);
+                        t.file(u, i as u32);
+                    }
                     t.unit[i] = u;
                     for (c, v) in t.cols.iter_mut().zip(cells) {
                         c[i] = v;
                     }
                 }
                 None => {
-                    t.index.insert(id, t.unit.len());
+                    let i = t.unit.len();
+                    t.index.insert(id, i);
+                    t.file(u, i as u32);
                     t.unit.push(u);
                     for (c, v) in t.cols.iter_mut().zip(cells) {
                         c.push(v);
@@ -520,15 +541,22 @@ fn aggregate(
     let Some(table) = state.tables.get(&source) else {
         return out;
     };
-    let allowed: Option<Vec<bool>> = within.map(|units| {
-        let mut v = vec![false; state.units.len()];
-        for u in units {
-            if let Some(i) = state.unit_index.get(u) {
-                v[*i as usize] = true;
-            }
+    // The rows counted: all, or those of the units asked for (in row order,
+    // for the columns' sake).
+    let rows: Vec<u32> = match within {
+        None => (0..table.unit.len() as u32).collect(),
+        Some(units) => {
+            let mut v: Vec<u32> = units
+                .iter()
+                .filter_map(|u| state.unit_index.get(u))
+                .filter_map(|i| table.by_unit.get(*i as usize))
+                .flatten()
+                .copied()
+                .collect();
+            v.sort_unstable();
+            v
         }
-        v
-    });
+    };
     // Rules in groups of at most 64 leaves (two bits each in a u128 key).
     let mut start = 0;
     while start < rules.len() {
@@ -595,12 +623,6 @@ fn aggregate(
             .collect();
         // The rows counted, then each one's key, leaf by leaf (a tight loop
         // per leaf over one column).
-        let rows: Vec<u32> = match &allowed {
-            Some(a) => (0..table.unit.len() as u32)
-                .filter(|r| a[table.unit[*r as usize] as usize])
-                .collect(),
-            None => (0..table.unit.len() as u32).collect(),
-        };
         let mut row_keys = vec![0u128; rows.len()];
         for (i, leaf) in resolved.iter().enumerate() {
             leaf.mark(&table.cols[leaf.col], &rows, &mut row_keys, 2 * i as u32);

@@ -816,6 +816,42 @@ async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_na
     assert_eq!(received(&list["items"][0]), 3);
     assert_eq!(received(&list["items"][1]), 4);
     assert_eq!(app.count("issued_reports").await, 2);
+    // A letter transferred to another province moves in the figures too
+    // (the statistics model follows the change feed).
+    let key = |unit: &'static str| {
+        let app = &app;
+        async move {
+            let (_, v) = app
+                .call(
+                    "GET",
+                    &format!("/api/v1/reports/00-KEY?period=2026-H1&unit={unit}"),
+                    Some("leader.tw"),
+                    None,
+                )
+                .await;
+            total(&v)[0]
+        }
+    };
+    let (hni, hcm) = (key("HNI").await, key("HCM").await);
+    let mut c = app.db.store.conn().await.unwrap();
+    let moved = liem_store::db::query("SELECT id FROM letters WHERE received_on = $1")
+        .bind(date(2026, 6, 30))
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+        .uuid("id")
+        .unwrap();
+    drop(c);
+    let (s, v) = app
+        .call(
+            "POST",
+            &format!("/api/v1/letters/{moved}/transfer"),
+            Some("leader.hni"),
+            Some(json!({"to_unit": "HCM", "reason": "Thuộc thẩm quyền TP.HCM"})),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    assert_eq!((key("HNI").await, key("HCM").await), (hni - 1, hcm + 1));
     // A handler may not issue.
     let (s, _) = app.call("POST", uri, Some("handler.hni"), None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
