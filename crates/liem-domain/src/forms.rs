@@ -727,6 +727,12 @@ mod tests {
                 }
             }
         }
+        let listed: Vec<&str> = all_forms()
+            .iter()
+            .filter(|f| f.counts_monitored_lists())
+            .map(|f| f.code)
+            .collect();
+        assert_eq!(listed, vec!["07-PCTN"]);
         assert!(form("01/tcd").is_some());
         assert!(form("07-PCTN").is_some());
         assert!(form("99-X").is_none());

@@ -802,6 +802,19 @@ impl Form {
         v
     }
 
+    /// Whether the form can be counted over a steering committee's
+    /// monitored list: only one about cases (the anti-corruption form); a
+    /// committee's list holds no petitions.
+    pub fn counts_monitored_lists(&self) -> bool {
+        self.needs_cases()
+            && self.sources().iter().all(|s| {
+                !matches!(
+                    s,
+                    Source::Letter | Source::Matter | Source::Session | Source::Visit
+                )
+            })
+    }
+
     /// Whether a column needs the case figures.
     pub fn needs_cases(&self) -> bool {
         self.columns.iter().any(|c| matches!(c.rule, Rule::Case(_)))

@@ -157,7 +157,9 @@ async fn resolve(
 
 /// A committee's list applies to the anti-corruption form only.
 fn check_committee_form(form: &liem_domain::stats::Form, q: &ReportQuery) -> AppResult<()> {
-    if q.committee.as_deref().is_some_and(|c| !c.trim().is_empty()) && form.code != "07-PCTN" {
+    if q.committee.as_deref().is_some_and(|c| !c.trim().is_empty())
+        && !form.counts_monitored_lists()
+    {
         return Err(bad(
             "committee",
             "form",

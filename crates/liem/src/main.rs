@@ -707,7 +707,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             };
             let committee = match &committee {
                 Some(code) => {
-                    if form.code != "07-PCTN" {
+                    if !form.counts_monitored_lists() {
                         anyhow::bail!(
                             "--committee: a committee's monitored list is counted on form 07-PCTN only"
                         );
