@@ -680,6 +680,39 @@ static FORMS: LazyLock<Vec<Form>> = LazyLock::new(|| {
     ]
 });
 
+static BY_FIELD: LazyLock<Vec<(&'static str, Rule)>> = LazyLock::new(|| {
+    crate::petition::DEFAULT_FIELDS
+        .iter()
+        .map(|(code, _, _)| {
+            (
+                *code,
+                count(
+                    Source::Letter,
+                    all([
+                        Cond::InPeriod(Col::LetterReceived),
+                        Cond::Is(Col::LetterField, code),
+                    ]),
+                ),
+            )
+        })
+        .collect()
+});
+
+/// Letters received in each field of the default list, every kind together
+/// (the dashboard's breakdown): (field code, rule).
+pub fn letters_by_field() -> &'static [(&'static str, Rule)] {
+    &BY_FIELD
+}
+
+/// The rule of one of the key figures (form `00-KEY`).
+pub fn key_rule(code: &str) -> Option<&'static Rule> {
+    FORMS[0]
+        .columns
+        .iter()
+        .find(|c| c.code == code)
+        .map(|c| &c.rule)
+}
+
 /// Every standard form, in order.
 pub fn all_forms() -> &'static [Form] {
     &FORMS

@@ -35,9 +35,6 @@ pub enum ReportError {
     /// No such form.
     #[error("form {0:?} does not exist; `liem report --list` names the forms")]
     UnknownForm(String),
-    /// No such unit.
-    #[error("unit {0:?} does not exist")]
-    UnknownUnit(String),
     /// No such column.
     #[error("form {form} has no column {column:?}")]
     UnknownColumn {
@@ -103,11 +100,6 @@ impl Report {
     pub fn get(&self, column: &str) -> Option<i64> {
         let i = self.columns.iter().position(|c| c == column)?;
         self.total.get(i).copied()
-    }
-
-    /// A row by unit code.
-    pub fn row(&self, code: &str) -> Option<&ReportRow> {
-        self.rows.iter().find(|r| r.unit.code == code)
     }
 }
 
@@ -499,19 +491,21 @@ pub async fn drill(
             let counted =
                 |c: &CaseRecord| cell.of(&count(std::slice::from_ref(c), span.from, span.to));
             let total: i64 = all.iter().filter(|(_, c)| counted(c) > 0).count() as i64;
-            let (visible, refs) =
-                stats::visible_cases(ex, d.viewer, units.as_deref(), list.as_ref()).await?;
-            let mut out: Vec<Record> = visible
+            let refs =
+                stats::visible_case_refs(ex, d.viewer, units.as_deref(), list.as_ref()).await?;
+            let mut out: Vec<Record> = all
                 .iter()
                 .filter(|(_, c)| counted(c) > 0)
-                .map(|(u, c)| Record {
-                    entity: "case",
-                    id: c.id,
-                    reference: refs.get(&c.id).map(|r| r.0.clone()).unwrap_or_default(),
-                    date: c.prosecuted_on,
-                    unit_id: *u,
-                    case_id: Some(c.id),
-                    link_id: Some(c.id),
+                .filter_map(|(u, c)| {
+                    refs.get(&c.id).map(|reference| Record {
+                        entity: "case",
+                        id: c.id,
+                        reference: reference.clone(),
+                        date: c.prosecuted_on,
+                        unit_id: *u,
+                        case_id: Some(c.id),
+                        link_id: Some(c.id),
+                    })
                 })
                 .collect();
             out.sort_by(|a, b| b.date.cmp(&a.date).then(a.reference.cmp(&b.reference)));

@@ -379,11 +379,28 @@ async fn load_cases(state: &mut State, ex: &mut impl AsExec) -> Result<(), Repor
         Source::Sanction,
     ] {
         state.tables.remove(&source);
-        let rows = stats::fact_rows_keyed(&mut *ex, source, None).await?;
-        state.upsert(source, rows);
+        load_source(state, ex, source).await?;
     }
     state.cases = stats::cases_by_unit(ex, None, None).await?;
     Ok(())
+}
+
+/// Every row of a source, a page at a time: the driver never holds them
+/// all.
+async fn load_source(
+    state: &mut State,
+    ex: &mut impl AsExec,
+    source: Source,
+) -> Result<(), ReportError> {
+    let mut after = None;
+    loop {
+        let (rows, last) = stats::fact_page(&mut *ex, source, after).await?;
+        state.upsert(source, rows);
+        match last {
+            Some(l) => after = Some(l),
+            None => return Ok(()),
+        }
+    }
 }
 
 async fn refresh(slot: &mut Option<State>, ex: &mut impl AsExec) -> Result<i64, ReportError> {
@@ -401,16 +418,7 @@ async fn refresh(slot: &mut Option<State>, ex: &mut impl AsExec) -> Result<i64, 
             Source::Session,
             Source::Visit,
         ] {
-            // A page at a time: the driver never holds them all.
-            let mut after = None;
-            loop {
-                let (rows, last) = stats::fact_page(&mut *ex, source, after).await?;
-                state.upsert(source, rows);
-                match last {
-                    Some(l) => after = Some(l),
-                    None => break,
-                }
-            }
+            load_source(&mut state, &mut *ex, source).await?;
         }
         load_cases(&mut state, ex).await?;
         *slot = Some(state);

@@ -2482,14 +2482,7 @@ async fn person_page(
 /// Formats whole VND with dots between thousands, as Vietnamese documents do.
 pub fn vnd(n: impl std::borrow::Borrow<i64>) -> String {
     let n = *n.borrow();
-    let s = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(ch);
-    }
+    let out = crate::i18n::group_digits(n.unsigned_abs(), ".");
     if n < 0 {
         format!("-{out}")
     } else {

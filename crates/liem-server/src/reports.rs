@@ -16,9 +16,8 @@ use axum::{Form, Json, Router};
 use liem_domain::assets::{percent, rate};
 use liem_domain::forms::all_forms;
 use liem_domain::ids::UnitId;
-use liem_domain::petition::DEFAULT_FIELDS;
 use liem_domain::role::Right;
-use liem_domain::stats::{Col, Cond, Measure, Period, Rule, Source, PERIOD_SYNTAX};
+use liem_domain::stats::{Period, Rule, Source, PERIOD_SYNTAX};
 use liem_domain::ValidationErrors;
 use liem_report::{chart, export, Drill, Report, Request, Tree, TreeMode};
 use liem_store::cases::Viewer;
@@ -174,7 +173,6 @@ fn report_error(e: liem_report::ReportError) -> AppError {
     match e {
         R::Store(s) => s.into(),
         R::UnknownForm(_) => AppError::NotFound,
-        R::UnknownUnit(_) => bad("unit", "unknown_value", "must be the code of a unit"),
         R::UnknownColumn { .. } => AppError::NotFound,
         R::NotARow(_) => bad("row", "unknown_value", "must be a row of the report"),
     }
@@ -296,10 +294,15 @@ pub async fn issued(
 ) -> AppResult<Vec<Issued>> {
     let f = liem_report::form(form).map_err(report_error)?;
     let (_, req) = resolve(state, who, q, default_period).await?;
+    issued_of(state, f.code, &req).await
+}
+
+/// The issued versions of a form for a resolved request.
+async fn issued_of(state: &AppState, form: &str, req: &Request) -> AppResult<Vec<Issued>> {
     let mut c = state.store.conn().await?;
     Ok(sstats::issued(
         &mut c,
-        f.code,
+        form,
         req.period.span(),
         req.scope,
         req.mode.as_str(),
@@ -329,14 +332,7 @@ pub fn grouped(n: i64, lang: Lang) -> String {
         Lang::Fr => "\u{202F}",
         _ => ",",
     };
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push_str(sep);
-        }
-        out.push(ch);
-    }
+    let out = crate::i18n::group_digits(n.unsigned_abs(), sep);
     if n < 0 {
         format!("−{out}")
     } else {
@@ -768,7 +764,7 @@ async fn report_page(
             .zip(export::column_formulas(form_def))
             .map(|(c, f)| (tr.t(&format!("rp-c-{c}")), f))
             .collect();
-        let issued = issued(&state, who, &form, &q, true).await?;
+        let issued = issued_of(&state, &r.form, &req).await?;
         Ok::<_, AppError>(ReportTpl {
             user: Some(who.user.clone()),
             csrf: who.csrf.clone().unwrap_or_default(),
@@ -1114,32 +1110,25 @@ async fn dashboard(
     let mut months = req.period.months();
     months.retain(|m| m.from <= today());
     let units = tree.units_in(req.scope, req.mode);
-    let received = Rule::Facts {
-        source: Source::Letter,
-        measure: Measure::Count,
-        cond: Cond::InPeriod(Col::LetterReceived),
+    let rule = |code: &str| {
+        liem_domain::forms::key_rule(code)
+            .ok_or_else(|| AppError::BadRequest(format!("no key figure {code}")))
     };
-    let field_rules: Vec<Rule> = DEFAULT_FIELDS
-        .iter()
-        .map(|(code, _, _)| Rule::Facts {
-            source: Source::Letter,
-            measure: Measure::Count,
-            cond: liem_domain::stats::c::all([
-                Cond::InPeriod(Col::LetterReceived),
-                Cond::Is(Col::LetterField, code),
-            ]),
-        })
-        .collect();
-    let mut letter_rules: Vec<(&Rule, liem_domain::stats::Span)> = Vec::new();
-    for m in &months {
-        letter_rules.push((&received, m.span()));
-    }
-    for m in &months {
-        letter_rules.push((&received, m.year_before().span()));
-    }
-    for r in &field_rules {
-        letter_rules.push((r, req.period.span()));
-    }
+    // Each month of the period, then the same month a year before.
+    let by_month = |r: &'static Rule| -> Vec<(&'static Rule, liem_domain::stats::Span)> {
+        months
+            .iter()
+            .map(|m| (r, m.span()))
+            .chain(months.iter().map(|m| (r, m.year_before().span())))
+            .collect()
+    };
+    let mut letter_rules = by_month(rule("letters_received")?);
+    letter_rules.extend(
+        liem_domain::forms::letters_by_field()
+            .iter()
+            .map(|(_, r)| (r, req.period.span())),
+    );
+    let matter_rules = by_month(rule("matters_resolved")?);
     let totals = |map: std::collections::HashMap<UnitId, Vec<i64>>, n: usize| {
         let mut t = vec![0i64; n];
         for v in map.values() {
@@ -1149,22 +1138,6 @@ async fn dashboard(
         }
         t
     };
-
-    let resolved = Rule::Facts {
-        source: Source::Matter,
-        measure: Measure::Count,
-        cond: liem_domain::stats::c::all([
-            Cond::ByEnd(Col::MatterAccepted),
-            Cond::InPeriod(Col::MatterConcluded),
-        ]),
-    };
-    let mut matter_rules: Vec<(&Rule, liem_domain::stats::Span)> = Vec::new();
-    for m in &months {
-        matter_rules.push((&resolved, m.span()));
-    }
-    for m in &months {
-        matter_rules.push((&resolved, m.year_before().span()));
-    }
     let ((lv, mv), _) = state
         .model
         .view(&mut c, |view| {
@@ -1186,55 +1159,42 @@ async fn dashboard(
     let this_year = req.period.to.year().to_string();
     let last_year = before_req.period.to.year().to_string();
     let chart_err = |e: chart::ChartError| AppError::BadRequest(e.to_string());
-    let mut charts = Vec::new();
-    charts.push((
-        "chart-letters".to_owned(),
-        chart::trend(
+    // This year against the last, month by month.
+    let trend = |id: &str, title: &str, y: &str, v: &[i64]| -> AppResult<(String, String)> {
+        let svg = chart::trend(
             &chart::Texts {
-                title: &tr.t("db-chart-letters"),
+                title: &tr.t(title),
                 x: &tr.t("db-axis-month"),
-                y: &tr.t("db-axis-letters"),
+                y: &tr.t(y),
             },
             &labels,
             &[
                 chart::Series {
                     name: &this_year,
-                    values: &lv[..k],
+                    values: &v[..k],
                 },
                 chart::Series {
                     name: &last_year,
-                    values: &lv[k..2 * k],
+                    values: &v[k..2 * k],
                 },
             ],
         )
-        .map_err(chart_err)?,
-    ));
-    charts.push((
-        "chart-resolved".to_owned(),
-        chart::trend(
-            &chart::Texts {
-                title: &tr.t("db-chart-resolved"),
-                x: &tr.t("db-axis-month"),
-                y: &tr.t("db-axis-matters"),
-            },
-            &labels,
-            &[
-                chart::Series {
-                    name: &this_year,
-                    values: &mv[..k],
-                },
-                chart::Series {
-                    name: &last_year,
-                    values: &mv[k..2 * k],
-                },
-            ],
-        )
-        .map_err(chart_err)?,
-    ));
-    let by_field: Vec<(String, i64)> = DEFAULT_FIELDS
+        .map_err(chart_err)?;
+        Ok((id.to_owned(), svg))
+    };
+    let mut charts = vec![
+        trend("chart-letters", "db-chart-letters", "db-axis-letters", &lv)?,
+        trend(
+            "chart-resolved",
+            "db-chart-resolved",
+            "db-axis-matters",
+            &mv,
+        )?,
+    ];
+    let by_field: Vec<(String, i64)> = liem_domain::forms::letters_by_field()
         .iter()
         .zip(&lv[2 * k..])
-        .map(|((code, _, _), v)| (tr.t(&format!("field-{code}")), *v))
+        .map(|((code, _), v)| (tr.t(&format!("field-{code}")), *v))
         .collect();
     charts.push((
         "chart-fields".to_owned(),

@@ -2,29 +2,11 @@
 //! cases, the screening right, stages with transfers and monitoring, and
 //! figures counted by hand.
 
+#[macro_use]
 mod common;
 
 use axum::http::StatusCode;
 use serde_json::{json, Value};
-
-/// Runs each test on SQLite and on PostgreSQL.
-macro_rules! on_both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name(super::common::app().await).await
-            })+
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $name() {
-                let Some(db) = liem_store::testing::TestDb::postgres().await else { return };
-                super::$name(super::common::app_on(db).await).await
-            })+
-        }
-    };
-}
 
 on_both!(
     a_restricted_case_is_invisible_to_an_unassigned_handler,

@@ -4,6 +4,7 @@
 //! rules evaluated in Rust; the records behind a figure; issuing and
 //! versions; the merger map; Excel checked with openpyxl; who may see what.
 
+#[macro_use]
 mod common;
 
 use axum::http::StatusCode;
@@ -16,24 +17,6 @@ use liem_server::crypto::{random_token, token_hash};
 use liem_store::audit::Actor;
 use liem_store::{units, users};
 use serde_json::{json, Value};
-
-macro_rules! on_both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name(super::common::app().await).await
-            })+
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $name() {
-                let Some(db) = liem_store::testing::TestDb::postgres().await else { return };
-                super::$name(super::common::app_on(db).await).await
-            })+
-        }
-    };
-}
 
 on_both!(
     every_form_matches_the_hand_count_for_a_commune_its_province_and_the_nation,

@@ -483,33 +483,27 @@ pub async fn cases_by_unit(
     case_records(ex, &f).await
 }
 
-/// The cases behind a case figure are found by counting each case alone;
-/// this gives the candidates, visible to the viewer, with their references.
-pub async fn visible_cases(
+/// The references of the cases of the given units (all when `None`) that
+/// the viewer may see: the cases behind a case figure are found by counting
+/// each case alone, and listed if visible.
+pub async fn visible_case_refs(
     ex: &mut impl AsExec,
     viewer: &Viewer,
     units: Option<&[UnitId]>,
     list: Option<&Monitored>,
-) -> Result<(
-    Vec<(UnitId, CaseRecord)>,
-    HashMap<uuid::Uuid, (String, String)>,
-)> {
+) -> Result<HashMap<uuid::Uuid, String>> {
     let mut f = Filter::default();
     unit_filter(&mut f, "c.unit_id", units);
     if let Some(m) = list {
         listed(&mut f, m);
     }
     crate::cases::visible(&mut f, viewer);
-    let records = case_records(ex, &f).await?;
-    let sql = format!(
-        "SELECT c.id, c.reference, c.title FROM cases c{}",
-        f.where_clause()
-    );
+    let sql = format!("SELECT c.id, c.reference FROM cases c{}", f.where_clause());
     let mut refs = HashMap::new();
     for r in f.query(sql).fetch_all(ex).await? {
-        refs.insert(r.uuid("id")?, (r.text("reference")?, r.text("title")?));
+        refs.insert(r.uuid("id")?, r.text("reference")?);
     }
-    Ok((records, refs))
+    Ok(refs)
 }
 
 /// One record behind a figure.

@@ -462,6 +462,12 @@ fn a_handler_sees_a_named_denouncer_only_after_a_custodian_approves() {
         "Cán bộ địa chính nhận tiền để ký xác nhận hồ sơ.",
     );
     d.click("#register-submit");
+    // Registration hashes and seals: wait for the letter's own page.
+    let started = Instant::now();
+    while d.url().ends_with("/petitions/new") || d.url().ends_with("/petitions") {
+        assert!(started.elapsed() < Duration::from_secs(15), "{}", d.url());
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let letter_url = d.url();
     assert!(
         !d.source().contains("Hà Văn Kín"),

@@ -22,6 +22,26 @@ use serde_json::Value;
 use std::net::SocketAddr;
 use tower::ServiceExt;
 
+/// Runs each test on SQLite and on PostgreSQL.
+#[allow(unused_macros)]
+macro_rules! on_both {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::common::app().await).await
+            })+
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                let Some(db) = liem_store::testing::TestDb::postgres().await else { return };
+                super::$name(super::common::app_on(db).await).await
+            })+
+        }
+    };
+}
+
 pub struct App {
     pub router: Router,
     pub db: TestDb,
