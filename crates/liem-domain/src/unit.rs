@@ -100,9 +100,26 @@ pub fn child_path(parent_path: Option<&str>, code: &UnitCode) -> String {
     }
 }
 
+/// Whether a materialised path names the root of the tree (`/TW/`): the
+/// central level, whose administrators keep the nation's reference data.
+pub fn is_root_path(path: &str) -> bool {
+    path.len() > 2
+        && path.starts_with('/')
+        && path.ends_with('/')
+        && path[1..path.len() - 1].find('/').is_none()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_one_segment_path_is_the_root() {
+        assert!(is_root_path("/TW/"));
+        assert!(!is_root_path("/TW/HNI/"));
+        assert!(!is_root_path("/"));
+        assert!(!is_root_path(""));
+    }
 
     #[test]
     fn unit_codes_are_upper_cased_and_checked() {

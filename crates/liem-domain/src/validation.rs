@@ -193,6 +193,20 @@ pub fn required_date(
 }
 
 /// Parses a required period `from..=to`, both ISO dates, `to` not before `from`.
+/// A period `from..=to` given as two `YYYY-MM-DD` texts, or every rule
+/// they break (`from`, `to`: required, date format, `to` not before `from`).
+pub fn period(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(jiff::civil::Date, jiff::civil::Date), ValidationErrors> {
+    let mut errs = ValidationErrors::new();
+    match required_period(&mut errs, from, to) {
+        Some(p) if errs.errors.is_empty() => Ok(p),
+        _ => Err(errs),
+    }
+}
+
+/// Checks a period `from..=to`, recording each broken rule in `errs`.
 pub fn required_period(
     errs: &mut ValidationErrors,
     from: Option<&str>,

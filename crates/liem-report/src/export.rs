@@ -40,41 +40,38 @@ pub fn column_formulas(form: &liem_domain::stats::Form) -> Vec<String> {
 /// The report as CSV: one line per row and the total, with column codes as
 /// headers (stable for other systems).
 pub fn csv(report: &Report) -> String {
-    let esc = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_owned()
-        }
-    };
-    let mut out = String::new();
-    out.push_str("unit_code,unit_name,own");
-    for c in &report.columns {
-        out.push(',');
-        out.push_str(&esc(c));
-    }
-    out.push_str("\r\n");
+    let mut lines: Vec<Vec<String>> = Vec::with_capacity(report.rows.len() + 2);
+    let mut head = vec![
+        "unit_code".to_owned(),
+        "unit_name".to_owned(),
+        "own".to_owned(),
+    ];
+    head.extend(report.columns.iter().cloned());
+    lines.push(head);
     for r in &report.rows {
-        out.push_str(&esc(&r.unit.code));
-        out.push(',');
-        out.push_str(&esc(&r.unit.name));
-        out.push(',');
-        out.push_str(if r.own { "true" } else { "false" });
-        for v in &r.cells {
-            out.push(',');
-            out.push_str(&v.to_string());
+        let mut line = vec![r.unit.code.clone(), r.unit.name.clone(), r.own.to_string()];
+        line.extend(r.cells.iter().map(i64::to_string));
+        lines.push(line);
+    }
+    let mut total = vec![
+        "total".to_owned(),
+        report.unit.name.clone(),
+        "false".to_owned(),
+    ];
+    total.extend(report.total.iter().map(i64::to_string));
+    lines.push(total);
+    let mut out = Vec::new();
+    {
+        let mut w = ::csv::WriterBuilder::new()
+            .terminator(::csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        for line in &lines {
+            // Writing into memory does not fail; every line has the same width.
+            w.write_record(line).ok();
         }
-        out.push_str("\r\n");
+        w.flush().ok();
     }
-    out.push_str("total,");
-    out.push_str(&esc(&report.unit.name));
-    out.push_str(",false");
-    for v in &report.total {
-        out.push(',');
-        out.push_str(&v.to_string());
-    }
-    out.push_str("\r\n");
-    out
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The report as an Excel workbook laid out like the paper form: the unit

@@ -52,7 +52,7 @@ fn main() {
         )
         .await
         .expect("unit");
-        liem_server::custody::provision_recovery_key(&mut tx, &sys, unit.id)
+        liem_server::sealing::provision_recovery_key(&mut tx, &sys, unit.id)
             .await
             .expect("recovery key");
         tx.commit().await.expect("commit");
@@ -69,14 +69,17 @@ fn main() {
             anonymous: true,
             ..Default::default()
         };
-        let (_, code) = liem_server::public::submit_report(&state, &report, Vec::new(), None)
-            .await
-            .expect("report");
+        let (_, code) =
+            liem_server::public::service::submit_report(&state, &report, Vec::new(), None)
+                .await
+                .expect("report");
         let text = code.grouped();
         let mut s = Vec::new();
         for i in 0..30 {
             let t = Instant::now();
-            let r = liem_server::public::open_mailbox(&state, &format!("client-{i}"), &text).await;
+            let r =
+                liem_server::public::service::open_mailbox(&state, &format!("client-{i}"), &text)
+                    .await;
             s.push(t.elapsed());
             assert!(r.is_ok());
         }
@@ -85,7 +88,9 @@ fn main() {
         for i in 0..30 {
             let wrong = format!("{}{:025}", code.locator(), i);
             let t = Instant::now();
-            let r = liem_server::public::open_mailbox(&state, &format!("other-{i}"), &wrong).await;
+            let r =
+                liem_server::public::service::open_mailbox(&state, &format!("other-{i}"), &wrong)
+                    .await;
             s.push(t.elapsed());
             assert!(r.is_err());
         }

@@ -235,6 +235,32 @@ pub fn group_digits(n: u64, sep: &str) -> String {
     out
 }
 
+/// Formats whole VND with dots between thousands, as Vietnamese documents do.
+pub fn vnd(n: impl std::borrow::Borrow<i64>) -> String {
+    let n = *n.borrow();
+    let out = group_digits(n.unsigned_abs(), ".");
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// An integer with its thousands grouped as the language writes them.
+pub fn grouped(n: i64, lang: Lang) -> String {
+    let sep = match lang {
+        Lang::Vi => ".",
+        Lang::Fr => "\u{202F}",
+        _ => ",",
+    };
+    let out = group_digits(n.unsigned_abs(), sep);
+    if n < 0 {
+        format!("−{out}")
+    } else {
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +290,12 @@ mod tests {
         let ar = Tr::new(Arc::new(I18n::load()), Lang::Ar);
         assert_eq!(ar.dir(), "rtl");
         assert_eq!(ar.code("kind", "denunciation"), "بلاغ");
+    }
+
+    #[test]
+    fn vnd_groups_thousands_with_dots() {
+        assert_eq!(vnd(1_234_567_000), "1.234.567.000");
+        assert_eq!(vnd(0), "0");
+        assert_eq!(vnd(-5_000), "-5.000");
     }
 }

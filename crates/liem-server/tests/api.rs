@@ -669,19 +669,21 @@ async fn identities_sealed_under_the_configuration_key_are_migrated_to_custodian
         unit: &unit,
         created_by: Some(clerk.id),
         sealed: Some(legacy),
+        ack_due: None,
+        feedback_due: None,
     };
     liem_store::petitions::insert_letter(&mut tx, &liem_store::audit::Actor::system("test"), &reg)
         .await
         .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
-        liem_server::custody::migrate_legacy(&app.state)
+        liem_server::custody::service::migrate_legacy(&app.state)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        liem_server::custody::migrate_legacy(&app.state)
+        liem_server::custody::service::migrate_legacy(&app.state)
             .await
             .unwrap(),
         0,
@@ -824,7 +826,7 @@ async fn eu_policy_timers_show_on_the_overdue_lists_until_acknowledged() {
     assert_eq!(status, StatusCode::NO_CONTENT);
 
     // Received 20 days ago: acknowledgement (7 days) is overdue.
-    let received = (liem_server::service::today() - jiff::Span::new().days(20)).to_string();
+    let received = (liem_server::clock::today() - jiff::Span::new().days(20)).to_string();
     let mut l = letter("reflection", "A");
     l["received_on"] = json!(received);
     let (status, v) = app
@@ -832,7 +834,7 @@ async fn eu_policy_timers_show_on_the_overdue_lists_until_acknowledged() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
     let id = v["id"].as_str().unwrap().to_owned();
-    let seven = (liem_server::service::today() - jiff::Span::new().days(13)).to_string();
+    let seven = (liem_server::clock::today() - jiff::Span::new().days(13)).to_string();
     assert_eq!(v["ack_due"], json!(seven));
     let (_, list) = app
         .call(
@@ -861,7 +863,7 @@ async fn eu_policy_timers_show_on_the_overdue_lists_until_acknowledged() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{a}");
-    let today = liem_server::service::today();
+    let today = liem_server::clock::today();
     assert_eq!(a["ack_on"], json!(today.to_string()));
     assert_eq!(
         a["feedback_due"],
@@ -1034,7 +1036,7 @@ async fn the_reception_page_records_a_session_and_shows_the_figures() {
         .as_str()
         .unwrap()
         .to_owned();
-    let today = liem_server::service::today().to_string();
+    let today = liem_server::clock::today().to_string();
     let form = format!(
         "csrf={csrf}&held_on={today}&kind=regular&host=office&host_name=Ban+ti%E1%BA%BFp&people_0=7&representatives_0=2\
          &first_0=complaint&first_0=denunciation&repeat_0=reflection&outcome_0=reply_due&people_1=1&first_1=complaint&outcome_1=guided\

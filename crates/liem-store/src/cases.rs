@@ -712,21 +712,35 @@ pub async fn letters_of(ex: &mut impl AsExec, case: uuid::Uuid) -> Result<Vec<St
     .collect()
 }
 
-/// Re-sets an entry's facts and limit (after a new charge changes its class).
+/// Re-sets an entry's facts and limit (after a new charge changes its
+/// class); audited as a reclassification.
 pub async fn set_facts(
     tx: &mut Tx,
+    actor: &audit::Actor,
     case: uuid::Uuid,
     facts: &CaseFacts,
     stage_due: Option<Date>,
 ) -> Result<()> {
+    let text = serde_json::to_string(facts)
+        .map_err(|e| crate::StoreError::Corrupt(format!("case facts: {e}")))?;
     query("UPDATE cases SET facts = $1, stage_due = $2, updated_at = $3 WHERE id = $4")
-        .bind(serde_json::to_string(facts).expect("facts serialise"))
+        .bind(text)
         .bind(stage_due)
         .bind(now())
         .bind(case)
-        .execute(tx)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    let detail = serde_json::json!({ "class": facts.class, "stage_due": stage_due });
+    audit::append(
+        tx,
+        actor,
+        "case.reclassify",
+        "case",
+        &case.to_string(),
+        detail.clone(),
+    )
+    .await?;
+    outbox::append(tx, "case", &case.to_string(), "reclassify", detail).await
 }
 
 /// A file sent from one agency to another.

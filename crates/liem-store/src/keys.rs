@@ -154,17 +154,11 @@ pub async fn seal_recipients(ex: &mut impl AsExec, unit: UnitId) -> Result<Vec<(
     Ok(out)
 }
 
-/// Adds (or replaces) a recipient's wrapped data key of a letter.
-pub async fn put_wrapped(
-    tx: &mut Tx,
-    letter: LetterId,
-    recipient: &str,
-    w: &Wrapped,
-) -> Result<()> {
+async fn store_wrapped(tx: &mut Tx, letter: LetterId, recipient: &str, w: &Wrapped) -> Result<()> {
     query("DELETE FROM sealed_keys WHERE letter_id = $1 AND recipient = $2")
         .bind(letter.0)
         .bind(recipient)
-        .execute(tx)
+        .execute(&mut *tx)
         .await?;
     query("INSERT INTO sealed_keys (letter_id, recipient, eph_public, nonce, ciphertext) VALUES ($1, $2, $3, $4, $5)")
         .bind(letter.0)
@@ -175,6 +169,32 @@ pub async fn put_wrapped(
         .execute(tx)
         .await?;
     Ok(())
+}
+
+/// Adds (or replaces) the wrapped data keys of a letter for some
+/// recipients (`user:…`, `recovery:…`); audited once, naming the recipients
+/// (never the keys).
+pub async fn put_wrapped(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    letter: LetterId,
+    wrapped: &[(String, Wrapped)],
+) -> Result<()> {
+    for (recipient, w) in wrapped {
+        store_wrapped(tx, letter, recipient, w).await?;
+    }
+    let recipients: Vec<&str> = wrapped.iter().map(|(r, _)| r.as_str()).collect();
+    let detail = serde_json::json!({ "recipients": recipients });
+    audit::append(
+        tx,
+        actor,
+        "key.wrap",
+        "letter",
+        &letter.to_string(),
+        detail.clone(),
+    )
+    .await?;
+    outbox::append(tx, "sealed_keys", &letter.to_string(), "wrap", detail).await
 }
 
 /// A recipient's wrapped data key of a letter.
@@ -344,15 +364,25 @@ pub async fn unseal_requests_of_letter(
     .collect()
 }
 
+/// A custodian's decision on a request to unseal.
+#[derive(Debug, Clone, Copy)]
+pub enum Decision<'a> {
+    /// Approved: the letter's data key, wrapped for the requester.
+    Approve(&'a Wrapped),
+    /// Refused.
+    Refuse,
+}
+
 /// Decides a pending request (`approved` or `refused`).
 pub async fn decide(
     tx: &mut Tx,
     actor: &audit::Actor,
     id: uuid::Uuid,
-    approved: bool,
+    decision: Decision<'_>,
     custodian: UserId,
     note: Option<&str>,
 ) -> Result<()> {
+    let approved = matches!(decision, Decision::Approve(_));
     let status = if approved { "approved" } else { "refused" };
     let n = query("UPDATE unseal_requests SET status = $1, decided_by = $2, decision_note = $3, decided_at = $4 WHERE id = $5 AND status = 'pending'")
         .bind(status)
@@ -365,7 +395,10 @@ pub async fn decide(
     if n == 0 {
         return Err(StoreError::Conflict("request already decided".into()));
     }
-    let req = unseal_request(tx, id).await?;
+    let req = unseal_request(&mut *tx, id).await?;
+    if let Decision::Approve(w) = decision {
+        store_wrapped(tx, req.letter_id, &user_recipient(req.requester_id), w).await?;
+    }
     let action = if approved {
         "identity.unseal_approve"
     } else {

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod calendar;
 pub mod cases;
 pub mod db;
+pub mod deadlines;
 pub mod keys;
 pub mod outbox;
 pub mod petitions;

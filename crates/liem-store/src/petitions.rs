@@ -268,6 +268,10 @@ pub struct LetterRegistration<'a> {
     pub created_by: Option<UserId>,
     /// The sealed identity, when the letter is sealed.
     pub sealed: Option<SealedBlob>,
+    /// Acknowledge the sender by (the unit's timer policy).
+    pub ack_due: Option<Date>,
+    /// Give the sender feedback by (the unit's timer policy).
+    pub feedback_due: Option<Date>,
 }
 
 /// Registers a letter (without its matters); returns its reference.
@@ -294,8 +298,8 @@ pub async fn insert_letter(
     query(
         "INSERT INTO letters (id, unit_id, reference, ref_year, ref_seq, kinds, channel, field_code, received_on, place, \
          sender_kind, sender_name, sender_id_number, sender_address, sender_phone, sender_email, sealed, signatories, \
-         collective, subject, summary, content, forwarded_by, search_text, created_by, created_at, content_sealed) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
+         collective, subject, summary, content, forwarded_by, search_text, created_by, created_at, content_sealed, ack_due, feedback_due) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)",
     )
     .bind(reg.id.0)
     .bind(reg.unit.id.0)
@@ -325,6 +329,8 @@ pub async fn insert_letter(
     .bind(reg.created_by.map(|u| u.0))
     .bind(now())
     .bind(l.seal_content)
+    .bind(reg.ack_due)
+    .bind(reg.feedback_due)
     .execute(tx)
     .await?;
     if let Some(s) = &reg.sealed {
@@ -1101,22 +1107,6 @@ pub async fn deadline_counts(
         })
         .filter(|c: &Result<DeadlineCount>| c.as_ref().map_or(true, |c| c.overdue + c.due_soon > 0))
         .collect()
-}
-
-/// Sets a letter's timers (computed by the domain from the unit's policy).
-pub async fn set_timers(
-    tx: &mut Tx,
-    letter: LetterId,
-    ack_due: Option<Date>,
-    feedback_due: Option<Date>,
-) -> Result<()> {
-    query("UPDATE letters SET ack_due = $1, feedback_due = $2 WHERE id = $3")
-        .bind(ack_due)
-        .bind(feedback_due)
-        .bind(letter.0)
-        .execute(tx)
-        .await?;
-    Ok(())
 }
 
 /// Records a contact with the sender (once per kind): an acknowledgement,

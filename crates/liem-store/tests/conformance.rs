@@ -159,6 +159,8 @@ async fn register(
             unit,
             created_by: Some(w.clerk),
             sealed,
+            ack_due: None,
+            feedback_due: None,
         },
     )
     .await

@@ -877,7 +877,7 @@ pub async fn run(store: Store, plan: &Plan) -> Result<()> {
         period: liem_domain::stats::Period::parse("2025").expect("valid"),
         scope: t.root,
         mode: liem_report::TreeMode::AsOf,
-        today: liem_server::service::today(),
+        today: liem_server::clock::today(),
         committee: None,
     };
     // The model loads on first use (at server start, in the background).

@@ -16,8 +16,9 @@ use liem_domain::unit::{UnitCode, UnitKind};
 use liem_domain::workflow::{
     apply, Action, Classification, CompetentBody, IneligibilityReason, MatterState, Outcome,
 };
+use liem_server::clock::today;
 use liem_server::crypto::{random_password, random_token, token_hash, PasswordPolicy};
-use liem_server::service::{action_detail, register_in_tx, today};
+use liem_server::petitions::service::{action_detail, register_in_tx};
 use liem_store::audit::Actor;
 use liem_store::db::query;
 use liem_store::petitions::{self, Transition};
@@ -353,7 +354,7 @@ pub async fn ensure(
     // Every unit gets a recovery key. The demo keeps none of the private
     // halves: in a real deployment each is printed once and kept offline.
     for u in units::list(&mut tx).await? {
-        liem_server::custody::provision_recovery_key(&mut tx, &system, u.id)
+        liem_server::sealing::provision_recovery_key(&mut tx, &system, u.id)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
@@ -481,7 +482,7 @@ pub async fn ensure(
     let mut clerks: HashMap<UnitId, UserId> = HashMap::new();
     for (u, pw) in &new_users {
         let id = users::create(&mut tx, &system, u).await?;
-        liem_server::custody::provision_user_key(&mut tx, &system, id, pw, policy)
+        liem_server::sealing::provision_user_key(&mut tx, &system, id, pw, policy)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         user_ids.insert(u.username.as_str().to_owned(), id);

@@ -462,7 +462,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 },
             )
             .await?;
-            liem_server::custody::provision_user_key(&mut tx, &actor, id, password, policy)
+            liem_server::sealing::provision_user_key(&mut tx, &actor, id, password, policy)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             tx.commit().await?;
@@ -485,7 +485,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let kind: UnitKind = kind.parse().map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
             let valid_from = match valid_from {
                 Some(d) => d.parse().context("--valid-from must be YYYY-MM-DD")?,
-                None => liem_server::service::today(),
+                None => liem_server::clock::today(),
             };
             let store = open(&cfg).await?;
             let mut c = store.conn().await?;
@@ -513,7 +513,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 },
             )
             .await?;
-            let recovery = liem_server::custody::provision_recovery_key(&mut tx, &actor, u.id)
+            let recovery = liem_server::sealing::provision_recovery_key(&mut tx, &actor, u.id)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             tx.commit().await?;
@@ -536,7 +536,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             drop(c);
             let mut tx = store.begin().await?;
             let recovery =
-                liem_server::custody::provision_recovery_key(&mut tx, &Actor::system("cli"), u.id)
+                liem_server::sealing::provision_recovery_key(&mut tx, &Actor::system("cli"), u.id)
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
             tx.commit().await?;
@@ -564,7 +564,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 bail!("that is not the user's password: the key must open with it");
             }
             let mut tx = store.begin().await?;
-            liem_server::custody::provision_user_key(
+            liem_server::sealing::provision_user_key(
                 &mut tx,
                 &Actor::system("cli"),
                 user.id,
@@ -589,7 +589,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 PasswordPolicy::default(),
                 cfg.settings(),
             );
-            let n = liem_server::custody::migrate_legacy(&state)
+            let n = liem_server::custody::service::migrate_legacy(&state)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             store.close().await;
@@ -727,7 +727,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 period,
                 scope,
                 mode,
-                today: liem_server::service::today(),
+                today: liem_server::clock::today(),
                 committee,
             };
             let report =
@@ -820,7 +820,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         } => {
             let cfg = data.config()?;
             let store = open(&cfg).await?;
-            let body = liem_server::cases::export_ftm(&store)
+            let body = liem_server::people::service::export_ftm(&store)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut tx = store.begin().await?;
@@ -856,16 +856,20 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 .await
                 .with_context(|| format!("no unit with code {unit}"))?;
             drop(c);
-            let r =
-                liem_server::cases::import_ftm(&store, &audit::Actor::system("cli"), u.id, &text)
-                    .await;
+            let r = liem_server::people::service::import_ftm(
+                &store,
+                &audit::Actor::system("cli"),
+                u.id,
+                &text,
+            )
+            .await;
             store.close().await;
             match r {
                 Ok(r) => println!(
                     "imported {} people, {} organisations, {} links; {} already present, {} skipped",
                     r.persons, r.organisations, r.links, r.unchanged, r.skipped
                 ),
-                Err(liem_server::error::AppError::Validation(v)) => {
+                Err(liem_server::web::error::AppError::Validation(v)) => {
                     for e in v.errors {
                         eprintln!("{}: {}", e.field, e.message);
                     }

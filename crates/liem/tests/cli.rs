@@ -470,7 +470,7 @@ fn reports_add_up_on_the_demo(data_dir: &str) {
         assert_eq!(line.split('\t').next(), Some(f.code), "{line}");
     }
     assert!(lines[forms.len()].starts_with("period syntax: YYYY"));
-    let year = liem_server::service::today().year();
+    let year = liem_server::clock::today().year();
     for period in [
         year.to_string(),
         (year - 1).to_string(),

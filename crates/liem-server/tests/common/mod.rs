@@ -108,7 +108,7 @@ pub async fn app_with(db: TestDb, settings: Settings) -> App {
     for u in [&tw, &hni, &hcm] {
         recovery.push((
             u.code.clone(),
-            liem_server::custody::provision_recovery_key(&mut tx, &sys, u.id)
+            liem_server::sealing::provision_recovery_key(&mut tx, &sys, u.id)
                 .await
                 .unwrap(),
         ));
@@ -139,7 +139,7 @@ pub async fn app_with(db: TestDb, settings: Settings) -> App {
         )
         .await
         .unwrap();
-        liem_server::custody::provision_user_key(&mut tx, &sys, id, PASSWORD, POLICY)
+        liem_server::sealing::provision_user_key(&mut tx, &sys, id, PASSWORD, POLICY)
             .await
             .unwrap();
         let t = random_token();
@@ -208,13 +208,13 @@ impl App {
         &self,
         unit: &str,
         letter: liem_domain::ids::LetterId,
-    ) -> Result<liem_domain::petition::Identity, liem_server::error::AppError> {
+    ) -> Result<liem_domain::petition::Identity, liem_server::web::error::AppError> {
         let (_, key) = self
             .recovery
             .iter()
             .find(|(c, _)| c == unit)
             .expect("a unit of the test world");
-        liem_server::custody::recover_identity(
+        liem_server::custody::service::recover_identity(
             &self.state,
             &Actor::system("test"),
             letter,

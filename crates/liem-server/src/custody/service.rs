@@ -1,103 +1,23 @@
-//! Custody of sealed identities: sealing to a unit's custodians and recovery
-//! key, requests to unseal, a custodian's approval or refusal, and the
-//! requester's view — each audited in the same transaction.
+//! Custody of sealed identities: requests to unseal, a custodian's approval
+//! or refusal, the requester's view, recovery, and re-sealing after a
+//! transfer — each audited in the same transaction.
 
+use crate::auth::gate::Permit;
 use crate::auth::Principal;
-use crate::crypto::PasswordPolicy;
-use crate::error::{AppError, AppResult};
-use crate::keys::{self, open_protected, protect, PrivateKey};
-use crate::service;
-use crate::AppState;
+use crate::keys::{self, open_protected, PrivateKey};
+use crate::petitions::service as petitions;
+use crate::sealing::{recipients, seal_payload, wrap_for, DEK_KEY_ID};
+use crate::state::AppState;
+use crate::web::error::{AppError, AppResult};
+use crate::web::write::Writer;
 use liem_domain::ids::{LetterId, UnitId, UserId};
 use liem_domain::petition::{Identity, SealedPayload};
 use liem_domain::role::Right;
 use liem_domain::ValidationErrors;
 use liem_store::audit::Actor;
+use liem_store::keys as store_keys;
 use liem_store::keys::{recovery_recipient, user_recipient, UnsealRequest};
-use liem_store::petitions::SealedBlob;
-use liem_store::{keys as store_keys, Tx};
-
-/// The key id of identities sealed under a per-letter data key.
-pub const DEK_KEY_ID: &str = "dek";
-
-/// Encrypts what a letter seals under a fresh data key; returns the blob to
-/// store and the data key to wrap once the letter exists.
-pub fn seal_payload(letter: LetterId, payload: &SealedPayload) -> (SealedBlob, [u8; 32]) {
-    let dek = keys::new_data_key();
-    let plain = serde_json::to_vec(payload).expect("a payload serialises");
-    let (nonce, ciphertext) = keys::seal_with(&dek, &plain, letter);
-    (
-        SealedBlob {
-            key_id: DEK_KEY_ID.into(),
-            nonce,
-            ciphertext,
-        },
-        dek,
-    )
-}
-
-/// The recipients a unit's sealed data goes to; an error when it has none
-/// (nothing may be sealed that nobody could ever open).
-pub async fn recipients(
-    tx: &mut Tx,
-    unit: UnitId,
-    unit_code: &str,
-) -> AppResult<Vec<(String, [u8; 32])>> {
-    let r = store_keys::seal_recipients(tx, unit).await?;
-    if r.is_empty() {
-        return Err(AppError::Conflict(format!(
-            "unit {unit_code} has no custodian key and no recovery key, so an identity cannot be sealed there; \
-             set one with `liem unit recovery-key --unit {unit_code}`"
-        )));
-    }
-    r.into_iter()
-        .map(|(tag, pk)| {
-            let pk: [u8; 32] = pk
-                .try_into()
-                .map_err(|_| AppError::Internal("malformed public key".into()))?;
-            Ok((tag, pk))
-        })
-        .collect()
-}
-
-/// Wraps a letter's data key for each recipient.
-pub async fn wrap_for(
-    tx: &mut Tx,
-    letter: LetterId,
-    dek: &[u8; 32],
-    recipients: &[(String, [u8; 32])],
-) -> AppResult<()> {
-    for (tag, pk) in recipients {
-        store_keys::put_wrapped(tx, letter, tag, &keys::wrap(dek, pk, letter)).await?;
-    }
-    Ok(())
-}
-
-/// Gives a person a key pair protected by their password.
-pub async fn provision_user_key(
-    tx: &mut Tx,
-    actor: &Actor,
-    user: UserId,
-    password: &str,
-    policy: PasswordPolicy,
-) -> AppResult<()> {
-    let k = PrivateKey::generate();
-    let p = protect(&k, password, user.0.as_bytes(), policy);
-    store_keys::set_user_key(tx, actor, user, &p).await?;
-    Ok(())
-}
-
-/// Gives a unit a new recovery key pair; returns the private key, to be
-/// printed once and kept offline.
-pub async fn provision_recovery_key(
-    tx: &mut Tx,
-    actor: &Actor,
-    unit: UnitId,
-) -> AppResult<PrivateKey> {
-    let k = PrivateKey::generate();
-    store_keys::set_recovery_key(tx, actor, unit, &k.public()).await?;
-    Ok(k)
-}
+use liem_store::petitions::{SealedBlob, TransferRecord};
 
 fn reason_ok(reason: &str) -> AppResult<&str> {
     let r = reason.trim();
@@ -115,19 +35,19 @@ fn reason_ok(reason: &str) -> AppResult<&str> {
 /// A handler or leader of the handling unit asks to see a sealed identity.
 pub async fn request_unseal(
     state: &AppState,
-    who: &Principal,
+    who: &Writer,
     letter: LetterId,
     reason: &str,
 ) -> AppResult<UnsealRequest> {
-    let l = service::letter(state, who, letter).await?;
+    let l = petitions::letter(state, who, letter).await?;
     if !(l.sealed || l.content_sealed) {
         return Err(AppError::Conflict("this letter has nothing sealed".into()));
     }
-    if !(who.can(Right::RequestUnseal) && who.user.unit_id == l.unit_id) {
-        return Err(AppError::Forbidden(
-            "only a handler or leader of the handling unit may ask to unseal".into(),
-        ));
-    }
+    let permit = who.permit_member(
+        Right::RequestUnseal,
+        l.unit_id,
+        "only a handler or leader of the handling unit may ask to unseal",
+    )?;
     let reason = reason_ok(reason)?;
     let mut c = state.store.conn().await?;
     if store_keys::user_key(&mut c, who.user.id).await?.is_none() {
@@ -136,8 +56,9 @@ pub async fn request_unseal(
         ));
     }
     drop(c);
-    let mut tx = state.store.begin().await?;
-    let r = store_keys::request_unseal(&mut tx, &who.actor(), letter, who.user.id, reason).await?;
+    let mut tx = permit.begin(&state.store).await?;
+    let r =
+        store_keys::request_unseal(&mut tx, permit.actor(), letter, who.user.id, reason).await?;
     tx.commit().await?;
     Ok(r)
 }
@@ -148,11 +69,7 @@ pub async fn requests_for_custodian(
     who: &Principal,
     status: Option<&str>,
 ) -> AppResult<Vec<UnsealRequest>> {
-    if !who.can(Right::ApproveUnseal) {
-        return Err(AppError::Forbidden(
-            "only a custodian decides on unsealing".into(),
-        ));
-    }
+    who.grant(Right::ApproveUnseal)?;
     let mut c = state.store.conn().await?;
     Ok(store_keys::unseal_requests_of_unit(&mut c, who.user.unit_id, status).await?)
 }
@@ -160,23 +77,24 @@ pub async fn requests_for_custodian(
 /// A custodian approves (with their password) or refuses a request.
 pub async fn decide_unseal(
     state: &AppState,
-    who: &Principal,
+    who: &Writer,
     request: uuid::Uuid,
     approve: bool,
     password: &str,
     note: Option<&str>,
 ) -> AppResult<UnsealRequest> {
-    if !who.can(Right::ApproveUnseal) {
-        return Err(AppError::Forbidden(
-            "only a custodian decides on unsealing".into(),
-        ));
-    }
+    who.grant(Right::ApproveUnseal)?;
     let mut c = state.store.conn().await?;
     let req = store_keys::unseal_request(&mut c, request).await?;
     let letter = liem_store::petitions::get_letter(&mut c, req.letter_id).await?;
     if letter.unit_id != who.user.unit_id {
         return Err(AppError::NotFound);
     }
+    let permit = who.permit_member(
+        Right::ApproveUnseal,
+        letter.unit_id,
+        "only a custodian of the letter's unit decides on unsealing",
+    )?;
     if req.requester_id == who.user.id {
         return Err(AppError::Forbidden(
             "a custodian cannot approve their own request".into(),
@@ -188,7 +106,8 @@ pub async fn decide_unseal(
             req.status
         )));
     }
-    let mut tx = state.store.begin().await?;
+    let mut tx = permit.begin(&state.store).await?;
+    let mut wrapped = None;
     if approve {
         let dek = open_dek(&mut c, who.user.id, password, req.letter_id).await?;
         let requester_key = store_keys::user_key(&mut c, req.requester_id)
@@ -198,20 +117,18 @@ pub async fn decide_unseal(
             .public
             .try_into()
             .map_err(|_| AppError::Internal("malformed public key".into()))?;
-        store_keys::put_wrapped(
-            &mut tx,
-            req.letter_id,
-            &user_recipient(req.requester_id),
-            &keys::wrap(&dek, &pk, req.letter_id),
-        )
-        .await?;
+        wrapped = Some(keys::wrap(&dek, &pk, req.letter_id));
     }
     drop(c);
+    let decision = match &wrapped {
+        Some(w) => store_keys::Decision::Approve(w),
+        None => store_keys::Decision::Refuse,
+    };
     store_keys::decide(
         &mut tx,
-        &who.actor(),
+        permit.actor(),
         request,
-        approve,
+        decision,
         who.user.id,
         note.map(str::trim).filter(|n| !n.is_empty()),
     )
@@ -249,11 +166,11 @@ async fn open_dek(
 /// The requester, once approved, sees what is sealed by giving their password.
 pub async fn view_identity(
     state: &AppState,
-    who: &Principal,
+    who: &Writer,
     letter: LetterId,
     password: &str,
 ) -> AppResult<SealedPayload> {
-    service::letter(state, who, letter).await?;
+    let l = petitions::letter(state, who, letter).await?;
     let mut c = state.store.conn().await?;
     let approved = store_keys::unseal_requests_of_letter(&mut c, letter)
         .await?
@@ -264,11 +181,16 @@ pub async fn view_identity(
             "no approved request of yours to see this identity".into(),
         ));
     }
+    let permit = who.permit_member(
+        Right::RequestUnseal,
+        l.unit_id,
+        "only a handler or leader of the handling unit sees a sealed identity",
+    )?;
     let dek = open_dek(&mut c, who.user.id, password, letter).await?;
     drop(c);
-    let mut tx = state.store.begin().await?;
+    let mut tx = permit.begin(&state.store).await?;
     let blob =
-        liem_store::petitions::unseal(&mut tx, &who.actor(), letter, "approved request").await?;
+        liem_store::petitions::unseal(&mut tx, permit.actor(), letter, "approved request").await?;
     let plain = keys::open_with(&dek, &blob.nonce, &blob.ciphertext, letter).map_err(|_| {
         AppError::Internal(format!("sealed identity of letter {letter} does not open"))
     })?;
@@ -314,7 +236,9 @@ pub async fn recover(
             "this recovery key does not open the letter",
         ))
     })?;
-    let mut tx = state.store.begin().await?;
+    // Whoever holds the offline recovery key is the unit itself.
+    let permit = Permit::unattended(actor.clone());
+    let mut tx = permit.begin(&state.store).await?;
     let blob = liem_store::petitions::unseal(&mut tx, actor, letter, reason).await?;
     let plain = keys::open_with(&dek, &blob.nonce, &blob.ciphertext, letter)
         .map_err(|_| AppError::Internal("does not open".into()))?;
@@ -334,7 +258,8 @@ pub async fn migrate_legacy(state: &AppState) -> AppResult<usize> {
         .fetch_all(&mut c)
         .await?;
     drop(c);
-    let actor = Actor::system("seal-migration");
+    let permit = Permit::unattended(Actor::system("seal-migration"));
+    let actor = permit.actor();
     let mut n = 0;
     for r in rows {
         let letter = LetterId(r.uuid("letter_id")?);
@@ -353,7 +278,7 @@ pub async fn migrate_legacy(state: &AppState) -> AppResult<usize> {
             content: None,
         };
         let (blob, dek) = seal_payload(letter, &payload);
-        let mut tx = state.store.begin().await?;
+        let mut tx = permit.begin(&state.store).await?;
         let rcpt = recipients(&mut tx, UnitId(r.uuid("unit_id")?), &r.text("code")?).await?;
         liem_store::db::query("UPDATE sealed_identities SET key_id = $1, nonce = $2, ciphertext = $3 WHERE letter_id = $4")
             .bind(blob.key_id)
@@ -362,10 +287,10 @@ pub async fn migrate_legacy(state: &AppState) -> AppResult<usize> {
             .bind(letter.0)
             .execute(&mut tx)
             .await?;
-        wrap_for(&mut tx, letter, &dek, &rcpt).await?;
+        wrap_for(&mut tx, actor, letter, &dek, &rcpt).await?;
         liem_store::audit::append(
             &mut tx,
-            &actor,
+            actor,
             "identity.reseal",
             "letter",
             &letter.to_string(),
@@ -378,66 +303,9 @@ pub async fn migrate_legacy(state: &AppState) -> AppResult<usize> {
     Ok(n)
 }
 
-/// Moves a letter and its matters to another unit; a sealed identity then
-/// waits for a custodian of the sending unit to re-seal it.
-pub async fn transfer_letter(
-    state: &AppState,
-    who: &Principal,
-    letter: LetterId,
-    to_code: &str,
-    reason: &str,
-) -> AppResult<liem_store::petitions::TransferRecord> {
-    let l = service::letter(state, who, letter).await?;
-    if !who.scope(Right::HandleMatter).contains(&l.unit_path) {
-        return Err(AppError::Forbidden(
-            "transferring needs the handler or leader role in the letter's unit".into(),
-        ));
-    }
-    let reason = reason.trim();
-    let mut errs = ValidationErrors::new();
-    if !(5..=500).contains(&reason.chars().count()) {
-        errs.add(
-            "reason",
-            "length",
-            "must give the reason in 5 to 500 characters",
-        );
-    }
-    let mut c = state.store.conn().await?;
-    let to = match liem_store::units::by_code(&mut c, to_code).await {
-        Ok(u) if u.id == l.unit_id => {
-            errs.add("to_unit", "same_unit", "must be another unit");
-            None
-        }
-        Ok(u) if u.valid_to.is_some() => {
-            errs.add("to_unit", "dissolved", "must be a unit that still exists");
-            None
-        }
-        Ok(u) => Some(u),
-        Err(liem_store::StoreError::NotFound) => {
-            errs.add("to_unit", "unknown_value", "must be a unit code");
-            None
-        }
-        Err(e) => return Err(e.into()),
-    };
-    drop(c);
-    errs.into_result(())?;
-    let to = to.expect("checked");
-    let mut tx = state.store.begin().await?;
-    let t =
-        liem_store::petitions::transfer(&mut tx, &who.actor(), letter, l.unit_id, to.id, reason)
-            .await?;
-    tx.commit().await?;
-    Ok(t)
-}
-
 /// The sealed letters a custodian's unit transferred and must re-seal.
-pub async fn pending_reseals(
-    state: &AppState,
-    who: &Principal,
-) -> AppResult<Vec<liem_store::petitions::TransferRecord>> {
-    if !who.can(Right::ApproveUnseal) {
-        return Err(AppError::Forbidden("only a custodian re-seals".into()));
-    }
+pub async fn pending_reseals(state: &AppState, who: &Principal) -> AppResult<Vec<TransferRecord>> {
+    who.grant(Right::ApproveUnseal)?;
     let mut c = state.store.conn().await?;
     Ok(liem_store::petitions::pending_reseals(&mut c, who.user.unit_id).await?)
 }
@@ -446,28 +314,86 @@ pub async fn pending_reseals(
 /// receiving unit's custodians and recovery key.
 pub async fn reseal(
     state: &AppState,
-    who: &Principal,
+    who: &Writer,
     transfer: uuid::Uuid,
     password: &str,
 ) -> AppResult<()> {
-    if !who.can(Right::ApproveUnseal) {
-        return Err(AppError::Forbidden("only a custodian re-seals".into()));
-    }
+    who.grant(Right::ApproveUnseal)?;
     let mut c = state.store.conn().await?;
     let t = liem_store::petitions::transfer_record(&mut c, transfer).await?;
     if t.from_unit_id != who.user.unit_id {
         return Err(AppError::NotFound);
     }
+    let permit = who.permit_member(
+        Right::ApproveUnseal,
+        t.from_unit_id,
+        "only a custodian of the sending unit re-seals",
+    )?;
     if t.resealed_at.is_some() {
         return Err(AppError::Conflict("already re-sealed".into()));
     }
     let dek = open_dek(&mut c, who.user.id, password, t.letter_id).await?;
     let to = liem_store::units::get(&mut c, t.to_unit_id).await?;
     drop(c);
-    let mut tx = state.store.begin().await?;
+    let mut tx = permit.begin(&state.store).await?;
     let rcpt = recipients(&mut tx, to.id, &to.code).await?;
-    wrap_for(&mut tx, t.letter_id, &dek, &rcpt).await?;
-    liem_store::petitions::mark_resealed(&mut tx, &who.actor(), &t).await?;
+    wrap_for(&mut tx, permit.actor(), t.letter_id, &dek, &rcpt).await?;
+    liem_store::petitions::mark_resealed(&mut tx, permit.actor(), &t).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A request to unseal, as the pages list it.
+#[derive(Debug, Clone)]
+pub struct RequestRow {
+    /// The request.
+    pub id: uuid::Uuid,
+    /// The letter.
+    pub letter_id: LetterId,
+    /// Its reference.
+    pub reference: String,
+    /// Who asked.
+    pub requester_id: UserId,
+    /// Their name.
+    pub requester: String,
+    /// Why.
+    pub reason: String,
+    /// `pending`, `approved` or `refused`.
+    pub status: String,
+}
+
+/// Requests with their letter's reference and the requester's name.
+pub async fn describe(state: &AppState, reqs: Vec<UnsealRequest>) -> AppResult<Vec<RequestRow>> {
+    let mut c = state.store.conn().await?;
+    let mut rows = Vec::new();
+    for r in reqs {
+        let l = liem_store::petitions::get_letter(&mut c, r.letter_id).await?;
+        let requester = liem_store::users::get(&mut c, r.requester_id)
+            .await
+            .map(|u| u.display_name)
+            .unwrap_or_default();
+        rows.push(RequestRow {
+            id: r.id,
+            letter_id: r.letter_id,
+            reference: l.reference,
+            requester_id: r.requester_id,
+            requester,
+            reason: r.reason,
+            status: r.status,
+        });
+    }
+    Ok(rows)
+}
+
+/// The requests to unseal a letter the caller can read.
+pub async fn requests_of_letter(
+    state: &AppState,
+    who: &Principal,
+    letter: LetterId,
+) -> AppResult<Vec<RequestRow>> {
+    petitions::letter(state, who, letter).await?;
+    let mut c = state.store.conn().await?;
+    let reqs = store_keys::unseal_requests_of_letter(&mut c, letter).await?;
+    drop(c);
+    describe(state, reqs).await
 }

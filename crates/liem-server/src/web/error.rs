@@ -2,8 +2,10 @@
 //! problem documents for the API. A 500 is opaque to the client; its cause
 //! goes to the log.
 
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::header;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::response::Response;
 use liem_domain::workflow::WorkflowError;
 use liem_domain::ValidationErrors;
 use liem_store::StoreError;

@@ -1,18 +1,24 @@
 //! Who is calling: a session cookie (pages, with CSRF tokens) or a bearer
-//! API token (integrations). Rights and scope come from the domain's role
-//! rules; every service function asks the [`Principal`] before it reads or
-//! writes.
+//! API token (integrations) becomes a [`Principal`]; the [`gate`] turns a
+//! right checked in a scope into the permission values that service
+//! functions need to read and write.
+
+pub mod gate;
 
 use crate::crypto::token_hash;
-use crate::error::{AppError, AppResult};
-use crate::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::header;
+use crate::state::AppState;
+use crate::web::client::Client;
+use crate::web::cookies;
+use crate::web::error::AppError;
+use crate::web::error::AppResult;
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use liem_domain::role::{Right, Scope};
+use axum::http::{header, HeaderMap};
+use liem_domain::role::Right;
+use liem_domain::role::Scope;
 use liem_store::audit::Actor;
-use liem_store::users::{self, UserRecord};
-use std::net::SocketAddr;
+use liem_store::users;
+use liem_store::users::UserRecord;
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "liem_session";
@@ -52,7 +58,9 @@ impl Principal {
         }
     }
 
-    /// The part of the tree this caller reaches for a right.
+    /// The part of the tree this caller reaches for a right (none when no
+    /// role grants it). Decisions go through [`gate`]; this is what they
+    /// are made from.
     pub fn scope(&self, right: Right) -> Scope {
         Scope::for_right(&self.user.roles, &self.user.unit_path, right)
     }
@@ -60,16 +68,6 @@ impl Principal {
     /// Whether the caller holds the right anywhere.
     pub fn can(&self, right: Right) -> bool {
         self.user.roles.iter().any(|r| r.grants(right))
-    }
-
-    /// The scope for a right, or 403 when the caller has no role granting it.
-    pub fn require(&self, right: Right) -> AppResult<Scope> {
-        match self.scope(right) {
-            Scope::None => Err(AppError::Forbidden(format!(
-                "your roles do not grant {right:?}"
-            ))),
-            s => Ok(s),
-        }
     }
 
     /// The audit context of this caller.
@@ -81,8 +79,9 @@ impl Principal {
         }
     }
 
-    /// Checks the CSRF token of a cookie-authenticated mutation.
-    pub fn check_csrf(&self, provided: Option<&str>) -> AppResult<()> {
+    /// Checks the CSRF token of a cookie-authenticated mutation (tokens and
+    /// the command line need none).
+    pub(crate) fn check_csrf(&self, provided: Option<&str>) -> AppResult<()> {
         match (&self.via, &self.csrf) {
             (Via::Session, Some(expected)) => {
                 let ok =
@@ -103,29 +102,14 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The value of a cookie in the request.
-pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-}
-
-/// Where the request came from, for the audit trail (staff routes only).
-pub fn source(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "http".to_owned(), |c| format!("http {}", c.0.ip()))
+/// The session token a request carries, if any.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookies::get(headers, SESSION_COOKIE)
 }
 
 /// Resolves the caller from a bearer token or a session cookie.
 pub async fn authenticate(parts: &Parts, state: &AppState) -> AppResult<Option<Principal>> {
+    let source = Client::of(parts, state.settings.trust_forwarded_for).source();
     let mut conn = state.store.conn().await?;
     if let Some(auth) = parts
         .headers
@@ -142,16 +126,16 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> AppResult<Option<P
             user,
             csrf: None,
             via: Via::Token,
-            source: source(parts),
+            source,
         }));
     }
-    if let Some(token) = cookie(parts, SESSION_COOKIE) {
+    if let Some(token) = session_token(&parts.headers) {
         if let Some((user, csrf)) = users::session_user(&mut conn, &token_hash(&token)).await? {
             return Ok(Some(Principal {
                 user,
                 csrf: Some(csrf),
                 via: Via::Session,
-                source: source(parts),
+                source,
             }));
         }
     }
@@ -168,17 +152,5 @@ impl FromRequestParts<AppState> for Principal {
         authenticate(parts, state)
             .await?
             .ok_or(AppError::Unauthenticated)
-    }
-}
-
-/// Where a request came from (its peer address), for the audit trail and
-/// login limits of staff routes.
-pub struct ClientSource(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientSource {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientSource(source(parts)))
     }
 }

@@ -1,19 +1,24 @@
-//! The service functions that the JSON API, the HTML pages and the command
-//! line all call. Each checks the caller's rights and scope first; a record
-//! outside the caller's scope is reported as not found, never as forbidden,
-//! so that its existence is not revealed.
+//! The petitions register's operations: intake, the letters and matters in
+//! the caller's scope, workflow actions, assignment, attachments, contacts
+//! with the sender, transfers and the staff side of the conversation with a
+//! reporter. Each checks the caller's rights and scope first; a record
+//! outside the scope is not found, never forbidden.
 
+use crate::admin::service::rules;
 use crate::auth::Principal;
-use crate::error::{AppError, AppResult};
+use crate::clock::today;
 use crate::files::{self, Upload};
-use crate::AppState;
+use crate::sealing;
+use crate::state::AppState;
+use crate::web::error::{AppError, AppResult};
+use crate::web::write::Writer;
 use jiff::civil::Date;
 use liem_domain::calendar::Calendar;
 use liem_domain::deadline::{current_deadline, Deadline, RuleBook};
 use liem_domain::ids::{AttachmentId, LetterId, MatterId, UserId};
 use liem_domain::petition::{LetterInput, NewLetter, SenderKind};
 use liem_domain::reference::Reference;
-use liem_domain::role::{Right, Scope};
+use liem_domain::role::Right;
 use liem_domain::workflow::{apply, Action, ActionInput, ActionKind, MatterFacts};
 use liem_domain::ValidationErrors;
 use liem_store::audit::Actor;
@@ -22,14 +27,8 @@ use liem_store::petitions::{
     MatterOpening, MatterRecord, Page, Transition,
 };
 use liem_store::units::{self, UnitRecord};
-use liem_store::{calendar, Tx};
+use liem_store::{calendar, public, Tx};
 use serde::Serialize;
-
-/// Today's civil date in Vietnam (UTC+7 all year: no daylight saving).
-pub fn today() -> Date {
-    let vn = jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(7));
-    jiff::Timestamp::now().to_zoned(vn).date()
-}
 
 /// A matter with what a page needs: its events, the deadline running now,
 /// and the actions this caller may take.
@@ -60,31 +59,14 @@ pub struct LetterView {
     pub can_unseal: bool,
 }
 
-fn in_scope(scope: &Scope, path: &str) -> AppResult<()> {
-    if scope.contains(path) {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
-/// The calendar and rule book as administrators set them.
-pub async fn rules(state: &AppState) -> AppResult<(Calendar, RuleBook)> {
-    let mut c = state.store.conn().await?;
-    Ok((
-        calendar::load(&mut c).await?,
-        calendar::rule_book(&mut c).await?,
-    ))
-}
-
 /// Registers a letter in the caller's unit, with its attachments.
 pub async fn register_letter(
     state: &AppState,
-    who: &Principal,
+    who: &Writer,
     input: &LetterInput,
     uploads: Vec<Upload>,
 ) -> AppResult<LetterView> {
-    who.require(Right::RegisterLetter)?;
+    let permit = who.permit_own(Right::RegisterLetter)?;
     let letter = NewLetter::parse(input, today())?;
     let mut errs = ValidationErrors::new();
     let mut conn = state.store.conn().await?;
@@ -95,10 +77,10 @@ pub async fn register_letter(
             "must be a code from the fields reference list",
         );
     }
-    let read = who.scope(Right::ReadPetitions);
+    let read = who.grant(Right::ReadPetitions)?;
     if let Some(mid) = letter.join_matter {
         match petitions::get_matter(&mut conn, mid).await {
-            Ok(m) if read.contains(&m.unit_path) => {
+            Ok(m) if read.covers(&m.unit_path) => {
                 if !letter.kinds.contains(&m.facts.kind) {
                     errs.add(
                         "join_matter",
@@ -126,11 +108,11 @@ pub async fn register_letter(
     // an unreferenced file, never a reference to a missing one.
     let stored = store_uploads(state, checked, id)?;
 
-    let actor = who.actor();
-    let mut tx = state.store.begin().await?;
+    let actor = permit.actor();
+    let mut tx = permit.begin(&state.store).await?;
     register_in_tx(
         &mut tx,
-        &actor,
+        actor,
         &unit,
         Some(who.user.id),
         &letter,
@@ -140,7 +122,7 @@ pub async fn register_letter(
     )
     .await?;
     for a in &stored {
-        petitions::insert_attachment(&mut tx, &actor, a).await?;
+        petitions::insert_attachment(&mut tx, actor, a).await?;
     }
     tx.commit().await?;
     letter_view(state, who, id).await
@@ -162,29 +144,30 @@ pub async fn register_in_tx(
 ) -> AppResult<Reference> {
     let (sealed, dek) = match liem_domain::petition::SealedPayload::of(letter) {
         Some(payload) => {
-            let (blob, dek) = crate::custody::seal_payload(id, &payload);
+            let (blob, dek) = sealing::seal_payload(id, &payload);
             (Some(blob), Some(dek))
         }
         None => (None, None),
     };
     let recipients = match dek {
-        Some(_) => crate::custody::recipients(tx, unit.id, &unit.code).await?,
+        Some(_) => sealing::recipients(tx, unit.id, &unit.code).await?,
         None => Vec::new(),
     };
+    let policy = units::policy(tx, unit.id).await?;
+    let timers = liem_domain::timers::timers(policy, letter.received_on, None, cal);
     let reg = LetterRegistration {
         letter,
         id,
         unit,
         created_by,
         sealed,
+        ack_due: timers.ack_due,
+        feedback_due: timers.feedback_due,
     };
     let reference = petitions::insert_letter(tx, actor, &reg).await?;
     if let Some(dek) = dek {
-        crate::custody::wrap_for(tx, id, &dek, &recipients).await?;
+        sealing::wrap_for(tx, actor, id, &dek, &recipients).await?;
     }
-    let policy = units::policy(tx, unit.id).await?;
-    let t = liem_domain::timers::timers(policy, letter.received_on, None, cal);
-    petitions::set_timers(tx, id, t.ack_due, t.feedback_due).await?;
     let anonymous = letter.sender_kind == SenderKind::Anonymous;
     for kind in &letter.kinds {
         match letter.join_matter {
@@ -219,10 +202,10 @@ pub async fn register_in_tx(
 
 /// A letter in the caller's read scope.
 pub async fn letter(state: &AppState, who: &Principal, id: LetterId) -> AppResult<LetterRecord> {
-    let scope = who.require(Right::ReadPetitions)?;
+    let read = who.grant(Right::ReadPetitions)?;
     let mut conn = state.store.conn().await?;
     let l = petitions::get_letter(&mut conn, id).await?;
-    in_scope(&scope, &l.unit_path)?;
+    read.reach(&l.unit_path)?;
     Ok(l)
 }
 
@@ -248,10 +231,10 @@ pub async fn letter_view(state: &AppState, who: &Principal, id: LetterId) -> App
 
 /// A matter in the caller's read scope, with its events and deadline.
 pub async fn matter_view(state: &AppState, who: &Principal, id: MatterId) -> AppResult<MatterView> {
-    let scope = who.require(Right::ReadPetitions)?;
+    let read = who.grant(Right::ReadPetitions)?;
     let mut conn = state.store.conn().await?;
     let m = petitions::get_matter(&mut conn, id).await?;
-    in_scope(&scope, &m.unit_path)?;
+    read.reach(&m.unit_path)?;
     let events = petitions::events(&mut conn, id).await?;
     drop(conn);
     let (cal, book) = rules(state).await?;
@@ -275,36 +258,36 @@ pub async fn matter_view(state: &AppState, who: &Principal, id: MatterId) -> App
 /// Takes a workflow action on a matter.
 pub async fn act(
     state: &AppState,
-    who: &Principal,
+    who: &Writer,
     id: MatterId,
     input: &ActionInput,
 ) -> AppResult<MatterView> {
-    let read = who.require(Right::ReadPetitions)?;
+    let read = who.grant(Right::ReadPetitions)?;
     let mut conn = state.store.conn().await?;
     let m = petitions::get_matter(&mut conn, id).await?;
     drop(conn);
-    in_scope(&read, &m.unit_path)?;
-    if !who.scope(Right::HandleMatter).contains(&m.unit_path) {
-        return Err(AppError::Forbidden(
-            "handling this matter needs the handler or leader role in its unit".into(),
-        ));
-    }
+    read.reach(&m.unit_path)?;
+    let mut permit = who.permit(
+        Right::HandleMatter,
+        &m.unit_path,
+        "handling this matter needs the handler or leader role in its unit",
+    )?;
     let (action, on) = input.parse(today())?;
-    if matches!(action, Action::Conclude { .. })
-        && !who.scope(Right::ConcludeMatter).contains(&m.unit_path)
-    {
-        return Err(AppError::Forbidden(
-            "a conclusion is recorded by a leader".into(),
-        ));
+    if matches!(action, Action::Conclude { .. }) {
+        permit = who.permit(
+            Right::ConcludeMatter,
+            &m.unit_path,
+            "a conclusion is recorded by a leader",
+        )?;
     }
     let next = apply(&m.facts, &action, on)?;
     let (cal, book) = rules(state).await?;
     let due = current_deadline(&next, &cal, &book);
     let detail = action_detail(&action);
-    let mut tx = state.store.begin().await?;
+    let mut tx = permit.begin(&state.store).await?;
     petitions::record_transition(
         &mut tx,
-        &who.actor(),
+        permit.actor(),
         &Transition {
             matter: id,
             expected_version: m.version,
@@ -321,7 +304,7 @@ pub async fn act(
         for (letter, _) in &m.letters {
             record_contact_in_tx(
                 &mut tx,
-                &who.actor(),
+                permit.actor(),
                 *letter,
                 liem_domain::timers::Contact::Feedback,
                 on,
@@ -363,19 +346,19 @@ pub fn action_detail(action: &Action) -> serde_json::Value {
 /// Assigns (or unassigns) a handler of the matter's unit.
 pub async fn assign(
     state: &AppState,
-    who: &Principal,
+    who: &Writer,
     id: MatterId,
     handler: Option<UserId>,
 ) -> AppResult<MatterView> {
-    let read = who.require(Right::ReadPetitions)?;
+    let read = who.grant(Right::ReadPetitions)?;
     let mut conn = state.store.conn().await?;
     let m = petitions::get_matter(&mut conn, id).await?;
-    in_scope(&read, &m.unit_path)?;
-    if !who.scope(Right::ConcludeMatter).contains(&m.unit_path) {
-        return Err(AppError::Forbidden(
-            "assigning handlers is a leader's decision".into(),
-        ));
-    }
+    read.reach(&m.unit_path)?;
+    let permit = who.permit(
+        Right::ConcludeMatter,
+        &m.unit_path,
+        "assigning handlers is a leader's decision",
+    )?;
     if let Some(h) = handler {
         let u = liem_store::users::get(&mut conn, h).await.map_err(|_| {
             AppError::Validation(ValidationErrors::single(
@@ -393,8 +376,8 @@ pub async fn assign(
         }
     }
     drop(conn);
-    let mut tx = state.store.begin().await?;
-    petitions::assign(&mut tx, &who.actor(), id, handler).await?;
+    let mut tx = permit.begin(&state.store).await?;
+    petitions::assign(&mut tx, permit.actor(), id, handler).await?;
     tx.commit().await?;
     matter_view(state, who, id).await
 }
@@ -407,13 +390,42 @@ pub async fn list_letters(
     cursor: Option<LetterId>,
     limit: u32,
 ) -> AppResult<(Page<LetterRecord>, i64)> {
-    let scope = who.require(Right::ReadPetitions)?;
+    let read = who.grant(Right::ReadPetitions)?;
     let mut conn = state.store.conn().await?;
     let mut f = filter.clone();
     f.today.get_or_insert_with(today);
-    let page = petitions::list_letters(&mut conn, &scope, &f, cursor, limit).await?;
-    let total = petitions::count_letters(&mut conn, &scope, &f).await?;
+    let page = petitions::list_letters(&mut conn, read.scope(), &f, cursor, limit).await?;
+    let total = petitions::count_letters(&mut conn, read.scope(), &f).await?;
     Ok((page, total))
+}
+
+/// Overdue and due-soon matters per unit and handler, and overdue
+/// acknowledgement and feedback timers, in the caller's reach.
+#[derive(Debug, Serialize)]
+pub struct Deadlines {
+    /// The day counted from.
+    pub today: Date,
+    /// Days ahead that count as due soon.
+    pub within_days: u32,
+    /// Per unit and handler.
+    pub counts: Vec<petitions::DeadlineCount>,
+    /// Letters whose acknowledgement or feedback is overdue, per unit.
+    pub timers: Vec<petitions::TimerCount>,
+}
+
+/// The deadlines running in the caller's reach.
+pub async fn deadlines(state: &AppState, who: &Principal, within: u32) -> AppResult<Deadlines> {
+    let read = who.grant(Right::ReadPetitions)?;
+    let mut c = state.store.conn().await?;
+    let today = today();
+    let counts = petitions::deadline_counts(&mut c, read.scope(), today, within).await?;
+    let timers = petitions::timer_counts(&mut c, read.scope(), today).await?;
+    Ok(Deadlines {
+        today,
+        within_days: within,
+        counts,
+        timers,
+    })
 }
 
 /// An attachment's metadata and bytes, if its letter is in scope.
@@ -422,6 +434,7 @@ pub async fn attachment(
     who: &Principal,
     id: AttachmentId,
 ) -> AppResult<(AttachmentRecord, Vec<u8>)> {
+    who.grant(Right::ReadPetitions)?;
     let mut conn = state.store.conn().await?;
     let a = petitions::attachment(&mut conn, id).await?;
     drop(conn);
@@ -433,28 +446,41 @@ pub async fn attachment(
     Ok((a, bytes))
 }
 
-/// The unit a code names, if the caller may read it.
+/// The unit a request's `unit` parameter names, if the caller reads
+/// petitions there; one outside their reach is refused exactly like an
+/// unknown code (422 naming `unit`).
 pub async fn unit_in_scope(state: &AppState, who: &Principal, code: &str) -> AppResult<UnitRecord> {
-    let scope = who.require(Right::ReadPetitions)?;
+    let read = who.grant(Right::ReadPetitions)?;
     let mut conn = state.store.conn().await?;
-    let u = units::by_code(&mut conn, code).await?;
-    in_scope(&scope, &u.path)?;
+    let unknown = || {
+        AppError::Validation(ValidationErrors::single(
+            "unit",
+            "unknown_value",
+            "must be a unit code in your scope",
+        ))
+    };
+    let u = match units::by_code(&mut conn, code).await {
+        Ok(u) => u,
+        Err(liem_store::StoreError::NotFound) => return Err(unknown()),
+        Err(e) => return Err(e.into()),
+    };
+    read.reach(&u.path).map_err(|_| unknown())?;
     Ok(u)
 }
 
 /// Adds attachments to a letter the caller may register letters for.
 pub async fn add_attachments(
     state: &AppState,
-    who: &Principal,
+    who: &Writer,
     id: LetterId,
     uploads: Vec<Upload>,
 ) -> AppResult<Vec<AttachmentRecord>> {
     let l = letter(state, who, id).await?;
-    if !who.scope(Right::RegisterLetter).contains(&l.unit_path) {
-        return Err(AppError::Forbidden(
-            "adding attachments needs the right to register letters in this unit".into(),
-        ));
-    }
+    let permit = who.permit(
+        Right::RegisterLetter,
+        &l.unit_path,
+        "adding attachments needs the right to register letters in this unit",
+    )?;
     if uploads.is_empty() {
         return Err(AppError::Validation(ValidationErrors::single(
             "file",
@@ -466,105 +492,12 @@ pub async fn add_attachments(
     let records = check_uploads(state, &uploads, "file", &mut errs);
     errs.into_result(())?;
     let out = store_uploads(state, records, id)?;
-    let mut tx = state.store.begin().await?;
+    let mut tx = permit.begin(&state.store).await?;
     for a in &out {
-        petitions::insert_attachment(&mut tx, &who.actor(), a).await?;
+        petitions::insert_attachment(&mut tx, permit.actor(), a).await?;
     }
     tx.commit().await?;
     Ok(out)
-}
-
-/// Checks credentials and opens a session; returns the `Set-Cookie` value
-/// and the session's CSRF token.
-pub async fn login(
-    state: &AppState,
-    username: &str,
-    password: &str,
-    source: &str,
-) -> AppResult<(String, String)> {
-    // Failed logins are counted per client and user name: slowed after a
-    // few, then refused for a while (guessing from one place stops; nobody
-    // can lock another person out from elsewhere).
-    let key = format!("{source}|{}", username.trim().to_ascii_lowercase());
-    match state.login_limiter.check(&key) {
-        crate::guard::Verdict::Refused => return Err(AppError::TooManyRequests),
-        crate::guard::Verdict::Proceed(d) if !d.is_zero() => tokio::time::sleep(d).await,
-        crate::guard::Verdict::Proceed(_) => {}
-    }
-    let mut conn = state.store.conn().await?;
-    let found = liem_store::users::by_username(&mut conn, username).await?;
-    drop(conn);
-    let user = match found {
-        Some((u, hash)) if u.active && state.passwords.verify(password, &hash) => u,
-        Some(_) => {
-            state.login_limiter.failed(&key);
-            return Err(AppError::Unauthenticated);
-        }
-        None => {
-            state.passwords.waste(password);
-            state.login_limiter.failed(&key);
-            return Err(AppError::Unauthenticated);
-        }
-    };
-    let token = crate::crypto::random_token();
-    let csrf = crate::crypto::random_token();
-    let hours = state.settings.session_hours;
-    let expires = jiff::Timestamp::now()
-        .checked_add(jiff::SignedDuration::from_hours(hours))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let actor = Actor {
-        user: Some(user.id),
-        unit: Some(user.unit_id),
-        source: source.to_owned(),
-    };
-    let mut tx = state.store.begin().await?;
-    liem_store::users::create_session(
-        &mut tx,
-        &actor,
-        user.id,
-        &crate::crypto::token_hash(&token),
-        &csrf,
-        expires,
-    )
-    .await?;
-    tx.commit().await?;
-    let secure = if state.settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        crate::auth::SESSION_COOKIE,
-        hours * 3600
-    );
-    Ok((cookie, csrf))
-}
-
-/// Ends the caller's session; returns the `Set-Cookie` that clears it.
-pub async fn logout(
-    state: &AppState,
-    who: &Principal,
-    headers: &axum::http::HeaderMap,
-) -> AppResult<String> {
-    let token = headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == crate::auth::SESSION_COOKIE)
-        .map(|(_, v)| v.to_owned());
-    if let Some(t) = token {
-        let mut tx = state.store.begin().await?;
-        liem_store::users::delete_session(&mut tx, &who.actor(), &crate::crypto::token_hash(&t))
-            .await?;
-        tx.commit().await?;
-    }
-    Ok(format!(
-        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
-        crate::auth::SESSION_COOKIE
-    ))
 }
 
 /// Records a contact with a letter's sender on `on`. An acknowledgement
@@ -590,21 +523,17 @@ pub async fn record_contact_in_tx(
 }
 
 /// A handler acknowledges receipt to the sender (by letter, phone or in person).
-pub async fn acknowledge(
-    state: &AppState,
-    who: &Principal,
-    id: LetterId,
-) -> AppResult<LetterRecord> {
+pub async fn acknowledge(state: &AppState, who: &Writer, id: LetterId) -> AppResult<LetterRecord> {
     let l = letter(state, who, id).await?;
-    if !who.scope(Right::HandleMatter).contains(&l.unit_path) {
-        return Err(AppError::Forbidden(
-            "acknowledging needs the handler or leader role in the letter's unit".into(),
-        ));
-    }
-    let mut tx = state.store.begin().await?;
+    let permit = who.permit(
+        Right::HandleMatter,
+        &l.unit_path,
+        "acknowledging needs the handler or leader role in the letter's unit",
+    )?;
+    let mut tx = permit.begin(&state.store).await?;
     record_contact_in_tx(
         &mut tx,
-        &who.actor(),
+        permit.actor(),
         id,
         liem_domain::timers::Contact::Acknowledgement,
         today(),
@@ -660,4 +589,106 @@ pub fn store_uploads(
             })
         })
         .collect()
+}
+
+/// Staff: the conversation of a letter in scope.
+pub async fn staff_messages(
+    state: &AppState,
+    who: &Principal,
+    id: LetterId,
+) -> AppResult<Vec<public::Message>> {
+    letter(state, who, id).await?;
+    let mut c = state.store.conn().await?;
+    Ok(public::messages(&mut c, id).await?)
+}
+
+/// Staff: writes to the reporter of a public report.
+pub async fn staff_message(
+    state: &AppState,
+    who: &Writer,
+    id: LetterId,
+    body: &str,
+) -> AppResult<public::Message> {
+    let l = letter(state, who, id).await?;
+    let permit = who.permit(
+        Right::HandleMatter,
+        &l.unit_path,
+        "writing to a reporter needs the handler or leader role in the letter's unit",
+    )?;
+    let mut c = state.store.conn().await?;
+    if !public::has_receipt(&mut c, id).await? {
+        return Err(AppError::Conflict(
+            "this letter did not come through the public channel; there is no mailbox".into(),
+        ));
+    }
+    drop(c);
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > 10_000 {
+        return Err(AppError::Validation(ValidationErrors::single(
+            "body",
+            "length",
+            "must be 1 to 10000 characters",
+        )));
+    }
+    let mut tx = permit.begin(&state.store).await?;
+    let m = public::add_message(&mut tx, permit.actor(), id, Some(who.user.id), body).await?;
+    // The first word to the reporter acknowledges; a later one is feedback.
+    let contact = liem_domain::timers::Contact::of_message(l.ack_on.is_some());
+    record_contact_in_tx(&mut tx, permit.actor(), id, contact, today()).await?;
+    tx.commit().await?;
+    Ok(m)
+}
+
+/// Moves a letter and its matters to another unit; a sealed identity then
+/// waits for a custodian of the sending unit to re-seal it.
+pub async fn transfer_letter(
+    state: &AppState,
+    who: &Writer,
+    letter: LetterId,
+    to_code: &str,
+    reason: &str,
+) -> AppResult<liem_store::petitions::TransferRecord> {
+    let l = self::letter(state, who, letter).await?;
+    let permit = who.permit(
+        Right::HandleMatter,
+        &l.unit_path,
+        "transferring needs the handler or leader role in the letter's unit",
+    )?;
+    let reason = reason.trim();
+    let mut errs = ValidationErrors::new();
+    if !(5..=500).contains(&reason.chars().count()) {
+        errs.add(
+            "reason",
+            "length",
+            "must give the reason in 5 to 500 characters",
+        );
+    }
+    let mut c = state.store.conn().await?;
+    let to = match liem_store::units::by_code(&mut c, to_code).await {
+        Ok(u) if u.id == l.unit_id => {
+            errs.add("to_unit", "same_unit", "must be another unit");
+            None
+        }
+        Ok(u) if u.valid_to.is_some() => {
+            errs.add("to_unit", "dissolved", "must be a unit that still exists");
+            None
+        }
+        Ok(u) => Some(u),
+        Err(liem_store::StoreError::NotFound) => {
+            errs.add("to_unit", "unknown_value", "must be a unit code");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    drop(c);
+    errs.into_result(())?;
+    let Some(to) = to else {
+        return Err(AppError::Internal(
+            "a transfer passed its checks without a unit".into(),
+        ));
+    };
+    let mut tx = permit.begin(&state.store).await?;
+    let t = petitions::transfer(&mut tx, permit.actor(), letter, l.unit_id, to.id, reason).await?;
+    tx.commit().await?;
+    Ok(t)
 }

@@ -1,0 +1,131 @@
+//! Sessions and the caller's own settings: logging in and out, API tokens,
+//! the language.
+
+use crate::auth::gate::Permit;
+use crate::auth::SESSION_COOKIE;
+use crate::crypto::{random_token, token_hash};
+use crate::guard::Verdict;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::web::client::Client;
+use crate::web::cookies;
+use crate::web::error::{AppError, AppResult};
+use crate::web::write::Writer;
+use liem_store::audit::Actor;
+use liem_store::users;
+
+/// A new session: the `Set-Cookie` value and the session's CSRF token.
+pub struct Session {
+    /// The `Set-Cookie` header value.
+    pub cookie: String,
+    /// The token cookie-authenticated writes must carry.
+    pub csrf: String,
+}
+
+/// Checks credentials and opens a session.
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    client: &Client,
+) -> AppResult<Session> {
+    // Failed logins are counted per client and user name: slowed after a
+    // few, then refused for a while (guessing from one place stops; nobody
+    // can lock another person out from elsewhere).
+    let key = format!("{}|{}", client.key(), username.trim().to_ascii_lowercase());
+    match state.login_limiter.check(&key) {
+        Verdict::Refused => return Err(AppError::TooManyRequests),
+        Verdict::Proceed(d) if !d.is_zero() => tokio::time::sleep(d).await,
+        Verdict::Proceed(_) => {}
+    }
+    let mut conn = state.store.conn().await?;
+    let found = users::by_username(&mut conn, username).await?;
+    drop(conn);
+    let user = match found {
+        Some((u, hash)) if u.active && state.passwords.verify(password, &hash) => u,
+        Some(_) => {
+            state.login_limiter.failed(&key);
+            return Err(AppError::Unauthenticated);
+        }
+        None => {
+            state.passwords.waste(password);
+            state.login_limiter.failed(&key);
+            return Err(AppError::Unauthenticated);
+        }
+    };
+    let token = random_token();
+    let csrf = random_token();
+    let hours = state.settings.session_hours;
+    let expires = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(hours))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    // The password was just verified.
+    let permit = Permit::unattended(Actor {
+        user: Some(user.id),
+        unit: Some(user.unit_id),
+        source: client.source(),
+    });
+    let mut tx = permit.begin(&state.store).await?;
+    users::create_session(
+        &mut tx,
+        permit.actor(),
+        user.id,
+        &token_hash(&token),
+        &csrf,
+        expires,
+    )
+    .await?;
+    tx.commit().await?;
+    let cookie = cookies::set(
+        SESSION_COOKIE,
+        &token,
+        hours * 3600,
+        true,
+        state.settings.secure_cookies,
+    );
+    Ok(Session { cookie, csrf })
+}
+
+/// Ends the caller's session (`token`, from its cookie); returns the
+/// `Set-Cookie` that clears it.
+pub async fn logout(state: &AppState, who: &Writer, token: Option<&str>) -> AppResult<String> {
+    if let Some(t) = token {
+        let permit = who.permit_self();
+        let mut tx = permit.begin(&state.store).await?;
+        users::delete_session(&mut tx, permit.actor(), &token_hash(t)).await?;
+        tx.commit().await?;
+    }
+    Ok(cookies::set(
+        SESSION_COOKIE,
+        "",
+        0,
+        true,
+        state.settings.secure_cookies,
+    ))
+}
+
+/// A new API token for the caller: its id and the token, shown once.
+pub async fn create_token(state: &AppState, who: &Writer) -> AppResult<(uuid::Uuid, String)> {
+    let token = random_token();
+    let permit = who.permit_self();
+    let mut tx = permit.begin(&state.store).await?;
+    let id = users::create_token(
+        &mut tx,
+        permit.actor(),
+        who.user.id,
+        "api",
+        &token_hash(&token),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((id, token))
+}
+
+/// Keeps the caller's choice of language.
+pub async fn set_language(state: &AppState, who: &Writer, lang: Lang) -> AppResult<()> {
+    let permit = who.permit_self();
+    let mut tx = permit.begin(&state.store).await?;
+    users::set_locale(&mut tx, permit.actor(), who.user.id, Some(lang.tag())).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,381 @@
+//! The API of the petitions register.
+
+use crate::auth::Principal;
+use crate::petitions::service;
+use crate::petitions::service::LetterView;
+use crate::petitions::service::MatterView;
+use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::error::AppResult;
+use crate::web::error::Problem;
+use crate::web::json::ApiJson;
+use crate::web::multipart::read_uploads;
+use crate::web::write::Writer;
+use axum::extract::Multipart;
+use axum::extract::Path;
+use axum::extract::Query;
+use axum::extract::State;
+use axum::http::header;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::response::Response;
+use axum::Json;
+use liem_domain::ids::AttachmentId;
+use liem_domain::ids::LetterId;
+use liem_domain::ids::MatterId;
+use liem_domain::ids::UserId;
+use liem_domain::petition::LetterInput;
+use liem_domain::workflow::ActionInput;
+use liem_domain::workflow::MatterState;
+use liem_domain::ValidationErrors;
+use liem_store::petitions;
+use liem_store::petitions::LetterFilter;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa::ToSchema;
+
+/// The fields reference list.
+#[utoipa::path(get, path = "/api/v1/fields", responses((status = 200, body = Object)))]
+pub(super) async fn list_fields(
+    State(state): State<AppState>,
+    _who: Principal,
+) -> AppResult<Response> {
+    let mut c = state.store.conn().await?;
+    let f: Vec<_> = petitions::fields(&mut c)
+        .await?
+        .into_iter()
+        .map(|(code, vi, en)| serde_json::json!({"code": code, "name_vi": vi, "name_en": en}))
+        .collect();
+    Ok(Json(f).into_response())
+}
+
+/// Filters of the register.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct LetterQuery {
+    /// A matter state code.
+    pub status: Option<String>,
+    /// A kind code.
+    pub kind: Option<String>,
+    /// A field code.
+    pub field: Option<String>,
+    /// A unit code.
+    pub unit: Option<String>,
+    /// Only letters with an overdue matter.
+    pub overdue: Option<bool>,
+    /// Only letters with a matter due within this many days.
+    pub due_within: Option<u32>,
+    /// A handler's user id.
+    pub handler: Option<uuid::Uuid>,
+    /// Words to find, with or without diacritics.
+    pub q: Option<String>,
+    /// Received on or after (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Received on or before (YYYY-MM-DD).
+    pub to: Option<String>,
+    /// The cursor from the previous page.
+    pub cursor: Option<String>,
+    /// Page size (1–500, default 50).
+    pub limit: Option<u32>,
+}
+
+impl LetterQuery {
+    /// Validates into a store filter and cursor.
+    pub async fn to_filter(
+        &self,
+        state: &AppState,
+        who: &Principal,
+    ) -> AppResult<(LetterFilter, Option<LetterId>)> {
+        use liem_domain::validation::{optional_code, required_date};
+        let mut errs = ValidationErrors::new();
+        let state_code = optional_code::<MatterState>(&mut errs, "status", self.status.as_deref());
+        let kind = optional_code(&mut errs, "kind", self.kind.as_deref());
+        let from = self
+            .from
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .and_then(|d| required_date(&mut errs, "from", Some(d)));
+        let to = self
+            .to
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .and_then(|d| required_date(&mut errs, "to", Some(d)));
+        let cursor = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => match c.parse::<LetterId>() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    errs.add(
+                        "cursor",
+                        "cursor_format",
+                        "must be a cursor returned by a previous page",
+                    );
+                    None
+                }
+            },
+        };
+        if self.due_within.is_some_and(|d| d > 3650) {
+            errs.add("due_within", "range", "must be at most 3650 days");
+        }
+        errs.into_result(())?;
+        let unit = match self
+            .unit
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
+            Some(code) => Some(service::unit_in_scope(state, who, code).await?.id),
+            None => None,
+        };
+        Ok((
+            LetterFilter {
+                state: state_code,
+                kind,
+                field: self.field.clone().filter(|f| !f.trim().is_empty()),
+                unit,
+                overdue: self.overdue.unwrap_or(false),
+                due_within: self.due_within,
+                handler: self.handler.map(UserId),
+                text: self.q.clone().filter(|q| !q.trim().is_empty()),
+                received_from: from,
+                received_to: to,
+                today: None,
+            },
+            cursor,
+        ))
+    }
+}
+
+/// The register of letters in the caller's scope, newest first.
+#[utoipa::path(get, path = "/api/v1/letters", params(LetterQuery), tag = "letters",
+    responses((status = 200, description = "A page: `items`, `next_cursor`, `total`", body = Object), (status = 422, body = Problem)))]
+pub(super) async fn list_letters(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(q): Query<LetterQuery>,
+) -> AppResult<Response> {
+    let (filter, cursor) = q.to_filter(&state, &who).await?;
+    let (page, total) =
+        service::list_letters(&state, &who, &filter, cursor, q.limit.unwrap_or(50)).await?;
+    Ok(Json(
+        serde_json::json!({ "items": page.items, "next_cursor": page.next_cursor, "total": total }),
+    )
+    .into_response())
+}
+
+/// Registers a letter; one matter is opened per kind.
+#[utoipa::path(post, path = "/api/v1/letters", request_body = LetterInput, tag = "letters",
+    responses((status = 201, body = Object), (status = 422, description = "A field broke a rule; nothing was written", body = Problem)))]
+pub(super) async fn create_letter(
+    State(state): State<AppState>,
+    who: Writer,
+    ApiJson(input): ApiJson<LetterInput>,
+) -> AppResult<Response> {
+    let view = service::register_letter(&state, &who, &input, Vec::new()).await?;
+    let location = format!("/api/v1/letters/{}", view.letter.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(view),
+    )
+        .into_response())
+}
+
+/// A letter by reference, e.g. `HNI-2026-000123`.
+#[utoipa::path(get, path = "/api/v1/letters/by-reference/{reference}", tag = "letters",
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub(super) async fn letter_by_reference(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(reference): Path<String>,
+) -> AppResult<Json<LetterView>> {
+    let mut c = state.store.conn().await?;
+    let id = petitions::letter_id_by_reference(&mut c, &reference)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(c);
+    Ok(Json(service::letter_view(&state, &who, id).await?))
+}
+
+/// A letter with its matters, deadlines and allowed actions.
+#[utoipa::path(get, path = "/api/v1/letters/{id}", tag = "letters",
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub(super) async fn get_letter(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<LetterId>,
+) -> AppResult<Json<LetterView>> {
+    Ok(Json(service::letter_view(&state, &who, id).await?))
+}
+
+/// Adds attachments (multipart, field `file`) to a letter.
+#[utoipa::path(post, path = "/api/v1/letters/{id}/attachments", tag = "letters",
+    responses((status = 201, body = Object), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub(super) async fn add_attachments(
+    State(state): State<AppState>,
+    who: Writer,
+    Path(id): Path<LetterId>,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    let uploads = read_uploads(multipart, state.settings.max_upload_bytes).await?;
+    let added = service::add_attachments(&state, &who, id, uploads).await?;
+    Ok((StatusCode::CREATED, Json(added)).into_response())
+}
+
+/// An attachment's bytes.
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "letters", responses((status = 200, description = "The file"), (status = 404, body = Problem)))]
+pub(super) async fn get_attachment(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<AttachmentId>,
+) -> AppResult<Response> {
+    let (a, bytes) = service::attachment(&state, &who, id).await?;
+    let disposition = format!(
+        "attachment; filename=\"{}.{}\"",
+        a.id,
+        extension(&a.media_type)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, a.media_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub(super) fn extension(media: &str) -> &'static str {
+    match media {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        _ => "txt",
+    }
+}
+
+/// A matter with its history, deadline and allowed actions.
+#[utoipa::path(get, path = "/api/v1/matters/{id}", tag = "letters", responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub(super) async fn get_matter(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<MatterId>,
+) -> AppResult<Json<MatterView>> {
+    Ok(Json(service::matter_view(&state, &who, id).await?))
+}
+
+/// Takes a workflow action on a matter.
+#[utoipa::path(post, path = "/api/v1/matters/{id}/actions", request_body = ActionInput, tag = "letters",
+    responses((status = 200, body = Object), (status = 409, description = "Not allowed in this state", body = Problem), (status = 422, body = Problem)))]
+pub(super) async fn act(
+    State(state): State<AppState>,
+    who: Writer,
+    Path(id): Path<MatterId>,
+    ApiJson(input): ApiJson<ActionInput>,
+) -> AppResult<Json<MatterView>> {
+    Ok(Json(service::act(&state, &who, id, &input).await?))
+}
+
+/// Who handles a matter.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssignInput {
+    /// The handler's user id, or null to unassign.
+    pub handler: Option<uuid::Uuid>,
+}
+
+/// Assigns a handler (leaders).
+#[utoipa::path(post, path = "/api/v1/matters/{id}/assign", request_body = AssignInput, tag = "letters",
+    responses((status = 200, body = Object), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub(super) async fn assign(
+    State(state): State<AppState>,
+    who: Writer,
+    Path(id): Path<MatterId>,
+    ApiJson(input): ApiJson<AssignInput>,
+) -> AppResult<Json<MatterView>> {
+    Ok(Json(
+        service::assign(&state, &who, id, input.handler.map(UserId)).await?,
+    ))
+}
+
+/// The window for due-soon counts.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DeadlineQuery {
+    /// Days ahead that count as due soon (default 7).
+    pub within: Option<u32>,
+}
+
+/// Overdue and due-soon matters per unit and handler, in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/deadlines", params(DeadlineQuery), tag = "letters", responses((status = 200, body = Object)))]
+pub(super) async fn deadlines(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(q): Query<DeadlineQuery>,
+) -> AppResult<Response> {
+    let within = q.within.unwrap_or(7).min(3650);
+    Ok(Json(service::deadlines(&state, &who, within).await?).into_response())
+}
+
+/// Records that the sender was acknowledged today.
+#[utoipa::path(post, path = "/api/v1/letters/{id}/acknowledge", tag = "letters", responses((status = 200, body = Object), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub(super) async fn acknowledge(
+    State(state): State<AppState>,
+    who: Writer,
+    Path(id): Path<LetterId>,
+) -> AppResult<Response> {
+    Ok(Json(service::acknowledge(&state, &who, id).await?).into_response())
+}
+
+/// The conversation with the reporter of a public report.
+#[utoipa::path(get, path = "/api/v1/letters/{id}/messages", tag = "letters", responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub(super) async fn list_messages(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<LetterId>,
+) -> AppResult<Response> {
+    Ok(Json(crate::petitions::service::staff_messages(&state, &who, id).await?).into_response())
+}
+
+/// A message to the reporter.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MessageInput {
+    /// The text (1–10000 characters).
+    pub body: String,
+}
+
+/// Writes to the reporter; they read it in their mailbox.
+#[utoipa::path(post, path = "/api/v1/letters/{id}/messages", request_body = MessageInput, tag = "letters",
+    responses((status = 201, body = Object), (status = 409, description = "Not a public report", body = Problem), (status = 422, body = Problem)))]
+pub(super) async fn send_message(
+    State(state): State<AppState>,
+    who: Writer,
+    Path(id): Path<LetterId>,
+    ApiJson(input): ApiJson<MessageInput>,
+) -> AppResult<Response> {
+    let m = crate::petitions::service::staff_message(&state, &who, id, &input.body).await?;
+    Ok((StatusCode::CREATED, Json(m)).into_response())
+}
+
+/// Where a letter goes.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LetterTransferInput {
+    /// The receiving unit's code.
+    pub to_unit: String,
+    /// Why (5–500 characters).
+    pub reason: String,
+}
+
+/// Transfers a letter and its matters to another unit; a sealed identity then
+/// waits for a custodian of the sending unit to re-seal it.
+#[utoipa::path(post, path = "/api/v1/letters/{id}/transfer", request_body = LetterTransferInput, tag = "letters",
+    responses((status = 201, body = Object), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub(super) async fn transfer(
+    State(state): State<AppState>,
+    who: Writer,
+    Path(id): Path<LetterId>,
+    ApiJson(input): ApiJson<LetterTransferInput>,
+) -> AppResult<Response> {
+    let t =
+        crate::petitions::service::transfer_letter(&state, &who, id, &input.to_unit, &input.reason)
+            .await?;
+    Ok((StatusCode::CREATED, Json(t)).into_response())
+}

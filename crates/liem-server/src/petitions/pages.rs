@@ -1,0 +1,656 @@
+//! The register's pages: the list, intake, a letter with its matters and
+//! the forms on it.
+
+use crate::auth::Principal;
+use crate::clock::today;
+use crate::custody::service::RequestRow;
+use crate::i18n::Lang;
+use crate::i18n::Tr;
+use crate::petitions::api::LetterQuery;
+use crate::petitions::service;
+use crate::petitions::service::LetterView;
+use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::page::render;
+use crate::web::page::urlencode;
+use crate::web::page::Page;
+use crate::web::write::{PostedForm, PostedMultipart};
+use askama::Template;
+use axum::extract::Path;
+use axum::extract::Query;
+use axum::extract::State;
+use axum::http::header;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::response::Redirect;
+use axum::response::Response;
+use liem_domain::ids::LetterId;
+use liem_domain::ids::MatterId;
+use liem_domain::petition::Channel;
+use liem_domain::petition::LetterInput;
+use liem_domain::petition::PetitionKind;
+use liem_domain::petition::SealedPayload;
+use liem_domain::petition::SenderInput;
+use liem_domain::petition::SenderKind;
+use liem_domain::workflow::ActionInput;
+use liem_domain::workflow::ClassificationInput;
+use liem_domain::workflow::CompetentBody;
+use liem_domain::workflow::IneligibilityReason;
+use liem_domain::workflow::MatterState;
+use liem_domain::workflow::Outcome;
+use liem_domain::FieldError;
+use liem_store::petitions;
+use liem_store::users;
+use liem_store::users::UserRecord;
+use serde::Deserialize;
+
+pub(super) struct Row {
+    id: LetterId,
+    reference: String,
+    received_on: String,
+    kinds: String,
+    sender: String,
+    summary: String,
+    states: String,
+    due: String,
+    overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+pub(super) struct ListTpl {
+    tr: Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    q: LetterQuery,
+    states: Vec<String>,
+    kinds: Vec<String>,
+    fields: Vec<(String, String)>,
+    total: i64,
+    rows: Vec<Row>,
+    next_link: Option<String>,
+}
+
+pub(super) fn sender_label(tr: &Tr, sealed: bool, kind: SenderKind, name: Option<&str>) -> String {
+    if sealed {
+        tr.t("sender-sealed")
+    } else if kind == SenderKind::Anonymous {
+        tr.t("sender-anonymous-label")
+    } else {
+        name.unwrap_or_default().to_owned()
+    }
+}
+
+pub(super) async fn field_names(
+    state: &AppState,
+    tr: &Tr,
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut c = state.store.conn().await?;
+    Ok(petitions::fields(&mut c)
+        .await?
+        .into_iter()
+        .map(|(code, vi, en)| {
+            let fallback = if tr.lang == Lang::Vi { vi } else { en };
+            let label = tr.t_or(&format!("field-{code}"), &fallback);
+            (code, label)
+        })
+        .collect())
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<LetterQuery>,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    let result = async {
+        let (filter, cursor) = q.to_filter(&state, who).await?;
+        let (p, total) =
+            service::list_letters(&state, who, &filter, cursor, q.limit.unwrap_or(50).min(200))
+                .await?;
+        let fields = field_names(&state, &page.tr).await?;
+        Ok::<_, AppError>((p, total, fields))
+    }
+    .await;
+    let (p, total, fields) = match result {
+        Ok(v) => v,
+        Err(e) => return page.error(e),
+    };
+    let tr = &page.tr;
+    let today = today();
+    let rows = p
+        .items
+        .iter()
+        .map(|l| {
+            let due = l.matters.iter().filter_map(|m| m.due_on).min();
+            Row {
+                id: l.id,
+                reference: l.reference.clone(),
+                received_on: l.received_on.to_string(),
+                kinds: l
+                    .kinds
+                    .iter()
+                    .map(|k| tr.code("kind", k))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                sender: sender_label(tr, l.sealed, l.sender_kind, l.sender_name.as_deref()),
+                summary: l.summary.clone(),
+                states: l
+                    .matters
+                    .iter()
+                    .map(|m| tr.code("state", m.state))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                due: due.map(|d| d.to_string()).unwrap_or_default(),
+                overdue: due.is_some_and(|d| d < today),
+            }
+        })
+        .collect();
+    let next_link = p.next_cursor.map(|c| {
+        let mut params: Vec<(String, String)> = Vec::new();
+        let mut push = |k: &str, v: Option<String>| {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                params.push((k.to_owned(), v));
+            }
+        };
+        push("q", q.q.clone());
+        push("status", q.status.clone());
+        push("kind", q.kind.clone());
+        push("field", q.field.clone());
+        push("unit", q.unit.clone());
+        push("due_within", q.due_within.map(|d| d.to_string()));
+        push("overdue", q.overdue.filter(|o| *o).map(|_| "true".into()));
+        push("cursor", Some(c));
+        let qs: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect();
+        format!("/petitions?{}", qs.join("&"))
+    });
+    render(&ListTpl {
+        tr: page.tr.clone(),
+        user: page.user.clone(),
+        csrf: page.csrf.clone(),
+        q,
+        states: MatterState::ALL
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+        kinds: PetitionKind::ALL
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+        fields,
+        total,
+        rows,
+        next_link,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "new.html")]
+pub(super) struct NewTpl {
+    tr: Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    input: LetterInput,
+    errors: Vec<FieldError>,
+    kinds: Vec<String>,
+    channels: Vec<String>,
+    sender_kinds: Vec<String>,
+    fields: Vec<(String, String)>,
+    max_mb: usize,
+}
+
+impl NewTpl {
+    fn has_kind(&self, k: &str) -> bool {
+        self.input.kinds.iter().any(|x| x == k)
+    }
+}
+
+pub(super) async fn new_page(
+    state: &AppState,
+    page: &Page,
+    input: LetterInput,
+    errors: Vec<FieldError>,
+) -> Response {
+    let fields = match field_names(state, &page.tr).await {
+        Ok(f) => f,
+        Err(e) => return page.error(e),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let t = NewTpl {
+        tr: page.tr.clone(),
+        user: page.user.clone(),
+        csrf: page.csrf.clone(),
+        input,
+        errors,
+        kinds: PetitionKind::ALL
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+        channels: Channel::ALL.iter().map(|s| s.as_str().to_owned()).collect(),
+        sender_kinds: SenderKind::ALL
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+        fields,
+        max_mb: state.settings.max_upload_bytes / (1024 * 1024),
+    };
+    (status, render(&t)).into_response()
+}
+
+pub(super) async fn new_form(State(state): State<AppState>, page: Page) -> Response {
+    if let Err(r) = page.who() {
+        return r.into_response();
+    }
+    let input = LetterInput {
+        received_on: Some(today().to_string()),
+        sender: SenderInput {
+            kind: Some("person".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    new_page(&state, &page, input, Vec::new()).await
+}
+
+/// Reads the intake form (multipart, because of attachments).
+/// The intake form's fields as the API's input.
+fn intake_input(fields: Vec<(String, String)>) -> LetterInput {
+    let mut input = LetterInput::default();
+    for (name, text) in fields {
+        let opt = || Some(text.clone()).filter(|t| !t.trim().is_empty());
+        match name.as_str() {
+            "kinds" => input.kinds.push(text),
+            "channel" => input.channel = opt(),
+            "field" => input.field = opt(),
+            "received_on" => input.received_on = opt(),
+            "place" => input.place = opt(),
+            "sender_kind" => input.sender.kind = opt(),
+            "sender_name" => input.sender.name = opt(),
+            "sender_id_number" => input.sender.id_number = opt(),
+            "sender_address" => input.sender.address = opt(),
+            "sender_phone" => input.sender.phone = opt(),
+            "sender_email" => input.sender.email = opt(),
+            "signatories" => input.signatories = text.trim().parse().ok(),
+            "subject" => input.subject = opt(),
+            "summary" => input.summary = opt(),
+            "content" => input.content = opt(),
+            "forwarded_by" => input.forwarded_by = opt(),
+            "seal_identity" => input.seal_identity = text == "true",
+            _ => {}
+        }
+    }
+    input
+}
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    PostedMultipart {
+        page,
+        who,
+        fields,
+        uploads,
+    }: PostedMultipart,
+) -> Response {
+    let input = intake_input(fields);
+    match service::register_letter(&state, &who, &input, uploads).await {
+        Ok(v) => Redirect::to(&format!("/petitions/{}?created=1", v.letter.id)).into_response(),
+        Err(AppError::Validation(errs)) => new_page(&state, &page, input, errs.errors).await,
+        Err(e) => page.error(e),
+    }
+}
+
+pub(super) struct MatterBlock {
+    id: MatterId,
+    reference: String,
+    kind: String,
+    state: String,
+    handler: String,
+    deadline: String,
+    overdue: bool,
+    events: Vec<String>,
+    actions: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "letter.html")]
+pub(super) struct LetterTpl {
+    tr: Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    v: LetterView,
+    kinds: String,
+    sender: String,
+    field_name: String,
+    matters: Vec<MatterBlock>,
+    identity: Option<SealedPayload>,
+    notice: Option<String>,
+    action_error: Option<String>,
+    today: String,
+    /// The conversation, for letters that came through the public channel.
+    messages: Option<Vec<liem_store::public::Message>>,
+    /// Requests to unseal the identity.
+    requests: Vec<RequestRow>,
+    /// Whether the caller holds an approved request.
+    my_approved: bool,
+    ineligibility: Vec<&'static str>,
+    bodies: Vec<&'static str>,
+    outcomes: Vec<&'static str>,
+}
+
+pub(super) async fn letter_page(
+    state: &AppState,
+    page: &Page,
+    who: &Principal,
+    id: LetterId,
+    identity: Option<SealedPayload>,
+    notice: Option<String>,
+    action_error: Option<String>,
+) -> Result<LetterTpl, AppError> {
+    let v = service::letter_view(state, who, id).await?;
+    let messages = {
+        let mut c = state.store.conn().await?;
+        if liem_store::public::has_receipt(&mut c, id).await? {
+            Some(liem_store::public::messages(&mut c, id).await?)
+        } else {
+            None
+        }
+    };
+    let requests = crate::custody::service::requests_of_letter(state, who, id).await?;
+    let my_approved = requests
+        .iter()
+        .any(|r| r.requester_id == who.user.id && r.status == "approved");
+    let tr = &page.tr;
+    let fields = field_names(state, tr).await?;
+    let field_name = fields
+        .iter()
+        .find(|f| f.0 == v.letter.field_code)
+        .map_or(v.letter.field_code.clone(), |f| f.1.clone());
+    let today = today();
+    let mut c = state.store.conn().await?;
+    let mut matters = Vec::new();
+    for mv in &v.matter_views {
+        let handler = match mv.matter.handler_id {
+            Some(h) => users::get(&mut c, h)
+                .await
+                .map(|u| u.display_name)
+                .unwrap_or_default(),
+            None => tr.t("d-unassigned"),
+        };
+        let (deadline, overdue) = match &mv.deadline {
+            Some(d) => {
+                let left = d.days_left(today);
+                let when = if left < 0 {
+                    tr.t1("d-overdue", "days", -left)
+                } else {
+                    tr.t1("d-days-left", "days", left)
+                };
+                (
+                    format!(
+                        "{} ({when}) — {} · {}",
+                        d.due,
+                        tr.code("rule", d.code),
+                        d.citation
+                    ),
+                    left < 0,
+                )
+            }
+            None => (tr.t("d-no-deadline"), false),
+        };
+        let events = mv
+            .events
+            .iter()
+            .map(|e| {
+                let mut s = format!(
+                    "{} — {}: {} → {}",
+                    e.on_date,
+                    tr.code("action", &e.action),
+                    tr.code("state", &e.from_state),
+                    tr.code("state", &e.to_state)
+                );
+                for key in ["reason", "note", "to_body", "summary"] {
+                    if let Some(t) = e.detail.get(key).and_then(|v| v.as_str()) {
+                        s.push_str(&format!(" · {t}"));
+                    }
+                }
+                if let Some(o) = e.detail.get("outcome").and_then(|v| v.as_str()) {
+                    s.push_str(&format!(" · {}", tr.code("outcome", o)));
+                }
+                s
+            })
+            .collect();
+        matters.push(MatterBlock {
+            id: mv.matter.id,
+            reference: mv.matter.reference.clone(),
+            kind: mv.matter.facts.kind.as_str().to_owned(),
+            state: mv.matter.facts.state.as_str().to_owned(),
+            handler,
+            deadline,
+            overdue,
+            events,
+            actions: mv
+                .allowed_actions
+                .iter()
+                .map(|a| a.as_str().to_owned())
+                .collect(),
+        });
+    }
+    Ok(LetterTpl {
+        tr: page.tr.clone(),
+        user: page.user.clone(),
+        csrf: page.csrf.clone(),
+        kinds: v
+            .letter
+            .kinds
+            .iter()
+            .map(|k| tr.code("kind", k))
+            .collect::<Vec<_>>()
+            .join(", "),
+        sender: sender_label(
+            tr,
+            v.letter.sealed,
+            v.letter.sender_kind,
+            v.letter.sender_name.as_deref(),
+        ),
+        field_name,
+        matters,
+        identity,
+        notice,
+        action_error,
+        today: today.to_string(),
+        messages,
+        requests,
+        my_approved,
+        ineligibility: IneligibilityReason::ALL
+            .iter()
+            .map(|x| x.as_str())
+            .collect(),
+        bodies: CompetentBody::ALL.iter().map(|x| x.as_str()).collect(),
+        outcomes: Outcome::ALL.iter().map(|x| x.as_str()).collect(),
+        v,
+    })
+}
+
+#[derive(Deserialize)]
+pub(super) struct ShowQuery {
+    created: Option<String>,
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<LetterId>,
+    Query(sq): Query<ShowQuery>,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    match letter_page(&state, &page, who, id, None, None, None).await {
+        Ok(mut t) => {
+            if sq.created.is_some() {
+                t.notice = Some(t.tr.t1("created-notice", "reference", &t.v.letter.reference));
+            }
+            render(&t)
+        }
+        Err(e) => page.error(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct UnsealForm {
+    reason: String,
+}
+
+pub(super) async fn request_unseal(
+    State(state): State<AppState>,
+    Path(id): Path<LetterId>,
+    PostedForm { page, who, form: f }: PostedForm<UnsealForm>,
+) -> Response {
+    let who = &who;
+    match crate::custody::service::request_unseal(&state, who, id, &f.reason).await {
+        Ok(_) => Redirect::to(&format!("/petitions/{id}#identity")).into_response(),
+        Err(e) => page.error(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PasswordForm {
+    pub(crate) password: String,
+}
+
+pub(super) async fn view_identity(
+    State(state): State<AppState>,
+    Path(id): Path<LetterId>,
+    PostedForm { page, who, form: f }: PostedForm<PasswordForm>,
+) -> Response {
+    let who = &who;
+    let identity = match crate::custody::service::view_identity(&state, who, id, &f.password).await
+    {
+        Ok(i) => i,
+        Err(e) => return page.error(e),
+    };
+    match letter_page(&state, &page, who, id, Some(identity), None, None).await {
+        Ok(t) => ([(header::CACHE_CONTROL, "no-store")], render(&t)).into_response(),
+        Err(e) => page.error(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct MessageForm {
+    body: String,
+}
+
+pub(super) async fn send_message(
+    State(state): State<AppState>,
+    Path(id): Path<LetterId>,
+    PostedForm { page, who, form: f }: PostedForm<MessageForm>,
+) -> Response {
+    let who = &who;
+    match crate::petitions::service::staff_message(&state, who, id, &f.body).await {
+        Ok(_) => Redirect::to(&format!("/petitions/{id}#messages")).into_response(),
+        Err(e) => page.error(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ActionForm {
+    action: String,
+    letter: LetterId,
+    on: Option<String>,
+    reason: Option<String>,
+    note: Option<String>,
+    to_body: Option<String>,
+    outcome: Option<String>,
+    summary: Option<String>,
+    eligible: Option<String>,
+    ineligibility: Option<String>,
+    competent: Option<String>,
+    competent_body: Option<String>,
+    round: Option<u8>,
+    has_originals: Option<String>,
+    bypass_level: Option<String>,
+    repeated: Option<String>,
+    complex: Option<String>,
+    remote_area: Option<String>,
+    multi_place: Option<String>,
+}
+
+impl ActionForm {
+    fn input(&self) -> ActionInput {
+        let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
+        let flag = |s: &Option<String>| s.as_deref() == Some("true");
+        let classification = (self.action == "classify").then(|| ClassificationInput {
+            eligible: self.eligible.as_deref().map(|v| v == "true"),
+            ineligibility: nonempty(&self.ineligibility),
+            competent: self.competent.as_deref().map(|v| v == "true"),
+            competent_body: nonempty(&self.competent_body),
+            has_originals: flag(&self.has_originals),
+            bypass_level: flag(&self.bypass_level),
+            repeated: flag(&self.repeated),
+            complex: flag(&self.complex),
+            remote_area: flag(&self.remote_area),
+            multi_place: flag(&self.multi_place),
+            round: self.round,
+        });
+        ActionInput {
+            action: Some(self.action.clone()),
+            on: nonempty(&self.on),
+            reason: nonempty(&self.reason),
+            note: nonempty(&self.note),
+            to_body: nonempty(&self.to_body),
+            outcome: nonempty(&self.outcome),
+            summary: nonempty(&self.summary),
+            classification,
+        }
+    }
+}
+
+pub(super) async fn act(
+    State(state): State<AppState>,
+    Path(id): Path<MatterId>,
+    PostedForm { page, who, form: f }: PostedForm<ActionForm>,
+) -> Response {
+    let who = &who;
+    match service::act(&state, who, id, &f.input()).await {
+        Ok(_) => Redirect::to(&format!("/petitions/{}#matter-{id}", f.letter)).into_response(),
+        Err(
+            e @ (AppError::Validation(_)
+            | AppError::Workflow(_)
+            | AppError::Conflict(_)
+            | AppError::Forbidden(_)),
+        ) => {
+            let status = e.status();
+            let message = match &e {
+                AppError::Validation(v) => v.to_string(),
+                other => other.to_string(),
+            };
+            match letter_page(&state, &page, who, f.letter, None, None, Some(message)).await {
+                Ok(t) => (status, render(&t)).into_response(),
+                Err(e) => page.error(e),
+            }
+        }
+        Err(e) => page.error(e),
+    }
+}
+
+pub(super) async fn acknowledge(
+    State(state): State<AppState>,
+    Path(id): Path<LetterId>,
+    PostedForm { page, who, .. }: PostedForm<serde::de::IgnoredAny>,
+) -> Response {
+    let who = &who;
+    match service::acknowledge(&state, who, id).await {
+        Ok(_) => Redirect::to(&format!("/petitions/{id}")).into_response(),
+        Err(e) => page.error(e),
+    }
+}
