@@ -3,6 +3,7 @@
 //! request log).
 
 use crate::state::AppState;
+use crate::web::routes::{Route, Routes};
 use crate::{
     account, admin, cases, custody, openapi, people, petitions, public, reception, reports, web,
 };
@@ -14,13 +15,12 @@ use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// The whole application: API, pages, health checks, security headers.
-pub fn router(state: AppState) -> Router {
-    let body_limit = state.settings.max_upload_bytes * 5 + 1024 * 1024;
-    let router = Router::new()
-        .route("/api/v1/openapi.json", get(openapi::openapi_json))
-        .route("/static/app.css", get(web::assets::css))
-        .route("/static/pow.js", get(web::assets::pow_js))
+/// Every feature's routes, the document and the probes.
+fn routes() -> Routes {
+    Routes::new()
+        .at("/api/v1/openapi.json", &["GET"], get(openapi::openapi_json))
+        .at("/static/app.css", &["GET"], get(web::assets::css))
+        .at("/static/pow.js", &["GET"], get(web::assets::pow_js))
         .merge(account::router())
         .merge(admin::router())
         .merge(petitions::router())
@@ -30,8 +30,20 @@ pub fn router(state: AppState) -> Router {
         .merge(cases::router())
         .merge(people::router())
         .merge(reports::router())
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
+        .at("/healthz", &["GET"], get(|| async { "ok" }))
+        .at("/readyz", &["GET"], get(readyz))
+}
+
+/// Every route the application serves, with its methods.
+pub fn route_list() -> Vec<Route> {
+    routes().into_parts().1
+}
+
+/// The whole application: API, pages, health checks, security headers.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.settings.max_upload_bytes * 5 + 1024 * 1024;
+    let (router, _) = routes().into_parts();
+    let router = router
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(CatchPanicLayer::custom(panic_response));
     let router = SECURITY_HEADERS.iter().fold(router, |r, (name, value)| {

@@ -24,5 +24,5 @@ pub mod sealing;
 pub mod state;
 pub mod web;
 
-pub use app::router;
+pub use app::{route_list, router};
 pub use state::{AppState, Inner, Settings};

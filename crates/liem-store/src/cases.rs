@@ -65,6 +65,38 @@ pub(crate) fn visible_sql(v: &Viewer) -> (String, Vec<crate::db::Value>) {
     }
 }
 
+/// Who sees a person (`table` = `persons`) or an organisation
+/// (`organisations`) under the alias `alias`: they are seen through the
+/// cases they stand in — a case the viewer may see, so that a restricted
+/// case's parties stay as hidden as the case — or, when they stand in no
+/// case, through the unit that recorded them.
+pub(crate) fn party_visible_sql(v: &Viewer, table: &str, alias: &str) -> (String, Vec<Value>) {
+    let column = if table == "persons" {
+        "person_id"
+    } else {
+        "organisation_id"
+    };
+    let (cases, mut values) = visible_sql(v);
+    match petitions::scope_units(&v.scope) {
+        None => (
+            format!(
+                "EXISTS (SELECT 1 FROM case_parties cp JOIN cases c ON c.id = cp.case_id WHERE cp.{column} = {alias}.id AND {cases})"
+            ),
+            values,
+        ),
+        Some((units, p)) => {
+            values.push(p);
+            (
+                format!(
+                    "(EXISTS (SELECT 1 FROM case_parties cp JOIN cases c ON c.id = cp.case_id WHERE cp.{column} = {alias}.id AND {cases}) \
+                     OR (NOT EXISTS (SELECT 1 FROM case_parties cq WHERE cq.{column} = {alias}.id) AND {alias}.unit_id IN ({units})))"
+                ),
+                values,
+            )
+        }
+    }
+}
+
 /// A register entry as stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseRow {
@@ -1352,6 +1384,7 @@ pub async fn insert_organisation(
 }
 
 const PERSON_COLS: &str = "id, full_name, birth_year, id_number, position, workplace, managed_level, party_member, ftm_id";
+const PERSON_COLS_PE: &str = "pe.id, pe.full_name, pe.birth_year, pe.id_number, pe.position, pe.workplace, pe.managed_level, pe.party_member, pe.ftm_id";
 
 fn person_from(r: &Row) -> Result<PersonRow> {
     Ok(PersonRow {
@@ -1392,6 +1425,37 @@ pub async fn get_person(ex: &mut impl AsExec, id: uuid::Uuid) -> Result<PersonRo
     )
 }
 
+/// One person, if the viewer sees them (see [`party_visible_sql`]).
+pub async fn visible_person(ex: &mut impl AsExec, v: &Viewer, id: uuid::Uuid) -> Result<PersonRow> {
+    let (rule, values) = party_visible_sql(v, "persons", "pe");
+    let mut f = Filter::default();
+    f.and("pe.id = ?", vec![id.into()]);
+    f.and(&rule, values);
+    let sql = format!(
+        "SELECT {} FROM persons pe{}",
+        PERSON_COLS_PE,
+        f.where_clause()
+    );
+    person_from(&f.query(sql).fetch_one(ex).await?)
+}
+
+/// One organisation, if the viewer sees it (see [`party_visible_sql`]).
+pub async fn visible_organisation(
+    ex: &mut impl AsExec,
+    v: &Viewer,
+    id: uuid::Uuid,
+) -> Result<OrganisationRow> {
+    let (rule, values) = party_visible_sql(v, "organisations", "o");
+    let mut f = Filter::default();
+    f.and("o.id = ?", vec![id.into()]);
+    f.and(&rule, values);
+    let sql = format!(
+        "SELECT o.id, o.name, o.kind, o.tax_code, o.address, o.ftm_id FROM organisations o{}",
+        f.where_clause()
+    );
+    organisation_from(&f.query(sql).fetch_one(ex).await?)
+}
+
 /// One organisation.
 pub async fn get_organisation(ex: &mut impl AsExec, id: uuid::Uuid) -> Result<OrganisationRow> {
     organisation_from(
@@ -1403,14 +1467,21 @@ pub async fn get_organisation(ex: &mut impl AsExec, id: uuid::Uuid) -> Result<Or
 }
 
 /// People whose name, identity number or position matches, by name.
-pub async fn find_persons(ex: &mut impl AsExec, text: &str, limit: u32) -> Result<Vec<PersonRow>> {
+pub async fn find_persons(
+    ex: &mut impl AsExec,
+    v: &Viewer,
+    text: &str,
+    limit: u32,
+) -> Result<Vec<PersonRow>> {
     let mut f = Filter::default();
     for term in liem_domain::text::query_terms(text) {
-        f.and("search_text LIKE ?", vec![format!("%{term}%").into()]);
+        f.and("pe.search_text LIKE ?", vec![format!("%{term}%").into()]);
     }
+    let (rule, values) = party_visible_sql(v, "persons", "pe");
+    f.and(&rule, values);
     let n = f.next_placeholder();
     let sql = format!(
-        "SELECT {PERSON_COLS} FROM persons{} ORDER BY full_name, id LIMIT ${n}",
+        "SELECT {PERSON_COLS_PE} FROM persons pe{} ORDER BY pe.full_name, pe.id LIMIT ${n}",
         f.where_clause()
     );
     f.query(sql)
@@ -1425,16 +1496,19 @@ pub async fn find_persons(ex: &mut impl AsExec, text: &str, limit: u32) -> Resul
 /// Organisations whose name or tax code matches.
 pub async fn find_organisations(
     ex: &mut impl AsExec,
+    v: &Viewer,
     text: &str,
     limit: u32,
 ) -> Result<Vec<OrganisationRow>> {
     let mut f = Filter::default();
     for term in liem_domain::text::query_terms(text) {
-        f.and("search_text LIKE ?", vec![format!("%{term}%").into()]);
+        f.and("o.search_text LIKE ?", vec![format!("%{term}%").into()]);
     }
+    let (rule, values) = party_visible_sql(v, "organisations", "o");
+    f.and(&rule, values);
     let n = f.next_placeholder();
     let sql = format!(
-        "SELECT id, name, kind, tax_code, address, ftm_id FROM organisations{} ORDER BY name, id LIMIT ${n}",
+        "SELECT o.id, o.name, o.kind, o.tax_code, o.address, o.ftm_id FROM organisations o{} ORDER BY o.name, o.id LIMIT ${n}",
         f.where_clause()
     );
     f.query(sql)
@@ -2079,7 +2153,7 @@ pub async fn dossier(
     petition_scope: &Scope,
     person: uuid::Uuid,
 ) -> Result<Dossier> {
-    let p = get_person(ex, person).await?;
+    let p = visible_person(ex, v, person).await?;
     let links = links_of(ex, PartyRef::Person(person)).await?;
     let party_rows = query(format!(
         "{PARTY_SELECT} WHERE cp.person_id = $1 ORDER BY cp.created_at"
@@ -2139,28 +2213,58 @@ pub async fn dossier(
     })
 }
 
-/// Every person, organisation and link, for an FtM export (in id order).
+/// The people, organisations and links for an FtM export (in id order):
+/// everything for the instance's operator (`None`), else what the viewer
+/// sees — a link only when they see both of its ends.
 pub async fn all_for_export(
     ex: &mut impl AsExec,
+    v: Option<&Viewer>,
 ) -> Result<(Vec<PersonRow>, Vec<OrganisationRow>, Vec<LinkRow>)> {
-    let persons = query(format!("SELECT {PERSON_COLS} FROM persons ORDER BY id"))
-        .fetch_all(ex)
+    let rule = |table: &str, alias: &str| {
+        let mut f = Filter::default();
+        if let Some(v) = v {
+            let (rule, values) = party_visible_sql(v, table, alias);
+            f.and(&rule, values);
+        }
+        f
+    };
+    let f = rule("persons", "pe");
+    let persons = f
+        .query(format!(
+            "SELECT {PERSON_COLS_PE} FROM persons pe{} ORDER BY pe.id",
+            f.where_clause()
+        ))
+        .fetch_all(&mut *ex)
         .await?
         .iter()
         .map(person_from)
         .collect::<Result<Vec<_>>>()?;
-    let orgs =
-        query("SELECT id, name, kind, tax_code, address, ftm_id FROM organisations ORDER BY id")
-            .fetch_all(ex)
-            .await?
-            .iter()
-            .map(organisation_from)
-            .collect::<Result<Vec<_>>>()?;
+    let f = rule("organisations", "o");
+    let orgs = f
+        .query(format!(
+            "SELECT o.id, o.name, o.kind, o.tax_code, o.address, o.ftm_id FROM organisations o{} ORDER BY o.id",
+            f.where_clause()
+        ))
+        .fetch_all(&mut *ex)
+        .await?
+        .iter()
+        .map(organisation_from)
+        .collect::<Result<Vec<_>>>()?;
+    let seen: std::collections::HashSet<uuid::Uuid> = persons
+        .iter()
+        .map(|p| p.id)
+        .chain(orgs.iter().map(|o| o.id))
+        .collect();
     let links = query(format!("{LINK_SELECT} ORDER BY l.id"))
         .fetch_all(ex)
         .await?
         .iter()
         .map(link_from)
+        .filter(|l| {
+            l.as_ref().map_or(true, |l| {
+                seen.contains(&l.subject.id()) && seen.contains(&l.object.id())
+            })
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok((persons, orgs, links))
 }

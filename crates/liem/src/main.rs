@@ -820,7 +820,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         } => {
             let cfg = data.config()?;
             let store = open(&cfg).await?;
-            let body = liem_server::people::service::export_ftm(&store)
+            let body = liem_server::people::service::export_ftm(&store, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut tx = store.begin().await?;

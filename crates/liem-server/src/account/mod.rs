@@ -4,21 +4,28 @@ pub mod api;
 pub mod pages;
 pub mod service;
 
-use crate::state::AppState;
+use crate::web::routes::Routes;
 use axum::routing::get;
 use axum::routing::post;
-use axum::Router;
 use utoipa::OpenApi;
 
 /// The account routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/session", post(api::login).delete(api::logout))
-        .route("/api/v1/me", get(api::me))
-        .route("/api/v1/tokens", post(api::create_token))
-        .route("/login", get(pages::login_form).post(pages::login))
-        .route("/logout", post(pages::logout))
-        .route("/language", post(pages::language))
+pub fn router() -> Routes {
+    Routes::new()
+        .at(
+            "/api/v1/session",
+            &["POST", "DELETE"],
+            post(api::login).delete(api::logout),
+        )
+        .at("/api/v1/me", &["GET"], get(api::me))
+        .at("/api/v1/tokens", &["POST"], post(api::create_token))
+        .at(
+            "/login",
+            &["GET", "POST"],
+            get(pages::login_form).post(pages::login),
+        )
+        .at("/logout", &["POST"], post(pages::logout))
+        .at("/language", &["POST"], post(pages::language))
 }
 
 /// This feature's part of the OpenAPI document.

@@ -5,26 +5,30 @@ pub mod api;
 pub mod pages;
 pub mod service;
 
-use crate::state::AppState;
+use crate::web::routes::Routes;
 use axum::routing::get;
 use axum::routing::put;
-use axum::Router;
 use utoipa::OpenApi;
 
 /// The administration routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/units", get(api::list_units))
-        .route("/api/v1/units/{code}/policy", put(api::set_policy))
-        .route("/api/v1/calendar/{year}", get(api::calendar_year))
-        .route(
+pub fn router() -> Routes {
+    Routes::new()
+        .at("/api/v1/units", &["GET"], get(api::list_units))
+        .at(
+            "/api/v1/units/{code}/policy",
+            &["PUT"],
+            put(api::set_policy),
+        )
+        .at("/api/v1/calendar/{year}", &["GET"], get(api::calendar_year))
+        .at(
             "/api/v1/calendar/days/{date}",
+            &["PUT", "DELETE"],
             put(api::set_day).delete(api::remove_day),
         )
-        .route("/api/v1/rules", get(api::list_rules))
-        .route("/api/v1/rules/{code}", put(api::set_rule_unit))
-        .route("/api/v1/audit/verify", get(api::audit_verify))
-        .route("/calendar", get(pages::calendar))
+        .at("/api/v1/rules", &["GET"], get(api::list_rules))
+        .at("/api/v1/rules/{code}", &["PUT"], put(api::set_rule_unit))
+        .at("/api/v1/audit/verify", &["GET"], get(api::audit_verify))
+        .at("/calendar", &["GET"], get(pages::calendar))
 }
 
 /// This feature's part of the OpenAPI document.

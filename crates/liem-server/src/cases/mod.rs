@@ -7,46 +7,84 @@ pub mod csv;
 pub mod pages;
 pub mod service;
 
-use crate::state::AppState;
+use crate::web::routes::Routes;
 use axum::routing::get;
 use axum::routing::post;
-use axum::Router;
 use utoipa::OpenApi;
 
 /// The case routes (API and pages).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/cases", get(api::api_list).post(api::api_create))
-        .route("/api/v1/cases/{id}", get(api::api_get))
-        .route("/api/v1/cases/{id}/stage", post(api::api_stage))
-        .route("/api/v1/cases/{id}/transfers", post(api::api_transfer))
-        .route("/api/v1/case-transfers", get(api::api_pending_transfers))
-        .route(
+pub fn router() -> Routes {
+    Routes::new()
+        .at(
+            "/api/v1/cases",
+            &["GET", "POST"],
+            get(api::api_list).post(api::api_create),
+        )
+        .at("/api/v1/cases/{id}", &["GET"], get(api::api_get))
+        .at("/api/v1/cases/{id}/stage", &["POST"], post(api::api_stage))
+        .at(
+            "/api/v1/cases/{id}/transfers",
+            &["POST"],
+            post(api::api_transfer),
+        )
+        .at(
+            "/api/v1/case-transfers",
+            &["GET"],
+            get(api::api_pending_transfers),
+        )
+        .at(
             "/api/v1/case-transfers/{id}/acknowledge",
+            &["POST"],
             post(api::api_acknowledge),
         )
-        .route("/api/v1/cases/{id}/monitoring", post(api::api_monitor))
-        .route(
+        .at(
+            "/api/v1/cases/{id}/monitoring",
+            &["POST"],
+            post(api::api_monitor),
+        )
+        .at(
             "/api/v1/monitorings/{id}/targets",
+            &["POST"],
             post(api::api_add_target),
         )
-        .route("/api/v1/monitorings/{id}/removal", post(api::api_unmonitor))
-        .route("/api/v1/cases/{id}/parties", post(api::api_add_party))
-        .route(
+        .at(
+            "/api/v1/monitorings/{id}/removal",
+            &["POST"],
+            post(api::api_unmonitor),
+        )
+        .at(
+            "/api/v1/cases/{id}/parties",
+            &["POST"],
+            post(api::api_add_party),
+        )
+        .at(
             "/api/v1/case-parties/{id}/charges",
+            &["POST"],
             post(api::api_add_charge),
         )
-        .route("/api/v1/cases/{id}/assets", post(api::api_add_asset))
-        .route("/api/v1/cases/{id}/access", post(api::api_grant))
-        .route("/api/v1/watchlist", get(api::api_watch_list))
-        .route("/api/v1/case-deadlines", get(api::api_deadlines))
-        .route("/api/v1/case-figures", get(api::api_figures))
-        .route("/cases", get(pages::list_page).post(pages::create_page))
-        .route("/cases/new", get(pages::new_page))
-        .route("/cases/{id}", get(pages::case_page))
-        .route("/cases/{id}/{form}", post(pages::case_form))
-        .route("/case-transfers/{id}/acknowledge", post(pages::ack_form))
-        .route("/watchlist", get(pages::watch_page))
+        .at(
+            "/api/v1/cases/{id}/assets",
+            &["POST"],
+            post(api::api_add_asset),
+        )
+        .at("/api/v1/cases/{id}/access", &["POST"], post(api::api_grant))
+        .at("/api/v1/watchlist", &["GET"], get(api::api_watch_list))
+        .at("/api/v1/case-deadlines", &["GET"], get(api::api_deadlines))
+        .at("/api/v1/case-figures", &["GET"], get(api::api_figures))
+        .at(
+            "/cases",
+            &["GET", "POST"],
+            get(pages::list_page).post(pages::create_page),
+        )
+        .at("/cases/new", &["GET"], get(pages::new_page))
+        .at("/cases/{id}", &["GET"], get(pages::case_page))
+        .at("/cases/{id}/{form}", &["POST"], post(pages::case_form))
+        .at(
+            "/case-transfers/{id}/acknowledge",
+            &["POST"],
+            post(pages::ack_form),
+        )
+        .at("/watchlist", &["GET"], get(pages::watch_page))
 }
 
 /// This feature's part of the OpenAPI document.

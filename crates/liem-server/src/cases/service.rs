@@ -99,6 +99,32 @@ async fn unit_seen(state: &AppState, v: &Viewer, field: &str, code: &str) -> App
     }
 }
 
+/// Checks that the writer sees a person or organisation they write about
+/// (a sanction, a link, a party); one they do not see is refused like an
+/// unknown id, naming `field`. Returns an organisation's kind.
+pub(crate) async fn seen_party(
+    c: &mut impl liem_store::db::AsExec,
+    v: &Viewer,
+    party: PartyRef,
+    field: &str,
+) -> AppResult<Option<liem_domain::people::OrgKind>> {
+    let found = match party {
+        PartyRef::Person(id) => store::visible_person(c, v, id).await.map(|_| None),
+        PartyRef::Organisation(id) => store::visible_organisation(c, v, id)
+            .await
+            .map(|o| Some(o.organisation.kind)),
+    };
+    match found {
+        Ok(kind) => Ok(kind),
+        Err(liem_store::StoreError::NotFound) => Err(bad(
+            field,
+            "unknown_value",
+            "must be a person or organisation you can see",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A visible entry the caller may work on: they hold the right to handle
 /// cases and either are named on it or their scope holds its registering
 /// unit or the agency that holds it now.
@@ -648,8 +674,15 @@ pub async fn add_party(
         (Some(p), _, _) => PartyRef::Person(
             store::insert_person(&mut tx, permit.actor(), who.user.unit_id, &p, None).await?,
         ),
-        (None, Some(p), _) => PartyRef::Person(store::get_person(&mut tx, p).await?.id),
-        (None, _, Some(o)) => PartyRef::Organisation(store::get_organisation(&mut tx, o).await?.id),
+        (None, Some(p), _) => {
+            seen_party(&mut tx, &viewer(who)?, PartyRef::Person(p), "person_id").await?;
+            PartyRef::Person(p)
+        }
+        (None, _, Some(o)) => {
+            let o = PartyRef::Organisation(o);
+            seen_party(&mut tx, &viewer(who)?, o, "organisation_id").await?;
+            o
+        }
         (None, None, None) => {
             return Err(bad(
                 "person_id",

@@ -5,30 +5,39 @@ pub mod api;
 pub mod pages;
 pub mod service;
 
-use crate::state::AppState;
+use crate::web::routes::Routes;
 use axum::routing::get;
 use axum::routing::post;
-use axum::Router;
 use utoipa::OpenApi;
 
 /// The custody routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
+pub fn router() -> Routes {
+    Routes::new()
+        .at(
             "/api/v1/letters/{id}/unseal-requests",
+            &["POST"],
             post(api::request_unseal),
         )
-        .route("/api/v1/letters/{id}/identity", post(api::view_identity))
-        .route("/api/v1/unseal-requests", get(api::list_unseal_requests))
-        .route(
+        .at(
+            "/api/v1/letters/{id}/identity",
+            &["POST"],
+            post(api::view_identity),
+        )
+        .at(
+            "/api/v1/unseal-requests",
+            &["GET"],
+            get(api::list_unseal_requests),
+        )
+        .at(
             "/api/v1/unseal-requests/{id}/decision",
+            &["POST"],
             post(api::decide_unseal),
         )
-        .route("/api/v1/reseals", get(api::list_reseals))
-        .route("/api/v1/reseals/{id}", post(api::do_reseal))
-        .route("/custody", get(pages::custody))
-        .route("/custody/{id}", post(pages::decide))
-        .route("/custody/reseal/{id}", post(pages::reseal))
+        .at("/api/v1/reseals", &["GET"], get(api::list_reseals))
+        .at("/api/v1/reseals/{id}", &["POST"], post(api::do_reseal))
+        .at("/custody", &["GET"], get(pages::custody))
+        .at("/custody/{id}", &["POST"], post(pages::decide))
+        .at("/custody/reseal/{id}", &["POST"], post(pages::reseal))
 }
 
 /// This feature's part of the OpenAPI document.

@@ -5,28 +5,29 @@ pub mod api;
 pub mod pages;
 pub mod service;
 
-use crate::state::AppState;
+use crate::web::routes::Routes;
 use axum::routing::get;
 use axum::routing::post;
-use axum::Router;
 use utoipa::OpenApi;
 
 /// The routes of people and organisations.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/sanctions", post(api::api_add_sanction))
-        .route(
+pub fn router() -> Routes {
+    Routes::new()
+        .at("/api/v1/sanctions", &["POST"], post(api::api_add_sanction))
+        .at(
             "/api/v1/persons",
+            &["GET", "POST"],
             get(api::api_find_persons).post(api::api_create_person),
         )
-        .route("/api/v1/persons/{id}", get(api::api_person))
-        .route(
+        .at("/api/v1/persons/{id}", &["GET"], get(api::api_person))
+        .at(
             "/api/v1/organisations",
+            &["GET", "POST"],
             get(api::api_find_organisations).post(api::api_create_organisation),
         )
-        .route("/api/v1/links", post(api::api_create_link))
-        .route("/api/v1/export/ftm", get(api::api_export_ftm))
-        .route("/persons/{id}", get(pages::person_page))
+        .at("/api/v1/links", &["POST"], post(api::api_create_link))
+        .at("/api/v1/export/ftm", &["GET"], get(api::api_export_ftm))
+        .at("/persons/{id}", &["GET"], get(pages::person_page))
 }
 
 /// This feature's part of the OpenAPI document.

@@ -1,7 +1,7 @@
 //! People, organisations, the links between them and their sanctions; a
 //! person's dossier; the FollowTheMoney interchange.
 
-use crate::cases::service::workable;
+use crate::cases::service::{seen_party, viewer, workable};
 
 fn bad(field: &str, rule: &str, message: &str) -> AppError {
     AppError::Validation(ValidationErrors::single(field, rule, message))
@@ -66,11 +66,9 @@ pub async fn add_sanction(
     let s = input
         .sanction
         .parse(matches!(subject, PartyRef::Organisation(_)), today())?;
+    let v = viewer(who)?;
     let mut c = state.store.conn().await?;
-    match subject {
-        PartyRef::Person(p) => drop(store::get_person(&mut c, p).await?),
-        PartyRef::Organisation(o) => drop(store::get_organisation(&mut c, o).await?),
-    }
+    seen_party(&mut c, &v, subject, "person_id").await?;
     drop(c);
     if let Some(case) = input.case_id {
         workable(state, who, case).await?;
@@ -175,19 +173,10 @@ pub async fn create_link(
             "a link passed its checks incomplete".into(),
         ));
     };
+    let v = viewer(who)?;
     let mut c = state.store.conn().await?;
-    let mut object_kind = None;
-    for p in [subject, object] {
-        match p {
-            PartyRef::Person(id) => drop(store::get_person(&mut c, id).await?),
-            PartyRef::Organisation(id) => {
-                let o = store::get_organisation(&mut c, id).await?;
-                if p == object {
-                    object_kind = Some(o.organisation.kind);
-                }
-            }
-        }
-    }
+    seen_party(&mut c, &v, subject, "subject").await?;
+    let object_kind = seen_party(&mut c, &v, object, "object").await?;
     drop(c);
     check_link(kind, subject, object, object_kind)?;
     let mut tx = permit.begin(&state.store).await?;
@@ -221,8 +210,9 @@ pub async fn find_persons(
     q: &str,
 ) -> AppResult<Vec<store::PersonRow>> {
     who.grant(Right::HandleCases)?;
+    let v = viewer(who)?;
     let mut c = state.store.conn().await?;
-    Ok(store::find_persons(&mut c, q, 50).await?)
+    Ok(store::find_persons(&mut c, &v, q, 50).await?)
 }
 
 /// Organisations by name or tax code.
@@ -232,8 +222,9 @@ pub async fn find_organisations(
     q: &str,
 ) -> AppResult<Vec<store::OrganisationRow>> {
     who.grant(Right::HandleCases)?;
+    let v = viewer(who)?;
     let mut c = state.store.conn().await?;
-    Ok(store::find_organisations(&mut c, q, 50).await?)
+    Ok(store::find_organisations(&mut c, &v, q, 50).await?)
 }
 
 /// A person's dossier, for those who hold the screening right; the view is
@@ -268,7 +259,7 @@ pub async fn person_dossier(
 /// holder of the screening right; the export is audited.
 pub async fn export_ftm_for(state: &AppState, who: &Principal) -> AppResult<String> {
     let screen = who.grant(Right::ScreenPersons)?;
-    let body = export_ftm(&state.store).await?;
+    let body = export_ftm(&state.store, Some(&viewer(who)?)).await?;
     let permit = screen.audited_read();
     let mut tx = permit.begin(&state.store).await?;
     audit::append(
@@ -286,10 +277,10 @@ pub async fn export_ftm_for(state: &AppState, who: &Principal) -> AppResult<Stri
 
 /// Every person, organisation and link as FollowTheMoney JSON lines (the
 /// command line, i.e. the instance's operator).
-pub async fn export_ftm(store: &liem_store::Store) -> AppResult<String> {
+pub async fn export_ftm(store: &liem_store::Store, viewer: Option<&Viewer>) -> AppResult<String> {
     use liem_domain::ftm;
     let mut c = store.conn().await?;
-    let (persons, orgs, links) = store::all_for_export(&mut c).await?;
+    let (persons, orgs, links) = store::all_for_export(&mut c, viewer).await?;
     let id_of = |p: PartyRef| match p {
         PartyRef::Person(u) => persons
             .iter()

@@ -5,7 +5,6 @@ use crate::petitions::service;
 use crate::petitions::service::LetterView;
 use crate::petitions::service::MatterView;
 use crate::state::AppState;
-use crate::web::error::AppError;
 use crate::web::error::AppResult;
 use crate::web::error::Problem;
 use crate::web::json::ApiJson;
@@ -188,12 +187,9 @@ pub(super) async fn letter_by_reference(
     who: Principal,
     Path(reference): Path<String>,
 ) -> AppResult<Json<LetterView>> {
-    let mut c = state.store.conn().await?;
-    let id = petitions::letter_id_by_reference(&mut c, &reference)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    drop(c);
-    Ok(Json(service::letter_view(&state, &who, id).await?))
+    Ok(Json(
+        service::letter_by_reference(&state, &who, &reference).await?,
+    ))
 }
 
 /// A letter with its matters, deadlines and allowed actions.

@@ -6,53 +6,85 @@ pub mod api;
 pub mod pages;
 pub mod service;
 
-use crate::state::AppState;
+use crate::web::routes::Routes;
 use axum::response::Redirect;
 use axum::routing::get;
 use axum::routing::post;
-use axum::Router;
 use utoipa::OpenApi;
 
 /// The register's routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/fields", get(api::list_fields))
-        .route(
+pub fn router() -> Routes {
+    Routes::new()
+        .at("/api/v1/fields", &["GET"], get(api::list_fields))
+        .at(
             "/api/v1/letters",
+            &["GET", "POST"],
             get(api::list_letters).post(api::create_letter),
         )
-        .route(
+        .at(
             "/api/v1/letters/by-reference/{reference}",
+            &["GET"],
             get(api::letter_by_reference),
         )
-        .route("/api/v1/letters/{id}", get(api::get_letter))
-        .route(
+        .at("/api/v1/letters/{id}", &["GET"], get(api::get_letter))
+        .at(
             "/api/v1/letters/{id}/attachments",
+            &["POST"],
             post(api::add_attachments),
         )
-        .route("/api/v1/letters/{id}/acknowledge", post(api::acknowledge))
-        .route("/api/v1/letters/{id}/transfer", post(api::transfer))
-        .route(
+        .at(
+            "/api/v1/letters/{id}/acknowledge",
+            &["POST"],
+            post(api::acknowledge),
+        )
+        .at(
+            "/api/v1/letters/{id}/transfer",
+            &["POST"],
+            post(api::transfer),
+        )
+        .at(
             "/api/v1/letters/{id}/messages",
+            &["GET", "POST"],
             get(api::list_messages).post(api::send_message),
         )
-        .route("/api/v1/attachments/{id}", get(api::get_attachment))
-        .route("/api/v1/matters/{id}", get(api::get_matter))
-        .route("/api/v1/matters/{id}/actions", post(api::act))
-        .route("/api/v1/matters/{id}/assign", post(api::assign))
-        .route("/api/v1/deadlines", get(api::deadlines))
-        .route("/", get(|| async { Redirect::to("/petitions") }))
-        .route("/petitions", get(pages::list).post(pages::create))
-        .route("/petitions/new", get(pages::new_form))
-        .route("/petitions/{id}", get(pages::show))
-        .route(
+        .at(
+            "/api/v1/attachments/{id}",
+            &["GET"],
+            get(api::get_attachment),
+        )
+        .at("/api/v1/matters/{id}", &["GET"], get(api::get_matter))
+        .at("/api/v1/matters/{id}/actions", &["POST"], post(api::act))
+        .at("/api/v1/matters/{id}/assign", &["POST"], post(api::assign))
+        .at("/api/v1/deadlines", &["GET"], get(api::deadlines))
+        .at("/", &["GET"], get(|| async { Redirect::to("/petitions") }))
+        .at(
+            "/petitions",
+            &["GET", "POST"],
+            get(pages::list).post(pages::create),
+        )
+        .at("/petitions/new", &["GET"], get(pages::new_form))
+        .at("/petitions/{id}", &["GET"], get(pages::show))
+        .at(
             "/petitions/{id}/unseal-request",
+            &["POST"],
             post(pages::request_unseal),
         )
-        .route("/petitions/{id}/identity", post(pages::view_identity))
-        .route("/petitions/{id}/acknowledge", post(pages::acknowledge))
-        .route("/petitions/{id}/messages", post(pages::send_message))
-        .route("/matters/{id}/actions", post(pages::act))
+        .at(
+            "/petitions/{id}/identity",
+            &["POST"],
+            post(pages::view_identity),
+        )
+        .at(
+            "/petitions/{id}/acknowledge",
+            &["POST"],
+            post(pages::acknowledge),
+        )
+        .at(
+            "/petitions/{id}/messages",
+            &["POST"],
+            post(pages::send_message),
+        )
+        .at("/matters/{id}/actions", &["POST"], post(pages::act))
 }
 
 /// This feature's part of the OpenAPI document.

@@ -209,6 +209,22 @@ pub async fn letter(state: &AppState, who: &Principal, id: LetterId) -> AppResul
     Ok(l)
 }
 
+/// A letter found by its reference (`HNI-2026-000123`), if in the caller's
+/// reach.
+pub async fn letter_by_reference(
+    state: &AppState,
+    who: &Principal,
+    reference: &str,
+) -> AppResult<LetterView> {
+    who.grant(Right::ReadPetitions)?;
+    let mut c = state.store.conn().await?;
+    let id = petitions::letter_id_by_reference(&mut c, reference)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(c);
+    letter_view(state, who, id).await
+}
+
 /// A letter with its matters, their deadlines and allowed actions.
 pub async fn letter_view(state: &AppState, who: &Principal, id: LetterId) -> AppResult<LetterView> {
     let l = letter(state, who, id).await?;

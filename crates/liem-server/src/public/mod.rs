@@ -9,24 +9,36 @@ pub mod operator;
 pub mod pages;
 pub mod service;
 
-use crate::state::AppState;
+use crate::web::routes::Routes;
 use axum::routing::get;
 use axum::routing::post;
-use axum::Router;
 use utoipa::OpenApi;
 
 /// The public routes and the operator's.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/report", get(pages::choose).post(pages::submit))
-        .route("/report/{kind}", get(pages::form))
-        .route("/follow", get(pages::follow_form).post(pages::follow))
-        .route("/follow/reply", post(pages::reply))
-        .route(
+pub fn router() -> Routes {
+    Routes::new()
+        .at(
+            "/report",
+            &["GET", "POST"],
+            get(pages::choose).post(pages::submit),
+        )
+        .at("/report/{kind}", &["GET"], get(pages::form))
+        .at(
+            "/follow",
+            &["GET", "POST"],
+            get(pages::follow_form).post(pages::follow),
+        )
+        .at("/follow/reply", &["POST"], post(pages::reply))
+        .at(
             "/operator",
+            &["GET", "POST"],
             get(operator::operator_form).post(operator::operator_submit),
         )
-        .route("/api/v1/operator/reports", post(api::operator_report))
+        .at(
+            "/api/v1/operator/reports",
+            &["POST"],
+            post(api::operator_report),
+        )
 }
 
 /// This feature's part of the OpenAPI document.

@@ -5,21 +5,29 @@ pub mod api;
 pub mod pages;
 pub mod service;
 
-use crate::state::AppState;
+use crate::web::routes::Routes;
 use axum::routing::get;
 use axum::routing::post;
-use axum::Router;
 use utoipa::OpenApi;
 
 /// The reception routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/reception", get(pages::page).post(pages::record_form))
-        .route("/api/v1/reception/sessions", post(api::record))
-        .route("/api/v1/reception/figures", get(api::figures_api))
-        .route("/api/v1/reception/compliance", get(api::compliance))
-        .route(
+pub fn router() -> Routes {
+    Routes::new()
+        .at(
+            "/reception",
+            &["GET", "POST"],
+            get(pages::page).post(pages::record_form),
+        )
+        .at("/api/v1/reception/sessions", &["POST"], post(api::record))
+        .at("/api/v1/reception/figures", &["GET"], get(api::figures_api))
+        .at(
+            "/api/v1/reception/compliance",
+            &["GET"],
+            get(api::compliance),
+        )
+        .at(
             "/api/v1/reception/schedules",
+            &["GET", "PUT"],
             get(api::list_schedules).put(api::set_schedule),
         )
 }

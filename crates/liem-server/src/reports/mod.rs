@@ -8,26 +8,41 @@ pub mod dashboard;
 pub mod pages;
 pub mod service;
 
-use crate::state::AppState;
+use crate::web::routes::Routes;
 use axum::routing::get;
 use axum::routing::post;
-use axum::Router;
 use utoipa::OpenApi;
 
 /// The report routes (API and pages).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/reports", get(api::api_forms))
-        .route("/api/v1/reports/{form}", get(api::api_report))
-        .route("/api/v1/reports/{form}/cells/{column}", get(api::api_cell))
-        .route("/api/v1/reports/{form}/issue", post(api::api_issue))
-        .route("/api/v1/reports/{form}/issued", get(api::api_issued))
-        .route("/api/v1/summary", get(api::api_summary))
-        .route("/reports", get(pages::forms_page))
-        .route("/reports/{form}", get(pages::report_page))
-        .route("/reports/{form}/cells/{column}", get(pages::cell_page))
-        .route("/reports/{form}/issue", post(pages::issue_page))
-        .route("/dashboard", get(dashboard::dashboard_page))
+pub fn router() -> Routes {
+    Routes::new()
+        .at("/api/v1/reports", &["GET"], get(api::api_forms))
+        .at("/api/v1/reports/{form}", &["GET"], get(api::api_report))
+        .at(
+            "/api/v1/reports/{form}/cells/{column}",
+            &["GET"],
+            get(api::api_cell),
+        )
+        .at(
+            "/api/v1/reports/{form}/issue",
+            &["POST"],
+            post(api::api_issue),
+        )
+        .at(
+            "/api/v1/reports/{form}/issued",
+            &["GET"],
+            get(api::api_issued),
+        )
+        .at("/api/v1/summary", &["GET"], get(api::api_summary))
+        .at("/reports", &["GET"], get(pages::forms_page))
+        .at("/reports/{form}", &["GET"], get(pages::report_page))
+        .at(
+            "/reports/{form}/cells/{column}",
+            &["GET"],
+            get(pages::cell_page),
+        )
+        .at("/reports/{form}/issue", &["POST"], post(pages::issue_page))
+        .at("/dashboard", &["GET"], get(dashboard::dashboard_page))
 }
 
 /// This feature's part of the OpenAPI document.

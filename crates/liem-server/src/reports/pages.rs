@@ -106,9 +106,10 @@ pub(super) fn pick_list(tree: &Tree, who: &Principal) -> Vec<(String, String)> {
 }
 
 pub(super) async fn forms_page(page: crate::web::page::Page) -> Response {
-    match page.principal() {
+    match page.principal().map(|p| p.grant(Right::ReadStatistics)) {
         None => Redirect::to("/login").into_response(),
-        Some(_) => Redirect::to("/reports/02-XLD-KN").into_response(),
+        Some(Err(e)) => page.error(e),
+        Some(Ok(_)) => Redirect::to("/reports/02-XLD-KN").into_response(),
     }
 }
 

@@ -12,4 +12,5 @@ pub mod json;
 pub mod lang;
 pub mod multipart;
 pub mod page;
+pub mod routes;
 pub mod write;

@@ -124,6 +124,11 @@ pub async fn app_with(db: TestDb, settings: Settings) -> App {
         ("custodian.hni", hni.id, vec![Role::Custodian]),
         ("admin", tw.id, vec![Role::Administrator]),
         ("handler.ca", ca.id, vec![Role::Handler]),
+        ("admin.hni", hni.id, vec![Role::Administrator]),
+        ("analyst.hni", hni.id, vec![Role::Analyst]),
+        ("auditor.hni", hni.id, vec![Role::Auditor]),
+        ("handler.hcm", hcm.id, vec![Role::Handler]),
+        ("leader.hcm", hcm.id, vec![Role::Leader, Role::Handler]),
     ] {
         let id = users::create(
             &mut tx,
