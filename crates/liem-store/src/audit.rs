@@ -86,6 +86,20 @@ impl AuditRecord {
     }
 }
 
+/// Records a change: its audit record and its change-feed entry (the
+/// action as the entry's operation), in the caller's transaction.
+pub async fn record_change(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    append(tx, actor, action, entity, entity_id, detail.clone()).await?;
+    crate::outbox::append(tx, entity, entity_id, action, detail).await
+}
+
 /// Appends a record for a mutation or a read of sealed data.
 pub async fn append(
     tx: &mut Tx,

@@ -109,7 +109,7 @@ pub async fn set_rule_unit(
         .bind(unit.as_str())
         .execute(tx)
         .await?;
-    audit::append(
+    audit::record_change(
         tx,
         actor,
         "rule.set_unit",

@@ -1120,7 +1120,7 @@ pub async fn meet_target(
         return Err(StoreError::Conflict("target already met".into()));
     }
     let detail = serde_json::json!({"on": on.to_string()});
-    audit::append(
+    audit::record_change(
         tx,
         actor,
         "monitoring.target_met",

@@ -67,7 +67,7 @@ pub async fn set_user_key(
         .bind(now())
         .execute(tx)
         .await?;
-    audit::append(
+    audit::record_change(
         tx,
         actor,
         "key.set_user",
@@ -114,7 +114,7 @@ pub async fn set_recovery_key(
         .bind(now())
         .execute(tx)
         .await?;
-    audit::append(
+    audit::record_change(
         tx,
         actor,
         "key.set_recovery",

@@ -245,7 +245,7 @@ pub async fn upsert_field(
     .bind(true)
     .execute(tx)
     .await?;
-    audit::append(
+    audit::record_change(
         tx,
         actor,
         "field.upsert",
@@ -1138,7 +1138,7 @@ pub async fn record_contact(
     let first = update.bind(letter.0).execute(tx).await? > 0;
     if first {
         let detail = serde_json::json!({"on": on.to_string()});
-        audit::append(tx, actor, action, "letter", &letter.to_string(), detail).await?;
+        audit::record_change(tx, actor, action, "letter", &letter.to_string(), detail).await?;
     }
     Ok(first)
 }
@@ -1335,7 +1335,7 @@ pub async fn mark_resealed(
         return Err(StoreError::Conflict("already re-sealed".into()));
     }
     let detail = serde_json::json!({"transfer": transfer.id, "to": transfer.to_unit_id});
-    audit::append(
+    audit::record_change(
         tx,
         actor,
         "identity.reseal",

@@ -30,7 +30,7 @@ pub async fn insert_receipt(tx: &mut Tx, actor: &audit::Actor, r: &ReceiptRecord
         .bind(now())
         .execute(tx)
         .await?;
-    audit::append(
+    audit::record_change(
         tx,
         actor,
         "report.receipt",

@@ -167,7 +167,7 @@ pub async fn set_policy(
     if n == 0 {
         return Err(StoreError::NotFound);
     }
-    audit::append(
+    audit::record_change(
         tx,
         actor,
         "unit.set_policy",

@@ -175,7 +175,7 @@ pub async fn set_locale(
     if n == 0 {
         return Err(StoreError::NotFound);
     }
-    audit::append(
+    audit::record_change(
         tx,
         actor,
         "user.set_locale",
@@ -203,7 +203,7 @@ pub async fn create_session(
         .bind(expires_at)
         .execute(tx)
         .await?;
-    audit::append(
+    audit::record_change(
         tx,
         actor,
         "session.create",
@@ -243,7 +243,7 @@ pub async fn delete_session(tx: &mut Tx, actor: &audit::Actor, token_hash: &[u8]
         .await?;
     if n > 0 {
         let user = actor.user.map(|u| u.to_string()).unwrap_or_default();
-        audit::append(
+        audit::record_change(
             tx,
             actor,
             "session.delete",
@@ -273,7 +273,7 @@ pub async fn create_token(
         .bind(now())
         .execute(tx)
         .await?;
-    audit::append(
+    audit::record_change(
         tx,
         actor,
         "token.create",

@@ -50,6 +50,7 @@ conformance!(
     deadline_counts_by_unit_and_handler,
     usernames_are_unique,
     reception_sessions_round_trip_into_the_same_figures,
+    settings_writes_leave_one_audit_record_and_one_change_feed_entry,
 );
 
 struct World {
@@ -754,4 +755,153 @@ async fn reception_sessions_round_trip_into_the_same_figures(store: &Store) {
     .await
     .unwrap();
     assert_eq!(due.len(), 3);
+}
+
+/// Every writing function of the store (one that takes the transaction)
+/// writes its audit record and its change-feed entry itself: read from the
+/// source, so that a new writing function cannot forget them. The
+/// exceptions say why.
+#[test]
+fn every_writing_function_writes_one_audit_record_and_one_change_feed_entry() {
+    let exempt: &[(&str, &str)] = &[
+        ("audit::append", "the audit primitive itself"),
+        ("audit::record_change", "the pair itself"),
+        ("outbox::append", "the change-feed primitive itself"),
+        (
+            "petitions::next_reference",
+            "allocates a number inside the insert that records the entry",
+        ),
+        (
+            "petitions::unseal",
+            "a read of sealed data: audited, not a change (no change-feed entry)",
+        ),
+        (
+            "deadlines::recompute",
+            "one audit record, and one change-feed entry per recomputed record",
+        ),
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let module = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let src = std::fs::read_to_string(&path).unwrap();
+        let mut rest = src.as_str();
+        while let Some(i) = rest.find("pub async fn ") {
+            let tail = &rest[i + "pub async fn ".len()..];
+            let name: String = tail
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let end = tail.find("\n}\n").unwrap_or(tail.len());
+            let (sig, body) = tail[..end].split_once('{').unwrap_or((&tail[..end], ""));
+            rest = &tail[end..];
+            if !sig.contains("tx: &mut Tx") {
+                continue;
+            }
+            let full = format!("{module}::{name}");
+            if exempt.iter().any(|(f, _)| *f == full) {
+                continue;
+            }
+            checked += 1;
+            let pair = body.matches("audit::record_change(").count();
+            let audits = body.matches("audit::append(").count();
+            let feeds = body.matches("outbox::append(").count();
+            if !((pair == 1 && audits == 0 && feeds == 0)
+                || (pair == 0 && audits == 1 && feeds == 1))
+            {
+                wrong.push(format!(
+                    "{full}: record_change {pair}, audit {audits}, change feed {feeds}"
+                ));
+            }
+        }
+    }
+    assert!(checked >= 45, "only {checked} writing functions found");
+    assert!(
+        wrong.is_empty(),
+        "writing functions that do not record themselves: {wrong:#?}"
+    );
+}
+
+async fn counts(store: &Store) -> (i64, i64) {
+    let mut c = store.conn().await.unwrap();
+    let n = |t: &'static str| query(format!("SELECT COUNT(*) AS n FROM {t}"));
+    let a = n("audit_log")
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+        .i64("n")
+        .unwrap();
+    let o = n("outbox")
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+        .i64("n")
+        .unwrap();
+    (a, o)
+}
+
+/// The writing functions that once wrote no change-feed entry, run one by
+/// one, each in its own transaction: exactly one audit record and one
+/// change-feed entry each.
+async fn settings_writes_leave_one_audit_record_and_one_change_feed_entry(store: &Store) {
+    use liem_domain::calendar::{DayOverride, OverrideKind};
+    use liem_domain::deadline::{PeriodUnit, RuleCode};
+    let w = world(store).await;
+    let a = actor(Some(w.clerk), &w.hni);
+    for step in 0..7 {
+        let before = counts(store).await;
+        let mut tx = store.begin().await.unwrap();
+        match step {
+            0 => liem_store::calendar::set_day(
+                &mut tx,
+                &a,
+                &DayOverride {
+                    date: date(2026, 11, 5),
+                    kind: OverrideKind::DayOff,
+                    name: "Nghỉ bù".into(),
+                },
+            )
+            .await
+            .unwrap(),
+            1 => liem_store::calendar::set_rule_unit(
+                &mut tx,
+                &a,
+                RuleCode::LetterHandling,
+                PeriodUnit::Days,
+            )
+            .await
+            .unwrap(),
+            2 => units::set_policy(
+                &mut tx,
+                &a,
+                w.hni.id,
+                liem_domain::timers::ChannelPolicy::EuDirective,
+            )
+            .await
+            .unwrap(),
+            3 => users::set_locale(&mut tx, &a, w.clerk, Some("en"))
+                .await
+                .unwrap(),
+            4 => drop(
+                users::create_token(&mut tx, &a, w.clerk, "t", b"hash")
+                    .await
+                    .unwrap(),
+            ),
+            5 => liem_store::keys::set_recovery_key(&mut tx, &a, w.hcm.id, &[7u8; 32])
+                .await
+                .unwrap(),
+            _ => petitions::upsert_field(&mut tx, &a, "test_field", "Thử", "Test")
+                .await
+                .unwrap(),
+        }
+        tx.commit().await.unwrap();
+        let after = counts(store).await;
+        assert_eq!(
+            (after.0 - before.0, after.1 - before.1),
+            (1, 1),
+            "step {step}: one audit record and one change-feed entry"
+        );
+    }
 }
