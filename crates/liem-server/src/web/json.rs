@@ -33,23 +33,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| AppError::BadRequest(e.to_string()))?;
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de)
-            .map(ApiJson)
-            .map_err(|e| {
-                let field = e.path().to_string();
-                let field = if field == "." {
-                    "body".to_owned()
-                } else {
-                    field
-                };
-                AppError::Validation(ValidationErrors::single(
-                    &field,
-                    "json_type",
-                    e.inner().to_string(),
-                ))
-            })
+        decode(&bytes).map(ApiJson)
     }
+}
+
+/// Decodes a JSON body; a broken one is a 422 naming the field (`body` for
+/// the whole) with rule `json_type`.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        let field = if field == "." {
+            "body".to_owned()
+        } else {
+            field
+        };
+        AppError::Validation(ValidationErrors::single(
+            &field,
+            "json_type",
+            e.inner().to_string(),
+        ))
+    })
 }
 
 /// A 201 answer: `Location` and `{"id": …}`.
@@ -60,4 +64,39 @@ pub fn created(id: uuid::Uuid, location: String) -> Response {
         Json(serde_json::json!({ "id": id })),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_wrong_type_names_its_field() {
+        let e = decode::<liem_domain::petition::LetterInput>(br#"{"kinds": 3}"#).unwrap_err();
+        let AppError::Validation(v) = e else {
+            panic!("{e}")
+        };
+        assert_eq!(v.errors[0].field, "kinds");
+        assert_eq!(v.errors[0].rule, "json_type");
+    }
+
+    proptest! {
+        /// Whatever bytes come as a JSON body, decoding answers a value or
+        /// a validation error, never a panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(raw in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let r = decode::<liem_domain::petition::LetterInput>(&raw);
+            prop_assert!(r.is_ok() || matches!(r, Err(AppError::Validation(_))));
+            let _ = decode::<serde_json::Value>(&raw);
+        }
+
+        /// JSON-shaped input of any structure, too.
+        #[test]
+        fn arbitrary_json_never_panics(text in r#"\{("[a-z_]{1,8}": ?("[^"\\]{0,20}"|-?[0-9]{1,20}|\[\]|null|true|\{\}),? ?){0,6}\}"#) {
+            let _ = decode::<liem_domain::petition::LetterInput>(text.as_bytes());
+            let _ = decode::<liem_domain::workflow::ActionInput>(text.as_bytes());
+            let _ = decode::<liem_domain::reception::SessionInput>(text.as_bytes());
+        }
+    }
 }
