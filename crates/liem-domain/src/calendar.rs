@@ -14,6 +14,19 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
+/// The time zone legal dates are counted in: Vietnam, UTC+7 all year (no
+/// daylight saving). Every unit is in it; a unit with its own zone would
+/// carry it here.
+pub fn legal_zone() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(7))
+}
+
+/// The civil date of an instant, as the law counts days: the one definition
+/// of "today" (given the instant now) and of the day something happened.
+pub fn civil_date(at: jiff::Timestamp) -> Date {
+    at.to_zoned(legal_zone()).date()
+}
+
 code_enum!(
     /// Whether an administrator-entered day is worked or not.
     OverrideKind {
@@ -276,6 +289,14 @@ fn national_day_companion(national: Date) -> Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_legal_day_turns_at_midnight_in_vietnam_not_utc() {
+        let late = jiff::Timestamp::from_second(1_764_608_400).unwrap(); // 2025-12-01 17:00 UTC
+        assert_eq!(civil_date(late), jiff::civil::date(2025, 12, 2));
+        let early = jiff::Timestamp::from_second(1_764_604_799).unwrap(); // 16:59:59 UTC
+        assert_eq!(civil_date(early), jiff::civil::date(2025, 12, 1));
+    }
     use jiff::civil::date;
 
     fn none(_: Date) -> bool {

@@ -2,8 +2,7 @@
 
 use jiff::civil::Date;
 
-/// Today's civil date in Vietnam (UTC+7 all year: no daylight saving).
+/// Today's civil date in the legal time zone (the domain's one definition).
 pub fn today() -> Date {
-    let vn = jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(7));
-    jiff::Timestamp::now().to_zoned(vn).date()
+    liem_domain::calendar::civil_date(jiff::Timestamp::now())
 }

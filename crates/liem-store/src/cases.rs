@@ -425,7 +425,9 @@ pub struct CaseFilter {
 fn case_filter(v: &Viewer, cf: &CaseFilter) -> Filter {
     let mut f = Filter::default();
     visible(&mut f, v);
-    let today = cf.today.unwrap_or_else(|| jiff::Zoned::now().date());
+    let today = cf
+        .today
+        .unwrap_or_else(|| liem_domain::calendar::civil_date(jiff::Timestamp::now()));
     if let Some(k) = cf.kind {
         f.and("c.kind = ?", vec![k.as_str().into()]);
     }

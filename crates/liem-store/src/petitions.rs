@@ -936,7 +936,9 @@ pub(crate) fn scope_condition(f: &mut Filter, scope: &Scope, unit_col: &str) {
 fn letter_filter(scope: &Scope, lf: &LetterFilter) -> Filter {
     let mut f = Filter::default();
     scope_condition(&mut f, scope, "l.unit_id");
-    let today = lf.today.unwrap_or_else(|| jiff::Zoned::now().date());
+    let today = lf
+        .today
+        .unwrap_or_else(|| liem_domain::calendar::civil_date(jiff::Timestamp::now()));
     let matter_cond = |f: &mut Filter, cond: &str, values: Vec<Value>| {
         f.and(
             &format!("EXISTS (SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id WHERE lm.letter_id = l.id AND {cond})"),

@@ -258,9 +258,7 @@ pub async fn mailbox(state: &AppState, tr: &Tr, id: LetterId) -> AppResult<Mailb
     let mut c = state.store.conn().await?;
     for r in liem_store::keys::unseal_requests_of_letter(&mut c, id).await? {
         if let (true, Some(at)) = (r.status == "approved", r.decided_at) {
-            let on = at
-                .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(7)))
-                .date();
+            let on = liem_domain::calendar::civil_date(at);
             progress.push(ProgressLine {
                 on: on.to_string(),
                 text: tr.t("pub-event-disclosed"),
@@ -268,10 +266,7 @@ pub async fn mailbox(state: &AppState, tr: &Tr, id: LetterId) -> AppResult<Mailb
         }
     }
     for t in petitions::transfers_of(&mut c, id).await? {
-        let on = t
-            .transferred_at
-            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(7)))
-            .date();
+        let on = liem_domain::calendar::civil_date(t.transferred_at);
         progress.push(ProgressLine {
             on: on.to_string(),
             text: tr.t("pub-event-moved"),
