@@ -759,6 +759,13 @@ fn tally(
 /// Counts cases and defendants for the period `from..=to`. Each case and
 /// each defendant is counted at most once per figure, however many events
 /// (a file returned and concluded twice, say) fall in the period.
+///
+/// Where a case counts — the one attribution of every case figure (form
+/// 07-PCTN, the dashboard, `/api/v1/case-figures`): in the unit that
+/// registered it and that unit's ancestors, wherever its file has gone since,
+/// so that no case is counted twice in a roll-up; a committee's monitored
+/// list counts the cases it monitored during the period, wherever
+/// registered.
 pub fn count<C: std::borrow::Borrow<CaseRecord>>(cases: &[C], from: Date, to: Date) -> CaseFigures {
     let cases: Vec<&CaseRecord> = cases.iter().map(|c| c.borrow()).collect();
     let within = |d: Date| d >= from && d <= to;

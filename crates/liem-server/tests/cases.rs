@@ -13,6 +13,7 @@ on_both!(
     a_persons_page_needs_the_screening_right_and_every_view_is_audited,
     stages_transfers_and_monitoring_reach_the_watch_list,
     figures_of_a_fixed_data_set_match_the_hand_count,
+    a_case_counts_where_it_was_registered_in_the_figures_and_the_form_alike,
 );
 
 async fn create(app: &common::App, who: &str, body: Value) -> String {
@@ -581,4 +582,73 @@ async fn figures_of_a_fixed_data_set_match_the_hand_count(app: common::App) {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(v["errors"][0]["rule"], "after_case");
+}
+
+/// The one attribution of case figures: a case counts in the unit that
+/// registered it, wherever its file went — on `/api/v1/case-figures` and in
+/// form 07-PCTN alike.
+async fn a_case_counts_where_it_was_registered_in_the_figures_and_the_form_alike(app: common::App) {
+    let h = "handler.hni";
+    let x = create(&app, h, case("case", "Vụ chuyển tỉnh", "2026-02-01")).await;
+    step(&app, h, &x, "prosecute", "2026-02-10").await;
+    party(&app, h, &x, "Bị can chuyển", "2026-02-10").await;
+    // The file goes to Hồ Chí Minh City's unit.
+    let (s, v) = app
+        .call(
+            "POST",
+            &format!("/api/v1/cases/{x}/transfers"),
+            Some(h),
+            Some(json!({"to": "HCM", "sent_on": "2026-03-01"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        newly(&app, "leader.hni").await,
+        (1, 1),
+        "counted where registered"
+    );
+    assert_eq!(
+        newly(&app, "leader.hcm").await,
+        (0, 0),
+        "not where the file went"
+    );
+    for (who, unit, expected) in [("leader.hni", "HNI", 1), ("leader.hcm", "HCM", 0)] {
+        let (s, r) = app_call(
+            &app,
+            who,
+            &format!("/api/v1/reports/07-PCTN?period=2026-H1&unit={unit}"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let col = r["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|c| c["code"] == "new_cases" || c == "new_cases")
+            .expect("a new_cases column");
+        assert_eq!(
+            r["total"][col], expected,
+            "07-PCTN {unit} agrees with the figures"
+        );
+    }
+}
+
+async fn newly(app: &common::App, who: &str) -> (i64, i64) {
+    let (s, f) = app_call(
+        app,
+        who,
+        "/api/v1/case-figures?from=2026-01-01&to=2026-06-30",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{f}");
+    (
+        f["cases"]["newly_prosecuted"]["cases"].as_i64().unwrap(),
+        f["cases"]["newly_prosecuted"]["defendants"]
+            .as_i64()
+            .unwrap(),
+    )
+}
+
+async fn app_call(app: &common::App, who: &str, uri: &str) -> (StatusCode, Value) {
+    app.call("GET", uri, Some(who), None).await
 }

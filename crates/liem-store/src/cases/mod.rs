@@ -749,7 +749,7 @@ pub async fn set_facts(
 /// The set of entries a figure is computed over.
 #[derive(Debug, Clone)]
 pub enum CaseScope {
-    /// Entries registered by or held in a unit and its descendants.
+    /// Entries registered by a unit or its descendants.
     Subtree(String),
     /// Entries a committee monitored at some time within the period.
     Committee(UnitId),
@@ -767,9 +767,10 @@ pub async fn counting_facts(
     let mut f = Filter::default();
     visible(&mut f, v);
     match scope {
+        // Counted where registered (liem_domain::case::count).
         CaseScope::Subtree(p) => f.and(
-            "(c.unit_id IN (SELECT id FROM units WHERE path LIKE ?) OR c.holder_id IN (SELECT id FROM units WHERE path LIKE ?))",
-            vec![format!("{p}%").into(), format!("{p}%").into()],
+            "c.unit_id IN (SELECT id FROM units WHERE path LIKE ?)",
+            vec![format!("{p}%").into()],
         ),
         CaseScope::Committee(u) => f.and(
             "EXISTS (SELECT 1 FROM monitorings mo WHERE mo.case_id = c.id AND mo.committee_id = ? AND mo.added_on <= ? \
