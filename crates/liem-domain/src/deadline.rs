@@ -279,6 +279,18 @@ impl Deadline {
     pub fn days_left(&self, today: Date) -> i32 {
         (self.due - today).get_days()
     }
+
+    /// Whether the step is late on `today` ([`overdue`]).
+    pub fn is_overdue(&self, today: Date) -> bool {
+        overdue(self.due, today)
+    }
+}
+
+/// Whether a step due on `due` is late on `today`: the due day itself is
+/// still on time. The store's overdue filters and counts say the same in SQL
+/// (`due < today`).
+pub fn overdue(due: Date, today: Date) -> bool {
+    due < today
 }
 
 /// The last day of a period of `amount` units that starts after `start`,

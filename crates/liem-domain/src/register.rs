@@ -92,7 +92,7 @@ pub fn transfer_ack_due(cal: &Calendar, sent_on: Date) -> Date {
 
 /// Whether a transfer is past its acknowledgement day and still unanswered.
 pub fn transfer_overdue(due: Date, acknowledged: Option<Date>, today: Date) -> bool {
-    acknowledged.is_none() && today > due
+    acknowledged.is_none() && crate::deadline::overdue(due, today)
 }
 
 /// A new register entry as a client sends it.

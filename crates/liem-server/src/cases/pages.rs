@@ -113,7 +113,9 @@ pub(super) async fn list_page(
                 .items
                 .into_iter()
                 .map(|c| {
-                    let late = c.stage_due.is_some_and(|d| d < today());
+                    let late = c
+                        .stage_due
+                        .is_some_and(|d| liem_domain::deadline::overdue(d, today()));
                     (c, late)
                 })
                 .collect(),

@@ -24,6 +24,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::Redirect;
 use axum::response::Response;
+use liem_domain::deadline::overdue;
 use liem_domain::ids::LetterId;
 use liem_domain::ids::MatterId;
 use liem_domain::petition::Channel;
@@ -145,7 +146,7 @@ pub(super) async fn list(
                     .collect::<Vec<_>>()
                     .join(", "),
                 due: due.map(|d| d.to_string()).unwrap_or_default(),
-                overdue: due.is_some_and(|d| d < today),
+                overdue: due.is_some_and(|d| overdue(d, today)),
             }
         })
         .collect();
@@ -401,7 +402,7 @@ pub(super) async fn letter_page(
                         tr.code("rule", d.code),
                         d.citation
                     ),
-                    left < 0,
+                    d.is_overdue(today),
                 )
             }
             None => (tr.t("d-no-deadline"), false),
