@@ -14,7 +14,6 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
 use liem_domain::role::{Right, Role};
-use liem_store::audit::Actor;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use tower::ServiceExt;
@@ -527,87 +526,26 @@ async fn ok(app: &common::App, method: &str, uri: &str, who: &str, body: Value) 
     v
 }
 
-/// Adds a unit and a user of it with a token.
-async fn add_unit_user(
-    app: &mut common::App,
-    code: &str,
-    parent: &str,
-    kind: liem_domain::unit::UnitKind,
-    user: &'static str,
-    roles: Vec<Role>,
-) {
-    use liem_store::{units, users};
-    let store = app.db.store.clone();
-    let sys = Actor::system("test");
-    let mut c = store.conn().await.unwrap();
-    let parent = units::by_code(&mut c, parent).await.unwrap();
-    drop(c);
-    let mut tx = store.begin().await.unwrap();
-    let u = units::create(
-        &mut tx,
-        &sys,
-        &units::NewUnit {
-            code: liem_domain::unit::UnitCode::parse(code).unwrap(),
-            name: format!("Unit {code}"),
-            kind,
-            parent: Some(parent.id),
-            valid_from: jiff::civil::date(2025, 7, 1),
-        },
-    )
-    .await
-    .unwrap();
-    liem_server::sealing::provision_recovery_key(&mut tx, &sys, u.id)
-        .await
-        .unwrap();
-    let id = users::create(
-        &mut tx,
-        &sys,
-        &users::NewUser {
-            username: liem_domain::role::Username::parse(user).unwrap(),
-            display_name: user.into(),
-            unit_id: u.id,
-            password_hash: common::POLICY.hash(common::PASSWORD),
-            roles,
-            locale: None,
-        },
-    )
-    .await
-    .unwrap();
-    liem_server::sealing::provision_user_key(&mut tx, &sys, id, common::PASSWORD, common::POLICY)
-        .await
-        .unwrap();
-    let t = liem_server::crypto::random_token();
-    users::create_token(
-        &mut tx,
-        &sys,
-        id,
-        "test",
-        &liem_server::crypto::token_hash(&t),
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    app.tokens.insert(user, t);
-}
-
 /// Builds the records: in Hà Nội, in its commune or its police agency, in
 /// Hồ Chí Minh City, and a restricted case in Hà Nội naming nobody probed.
 async fn world(app: &mut common::App) -> World {
     use liem_domain::unit::UnitKind;
-    add_unit_user(
+    common::staff(
         app,
         "HNI-M01",
-        "HNI",
         UnitKind::Commune,
+        "HNI",
+        jiff::civil::date(2025, 7, 1),
         "clerk.m01",
         vec![Role::IntakeClerk],
     )
     .await;
-    add_unit_user(
+    common::staff(
         app,
         "CA-HCM",
-        "HCM",
         UnitKind::PoliceInvestigation,
+        "HCM",
+        jiff::civil::date(2025, 7, 1),
         "handler.cahcm",
         vec![Role::Handler],
     )

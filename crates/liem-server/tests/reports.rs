@@ -10,69 +10,17 @@ mod common;
 use axum::http::StatusCode;
 use jiff::civil::date;
 use liem_domain::forms::all_forms;
-use liem_domain::role::{Role, Username};
+use liem_domain::role::Role;
 use liem_domain::stats::{Period, Source};
-use liem_domain::unit::{UnitCode, UnitKind};
-use liem_server::crypto::{random_token, token_hash};
+use liem_domain::unit::UnitKind;
 use liem_store::audit::Actor;
-use liem_store::{units, users};
+use liem_store::units;
 use serde_json::{json, Value};
 
 on_both!(
     every_form_matches_the_hand_count_for_a_commune_its_province_and_the_nation,
     a_report_before_a_merger_has_the_same_national_totals_on_both_trees,
 );
-
-/// Adds a unit and a user there with a token; returns the user name.
-async fn staff(
-    app: &mut common::App,
-    code: &str,
-    kind: UnitKind,
-    parent: &str,
-    valid_from: jiff::civil::Date,
-    user: &'static str,
-    roles: Vec<Role>,
-) {
-    let store = app.db.store.clone();
-    let sys = Actor::system("test");
-    let mut c = store.conn().await.unwrap();
-    let parent = units::by_code(&mut c, parent).await.unwrap();
-    drop(c);
-    let mut tx = store.begin().await.unwrap();
-    let u = units::create(
-        &mut tx,
-        &sys,
-        &units::NewUnit {
-            code: UnitCode::parse(code).unwrap(),
-            name: format!("Unit {code}"),
-            kind,
-            parent: Some(parent.id),
-            valid_from,
-        },
-    )
-    .await
-    .unwrap();
-    let id = users::create(
-        &mut tx,
-        &sys,
-        &users::NewUser {
-            username: Username::parse(user).unwrap(),
-            display_name: user.into(),
-            unit_id: u.id,
-            password_hash: common::POLICY.hash(common::PASSWORD),
-            roles,
-            locale: None,
-        },
-    )
-    .await
-    .unwrap();
-    let t = random_token();
-    users::create_token(&mut tx, &sys, id, "test", &token_hash(&t))
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    app.tokens.insert(user, t);
-}
 
 struct L<'a> {
     kinds: &'a [&'a str],
@@ -225,7 +173,7 @@ async fn asset(app: &common::App, who: &str, case: &str, body: Value) {
 ///
 /// Province HCM: L9 reflection, web, other, received 15 Mar, unclassified.
 async fn fixed_data_set(app: &mut common::App) {
-    staff(
+    common::staff(
         app,
         "HNI-X01",
         UnitKind::Commune,
@@ -954,7 +902,7 @@ print(json.dumps(out))
 async fn a_report_before_a_merger_has_the_same_national_totals_on_both_trees(mut app: common::App) {
     // Hà Tây, a province until 2008 in life, here until 30 June 2025, with a
     // commune; both merged into Hà Nội.
-    staff(
+    common::staff(
         &mut app,
         "HTY",
         UnitKind::Province,
@@ -964,7 +912,7 @@ async fn a_report_before_a_merger_has_the_same_national_totals_on_both_trees(mut
         vec![Role::IntakeClerk],
     )
     .await;
-    staff(
+    common::staff(
         &mut app,
         "HTY-X01",
         UnitKind::Commune,

@@ -207,7 +207,7 @@ fn unattended_writes_stay_where_they_may_be_made() {
         ("public::service", 2),
         ("account::service", 1),
         ("custody::service", 2),
-        ("people::service", 1),
+        ("people::service", 2),
     ]
     .into_iter()
     .collect();

@@ -820,20 +820,9 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         } => {
             let cfg = data.config()?;
             let store = open(&cfg).await?;
-            let body = liem_server::people::service::export_ftm(&store, None)
+            let body = liem_server::people::service::export_ftm_all(&store)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let mut tx = store.begin().await?;
-            audit::append(
-                &mut tx,
-                &audit::Actor::system("cli"),
-                "export.ftm",
-                "persons",
-                "*",
-                serde_json::json!({"lines": body.lines().count()}),
-            )
-            .await?;
-            tx.commit().await?;
             store.close().await;
             use std::io::Write;
             std::io::stdout().lock().write_all(body.as_bytes())?;

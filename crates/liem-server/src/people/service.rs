@@ -256,28 +256,30 @@ pub async fn person_dossier(
 }
 
 /// Every person, organisation and link as FollowTheMoney JSON lines, for a
-/// holder of the screening right; the export is audited.
+/// holder of the screening right: what they see.
 pub async fn export_ftm_for(state: &AppState, who: &Principal) -> AppResult<String> {
     let screen = who.grant(Right::ScreenPersons)?;
-    let body = export_ftm(&state.store, Some(&viewer(who)?)).await?;
-    let permit = screen.audited_read();
-    let mut tx = permit.begin(&state.store).await?;
-    audit::append(
-        &mut tx,
-        permit.actor(),
-        "export.ftm",
-        "persons",
-        "*",
-        serde_json::json!({"lines": body.lines().count()}),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(body)
+    export_ftm(&state.store, &screen.audited_read(), Some(&viewer(who)?)).await
 }
 
-/// Every person, organisation and link as FollowTheMoney JSON lines (the
-/// command line, i.e. the instance's operator).
-pub async fn export_ftm(store: &liem_store::Store, viewer: Option<&Viewer>) -> AppResult<String> {
+/// Every person, organisation and link of the instance, for its operator
+/// (the command line).
+pub async fn export_ftm_all(store: &liem_store::Store) -> AppResult<String> {
+    export_ftm(
+        store,
+        &Permit::unattended(audit::Actor::system("cli")),
+        None,
+    )
+    .await
+}
+
+/// People, organisations and links as FollowTheMoney JSON lines — what
+/// `viewer` sees, or everything — with the export audited.
+async fn export_ftm(
+    store: &liem_store::Store,
+    permit: &Permit,
+    viewer: Option<&Viewer>,
+) -> AppResult<String> {
     use liem_domain::ftm;
     let mut c = store.conn().await?;
     let (persons, orgs, links) = store::all_for_export(&mut c, viewer).await?;
@@ -323,6 +325,17 @@ pub async fn export_ftm(store: &liem_store::Store, viewer: Option<&Viewer>) -> A
         );
         out.push('\n');
     }
+    let mut tx = permit.begin(store).await?;
+    audit::append(
+        &mut tx,
+        permit.actor(),
+        "export.ftm",
+        "persons",
+        "*",
+        serde_json::json!({"lines": out.lines().count()}),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(out)
 }
 

@@ -266,3 +266,61 @@ pub fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
     let j = html[i..].find(end)? + i;
     Some(&html[i..j])
 }
+
+/// Adds a unit (with a recovery key) and a user there (with a key pair and
+/// a token).
+pub async fn staff(
+    app: &mut App,
+    code: &str,
+    kind: UnitKind,
+    parent: &str,
+    valid_from: jiff::civil::Date,
+    user: &'static str,
+    roles: Vec<Role>,
+) {
+    let store = app.db.store.clone();
+    let sys = Actor::system("test");
+    let mut c = store.conn().await.unwrap();
+    let parent = units::by_code(&mut c, parent).await.unwrap();
+    drop(c);
+    let mut tx = store.begin().await.unwrap();
+    let u = units::create(
+        &mut tx,
+        &sys,
+        &units::NewUnit {
+            code: liem_domain::unit::UnitCode::parse(code).unwrap(),
+            name: format!("Unit {code}"),
+            kind,
+            parent: Some(parent.id),
+            valid_from,
+        },
+    )
+    .await
+    .unwrap();
+    liem_server::sealing::provision_recovery_key(&mut tx, &sys, u.id)
+        .await
+        .unwrap();
+    let id = users::create(
+        &mut tx,
+        &sys,
+        &users::NewUser {
+            username: Username::parse(user).unwrap(),
+            display_name: user.into(),
+            unit_id: u.id,
+            password_hash: POLICY.hash(PASSWORD),
+            roles,
+            locale: None,
+        },
+    )
+    .await
+    .unwrap();
+    liem_server::sealing::provision_user_key(&mut tx, &sys, id, PASSWORD, POLICY)
+        .await
+        .unwrap();
+    let t = random_token();
+    users::create_token(&mut tx, &sys, id, "test", &token_hash(&t))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    app.tokens.insert(user, t);
+}
