@@ -1,6 +1,5 @@
 //! The public pages: the report form and the mailbox; no login, no cookies.
 
-use crate::i18n::Lang;
 use crate::i18n::Tr;
 use crate::public::service::mailbox;
 use crate::public::service::open_mailbox;
@@ -10,10 +9,11 @@ use crate::public::service::submit_report;
 use crate::public::service::CodeRefusal;
 use crate::public::service::Mailbox;
 use crate::state::AppState;
+use crate::web::client::Client;
 use crate::web::error::AppError;
+use crate::web::lang::Asked;
 use crate::web::multipart::read_form;
 use askama::Template;
-use axum::extract::ConnectInfo;
 use axum::extract::FromRequestParts;
 use axum::extract::Multipart;
 use axum::extract::Path;
@@ -27,7 +27,6 @@ use axum::response::Response;
 use liem_domain::petition::PetitionKind;
 use liem_domain::report::ReportInput;
 use liem_domain::FieldError;
-use std::net::SocketAddr;
 
 /// The language and the client of a public request.
 pub struct Visitor {
@@ -42,39 +41,8 @@ impl FromRequestParts<AppState> for Visitor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let lang = parts
-            .uri
-            .query()
-            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")))
-            .and_then(Lang::from_tag)
-            .unwrap_or_else(|| {
-                Lang::negotiate(
-                    parts
-                        .headers
-                        .get(header::ACCEPT_LANGUAGE)
-                        .and_then(|v| v.to_str().ok()),
-                )
-            });
-        let forwarded = state
-            .settings
-            .trust_forwarded_for
-            .then(|| {
-                parts
-                    .headers
-                    .get("x-forwarded-for")
-                    .and_then(|v| v.to_str().ok())
-            })
-            .flatten()
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_owned());
-        let client = forwarded
-            .or_else(|| {
-                parts
-                    .extensions
-                    .get::<ConnectInfo<SocketAddr>>()
-                    .map(|c| c.0.ip().to_string())
-            })
-            .unwrap_or_else(|| "unknown".to_owned());
+        let lang = Asked::of(parts).public();
+        let client = Client::of(parts, state.settings.trust_forwarded_for).key();
         Ok(Visitor {
             tr: Tr::new(state.i18n.clone(), lang),
             client,

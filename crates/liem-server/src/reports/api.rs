@@ -11,12 +11,12 @@ use crate::reports::service::ReportQuery;
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::error::AppResult;
+use crate::web::lang::Asked;
 use crate::web::write::Writer;
 use axum::extract::Path;
 use axum::extract::Query;
 use axum::extract::State;
 use axum::http::header;
-use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::Response;
@@ -29,20 +29,10 @@ use liem_report::Report;
 use serde::Deserialize;
 use serde::Serialize;
 
-pub(super) fn tr_of(state: &AppState, who: &Principal, headers: &HeaderMap) -> Tr {
-    let lang = who
-        .user
-        .locale
-        .as_deref()
-        .and_then(Lang::from_tag)
-        .unwrap_or_else(|| {
-            Lang::negotiate(
-                headers
-                    .get(header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok()),
-            )
-        });
-    Tr::new(state.i18n.clone(), lang)
+/// The translator of an API request: the one negotiation (`?lang=`, the
+/// user's choice, the cookie, `Accept-Language`).
+pub(super) fn tr_of(state: &AppState, who: &Principal, asked: &Asked) -> Tr {
+    Tr::new(state.i18n.clone(), asked.staff(who.user.locale.as_deref()))
 }
 
 #[derive(Serialize)]
@@ -89,10 +79,10 @@ pub(super) fn form_infos(tr: &Tr) -> Vec<FormInfo> {
 pub async fn api_forms(
     State(state): State<AppState>,
     who: Principal,
-    headers: HeaderMap,
+    asked: Asked,
 ) -> AppResult<Response> {
     who.grant(Right::ReadStatistics)?;
-    let tr = tr_of(&state, &who, &headers);
+    let tr = tr_of(&state, &who, &asked);
     Ok(Json(serde_json::json!({
         "forms": form_infos(&tr),
         "period_syntax": PERIOD_SYNTAX,
@@ -166,12 +156,12 @@ pub(super) fn formatted(r: &Report, format: Option<&str>, tr: &Tr) -> AppResult<
 pub async fn api_report(
     State(state): State<AppState>,
     who: Principal,
-    headers: HeaderMap,
+    asked: Asked,
     Path(form): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> AppResult<Response> {
     let (_, _, r) = report(&state, &who, &form, &q, false).await?;
-    formatted(&r, q.format.as_deref(), &tr_of(&state, &who, &headers))
+    formatted(&r, q.format.as_deref(), &tr_of(&state, &who, &asked))
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/{form}/cells/{column}", params(("form" = String, Path), ("column" = String, Path), ReportQuery), tag = "reports",
@@ -232,14 +222,14 @@ pub struct LangQuery {
 pub async fn api_summary(
     State(state): State<AppState>,
     who: Principal,
-    headers: HeaderMap,
+    asked: Asked,
     Query(q): Query<ReportQuery>,
     Query(l): Query<LangQuery>,
 ) -> AppResult<Response> {
     let (tree, req, key) = report(&state, &who, "00-KEY", &q, false).await?;
     let tr = match l.lang.as_deref().and_then(Lang::from_tag) {
         Some(lang) => Tr::new(state.i18n.clone(), lang),
-        None => tr_of(&state, &who, &headers),
+        None => tr_of(&state, &who, &asked),
     };
     let name = tree
         .get(req.scope)

@@ -68,3 +68,51 @@ impl<S: Send + Sync> FromRequestParts<S> for Asked {
         Ok(Asked::of(parts))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Request;
+    use proptest::prelude::*;
+
+    fn asked(uri: &str, cookie: Option<&str>, accept: Option<&str>) -> Asked {
+        let mut b = Request::builder().uri(uri);
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        if let Some(a) = accept {
+            b = b.header(header::ACCEPT_LANGUAGE, a);
+        }
+        Asked::of(&b.body(()).unwrap().into_parts().0)
+    }
+
+    #[test]
+    fn the_query_wins_then_the_users_choice_then_the_cookie_then_the_browser() {
+        let a = asked("/x?lang=fr", Some("liem_lang=ar"), Some("en"));
+        assert_eq!(a.staff(Some("vi")), Lang::Fr);
+        let a = asked("/x", Some("liem_lang=ar"), Some("en"));
+        assert_eq!(a.staff(Some("vi")), Lang::Vi);
+        assert_eq!(a.staff(None), Lang::Ar);
+        let a = asked("/x", None, Some("en-GB,en;q=0.9"));
+        assert_eq!(a.staff(None), Lang::En);
+        // The public side reads no cookie and knows no user.
+        let a = asked("/report", Some("liem_lang=ar"), Some("en"));
+        assert_eq!(a.public(), Lang::En);
+        assert_eq!(asked("/report?lang=vi&x=1", None, None).public(), Lang::Vi);
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_queries_and_headers_never_panic(q in "[ -~é%]{0,80}", h in proptest::collection::vec(any::<u8>(), 0..80)) {
+            let uri = format!("/x?{}", q.replace(' ', "+").replace('#', "%23"));
+            let mut b = Request::builder().uri(uri.as_str());
+            if let Ok(v) = axum::http::HeaderValue::from_bytes(&h) {
+                b = b.header(header::ACCEPT_LANGUAGE, v);
+            }
+            if let Ok(r) = b.body(()) {
+                let a = Asked::of(&r.into_parts().0);
+                let _ = (a.staff(None), a.public());
+            }
+        }
+    }
+}
