@@ -130,28 +130,7 @@ pub async fn app_with(db: TestDb, settings: Settings) -> App {
         ("handler.hcm", hcm.id, vec![Role::Handler]),
         ("leader.hcm", hcm.id, vec![Role::Leader, Role::Handler]),
     ] {
-        let id = users::create(
-            &mut tx,
-            &sys,
-            &users::NewUser {
-                username: Username::parse(name).unwrap(),
-                display_name: name.into(),
-                unit_id: unit,
-                password_hash: POLICY.hash(PASSWORD),
-                roles,
-                locale: None,
-            },
-        )
-        .await
-        .unwrap();
-        liem_server::sealing::provision_user_key(&mut tx, &sys, id, PASSWORD, POLICY)
-            .await
-            .unwrap();
-        let t = random_token();
-        users::create_token(&mut tx, &sys, id, "test", &token_hash(&t))
-            .await
-            .unwrap();
-        tokens.insert(name, t);
+        tokens.insert(name, add_user(&mut tx, name, unit, roles).await);
     }
     tx.commit().await.unwrap();
     let files = tempfile::tempdir().unwrap();
@@ -300,13 +279,22 @@ pub async fn staff(
     liem_server::sealing::provision_recovery_key(&mut tx, &sys, u.id)
         .await
         .unwrap();
+    let t = add_user(&mut tx, user, u.id, roles).await;
+    tx.commit().await.unwrap();
+    app.tokens.insert(user, t);
+}
+
+/// A user of `unit` with the test password, a key pair and an API token
+/// (returned).
+async fn add_user(tx: &mut liem_store::Tx, name: &str, unit: UnitId, roles: Vec<Role>) -> String {
+    let sys = Actor::system("test");
     let id = users::create(
-        &mut tx,
+        tx,
         &sys,
         &users::NewUser {
-            username: Username::parse(user).unwrap(),
-            display_name: user.into(),
-            unit_id: u.id,
+            username: Username::parse(name).unwrap(),
+            display_name: name.into(),
+            unit_id: unit,
             password_hash: POLICY.hash(PASSWORD),
             roles,
             locale: None,
@@ -314,13 +302,12 @@ pub async fn staff(
     )
     .await
     .unwrap();
-    liem_server::sealing::provision_user_key(&mut tx, &sys, id, PASSWORD, POLICY)
+    liem_server::sealing::provision_user_key(tx, &sys, id, PASSWORD, POLICY)
         .await
         .unwrap();
     let t = random_token();
-    users::create_token(&mut tx, &sys, id, "test", &token_hash(&t))
+    users::create_token(tx, &sys, id, "test", &token_hash(&t))
         .await
         .unwrap();
-    tx.commit().await.unwrap();
-    app.tokens.insert(user, t);
+    t
 }
