@@ -56,6 +56,11 @@ impl ValidationErrors {
         }
     }
 
+    /// Appends the errors of another check.
+    pub fn merge(&mut self, other: ValidationErrors) {
+        self.errors.extend(other.errors);
+    }
+
     /// Appends the errors of a nested value under a prefix (`sender.` + field).
     pub fn merge_prefixed(&mut self, prefix: &str, other: ValidationErrors) {
         for mut e in other.errors {

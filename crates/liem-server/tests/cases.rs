@@ -149,12 +149,19 @@ async fn a_restricted_case_is_invisible_to_an_unassigned_handler(app: common::Ap
         )
         .await;
     assert_eq!(l["total"], 1);
+    // The figures are statistics: a handler holds no right to them, so a
+    // restricted case cannot be inferred from a count; those who do read
+    // them count every case, as form 07-PCTN does.
     let period = "/api/v1/case-figures?from=2026-01-01&to=2026-12-31";
-    let (_, f) = app.call("GET", period, Some("handler.hni"), None).await;
-    assert_eq!(f["cases"]["newly_prosecuted"]["cases"], 1, "{f}");
-    let (_, f) = app.call("GET", period, Some("leader.hni"), None).await;
-    assert_eq!(f["cases"]["newly_prosecuted"]["cases"], 2);
-    assert_eq!(f["cases"]["newly_prosecuted"]["defendants"], 1);
+    let (s, f) = app.call("GET", period, Some("handler.hni"), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{f}");
+    assert!(f.get("cases").is_none(), "{f}");
+    for who in ["leader.hni", "analyst.hni"] {
+        let (s, f) = app.call("GET", period, Some(who), None).await;
+        assert_eq!(s, StatusCode::OK, "{f}");
+        assert_eq!(f["cases"]["newly_prosecuted"]["cases"], 2, "{who}: {f}");
+        assert_eq!(f["cases"]["newly_prosecuted"]["defendants"], 1);
+    }
     let (_, csv) = app
         .call("GET", "/api/v1/cases?format=csv", Some("handler.hni"), None)
         .await;
@@ -469,7 +476,8 @@ async fn stages_transfers_and_monitoring_reach_the_watch_list(app: common::App) 
 }
 
 /// A fixed data set whose figures were counted by hand (see the comments),
-/// for the first half of 2026, as a handler of Hà Nội sees it.
+/// for the first half of 2026, as Hà Nội's statistics count it (read by its
+/// analyst; a restricted case counts like any other).
 async fn figures_of_a_fixed_data_set_match_the_hand_count(app: common::App) {
     let h = "handler.hni";
     // A: prosecuted in 2025 (carried over) with P1, P2; P3 added in Feb 2026;
@@ -503,7 +511,8 @@ async fn figures_of_a_fixed_data_set_match_the_hand_count(app: common::App) {
     // D: an incident never prosecuted, with damage found.
     let d = create(&app, h, case("incident", "Vụ việc D", "2026-03-01")).await;
     asset(&app, h, &d, "damage", "2026-03-10", 7_000_000_000).await;
-    // E: restricted, prosecuted in the period, not visible to the handler.
+    // E: restricted, prosecuted in the period with no accused named yet; the
+    // handler does not see it, the unit's statistics count it.
     let mut e = case("case", "Vụ E", "2026-02-01");
     e["restricted"] = json!(true);
     let e = create(&app, "leader.hni", e).await;
@@ -513,26 +522,27 @@ async fn figures_of_a_fixed_data_set_match_the_hand_count(app: common::App) {
         .call(
             "GET",
             "/api/v1/case-figures?from=2026-01-01&to=2026-06-30",
-            Some(h),
+            Some("analyst.hni"),
             None,
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{f}");
     let n = |path: &str, k: &str| f["cases"][path][k].as_i64().unwrap();
-    // Newly prosecuted: B, C / P4, P5, P6 (P7 was added).
+    // Newly prosecuted: B, C, E / P4, P5, P6 (P7 was added).
     assert_eq!(
         (
             n("newly_prosecuted", "cases"),
             n("newly_prosecuted", "defendants")
         ),
-        (2, 3)
+        (3, 3)
     );
     // Carried over: A / P1, P2.
     assert_eq!(
         (n("carried_over", "cases"), n("carried_over", "defendants")),
         (1, 2)
     );
-    assert_eq!((n("handled", "cases"), n("handled", "defendants")), (3, 5));
+    // Handled: A, B, C, E / P1, P2, P4, P5, P6.
+    assert_eq!((n("handled", "cases"), n("handled", "defendants")), (4, 5));
     // Added: P3 in A, P7 in C.
     assert_eq!((n("added", "cases"), n("added", "defendants")), (2, 2));
     // Concluded: A with P1-P3, B with P4-P5.

@@ -22,6 +22,7 @@ on_both!(
     a_province_administrator_cannot_change_national_reference_data,
     a_central_administrators_calendar_or_rule_change_recomputes_open_due_dates,
     every_route_every_role_every_scope_against_the_table,
+    a_province_administrator_manages_the_users_and_units_of_its_own_tree_only,
 );
 
 fn letter(kind: &str, subject: &str) -> Value {
@@ -115,6 +116,209 @@ async fn a_province_administrator_cannot_change_national_reference_data(app: com
     assert_eq!(s, StatusCode::NOT_FOUND, "{p}");
 }
 
+async fn login(app: &common::App, username: &str, password: &str) -> StatusCode {
+    let (s, _) = app
+        .call(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(json!({"username": username, "password": password})),
+        )
+        .await;
+    s
+}
+
+async fn a_province_administrator_manages_the_users_and_units_of_its_own_tree_only(
+    app: common::App,
+) {
+    let password = "mật khẩu ban đầu của xã";
+    let created = "audit_log WHERE action IN ('unit.create', 'user.create')";
+    let created_before = app.count(created).await;
+    // A commune under the province: created, with its recovery key shown once.
+    let (s, u) = app
+        .call(
+            "POST",
+            "/api/v1/units",
+            Some("admin.hni"),
+            Some(
+                json!({"code": "HNI-M02", "name": "Xã Phù Đổng", "kind": "commune",
+                        "parent": "HNI", "valid_from": "2025-07-01"}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{u}");
+    assert!(
+        u["path"].as_str().unwrap().ends_with("/HNI/HNI-M02/"),
+        "{u}"
+    );
+    assert!(u["recovery_key"].as_str().is_some_and(|k| k.len() > 20));
+    // Not under another province, nor beside the province at the centre.
+    let units_before = app.count("units").await;
+    let audit_before = app.count("audit_log").await;
+    for parent in ["HCM", "TW", "NOWHERE"] {
+        let (s, p) = app
+            .call(
+                "POST",
+                "/api/v1/units",
+                Some("admin.hni"),
+                Some(json!({"code": "HCM-M77", "name": "Xã lạ", "kind": "commune", "parent": parent})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{parent}: {p}");
+        assert_eq!(p["errors"][0]["field"], "parent", "{p}");
+        assert_eq!(p["errors"][0]["rule"], "unknown_value", "{p}");
+    }
+    // A clerk for the new commune, who can then log in.
+    let (s, v) = app
+        .call(
+            "POST",
+            "/api/v1/users",
+            Some("admin.hni"),
+            Some(
+                json!({"username": "Clerk.M02", "display_name": "Lê Thị Văn Thư", "unit": "HNI-M02",
+                        "roles": ["intake_clerk"], "password": password, "locale": "vi"}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["username"], "clerk.m02");
+    assert_eq!(login(&app, "clerk.m02", password).await, StatusCode::OK);
+    // The same name again is a conflict; a user in another province's unit,
+    // at the centre or with a bad field is refused, naming the field.
+    let (s, _) = app
+        .call(
+            "POST",
+            "/api/v1/users",
+            Some("admin.hni"),
+            Some(
+                json!({"username": "clerk.m02", "display_name": "Trùng", "unit": "HNI",
+                        "roles": ["intake_clerk"], "password": password}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    for (body, field, rule) in [
+        (json!({"unit": "HCM"}), "unit", "unknown_value"),
+        (json!({"unit": "TW"}), "unit", "unknown_value"),
+        (json!({"roles": ["king"]}), "roles[0]", "unknown_value"),
+        (json!({"roles": []}), "roles", "required"),
+        (json!({"password": "ngắn"}), "password", "password_length"),
+        (json!({"username": "x"}), "username", "username_format"),
+    ] {
+        let mut b = json!({"username": "outsider", "display_name": "Người ngoài", "unit": "HNI",
+                           "roles": ["administrator"], "password": password});
+        for (k, v) in body.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let (s, p) = app
+            .call("POST", "/api/v1/users", Some("admin.hni"), Some(b))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {p}");
+        assert_eq!(p["errors"][0]["field"], field, "{body}: {p}");
+        assert_eq!(p["errors"][0]["rule"], rule, "{body}: {p}");
+    }
+    assert_eq!(
+        login(&app, "outsider", password).await,
+        StatusCode::UNAUTHORIZED
+    );
+    // Only the two successful acts above were written.
+    assert_eq!(app.count("units").await, units_before);
+    assert_eq!(
+        app.count(created).await,
+        created_before + 2,
+        "the commune, its clerk and nothing else"
+    );
+    assert!(app.count("audit_log").await > audit_before);
+    // The list holds the province's users, not another's.
+    let (s, l) = app
+        .call("GET", "/api/v1/users", Some("admin.hni"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{l}");
+    let names: Vec<&str> = l
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"clerk.hni") && names.contains(&"clerk.m02"),
+        "{names:?}"
+    );
+    assert!(!names.iter().any(|n| n.ends_with(".hcm")), "{names:?}");
+    assert!(!l.to_string().contains("password"), "{l}");
+    // Stopping: another province's user is not found and keeps working.
+    let (s, _) = app
+        .call(
+            "PUT",
+            "/api/v1/users/clerk.hcm/active",
+            Some("admin.hni"),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app.call("GET", "/api/v1/me", Some("clerk.hcm"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    // One's own is stopped at once, and let in again.
+    let (s, p) = app
+        .call(
+            "PUT",
+            "/api/v1/users/clerk.hni/active",
+            Some("admin.hni"),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{p}");
+    let (s, _) = app.call("GET", "/api/v1/me", Some("clerk.hni"), None).await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "a stopped account's token stops"
+    );
+    assert_eq!(
+        login(&app, "clerk.hni", common::PASSWORD).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let (s, _) = app
+        .call(
+            "PUT",
+            "/api/v1/users/clerk.hni/active",
+            Some("admin.hni"),
+            Some(json!({"active": true})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        login(&app, "clerk.hni", common::PASSWORD).await,
+        StatusCode::OK
+    );
+    // An administrator cannot stop themselves; nobody else may manage users.
+    let (s, p) = app
+        .call(
+            "PUT",
+            "/api/v1/users/admin.hni/active",
+            Some("admin.hni"),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    for who in ["leader.hni", "handler.hni"] {
+        let (s, _) = app.call("GET", "/api/v1/users", Some(who), None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who}");
+        let (s, _) = app
+            .call(
+                "POST",
+                "/api/v1/users",
+                Some(who),
+                Some(
+                    json!({"username": "sneaky", "display_name": "x", "unit": "HNI",
+                            "roles": ["administrator"], "password": password}),
+                ),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who}");
+    }
+}
+
 async fn a_central_administrators_calendar_or_rule_change_recomputes_open_due_dates(
     app: common::App,
 ) {
@@ -206,6 +410,7 @@ enum Obj {
     CaseTransfer,
     Person,
     Unit,
+    User,
 }
 
 /// Who may use a route.
@@ -261,6 +466,26 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
         }
         ("POST", "/logout") => s(Anyone, O::None, form_body),
         ("GET", "/api/v1/units") => s(Either(R::ReadPetitions, R::Administer), O::None, None),
+        // An unknown unit: the gate is passed, nothing is created.
+        ("POST", "/api/v1/units") => s(
+            Rights(R::Administer, Some(R::Administer)),
+            O::None,
+            Some(json!({"code": "HNI-M99", "name": "Xã thử", "kind": "commune", "parent": "ZZZ"})),
+        ),
+        ("GET", "/api/v1/users") => s(Rights(R::Administer, None), O::None, None),
+        ("POST", "/api/v1/users") => s(
+            Rights(R::Administer, Some(R::Administer)),
+            O::None,
+            Some(
+                json!({"username": "probe.user", "display_name": "Thử", "unit": "ZZZ",
+                        "roles": ["handler"], "password": "một mật khẩu đủ dài"}),
+            ),
+        ),
+        ("PUT", "/api/v1/users/{username}/active") => s(
+            Rights(R::Administer, Some(R::Administer)),
+            O::User,
+            Some(json!({"active": true})),
+        ),
         ("PUT", "/api/v1/units/{code}/policy") => s(
             Rights(R::Administer, Some(R::Administer)),
             O::Unit,
@@ -365,7 +590,6 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             | "/api/v1/watchlist"
             | "/api/v1/case-deadlines"
             | "/api/v1/case-transfers"
-            | "/api/v1/case-figures"
             | "/cases"
             | "/watchlist",
         ) => s(Rights(R::ReadCases, None), O::None, None),
@@ -451,6 +675,7 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             | "/api/v1/reports/{form}/cells/{column}"
             | "/api/v1/reports/{form}/issued"
             | "/api/v1/summary"
+            | "/api/v1/case-figures"
             | "/reports"
             | "/reports/{form}"
             | "/reports/{form}/cells/{column}"
@@ -517,6 +742,7 @@ fn kind_of(o: Obj) -> &'static str {
         Obj::CaseTransfer => "case_transfer",
         Obj::Person => "person",
         Obj::Unit => "unit",
+        Obj::User => "user",
     }
 }
 
@@ -704,6 +930,10 @@ async fn world(app: &mut common::App) -> World {
     }
     w.put("letter_ref", Target::Missing, "HNI-2026-999999");
     w.put("unit", Target::Missing, "ZZZ");
+    w.put("user", Target::Own, "clerk.hni");
+    w.put("user", Target::Child, "clerk.m01");
+    w.put("user", Target::Other, "clerk.hcm");
+    w.put("user", Target::Missing, "nobody.zzz");
     w
 }
 
@@ -746,7 +976,7 @@ fn fill(path: &str, id: Option<&str>) -> String {
     if p.contains("/rules/{code}") {
         p = p.replace("{code}", "letter_handling");
     }
-    for k in ["{id}", "{reference}", "{code}"] {
+    for k in ["{id}", "{reference}", "{code}", "{username}"] {
         if let Some(id) = id {
             p = p.replace(k, id);
         }

@@ -475,12 +475,19 @@ pub async fn cases_by_unit(
     units: Option<&[UnitId]>,
     list: Option<&Monitored>,
 ) -> Result<Vec<(UnitId, CaseRecord)>> {
+    case_records(ex, &statistics_filter(units, list)).await
+}
+
+/// The cases official statistics count (alias `c`): every case registered
+/// by one of `units` (all when `None`), or on a committee's list during its
+/// period; visibility is not applied, since a figure names no one.
+pub(crate) fn statistics_filter(units: Option<&[UnitId]>, list: Option<&Monitored>) -> Filter {
     let mut f = Filter::default();
     unit_filter(&mut f, "c.unit_id", units);
     if let Some(m) = list {
         listed(&mut f, m);
     }
-    case_records(ex, &f).await
+    f
 }
 
 /// The references of the cases of the given units (all when `None`) that

@@ -186,6 +186,39 @@ pub async fn set_locale(
     .await
 }
 
+/// Lets a user log in again, or stops them (`active = false`): their
+/// sessions end at once and their API tokens stop working, since both are
+/// checked against `active` on every request.
+pub async fn set_active(tx: &mut Tx, actor: &audit::Actor, id: UserId, active: bool) -> Result<()> {
+    let n = query("UPDATE users SET active = $1 WHERE id = $2")
+        .bind(active)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    if !active {
+        query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record_change(
+        tx,
+        actor,
+        if active {
+            "user.activate"
+        } else {
+            "user.deactivate"
+        },
+        "user",
+        &id.to_string(),
+        serde_json::json!({"active": active}),
+    )
+    .await
+}
+
 /// Records a new session (a login).
 pub async fn create_session(
     tx: &mut Tx,

@@ -159,6 +159,223 @@ pub(super) async fn set_rule_unit(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A user to add.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewUserInput {
+    /// Login name (lower-case letters, digits, `.`, `_`, `-`).
+    pub username: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// The code of their unit (one the caller administers).
+    pub unit: String,
+    /// Role codes: `administrator`, `intake_clerk`, `handler`, `leader`, `analyst`, `auditor`, `custodian`.
+    pub roles: Vec<String>,
+    /// First password, 12 to 1,024 characters.
+    pub password: String,
+    /// Preferred language (`vi`, `en`, `fr`, `ar`).
+    #[serde(default)]
+    pub locale: Option<String>,
+}
+
+/// A user as administrators see them.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct UserView {
+    /// Login name.
+    pub username: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// Their unit's code.
+    pub unit: String,
+    /// Role codes.
+    pub roles: Vec<String>,
+    /// Whether the account may log in.
+    pub active: bool,
+}
+
+impl From<liem_store::users::UserRecord> for UserView {
+    fn from(u: liem_store::users::UserRecord) -> Self {
+        UserView {
+            username: u.username,
+            display_name: u.display_name,
+            unit: u.unit_code,
+            roles: u.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            active: u.active,
+        }
+    }
+}
+
+/// The users of the units the caller administers.
+#[utoipa::path(get, path = "/api/v1/users", tag = "admin", responses((status = 200, body = [UserView]), (status = 403, body = Problem)))]
+pub(super) async fn list_users(
+    State(state): State<AppState>,
+    who: Principal,
+) -> AppResult<Json<Vec<UserView>>> {
+    Ok(Json(
+        service::list_users(&state, &who)
+            .await?
+            .into_iter()
+            .map(UserView::from)
+            .collect(),
+    ))
+}
+
+/// Adds a user to a unit the caller administers.
+#[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = NewUserInput, responses((status = 201, body = Object), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub(super) async fn create_user(
+    State(state): State<AppState>,
+    who: Writer,
+    ApiJson(input): ApiJson<NewUserInput>,
+) -> AppResult<Response> {
+    let mut errs = ValidationErrors::new();
+    let username = match liem_domain::role::Username::parse(&input.username) {
+        Ok(u) => Some(u),
+        Err(e) => {
+            errs.merge(e);
+            None
+        }
+    };
+    let display_name = required_text(&mut errs, "display_name", &input.display_name, 200);
+    required_text(&mut errs, "unit", &input.unit, 32);
+    if let Err(e) = liem_domain::role::check_password(&input.password) {
+        errs.merge(e);
+    }
+    let mut roles = Vec::new();
+    if input.roles.is_empty() {
+        errs.add("roles", "required", "must list at least one role");
+    }
+    for (i, r) in input.roles.iter().enumerate() {
+        match r.parse::<liem_domain::role::Role>() {
+            Ok(r) if !roles.contains(&r) => roles.push(r),
+            Ok(_) => errs.add(&format!("roles[{i}]"), "duplicate", "is listed twice"),
+            Err(e) => errs.add(&format!("roles[{i}]"), "unknown_value", e.to_string()),
+        }
+    }
+    let locale = match input
+        .locale
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        None => None,
+        Some(l) if crate::i18n::Lang::ALL.iter().any(|x| x.tag() == l) => Some(l.to_owned()),
+        Some(_) => {
+            errs.add("locale", "one_of", "must be vi, en, fr or ar");
+            None
+        }
+    };
+    let (Some(username), ()) = (username, errs.into_result(())?) else {
+        return Err(AppError::BadRequest("username".into()));
+    };
+    let username_text = username.as_str().to_owned();
+    service::create_user(
+        &state,
+        &who,
+        service::UserInput {
+            username,
+            display_name,
+            unit: input.unit,
+            roles,
+            password: input.password,
+            locale,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "username": username_text })),
+    )
+        .into_response())
+}
+
+/// Whether an account may log in.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ActiveInput {
+    /// `false` stops the account (its sessions end at once); `true` lets it log in again.
+    pub active: bool,
+}
+
+/// Stops a user of the caller's units, or lets them log in again.
+#[utoipa::path(put, path = "/api/v1/users/{username}/active", tag = "admin", params(("username" = String, Path, description = "The login name")), request_body = ActiveInput, responses((status = 204, description = "Set"), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub(super) async fn set_user_active(
+    State(state): State<AppState>,
+    who: Writer,
+    Path(username): Path<String>,
+    ApiJson(input): ApiJson<ActiveInput>,
+) -> AppResult<StatusCode> {
+    service::set_user_active(&state, &who, &username, input.active).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A unit to add.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewUnitInput {
+    /// Code (upper-case letters, digits and `-`).
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Kind (`committee`, `province`, `commune`, `inspectorate`, …).
+    pub kind: String,
+    /// The parent's code (a unit the caller administers).
+    pub parent: String,
+    /// First day of existence (YYYY-MM-DD); today when absent.
+    #[serde(default)]
+    pub valid_from: Option<String>,
+}
+
+/// Adds a unit under one the caller administers; the answer carries its
+/// recovery key, shown once (print it and keep it offline).
+#[utoipa::path(post, path = "/api/v1/units", tag = "admin", request_body = NewUnitInput, responses((status = 201, body = Object), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub(super) async fn create_unit(
+    State(state): State<AppState>,
+    who: Writer,
+    ApiJson(input): ApiJson<NewUnitInput>,
+) -> AppResult<Response> {
+    let mut errs = ValidationErrors::new();
+    let code = match liem_domain::unit::UnitCode::parse(&input.code) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            errs.merge(e);
+            None
+        }
+    };
+    let name = required_text(&mut errs, "name", &input.name, 300);
+    let kind = required_code::<liem_domain::unit::UnitKind>(&mut errs, "kind", Some(&input.kind));
+    required_text(&mut errs, "parent", &input.parent, 32);
+    let valid_from = match input
+        .valid_from
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(d) => required_date(&mut errs, "valid_from", Some(d)),
+    };
+    let (Some(code), Some(kind), ()) = (code, kind, errs.into_result(())?) else {
+        return Err(AppError::BadRequest("code, kind".into()));
+    };
+    let (unit, key) = service::create_unit(
+        &state,
+        &who,
+        service::UnitInput {
+            code,
+            name,
+            kind,
+            parent: input.parent,
+            valid_from,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({
+            "code": unit.code,
+            "path": unit.path,
+            "recovery_key": key.to_text(),
+        })),
+    )
+        .into_response())
+}
+
 /// Verifies the audit chain (auditors).
 #[utoipa::path(get, path = "/api/v1/audit/verify", responses((status = 200, body = Object), (status = 403, body = Problem)))]
 pub(super) async fn audit_verify(

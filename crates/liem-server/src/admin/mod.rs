@@ -13,7 +13,21 @@ use utoipa::OpenApi;
 /// The administration routes.
 pub fn router() -> Routes {
     Routes::new()
-        .at("/api/v1/units", &["GET"], get(api::list_units))
+        .at(
+            "/api/v1/units",
+            &["GET", "POST"],
+            get(api::list_units).post(api::create_unit),
+        )
+        .at(
+            "/api/v1/users",
+            &["GET", "POST"],
+            get(api::list_users).post(api::create_user),
+        )
+        .at(
+            "/api/v1/users/{username}/active",
+            &["PUT"],
+            put(api::set_user_active),
+        )
         .at(
             "/api/v1/units/{code}/policy",
             &["PUT"],
@@ -36,6 +50,10 @@ pub fn router() -> Routes {
 #[openapi(
     paths(
         api::list_units,
+        api::create_unit,
+        api::list_users,
+        api::create_user,
+        api::set_user_active,
         api::set_policy,
         api::calendar_year,
         api::set_day,
@@ -44,6 +62,14 @@ pub fn router() -> Routes {
         api::set_rule_unit,
         api::audit_verify
     ),
-    components(schemas(api::PolicyInput, api::DayInput, api::RuleUnitInput))
+    components(schemas(
+        api::PolicyInput,
+        api::DayInput,
+        api::RuleUnitInput,
+        api::NewUserInput,
+        api::UserView,
+        api::ActiveInput,
+        api::NewUnitInput
+    ))
 )]
 pub struct Doc;

@@ -14,10 +14,14 @@ use crate::web::write::Writer;
 use jiff::civil::Date;
 use liem_domain::calendar::{Calendar, DayOverride};
 use liem_domain::deadline::{PeriodUnit, Rule, RuleBook, RuleCode};
+use liem_domain::ids::UserId;
 use liem_domain::role::Right;
+use liem_domain::role::{check_password, Role, Username};
 use liem_domain::timers::ChannelPolicy;
+use liem_domain::unit::{UnitCode, UnitKind};
 use liem_store::audit::{self, Verification};
 use liem_store::units::{self, UnitRecord};
+use liem_store::users::{self, UserRecord};
 use liem_store::{calendar, deadlines, Tx};
 
 /// The calendar and rule book as administrators set them.
@@ -126,6 +130,178 @@ pub async fn set_rule_unit(
     recompute(&mut tx, permit.actor()).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The users of the caller's administered subtree, by name.
+pub async fn list_users(state: &AppState, who: &Principal) -> AppResult<Vec<UserRecord>> {
+    let admin = who.grant(Right::Administer)?;
+    let mut c = state.store.conn().await?;
+    let prefix = match admin.scope() {
+        liem_domain::role::Scope::Subtree(p) | liem_domain::role::Scope::Unit(p) => p.clone(),
+        liem_domain::role::Scope::None => return Ok(Vec::new()),
+    };
+    Ok(users::in_subtree(&mut c, &prefix)
+        .await?
+        .into_iter()
+        .filter(|u| admin.covers(&u.unit_path))
+        .collect())
+}
+
+/// A user an administrator adds.
+#[derive(Debug, Clone)]
+pub struct UserInput {
+    /// Login name.
+    pub username: Username,
+    /// Name shown to others.
+    pub display_name: String,
+    /// Their unit's code.
+    pub unit: String,
+    /// Roles held there.
+    pub roles: Vec<Role>,
+    /// First password (the user changes it).
+    pub password: String,
+    /// Preferred language.
+    pub locale: Option<String>,
+}
+
+/// Adds a user to a unit of the caller's administered subtree, with a key
+/// pair for sealed identities protected by their first password. A unit
+/// outside that subtree is refused like an unknown code.
+pub async fn create_user(state: &AppState, who: &Writer, u: UserInput) -> AppResult<UserId> {
+    let admin = who.grant(Right::Administer)?;
+    check_password(&u.password)?;
+    let unit = unit_in(state, &admin, "unit", &u.unit).await?;
+    let permit = who.permit(
+        Right::Administer,
+        &unit.path,
+        "adding a user needs an administrator of the unit's tree",
+    )?;
+    let policy = state.passwords;
+    let password = u.password.clone();
+    let hash = tokio::task::spawn_blocking(move || policy.hash(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut tx = permit.begin(&state.store).await?;
+    let id = users::create(
+        &mut tx,
+        permit.actor(),
+        &users::NewUser {
+            username: u.username,
+            display_name: u.display_name,
+            unit_id: unit.id,
+            password_hash: hash,
+            roles: u.roles,
+            locale: u.locale,
+        },
+    )
+    .await?;
+    crate::sealing::provision_user_key(&mut tx, permit.actor(), id, &u.password, policy).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Lets a user of the caller's subtree log in again, or stops them; a user
+/// outside it is not found. Administrators cannot stop themselves.
+pub async fn set_user_active(
+    state: &AppState,
+    who: &Writer,
+    username: &str,
+    active: bool,
+) -> AppResult<()> {
+    let admin = who.grant(Right::Administer)?;
+    let mut c = state.store.conn().await?;
+    let (user, _) = users::by_username(&mut c, username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(c);
+    admin.reach(&user.unit_path)?;
+    if user.id == who.user.id && !active {
+        return Err(liem_domain::ValidationErrors::single(
+            "active",
+            "not_self",
+            "an administrator cannot stop their own account",
+        )
+        .into());
+    }
+    let permit = who.permit(
+        Right::Administer,
+        &user.unit_path,
+        "stopping a user needs an administrator of their unit's tree",
+    )?;
+    let mut tx = permit.begin(&state.store).await?;
+    users::set_active(&mut tx, permit.actor(), user.id, active).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A unit an administrator adds under one of theirs.
+#[derive(Debug, Clone)]
+pub struct UnitInput {
+    /// Code.
+    pub code: UnitCode,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: UnitKind,
+    /// The parent unit's code.
+    pub parent: String,
+    /// First day of existence.
+    pub valid_from: Option<Date>,
+}
+
+/// Adds a unit under a unit of the caller's administered subtree (the
+/// root exists from setup), with its recovery key, returned once.
+pub async fn create_unit(
+    state: &AppState,
+    who: &Writer,
+    u: UnitInput,
+) -> AppResult<(UnitRecord, crate::keys::PrivateKey)> {
+    let admin = who.grant(Right::Administer)?;
+    let parent = unit_in(state, &admin, "parent", &u.parent).await?;
+    let permit = who.permit(
+        Right::Administer,
+        &parent.path,
+        "adding a unit needs an administrator of its parent's tree",
+    )?;
+    let mut tx = permit.begin(&state.store).await?;
+    let unit = units::create(
+        &mut tx,
+        permit.actor(),
+        &units::NewUnit {
+            code: u.code,
+            name: u.name,
+            kind: u.kind,
+            parent: Some(parent.id),
+            valid_from: u.valid_from.unwrap_or_else(crate::clock::today),
+        },
+    )
+    .await?;
+    let key = crate::sealing::provision_recovery_key(&mut tx, permit.actor(), unit.id).await?;
+    tx.commit().await?;
+    Ok((unit, key))
+}
+
+/// The unit of code `code` when the grant covers it; otherwise the field
+/// is refused as an unknown code, so that other units cannot be probed.
+async fn unit_in(
+    state: &AppState,
+    admin: &crate::auth::gate::Grant<'_>,
+    field: &str,
+    code: &str,
+) -> AppResult<UnitRecord> {
+    let mut c = state.store.conn().await?;
+    match units::by_code(&mut c, code.trim()).await {
+        Ok(u) if admin.covers(&u.path) => Ok(u),
+        Ok(_) | Err(liem_store::StoreError::NotFound) => {
+            Err(liem_domain::ValidationErrors::single(
+                field,
+                "unknown_value",
+                "must be the code of a unit you administer",
+            )
+            .into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Verifies the audit chain (auditors).

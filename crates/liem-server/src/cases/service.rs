@@ -38,14 +38,15 @@ use liem_domain::register::StageInput;
 use liem_domain::register::TargetInput;
 use liem_domain::register::TransferKind;
 use liem_domain::role::Right;
+use liem_domain::stats::Span;
 use liem_domain::validation::optional_code;
 use liem_domain::validation::required_date;
 use liem_domain::validation::required_text;
 use liem_domain::ValidationErrors;
+use liem_report::tree::TreeMode;
 use liem_store::cases as store;
 use liem_store::cases::CaseFilter;
 use liem_store::cases::CaseRow;
-use liem_store::cases::CaseScope;
 use liem_store::cases::CaseTransfer;
 use liem_store::cases::MonitoringRow;
 use liem_store::cases::PartyRow;
@@ -850,7 +851,13 @@ pub struct Figures {
     pub monitored_incidents: Option<i64>,
 }
 
-/// The case figures of a period.
+/// The case figures of a period: official statistics, read with the
+/// statistics right. They count exactly the cases form 07-PCTN counts over
+/// the same scope — every case registered in the units of the scope as the
+/// tree stood ([`TreeMode::AsOf`]), or on a committee's list during the
+/// period, restricted ones included — attributed to the registering unit by
+/// `liem_domain::case::count`. A unit or committee outside the caller's
+/// scope is refused like an unknown code.
 pub async fn figures(
     state: &AppState,
     who: &Principal,
@@ -859,32 +866,42 @@ pub async fn figures(
     unit: Option<&str>,
     committee: Option<&str>,
 ) -> AppResult<Figures> {
-    let v = viewer(who)?;
+    let read = who.grant(Right::ReadStatistics)?;
+    let seen = |field: &'static str, u: UnitRecord| {
+        if read.covers(&u.path) {
+            Ok(u)
+        } else {
+            Err(bad(field, "unknown_value", "must be a unit in your scope"))
+        }
+    };
     let (scope, monitor) = match (unit, committee) {
         (_, Some(code)) => {
-            let u = unit_seen(state, &v, "committee", code).await?;
-            (CaseScope::Committee(u.id), Some(u.id))
+            let u = seen("committee", unit_by_code(state, "committee", code).await?)?;
+            (None, Some(u.id))
         }
         (Some(code), None) => {
-            let u = unit_seen(state, &v, "unit", code).await?;
-            (CaseScope::Subtree(u.path), None)
+            let u = seen("unit", unit_by_code(state, "unit", code).await?)?;
+            (Some(u.id), None)
         }
-        (None, None) => (CaseScope::Subtree(who.user.unit_path.clone()), None),
+        (None, None) => (Some(who.user.unit_id), None),
     };
     let mut c = state.store.conn().await?;
-    let (records, assets) = store::counting_facts(&mut c, &v, &scope, from, to).await?;
+    let tree = state
+        .model
+        .tree(&mut c)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let units = scope.and_then(|s| tree.units_in(s, TreeMode::AsOf));
+    let list = monitor.map(|committee| liem_store::stats::Monitored {
+        committee,
+        span: Span { from, to },
+    });
+    let (records, assets) = store::counting_facts(&mut c, units.as_deref(), list.as_ref()).await?;
     let t = totals(&assets, from, to);
     let (mc, mi) = match monitor {
         Some(m) => {
-            let f = |kind| CaseFilter {
-                monitored_by: Some(m),
-                kind: Some(kind),
-                ..Default::default()
-            };
-            (
-                Some(store::count_cases(&mut c, &v, &f(CaseKind::Case)).await?),
-                Some(store::count_cases(&mut c, &v, &f(CaseKind::Incident)).await?),
-            )
+            let (cases, incidents) = store::monitored_now(&mut c, m).await?;
+            (Some(cases), Some(incidents))
         }
         None => (None, None),
     };

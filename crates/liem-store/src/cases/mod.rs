@@ -746,38 +746,20 @@ pub async fn set_facts(
     outbox::append(tx, "case", &case.to_string(), "reclassify", detail).await
 }
 
-/// The set of entries a figure is computed over.
-#[derive(Debug, Clone)]
-pub enum CaseScope {
-    /// Entries registered by a unit or its descendants.
-    Subtree(String),
-    /// Entries a committee monitored at some time within the period.
-    Committee(UnitId),
-}
-
-/// The facts counting needs — every visible entry of the scope with its
-/// stage events and defendants — and their asset events.
+/// Every case of the given units (all when `None`), or of a committee's
+/// monitored list, with its stage events and defendants, and the asset
+/// events of those cases: the facts the case figures are counted from.
+///
+/// These are official statistics, counted exactly as the standard forms
+/// count them (form 07-PCTN): the selection is [`crate::stats::cases_by_unit`]'s,
+/// restricted cases included (a figure names no one), each case attributed to
+/// the unit that registered it (`liem_domain::case::count`).
 pub async fn counting_facts(
     ex: &mut impl AsExec,
-    v: &Viewer,
-    scope: &CaseScope,
-    from: Date,
-    to: Date,
+    units: Option<&[UnitId]>,
+    list: Option<&crate::stats::Monitored>,
 ) -> Result<(Vec<CaseRecord>, Vec<AssetEvent>)> {
-    let mut f = Filter::default();
-    visible(&mut f, v);
-    match scope {
-        // Counted where registered (liem_domain::case::count).
-        CaseScope::Subtree(p) => f.and(
-            "c.unit_id IN (SELECT id FROM units WHERE path LIKE ?)",
-            vec![format!("{p}%").into()],
-        ),
-        CaseScope::Committee(u) => f.and(
-            "EXISTS (SELECT 1 FROM monitorings mo WHERE mo.case_id = c.id AND mo.committee_id = ? AND mo.added_on <= ? \
-             AND (mo.removed_on IS NULL OR mo.removed_on >= ?))",
-            vec![u.0.into(), to.into(), from.into()],
-        ),
-    }
+    let f = crate::stats::statistics_filter(units, list);
     let cases = case_records(ex, &f)
         .await?
         .into_iter()
@@ -795,6 +777,23 @@ pub async fn counting_facts(
         .map(asset_from)
         .collect::<Result<Vec<_>>>()?;
     Ok((cases, assets))
+}
+
+/// How many entries of each kind a committee monitors now (removed ones
+/// not counted), restricted ones included: a figure of the committee's
+/// list, like [`counting_facts`].
+pub async fn monitored_now(ex: &mut impl AsExec, committee: UnitId) -> Result<(i64, i64)> {
+    let r = query(
+        "SELECT COALESCE(SUM(CASE WHEN c.kind = $1 THEN 1 ELSE 0 END), 0) AS cases, \
+         COALESCE(SUM(CASE WHEN c.kind = $2 THEN 1 ELSE 0 END), 0) AS incidents FROM cases c \
+         WHERE c.id IN (SELECT mo.case_id FROM monitorings mo WHERE mo.committee_id = $3 AND mo.removed_on IS NULL)",
+    )
+    .bind(CaseKind::Case.as_str())
+    .bind(CaseKind::Incident.as_str())
+    .bind(committee.0)
+    .fetch_one(ex)
+    .await?;
+    Ok((r.i64("cases")?, r.i64("incidents")?))
 }
 
 /// The cases the filter `f` (on the alias `c`) selects, as counting needs
