@@ -195,5 +195,8 @@ pub fn xlsx(report: &Report, words: &Words<'_>) -> Result<Vec<u8>, XlsxError> {
             report.tree.as_str()
         ),
     )?;
+    if let Some(cp) = &report.checkpoint {
+        ws.write_string(s + 8, 0, format!("{} {cp}", t("rp-x-checkpoint")))?;
+    }
     wb.save_to_buffer()
 }

@@ -93,6 +93,11 @@ pub struct Report {
     pub failures: Vec<CheckFailure>,
     /// The change-feed position the figures were computed at.
     pub data_version: i64,
+    /// The signed checkpoint of the audit chain the figures were computed
+    /// under (set by whoever issues the report; printed in its footer, so
+    /// that a paper copy anchors the chain).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
 }
 
 impl Report {
@@ -196,6 +201,7 @@ pub fn assemble(
         total,
         failures,
         data_version,
+        checkpoint: None,
     }
 }
 

@@ -683,6 +683,7 @@ rp-x-head = رئيس الوحدة
 rp-x-sign = (التوقيع والاسم الكامل)
 rp-x-sign-seal = (التوقيع والختم)
 rp-x-data-version = إصدار البيانات
+rp-x-checkpoint = نقطة تحقق سجل التدقيق
 rp-x-tree-current = وفق الوحدات الحالية
 rp-x-tree-as-of = وفق وحدات الفترة
 rp-x-tree = شجرة الوحدات

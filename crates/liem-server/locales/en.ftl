@@ -683,6 +683,7 @@ rp-x-head = Head of the unit
 rp-x-sign = (Signature and full name)
 rp-x-sign-seal = (Signature and seal)
 rp-x-data-version = Data version
+rp-x-checkpoint = Audit checkpoint
 rp-x-tree-current = on today's units
 rp-x-tree-as-of = on the units of the period
 rp-x-tree = Unit tree

@@ -683,6 +683,7 @@ rp-x-head = Chef de l'unité
 rp-x-sign = (Signature et nom)
 rp-x-sign-seal = (Signature et cachet)
 rp-x-data-version = Version des données
+rp-x-checkpoint = Point de contrôle du journal
 rp-x-tree-current = selon les unités actuelles
 rp-x-tree-as-of = selon les unités de la période
 rp-x-tree = Arbre des unités

@@ -683,6 +683,7 @@ rp-x-head = Thủ trưởng đơn vị
 rp-x-sign = (Ký, ghi rõ họ tên)
 rp-x-sign-seal = (Ký tên, đóng dấu)
 rp-x-data-version = Phiên bản dữ liệu
+rp-x-checkpoint = Điểm kiểm chứng nhật ký
 rp-x-tree-current = theo địa giới hiện nay
 rp-x-tree-as-of = theo địa giới tại kỳ báo cáo
 rp-x-tree = Địa giới

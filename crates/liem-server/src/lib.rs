@@ -7,6 +7,7 @@ pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod cases;
+pub mod checkpoints;
 pub mod clock;
 pub mod crypto;
 pub mod custody;

@@ -25,6 +25,11 @@ pub struct Settings {
     pub login_rate: guard::RatePolicy,
     /// Take the client address from `X-Forwarded-For` (behind a proxy).
     pub trust_forwarded_for: bool,
+    /// Where signed checkpoints of the audit chain are appended (outside
+    /// the data directory); none when unset.
+    pub checkpoint_file: Option<PathBuf>,
+    /// How often a checkpoint is written while the chain grows.
+    pub checkpoint_every: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -41,6 +46,8 @@ impl Default for Settings {
                 ..Default::default()
             },
             trust_forwarded_for: false,
+            checkpoint_file: None,
+            checkpoint_every: std::time::Duration::from_secs(3600),
         }
     }
 }

@@ -496,7 +496,9 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             O::None,
             Some(json!({"kind": "day_off", "name": "x", "unit": "days"})),
         ),
-        ("GET", "/api/v1/audit/verify") => s(Rights(R::ReadAudit, None), O::None, None),
+        ("GET", "/api/v1/audit/verify" | "/api/v1/audit/checkpoint") => {
+            s(Rights(R::ReadAudit, None), O::None, None)
+        }
         ("GET", "/api/v1/letters" | "/api/v1/deadlines" | "/petitions") => {
             s(Rights(R::ReadPetitions, None), O::None, None)
         }

@@ -798,6 +798,13 @@ async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_na
         .unwrap()
         .uuid("id")
         .unwrap();
+    let was = liem_store::db::query("SELECT processed_on FROM letters WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut tx)
+        .await
+        .unwrap()
+        .opt_date("processed_on")
+        .unwrap();
     liem_store::db::query("UPDATE letters SET processed_on = $1 WHERE id = $2")
         .bind(date(2025, 12, 1))
         .bind(id)
@@ -824,6 +831,35 @@ async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_na
         ),
         "{detail}"
     );
+    // That edit was made outside Liêm: the deep check names that letter,
+    // and nothing else; put back, the letter is as the trail attests.
+    let store = &app.db.store;
+    let deep = || async {
+        let mut c = store.conn().await.unwrap();
+        liem_store::audit::verify(&mut c, store.chain(), &[], true)
+            .await
+            .unwrap()
+            .findings
+    };
+    let found = deep().await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (
+            found[0].entity.as_str(),
+            found[0].id.clone(),
+            found[0].finding
+        ),
+        ("letter", id.to_string(), "edited")
+    );
+    let mut tx = store.begin().await.unwrap();
+    liem_store::db::query("UPDATE letters SET processed_on = $1 WHERE id = $2")
+        .bind(was)
+        .bind(id)
+        .execute(&mut tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(deep().await, vec![]);
 }
 
 /// The Excel file opens with openpyxl and its cells are the JSON figures.
@@ -870,7 +906,8 @@ rows = [[c for c in r] for r in ws.iter_rows(values_only=True)]
 head = next(i for i, r in enumerate(rows) if r[0] == "Unit code")
 total = next(r for r in rows if r[0] == "total")
 out = {"title": rows[1][0], "unit": rows[0][0], "headings": list(rows[head][2:]), "arithmetic": list(rows[head + 1][2:]),
-       "total": list(total[2:]), "rows": {r[0]: list(r[2:]) for r in rows[head + 2:] if r[0] not in (None, "total") and isinstance(r[2], (int, float))}}
+       "total": list(total[2:]), "rows": {r[0]: list(r[2:]) for r in rows[head + 2:] if r[0] not in (None, "total") and isinstance(r[2], (int, float))},
+       "checkpoint": next((r[0] for r in rows if isinstance(r[0], str) and r[0].startswith("Audit checkpoint ")), None)}
 print(json.dumps(out))
 "#;
     let out = std::process::Command::new(&python)
@@ -893,6 +930,17 @@ print(json.dumps(out))
     assert_eq!(x["headings"][0], "Newly prosecuted (cases)");
     assert_eq!(x["arithmetic"][4], "(5) = 1 + 3");
     assert_eq!(x["total"], json["total"]);
+    // The footer carries the checkpoint of the audit chain the figures were
+    // computed under, signed by this instance.
+    let line = x["checkpoint"]
+        .as_str()
+        .expect("a checkpoint in the footer");
+    let cp = liem_store::audit::checkpoint::Checkpoint::parse(
+        line.trim_start_matches("Audit checkpoint "),
+    )
+    .unwrap();
+    assert!(cp.signature_holds());
+    assert_eq!(cp.key, app.db.store.audit_keys().public_key_hex());
     for r in json["rows"].as_array().unwrap() {
         let code = r["unit"]["code"].as_str().unwrap();
         assert_eq!(x["rows"][code], r["cells"], "row {code}");

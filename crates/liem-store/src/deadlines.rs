@@ -57,6 +57,7 @@ pub async fn recompute(
             continue;
         }
         let id = r.uuid("id")?;
+        audit::touch(tx, "matter", &id.to_string());
         query("UPDATE matters SET due_on = $1, due_rule = $2 WHERE id = $3")
             .bind(on)
             .bind(rule)
@@ -87,6 +88,7 @@ pub async fn recompute(
             continue;
         }
         let id = r.uuid("id")?;
+        audit::touch(tx, "letter", &id.to_string());
         query("UPDATE letters SET ack_due = $1, feedback_due = $2 WHERE id = $3")
             .bind(t.ack_due)
             .bind(t.feedback_due)

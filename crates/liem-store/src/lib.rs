@@ -86,6 +86,7 @@ enum Pools {
 #[derive(Clone)]
 pub struct Store {
     pools: Pools,
+    chain: std::sync::Arc<audit::Chain>,
 }
 
 /// A pooled read connection.
@@ -106,37 +107,49 @@ impl AsExec for Conn {
 }
 
 /// A write transaction. Dropped without [`Tx::commit`], it rolls back.
-pub enum Tx {
-    /// SQLite.
+///
+/// The audit records of its changes are gathered as it runs and appended to
+/// the chain at [`Tx::commit`], in one statement, with the digest of each
+/// changed record's state as the transaction leaves it: the chain's head is
+/// locked only for that append.
+pub struct Tx {
+    inner: TxInner,
+    chain: std::sync::Arc<audit::Chain>,
+    pending: Vec<audit::Pending>,
+    touched: std::collections::BTreeSet<(String, String)>,
+}
+
+enum TxInner {
     Sqlite(Transaction<'static, Sqlite>),
-    /// PostgreSQL.
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl AsExec for Tx {
     fn as_exec(&mut self) -> Exec<'_> {
-        match self {
-            Tx::Sqlite(t) => Exec::Sqlite(t),
-            Tx::Postgres(t) => Exec::Postgres(t),
+        match &mut self.inner {
+            TxInner::Sqlite(t) => Exec::Sqlite(t),
+            TxInner::Postgres(t) => Exec::Postgres(t),
         }
     }
 }
 
 impl Tx {
-    /// Commits; the change is durable when this returns.
-    pub async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+    /// Appends the transaction's audit records to the chain, then commits;
+    /// the change and its records are durable when this returns.
+    pub async fn commit(mut self) -> Result<()> {
+        audit::flush(&mut self).await?;
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }
 
     /// The dialect.
     pub fn dialect(&self) -> Dialect {
-        match self {
-            Tx::Sqlite(_) => Dialect::Sqlite,
-            Tx::Postgres(_) => Dialect::Postgres,
+        match self.inner {
+            TxInner::Sqlite(_) => Dialect::Sqlite,
+            TxInner::Postgres(_) => Dialect::Postgres,
         }
     }
 }
@@ -158,15 +171,28 @@ pub enum Location {
 impl Store {
     /// Opens the database; on SQLite, creates the file and applies
     /// migrations (PostgreSQL is migrated by `liem migrate` or
-    /// [`Store::migrate`]).
-    pub async fn open(loc: &Location) -> Result<Store> {
+    /// [`Store::migrate`]). `keys` extend and check the audit chain: they
+    /// come from the instance key and are never stored in the database.
+    pub async fn open(loc: &Location, keys: audit::AuditKeys) -> Result<Store> {
         match loc {
-            Location::SqliteFile(path) => Self::open_sqlite(path).await,
-            Location::Postgres { url, schema } => Self::open_postgres(url, schema.as_deref()).await,
+            Location::SqliteFile(path) => Self::open_sqlite(path, keys).await,
+            Location::Postgres { url, schema } => {
+                Self::open_postgres(url, schema.as_deref(), keys).await
+            }
         }
     }
 
-    async fn open_sqlite(path: &Path) -> Result<Store> {
+    /// The keys of the audit chain.
+    pub fn audit_keys(&self) -> &audit::AuditKeys {
+        self.chain.keys()
+    }
+
+    /// The audit chain's keys and readers, for verification.
+    pub fn chain(&self) -> &audit::Chain {
+        &self.chain
+    }
+
+    async fn open_sqlite(path: &Path, keys: audit::AuditKeys) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
@@ -185,11 +211,13 @@ impl Store {
             .connect_with(opts.clone())
             .await?;
         SQLITE_MIGRATIONS.run(&write).await?;
+        let chain = std::sync::Arc::new(audit::Chain::new(keys, Dialect::Sqlite));
         let store = Store {
             pools: Pools::Sqlite {
                 write: write.clone(),
                 read: write.clone(),
             },
+            chain: chain.clone(),
         };
         store.seed_reference_lists().await?;
         let read = SqlitePoolOptions::new()
@@ -198,10 +226,15 @@ impl Store {
             .await?;
         Ok(Store {
             pools: Pools::Sqlite { write, read },
+            chain,
         })
     }
 
-    async fn open_postgres(url: &str, schema: Option<&str>) -> Result<Store> {
+    async fn open_postgres(
+        url: &str,
+        schema: Option<&str>,
+        keys: audit::AuditKeys,
+    ) -> Result<Store> {
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(StoreError::Config(
                 "database URL must start with postgres:// or postgresql://".into(),
@@ -209,6 +242,9 @@ impl Store {
         }
         let mut opts = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Config(format!("invalid PostgreSQL URL: {e}")))?;
+        // UTC, so that a record's state reads the same from every session
+        // (the audit chain's digests of the registers' rows).
+        opts = opts.options([("TimeZone", "UTC")]);
         if let Some(s) = schema {
             opts = opts.options([("search_path", s)]);
         }
@@ -217,8 +253,10 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
+        let chain = std::sync::Arc::new(audit::Chain::new(keys, Dialect::Postgres));
         Ok(Store {
             pools: Pools::Postgres(pool),
+            chain,
         })
     }
 
@@ -228,6 +266,7 @@ impl Store {
             Pools::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
             Pools::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
+        self.chain.forget_columns();
         self.seed_reference_lists().await
     }
 
@@ -265,9 +304,15 @@ impl Store {
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match &self.pools {
-            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
-            Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
+        let inner = match &self.pools {
+            Pools::Sqlite { write, .. } => TxInner::Sqlite(write.begin().await?),
+            Pools::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        };
+        Ok(Tx {
+            inner,
+            chain: self.chain.clone(),
+            pending: Vec::new(),
+            touched: Default::default(),
         })
     }
 

@@ -451,6 +451,13 @@ pub async fn link(
 /// eligible when one of them is, and within competence when one of them is
 /// eligible and within competence.
 async fn refresh_letter_figures(tx: &mut Tx, matter: MatterId) -> Result<()> {
+    for r in query("SELECT letter_id FROM letter_matters WHERE matter_id = $1")
+        .bind(matter.0)
+        .fetch_all(&mut *tx)
+        .await?
+    {
+        audit::touch(tx, "letter", &r.uuid("letter_id")?.to_string());
+    }
     query(
         "UPDATE letters SET processed_on = CASE \
            WHEN EXISTS (SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
@@ -1244,6 +1251,13 @@ pub async fn transfer(
         .bind(from.0)
         .execute(tx)
         .await?;
+    for r in query("SELECT matter_id FROM letter_matters WHERE letter_id = $1")
+        .bind(letter.0)
+        .fetch_all(&mut *tx)
+        .await?
+    {
+        audit::touch(tx, "matter", &r.uuid("matter_id")?.to_string());
+    }
     query("UPDATE matters SET unit_id = $1, version = version + 1, updated_at = $2 WHERE unit_id = $3 AND id IN (SELECT matter_id FROM letter_matters WHERE letter_id = $4)")
         .bind(to.0)
         .bind(at)

@@ -7,6 +7,12 @@
 
 use crate::{Location, Store};
 
+/// The audit keys of test databases (derived from a fixed test instance
+/// key: tests only).
+pub fn test_keys() -> crate::audit::AuditKeys {
+    crate::audit::AuditKeys::derive(b"liem test instance key, tests only")
+}
+
 /// The default test PostgreSQL.
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1/test";
 
@@ -27,7 +33,9 @@ impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temporary directory");
         let location = Location::SqliteFile(dir.path().join("liem.sqlite3"));
-        let store = Store::open(&location).await.expect("open SQLite");
+        let store = Store::open(&location, test_keys())
+            .await
+            .expect("open SQLite");
         TestDb {
             store,
             location,
@@ -46,7 +54,7 @@ impl TestDb {
             url: url.clone(),
             schema: None,
         };
-        let admin_store = match Store::open(&admin).await {
+        let admin_store = match Store::open(&admin, test_keys()).await {
             Ok(s) => s,
             Err(e) => {
                 if std::env::var_os("CI").is_some() {
@@ -67,7 +75,9 @@ impl TestDb {
             url: url.clone(),
             schema: Some(schema.clone()),
         };
-        let store = Store::open(&location).await.expect("open PostgreSQL");
+        let store = Store::open(&location, test_keys())
+            .await
+            .expect("open PostgreSQL");
         store.migrate().await.expect("migrate PostgreSQL");
         Some(TestDb {
             store,
@@ -81,7 +91,8 @@ impl TestDb {
     pub async fn cleanup(self) {
         self.store.close().await;
         if let Some((url, schema)) = self.schema {
-            if let Ok(s) = Store::open(&Location::Postgres { url, schema: None }).await {
+            if let Ok(s) = Store::open(&Location::Postgres { url, schema: None }, test_keys()).await
+            {
                 if let Ok(mut c) = s.conn().await {
                     let _ = crate::db::query(format!("DROP SCHEMA {schema} CASCADE"))
                         .execute(&mut c)

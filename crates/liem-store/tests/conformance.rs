@@ -237,7 +237,9 @@ async fn audit_chain_detects_edit_delete_and_reorder(store: &Store) {
         .await;
     }
     let mut c = store.conn().await.unwrap();
-    let ok = audit::verify(&mut c).await.unwrap();
+    let ok = audit::verify(&mut c, store.chain(), &[], false)
+        .await
+        .unwrap();
     assert!(ok.first_break.is_none(), "{ok:?}");
     // Default fields + 3 units + 1 user + 3 × (letter, matter, link).
     let fields = liem_domain::petition::DEFAULT_FIELDS.len() as i64;
@@ -250,7 +252,7 @@ async fn audit_chain_detects_edit_delete_and_reorder(store: &Store) {
         tx.commit().await.unwrap();
     };
     let first_break = || async {
-        let v = audit::verify(&mut store.conn().await.unwrap())
+        let v = audit::verify(&mut store.conn().await.unwrap(), store.chain(), &[], false)
             .await
             .unwrap();
         v.first_break.map(|b| (b.seq, b.reason))
@@ -306,7 +308,7 @@ async fn audit_chain_detects_a_deleted_tail(store: &Store) {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let v = audit::verify(&mut store.conn().await.unwrap())
+    let v = audit::verify(&mut store.conn().await.unwrap(), store.chain(), &[], false)
         .await
         .unwrap();
     let b = v.first_break.expect("a break");

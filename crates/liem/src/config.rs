@@ -30,6 +30,11 @@ pub struct Config {
     pub pow_bits: u32,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     pub trust_forwarded_for: bool,
+    /// A file outside the data directory where signed checkpoints of the
+    /// audit chain are appended.
+    pub checkpoint_file: Option<PathBuf>,
+    /// Minutes between the server's checkpoints while the chain grows.
+    pub checkpoint_minutes: u64,
 }
 
 impl Default for Config {
@@ -45,6 +50,8 @@ impl Default for Config {
             secure_cookies: false,
             pow_bits: 16,
             trust_forwarded_for: false,
+            checkpoint_file: None,
+            checkpoint_minutes: 60,
         }
     }
 }
@@ -105,6 +112,16 @@ impl Config {
                 anyhow::bail!("LIEM_POW_BITS above 28 would make the public form unusable");
             }
         }
+        if let Some(v) = get("LIEM_CHECKPOINT_FILE") {
+            self.checkpoint_file = Some(v.into());
+        }
+        if let Some(v) = get("LIEM_CHECKPOINT_MINUTES") {
+            self.checkpoint_minutes = v
+                .parse()
+                .ok()
+                .filter(|m| *m > 0)
+                .context("LIEM_CHECKPOINT_MINUTES must be a whole number above 0")?;
+        }
         if let Some(v) = get("LIEM_TRUST_FORWARDED_FOR") {
             self.trust_forwarded_for = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -156,6 +173,11 @@ impl Config {
         Ok(key)
     }
 
+    /// How often the server writes a checkpoint.
+    pub fn checkpoint_every(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.checkpoint_minutes.max(1) * 60)
+    }
+
     /// The server's run-time settings.
     pub fn settings(&self) -> liem_server::Settings {
         liem_server::Settings {
@@ -165,6 +187,8 @@ impl Config {
             files_dir: self.data_dir.join("files"),
             pow_bits: self.pow_bits,
             trust_forwarded_for: self.trust_forwarded_for,
+            checkpoint_file: self.checkpoint_file.clone(),
+            checkpoint_every: self.checkpoint_every(),
             ..Default::default()
         }
     }

@@ -326,8 +326,25 @@ enum UnitCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walks the hash chain; exits non-zero and names the first bad record.
+    /// Walks the keyed hash chain; exits non-zero (2) and names the first
+    /// bad record, the first checkpoint the database contradicts, and with
+    /// --deep every register record whose state no audit record explains.
     Verify {
+        #[command(flatten)]
+        data: DataArgs,
+        /// A file of checkpoints (one per line, as `liem audit checkpoint`
+        /// prints them) to check the database against.
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+        /// Also recompute the state of every record of the registers
+        /// (letters, matters, cases, people, assets, reception, reports).
+        #[arg(long)]
+        deep: bool,
+    },
+    /// Prints a signed checkpoint of the chain's head (and appends it to
+    /// the checkpoint file when one is configured): keep it outside the
+    /// database.
+    Checkpoint {
         #[command(flatten)]
         data: DataArgs,
     },
@@ -365,10 +382,18 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn open(cfg: &Config) -> Result<Store> {
-    let store = Store::open(&cfg.location())
+    // The audit chain is keyed by the instance key (made on first use of
+    // an SQLite data directory; PostgreSQL needs it configured).
+    let key = cfg.seal_key(true)?;
+    let store = Store::open(&cfg.location(), audit_keys(&key))
         .await
         .context("opening the database")?;
     Ok(store)
+}
+
+/// The audit trail's keys, from the instance key.
+fn audit_keys(key: &liem_server::crypto::SecretKey) -> audit::AuditKeys {
+    audit::AuditKeys::derive(&key.derive("audit trail"))
 }
 
 async fn run(cli: Cli) -> Result<std::process::ExitCode> {
@@ -628,21 +653,92 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             println!("{token}");
         }
         Command::Audit {
-            command: AuditCommand::Verify { data },
+            command:
+                AuditCommand::Verify {
+                    data,
+                    checkpoints,
+                    deep,
+                },
         } => {
             let cfg = data.config()?;
+            // A copied database without its key cannot be verified: say so
+            // rather than make a new key.
+            cfg.seal_key(false)?;
+            let checkpoints = match &checkpoints {
+                None => Vec::new(),
+                Some(f) => {
+                    let text = std::fs::read_to_string(f)
+                        .with_context(|| format!("reading {}", f.display()))?;
+                    audit::checkpoint::Checkpoint::parse_all(&text)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?
+                }
+            };
             let store = open(&cfg).await?;
             let mut c = store.conn().await?;
-            let v = audit::verify(&mut c).await?;
+            let v = audit::verify(&mut c, store.chain(), &checkpoints, deep).await?;
             drop(c);
             store.close().await;
-            match v.first_break {
-                None => println!("audit chain intact: {} records", v.records),
-                Some(b) => {
-                    eprintln!("audit chain BROKEN at record {}: {}", b.seq, b.reason);
-                    return Ok(ExitCode::from(2));
+            if let Some(b) = &v.first_break {
+                eprintln!("audit chain BROKEN at record {}: {}", b.seq, b.reason);
+            }
+            if let Some(x) = &v.contradiction {
+                eprintln!(
+                    "the database CONTRADICTS a checkpoint, from record {}: {}\n  checkpoint: {}",
+                    x.from_record, x.reason, x.checkpoint
+                );
+            }
+            // Each record found, up to a screenful of each kind, then a count.
+            let mut shown: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+            for f in &v.findings {
+                let n = shown.entry((f.entity.as_str(), f.finding)).or_default();
+                *n += 1;
+                if *n > 20 {
+                    continue;
+                }
+                let what = match f.finding {
+                    "edited" => "edited outside Liêm (its state is not the one the trail attests)",
+                    "inserted" => "inserted outside Liêm (no audit record names it)",
+                    _ => "deleted outside Liêm (the trail attests it)",
+                };
+                match f.last_record {
+                    Some(seq) => {
+                        eprintln!("{} {}: {what}; last audit record {seq}", f.entity, f.id)
+                    }
+                    None => eprintln!("{} {}: {what}", f.entity, f.id),
                 }
             }
+            for ((entity, finding), n) in &shown {
+                if *n > 20 {
+                    eprintln!("… {n} {entity} records {finding} outside Liêm in all");
+                }
+            }
+            if !v.intact() {
+                return Ok(ExitCode::from(2));
+            }
+            let mut what = format!("audit chain intact: {} records", v.records);
+            if !checkpoints.is_empty() {
+                what.push_str(&format!(", agrees with {} checkpoints", v.checkpoints));
+            }
+            if deep {
+                what.push_str(", every register record as the trail attests");
+            }
+            println!("{what}");
+        }
+        Command::Audit {
+            command: AuditCommand::Checkpoint { data },
+        } => {
+            let cfg = data.config()?;
+            cfg.seal_key(false)?;
+            let store = open(&cfg).await?;
+            let mut c = store.conn().await?;
+            let cp = audit::checkpoint(&mut c, store.audit_keys()).await?;
+            drop(c);
+            store.close().await;
+            if let Some(f) = &cfg.checkpoint_file {
+                liem_server::checkpoints::append(f, &cp)
+                    .with_context(|| format!("appending to {}", f.display()))?;
+            }
+            println!("{cp}");
         }
         Command::Calendar { data, year } => {
             if !(1990..=2100).contains(&year) {
@@ -730,11 +826,13 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 today: liem_server::clock::today(),
                 committee,
             };
-            let report =
+            let cp = audit::checkpoint(&mut c, store.audit_keys()).await?;
+            let mut report =
                 liem_report::compute(&mut c, &liem_report::Model::new(), &t, &[form], &req)
                     .await?
                     .pop()
                     .expect("one form, one report");
+            report.checkpoint = Some(cp.to_string());
             drop(c);
             store.close().await;
             let bytes = match format.as_str() {
@@ -918,6 +1016,7 @@ async fn serve(cfg: &Config, store: Store) -> Result<()> {
             }
         }
     });
+    liem_server::checkpoints::spawn_schedule(state.clone(), cfg.checkpoint_every());
     let app = liem_server::router(state);
     let listener = tokio::net::TcpListener::bind(&cfg.bind)
         .await

@@ -376,11 +376,48 @@ pub(super) async fn create_unit(
         .into_response())
 }
 
-/// Verifies the audit chain (auditors).
-#[utoipa::path(get, path = "/api/v1/audit/verify", responses((status = 200, body = Object), (status = 403, body = Problem)))]
+/// What to verify.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct VerifyQuery {
+    /// Also check every register record against the state the trail attests.
+    #[serde(default)]
+    pub deep: bool,
+}
+
+/// Verifies the audit chain (auditors): its keyed hashes, links and head;
+/// with `deep=true` also every register record.
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "admin", params(VerifyQuery), responses((status = 200, body = Object), (status = 403, body = Problem)))]
 pub(super) async fn audit_verify(
     State(state): State<AppState>,
     who: Principal,
+    axum::extract::Query(q): axum::extract::Query<VerifyQuery>,
 ) -> AppResult<Response> {
-    Ok(Json(service::verify_audit(&state, &who).await?).into_response())
+    let v = service::verify_audit(&state, &who, q.deep).await?;
+    Ok(Json(serde_json::json!({
+        "intact": v.intact(),
+        "records": v.records,
+        "first_break": v.first_break,
+        "findings": v.findings,
+    }))
+    .into_response())
+}
+
+/// A signed checkpoint of the audit chain's head now (auditors; a witness
+/// polls it with an auditor's token and keeps what it gets). The line is
+/// what `liem audit verify --checkpoints FILE` reads.
+#[utoipa::path(get, path = "/api/v1/audit/checkpoint", tag = "admin", responses((status = 200, body = Object), (status = 403, body = Problem)))]
+pub(super) async fn audit_checkpoint(
+    State(state): State<AppState>,
+    who: Principal,
+) -> AppResult<Response> {
+    let cp = service::checkpoint(&state, &who).await?;
+    Ok(Json(serde_json::json!({
+        "line": cp.to_string(),
+        "seq": cp.seq,
+        "head": cp.head,
+        "at": cp.at,
+        "key": cp.key,
+        "sig": cp.sig,
+    }))
+    .into_response())
 }

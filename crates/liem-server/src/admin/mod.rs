@@ -42,6 +42,11 @@ pub fn router() -> Routes {
         .at("/api/v1/rules", &["GET"], get(api::list_rules))
         .at("/api/v1/rules/{code}", &["PUT"], put(api::set_rule_unit))
         .at("/api/v1/audit/verify", &["GET"], get(api::audit_verify))
+        .at(
+            "/api/v1/audit/checkpoint",
+            &["GET"],
+            get(api::audit_checkpoint),
+        )
         .at("/calendar", &["GET"], get(pages::calendar))
 }
 
@@ -60,7 +65,8 @@ pub fn router() -> Routes {
         api::remove_day,
         api::list_rules,
         api::set_rule_unit,
-        api::audit_verify
+        api::audit_verify,
+        api::audit_checkpoint
     ),
     components(schemas(
         api::PolicyInput,

@@ -19,6 +19,7 @@ use liem_domain::role::Right;
 use liem_domain::role::{check_password, Role, Username};
 use liem_domain::timers::ChannelPolicy;
 use liem_domain::unit::{UnitCode, UnitKind};
+use liem_store::audit::checkpoint::Checkpoint;
 use liem_store::audit::{self, Verification};
 use liem_store::units::{self, UnitRecord};
 use liem_store::users::{self, UserRecord};
@@ -304,9 +305,22 @@ async fn unit_in(
     }
 }
 
-/// Verifies the audit chain (auditors).
-pub async fn verify_audit(state: &AppState, who: &Principal) -> AppResult<Verification> {
+/// Verifies the audit chain (auditors); with `deep`, also every register
+/// record against the state the trail attests for it.
+pub async fn verify_audit(
+    state: &AppState,
+    who: &Principal,
+    deep: bool,
+) -> AppResult<Verification> {
     who.grant(Right::ReadAudit)?;
     let mut c = state.store.conn().await?;
-    Ok(audit::verify(&mut c).await?)
+    Ok(audit::verify(&mut c, state.store.chain(), &[], deep).await?)
+}
+
+/// A checkpoint of the audit chain's head now, signed by this instance
+/// (auditors, and the witnesses given an auditor's token). It is also
+/// appended to the checkpoint file when one is configured.
+pub async fn checkpoint(state: &AppState, who: &Principal) -> AppResult<Checkpoint> {
+    who.grant(Right::ReadAudit)?;
+    crate::checkpoints::write(state).await
 }

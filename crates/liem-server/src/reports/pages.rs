@@ -82,6 +82,7 @@ pub(super) struct ReportTpl {
     failures: Vec<String>,
     qs: String,
     data_version: i64,
+    checkpoint: String,
     issued: Vec<Issued>,
     can_issue: bool,
     forms: Vec<(String, String)>,
@@ -194,6 +195,7 @@ pub(super) async fn report_page(
             failures: r.failures.iter().map(|f| f.to_string()).collect(),
             qs,
             data_version: r.data_version,
+            checkpoint: r.checkpoint.clone().unwrap_or_default(),
             issued,
             can_issue: who.can(Right::IssueReports),
             forms: all_forms()

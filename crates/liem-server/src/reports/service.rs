@@ -178,11 +178,15 @@ pub async fn report(
     check_committee_form(f, q)?;
     let (tree, req) = resolve(state, who, q, default_period).await?;
     let mut c = state.store.conn().await?;
-    let r = liem_report::compute(&mut c, &state.model, &tree, &[f], &req)
+    // The chain's head the figures are computed under, signed: the footer
+    // of every copy (page, Excel, JSON) carries it.
+    let cp = liem_store::audit::checkpoint(&mut c, state.store.audit_keys()).await?;
+    let mut r = liem_report::compute(&mut c, &state.model, &tree, &[f], &req)
         .await
         .map_err(report_error)?
         .pop()
         .expect("one form asked, one report");
+    r.checkpoint = Some(cp.to_string());
     Ok((tree, req, r))
 }
 
@@ -278,6 +282,9 @@ pub async fn issue(
     )
     .await?;
     tx.commit().await?;
+    // An issued report is a moment worth anchoring: the head, with the
+    // issue's own record, goes to the checkpoint file.
+    crate::checkpoints::write(state).await?;
     Ok(issued)
 }
 

@@ -33,13 +33,44 @@ macro_rules! on_both {
             })+
         }
         mod postgres {
+            // After each test, the trail explains every register record the
+            // test's requests left (`liem audit verify --deep`).
             $(#[tokio::test]
             async fn $name() {
                 let Some(db) = liem_store::testing::TestDb::postgres().await else { return };
-                super::$name(super::common::app_on(db).await).await
+                let store = db.store.clone();
+                super::$name(super::common::app_on(db).await).await;
+                super::common::the_trail_explains_every_record(&store).await;
             })+
         }
     };
+}
+
+/// The chain verifies and every register record is in the state its last
+/// audit record attests.
+pub async fn the_trail_explains_every_record(store: &liem_store::Store) {
+    let mut c = store.conn().await.unwrap();
+    let v = liem_store::audit::verify(&mut c, store.chain(), &[], true)
+        .await
+        .unwrap();
+    assert!(v.first_break.is_none(), "{:?}", v.first_break);
+    let mut last_actions = Vec::new();
+    for f in v.findings.iter().take(10) {
+        let trail = liem_store::audit::for_entity(&mut c, &f.entity, &f.id)
+            .await
+            .unwrap();
+        last_actions.push(format!(
+            "{} {} {}: {:?}",
+            f.finding,
+            f.entity,
+            f.id,
+            trail.iter().map(|r| r.action.as_str()).collect::<Vec<_>>()
+        ));
+    }
+    assert!(
+        v.findings.is_empty(),
+        "records the trail does not explain: {last_actions:#?}"
+    );
 }
 
 pub struct App {

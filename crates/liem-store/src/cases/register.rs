@@ -112,6 +112,7 @@ pub async fn send_transfer(
     .bind(s.note)
     .execute(tx)
     .await?;
+    audit::touch(tx, "case", &case.to_string());
     query("UPDATE cases SET holder_id = $1, updated_at = $2 WHERE id = $3")
         .bind(s.to.0)
         .bind(now())
@@ -368,6 +369,12 @@ pub async fn meet_target(
     if n == 0 {
         return Err(StoreError::Conflict("target already met".into()));
     }
+    let monitoring = query("SELECT monitoring_id FROM monitoring_targets WHERE id = $1")
+        .bind(target)
+        .fetch_one(&mut *tx)
+        .await?
+        .uuid("monitoring_id")?;
+    audit::touch(tx, "monitoring", &monitoring.to_string());
     let detail = serde_json::json!({"on": on.to_string()});
     audit::record_change(
         tx,
@@ -393,6 +400,13 @@ pub(super) async fn meet_targets(
         .filter(|m| m.met_by() == Some(action))
         .collect();
     let mut n = 0;
+    for r in query("SELECT id FROM monitorings WHERE case_id = $1 AND removed_on IS NULL")
+        .bind(case)
+        .fetch_all(&mut *tx)
+        .await?
+    {
+        audit::touch(tx, "monitoring", &r.uuid("id")?.to_string());
+    }
     for m in milestones {
         n += query(
             "UPDATE monitoring_targets SET met_on = $1 WHERE met_on IS NULL AND milestone = $2 \

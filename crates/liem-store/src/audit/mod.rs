@@ -1,0 +1,568 @@
+//! The audit trail: an append-only chain of records, each written in the
+//! same transaction as the change it records, that nobody holding only the
+//! database can extend or rewrite.
+//!
+//! Record n stores `hash_n = HMAC-SHA256(k, prev_hash ‖ fields of n ‖ state)`
+//! with `prev_hash = hash_{n-1}`, where `k` is derived from the instance key
+//! and never stored in the database: a row written with `sqlite3` or `psql`
+//! cannot carry a valid hash. A one-row head holds the last sequence number
+//! and hash; the records of a transaction are appended at its commit, the
+//! head locked only for that append, which orders concurrent writers.
+//!
+//! What the database alone cannot show — that its tail was cut and the head
+//! moved back, or the table emptied — checkpoints show: the head, signed with
+//! Ed25519 by a second key derived from the instance key, and kept outside
+//! the database ([`checkpoint`]). And each record carries the digest of the
+//! state of every register record its transaction changed ([`state`]), so
+//! that a letter or a case edited directly in the database is named.
+
+pub mod checkpoint;
+pub mod state;
+
+use crate::db::{query, AsExec, Dialect};
+use crate::{now, Result, Tx};
+use checkpoint::Checkpoint;
+use hmac::{Hmac, Mac};
+use liem_domain::ids::{UnitId, UserId};
+use serde::Serialize;
+use sha2::Sha256;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+
+/// The secrets of the trail, derived from the instance key: the key that
+/// extends the chain and the key that signs checkpoints.
+#[derive(Clone)]
+pub struct AuditKeys {
+    mac: [u8; 32],
+    signing: ed25519_dalek::SigningKey,
+}
+
+impl std::fmt::Debug for AuditKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AuditKeys(public {})", self.public_key_hex())
+    }
+}
+
+impl AuditKeys {
+    /// Derives both keys from the instance key (HKDF-SHA256, one label each).
+    pub fn derive(instance_key: &[u8]) -> AuditKeys {
+        let hk = hkdf::Hkdf::<Sha256>::new(Some(b"liem audit trail"), instance_key);
+        let mut mac = [0u8; 32];
+        let mut seed = [0u8; 32];
+        hk.expand(b"chain hmac v1", &mut mac)
+            .expect("32 bytes is a valid length");
+        hk.expand(b"checkpoint ed25519 v1", &mut seed)
+            .expect("32 bytes is a valid length");
+        AuditKeys {
+            mac,
+            signing: ed25519_dalek::SigningKey::from_bytes(&seed),
+        }
+    }
+
+    /// The checkpoint key's public half, hex: what a witness checks
+    /// signatures with.
+    pub fn public_key_hex(&self) -> String {
+        hex::encode(self.signing.verifying_key().to_bytes())
+    }
+
+    /// Signs the head `(seq, head)` now.
+    pub fn sign(&self, seq: i64, head: &str) -> Checkpoint {
+        Checkpoint::sign(self, seq, head, now())
+    }
+}
+
+/// The chain's keys and what is needed to read the registers' state.
+pub struct Chain {
+    keys: AuditKeys,
+    dialect: Dialect,
+    /// Per register table, the SQLite expression reading a row as text.
+    columns: Mutex<HashMap<&'static str, String>>,
+}
+
+impl Chain {
+    /// A chain over a database of `dialect`.
+    pub(crate) fn new(keys: AuditKeys, dialect: Dialect) -> Chain {
+        Chain {
+            keys,
+            dialect,
+            columns: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The keys.
+    pub fn keys(&self) -> &AuditKeys {
+        &self.keys
+    }
+
+    /// Drops the tables' column lists (after a migration).
+    pub(crate) fn forget_columns(&self) {
+        self.columns.lock().expect("not poisoned").clear();
+    }
+}
+
+/// A record gathered in a transaction, appended at its commit.
+pub struct Pending {
+    at: jiff::Timestamp,
+    actor_id: Option<uuid::Uuid>,
+    actor_unit_id: Option<uuid::Uuid>,
+    action: String,
+    entity: String,
+    entity_id: String,
+    source: String,
+    detail: String,
+    /// Other register records the change touched (the record's own entity
+    /// is always attested).
+    touched: BTreeSet<(String, String)>,
+}
+
+/// Who acts, in which unit, from where — the context of every mutation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The user, or `None` for the system itself.
+    pub user: Option<UserId>,
+    /// The user's unit.
+    pub unit: Option<UnitId>,
+    /// Where the request came from: `api 192.0.2.1`, `cli`, `demo`.
+    pub source: String,
+}
+
+impl Actor {
+    /// The system acting on its own (migrations, the command line).
+    pub fn system(source: &str) -> Actor {
+        Actor {
+            user: None,
+            unit: None,
+            source: source.to_owned(),
+        }
+    }
+}
+
+/// One audit record as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditRecord {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// When.
+    pub at: jiff::Timestamp,
+    /// Who.
+    pub actor_id: Option<uuid::Uuid>,
+    /// In which unit.
+    pub actor_unit_id: Option<uuid::Uuid>,
+    /// What, e.g. `letter.create`, `identity.unseal`.
+    pub action: String,
+    /// On what kind of record.
+    pub entity: String,
+    /// Which record.
+    pub entity_id: String,
+    /// From where.
+    pub source: String,
+    /// Details as JSON; never personal data.
+    pub detail: String,
+    /// The digests of the register records the change left, as a JSON
+    /// object `{"entity:id": digest}`; empty when it changed none.
+    pub state: String,
+    /// The previous record's hash.
+    pub prev_hash: String,
+    /// This record's hash.
+    pub hash: String,
+}
+
+impl AuditRecord {
+    /// The hash this record must carry under `keys`.
+    pub fn compute_hash(&self, keys: &AuditKeys) -> String {
+        let mut h = <Hmac<Sha256> as Mac>::new_from_slice(&keys.mac).expect("any key length");
+        let uuid_text = |u: Option<uuid::Uuid>| u.map(|u| u.to_string()).unwrap_or_default();
+        for part in [
+            self.prev_hash.as_str(),
+            &self.seq.to_string(),
+            &self.at.as_microsecond().to_string(),
+            &uuid_text(self.actor_id),
+            &uuid_text(self.actor_unit_id),
+            &self.action,
+            &self.entity,
+            &self.entity_id,
+            &self.source,
+            &self.detail,
+            &self.state,
+        ] {
+            h.update(part.as_bytes());
+            h.update(&[0x1f]);
+        }
+        hex::encode(h.finalize().into_bytes())
+    }
+}
+
+/// Records a change: its audit record and its change-feed entry (the
+/// action as the entry's operation), in the caller's transaction.
+pub async fn record_change(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    append(tx, actor, action, entity, entity_id, detail.clone()).await?;
+    crate::outbox::append(tx, entity, entity_id, action, detail).await
+}
+
+/// Records a mutation or a read of sealed data; the record joins the chain
+/// when the transaction commits.
+pub async fn append(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    tx.pending.push(Pending {
+        at: now(),
+        actor_id: actor.user.map(|u| u.0),
+        actor_unit_id: actor.unit.map(|u| u.0),
+        action: action.to_owned(),
+        entity: entity.to_owned(),
+        entity_id: entity_id.to_owned(),
+        source: actor.source.clone(),
+        detail: detail.to_string(),
+        touched: BTreeSet::new(),
+    });
+    Ok(())
+}
+
+/// Says that the transaction also changed a register record its audit
+/// records do not name (a matter's action that updates its letters' figures,
+/// a recomputed due date), so that the record's new state is attested too,
+/// by the transaction's last audit record.
+pub fn touch(tx: &mut Tx, entity: &str, entity_id: &str) {
+    tx.touched.insert((entity.to_owned(), entity_id.to_owned()));
+}
+
+const COLS: &str =
+    "seq, at, actor_id, actor_unit_id, action, entity, entity_id, source, detail, state, prev_hash, hash";
+
+/// Appends the transaction's records to the chain (at commit).
+pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
+    if tx.pending.is_empty() {
+        return Ok(());
+    }
+    let mut pending = std::mem::take(&mut tx.pending);
+    if let Some(last) = pending.last_mut() {
+        last.touched.append(&mut tx.touched);
+    }
+    let chain = tx.chain.clone();
+    // The state each changed register record is left in.
+    let mut digests: BTreeMap<(String, String), Option<String>> = BTreeMap::new();
+    for p in &pending {
+        for key in std::iter::once((p.entity.clone(), p.entity_id.clone()))
+            .chain(p.touched.iter().cloned())
+        {
+            if let std::collections::btree_map::Entry::Vacant(e) = digests.entry(key) {
+                let (entity, id) = e.key().clone();
+                e.insert(state::digest(&chain, tx, &entity, &id).await?);
+            }
+        }
+    }
+    let n = pending.len() as i64;
+    let head = query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(n)
+        .fetch_one(tx)
+        .await?;
+    let first = head.i64("seq")? - n + 1;
+    let mut prev = head.text("hash")?;
+    let mut records = Vec::with_capacity(pending.len());
+    for (seq, p) in (first..).zip(pending) {
+        let mut st = BTreeMap::new();
+        for key in std::iter::once((p.entity.clone(), p.entity_id.clone())).chain(p.touched) {
+            if let Some(Some(d)) = digests.get(&key) {
+                st.insert(format!("{}:{}", key.0, key.1), d.clone());
+            }
+        }
+        let mut rec = AuditRecord {
+            seq,
+            at: p.at,
+            actor_id: p.actor_id,
+            actor_unit_id: p.actor_unit_id,
+            action: p.action,
+            entity: p.entity,
+            entity_id: p.entity_id,
+            source: p.source,
+            detail: p.detail,
+            state: if st.is_empty() {
+                String::new()
+            } else {
+                serde_json::to_string(&st).expect("a map of strings")
+            },
+            prev_hash: prev,
+            hash: String::new(),
+        };
+        rec.hash = rec.compute_hash(chain.keys());
+        prev = rec.hash.clone();
+        records.push(rec);
+    }
+    for chunk in records.chunks(40) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 12;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9,
+                    b + 10,
+                    b + 11,
+                    b + 12
+                )
+            })
+            .collect();
+        let mut q = query(format!(
+            "INSERT INTO audit_log ({COLS}) VALUES {}",
+            values.join(", ")
+        ));
+        for r in chunk {
+            q = q
+                .bind(r.seq)
+                .bind(r.at)
+                .bind(r.actor_id)
+                .bind(r.actor_unit_id)
+                .bind(r.action.as_str())
+                .bind(r.entity.as_str())
+                .bind(r.entity_id.as_str())
+                .bind(r.source.as_str())
+                .bind(r.detail.as_str())
+                .bind(r.state.as_str())
+                .bind(r.prev_hash.as_str())
+                .bind(r.hash.as_str());
+        }
+        q.execute(tx).await?;
+    }
+    query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(prev)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+fn record_from(row: &crate::db::Row) -> Result<AuditRecord> {
+    Ok(AuditRecord {
+        seq: row.i64("seq")?,
+        at: row.timestamp("at")?,
+        actor_id: row.opt_uuid("actor_id")?,
+        actor_unit_id: row.opt_uuid("actor_unit_id")?,
+        action: row.text("action")?,
+        entity: row.text("entity")?,
+        entity_id: row.text("entity_id")?,
+        source: row.text("source")?,
+        detail: row.text("detail")?,
+        state: row.text("state")?,
+        prev_hash: row.text("prev_hash")?,
+        hash: row.text("hash")?,
+    })
+}
+
+/// Where and how the chain is broken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Break {
+    /// The first bad record's sequence number (or the expected one, when a
+    /// record is missing).
+    pub seq: i64,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// A checkpoint the database contradicts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contradiction {
+    /// The checkpoint, as printed.
+    pub checkpoint: String,
+    /// The first record that may differ from what the checkpoint attests
+    /// (the one after the last checkpoint that still holds).
+    pub from_record: i64,
+    /// What the database holds instead.
+    pub reason: String,
+}
+
+/// The result of a full verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// Records checked.
+    pub records: i64,
+    /// The first break, if any.
+    pub first_break: Option<Break>,
+    /// Checkpoints checked against the chain.
+    pub checkpoints: usize,
+    /// The first checkpoint the database contradicts, if any.
+    pub contradiction: Option<Contradiction>,
+    /// With `deep`: register records whose state no audit record explains.
+    pub findings: Vec<state::Finding>,
+}
+
+impl Verification {
+    /// Whether nothing is wrong.
+    pub fn intact(&self) -> bool {
+        self.first_break.is_none() && self.contradiction.is_none() && self.findings.is_empty()
+    }
+}
+
+/// The chain's head now: its last sequence number and hash.
+pub async fn head(ex: &mut impl AsExec) -> Result<(i64, String)> {
+    let head = query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(ex)
+        .await?;
+    Ok((head.i64("seq")?, head.text("hash")?))
+}
+
+/// A checkpoint of the chain's head now, signed by `keys`.
+pub async fn checkpoint(ex: &mut impl AsExec, keys: &AuditKeys) -> Result<Checkpoint> {
+    let (seq, hash) = head(ex).await?;
+    Ok(keys.sign(seq, &hash))
+}
+
+/// Walks the whole chain under `keys` and reports the first break; checks
+/// each checkpoint against it (signed by these keys, attesting a record the
+/// chain holds with the same hash); with `deep`, checks every register
+/// record against the state the trail attests for it.
+pub async fn verify(
+    ex: &mut impl AsExec,
+    chain: &Chain,
+    checkpoints: &[Checkpoint],
+    deep: bool,
+) -> Result<Verification> {
+    let keys = chain.keys();
+    let (head_seq, head_hash) = head(ex).await?;
+    let mut out = Verification {
+        records: 0,
+        first_break: None,
+        checkpoints: checkpoints.len(),
+        contradiction: None,
+        findings: Vec::new(),
+    };
+    // The hashes at the checkpoints' positions, as the walk finds them.
+    let wanted: BTreeSet<i64> = checkpoints.iter().map(|c| c.seq).collect();
+    let mut at_checkpoints: BTreeMap<i64, String> = BTreeMap::new();
+    let mut expected_seq = 1;
+    let mut prev_hash = "0".repeat(64);
+    let page = 5000;
+    'walk: loop {
+        let rows = query(format!(
+            "SELECT {COLS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(expected_seq)
+        .bind(page)
+        .fetch_all(ex)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            let rec = record_from(row)?;
+            out.records += 1;
+            let reason = if rec.seq != expected_seq {
+                Some(format!(
+                    "record {expected_seq} is missing (next is {})",
+                    rec.seq
+                ))
+            } else if rec.prev_hash != prev_hash {
+                Some("previous-hash link does not match the record before it".to_owned())
+            } else if rec.compute_hash(keys) != rec.hash {
+                Some(
+                    "the record's hash is not one this instance's key makes (edited, or written outside Liêm)"
+                        .to_owned(),
+                )
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                out.first_break = Some(Break {
+                    seq: expected_seq,
+                    reason,
+                });
+                break 'walk;
+            }
+            if wanted.contains(&rec.seq) {
+                at_checkpoints.insert(rec.seq, rec.hash.clone());
+            }
+            prev_hash = rec.hash;
+            expected_seq += 1;
+        }
+    }
+    let last = expected_seq - 1;
+    if out.first_break.is_none() && (last != head_seq || (head_seq > 0 && prev_hash != head_hash)) {
+        out.first_break = Some(Break {
+            seq: last + 1,
+            reason: format!(
+                "the chain ends at {last} but the head records {head_seq} (records deleted at the end)"
+            ),
+        });
+    }
+    // Checkpoints, oldest position first: the first one contradicted.
+    let mut sorted: Vec<&Checkpoint> = checkpoints.iter().collect();
+    sorted.sort_by_key(|c| (c.seq, c.at));
+    let mut holds_up_to = 0i64;
+    let own_key = keys.public_key_hex();
+    for c in sorted {
+        let reason = if c.key != own_key {
+            Some("it is signed by another key than this instance's".to_owned())
+        } else if !c.signature_holds() {
+            Some("its signature does not hold (the checkpoint was altered)".to_owned())
+        } else if c.seq == 0 {
+            None
+        } else {
+            match at_checkpoints.get(&c.seq) {
+                Some(h) if *h == c.head => None,
+                Some(_) => Some(format!(
+                    "record {} has another hash than the checkpoint attests",
+                    c.seq
+                )),
+                None if out.first_break.is_some() => Some(format!(
+                    "the chain breaks at record {}, before the record {} the checkpoint attests",
+                    last + 1,
+                    c.seq
+                )),
+                None => Some(format!(
+                    "the chain holds {last} records; the checkpoint attests record {}",
+                    c.seq
+                )),
+            }
+        };
+        match reason {
+            None => holds_up_to = holds_up_to.max(c.seq),
+            Some(reason) => {
+                out.contradiction = Some(Contradiction {
+                    checkpoint: c.to_string(),
+                    from_record: holds_up_to + 1,
+                    reason,
+                });
+                break;
+            }
+        }
+    }
+    if deep {
+        out.findings = state::deep_check(chain, ex).await?;
+    }
+    Ok(out)
+}
+
+/// The audit records about one entity, oldest first.
+pub async fn for_entity(
+    ex: &mut impl AsExec,
+    entity: &str,
+    entity_id: &str,
+) -> Result<Vec<AuditRecord>> {
+    query(format!(
+        "SELECT {COLS} FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY seq"
+    ))
+    .bind(entity)
+    .bind(entity_id)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(record_from)
+    .collect()
+}

@@ -1,0 +1,305 @@
+//! The state of the registers' records, as the audit trail attests it.
+//!
+//! Each audit record carries, for every register record its transaction
+//! changed, a digest of that record's state as the transaction left it: the
+//! record's own row and the rows it owns (a case's stage events, parties,
+//! charges and asset events; a letter's sealed identity, keys and messages),
+//! each row read in full. [`deep_check`] recomputes the digest of every
+//! current record and names each one whose state no audit record explains:
+//! edited, inserted or deleted outside Liêm.
+
+use super::Chain;
+use crate::db::{query, AsExec, Dialect};
+use crate::Result;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+
+/// A register record kind: the audit entity, and the tables its state is
+/// read from, each with the expression (over alias `t`) that names the
+/// record a row belongs to. The first table holds the record itself.
+pub(crate) struct Spec {
+    pub entity: &'static str,
+    pub parts: &'static [(&'static str, &'static str)],
+}
+
+/// The registers whose records the trail attests.
+pub(crate) const SPECS: &[Spec] = &[
+    Spec {
+        entity: "letter",
+        parts: &[
+            ("letters", "t.id"),
+            ("sealed_identities", "t.letter_id"),
+            ("sealed_keys", "t.letter_id"),
+            ("messages", "t.letter_id"),
+            ("unseal_requests", "t.letter_id"),
+            ("letter_transfers", "t.letter_id"),
+            ("reports", "t.letter_id"),
+        ],
+    },
+    Spec {
+        entity: "attachment",
+        parts: &[("attachments", "t.id")],
+    },
+    Spec {
+        entity: "matter",
+        parts: &[
+            ("matters", "t.id"),
+            ("matter_events", "t.matter_id"),
+            ("letter_matters", "t.matter_id"),
+        ],
+    },
+    Spec {
+        entity: "case",
+        parts: &[
+            ("cases", "t.id"),
+            ("case_events", "t.case_id"),
+            ("case_parties", "t.case_id"),
+            (
+                "charges",
+                "(SELECT cp.case_id FROM case_parties cp WHERE cp.id = t.party_id)",
+            ),
+            ("asset_events", "t.case_id"),
+            ("case_letters", "t.case_id"),
+            ("case_access", "t.case_id"),
+        ],
+    },
+    Spec {
+        entity: "case_transfer",
+        parts: &[("case_transfers", "t.id")],
+    },
+    Spec {
+        entity: "monitoring",
+        parts: &[
+            ("monitorings", "t.id"),
+            ("monitoring_targets", "t.monitoring_id"),
+        ],
+    },
+    Spec {
+        entity: "person",
+        parts: &[("persons", "t.id")],
+    },
+    Spec {
+        entity: "organisation",
+        parts: &[("organisations", "t.id")],
+    },
+    Spec {
+        entity: "party_link",
+        parts: &[("party_links", "t.id")],
+    },
+    Spec {
+        entity: "sanction",
+        parts: &[("sanctions", "t.id")],
+    },
+    Spec {
+        entity: "reception_session",
+        parts: &[
+            ("reception_sessions", "t.id"),
+            ("reception_visits", "t.session_id"),
+            (
+                "reception_matters",
+                "(SELECT v.session_id FROM reception_visits v WHERE v.id = t.visit_id)",
+            ),
+        ],
+    },
+    Spec {
+        entity: "report",
+        parts: &[("issued_reports", "t.id")],
+    },
+];
+
+/// The digest recorded for a record that does not exist (deleted).
+pub const ABSENT: &str = "-";
+
+pub(crate) fn spec(entity: &str) -> Option<&'static Spec> {
+    SPECS.iter().find(|s| s.entity == entity)
+}
+
+/// The expression that reads a whole row of `table` (alias `t`) as text,
+/// the same way every time on the same database.
+pub(crate) async fn row_text(
+    chain: &Chain,
+    ex: &mut impl AsExec,
+    table: &'static str,
+) -> Result<String> {
+    if chain.dialect == Dialect::Postgres {
+        return Ok("row_to_json(t)::text".to_owned());
+    }
+    if let Some(e) = chain.columns.lock().expect("not poisoned").get(table) {
+        return Ok(e.clone());
+    }
+    let cols: Vec<String> = query(format!(
+        "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+    ))
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(|r| r.text("name"))
+    .collect::<Result<_>>()?;
+    let expr = if cols.is_empty() {
+        "''".to_owned()
+    } else {
+        cols.iter()
+            .map(|c| format!("quote(t.\"{c}\")"))
+            .collect::<Vec<_>>()
+            .join(" || ',' || ")
+    };
+    chain
+        .columns
+        .lock()
+        .expect("not poisoned")
+        .insert(table, expr.clone());
+    Ok(expr)
+}
+
+fn part_digest(table: &str, mut rows: Vec<String>) -> [u8; 32] {
+    rows.sort_unstable();
+    let mut h = Sha256::new();
+    h.update(table.as_bytes());
+    h.update([0x1e]);
+    for r in rows {
+        h.update(r.as_bytes());
+        h.update([0x1f]);
+    }
+    h.finalize().into()
+}
+
+fn entity_digest(parts: &[[u8; 32]]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    hex::encode(h.finalize())
+}
+
+/// The digest of one record's state now ([`ABSENT`] when it does not
+/// exist), or `None` when the entity is not a register's.
+pub(crate) async fn digest(
+    chain: &Chain,
+    ex: &mut impl AsExec,
+    entity: &str,
+    id: &str,
+) -> Result<Option<String>> {
+    let (Some(spec), Ok(id)) = (spec(entity), id.parse::<uuid::Uuid>()) else {
+        return Ok(None);
+    };
+    let mut parts = Vec::with_capacity(spec.parts.len());
+    for (i, (table, key)) in spec.parts.iter().enumerate() {
+        let text = row_text(chain, ex, table).await?;
+        let rows: Vec<String> = query(format!(
+            "SELECT {text} AS r FROM {table} t WHERE {key} = $1"
+        ))
+        .bind(id)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(|r| r.text("r"))
+        .collect::<Result<_>>()?;
+        if i == 0 && rows.is_empty() {
+            return Ok(Some(ABSENT.to_owned()));
+        }
+        parts.push(part_digest(table, rows));
+    }
+    Ok(Some(entity_digest(&parts)))
+}
+
+/// A register record whose state no audit record explains.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The kind of record (`letter`, `case`, …).
+    pub entity: String,
+    /// Its id.
+    pub id: String,
+    /// What is wrong: `edited`, `inserted` or `deleted` outside Liêm.
+    pub finding: &'static str,
+    /// The last audit record about it, if any.
+    pub last_record: Option<i64>,
+}
+
+/// Every record of every register, against the state the trail attests
+/// for it (the last digest recorded), in entity order.
+pub async fn deep_check(chain: &Chain, ex: &mut impl AsExec) -> Result<Vec<Finding>> {
+    // What the trail says: the last recorded digest of each record.
+    let mut attested: HashMap<(String, String), (String, i64)> = HashMap::new();
+    let mut after = 0i64;
+    loop {
+        let rows = query(
+            "SELECT seq, state FROM audit_log WHERE seq > $1 AND state <> '' ORDER BY seq LIMIT 5000",
+        )
+        .bind(after)
+        .fetch_all(ex)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            let seq = r.i64("seq")?;
+            after = seq;
+            let state: BTreeMap<String, String> =
+                serde_json::from_str(&r.text("state")?).unwrap_or_default();
+            for (k, d) in state {
+                if let Some((e, id)) = k.split_once(':') {
+                    attested.insert((e.to_owned(), id.to_owned()), (d, seq));
+                }
+            }
+        }
+    }
+    let mut findings = Vec::new();
+    for spec in SPECS {
+        // Each record's part digests, table by table.
+        let mut current: BTreeMap<uuid::Uuid, Vec<[u8; 32]>> = BTreeMap::new();
+        for (i, (table, key)) in spec.parts.iter().enumerate() {
+            let text = row_text(chain, ex, table).await?;
+            let mut by_id: HashMap<uuid::Uuid, Vec<String>> = HashMap::new();
+            for r in query(format!("SELECT {key} AS k, {text} AS r FROM {table} t"))
+                .fetch_all(ex)
+                .await?
+            {
+                let Ok(k) = r.uuid("k") else { continue };
+                by_id.entry(k).or_default().push(r.text("r")?);
+            }
+            if i == 0 {
+                for id in by_id.keys() {
+                    current.insert(*id, Vec::with_capacity(spec.parts.len()));
+                }
+            }
+            for (id, parts) in current.iter_mut() {
+                let rows = by_id.remove(id).unwrap_or_default();
+                parts.push(part_digest(table, rows));
+            }
+        }
+        for (id, parts) in &current {
+            let key = (spec.entity.to_owned(), id.to_string());
+            let now = entity_digest(parts);
+            match attested.remove(&key) {
+                None => findings.push(Finding {
+                    entity: key.0,
+                    id: key.1,
+                    finding: "inserted",
+                    last_record: None,
+                }),
+                Some((d, seq)) if d != now => findings.push(Finding {
+                    entity: key.0,
+                    id: key.1,
+                    finding: "edited",
+                    last_record: Some(seq),
+                }),
+                Some(_) => {}
+            }
+        }
+        // Records the trail knows that are gone without a record saying so.
+        let mut gone: Vec<_> = attested
+            .iter()
+            .filter(|((e, _), (d, _))| e == spec.entity && d != ABSENT)
+            .map(|((e, id), (_, seq))| Finding {
+                entity: e.clone(),
+                id: id.clone(),
+                finding: "deleted",
+                last_record: Some(*seq),
+            })
+            .collect();
+        gone.sort_by(|a, b| a.id.cmp(&b.id));
+        findings.extend(gone);
+    }
+    Ok(findings)
+}
