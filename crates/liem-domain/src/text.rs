@@ -33,12 +33,22 @@ pub fn fold(input: &str) -> String {
     out
 }
 
-/// The folded words of a query, for matching each one against folded text.
+/// At most this many words are matched in one search.
+pub const MAX_TERMS: usize = 12;
+/// A word longer than this is matched on its first this-many characters.
+pub const MAX_TERM_CHARS: usize = 64;
+
+/// The folded words of a query, for matching each one against folded text:
+/// at most [`MAX_TERMS`], each at most [`MAX_TERM_CHARS`] long, so that no
+/// query builds an unbounded statement (the API refuses longer ones first,
+/// see `validation::search`). Folding leaves letters and digits only, so a
+/// term never holds a `LIKE` wildcard.
 pub fn query_terms(query: &str) -> Vec<String> {
     fold(query)
         .split(' ')
         .filter(|t| !t.is_empty())
-        .map(str::to_owned)
+        .take(MAX_TERMS)
+        .map(|t| t.chars().take(MAX_TERM_CHARS).collect())
         .collect()
 }
 
@@ -70,5 +80,9 @@ mod tests {
     fn query_terms_split_on_folded_words() {
         assert_eq!(query_terms("Tham  NHŨNG"), vec!["tham", "nhung"]);
         assert!(query_terms("  ,; ").is_empty());
+        // Wildcards and NUL are not letters: they never reach a pattern.
+        assert_eq!(query_terms("50%_off\0x"), vec!["50", "off", "x"]);
+        assert_eq!(query_terms(&"từ ".repeat(1000)).len(), MAX_TERMS);
+        assert_eq!(query_terms(&"a".repeat(60_000))[0].len(), MAX_TERM_CHARS);
     }
 }

@@ -176,6 +176,38 @@ pub fn optional_code<T: std::str::FromStr<Err = UnknownCode>>(
     }
 }
 
+/// A search text: trimmed, `None` when empty; at most 500 characters and
+/// [`crate::text::MAX_TERMS`] words of at most
+/// [`crate::text::MAX_TERM_CHARS`] characters each, else the field is
+/// refused naming the rule.
+pub fn search(errs: &mut ValidationErrors, field: &str, value: Option<&str>) -> Option<String> {
+    use crate::text::{fold, MAX_TERMS, MAX_TERM_CHARS};
+    let v = value.map(str::trim).filter(|v| !v.is_empty())?;
+    if v.chars().count() > 500 {
+        errs.add(field, "max_length", "must be at most 500 characters");
+        return None;
+    }
+    let folded = fold(v);
+    let words: Vec<&str> = folded.split(' ').filter(|t| !t.is_empty()).collect();
+    if words.len() > MAX_TERMS {
+        errs.add(
+            field,
+            "max_terms",
+            format!("must be at most {MAX_TERMS} words"),
+        );
+        return None;
+    }
+    if words.iter().any(|w| w.chars().count() > MAX_TERM_CHARS) {
+        errs.add(
+            field,
+            "term_length",
+            format!("each word must be at most {MAX_TERM_CHARS} characters"),
+        );
+        return None;
+    }
+    Some(v.to_owned())
+}
+
 /// Parses a required ISO date (`YYYY-MM-DD`).
 pub fn required_date(
     errs: &mut ValidationErrors,

@@ -154,6 +154,19 @@ fn bind_pg(
 }
 
 impl Query {
+    /// Refuses a text value holding NUL before it reaches either database:
+    /// PostgreSQL cannot store it and SQLite would, so both refuse alike.
+    fn checked(&self) -> Result<(), StoreError> {
+        if self
+            .params
+            .iter()
+            .any(|p| matches!(p, Value::Text(Some(t)) if t.contains('\0')))
+        {
+            return Err(StoreError::Nul);
+        }
+        Ok(())
+    }
+
     /// Binds the next `$n`.
     pub fn bind(mut self, v: impl Into<Value>) -> Self {
         self.params.push(v.into());
@@ -162,6 +175,7 @@ impl Query {
 
     /// Runs the statement; returns the number of rows affected.
     pub async fn execute(self, ex: &mut impl AsExec) -> Result<u64, StoreError> {
+        self.checked()?;
         Ok(match ex.as_exec() {
             Exec::Sqlite(c) => bind_sqlite(sqlx::query(&self.sql), self.params)
                 .execute(c)
@@ -176,6 +190,7 @@ impl Query {
 
     /// Runs the statement and returns every row.
     pub async fn fetch_all(self, ex: &mut impl AsExec) -> Result<Vec<Row>, StoreError> {
+        self.checked()?;
         Ok(match ex.as_exec() {
             Exec::Sqlite(c) => bind_sqlite(sqlx::query(&self.sql), self.params)
                 .fetch_all(c)
@@ -194,6 +209,7 @@ impl Query {
 
     /// Runs the statement and returns the first row, if any.
     pub async fn fetch_optional(self, ex: &mut impl AsExec) -> Result<Option<Row>, StoreError> {
+        self.checked()?;
         Ok(match ex.as_exec() {
             Exec::Sqlite(c) => bind_sqlite(sqlx::query(&self.sql), self.params)
                 .fetch_optional(c)

@@ -48,6 +48,9 @@ pub enum StoreError {
     /// A migration failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A text value held the NUL character (refused on both databases).
+    #[error("a text holds the NUL character")]
+    Nul,
     /// The database reported an error.
     #[error("database error: {0}")]
     Database(sqlx::Error),

@@ -945,6 +945,7 @@ impl CaseQuery {
         let mut e = ValidationErrors::new();
         let kind = optional_code::<CaseKind>(&mut e, "kind", self.kind.as_deref());
         let stage = optional_code::<Stage>(&mut e, "stage", self.stage.as_deref());
+        let text = liem_domain::validation::search(&mut e, "q", self.q.as_deref());
         e.into_result(())?;
         let unit = |f: &'static str, c: &Option<String>| {
             let c = c.clone().filter(|c| !c.trim().is_empty());
@@ -956,7 +957,7 @@ impl CaseQuery {
             }
         };
         Ok(CaseFilter {
-            text: self.q.clone().filter(|q| !q.trim().is_empty()),
+            text,
             kind,
             stage,
             holder: unit("holder", &self.holder).await?,

@@ -211,8 +211,9 @@ pub async fn find_persons(
 ) -> AppResult<Vec<store::PersonRow>> {
     who.grant(Right::HandleCases)?;
     let v = viewer(who)?;
+    let q = searched(q)?;
     let mut c = state.store.conn().await?;
-    Ok(store::find_persons(&mut c, &v, q, 50).await?)
+    Ok(store::find_persons(&mut c, &v, &q, 50).await?)
 }
 
 /// Organisations by name or tax code.
@@ -223,8 +224,17 @@ pub async fn find_organisations(
 ) -> AppResult<Vec<store::OrganisationRow>> {
     who.grant(Right::HandleCases)?;
     let v = viewer(who)?;
+    let q = searched(q)?;
     let mut c = state.store.conn().await?;
-    Ok(store::find_organisations(&mut c, &v, q, 50).await?)
+    Ok(store::find_organisations(&mut c, &v, &q, 50).await?)
+}
+
+/// A search text within its bounds (`q`), or the refusal naming the rule.
+fn searched(q: &str) -> AppResult<String> {
+    let mut e = liem_domain::ValidationErrors::new();
+    let q = liem_domain::validation::search(&mut e, "q", Some(q));
+    e.into_result(())?;
+    Ok(q.unwrap_or_default())
 }
 
 /// A person's dossier, for those who hold the screening right; the view is

@@ -115,6 +115,7 @@ impl LetterQuery {
         if self.due_within.is_some_and(|d| d > 3650) {
             errs.add("due_within", "range", "must be at most 3650 days");
         }
+        let text = liem_domain::validation::search(&mut errs, "q", self.q.as_deref());
         errs.into_result(())?;
         let unit = match self
             .unit
@@ -134,7 +135,7 @@ impl LetterQuery {
                 overdue: self.overdue.unwrap_or(false),
                 due_within: self.due_within,
                 handler: self.handler.map(UserId),
-                text: self.q.clone().filter(|q| !q.trim().is_empty()),
+                text,
                 received_from: from,
                 received_to: to,
                 today: None,

@@ -60,6 +60,11 @@ impl From<StoreError> for AppError {
             // A sentence from the store says itself what conflicted.
             StoreError::Conflict(c) if c.contains(' ') => AppError::Conflict(c),
             StoreError::Conflict(c) => AppError::Conflict(format!("already exists ({c})")),
+            StoreError::Nul => AppError::Validation(ValidationErrors::single(
+                "input",
+                "no_nul",
+                "must not contain the NUL character",
+            )),
             e => AppError::Internal(e.to_string()),
         }
     }

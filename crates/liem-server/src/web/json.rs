@@ -40,8 +40,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// Decodes a JSON body; a broken one is a 422 naming the field (`body` for
 /// the whole) with rule `json_type`.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let field = e.path().to_string();
         let field = if field == "." {
             "body".to_owned()
@@ -53,7 +53,58 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             "json_type",
             e.inner().to_string(),
         ))
-    })
+    })?;
+    // One JSON document, nothing after it.
+    de.end().map_err(|e| {
+        AppError::Validation(ValidationErrors::single(
+            "body",
+            "json_trailing",
+            format!("must hold one JSON value and nothing after it ({e})"),
+        ))
+    })?;
+    // A NUL character is refused in every text, the same on both databases.
+    if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
+            if let Some(field) = nul_at(&v, String::new()) {
+                return Err(AppError::Validation(ValidationErrors::single(
+                    &field,
+                    "no_nul",
+                    "must not contain the NUL character",
+                )));
+            }
+        }
+    }
+    Ok(value)
+}
+
+/// The path of the first string (or key) holding a NUL character.
+fn nul_at(v: &serde_json::Value, path: String) -> Option<String> {
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match v {
+        serde_json::Value::String(s) if s.contains('\0') => {
+            Some(if path.is_empty() { "body".into() } else { path })
+        }
+        serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| {
+            nul_at(
+                x,
+                format!("{}[{i}]", if path.is_empty() { "body" } else { &path }),
+            )
+        }),
+        serde_json::Value::Object(m) => m.iter().find_map(|(k, x)| {
+            if k.contains('\0') {
+                Some(join(&k.replace('\0', "")))
+            } else {
+                nul_at(x, join(k))
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// A 201 answer: `Location` and `{"id": …}`.
@@ -70,6 +121,33 @@ pub fn created(id: uuid::Uuid, location: String) -> Response {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn trailing_bytes_and_nul_characters_are_refused_by_field() {
+        let e = decode::<serde_json::Value>(br#"{"a": 1} {"b": 2}"#).unwrap_err();
+        let AppError::Validation(v) = e else {
+            panic!("{e}")
+        };
+        assert_eq!(
+            (v.errors[0].field.as_str(), v.errors[0].rule.as_str()),
+            ("body", "json_trailing")
+        );
+        let e = decode::<serde_json::Value>(br#"{"sender": {"name": "L\u0000e"}}"#).unwrap_err();
+        let AppError::Validation(v) = e else {
+            panic!("{e}")
+        };
+        assert_eq!(
+            (v.errors[0].field.as_str(), v.errors[0].rule.as_str()),
+            ("sender.name", "no_nul")
+        );
+        let e = decode::<serde_json::Value>(br#"{"kinds": ["a", "\u0000"]}"#).unwrap_err();
+        let AppError::Validation(v) = e else {
+            panic!("{e}")
+        };
+        assert_eq!(v.errors[0].field, "kinds[1]");
+        // Whitespace after the value is not trailing data.
+        assert!(decode::<serde_json::Value>(b"{\"a\": \"\\\\u0000 is text\"} \n").is_ok());
+    }
 
     #[test]
     fn a_wrong_type_names_its_field() {

@@ -100,6 +100,13 @@ pub fn decode_form<F: DeserializeOwned>(bytes: &[u8]) -> AppResult<(Option<Strin
     let token = form_urlencoded::parse(bytes)
         .find(|(k, _)| k == CSRF_FIELD)
         .map(|(_, v)| v.into_owned());
+    if let Some((k, _)) = form_urlencoded::parse(bytes).find(|(_, v)| v.contains('\0')) {
+        return Err(AppError::Validation(ValidationErrors::single(
+            &k.replace('\0', ""),
+            "no_nul",
+            "must not contain the NUL character",
+        )));
+    }
     let form = serde_html_form::from_bytes(bytes).map_err(|e| {
         AppError::Validation(ValidationErrors::single("form", "form_type", e.to_string()))
     })?;

@@ -142,14 +142,16 @@ pub async fn transfer(ex: &mut impl AsExec, id: uuid::Uuid) -> Result<CaseTransf
     transfer_from(&query(sql).bind(id).fetch_one(ex).await?)
 }
 
-/// Records the receiver's acknowledgement; a second one is a conflict.
+/// Records the receiver's acknowledgement. A repeated one changes nothing
+/// and records nothing (a double click, a retried request): returns whether
+/// this one was the first.
 pub async fn acknowledge_transfer(
     tx: &mut Tx,
     actor: &audit::Actor,
     id: uuid::Uuid,
     on: Date,
     by: Option<UserId>,
-) -> Result<()> {
+) -> Result<bool> {
     let n = query(
         "UPDATE case_transfers SET acknowledged_on = $1, acknowledged_by = $2 WHERE id = $3 AND acknowledged_on IS NULL",
     )
@@ -159,7 +161,9 @@ pub async fn acknowledge_transfer(
     .execute(tx)
     .await?;
     if n == 0 {
-        return Err(StoreError::Conflict("transfer already acknowledged".into()));
+        // Already acknowledged, or not there at all.
+        transfer(&mut *tx, id).await?;
+        return Ok(false);
     }
     let detail = serde_json::json!({"on": on.to_string()});
     audit::append(
@@ -172,7 +176,7 @@ pub async fn acknowledge_transfer(
     )
     .await?;
     outbox::append(tx, "case_transfer", &id.to_string(), "acknowledge", detail).await?;
-    Ok(())
+    Ok(true)
 }
 
 /// An entry's transfers, oldest first.
