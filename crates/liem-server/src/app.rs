@@ -52,6 +52,22 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static(value),
         ))
     });
+    // Nothing personal is kept by a browser or a proxy: every answer is
+    // `no-store` unless it says otherwise (the static assets do).
+    let router = router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ));
+    // Served over HTTPS (the cookies are then `Secure`): browsers are told
+    // to use nothing else.
+    let router = if state.settings.secure_cookies {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
+    } else {
+        router
+    };
     router
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)

@@ -1,8 +1,9 @@
 //! Attachments on disk, content-addressed and encrypted at rest: a file's
-//! name is the SHA-256 of its bytes (the same scan stored twice takes the
-//! space once), and its content is ChaCha20-Poly1305 under a key derived
-//! from the instance key, which lives in the configuration — so the disk or
-//! a backup of it alone reveals no file.
+//! name is a keyed digest of its bytes (HMAC-SHA256 under a key derived from
+//! the instance key: the same scan stored twice takes the space once, yet
+//! whoever holds a document and a backup cannot tell it was submitted), and
+//! its content is ChaCha20-Poly1305 under another such key — so the disk or
+//! a backup of it, or of the database, alone reveals no file.
 
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -86,14 +87,20 @@ impl FileStore {
         chacha20poly1305::ChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&self.key))
     }
 
+    /// The name a file's bytes are stored under.
+    fn name_of(&self, bytes: &[u8]) -> String {
+        let names = crate::guard::hmac_sha256(&self.key, b"attachment names v1");
+        hex::encode(crate::guard::hmac_sha256(&names, bytes))
+    }
+
     fn path_of(&self, sha: &str) -> PathBuf {
         self.root.join(&sha[..2]).join(sha)
     }
 
-    /// Stores bytes durably (written, synced, renamed into place); returns
-    /// their SHA-256.
+    /// Stores bytes durably (written, synced, renamed into place, readable
+    /// by the owner only); returns the name they are kept under.
     pub fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
-        let sha = hex::encode(Sha256::digest(bytes));
+        let sha = self.name_of(bytes);
         let dest = self.path_of(&sha);
         if dest.exists() {
             return Ok(sha);
@@ -116,7 +123,14 @@ impl FileStore {
                 .map_err(|_| std::io::Error::other("encryption failed"))?
         };
         {
-            let mut f = std::fs::File::create(&tmp)?;
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            let mut f = opts.open(&tmp)?;
             f.write_all(MAGIC)?;
             f.write_all(&nonce)?;
             f.write_all(&sealed)?;
@@ -127,7 +141,8 @@ impl FileStore {
         Ok(sha)
     }
 
-    /// Reads stored bytes by their SHA-256, checking they hash to it.
+    /// Reads stored bytes by their name, checking they digest to it (files
+    /// stored before keyed names are named by their plain SHA-256).
     pub fn get(&self, sha: &str) -> std::io::Result<Vec<u8>> {
         if sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(std::io::Error::new(
@@ -158,7 +173,7 @@ impl FileStore {
             // A file stored before encryption at rest.
             _ => raw,
         };
-        if hex::encode(Sha256::digest(&plain)) != sha {
+        if self.name_of(&plain) != sha && hex::encode(Sha256::digest(&plain)) != sha {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
                 "file does not match its hash",
@@ -209,6 +224,18 @@ mod tests {
         let secret = "Bản chụp hợp đồng có chữ ký người tố cáo".as_bytes();
         let sha = fs.put(secret).unwrap();
         assert_eq!(sha.len(), 64);
+        // The name is keyed: the document's own hash does not find it.
+        assert_ne!(sha, hex::encode(Sha256::digest(secret)));
+        assert_ne!(FileStore::new(dir.path(), [8; 32]).name_of(secret), sha);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(&sha[..2]).join(&sha))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
         assert_eq!(fs.put(secret).unwrap(), sha);
         assert_eq!(fs.get(&sha).unwrap(), secret);
         let on_disk = std::fs::read(dir.path().join(&sha[..2]).join(&sha)).unwrap();

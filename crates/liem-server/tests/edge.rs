@@ -11,7 +11,11 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use serde_json::{json, Value};
 
-on_both!(no_input_gives_a_server_error);
+on_both!(
+    no_input_gives_a_server_error,
+    tokens_expire_are_listed_and_revoked,
+    nothing_personal_is_cached
+);
 
 fn letter(subject: &str) -> Value {
     json!({
@@ -157,5 +161,184 @@ async fn no_input_gives_a_server_error(app: common::App) {
         app.count("audit_log WHERE action = 'letter.acknowledge'")
             .await,
         1
+    );
+}
+
+async fn tokens_expire_are_listed_and_revoked(app: common::App) {
+    let call = |uri: &str, token: &str, method: &str| {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (s, v) = app
+        .call("POST", "/api/v1/tokens?days=7", Some("handler.hni"), None)
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let token = v["token"].as_str().unwrap().to_owned();
+    let id = v["id"].as_str().unwrap().to_owned();
+    let expires: jiff::Timestamp = v["expires_at"].as_str().unwrap().parse().unwrap();
+    let days = expires.duration_since(jiff::Timestamp::now()).as_secs() / 86_400;
+    assert!((6..=7).contains(&days), "{days}");
+    for bad in ["0", "367", "-1"] {
+        let (s, v) = app
+            .call(
+                "POST",
+                &format!("/api/v1/tokens?days={bad}"),
+                Some("handler.hni"),
+                None,
+            )
+            .await;
+        refused(s, &v, "days", "range", bad);
+    }
+    let (s, _) = app
+        .raw(call("/api/v1/me", &token, "GET"), "192.0.2.8")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Listed for its owner, never the token itself; not for anyone else.
+    let (_, l) = app
+        .call("GET", "/api/v1/tokens", Some("handler.hni"), None)
+        .await;
+    let items = l["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .any(|t| t["id"] == id.as_str() && t["revoked_at"].is_null()),
+        "{l}"
+    );
+    assert!(!l.to_string().contains(&token));
+    let (_, l) = app
+        .call("GET", "/api/v1/tokens", Some("clerk.hni"), None)
+        .await;
+    assert!(!l.to_string().contains(&id));
+    // Another user cannot revoke it: not found, and it still works.
+    let (s, _) = app
+        .call(
+            "DELETE",
+            &format!("/api/v1/tokens/{id}"),
+            Some("clerk.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app
+        .raw(call("/api/v1/me", &token, "GET"), "192.0.2.8")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Its owner revokes it (with itself): it stops at once, once recorded.
+    let (s, _) = app
+        .raw(
+            call(&format!("/api/v1/tokens/{id}"), &token, "DELETE"),
+            "192.0.2.8",
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = app
+        .raw(call("/api/v1/me", &token, "GET"), "192.0.2.8")
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = app
+        .call(
+            "DELETE",
+            &format!("/api/v1/tokens/{id}"),
+            Some("handler.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "revoking again changes nothing");
+    assert_eq!(
+        app.count("audit_log WHERE action = 'token.revoke'").await,
+        1
+    );
+    let (_, l) = app
+        .call("GET", "/api/v1/tokens", Some("handler.hni"), None)
+        .await;
+    assert!(l["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["id"] == id.as_str() && !t["revoked_at"].is_null()));
+    // A token past its expiry stops working.
+    let (_, v) = app
+        .call("POST", "/api/v1/tokens?days=1", Some("handler.hni"), None)
+        .await;
+    let old = v["token"].as_str().unwrap().to_owned();
+    let mut tx = app.db.store.begin().await.unwrap();
+    liem_store::db::query("UPDATE api_tokens SET expires_at = $1 WHERE id = $2")
+        .bind(jiff::Timestamp::now() - jiff::SignedDuration::from_secs(1))
+        .bind(v["id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap())
+        .execute(&mut tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (s, _) = app.raw(call("/api/v1/me", &old, "GET"), "192.0.2.8").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+async fn nothing_personal_is_cached(app: common::App) {
+    use tower::ServiceExt;
+    for (uri, who) in [
+        ("/api/v1/letters", Some("leader.hni")),
+        ("/api/v1/me", Some("leader.hni")),
+        ("/api/v1/cases", Some("leader.hni")),
+        ("/login", None),
+        ("/report", None),
+    ] {
+        let mut req = Request::builder().uri(uri);
+        if let Some(w) = who {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {}", app.tokens[w]));
+        }
+        let resp = app
+            .router
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "{uri}: {}", resp.status());
+        assert_eq!(resp.headers()[header::CACHE_CONTROL], "no-store", "{uri}");
+        assert!(
+            resp.headers()
+                .get(header::STRICT_TRANSPORT_SECURITY)
+                .is_none(),
+            "no HSTS over plain HTTP"
+        );
+    }
+    // The static assets may be cached; they hold nothing personal.
+    let resp = app
+        .router
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri("/static/app.css")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_ne!(resp.headers()[header::CACHE_CONTROL], "no-store");
+    // Served over HTTPS: HSTS, and cookies marked Secure.
+    let https = liem_server::router(liem_server::AppState::new(
+        app.db.store.clone(),
+        &liem_server::crypto::SecretKey::generate(),
+        common::POLICY,
+        liem_server::Settings {
+            secure_cookies: true,
+            ..Default::default()
+        },
+    ));
+    let resp = https
+        .oneshot(
+            Request::builder()
+                .uri("/login")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()[header::STRICT_TRANSPORT_SECURITY],
+        "max-age=31536000; includeSubDomains"
     );
 }

@@ -411,6 +411,7 @@ enum Obj {
     Person,
     Unit,
     User,
+    Token,
 }
 
 /// Who may use a route.
@@ -427,6 +428,9 @@ enum Access {
     Rights(Right, Option<Right>),
     /// Either right will do.
     Either(Right, Right),
+    /// Any signed-in caller, on their own records only: another's answers
+    /// like a missing one (404).
+    Own,
     /// A rule of its own (the custodians of the letter's unit, the
     /// receiving agency, the central level): only the scope half of the
     /// table is checked — outside the reach it is a 403 or 404 and answers
@@ -458,9 +462,10 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
         | ("GET" | "POST", "/report" | "/follow" | "/login")
         | ("GET", "/report/{kind}" | "/")
         | ("POST", "/follow/reply" | "/language") => s(Public, O::None, None),
-        ("DELETE", "/api/v1/session") | ("GET", "/api/v1/me") | ("POST", "/api/v1/tokens") => {
-            s(Anyone, O::None, None)
-        }
+        ("DELETE", "/api/v1/session")
+        | ("GET", "/api/v1/me")
+        | ("GET" | "POST", "/api/v1/tokens") => s(Anyone, O::None, None),
+        ("DELETE", "/api/v1/tokens/{id}") => s(Own, O::Token, None),
         ("GET", "/api/v1/calendar/{year}" | "/api/v1/rules" | "/api/v1/fields" | "/calendar") => {
             s(Anyone, O::None, None)
         }
@@ -745,6 +750,7 @@ fn kind_of(o: Obj) -> &'static str {
         Obj::Person => "person",
         Obj::Unit => "unit",
         Obj::User => "user",
+        Obj::Token => "token",
     }
 }
 
@@ -932,6 +938,9 @@ async fn world(app: &mut common::App) -> World {
     }
     w.put("letter_ref", Target::Missing, "HNI-2026-999999");
     w.put("unit", Target::Missing, "ZZZ");
+    let t = ok(app, "POST", "/api/v1/tokens", "clerk.hcm", json!({})).await;
+    w.put("token", Target::Other, t["id"].as_str().unwrap());
+    w.put("token", Target::Missing, uuid::Uuid::now_v7().to_string());
     w.put("user", Target::Own, "clerk.hni");
     w.put("user", Target::Child, "clerk.m01");
     w.put("user", Target::Other, "clerk.hcm");
@@ -1210,6 +1219,10 @@ async fn every_route_every_role_every_scope_against_the_table(mut app: common::A
                 let expected = match sp.access {
                     Access::Public => continue,
                     Access::Anyone => Some(!denied),
+                    Access::Own => Some(match t {
+                        Target::Own => !denied,
+                        _ => hidden,
+                    }),
                     Access::Either(a, b) => Some(if grants(roles, a) || grants(roles, b) {
                         !denied
                     } else {

@@ -311,6 +311,13 @@ impl Row {
         Ok(self.get::<jiff_sqlx::Timestamp>(col)?.to_jiff())
     }
 
+    /// Reads a nullable instant column.
+    pub fn opt_timestamp(&self, col: &str) -> Result<Option<jiff::Timestamp>, StoreError> {
+        Ok(self
+            .get::<Option<jiff_sqlx::Timestamp>>(col)?
+            .map(|t| t.to_jiff()))
+    }
+
     /// Reads a bytes column.
     pub fn bytes(&self, col: &str) -> Result<Vec<u8>, StoreError> {
         self.get(col)

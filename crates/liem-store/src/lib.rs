@@ -157,6 +157,28 @@ impl Tx {
     }
 }
 
+/// Creates `path` empty with mode 0600 when it does not exist (on Unix).
+fn private_file(path: &Path) -> Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Config(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
 /// Where the database is.
 #[derive(Debug, Clone)]
 pub enum Location {
@@ -200,6 +222,9 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
         }
+        // Readable by the owner only; SQLite gives its WAL and shared-memory
+        // files the database file's mode.
+        private_file(path)?;
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -332,6 +357,14 @@ impl Store {
         match &self.pools {
             Pools::Sqlite { write, .. } => {
                 let mut c = write.acquire().await?;
+                // An empty file of the owner's only, which VACUUM INTO fills.
+                if dest.exists() {
+                    return Err(StoreError::Config(format!(
+                        "{} exists; a backup is never written over a file",
+                        dest.display()
+                    )));
+                }
+                private_file(dest)?;
                 let dest = dest.to_string_lossy().replace('\'', "''");
                 sqlx::query(&format!("VACUUM INTO '{dest}'"))
                     .execute(&mut *c)

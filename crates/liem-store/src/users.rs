@@ -289,21 +289,27 @@ pub async fn delete_session(tx: &mut Tx, actor: &audit::Actor, token_hash: &[u8]
     Ok(())
 }
 
-/// Records an API token for a user; only its hash is kept.
+/// How long a token lives unless said otherwise, in days.
+pub const TOKEN_DAYS: i64 = 90;
+
+/// Records an API token for a user, valid until `expires_at`; only its hash
+/// is kept.
 pub async fn create_token(
     tx: &mut Tx,
     actor: &audit::Actor,
     user: UserId,
     name: &str,
     token_hash: &[u8],
+    expires_at: jiff::Timestamp,
 ) -> Result<uuid::Uuid> {
     let id = uuid::Uuid::now_v7();
-    query("INSERT INTO api_tokens (id, token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4, $5)")
+    query("INSERT INTO api_tokens (id, token_hash, user_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id)
         .bind(token_hash.to_vec())
         .bind(user.0)
         .bind(name)
         .bind(now())
+        .bind(expires_at)
         .execute(tx)
         .await?;
     audit::record_change(
@@ -312,22 +318,126 @@ pub async fn create_token(
         "token.create",
         "user",
         &user.to_string(),
-        serde_json::json!({"token": id, "name": name}),
+        serde_json::json!({"token": id, "name": name, "expires_at": expires_at}),
     )
     .await?;
     Ok(id)
 }
 
-/// The user holding a live API token.
+/// When a token expires: as recorded, or 90 days after it was made for one
+/// made before expiry was recorded.
+fn expiry(r: &Row) -> Result<jiff::Timestamp> {
+    match r.opt_timestamp("expires_at")? {
+        Some(t) => Ok(t),
+        None => Ok(r
+            .timestamp("created_at")?
+            .checked_add(jiff::SignedDuration::from_hours(24 * TOKEN_DAYS))
+            .unwrap_or(jiff::Timestamp::MIN)),
+    }
+}
+
+/// The user holding a live API token (not revoked, not expired).
 pub async fn token_user(ex: &mut impl AsExec, token_hash: &[u8]) -> Result<Option<UserRecord>> {
-    let Some(r) =
-        query("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-            .bind(token_hash.to_vec())
-            .fetch_optional(ex)
-            .await?
+    let Some(r) = query(
+        "SELECT user_id, created_at, expires_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(token_hash.to_vec())
+    .fetch_optional(ex)
+    .await?
     else {
         return Ok(None);
     };
+    if expiry(&r)? <= now() {
+        return Ok(None);
+    }
     let user = get(ex, UserId(r.uuid("user_id")?)).await?;
     Ok(user.active.then_some(user))
+}
+
+/// An API token as listed (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenRecord {
+    /// Id (what revoking names).
+    pub id: uuid::Uuid,
+    /// Whose.
+    pub username: String,
+    /// What it was made for.
+    pub name: String,
+    /// When it was made.
+    pub created_at: jiff::Timestamp,
+    /// When it stops working.
+    pub expires_at: jiff::Timestamp,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<jiff::Timestamp>,
+}
+
+/// The tokens of one user (all users when `None`), newest first.
+pub async fn tokens(ex: &mut impl AsExec, user: Option<UserId>) -> Result<Vec<TokenRecord>> {
+    let sql = "SELECT t.id, u.username, t.name, t.created_at, t.expires_at, t.revoked_at \
+               FROM api_tokens t JOIN users u ON u.id = t.user_id";
+    let rows = match user {
+        Some(u) => {
+            query(format!(
+                "{sql} WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id DESC"
+            ))
+            .bind(u.0)
+            .fetch_all(ex)
+            .await?
+        }
+        None => {
+            query(format!(
+                "{sql} ORDER BY u.username, t.created_at DESC, t.id DESC"
+            ))
+            .fetch_all(ex)
+            .await?
+        }
+    };
+    rows.iter()
+        .map(|r| {
+            Ok(TokenRecord {
+                id: r.uuid("id")?,
+                username: r.text("username")?,
+                name: r.text("name")?,
+                created_at: r.timestamp("created_at")?,
+                expires_at: expiry(r)?,
+                revoked_at: r.opt_timestamp("revoked_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Revokes a token — of `owner` only, when given: another's is not found.
+/// Revoking a revoked token changes nothing.
+pub async fn revoke_token(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    id: uuid::Uuid,
+    owner: Option<UserId>,
+) -> Result<()> {
+    let r = query("SELECT user_id, revoked_at FROM api_tokens WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let user = UserId(r.uuid("user_id")?);
+    if owner.is_some_and(|o| o != user) {
+        return Err(StoreError::NotFound);
+    }
+    if r.opt_timestamp("revoked_at")?.is_some() {
+        return Ok(());
+    }
+    query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2")
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record_change(
+        tx,
+        actor,
+        "token.revoke",
+        "user",
+        &user.to_string(),
+        serde_json::json!({"token": id}),
+    )
+    .await
 }

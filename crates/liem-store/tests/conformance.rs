@@ -873,7 +873,8 @@ async fn settings_writes_leave_one_audit_record_and_one_change_feed_entry(store:
     use liem_domain::deadline::{PeriodUnit, RuleCode};
     let w = world(store).await;
     let a = actor(Some(w.clerk), &w.hni);
-    for step in 0..7 {
+    let mut token = None;
+    for step in 0..9 {
         let before = counts(store).await;
         let mut tx = store.begin().await.unwrap();
         match step {
@@ -907,11 +908,19 @@ async fn settings_writes_leave_one_audit_record_and_one_change_feed_entry(store:
             3 => users::set_locale(&mut tx, &a, w.clerk, Some("en"))
                 .await
                 .unwrap(),
-            4 => drop(
-                users::create_token(&mut tx, &a, w.clerk, "t", b"hash")
-                    .await
-                    .unwrap(),
-            ),
+            4 => {
+                token = Some(
+                    users::create_token(&mut tx, &a, w.clerk, "t", b"hash", jiff::Timestamp::now())
+                        .await
+                        .unwrap(),
+                )
+            }
+            6 => users::set_active(&mut tx, &a, w.clerk, false)
+                .await
+                .unwrap(),
+            7 => users::revoke_token(&mut tx, &a, token.unwrap(), None)
+                .await
+                .unwrap(),
             5 => liem_store::keys::set_recovery_key(&mut tx, &a, w.hcm.id, &[7u8; 32])
                 .await
                 .unwrap(),

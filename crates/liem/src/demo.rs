@@ -495,7 +495,17 @@ pub async fn ensure(
     }
     let admin_id = user_ids["admin"];
     let token = random_token();
-    users::create_token(&mut tx, &system, admin_id, "demo", &token_hash(&token)).await?;
+    // The demo's token lives a year (its logins are printed on every run).
+    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 366);
+    users::create_token(
+        &mut tx,
+        &system,
+        admin_id,
+        "demo",
+        &token_hash(&token),
+        expires,
+    )
+    .await?;
     tx.commit().await?;
 
     // Letters over the last 24 months, registered in date order.

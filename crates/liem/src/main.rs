@@ -100,13 +100,21 @@ enum Command {
         #[command(subcommand)]
         command: UnitCommand,
     },
-    /// Creates an API token for a user and prints it once.
+    /// Creates an API token for a user and prints it once (`liem token
+    /// --username U [--days N]`); `liem token list` and `liem token revoke
+    /// ID` list and revoke them.
+    #[command(args_conflicts_with_subcommands = true)]
     Token {
+        #[command(subcommand)]
+        command: Option<TokenCommand>,
         #[command(flatten)]
         data: DataArgs,
         /// The user's login name.
         #[arg(long)]
-        username: String,
+        username: Option<String>,
+        /// Days the token lives (1 to 366).
+        #[arg(long, default_value_t = 90)]
+        days: i64,
     },
     /// Sealed identities.
     Seal {
@@ -321,6 +329,26 @@ enum UnitCommand {
         /// The first day of the merged unit (YYYY-MM-DD).
         #[arg(long)]
         on: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Lists API tokens (one user's with --username): id, user, name,
+    /// made, expires, revoked.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Only this user's.
+        #[arg(long)]
+        username: Option<String>,
+    },
+    /// Revokes an API token by its id.
+    Revoke {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The token's id (from `liem token list`).
+        id: uuid::Uuid,
     },
 }
 
@@ -630,7 +658,18 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 println!("{}\t{}\t{}\t{}", u.code, u.kind, u.path, u.name);
             }
         }
-        Command::Token { data, username } => {
+        Command::Token {
+            command: None,
+            data,
+            username,
+            days,
+        } => {
+            let Some(username) = username else {
+                bail!("--username is needed to create a token (or: liem token list | revoke ID)");
+            };
+            if !(1..=366).contains(&days) {
+                bail!("--days must be 1 to 366");
+            }
             let cfg = data.config()?;
             let store = open(&cfg).await?;
             let mut c = store.conn().await?;
@@ -639,6 +678,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             };
             drop(c);
             let token = random_token();
+            let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * days);
             let mut tx = store.begin().await?;
             users::create_token(
                 &mut tx,
@@ -646,11 +686,57 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 user.id,
                 "cli",
                 &token_hash(&token),
+                expires,
             )
             .await?;
             tx.commit().await?;
             store.close().await;
+            eprintln!("expires {expires}");
             println!("{token}");
+        }
+        Command::Token {
+            command: Some(TokenCommand::List { data, username }),
+            ..
+        } => {
+            let cfg = data.config()?;
+            let store = open(&cfg).await?;
+            let mut c = store.conn().await?;
+            let user = match &username {
+                None => None,
+                Some(u) => match users::by_username(&mut c, u).await? {
+                    Some((user, _)) => Some(user.id),
+                    None => bail!("no user named {u}"),
+                },
+            };
+            let list = users::tokens(&mut c, user).await?;
+            drop(c);
+            store.close().await;
+            for t in list {
+                let revoked = t
+                    .revoked_at
+                    .map(|r| format!("revoked {r}"))
+                    .unwrap_or_else(|| "live".into());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{revoked}",
+                    t.id, t.username, t.name, t.created_at, t.expires_at
+                );
+            }
+        }
+        Command::Token {
+            command: Some(TokenCommand::Revoke { data, id }),
+            ..
+        } => {
+            let cfg = data.config()?;
+            let store = open(&cfg).await?;
+            let mut tx = store.begin().await?;
+            match users::revoke_token(&mut tx, &Actor::system("cli"), id, None).await {
+                Ok(()) => {}
+                Err(liem_store::StoreError::NotFound) => bail!("no token with id {id}"),
+                Err(e) => return Err(e.into()),
+            }
+            tx.commit().await?;
+            store.close().await;
+            println!("token {id} revoked");
         }
         Command::Audit {
             command:

@@ -337,6 +337,40 @@ fn a_fresh_instance_is_set_up_from_the_command_line() {
     let token = liem(&["token", "--data-dir", d, "--username", "admin"]);
     assert!(token.status.success());
     assert_eq!(stdout(&token).trim().len(), 43);
+    // Listed (never the token itself) and revoked by id.
+    let list = stdout(&liem(&["token", "list", "--data-dir", d]));
+    let line = list
+        .lines()
+        .find(|l| l.contains("\tadmin\tcli\t"))
+        .expect(&list);
+    assert!(
+        line.ends_with("\tlive") && !list.contains(stdout(&token).trim()),
+        "{list}"
+    );
+    let id = line.split('\t').next().unwrap();
+    let revoke = liem(&["token", "revoke", "--data-dir", d, id]);
+    assert!(
+        revoke.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoke.stderr)
+    );
+    let list = stdout(&liem(&[
+        "token",
+        "list",
+        "--data-dir",
+        d,
+        "--username",
+        "admin",
+    ]));
+    assert!(list.contains("\trevoked "), "{list}");
+    let unknown = liem(&[
+        "token",
+        "revoke",
+        "--data-dir",
+        d,
+        "01a23300-0000-7000-8000-000000000000",
+    ]);
+    assert!(!unknown.status.success());
     let verify = liem(&["audit", "verify", "--data-dir", d]);
     assert!(verify.status.success());
     let backup = dir.path().join("copy.sqlite3");
@@ -349,6 +383,33 @@ fn a_fresh_instance_is_set_up_from_the_command_line() {
     ]);
     assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
     assert_eq!(sqlite3(&backup, "SELECT COUNT(*) FROM users"), "1");
+    // A second backup never overwrites the first.
+    let again = liem(&[
+        "backup",
+        "--data-dir",
+        d,
+        "--output",
+        backup.to_str().unwrap(),
+    ]);
+    assert!(!again.status.success());
+    // The database, its WAL, the backup and the key: the owner's only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let wal = dir.path().join("liem.sqlite3-wal");
+        for f in [
+            db.clone(),
+            backup.clone(),
+            dir.path().join("seal.key"),
+            wal.clone(),
+        ] {
+            if f == wal && !f.exists() {
+                continue;
+            }
+            let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}: {mode:o}", f.display());
+        }
+    }
 }
 
 /// Exports the demo's people, organisations and links as FollowTheMoney

@@ -59,16 +59,46 @@ pub(super) async fn me(who: Principal) -> Json<UserRecord> {
     Json(who.user)
 }
 
-/// A new API token for the caller, shown once.
-#[utoipa::path(post, path = "/api/v1/tokens", responses((status = 201, body = Object)))]
+/// How long a new token lives.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct TokenQuery {
+    /// Days, 1 to 366 (default 90).
+    pub days: Option<i64>,
+}
+
+/// A new API token for the caller, shown once, with its expiry.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "account", params(TokenQuery), responses((status = 201, body = Object), (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn create_token(
     State(state): State<AppState>,
     who: Writer,
+    axum::extract::Query(q): axum::extract::Query<TokenQuery>,
 ) -> AppResult<Response> {
-    let (id, token) = service::create_token(&state, &who).await?;
+    let days = q.days.unwrap_or(liem_store::users::TOKEN_DAYS);
+    let (id, token, expires_at) = service::create_token(&state, &who, days).await?;
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({ "id": id, "token": token })),
+        Json(serde_json::json!({ "id": id, "token": token, "expires_at": expires_at })),
     )
         .into_response())
+}
+
+/// The caller's own API tokens: when made, when they expire, whether revoked.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "account", responses((status = 200, body = Object), (status = 401, body = Problem)))]
+pub(super) async fn list_tokens(
+    State(state): State<AppState>,
+    who: Principal,
+) -> AppResult<Response> {
+    let items = service::own_tokens(&state, &who).await?;
+    Ok(Json(serde_json::json!({ "items": items })).into_response())
+}
+
+/// Revokes one of the caller's tokens (another's is not found).
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "account", params(("id" = uuid::Uuid, Path, description = "The token's id")), responses((status = 204, description = "Revoked"), (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub(super) async fn revoke_token(
+    State(state): State<AppState>,
+    who: Writer,
+    axum::extract::Path(id): axum::extract::Path<uuid::Uuid>,
+) -> AppResult<StatusCode> {
+    service::revoke_own_token(&state, &who, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -18,7 +18,16 @@ pub fn router() -> Routes {
             post(api::login).delete(api::logout),
         )
         .at("/api/v1/me", &["GET"], get(api::me))
-        .at("/api/v1/tokens", &["POST"], post(api::create_token))
+        .at(
+            "/api/v1/tokens",
+            &["GET", "POST"],
+            get(api::list_tokens).post(api::create_token),
+        )
+        .at(
+            "/api/v1/tokens/{id}",
+            &["DELETE"],
+            axum::routing::delete(api::revoke_token),
+        )
         .at(
             "/login",
             &["GET", "POST"],
@@ -31,7 +40,14 @@ pub fn router() -> Routes {
 /// This feature's part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(api::login, api::logout, api::me, api::create_token),
+    paths(
+        api::login,
+        api::logout,
+        api::me,
+        api::create_token,
+        api::list_tokens,
+        api::revoke_token
+    ),
     components(schemas(api::LoginInput))
 )]
 pub struct Doc;

@@ -104,9 +104,23 @@ pub async fn logout(state: &AppState, who: &Writer, token: Option<&str>) -> AppR
     ))
 }
 
-/// A new API token for the caller: its id and the token, shown once.
-pub async fn create_token(state: &AppState, who: &Writer) -> AppResult<(uuid::Uuid, String)> {
+/// A new API token for the caller, valid `days` days (1 to 366): its id,
+/// the token (shown once) and when it expires.
+pub async fn create_token(
+    state: &AppState,
+    who: &Writer,
+    days: i64,
+) -> AppResult<(uuid::Uuid, String, jiff::Timestamp)> {
+    if !(1..=366).contains(&days) {
+        return Err(liem_domain::ValidationErrors::single(
+            "days",
+            "range",
+            "must be 1 to 366 days",
+        )
+        .into());
+    }
     let token = random_token();
+    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * days);
     let permit = who.permit_self();
     let mut tx = permit.begin(&state.store).await?;
     let id = users::create_token(
@@ -115,10 +129,29 @@ pub async fn create_token(state: &AppState, who: &Writer) -> AppResult<(uuid::Uu
         who.user.id,
         "api",
         &token_hash(&token),
+        expires,
     )
     .await?;
     tx.commit().await?;
-    Ok((id, token))
+    Ok((id, token, expires))
+}
+
+/// The caller's own API tokens (never the tokens themselves).
+pub async fn own_tokens(
+    state: &AppState,
+    who: &crate::auth::Principal,
+) -> AppResult<Vec<users::TokenRecord>> {
+    let mut c = state.store.conn().await?;
+    Ok(users::tokens(&mut c, Some(who.user.id)).await?)
+}
+
+/// Revokes one of the caller's tokens; another's is not found.
+pub async fn revoke_own_token(state: &AppState, who: &Writer, id: uuid::Uuid) -> AppResult<()> {
+    let permit = who.permit_self();
+    let mut tx = permit.begin(&state.store).await?;
+    users::revoke_token(&mut tx, permit.actor(), id, Some(who.user.id)).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Keeps the caller's choice of language.

@@ -337,8 +337,15 @@ async fn add_user(tx: &mut liem_store::Tx, name: &str, unit: UnitId, roles: Vec<
         .await
         .unwrap();
     let t = random_token();
-    users::create_token(tx, &sys, id, "test", &token_hash(&t))
-        .await
-        .unwrap();
+    users::create_token(
+        tx,
+        &sys,
+        id,
+        "test",
+        &token_hash(&t),
+        jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24),
+    )
+    .await
+    .unwrap();
     t
 }
