@@ -115,6 +115,53 @@ impl RateLimiter {
         Verdict::Proceed((self.policy.step * over).min(self.policy.max_delay))
     }
 
+    /// Counts an attempt before it runs, and says whether it may: a burst
+    /// of concurrent attempts is counted whole, so it gets no more checks
+    /// than the limit allows. An attempt that succeeds is forgiven
+    /// ([`RateLimiter::forgive`]); one that fails stays counted.
+    pub fn attempt(&self, client: &str) -> Verdict {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let key = Self::key(&mut inner, client, &self.policy);
+        let now = Instant::now();
+        let window = self.policy.window;
+        let e = inner.clients.entry(key).or_insert(ClientState {
+            failures: 0,
+            since: now,
+        });
+        if e.since.elapsed() > window {
+            *e = ClientState {
+                failures: 0,
+                since: now,
+            };
+        }
+        if e.failures >= self.policy.block_after {
+            return Verdict::Refused;
+        }
+        let over = e.failures.saturating_sub(self.policy.free_failures);
+        e.failures += 1;
+        let verdict = Verdict::Proceed((self.policy.step * over).min(self.policy.max_delay));
+        if inner.clients.len() > 100_000 {
+            inner.clients.retain(|_, s| s.since.elapsed() < window);
+        }
+        verdict
+    }
+
+    /// Takes back an attempt that succeeded.
+    pub fn forgive(&self, client: &str) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let key = Self::key(&mut inner, client, &self.policy);
+        if let Some(e) = inner.clients.get_mut(&key) {
+            e.failures = e.failures.saturating_sub(1);
+        }
+    }
+
+    /// Forgets a client's failures (after a success that proves who it is).
+    pub fn clear(&self, client: &str) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let key = Self::key(&mut inner, client, &self.policy);
+        inner.clients.remove(&key);
+    }
+
     /// Records a failed check.
     pub fn failed(&self, client: &str) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());

@@ -21,10 +21,17 @@ pub struct Settings {
     pub pow_bits: u32,
     /// How failed receipt-code checks are slowed and refused.
     pub rate: guard::RatePolicy,
-    /// How failed logins are slowed and refused.
+    /// How failed logins are slowed and refused, per client address and
+    /// account together.
     pub login_rate: guard::RatePolicy,
-    /// Take the client address from `X-Forwarded-For` (behind a proxy).
-    pub trust_forwarded_for: bool,
+    /// How failed logins from one address, whatever the account, are
+    /// slowed and refused (password spraying).
+    pub login_address_rate: guard::RatePolicy,
+    /// How failed logins on one account, from anywhere, are slowed — never
+    /// refused, so that the right password from elsewhere still gets in.
+    pub login_account_rate: guard::RatePolicy,
+    /// The proxies whose `X-Forwarded-For` is believed (none by default).
+    pub proxies: crate::web::client::Proxies,
     /// Where signed checkpoints of the audit chain are appended (outside
     /// the data directory); none when unset.
     pub checkpoint_file: Option<PathBuf>,
@@ -45,7 +52,23 @@ impl Default for Settings {
                 window: std::time::Duration::from_secs(15 * 60),
                 ..Default::default()
             },
-            trust_forwarded_for: false,
+            login_address_rate: guard::RatePolicy {
+                free_failures: 10,
+                step: std::time::Duration::from_millis(200),
+                max_delay: std::time::Duration::from_secs(2),
+                block_after: 30,
+                window: std::time::Duration::from_secs(15 * 60),
+                ..Default::default()
+            },
+            login_account_rate: guard::RatePolicy {
+                free_failures: 10,
+                step: std::time::Duration::from_millis(100),
+                max_delay: std::time::Duration::from_secs(2),
+                block_after: u32::MAX,
+                window: std::time::Duration::from_secs(15 * 60),
+                ..Default::default()
+            },
+            proxies: crate::web::client::Proxies::none(),
             checkpoint_file: None,
             checkpoint_every: std::time::Duration::from_secs(3600),
         }
@@ -74,6 +97,14 @@ pub struct Inner {
     pub limiter: guard::RateLimiter,
     /// Slows and refuses repeated failed logins (per client and user name).
     pub login_limiter: guard::RateLimiter,
+    /// Slows and refuses repeated failed logins from one address.
+    pub login_address_limiter: guard::RateLimiter,
+    /// Slows repeated failed logins on one account.
+    pub login_account_limiter: guard::RateLimiter,
+    /// Bounds the password and receipt-code hashing running at once (each
+    /// takes tens of milliseconds of a core and 19 MiB): a flood of logins
+    /// waits here, off the threads that serve other requests.
+    pub hashing: Arc<tokio::sync::Semaphore>,
     /// The public form's proof of work.
     pub pow: guard::ProofOfWork,
     /// The in-memory statistics model, kept current from the change feed.
@@ -88,6 +119,39 @@ impl Deref for AppState {
 }
 
 impl AppState {
+    /// Checks a password (or a receipt code's secret) against its Argon2id
+    /// hash on the bounded hashing pool; `None` for `phc` spends the time of
+    /// a check and fails, so that an unknown name takes as long as a wrong
+    /// password. Too long a wait for the pool is refused as busy.
+    pub async fn verify_secret(
+        &self,
+        secret: &str,
+        phc: Option<&str>,
+    ) -> Result<bool, crate::web::error::AppError> {
+        use crate::web::error::AppError;
+        let permit = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            self.hashing.clone().acquire_owned(),
+        )
+        .await
+        .map_err(|_| AppError::TooManyRequests)?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        let policy = self.passwords;
+        let (secret, phc) = (secret.to_owned(), phc.map(str::to_owned));
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            match phc {
+                Some(h) => policy.verify(&secret, &h),
+                None => {
+                    policy.waste(&secret);
+                    false
+                }
+            }
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+    }
+
     /// The id of the configuration key (for tests of the first-release seals).
     pub fn sealer_key_id(&self) -> String {
         let blob = self.sealer.seal(
@@ -121,6 +185,14 @@ impl AppState {
             ),
             limiter: guard::RateLimiter::new(settings.rate),
             login_limiter: guard::RateLimiter::new(settings.login_rate),
+            login_address_limiter: guard::RateLimiter::new(settings.login_address_rate),
+            login_account_limiter: guard::RateLimiter::new(settings.login_account_rate),
+            hashing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2)
+                    .clamp(1, 8),
+            )),
             pow: guard::ProofOfWork::new(
                 seal_key.derive("liem proof of work v1"),
                 settings.pow_bits,

@@ -526,3 +526,174 @@ async fn failed_logins_are_slowed_then_refused_for_that_client_only() {
         StatusCode::OK
     );
 }
+
+fn login_request(username: &str, password: &str) -> Request<Body> {
+    Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"username": username, "password": password}).to_string(),
+        ))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn spraying_accounts_from_one_address_is_refused_yet_the_right_password_gets_in_from_elsewhere(
+) {
+    let app = app_with(
+        TestDb::sqlite().await,
+        Settings {
+            login_address_rate: RatePolicy {
+                free_failures: 3,
+                step: Duration::from_millis(1),
+                max_delay: Duration::from_millis(2),
+                block_after: 10,
+                ..Default::default()
+            },
+            login_account_rate: RatePolicy {
+                free_failures: 3,
+                step: Duration::from_millis(1),
+                max_delay: Duration::from_millis(5),
+                block_after: u32::MAX,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+    .await;
+    // One password tried on many accounts from one address: each account
+    // sees one failure, the address sees them all.
+    let sprayer = "203.0.113.40";
+    let mut statuses = Vec::new();
+    for i in 0..14 {
+        let (s, _) = app
+            .raw(login_request(&format!("user{i}"), "Mua Xuân 2026"), sprayer)
+            .await;
+        statuses.push(s);
+    }
+    assert!(
+        statuses[..10]
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[10..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    // Refused at that address even for a real account and password…
+    let (s, _) = app
+        .raw(login_request("clerk.hni", common::PASSWORD), sprayer)
+        .await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    // …while the account's owner, from their own address, gets in, however
+    // many failures others made on the account from elsewhere.
+    for i in 0..30 {
+        let (s, _) = app
+            .raw(
+                login_request("leader.hni", "sai mật khẩu"),
+                &format!("198.51.100.{i}"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, _) = app
+        .raw(login_request("leader.hni", common::PASSWORD), "192.0.2.200")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_burst_of_receipt_code_checks_gets_no_more_checks_than_the_limit() {
+    let app = public_app(RatePolicy {
+        free_failures: 5,
+        step: Duration::ZERO,
+        max_delay: Duration::ZERO,
+        block_after: 20,
+        ..Default::default()
+    })
+    .await;
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..50u32 {
+        let router = app.router.clone();
+        let wrong = format!("{:07} {:025}", 2_000_000 + i, i);
+        set.spawn(async move {
+            let mut req = post_form("/follow", &format!("code={}", urlencode(&wrong)));
+            let addr: std::net::SocketAddr = "203.0.113.50:4000".parse().unwrap();
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(addr));
+            tower::ServiceExt::oneshot(router, req)
+                .await
+                .unwrap()
+                .status()
+        });
+    }
+    let mut checked = 0;
+    let mut refused = 0;
+    while let Some(s) = set.join_next().await {
+        match s.unwrap() {
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            StatusCode::NOT_FOUND => checked += 1,
+            other => panic!("{other}"),
+        }
+    }
+    assert_eq!((checked, refused), (20, 30));
+}
+
+#[tokio::test]
+async fn behind_trusted_proxies_each_limiter_counts_the_first_untrusted_address() {
+    let app = app_with(
+        TestDb::sqlite().await,
+        Settings {
+            pow_bits: BITS,
+            rate: RatePolicy {
+                free_failures: 1,
+                step: Duration::ZERO,
+                max_delay: Duration::ZERO,
+                block_after: 3,
+                ..Default::default()
+            },
+            proxies: liem_server::web::client::Proxies::parse("10.0.0.0/8").unwrap(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let follow = |xff: &str| {
+        let mut r = post_form("/follow", "code=0000000%20111");
+        r.headers_mut()
+            .insert("x-forwarded-for", xff.parse().unwrap());
+        r
+    };
+    // Through our proxy (10.1.1.1): the client is 198.51.100.60, whatever
+    // it claims further left.
+    for claimed in ["1.1.1.1", "2.2.2.2", "3.3.3.3"] {
+        let (s, _) = app
+            .raw(
+                follow(&format!("{claimed}, 198.51.100.60, 10.2.2.2")),
+                "10.1.1.1",
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+    let (s, _) = app
+        .raw(follow("4.4.4.4, 198.51.100.60, 10.2.2.2"), "10.1.1.1")
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the claims do not reset the count"
+    );
+    // Another client through the same proxy is counted apart.
+    let (s, _) = app.raw(follow("198.51.100.61"), "10.1.1.1").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // A peer that is not our proxy is believed in nothing it forwards.
+    for i in 0..3 {
+        let (s, _) = app
+            .raw(follow(&format!("198.51.100.{}", 70 + i)), "192.0.2.99")
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+    let (s, _) = app.raw(follow("198.51.100.80"), "192.0.2.99").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+}

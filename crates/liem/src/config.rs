@@ -30,6 +30,10 @@ pub struct Config {
     pub pow_bits: u32,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     pub trust_forwarded_for: bool,
+    /// The proxies (addresses and networks, comma-separated) whose
+    /// `X-Forwarded-For` is believed; the client is the right-most address
+    /// not among them.
+    pub trusted_proxies: Option<String>,
     /// A file outside the data directory where signed checkpoints of the
     /// audit chain are appended.
     pub checkpoint_file: Option<PathBuf>,
@@ -50,6 +54,7 @@ impl Default for Config {
             secure_cookies: false,
             pow_bits: 16,
             trust_forwarded_for: false,
+            trusted_proxies: None,
             checkpoint_file: None,
             checkpoint_minutes: 60,
         }
@@ -73,6 +78,11 @@ impl Config {
             None => Config::default(),
         };
         cfg.apply_env(|k| std::env::var(k).ok())?;
+        if let Some(list) = &cfg.trusted_proxies {
+            liem_server::web::client::Proxies::parse(list)
+                .map_err(anyhow::Error::msg)
+                .context("trusted_proxies")?;
+        }
         Ok(cfg)
     }
 
@@ -121,6 +131,9 @@ impl Config {
                 .ok()
                 .filter(|m| *m > 0)
                 .context("LIEM_CHECKPOINT_MINUTES must be a whole number above 0")?;
+        }
+        if let Some(v) = get("LIEM_TRUSTED_PROXIES") {
+            self.trusted_proxies = Some(v);
         }
         if let Some(v) = get("LIEM_TRUST_FORWARDED_FOR") {
             self.trust_forwarded_for = matches!(v.as_str(), "1" | "true" | "yes");
@@ -173,6 +186,20 @@ impl Config {
         Ok(key)
     }
 
+    /// The proxies the server believes: the list when one is set, else any
+    /// peer with `trust_forwarded_for`, else none.
+    pub fn proxies(&self) -> liem_server::web::client::Proxies {
+        use liem_server::web::client::Proxies;
+        match &self.trusted_proxies {
+            Some(list) => Proxies::parse(list).unwrap_or_else(|e| {
+                eprintln!("trusted_proxies: {e}; no proxy is believed");
+                Proxies::none()
+            }),
+            None if self.trust_forwarded_for => Proxies::any_peer(),
+            None => Proxies::none(),
+        }
+    }
+
     /// How often the server writes a checkpoint.
     pub fn checkpoint_every(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.checkpoint_minutes.max(1) * 60)
@@ -186,7 +213,7 @@ impl Config {
             secure_cookies: self.secure_cookies,
             files_dir: self.data_dir.join("files"),
             pow_bits: self.pow_bits,
-            trust_forwarded_for: self.trust_forwarded_for,
+            proxies: self.proxies(),
             checkpoint_file: self.checkpoint_file.clone(),
             checkpoint_every: self.checkpoint_every(),
             ..Default::default()

@@ -29,30 +29,44 @@ pub async fn login(
     password: &str,
     client: &Client,
 ) -> AppResult<Session> {
-    // Failed logins are counted per client and user name: slowed after a
-    // few, then refused for a while (guessing from one place stops; nobody
-    // can lock another person out from elsewhere).
-    let key = format!("{}|{}", client.key(), username.trim().to_ascii_lowercase());
-    match state.login_limiter.check(&key) {
-        Verdict::Refused => return Err(AppError::TooManyRequests),
-        Verdict::Proceed(d) if !d.is_zero() => tokio::time::sleep(d).await,
-        Verdict::Proceed(_) => {}
+    // Attempts are counted before they run, three ways: per address and
+    // account (guessing one password from one place stops), per address
+    // (spraying many accounts from one place stops), and per account from
+    // anywhere (slowed only: nobody can lock the right password out from
+    // another address).
+    let name = username.trim().to_ascii_lowercase();
+    let pair = format!("{}|{name}", client.key());
+    let address = client.key();
+    let mut wait = std::time::Duration::ZERO;
+    for (limiter, key, refuses) in [
+        (&state.login_limiter, pair.as_str(), true),
+        (&state.login_address_limiter, address.as_str(), true),
+        (&state.login_account_limiter, name.as_str(), false),
+    ] {
+        match limiter.attempt(key) {
+            Verdict::Refused if refuses => return Err(AppError::TooManyRequests),
+            Verdict::Refused => {}
+            Verdict::Proceed(d) => wait = wait.max(d),
+        }
+    }
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
     }
     let mut conn = state.store.conn().await?;
     let found = users::by_username(&mut conn, username).await?;
     drop(conn);
-    let user = match found {
-        Some((u, hash)) if u.active && state.passwords.verify(password, &hash) => u,
-        Some(_) => {
-            state.login_limiter.failed(&key);
-            return Err(AppError::Unauthenticated);
-        }
-        None => {
-            state.passwords.waste(password);
-            state.login_limiter.failed(&key);
-            return Err(AppError::Unauthenticated);
-        }
+    let ok = match &found {
+        Some((u, hash)) => state.verify_secret(password, Some(hash)).await? && u.active,
+        None => state.verify_secret(password, None).await?,
     };
+    let user = match found {
+        Some((u, _)) if ok => u,
+        _ => return Err(AppError::Unauthenticated),
+    };
+    // The right password: this client and account start afresh.
+    state.login_limiter.clear(&pair);
+    state.login_address_limiter.forgive(&address);
+    state.login_account_limiter.clear(&name);
     let token = random_token();
     let csrf = random_token();
     let hours = state.settings.session_hours;

@@ -109,7 +109,7 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
 
 /// Resolves the caller from a bearer token or a session cookie.
 pub async fn authenticate(parts: &Parts, state: &AppState) -> AppResult<Option<Principal>> {
-    let source = Client::of(parts, state.settings.trust_forwarded_for).source();
+    let source = Client::of(parts, &state.settings.proxies).source();
     let mut conn = state.store.conn().await?;
     if let Some(auth) = parts
         .headers

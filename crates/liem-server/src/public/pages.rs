@@ -42,7 +42,7 @@ impl FromRequestParts<AppState> for Visitor {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let lang = Asked::of(parts).public();
-        let client = Client::of(parts, state.settings.trust_forwarded_for).key();
+        let client = Client::of(parts, &state.settings.proxies).key();
         Ok(Visitor {
             tr: Tr::new(state.i18n.clone(), lang),
             client,

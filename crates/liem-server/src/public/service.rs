@@ -186,7 +186,8 @@ pub async fn open_mailbox(
     client: &str,
     code_text: &str,
 ) -> Result<LetterId, CodeRefusal> {
-    match state.limiter.check(client) {
+    // Counted before it runs: a burst gets no more checks than the limit.
+    match state.limiter.attempt(client) {
         Verdict::Refused => return Err(CodeRefusal::Refused),
         Verdict::Proceed(delay) if !delay.is_zero() => tokio::time::sleep(delay).await,
         Verdict::Proceed(_) => {}
@@ -200,24 +201,22 @@ pub async fn open_mailbox(
                     .flatten(),
                 Err(_) => None,
             };
-            match rec {
-                Some(r) if state.passwords.verify(code.secret(), &r.code_hash) => Some(r.letter_id),
-                Some(_) => None,
-                None => {
-                    // Spend the same time as a real check.
-                    state.passwords.waste(code.secret());
-                    None
-                }
+            // An unknown locator spends the same time as a real check.
+            let hash = rec.as_ref().map(|r| r.code_hash.as_str());
+            match state.verify_secret(code.secret(), hash).await {
+                Ok(true) => rec.map(|r| r.letter_id),
+                Ok(false) => None,
+                Err(_) => return Err(CodeRefusal::Refused),
             }
         }
         None => None,
     };
     match found {
-        Some(id) => Ok(id),
-        None => {
-            state.limiter.failed(client);
-            Err(CodeRefusal::Wrong)
+        Some(id) => {
+            state.limiter.forgive(client);
+            Ok(id)
         }
+        None => Err(CodeRefusal::Wrong),
     }
 }
 

@@ -10,6 +10,79 @@ use axum::http::HeaderMap;
 use std::net::IpAddr;
 use std::net::SocketAddr;
 
+/// The proxies whose `X-Forwarded-For` is believed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Proxies {
+    /// Believe whatever peer connects (one proxy of one's own in front,
+    /// nothing else can reach the server): the right-most forwarded address.
+    any_peer: bool,
+    /// Addresses and networks (`address/prefix`) of trusted proxies.
+    nets: Vec<(IpAddr, u8)>,
+}
+
+impl Proxies {
+    /// Believe no proxy: the peer is the client.
+    pub fn none() -> Proxies {
+        Proxies::default()
+    }
+
+    /// Believe the peer, whoever it is (the `trust_forwarded_for` setting).
+    pub fn any_peer() -> Proxies {
+        Proxies {
+            any_peer: true,
+            nets: Vec::new(),
+        }
+    }
+
+    /// Parses a comma-separated list of addresses and networks
+    /// (`10.0.0.0/8, 192.0.2.1, fd00::/8`).
+    pub fn parse(list: &str) -> Result<Proxies, String> {
+        let mut nets = Vec::new();
+        for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (addr, len) = match item.split_once('/') {
+                Some((a, l)) => (a, Some(l)),
+                None => (item, None),
+            };
+            let ip: IpAddr = addr
+                .parse()
+                .map_err(|_| format!("`{item}` is not an address or network"))?;
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            let len = match len {
+                None => max,
+                Some(l) => l
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|l| *l <= max)
+                    .ok_or_else(|| format!("`{item}`: the prefix must be 0 to {max}"))?,
+            };
+            nets.push((ip, len));
+        }
+        Ok(Proxies {
+            any_peer: false,
+            nets,
+        })
+    }
+
+    /// Whether `ip` is one of the trusted proxies.
+    fn listed(&self, ip: IpAddr) -> bool {
+        self.nets.iter().any(|(net, len)| within(ip, *net, *len))
+    }
+}
+
+fn within(ip: IpAddr, net: IpAddr, len: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
 /// The client of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {
@@ -18,20 +91,31 @@ pub struct Client {
 }
 
 impl Client {
-    /// The client of a request: with `trust_forwarded_for`, the right-most
-    /// address of `X-Forwarded-For` (the one our proxy appended; entries to
-    /// its left are whatever the client claimed), else the peer.
-    pub fn of(parts: &Parts, trust_forwarded_for: bool) -> Client {
+    /// The client of a request. A peer that is not a trusted proxy is the
+    /// client. Behind trusted proxies, the `X-Forwarded-For` chain is read
+    /// from the right: the first address that is not a trusted proxy is the
+    /// client (entries further left are whatever the client claimed); with
+    /// `any_peer`, the right-most address, which the one proxy appended.
+    pub fn of(parts: &Parts, proxies: &Proxies) -> Client {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        let forwarded = trust_forwarded_for
-            .then(|| forwarded_for(&parts.headers))
-            .flatten();
-        Client {
-            ip: forwarded.or(peer),
+        let trusted_peer = proxies.any_peer || peer.is_some_and(|p| proxies.listed(p));
+        if !trusted_peer {
+            return Client { ip: peer };
         }
+        let chain = forwarded_chain(&parts.headers);
+        let ip = if proxies.any_peer {
+            chain.first().copied()
+        } else {
+            chain
+                .iter()
+                .copied()
+                .find(|a| !proxies.listed(*a))
+                .or_else(|| chain.last().copied())
+        };
+        Client { ip: ip.or(peer) }
     }
 
     /// The key rate limiters count this client by (never stored).
@@ -47,15 +131,20 @@ impl Client {
     }
 }
 
-/// The right-most parseable address of the `X-Forwarded-For` headers.
-fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+/// The addresses of the `X-Forwarded-For` headers, right-most first, up to
+/// the first entry that is not an address.
+fn forwarded_chain(headers: &HeaderMap) -> Vec<IpAddr> {
     headers
         .get_all("x-forwarded-for")
         .iter()
         .rev()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.rsplit(','))
-        .find_map(|a| a.trim().parse::<IpAddr>().ok())
+        .map(|a| a.trim().parse::<IpAddr>())
+        .take_while(Result::is_ok)
+        .filter_map(Result::ok)
+        .take(32)
+        .collect()
 }
 
 impl FromRequestParts<AppState> for Client {
@@ -65,7 +154,7 @@ impl FromRequestParts<AppState> for Client {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Client::of(parts, state.settings.trust_forwarded_for))
+        Ok(Client::of(parts, &state.settings.proxies))
     }
 }
 
@@ -89,19 +178,55 @@ mod tests {
     #[test]
     fn the_peer_is_the_client_unless_a_proxy_is_trusted() {
         let p = parts(&["198.51.100.7"]);
-        assert_eq!(Client::of(&p, false).key(), "10.0.0.1");
-        assert_eq!(Client::of(&p, true).key(), "198.51.100.7");
-        assert_eq!(Client::of(&p, true).source(), "http 198.51.100.7");
+        assert_eq!(Client::of(&p, &Proxies::none()).key(), "10.0.0.1");
+        assert_eq!(Client::of(&p, &Proxies::any_peer()).key(), "198.51.100.7");
+        assert_eq!(
+            Client::of(&p, &Proxies::any_peer()).source(),
+            "http 198.51.100.7"
+        );
+        // A peer not on the list is believed in nothing.
+        let other = Proxies::parse("10.9.0.0/16").unwrap();
+        assert_eq!(Client::of(&p, &other).key(), "10.0.0.1");
     }
 
     #[test]
     fn behind_a_proxy_the_right_most_address_counts_not_what_the_client_claims() {
+        let any = Proxies::any_peer();
         let p = parts(&["203.0.113.9, 198.51.100.7"]);
-        assert_eq!(Client::of(&p, true).key(), "198.51.100.7");
+        assert_eq!(Client::of(&p, &any).key(), "198.51.100.7");
         let p = parts(&["203.0.113.9", "198.51.100.8"]);
-        assert_eq!(Client::of(&p, true).key(), "198.51.100.8");
+        assert_eq!(Client::of(&p, &any).key(), "198.51.100.8");
         let p = parts(&["not an address"]);
-        assert_eq!(Client::of(&p, true).key(), "10.0.0.1");
+        assert_eq!(Client::of(&p, &any).key(), "10.0.0.1");
+    }
+
+    #[test]
+    fn behind_a_chain_of_trusted_proxies_the_first_untrusted_address_from_the_right_counts() {
+        let list = Proxies::parse("10.0.0.0/8, 192.0.2.10, fd00::/8").unwrap();
+        // client claims 203.0.113.9; the real client 198.51.100.7; then
+        // two of our proxies (192.0.2.10, 10.2.3.4); the peer is 10.0.0.1.
+        let p = parts(&["203.0.113.9, 198.51.100.7, 192.0.2.10", "10.2.3.4"]);
+        assert_eq!(Client::of(&p, &list).key(), "198.51.100.7");
+        // Only our proxies: the left-most of them.
+        let p = parts(&["10.5.5.5, 10.2.3.4"]);
+        assert_eq!(Client::of(&p, &list).key(), "10.5.5.5");
+        assert!(Proxies::parse("10.0.0.0/33").is_err());
+        assert!(Proxies::parse("nowhere").is_err());
+        assert!(within(
+            "fd12::1".parse().unwrap(),
+            "fd00::".parse().unwrap(),
+            8
+        ));
+        assert!(!within(
+            "fe12::1".parse().unwrap(),
+            "fd00::".parse().unwrap(),
+            8
+        ));
+        assert!(within(
+            "1.2.3.4".parse().unwrap(),
+            "0.0.0.0".parse().unwrap(),
+            0
+        ));
     }
 
     proptest! {
@@ -111,7 +236,8 @@ mod tests {
             if let Ok(v) = axum::http::HeaderValue::from_bytes(&raw) {
                 p.headers.append("x-forwarded-for", v);
             }
-            let _ = Client::of(&p, true).key();
+            let _ = Client::of(&p, &Proxies::any_peer()).key();
+            let _ = Client::of(&p, &Proxies::parse("10.0.0.0/8").unwrap()).key();
         }
     }
 }
