@@ -18,6 +18,7 @@ pub mod keys;
 pub mod openapi;
 pub mod people;
 pub mod petitions;
+pub mod proxies;
 pub mod public;
 pub mod reception;
 pub mod reports;

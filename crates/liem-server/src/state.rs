@@ -31,7 +31,7 @@ pub struct Settings {
     /// refused, so that the right password from elsewhere still gets in.
     pub login_account_rate: guard::RatePolicy,
     /// The proxies whose `X-Forwarded-For` is believed (none by default).
-    pub proxies: crate::web::client::Proxies,
+    pub proxies: crate::proxies::Proxies,
     /// Where signed checkpoints of the audit chain are appended (outside
     /// the data directory); none when unset.
     pub checkpoint_file: Option<PathBuf>,
@@ -68,7 +68,7 @@ impl Default for Settings {
                 window: std::time::Duration::from_secs(15 * 60),
                 ..Default::default()
             },
-            proxies: crate::web::client::Proxies::none(),
+            proxies: crate::proxies::Proxies::none(),
             checkpoint_file: None,
             checkpoint_every: std::time::Duration::from_secs(3600),
         }

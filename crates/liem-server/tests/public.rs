@@ -654,7 +654,7 @@ async fn behind_trusted_proxies_each_limiter_counts_the_first_untrusted_address(
                 block_after: 3,
                 ..Default::default()
             },
-            proxies: liem_server::web::client::Proxies::parse("10.0.0.0/8").unwrap(),
+            proxies: liem_server::proxies::Proxies::parse("10.0.0.0/8").unwrap(),
             ..Default::default()
         },
     )

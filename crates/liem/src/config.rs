@@ -79,7 +79,7 @@ impl Config {
         };
         cfg.apply_env(|k| std::env::var(k).ok())?;
         if let Some(list) = &cfg.trusted_proxies {
-            liem_server::web::client::Proxies::parse(list)
+            liem_server::proxies::Proxies::parse(list)
                 .map_err(anyhow::Error::msg)
                 .context("trusted_proxies")?;
         }
@@ -188,14 +188,14 @@ impl Config {
 
     /// The proxies the server believes: the list when one is set, else any
     /// peer with `trust_forwarded_for`, else none.
-    pub fn proxies(&self) -> liem_server::web::client::Proxies {
-        use liem_server::web::client::Proxies;
+    pub fn proxies(&self) -> liem_server::proxies::Proxies {
+        use liem_server::proxies::Proxies;
         match &self.trusted_proxies {
             Some(list) => Proxies::parse(list).unwrap_or_else(|e| {
                 eprintln!("trusted_proxies: {e}; no proxy is believed");
                 Proxies::none()
             }),
-            None if self.trust_forwarded_for => Proxies::any_peer(),
+            None if self.trust_forwarded_for => Proxies::trusting_any_peer(),
             None => Proxies::none(),
         }
     }

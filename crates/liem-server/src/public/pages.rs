@@ -12,7 +12,7 @@ use crate::state::AppState;
 use crate::web::client::Client;
 use crate::web::error::AppError;
 use crate::web::lang::Asked;
-use crate::web::multipart::read_form;
+use crate::web::multipart::{read_gated, Limits, Refused};
 use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::extract::Multipart;
@@ -140,6 +140,15 @@ pub(super) struct DoneTpl {
     code: String,
 }
 
+/// A text field's value (empty when absent).
+fn field_of(fields: &[(String, String)], name: &str) -> String {
+    fields
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
 pub(super) fn report_from(fields: &[(String, String)]) -> (ReportInput, String, String) {
     let mut r = ReportInput::default();
     let (mut challenge, mut nonce) = (String::new(), String::new());
@@ -171,20 +180,30 @@ pub(super) fn report_from(fields: &[(String, String)]) -> (ReportInput, String, 
 }
 
 pub(super) async fn submit(State(state): State<AppState>, v: Visitor, mp: Multipart) -> Response {
-    let (fields, uploads) = match read_form(mp, state.settings.max_upload_bytes).await {
-        Ok(f) => f,
-        Err(e) => return (e.status(), e.to_string()).into_response(),
+    // The proof of work (the form's first fields) is checked before any
+    // file is read: a body without one costs its leading fields only.
+    let pow = state.clone();
+    let gate = |fields: Vec<(String, String)>| async move {
+        let (_, challenge, nonce) = report_from(&fields);
+        pow.pow.verify(&challenge, &nonce)
     };
-    let (mut input, challenge, nonce) = report_from(&fields);
+    let limits = Limits::with_files(state.settings.max_upload_bytes);
+    let (fields, uploads) = match read_gated(mp, limits, gate).await {
+        Ok((fields, uploads, ())) => (fields, uploads),
+        Err(Refused::Gate(e, fields)) => {
+            let (mut input, _, _) = report_from(&fields);
+            input.lang.get_or_insert_with(|| v.tr.tag().to_owned());
+            let err = FieldError {
+                field: "pow".into(),
+                rule: "proof_of_work".into(),
+                message: e.to_string(),
+            };
+            return form_page(&state, &v, input, vec![err]).await;
+        }
+        Err(Refused::Read(e)) => return (e.status(), e.to_string()).into_response(),
+    };
+    let (mut input, _, _) = report_from(&fields);
     input.lang.get_or_insert_with(|| v.tr.tag().to_owned());
-    if let Err(e) = state.pow.verify(&challenge, &nonce) {
-        let err = FieldError {
-            field: "pow".into(),
-            rule: "proof_of_work".into(),
-            message: e.to_string(),
-        };
-        return form_page(&state, &v, input, vec![err]).await;
-    }
     match submit_report(&state, &input, uploads, None).await {
         Ok((_, code)) => page(&DoneTpl {
             tr: v.tr,
@@ -272,22 +291,25 @@ pub(super) async fn follow(
 }
 
 pub(super) async fn reply(State(state): State<AppState>, v: Visitor, mp: Multipart) -> Response {
-    let (fields, uploads) = match read_form(mp, state.settings.max_upload_bytes).await {
-        Ok(f) => f,
-        Err(e) => return (e.status(), e.to_string()).into_response(),
+    // The receipt code (the form's first field) opens the mailbox before
+    // any file is read.
+    let opener = state.clone();
+    let client = v.client.clone();
+    let gate = |fields: Vec<(String, String)>| async move {
+        let code = field_of(&fields, "code");
+        open_mailbox(&opener, &client, &code).await
     };
-    let get = |k: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
+    let limits = Limits::with_files(state.settings.max_upload_bytes);
+    let (fields, uploads, id) = match read_gated(mp, limits, gate).await {
+        Ok(read) => read,
+        Err(Refused::Gate(_, fields)) => {
+            let code = field_of(&fields, "code");
+            return follow_with_code(&state, &v, &code, None, None).await;
+        }
+        Err(Refused::Read(e)) => return (e.status(), e.to_string()).into_response(),
     };
+    let get = |k: &str| field_of(&fields, k);
     let code = get("code");
-    let id = match open_mailbox(&state, &v.client, &code).await {
-        Ok(id) => id,
-        Err(_) => return follow_with_code(&state, &v, &code, None, None).await,
-    };
     match reporter_reply(&state, id, &get("body"), uploads).await {
         Ok(()) => follow_with_code(&state, &v, &code, Some(v.tr.t("pub-sent")), None).await,
         Err(AppError::Validation(e)) => {

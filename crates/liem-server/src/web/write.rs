@@ -197,18 +197,25 @@ impl FromRequest<AppState> for PostedMultipart {
         let (mut parts, body) = req.into_parts();
         let (page, principal) = signed_in(&mut parts, state).await?;
         let req = Request::from_parts(parts, body);
-        let read = async {
-            let mp = Multipart::from_request(req, state)
-                .await
-                .map_err(|e| AppError::BadRequest(e.to_string()))?;
-            multipart::read_form(mp, state.settings.max_upload_bytes).await
+        let mp = Multipart::from_request(req, state)
+            .await
+            .map_err(|e| page.error(AppError::BadRequest(e.to_string())))?;
+        // The CSRF token (the form's first field) is checked before any
+        // file is read.
+        let gate = |fields: Vec<(String, String)>| async move {
+            let token = fields
+                .iter()
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v.as_str());
+            Writer::checked(principal, token)
         };
-        let (fields, uploads) = read.await.map_err(|e| page.error(e))?;
-        let token = fields
-            .iter()
-            .find(|(k, _)| k == CSRF_FIELD)
-            .map(|(_, v)| v.as_str());
-        let who = Writer::checked(principal, token).map_err(|e| page.error(e))?;
+        let limits = multipart::Limits::with_files(state.settings.max_upload_bytes);
+        let (fields, uploads, who) = match multipart::read_gated(mp, limits, gate).await {
+            Ok(read) => read,
+            Err(multipart::Refused::Gate(e, _)) | Err(multipart::Refused::Read(e)) => {
+                return Err(page.error(e))
+            }
+        };
         Ok(PostedMultipart {
             page,
             who,
