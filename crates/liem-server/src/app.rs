@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         router
     };
     router
+        .layer(axum::middleware::from_fn(crate::web::error::api_problems))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
 }

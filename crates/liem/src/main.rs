@@ -2,6 +2,7 @@
 //! calendar, backup.
 
 mod bench;
+mod bench_intake;
 mod config;
 mod demo;
 mod demo_cases;
@@ -200,6 +201,19 @@ enum Command {
         #[arg(long)]
         reuse: bool,
     },
+    /// Times intake over HTTP with 1, 8 and 32 concurrent writers, beside
+    /// the bare durable-commit rate of the same disk or database, on an
+    /// empty database (`--data-dir NEW` or `--database-url URL`).
+    BenchIntake {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Seconds each measurement runs.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Concurrent writers, one measurement each (repeat).
+        #[arg(long = "writers", default_values_t = vec![1usize, 8, 32])]
+        writers: Vec<usize>,
+    },
     /// Writes a consistent copy of the SQLite database.
     Backup {
         #[command(flatten)]
@@ -382,11 +396,12 @@ fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-                // The bench's bulk inserts are slow statements by design.
-                if std::env::args().nth(1).as_deref() == Some("bench") {
-                    "info,sqlx=error".into()
-                } else {
-                    "info,sqlx=warn".into()
+                // The bench's bulk inserts are slow statements by design;
+                // the intake bench's requests are counted, not logged.
+                match std::env::args().nth(1).as_deref() {
+                    Some("bench") => "info,sqlx=error".into(),
+                    Some("bench-intake") => "warn,sqlx=error".into(),
+                    _ => "info,sqlx=warn".into(),
                 }
             }),
         )
@@ -953,6 +968,34 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             if !report.failures.is_empty() {
                 return Ok(ExitCode::from(3));
             }
+        }
+        Command::BenchIntake {
+            data,
+            seconds,
+            writers,
+        } => {
+            let cfg = data.config()?;
+            let store = open(&cfg).await?;
+            if cfg.database_url.is_some() {
+                store.migrate().await?;
+            }
+            let bare_disk = bench_intake::bare_file_commits(&cfg.data_dir, seconds.min(5.0))?;
+            let bare_db_1 = bench_intake::bare_db_commits(&store, 1, seconds.min(5.0)).await?;
+            let bare_db_8 = bench_intake::bare_db_commits(&store, 8, seconds.min(5.0)).await?;
+            let what = if cfg.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
+            println!("{what}: bare durable commits/s — file fdatasync {bare_disk:.0}, one-row transactions 1 writer {bare_db_1:.0}, 8 writers {bare_db_8:.0}");
+            for f in bench_intake::run(store.clone(), &writers, seconds).await? {
+                println!(
+                    "{what}: {:>2} writers: {:>7.1} letters/s ({} letters), p50 {:.1} ms, p99 {:.1} ms, {:.0} % of the bare one-row rate",
+                    f.writers,
+                    f.rate,
+                    f.letters,
+                    f.p50.as_secs_f64() * 1000.0,
+                    f.p99.as_secs_f64() * 1000.0,
+                    100.0 * f.rate / bare_db_8.max(bare_db_1)
+                );
+            }
+            store.close().await;
         }
         Command::Bench {
             data,

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 /// The units the caller can read.
-#[utoipa::path(get, path = "/api/v1/units", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/units", tag = "admin", responses((status = 200, body = [Object], description = "The units, in tree order")))]
 pub(super) async fn list_units(
     State(state): State<AppState>,
     who: Principal,
@@ -125,7 +125,7 @@ pub(super) async fn remove_day(
 }
 
 /// The deadline rules with their citations.
-#[utoipa::path(get, path = "/api/v1/rules", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/rules", tag = "admin", responses((status = 200, body = [Object], description = "The deadline rules with their citations")))]
 pub(super) async fn list_rules(
     State(state): State<AppState>,
     who: Principal,

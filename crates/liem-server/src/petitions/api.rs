@@ -34,7 +34,7 @@ use utoipa::IntoParams;
 use utoipa::ToSchema;
 
 /// The fields reference list.
-#[utoipa::path(get, path = "/api/v1/fields", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/fields", tag = "letters", responses((status = 200, body = [Object], description = "The fields reference list")))]
 pub(super) async fn list_fields(
     State(state): State<AppState>,
     _who: Principal,

@@ -94,7 +94,7 @@ pub struct UnitQuery {
     pub unit: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/reception/schedules", params(UnitQuery), tag = "reception", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/reception/schedules", params(UnitQuery), tag = "reception", responses((status = 200, body = [Object], description = "The schedules of the units in scope")))]
 /// The reception schedules of a unit.
 pub async fn list_schedules(
     State(state): State<AppState>,

@@ -185,5 +185,52 @@ impl IntoResponse for AppError {
     }
 }
 
+/// Makes every error answer of the API a problem document: the rejections
+/// of axum's own extractors (a path value of the wrong type, a query that
+/// does not parse, a body that is not JSON or too large, a method the
+/// route does not serve, a path that does not exist) answer with plain
+/// text; here they become `application/problem+json` with that text as
+/// the detail. Pages keep their HTML.
+pub async fn api_problems(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !api || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_problem = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if is_problem {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let detail = String::from_utf8_lossy(&bytes).trim().to_owned();
+    let title = status.canonical_reason().unwrap_or("Error").to_owned();
+    let slug = title.to_ascii_lowercase().replace(' ', "-");
+    let problem = Problem {
+        kind: format!("/problems/{slug}"),
+        detail: if detail.is_empty() { title.clone() } else { detail },
+        title,
+        status: status.as_u16(),
+        errors: Vec::new(),
+    };
+    let mut out = (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        serde_json::to_vec(&problem).unwrap_or_default(),
+    )
+        .into_response();
+    for (k, v) in parts.headers.iter() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
 /// Shorthand for server results.
 pub type AppResult<T> = Result<T, AppError>;
