@@ -161,11 +161,20 @@ pub fn complete(doc: &mut serde_json::Value) {
                 continue;
             }
             add("400", "The request is malformed: a path or query value of the wrong type, or a body that is not what the operation reads");
-            add("401", "Not signed in, or the token has expired or was revoked");
+            add(
+                "401",
+                "Not signed in, or the token has expired or was revoked",
+            );
             add("403", "The caller's roles do not grant this");
-            add("422", "A value breaks a rule; the problem names each field and rule");
+            add(
+                "422",
+                "A value breaks a rule; the problem names each field and rule",
+            );
             if !names.is_empty() {
-                add("404", "No such record in the caller's scope (one outside it answers the same)");
+                add(
+                    "404",
+                    "No such record in the caller's scope (one outside it answers the same)",
+                );
             }
             if writes {
                 add("409", "The write conflicts with the record's current state");
@@ -175,7 +184,10 @@ pub fn complete(doc: &mut serde_json::Value) {
                 add("415", "The body is not of the type the operation reads");
             }
             if limited {
-                add("429", "Too many attempts from this client: slowed, then refused for a while");
+                add(
+                    "429",
+                    "Too many attempts from this client: slowed, then refused for a while",
+                );
             }
         }
     }

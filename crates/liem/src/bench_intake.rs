@@ -105,12 +105,7 @@ async fn world(store: &Store) -> Result<String> {
         valid_from: jiff::civil::date(2025, 7, 1),
     };
     let tw = units::create(&mut tx, &sys, &mk("TW", UnitKind::CentralCommittee, None)).await?;
-    let hni = units::create(
-        &mut tx,
-        &sys,
-        &mk("HNI", UnitKind::Province, Some(tw.id)),
-    )
-    .await?;
+    let hni = units::create(&mut tx, &sys, &mk("HNI", UnitKind::Province, Some(tw.id))).await?;
     let policy = PasswordPolicy {
         memory_kib: 1024,
         iterations: 1,
@@ -159,7 +154,12 @@ fn letter(n: u64) -> String {
 
 /// One writer on one keep-alive connection until `until`; the latency of
 /// each acknowledged letter.
-async fn writer(addr: std::net::SocketAddr, token: String, id: u64, until: Instant) -> Result<Vec<Duration>> {
+async fn writer(
+    addr: std::net::SocketAddr,
+    token: String,
+    id: u64,
+    until: Instant,
+) -> Result<Vec<Duration>> {
     let stream = tokio::net::TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
     let (r, mut w) = stream.into_split();
@@ -222,7 +222,13 @@ pub async fn run(store: Store, writer_counts: &[usize], seconds: f64) -> Result<
         .await;
     });
     // Warm up.
-    writer(addr, token.clone(), 0, Instant::now() + Duration::from_millis(500)).await?;
+    writer(
+        addr,
+        token.clone(),
+        0,
+        Instant::now() + Duration::from_millis(500),
+    )
+    .await?;
     let mut out = Vec::new();
     for &w in writer_counts {
         let started = Instant::now();

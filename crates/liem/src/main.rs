@@ -982,7 +982,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let bare_disk = bench_intake::bare_file_commits(&cfg.data_dir, seconds.min(5.0))?;
             let bare_db_1 = bench_intake::bare_db_commits(&store, 1, seconds.min(5.0)).await?;
             let bare_db_8 = bench_intake::bare_db_commits(&store, 8, seconds.min(5.0)).await?;
-            let what = if cfg.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
+            let what = if cfg.database_url.is_some() {
+                "PostgreSQL"
+            } else {
+                "SQLite"
+            };
             println!("{what}: bare durable commits/s — file fdatasync {bare_disk:.0}, one-row transactions 1 writer {bare_db_1:.0}, 8 writers {bare_db_8:.0}");
             for f in bench_intake::run(store.clone(), &writers, seconds).await? {
                 println!(

@@ -207,13 +207,19 @@ pub async fn api_problems(req: axum::extract::Request, next: axum::middleware::N
         return resp;
     }
     let (parts, body) = resp.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
     let detail = String::from_utf8_lossy(&bytes).trim().to_owned();
     let title = status.canonical_reason().unwrap_or("Error").to_owned();
     let slug = title.to_ascii_lowercase().replace(' ', "-");
     let problem = Problem {
         kind: format!("/problems/{slug}"),
-        detail: if detail.is_empty() { title.clone() } else { detail },
+        detail: if detail.is_empty() {
+            title.clone()
+        } else {
+            detail
+        },
         title,
         status: status.as_u16(),
         errors: Vec::new(),
