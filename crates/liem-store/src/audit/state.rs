@@ -183,23 +183,34 @@ pub(crate) async fn digest(
     let (Some(spec), Ok(id)) = (spec(entity), id.parse::<uuid::Uuid>()) else {
         return Ok(None);
     };
-    let mut parts = Vec::with_capacity(spec.parts.len());
+    // Every part in one statement: a round trip per record, not per table.
+    let mut selects = Vec::with_capacity(spec.parts.len());
     for (i, (table, key)) in spec.parts.iter().enumerate() {
         let text = row_text(chain, ex, table).await?;
-        let rows: Vec<String> = query(format!(
-            "SELECT {text} AS r FROM {table} t WHERE {key} = $1"
-        ))
+        selects.push(format!(
+            "SELECT CAST({i} AS BIGINT) AS part, {text} AS r FROM {table} t WHERE {key} = $1"
+        ));
+    }
+    let mut rows: Vec<Vec<String>> = vec![Vec::new(); spec.parts.len()];
+    for r in query(selects.join(" UNION ALL "))
         .bind(id)
         .fetch_all(ex)
         .await?
-        .iter()
-        .map(|r| r.text("r"))
-        .collect::<Result<_>>()?;
-        if i == 0 && rows.is_empty() {
-            return Ok(Some(ABSENT.to_owned()));
+    {
+        let part = usize::try_from(r.i64("part")?).unwrap_or(usize::MAX);
+        if let Some(v) = rows.get_mut(part) {
+            v.push(r.text("r")?);
         }
-        parts.push(part_digest(table, rows));
     }
+    if rows[0].is_empty() {
+        return Ok(Some(ABSENT.to_owned()));
+    }
+    let parts: Vec<[u8; 32]> = spec
+        .parts
+        .iter()
+        .zip(rows)
+        .map(|((table, _), rows)| part_digest(table, rows))
+        .collect();
     Ok(Some(entity_digest(&parts)))
 }
 
