@@ -18,6 +18,7 @@ login-username = اسم المستخدم
 login-password = كلمة المرور
 login-submit = دخول
 login-failed = اسم المستخدم أو كلمة المرور غير صحيحة.
+login-expired = انتهت صلاحية النموذج أو لم يصدر عن هذا الموقع؛ يرجى تسجيل الدخول مجددًا.
 
 list-title = سجل الرسائل
 list-total = { $count } رسالة

@@ -18,6 +18,7 @@ login-username = User name
 login-password = Password
 login-submit = Log in
 login-failed = Wrong user name or password.
+login-expired = The form had expired or did not come from this site; please sign in again.
 
 list-title = Petitions register
 list-total = { $count } letters

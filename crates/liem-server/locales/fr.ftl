@@ -18,6 +18,7 @@ login-username = Identifiant
 login-password = Mot de passe
 login-submit = Se connecter
 login-failed = Identifiant ou mot de passe incorrect.
+login-expired = Le formulaire avait expiré ou ne venait pas de ce site ; veuillez vous reconnecter.
 
 list-title = Registre des lettres
 list-total = { $count } lettres

@@ -18,6 +18,7 @@ login-username = Tên đăng nhập
 login-password = Mật khẩu
 login-submit = Đăng nhập
 login-failed = Tên đăng nhập hoặc mật khẩu không đúng.
+login-expired = Biểu mẫu đã hết hạn hoặc không xuất phát từ trang này; vui lòng đăng nhập lại.
 
 list-title = Sổ đơn thư
 list-total = { $count } đơn

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 on_both!(
     no_input_gives_a_server_error,
     tokens_expire_are_listed_and_revoked,
+    the_login_form_is_refused_without_its_own_token,
     nothing_personal_is_cached
 );
 
@@ -341,4 +342,85 @@ async fn nothing_personal_is_cached(app: common::App) {
         resp.headers()[header::STRICT_TRANSPORT_SECURITY],
         "max-age=31536000; includeSubDomains"
     );
+}
+
+async fn the_login_form_is_refused_without_its_own_token(app: common::App) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let post = |cookie: Option<&str>, csrf: &str| {
+        let mut r = Request::builder()
+            .method("POST")
+            .uri("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            r = r.header(header::COOKIE, c);
+        }
+        r.body(Body::from(format!(
+            "username=clerk.hni&password={}&csrf={csrf}",
+            common::PASSWORD.replace(' ', "+")
+        )))
+        .unwrap()
+    };
+    // The page sets the token in a cookie and in the form.
+    let resp = app
+        .router
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri("/login")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let cookie = resp.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = String::from_utf8(
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    let token = cookie.split_once('=').unwrap().1.to_owned();
+    assert!(
+        html.contains(&format!("name=\"csrf\" value=\"{token}\"")),
+        "{html}"
+    );
+    let sessions = app.count("sessions").await;
+    // Posted from elsewhere: no cookie, or a token that is not the cookie's.
+    for (c, t) in [
+        (None, token.as_str()),
+        (Some(cookie.as_str()), "forged"),
+        (Some(cookie.as_str()), ""),
+    ] {
+        let resp = app.router.clone().oneshot(post(c, t)).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+        assert!(resp
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .all(|v| !v.to_str().unwrap().starts_with("liem_session")));
+    }
+    assert_eq!(
+        app.count("sessions").await,
+        sessions,
+        "no session was opened"
+    );
+    // From the page itself: signed in.
+    let resp = app
+        .router
+        .clone()
+        .oneshot(post(Some(&cookie), &token))
+        .await
+        .unwrap();
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    assert_eq!(app.count("sessions").await, sessions + 1);
 }

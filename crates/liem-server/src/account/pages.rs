@@ -24,47 +24,99 @@ struct LoginTpl {
     user: Option<UserRecord>,
     csrf: String,
     failed: bool,
+    expired: bool,
     username: String,
 }
 
-pub(super) async fn login_form(page: Page) -> Response {
+/// The cookie that carries the login form's CSRF token (double submit: the
+/// form and the cookie must agree, which another site cannot arrange).
+const LOGIN_CSRF_COOKIE: &str = "liem_login_csrf";
+
+/// The login page with a fresh CSRF token, set in its cookie too.
+fn login_page(
+    state: &AppState,
+    tr: Tr,
+    status: StatusCode,
+    failed: bool,
+    expired: bool,
+    username: String,
+) -> Response {
+    let token = crate::crypto::random_token();
+    let cookie = cookies::set(
+        LOGIN_CSRF_COOKIE,
+        &token,
+        3600,
+        true,
+        state.settings.secure_cookies,
+    );
+    (
+        status,
+        [(header::SET_COOKIE, cookie)],
+        render(&LoginTpl {
+            tr,
+            user: None,
+            csrf: token,
+            failed,
+            expired,
+            username,
+        }),
+    )
+        .into_response()
+}
+
+pub(super) async fn login_form(State(state): State<AppState>, page: Page) -> Response {
     if page.principal().is_some() {
         return Redirect::to("/petitions").into_response();
     }
-    render(&LoginTpl {
-        tr: page.tr,
-        user: None,
-        csrf: String::new(),
-        failed: false,
-        username: String::new(),
-    })
+    login_page(&state, page.tr, StatusCode::OK, false, false, String::new())
 }
 
 #[derive(Deserialize)]
 pub(super) struct LoginForm {
     username: String,
     password: String,
+    #[serde(default)]
+    csrf: String,
 }
 
 pub(super) async fn login(
     State(state): State<AppState>,
     page: Page,
     client: Client,
+    headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
+    // The form's token must be the one its page set: a login posted from
+    // another site (to sign the victim into the attacker's account) is
+    // refused before any password is checked.
+    let expected = cookies::get(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let same = !expected.is_empty()
+        && expected.len() == f.csrf.len()
+        && expected
+            .bytes()
+            .zip(f.csrf.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if !same {
+        return login_page(
+            &state,
+            page.tr,
+            StatusCode::FORBIDDEN,
+            false,
+            true,
+            f.username,
+        );
+    }
     match service::login(&state, &f.username, &f.password, &client).await {
         Ok(s) => ([(header::SET_COOKIE, s.cookie)], Redirect::to("/petitions")).into_response(),
-        Err(AppError::Unauthenticated) => (
+        Err(AppError::Unauthenticated) => login_page(
+            &state,
+            page.tr,
             StatusCode::UNAUTHORIZED,
-            render(&LoginTpl {
-                tr: page.tr,
-                user: None,
-                csrf: String::new(),
-                failed: true,
-                username: f.username,
-            }),
-        )
-            .into_response(),
+            true,
+            false,
+            f.username,
+        ),
         Err(e) => page.error(e),
     }
 }
