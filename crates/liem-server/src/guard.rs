@@ -97,24 +97,6 @@ impl RateLimiter {
         h.finalize().into()
     }
 
-    /// Whether a client may try a code now, and after how long a wait.
-    pub fn check(&self, client: &str) -> Verdict {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let key = Self::key(&mut inner, client, &self.policy);
-        let Some(state) = inner.clients.get(&key).copied() else {
-            return Verdict::Proceed(Duration::ZERO);
-        };
-        if state.since.elapsed() > self.policy.window {
-            inner.clients.remove(&key);
-            return Verdict::Proceed(Duration::ZERO);
-        }
-        if state.failures >= self.policy.block_after {
-            return Verdict::Refused;
-        }
-        let over = state.failures.saturating_sub(self.policy.free_failures);
-        Verdict::Proceed((self.policy.step * over).min(self.policy.max_delay))
-    }
-
     /// Counts an attempt before it runs, and says whether it may: a burst
     /// of concurrent attempts is counted whole, so it gets no more checks
     /// than the limit allows. An attempt that succeeds is forgiven
@@ -160,23 +142,6 @@ impl RateLimiter {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let key = Self::key(&mut inner, client, &self.policy);
         inner.clients.remove(&key);
-    }
-
-    /// Records a failed check.
-    pub fn failed(&self, client: &str) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let key = Self::key(&mut inner, client, &self.policy);
-        let now = Instant::now();
-        let e = inner.clients.entry(key).or_insert(ClientState {
-            failures: 0,
-            since: now,
-        });
-        e.failures += 1;
-        // Bound memory: forget the oldest clients beyond 100,000.
-        if inner.clients.len() > 100_000 {
-            let window = self.policy.window;
-            inner.clients.retain(|_, s| s.since.elapsed() < window);
-        }
     }
 }
 
@@ -324,22 +289,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn failures_slow_then_refuse_one_client_only() {
+    fn attempts_are_slowed_then_refused_one_client_only_and_a_success_takes_back_its_own() {
         let l = RateLimiter::new(RatePolicy {
             step: Duration::from_millis(10),
             ..Default::default()
         });
+        // Five free attempts, then ten milliseconds more for each.
         for _ in 0..5 {
-            assert_eq!(l.check("a"), Verdict::Proceed(Duration::ZERO));
-            l.failed("a");
+            assert_eq!(l.attempt("a"), Verdict::Proceed(Duration::ZERO));
         }
-        l.failed("a");
-        assert_eq!(l.check("a"), Verdict::Proceed(Duration::from_millis(10)));
-        for _ in 0..14 {
-            l.failed("a");
+        assert_eq!(l.attempt("a"), Verdict::Proceed(Duration::ZERO));
+        assert_eq!(l.attempt("a"), Verdict::Proceed(Duration::from_millis(10)));
+        // A success takes back its own attempt only: alternating a right
+        // answer with wrong ones does not reset the count.
+        assert_eq!(l.attempt("a"), Verdict::Proceed(Duration::from_millis(20)));
+        l.forgive("a");
+        assert_eq!(l.attempt("a"), Verdict::Proceed(Duration::from_millis(20)));
+        for _ in 0..12 {
+            l.attempt("a");
         }
-        assert_eq!(l.check("a"), Verdict::Refused);
-        assert_eq!(l.check("b"), Verdict::Proceed(Duration::ZERO));
+        assert_eq!(l.attempt("a"), Verdict::Refused);
+        assert_eq!(
+            l.attempt("a"),
+            Verdict::Refused,
+            "a refusal is not counted further"
+        );
+        assert_eq!(l.attempt("b"), Verdict::Proceed(Duration::ZERO));
+        // Clearing forgets a client.
+        l.clear("a");
+        assert_eq!(l.attempt("a"), Verdict::Proceed(Duration::ZERO));
     }
 
     #[test]
