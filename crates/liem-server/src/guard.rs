@@ -145,6 +145,12 @@ impl RateLimiter {
     }
 }
 
+/// Whether two secrets are equal, in a time that does not depend on where
+/// they differ (tokens, MACs).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// HMAC-SHA-256.
 pub fn hmac_sha256(key: &[u8; 32], msg: &[u8]) -> [u8; 32] {
     let mut ipad = [0x36u8; 64];
@@ -245,13 +251,7 @@ impl ProofOfWork {
         }
         let body = format!("{ts}.{rand}");
         let expected = hex::encode(&hmac_sha256(&self.key, body.as_bytes())[..16]);
-        if expected.len() != mac.len()
-            || expected
-                .bytes()
-                .zip(mac.bytes())
-                .fold(0u8, |a, (x, y)| a | (x ^ y))
-                != 0
-        {
+        if !constant_time_eq(expected.as_bytes(), mac.as_bytes()) {
             return Err(PowError::Forged);
         }
         let issued: u64 = ts.parse().map_err(|_| PowError::Forged)?;

@@ -292,6 +292,21 @@ pub async fn delete_session(tx: &mut Tx, actor: &audit::Actor, token_hash: &[u8]
 /// How long a token lives unless said otherwise, in days.
 pub const TOKEN_DAYS: i64 = 90;
 
+/// When a token made now for `days` days expires: 1 to 366 days, else the
+/// field `days` is refused.
+pub fn token_expiry(
+    days: i64,
+) -> std::result::Result<jiff::Timestamp, liem_domain::ValidationErrors> {
+    if !(1..=366).contains(&days) {
+        return Err(liem_domain::ValidationErrors::single(
+            "days",
+            "range",
+            "must be 1 to 366 days",
+        ));
+    }
+    Ok(now() + jiff::SignedDuration::from_hours(24 * days))
+}
+
 /// Records an API token for a user, valid until `expires_at`; only its hash
 /// is kept.
 pub async fn create_token(

@@ -496,7 +496,7 @@ pub async fn ensure(
     let admin_id = user_ids["admin"];
     let token = random_token();
     // The demo's token lives a year (its logins are printed on every run).
-    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 366);
+    let expires = users::token_expiry(366).expect("366 days is allowed");
     users::create_token(
         &mut tx,
         &system,

@@ -682,9 +682,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let Some(username) = username else {
                 bail!("--username is needed to create a token (or: liem token list | revoke ID)");
             };
-            if !(1..=366).contains(&days) {
-                bail!("--days must be 1 to 366");
-            }
+            let expires = users::token_expiry(days).map_err(|e| anyhow::anyhow!("--{e}"))?;
             let cfg = data.config()?;
             let store = open(&cfg).await?;
             let mut c = store.conn().await?;
@@ -693,7 +691,6 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             };
             drop(c);
             let token = random_token();
-            let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * days);
             let mut tx = store.begin().await?;
             users::create_token(
                 &mut tx,

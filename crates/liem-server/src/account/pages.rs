@@ -91,12 +91,7 @@ pub(super) async fn login(
     // refused before any password is checked.
     let expected = cookies::get(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     let same = !expected.is_empty()
-        && expected.len() == f.csrf.len()
-        && expected
-            .bytes()
-            .zip(f.csrf.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
+        && crate::guard::constant_time_eq(expected.as_bytes(), f.csrf.as_bytes());
     if !same {
         return login_page(
             &state,

@@ -125,16 +125,8 @@ pub async fn create_token(
     who: &Writer,
     days: i64,
 ) -> AppResult<(uuid::Uuid, String, jiff::Timestamp)> {
-    if !(1..=366).contains(&days) {
-        return Err(liem_domain::ValidationErrors::single(
-            "days",
-            "range",
-            "must be 1 to 366 days",
-        )
-        .into());
-    }
+    let expires = users::token_expiry(days)?;
     let token = random_token();
-    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * days);
     let permit = who.permit_self();
     let mut tx = permit.begin(&state.store).await?;
     let id = users::create_token(

@@ -84,8 +84,9 @@ impl Principal {
     pub(crate) fn check_csrf(&self, provided: Option<&str>) -> AppResult<()> {
         match (&self.via, &self.csrf) {
             (Via::Session, Some(expected)) => {
-                let ok =
-                    provided.is_some_and(|p| constant_time_eq(p.as_bytes(), expected.as_bytes()));
+                let ok = provided.is_some_and(|p| {
+                    crate::guard::constant_time_eq(p.as_bytes(), expected.as_bytes())
+                });
                 if ok {
                     Ok(())
                 } else {
@@ -96,10 +97,6 @@ impl Principal {
             _ => Ok(()),
         }
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The session token a request carries, if any.

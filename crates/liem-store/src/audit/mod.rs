@@ -115,6 +115,15 @@ pub struct Pending {
     touched: BTreeSet<(String, String)>,
 }
 
+impl Pending {
+    /// The register records whose state this record attests: its own, and
+    /// those its transaction touched.
+    fn attests(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        std::iter::once((self.entity.clone(), self.entity_id.clone()))
+            .chain(self.touched.iter().cloned())
+    }
+}
+
 /// Who acts, in which unit, from where — the context of every mutation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
@@ -254,9 +263,7 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
     // The state each changed register record is left in.
     let mut digests: BTreeMap<(String, String), Option<String>> = BTreeMap::new();
     for p in &pending {
-        for key in std::iter::once((p.entity.clone(), p.entity_id.clone()))
-            .chain(p.touched.iter().cloned())
-        {
+        for key in p.attests() {
             if let std::collections::btree_map::Entry::Vacant(e) = digests.entry(key) {
                 let (entity, id) = e.key().clone();
                 e.insert(state::digest(&chain, tx, &entity, &id).await?);
@@ -273,7 +280,7 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
     let mut records = Vec::with_capacity(pending.len());
     for (seq, p) in (first..).zip(pending) {
         let mut st = BTreeMap::new();
-        for key in std::iter::once((p.entity.clone(), p.entity_id.clone())).chain(p.touched) {
+        for key in p.attests() {
             if let Some(Some(d)) = digests.get(&key) {
                 st.insert(format!("{}:{}", key.0, key.1), d.clone());
             }
