@@ -663,9 +663,18 @@ async fn identities_sealed_under_the_configuration_key_are_migrated_to_custodian
     drop(c);
     let legacy = app.state.sealer.seal(id, new.identity.as_ref().unwrap());
     let mut tx = app.db.store.begin().await.unwrap();
+    let reference = liem_store::petitions::next_reference(
+        &mut tx,
+        &unit,
+        liem_domain::reference::Register::Letters,
+        new.received_on.year(),
+    )
+    .await
+    .unwrap();
     let reg = liem_store::petitions::LetterRegistration {
         letter: &new,
         id,
+        reference: &reference,
         unit: &unit,
         created_by: Some(clerk.id),
         sealed: Some(legacy),

@@ -120,6 +120,7 @@ pub struct Tx {
     chain: std::sync::Arc<audit::Chain>,
     pending: Vec<audit::Pending>,
     touched: std::collections::BTreeSet<(String, String)>,
+    changes: Vec<outbox::PendingChange>,
 }
 
 enum TxInner {
@@ -140,6 +141,9 @@ impl Tx {
     /// Appends the transaction's audit records to the chain, then commits;
     /// the change and its records are durable when this returns.
     pub async fn commit(mut self) -> Result<()> {
+        // The change feed first: it takes no lock but its sequence; the
+        // chain's head is locked from its append to the commit.
+        outbox::flush(&mut self).await?;
         audit::flush(&mut self).await?;
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,
@@ -341,6 +345,7 @@ impl Store {
             chain: self.chain.clone(),
             pending: Vec::new(),
             touched: Default::default(),
+            changes: Vec::new(),
         })
     }
 

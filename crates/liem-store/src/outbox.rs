@@ -6,7 +6,18 @@ use crate::db::{query, AsExec};
 use crate::{now, Result, Tx};
 use serde::Serialize;
 
+/// A change waiting for its transaction's commit.
+pub(crate) struct PendingChange {
+    at: jiff::Timestamp,
+    entity: String,
+    entity_id: String,
+    op: String,
+    payload: String,
+}
+
 /// Appends one change. `payload` carries ids and codes, never personal data.
+/// The entry is written when the transaction commits, with the
+/// transaction's other entries in one statement, in the order appended.
 pub async fn append(
     tx: &mut Tx,
     entity: &str,
@@ -14,14 +25,47 @@ pub async fn append(
     op: &str,
     payload: serde_json::Value,
 ) -> Result<()> {
-    query("INSERT INTO outbox (at, entity, entity_id, op, payload) VALUES ($1, $2, $3, $4, $5)")
-        .bind(now())
-        .bind(entity)
-        .bind(entity_id)
-        .bind(op)
-        .bind(payload.to_string())
-        .execute(tx)
-        .await?;
+    tx.changes.push(PendingChange {
+        at: now(),
+        entity: entity.to_owned(),
+        entity_id: entity_id.to_owned(),
+        op: op.to_owned(),
+        payload: payload.to_string(),
+    });
+    Ok(())
+}
+
+/// Writes the transaction's changes (at commit).
+pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
+    let changes = std::mem::take(&mut tx.changes);
+    for chunk in changes.chunks(100) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 5;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                )
+            })
+            .collect();
+        let mut q = query(format!(
+            "INSERT INTO outbox (at, entity, entity_id, op, payload) VALUES {}",
+            values.join(", ")
+        ));
+        for c in chunk {
+            q = q
+                .bind(c.at)
+                .bind(c.entity.as_str())
+                .bind(c.entity_id.as_str())
+                .bind(c.op.as_str())
+                .bind(c.payload.as_str());
+        }
+        q.execute(&mut *tx).await?;
+    }
     Ok(())
 }
 

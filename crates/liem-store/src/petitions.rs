@@ -185,23 +185,60 @@ pub async fn next_reference(
     register: Register,
     year: i16,
 ) -> Result<Reference> {
-    let r = query(
-        "INSERT INTO reference_counters (unit_id, register, year, last_seq) VALUES ($1, $2, $3, 1) \
-         ON CONFLICT (unit_id, register, year) DO UPDATE SET last_seq = reference_counters.last_seq + 1 \
-         RETURNING last_seq",
-    )
+    let mut refs = next_references(tx, unit, year, &[(register, 1)]).await?;
+    refs.pop()
+        .ok_or_else(|| StoreError::Corrupt("no reference allocated".into()))
+}
+
+/// Allocates `count` consecutive references in each register asked, in one
+/// statement, in the order asked (a register's numbers ascending). The
+/// counters' rows stay locked until the transaction ends, so a writer calls
+/// this as late as it can: after its reads, just before the inserts that
+/// carry the numbers. Registers are locked in the order given; callers ask
+/// letters before matters.
+pub async fn next_references(
+    tx: &mut Tx,
+    unit: &UnitRecord,
+    year: i16,
+    wants: &[(Register, i64)],
+) -> Result<Vec<Reference>> {
+    let wants: Vec<(Register, i64)> = wants.iter().copied().filter(|(_, n)| *n > 0).collect();
+    if wants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values: Vec<String> = (0..wants.len())
+        .map(|i| format!("($1, ${}, $2, ${})", 2 * i + 3, 2 * i + 4))
+        .collect();
+    let mut q = query(format!(
+        "INSERT INTO reference_counters (unit_id, register, year, last_seq) VALUES {} \
+         ON CONFLICT (unit_id, register, year) DO UPDATE SET last_seq = reference_counters.last_seq + excluded.last_seq \
+         RETURNING register, last_seq",
+        values.join(", ")
+    ))
     .bind(unit.id.0)
-    .bind(register.as_str())
-    .bind(i64::from(year))
-    .fetch_one(tx)
-    .await?;
+    .bind(i64::from(year));
+    for (register, n) in &wants {
+        q = q.bind(register.as_str()).bind(*n);
+    }
+    let rows = q.fetch_all(tx).await?;
     let unit_code = UnitCode::parse(&unit.code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(Reference {
-        unit: unit_code,
-        register,
-        year,
-        seq: r.i64("last_seq")?,
-    })
+    let mut out = Vec::new();
+    for (register, n) in &wants {
+        let last = rows
+            .iter()
+            .find(|r| r.text("register").ok().as_deref() == Some(register.as_str()))
+            .ok_or_else(|| StoreError::Corrupt("a counter was not returned".into()))?
+            .i64("last_seq")?;
+        for seq in (last - n + 1)..=last {
+            out.push(Reference {
+                unit: unit_code.clone(),
+                register: *register,
+                year,
+                seq,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Whether a field code is in the reference list and active.
@@ -262,6 +299,8 @@ pub struct LetterRegistration<'a> {
     pub letter: &'a NewLetter,
     /// Id to use (time-ordered).
     pub id: LetterId,
+    /// Its reference in the letters register ([`next_references`]).
+    pub reference: &'a Reference,
     /// The registering unit.
     pub unit: &'a UnitRecord,
     /// Who registers it (`None` for the public channel).
@@ -274,19 +313,24 @@ pub struct LetterRegistration<'a> {
     pub feedback_due: Option<Date>,
 }
 
-/// Registers a letter (without its matters); returns its reference.
+/// Registers a letter (without its matters) under its allocated reference.
 pub async fn insert_letter(
     tx: &mut Tx,
     actor: &audit::Actor,
     reg: &LetterRegistration<'_>,
-) -> Result<Reference> {
+) -> Result<()> {
     let l = reg.letter;
     if (l.sealed() || l.seal_content) != reg.sealed.is_some() {
         return Err(StoreError::Corrupt(
             "a letter that seals anything needs its sealed blob, and only it".into(),
         ));
     }
-    let reference = next_reference(tx, reg.unit, Register::Letters, l.received_on.year()).await?;
+    let reference = reg.reference;
+    if reference.register != Register::Letters || reference.unit.as_str() != reg.unit.code {
+        return Err(StoreError::Corrupt(
+            "a letter's reference is one of its unit's letters register".into(),
+        ));
+    }
     let ref_text = reference.format();
     // A sealed identity never reaches the letters table.
     let open = if l.sealed() {
@@ -355,8 +399,7 @@ pub async fn insert_letter(
         detail.clone(),
     )
     .await?;
-    outbox::append(tx, "letter", &reg.id.to_string(), "create", detail).await?;
-    Ok(reference)
+    outbox::append(tx, "letter", &reg.id.to_string(), "create", detail).await
 }
 
 /// What a new matter starts with.
@@ -373,17 +416,18 @@ pub struct MatterOpening<'a> {
     pub facts: &'a MatterFacts,
     /// The deadline running from the start.
     pub due: Option<&'a Deadline>,
-    /// Year of its reference.
-    pub year: i16,
+    /// Its reference in the matters register ([`next_references`]).
+    pub reference: &'a Reference,
 }
 
-/// Opens a matter; returns its reference.
-pub async fn insert_matter(
-    tx: &mut Tx,
-    actor: &audit::Actor,
-    m: &MatterOpening<'_>,
-) -> Result<Reference> {
-    let reference = next_reference(tx, m.unit, Register::Matters, m.year).await?;
+/// Opens a matter under its allocated reference.
+pub async fn insert_matter(tx: &mut Tx, actor: &audit::Actor, m: &MatterOpening<'_>) -> Result<()> {
+    let reference = m.reference;
+    if reference.register != Register::Matters || reference.unit.as_str() != m.unit.code {
+        return Err(StoreError::Corrupt(
+            "a matter's reference is one of its unit's matters register".into(),
+        ));
+    }
     let facts = serde_json::to_string(m.facts).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let at = now();
     query(
@@ -416,8 +460,18 @@ pub async fn insert_matter(
         detail.clone(),
     )
     .await?;
-    outbox::append(tx, "matter", &m.id.to_string(), "create", detail).await?;
-    Ok(reference)
+    outbox::append(tx, "matter", &m.id.to_string(), "create", detail).await
+}
+
+/// Which matter a letter is grouped into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    /// A matter opened in the same transaction for this letter: it is
+    /// unclassified and holds no other letter, so the letter's figures stay
+    /// as inserted (not processed) and nothing is recomputed.
+    Opened(MatterId),
+    /// A matter that exists: the figures of its letters are recomputed.
+    Existing(MatterId),
 }
 
 /// Groups a letter into a matter.
@@ -425,14 +479,19 @@ pub async fn link(
     tx: &mut Tx,
     actor: &audit::Actor,
     letter: LetterId,
-    matter: MatterId,
+    grouping: Grouping,
 ) -> Result<()> {
+    let matter = match grouping {
+        Grouping::Opened(m) | Grouping::Existing(m) => m,
+    };
     query("INSERT INTO letter_matters (letter_id, matter_id) VALUES ($1, $2)")
         .bind(letter.0)
         .bind(matter.0)
-        .execute(tx)
+        .execute(&mut *tx)
         .await?;
-    refresh_letter_figures(tx, matter).await?;
+    if let Grouping::Existing(m) = grouping {
+        refresh_letter_figures(tx, m).await?;
+    }
     let detail = serde_json::json!({"letter": letter, "matter": matter});
     audit::append(
         tx,

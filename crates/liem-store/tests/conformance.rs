@@ -146,6 +146,14 @@ async fn register(
     let mut tx = store.begin().await.unwrap();
     let a = actor(Some(w.clerk), unit);
     let id = LetterId::new();
+    let refs = petitions::next_references(
+        &mut tx,
+        unit,
+        l.received_on.year(),
+        &[(Register::Letters, 1), (Register::Matters, 1)],
+    )
+    .await
+    .unwrap();
     let sealed = l.sealed().then(|| SealedBlob {
         key_id: "k".into(),
         nonce: vec![0; 12],
@@ -157,6 +165,7 @@ async fn register(
         &LetterRegistration {
             letter: l,
             id,
+            reference: &refs[0],
             unit,
             created_by: Some(w.clerk),
             sealed,
@@ -178,12 +187,14 @@ async fn register(
             summary: &l.summary,
             facts: &facts,
             due: None,
-            year: l.received_on.year(),
+            reference: &refs[1],
         },
     )
     .await
     .unwrap();
-    petitions::link(&mut tx, &a, id, mid).await.unwrap();
+    petitions::link(&mut tx, &a, id, petitions::Grouping::Opened(mid))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     (id, mid)
 }
@@ -223,6 +234,28 @@ async fn references_are_gap_free_and_survive_rollback(store: &Store) {
     assert_eq!(r3.seq, 3);
     assert_eq!((other_year.seq, other_unit.seq, matters.seq), (1, 1, 1));
     assert_eq!(matters.format(), "HNI-VV-2026-000001");
+    // Several numbers of several registers in one allocation: consecutive,
+    // in the order asked, continuing each register's sequence.
+    let mut tx = store.begin().await.unwrap();
+    let batch = petitions::next_references(
+        &mut tx,
+        &w.hni,
+        2026,
+        &[(Register::Letters, 1), (Register::Matters, 3)],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let got: Vec<String> = batch.iter().map(|r| r.format()).collect();
+    assert_eq!(
+        got,
+        [
+            "HNI-2026-000004",
+            "HNI-VV-2026-000002",
+            "HNI-VV-2026-000003",
+            "HNI-VV-2026-000004"
+        ]
+    );
 }
 
 async fn audit_chain_detects_edit_delete_and_reorder(store: &Store) {
@@ -772,6 +805,10 @@ fn every_writing_function_writes_one_audit_record_and_one_change_feed_entry() {
         (
             "petitions::next_reference",
             "allocates a number inside the insert that records the entry",
+        ),
+        (
+            "petitions::next_references",
+            "allocates numbers inside the transaction whose inserts record the entries",
         ),
         (
             "petitions::unseal",

@@ -17,13 +17,13 @@ use liem_domain::calendar::Calendar;
 use liem_domain::deadline::{current_deadline, Deadline, RuleBook};
 use liem_domain::ids::{AttachmentId, LetterId, MatterId, UserId};
 use liem_domain::petition::{LetterInput, NewLetter, SenderKind};
-use liem_domain::reference::Reference;
+use liem_domain::reference::{Reference, Register};
 use liem_domain::role::Right;
 use liem_domain::workflow::{apply, Action, ActionInput, ActionKind, MatterFacts};
 use liem_domain::ValidationErrors;
 use liem_store::audit::Actor;
 use liem_store::petitions::{
-    self, AttachmentRecord, LetterFilter, LetterRecord, LetterRegistration, MatterEvent,
+    self, AttachmentRecord, Grouping, LetterFilter, LetterRecord, LetterRegistration, MatterEvent,
     MatterOpening, MatterRecord, Page, Transition,
 };
 use liem_store::units::{self, UnitRecord};
@@ -142,6 +142,8 @@ pub async fn register_in_tx(
     cal: &Calendar,
     book: &RuleBook,
 ) -> AppResult<Reference> {
+    // Reads first: the reference counters' rows, locked when the numbers
+    // are taken, stay locked to the commit.
     let (sealed, dek) = match liem_domain::petition::SealedPayload::of(letter) {
         Some(payload) => {
             let (blob, dek) = sealing::seal_payload(id, &payload);
@@ -155,49 +157,69 @@ pub async fn register_in_tx(
     };
     let policy = units::policy(tx, unit.id).await?;
     let timers = liem_domain::timers::timers(policy, letter.received_on, None, cal);
+    let joined = match letter.join_matter {
+        Some(mid) => Some((mid, petitions::get_matter(tx, mid).await?.facts.kind)),
+        None => None,
+    };
+    let opened: Vec<_> = letter
+        .kinds
+        .iter()
+        .filter(|k| joined.map(|(_, kind)| kind) != Some(**k))
+        .collect();
+    let year = letter.received_on.year();
+    let refs = petitions::next_references(
+        tx,
+        unit,
+        year,
+        &[
+            (Register::Letters, 1),
+            (Register::Matters, opened.len() as i64),
+        ],
+    )
+    .await?;
+    let (reference, matter_refs) = refs
+        .split_first()
+        .ok_or_else(|| AppError::Internal("no reference allocated".into()))?;
     let reg = LetterRegistration {
         letter,
         id,
+        reference,
         unit,
         created_by,
         sealed,
         ack_due: timers.ack_due,
         feedback_due: timers.feedback_due,
     };
-    let reference = petitions::insert_letter(tx, actor, &reg).await?;
+    petitions::insert_letter(tx, actor, &reg).await?;
     if let Some(dek) = dek {
         sealing::wrap_for(tx, actor, id, &dek, &recipients).await?;
     }
-    let anonymous = letter.sender_kind == SenderKind::Anonymous;
-    for kind in &letter.kinds {
-        match letter.join_matter {
-            Some(mid) if petitions::get_matter(tx, mid).await?.facts.kind == *kind => {
-                petitions::link(tx, actor, id, mid).await?;
-            }
-            _ => {
-                let facts = MatterFacts::received(*kind, letter.received_on, anonymous);
-                let due = current_deadline(&facts, cal, book);
-                let mid = MatterId::new();
-                let opening = MatterOpening {
-                    id: mid,
-                    unit,
-                    field_code: &letter.field,
-                    // A sealed summary stays only in the sealed blob.
-                    summary: if letter.seal_content {
-                        ""
-                    } else {
-                        &letter.summary
-                    },
-                    facts: &facts,
-                    due: due.as_ref(),
-                    year: letter.received_on.year(),
-                };
-                petitions::insert_matter(tx, actor, &opening).await?;
-                petitions::link(tx, actor, id, mid).await?;
-            }
-        }
+    if let Some((mid, _)) = joined {
+        petitions::link(tx, actor, id, Grouping::Existing(mid)).await?;
     }
-    Ok(reference)
+    let anonymous = letter.sender_kind == SenderKind::Anonymous;
+    for (kind, matter_ref) in opened.into_iter().zip(matter_refs) {
+        let facts = MatterFacts::received(*kind, letter.received_on, anonymous);
+        let due = current_deadline(&facts, cal, book);
+        let mid = MatterId::new();
+        let opening = MatterOpening {
+            id: mid,
+            unit,
+            field_code: &letter.field,
+            // A sealed summary stays only in the sealed blob.
+            summary: if letter.seal_content {
+                ""
+            } else {
+                &letter.summary
+            },
+            facts: &facts,
+            due: due.as_ref(),
+            reference: matter_ref,
+        };
+        petitions::insert_matter(tx, actor, &opening).await?;
+        petitions::link(tx, actor, id, Grouping::Opened(mid)).await?;
+    }
+    Ok(reference.clone())
 }
 
 /// A letter in the caller's read scope.
@@ -228,9 +250,10 @@ pub async fn letter_by_reference(
 /// A letter with its matters, their deadlines and allowed actions.
 pub async fn letter_view(state: &AppState, who: &Principal, id: LetterId) -> AppResult<LetterView> {
     let l = letter(state, who, id).await?;
+    let (cal, book) = rules(state).await?;
     let mut views = Vec::new();
     for m in &l.matters {
-        views.push(matter_view(state, who, m.id).await?);
+        views.push(matter_view_under(state, who, m.id, &cal, &book).await?);
     }
     let mut conn = state.store.conn().await?;
     let attachments = petitions::attachments(&mut conn, id).await?;
@@ -247,14 +270,26 @@ pub async fn letter_view(state: &AppState, who: &Principal, id: LetterId) -> App
 
 /// A matter in the caller's read scope, with its events and deadline.
 pub async fn matter_view(state: &AppState, who: &Principal, id: MatterId) -> AppResult<MatterView> {
+    let (cal, book) = rules(state).await?;
+    matter_view_under(state, who, id, &cal, &book).await
+}
+
+/// A matter's view under calendar and rules already read (a letter's
+/// matters share one reading).
+async fn matter_view_under(
+    state: &AppState,
+    who: &Principal,
+    id: MatterId,
+    cal: &Calendar,
+    book: &RuleBook,
+) -> AppResult<MatterView> {
     let read = who.grant(Right::ReadPetitions)?;
     let mut conn = state.store.conn().await?;
     let m = petitions::get_matter(&mut conn, id).await?;
     read.reach(&m.unit_path)?;
     let events = petitions::events(&mut conn, id).await?;
     drop(conn);
-    let (cal, book) = rules(state).await?;
-    let deadline = current_deadline(&m.facts, &cal, &book);
+    let deadline = current_deadline(&m.facts, cal, book);
     let can_handle = who.scope(Right::HandleMatter).contains(&m.unit_path);
     let can_conclude = who.scope(Right::ConcludeMatter).contains(&m.unit_path);
     let allowed_actions = m

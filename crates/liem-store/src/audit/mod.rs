@@ -261,15 +261,14 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
     }
     let chain = tx.chain.clone();
     // The state each changed register record is left in.
-    let mut digests: BTreeMap<(String, String), Option<String>> = BTreeMap::new();
-    for p in &pending {
-        for key in p.attests() {
-            if let std::collections::btree_map::Entry::Vacant(e) = digests.entry(key) {
-                let (entity, id) = e.key().clone();
-                e.insert(state::digest(&chain, tx, &entity, &id).await?);
-            }
-        }
-    }
+    let keys: Vec<(String, String)> = pending
+        .iter()
+        .flat_map(|p| p.attests())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let found = state::digests(&chain, tx, &keys).await?;
+    let digests: BTreeMap<(String, String), Option<String>> = keys.into_iter().zip(found).collect();
     let n = pending.len() as i64;
     let head = query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
         .bind(n)

@@ -172,46 +172,65 @@ fn entity_digest(parts: &[[u8; 32]]) -> String {
     hex::encode(h.finalize())
 }
 
-/// The digest of one record's state now ([`ABSENT`] when it does not
-/// exist), or `None` when the entity is not a register's.
-pub(crate) async fn digest(
+/// The digests of these records' states now ([`ABSENT`] for one that does
+/// not exist; `None` for an entity that is not a register's), in the order
+/// given. The parts of several records are read in one statement: one round
+/// trip for a transaction's few records, not one per record or per table.
+pub(crate) async fn digests(
     chain: &Chain,
     ex: &mut impl AsExec,
-    entity: &str,
-    id: &str,
-) -> Result<Option<String>> {
-    let (Some(spec), Ok(id)) = (spec(entity), id.parse::<uuid::Uuid>()) else {
-        return Ok(None);
-    };
-    // Every part in one statement: a round trip per record, not per table.
-    let mut selects = Vec::with_capacity(spec.parts.len());
-    for (i, (table, key)) in spec.parts.iter().enumerate() {
-        let text = row_text(chain, ex, table).await?;
-        selects.push(format!(
-            "SELECT CAST({i} AS BIGINT) AS part, {text} AS r FROM {table} t WHERE {key} = $1"
-        ));
-    }
-    let mut rows: Vec<Vec<String>> = vec![Vec::new(); spec.parts.len()];
-    for r in query(selects.join(" UNION ALL "))
-        .bind(id)
-        .fetch_all(ex)
-        .await?
-    {
-        let part = usize::try_from(r.i64("part")?).unwrap_or(usize::MAX);
-        if let Some(v) = rows.get_mut(part) {
-            v.push(r.text("r")?);
+    records: &[(String, String)],
+) -> Result<Vec<Option<String>>> {
+    let mut out: Vec<Option<String>> = vec![None; records.len()];
+    // The records of registers, with their specs and ids.
+    let wanted: Vec<(usize, &'static Spec, uuid::Uuid)> = records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (entity, id))| Some((i, spec(entity)?, id.parse().ok()?)))
+        .collect();
+    // A few records a statement keeps each statement's text small.
+    for batch in wanted.chunks(8) {
+        let mut selects = Vec::new();
+        for (b, (_, spec, _)) in batch.iter().enumerate() {
+            for (i, (table, key)) in spec.parts.iter().enumerate() {
+                let text = row_text(chain, ex, table).await?;
+                selects.push(format!(
+                    "SELECT CAST({b} AS BIGINT) AS rec, CAST({i} AS BIGINT) AS part, {text} AS r \
+                     FROM {table} t WHERE {key} = ${}",
+                    b + 1
+                ));
+            }
+        }
+        let mut q = query(selects.join(" UNION ALL "));
+        for (_, _, id) in batch {
+            q = q.bind(*id);
+        }
+        let mut rows: Vec<Vec<Vec<String>>> = batch
+            .iter()
+            .map(|(_, spec, _)| vec![Vec::new(); spec.parts.len()])
+            .collect();
+        for r in q.fetch_all(&mut *ex).await? {
+            let rec = usize::try_from(r.i64("rec")?).unwrap_or(usize::MAX);
+            let part = usize::try_from(r.i64("part")?).unwrap_or(usize::MAX);
+            if let Some(v) = rows.get_mut(rec).and_then(|p| p.get_mut(part)) {
+                v.push(r.text("r")?);
+            }
+        }
+        for ((i, spec, _), rows) in batch.iter().zip(rows) {
+            out[*i] = Some(if rows[0].is_empty() {
+                ABSENT.to_owned()
+            } else {
+                let parts: Vec<[u8; 32]> = spec
+                    .parts
+                    .iter()
+                    .zip(rows)
+                    .map(|((table, _), rows)| part_digest(table, rows))
+                    .collect();
+                entity_digest(&parts)
+            });
         }
     }
-    if rows[0].is_empty() {
-        return Ok(Some(ABSENT.to_owned()));
-    }
-    let parts: Vec<[u8; 32]> = spec
-        .parts
-        .iter()
-        .zip(rows)
-        .map(|((table, _), rows)| part_digest(table, rows))
-        .collect();
-    Ok(Some(entity_digest(&parts)))
+    Ok(out)
 }
 
 /// A register record whose state no audit record explains.
