@@ -54,6 +54,7 @@ pub struct AssetInput {
 
 /// A validated asset event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssetEvent {
     /// Kind.
     pub kind: AssetKind,
@@ -118,6 +119,7 @@ impl AssetInput {
 
 /// Sums of one kind of event.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Amounts {
     /// VND.
     pub vnd: i64,
@@ -127,6 +129,7 @@ pub struct Amounts {
 
 /// The asset figures of a period.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssetTotals {
     /// Damage found.
     pub damage: Amounts,

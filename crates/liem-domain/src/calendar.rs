@@ -39,6 +39,7 @@ code_enum!(
 
 /// A day entered by an administrator, overriding the computed calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DayOverride {
     /// The civil date.
     pub date: Date,
@@ -50,6 +51,7 @@ pub struct DayOverride {
 
 /// Why a day is not worked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DayOff {
     /// The civil date.
     pub date: Date,

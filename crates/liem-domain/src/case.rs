@@ -147,6 +147,7 @@ pub const APPEAL_DAYS: u32 = 15;
 
 /// The facts of a case that its stage and limits depend on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseFacts {
     /// Where it stands.
     pub stage: Stage,
@@ -360,6 +361,7 @@ pub fn advance(f: &CaseFacts, action: StageAction, on: Date) -> Result<CaseFacts
 
 /// The legal time limit of the current stage: its last day, and the rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StageLimit {
     /// Last day.
     pub due: Date,
@@ -684,6 +686,7 @@ mod tests {
 
 /// A defendant as counting needs them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DefendantFacts {
     /// A stable id.
     pub id: uuid::Uuid,
@@ -695,6 +698,7 @@ pub struct DefendantFacts {
 
 /// A case as counting needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseRecord {
     /// A stable id.
     pub id: uuid::Uuid,
@@ -710,6 +714,7 @@ pub struct CaseRecord {
 
 /// Cases and defendants (bị can; bị cáo from trial on) counted once each.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Count {
     /// Cases.
     pub cases: u32,
@@ -719,6 +724,7 @@ pub struct Count {
 
 /// The case figures of a period, as reports and pages state them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseFigures {
     /// Prosecuted within the period (their original defendants).
     pub newly_prosecuted: Count,

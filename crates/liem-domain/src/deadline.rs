@@ -66,6 +66,7 @@ code_enum!(
 
 /// One statutory time limit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rule {
     /// Which step.
     pub code: RuleCode,
@@ -261,6 +262,7 @@ impl RuleBook {
 
 /// A deadline of a matter: which step, when, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deadline {
     /// The step.
     pub code: RuleCode,

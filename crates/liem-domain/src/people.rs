@@ -248,6 +248,7 @@ pub struct PersonInput {
 
 /// A validated person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     /// Full name.
     pub full_name: String,
@@ -327,6 +328,7 @@ pub struct OrganisationInput {
 
 /// A validated organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Organisation {
     /// Name.
     pub name: String,
@@ -376,6 +378,7 @@ impl OrganisationInput {
 
 /// One end of a link: a person or an organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "id", rename_all = "snake_case")]
 pub enum PartyRef {
     /// A person.
@@ -465,6 +468,7 @@ pub struct ChargeInput {
 
 /// A validated charge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Charge {
     /// Article.
     pub article: u32,
@@ -529,6 +533,7 @@ pub struct SanctionInput {
 
 /// A validated sanction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sanction {
     /// Track.
     pub track: SanctionTrack,

@@ -145,6 +145,7 @@ pub struct SenderInput {
 /// Who a sender is. For a sealed letter this whole value is encrypted and
 /// stored apart from the letter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Identity {
     /// Full or registered name.
     pub name: String,
@@ -540,6 +541,7 @@ mod search_tests {
 /// What a letter's sealed blob holds: the sender's identity (when sealed)
 /// and the summary and content (when the sender asked to seal them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SealedPayload {
     /// The sender's identity.
     pub identity: Option<Identity>,

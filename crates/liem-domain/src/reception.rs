@@ -51,6 +51,7 @@ code_enum!(
 
 /// One matter raised during a visit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RaisedMatter {
     /// Its kind.
     pub kind: PetitionKind,
@@ -60,6 +61,7 @@ pub struct RaisedMatter {
 
 /// One visit: a person, or a delegation (đoàn đông người), received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Visit {
     /// How many people came.
     pub people: u32,
@@ -75,6 +77,7 @@ pub struct Visit {
 
 /// A session with its visits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     /// The day.
     pub held_on: Date,
@@ -262,6 +265,7 @@ impl SessionInput {
 
 /// One row of the reception report: a group of sessions counted together.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReceptionRow {
     /// Sessions (reception days).
     pub sessions: u32,
@@ -322,6 +326,7 @@ impl ReceptionRow {
 /// receptions in person, and those delegated, with the total; and the
 /// matters by kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReceptionFigures {
     /// Regular reception by the office.
     pub regular: ReceptionRow,
@@ -368,6 +373,7 @@ pub fn figures(sessions: &[Session], from: Date, to: Date) -> ReceptionFigures {
 /// Citizen Reception 2013, art. 12–15): commune chairs at least one day a
 /// week, provincial chairs and heads of agencies at least one day a month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Frequency {
     /// At least one day in every ISO week.
     Weekly,
@@ -377,6 +383,7 @@ pub enum Frequency {
 
 /// A head's planned reception days.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Schedule {
     /// The head's title, e.g. "Chủ tịch UBND xã".
     pub head: String,
@@ -386,6 +393,7 @@ pub struct Schedule {
 
 /// When a head receives citizens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "every", rename_all = "snake_case")]
 pub enum ScheduleFrequency {
     /// Every week on a weekday (1 = Monday … 7 = Sunday).
@@ -474,6 +482,7 @@ pub fn statutory_frequency(kind: UnitKind) -> Frequency {
 
 /// A week or month in which the head did not receive citizens as required.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScheduleGap {
     /// First day of the period missed.
     pub from: Date,

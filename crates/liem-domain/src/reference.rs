@@ -34,6 +34,7 @@ impl Register {
 
 /// A parsed reference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reference {
     /// The numbering unit.
     pub unit: UnitCode,

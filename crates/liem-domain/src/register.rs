@@ -130,6 +130,7 @@ pub struct CaseInput {
 
 /// A validated new entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewCase {
     /// Incident or case.
     pub kind: CaseKind,
@@ -302,6 +303,7 @@ pub struct TargetInput {
 
 /// A validated target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Target {
     /// The milestone.
     pub milestone: Milestone,
@@ -402,6 +404,7 @@ impl MonitoringInput {
 
 /// A target as stored, with the day it was met.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TargetState {
     /// The target.
     pub target: Target,
@@ -411,6 +414,7 @@ pub struct TargetState {
 
 /// The next target of a monitored case and how far away it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NextTarget {
     /// The milestone.
     pub milestone: Milestone,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a reporter fills in on `/report`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportInput {
     /// `complaint`, `denunciation`, `recommendation` or `reflection`.
     pub kind: Option<String>,

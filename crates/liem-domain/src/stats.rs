@@ -21,6 +21,7 @@ use std::fmt::Write as _;
 /// A table of facts that figures are counted over. Each row belongs to one
 /// unit: the one that registered it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// Letters (đơn), one row each.
@@ -738,6 +739,7 @@ pub struct Form {
 
 /// A broken arithmetic rule, naming the cell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckFailure {
     /// The row (a unit code, or `total`).
     pub row: String,
@@ -823,6 +825,7 @@ impl Form {
 
 /// A report period, as `liem report --period` and the API take it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Period {
     /// What the user wrote, normalised (`2026-Q1`).
     pub label: String,

@@ -47,6 +47,7 @@ impl Contact {
 
 /// The timers of one letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LetterTimers {
     /// Acknowledge by.
     pub ack_due: Option<Date>,

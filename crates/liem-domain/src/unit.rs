@@ -40,6 +40,7 @@ impl UnitKind {
 /// with a letter, not ending in `-` or a register infix (`-VV`, `-VA`, `-SV`). It prefixes the unit's register
 /// references.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct UnitCode(String);
 

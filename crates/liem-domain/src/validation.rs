@@ -4,6 +4,7 @@ use serde::Serialize;
 
 /// One broken rule on one input field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// The field path as the client sent it, e.g. `sender.name`.
     pub field: String,
@@ -15,6 +16,7 @@ pub struct FieldError {
 
 /// A non-empty list of field errors, returned when input is rejected.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ValidationErrors {
     /// The errors, in the order they were found.
     pub errors: Vec<FieldError>,

@@ -127,6 +127,7 @@ code_enum!(
 
 /// How a matter was classified at intake (Circular 05/2021/TT-TTCP).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Classification {
     /// Eligible for handling.
     pub eligible: bool,
@@ -477,6 +478,7 @@ impl ActionInput {
 /// A period during which the matter was suspended; `to` is `None` while it
 /// still is. Days from `from` to `to - 1` do not count toward a deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suspension {
     /// First suspended day.
     pub from: Date,
@@ -493,6 +495,7 @@ impl Suspension {
 
 /// Everything the workflow and the deadline rules need to know of a matter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MatterFacts {
     /// The single kind of this matter.
     pub kind: PetitionKind,

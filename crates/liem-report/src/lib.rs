@@ -50,6 +50,7 @@ pub enum ReportError {
 
 /// A unit as a report names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitRef {
     /// Id.
     pub id: UnitId,
@@ -61,6 +62,7 @@ pub struct UnitRef {
 
 /// One row: a unit with its subtree, or the scope's own facts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportRow {
     /// The unit.
     pub unit: UnitRef,
@@ -72,6 +74,7 @@ pub struct ReportRow {
 
 /// A computed report.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Report {
     /// Form code.
     pub form: String,

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 /// Which tree a report uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TreeMode {
     /// The tree as it stood during the period: facts stay with the unit

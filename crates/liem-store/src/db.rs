@@ -85,6 +85,20 @@ pub struct Query {
     params: Vec<Value>,
 }
 
+/// The `VALUES` rows of a multi-row insert: `rows` rows of `cols`
+/// placeholders each, numbered from `$first`.
+pub fn values_rows(rows: usize, cols: usize, first: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let marks: Vec<String> = (0..cols)
+                .map(|c| format!("${}", first + r * cols + c))
+                .collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Starts a statement.
 pub fn query(sql: impl Into<Cow<'static, str>>) -> Query {
     Query {
@@ -170,6 +184,12 @@ impl Query {
     /// Binds the next `$n`.
     pub fn bind(mut self, v: impl Into<Value>) -> Self {
         self.params.push(v.into());
+        self
+    }
+
+    /// Binds the next values in order.
+    pub fn bind_all(mut self, values: Vec<Value>) -> Self {
+        self.params.extend(values);
         self
     }
 

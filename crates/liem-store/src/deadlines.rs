@@ -15,6 +15,7 @@ use liem_domain::workflow::{MatterFacts, MatterState};
 
 /// How many stored due dates a recomputation changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recomputed {
     /// Matters whose running deadline moved.
     pub matters: usize,

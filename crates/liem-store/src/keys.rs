@@ -225,6 +225,7 @@ pub async fn recipients_of(ex: &mut impl AsExec, letter: LetterId) -> Result<Vec
 
 /// A request to unseal a letter's identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnsealRequest {
     /// Id.
     pub id: uuid::Uuid,

@@ -141,9 +141,8 @@ impl Tx {
     /// Appends the transaction's audit records to the chain, then commits;
     /// the change and its records are durable when this returns.
     pub async fn commit(mut self) -> Result<()> {
-        // The change feed first: it takes no lock but its sequence; the
-        // chain's head is locked from its append to the commit.
-        outbox::flush(&mut self).await?;
+        // The change feed and the chain (the head locked from its append
+        // to the commit).
         audit::flush(&mut self).await?;
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,

@@ -2,7 +2,7 @@
 //! transaction. The search index, duplicate detection and notifications
 //! consume it and can be rebuilt from it.
 
-use crate::db::{query, AsExec};
+use crate::db::{query, values_rows, AsExec, Value};
 use crate::{now, Result, Tx};
 use serde::Serialize;
 
@@ -35,42 +35,41 @@ pub async fn append(
     Ok(())
 }
 
-/// Writes the transaction's changes (at commit).
-pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
-    let changes = std::mem::take(&mut tx.changes);
-    for chunk in changes.chunks(100) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let b = i * 5;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5
-                )
-            })
-            .collect();
-        let mut q = query(format!(
-            "INSERT INTO outbox (at, entity, entity_id, op, payload) VALUES {}",
-            values.join(", ")
-        ));
-        for c in chunk {
-            q = q
-                .bind(c.at)
-                .bind(c.entity.as_str())
-                .bind(c.entity_id.as_str())
-                .bind(c.op.as_str())
-                .bind(c.payload.as_str());
-        }
-        q.execute(&mut *tx).await?;
+/// The insert that writes changes, before its `VALUES` rows.
+pub(crate) const INSERT: &str = "INSERT INTO outbox (at, entity, entity_id, op, payload) VALUES ";
+
+/// Changes written in one statement at most.
+pub(crate) const CHUNK: usize = 100;
+
+/// The changes as the `VALUES` rows of [`INSERT`], numbered from `$first`,
+/// with their values.
+pub(crate) fn rows(changes: &[PendingChange], first: usize) -> (String, Vec<Value>) {
+    let mut values = Vec::with_capacity(changes.len() * 5);
+    for c in changes {
+        values.push(c.at.into());
+        values.push(c.entity.as_str().into());
+        values.push(c.entity_id.as_str().into());
+        values.push(c.op.as_str().into());
+        values.push(c.payload.as_str().into());
+    }
+    (values_rows(changes.len(), 5, first), values)
+}
+
+/// Writes changes, [`CHUNK`] a statement.
+pub(crate) async fn write(tx: &mut Tx, changes: &[PendingChange]) -> Result<()> {
+    for chunk in changes.chunks(CHUNK) {
+        let (rows, values) = rows(chunk, 1);
+        query(format!("{INSERT}{rows}"))
+            .bind_all(values)
+            .execute(&mut *tx)
+            .await?;
     }
     Ok(())
 }
 
 /// One change-feed entry.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     /// Position in the feed.
     pub seq: i64,

@@ -27,6 +27,7 @@ pub struct SealedBlob {
 
 /// A matter in brief, as lists show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MatterBrief {
     /// Id.
     pub id: MatterId,
@@ -44,6 +45,7 @@ pub struct MatterBrief {
 
 /// A letter as stored (never with a sealed identity).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LetterRecord {
     /// Id.
     pub id: LetterId,
@@ -112,6 +114,7 @@ pub struct LetterRecord {
 
 /// A matter as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MatterRecord {
     /// Id.
     pub id: MatterId,
@@ -142,6 +145,7 @@ pub struct MatterRecord {
 
 /// One workflow event of a matter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MatterEvent {
     /// The action's name.
     pub action: String,
@@ -161,6 +165,7 @@ pub struct MatterEvent {
 
 /// An attachment's metadata.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttachmentRecord {
     /// Id.
     pub id: AttachmentId,
@@ -1059,6 +1064,7 @@ fn letter_filter(scope: &Scope, lf: &LetterFilter) -> Filter {
 
 /// A page of results and the cursor of the next one.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     /// The items.
     pub items: Vec<T>,
@@ -1125,6 +1131,7 @@ pub async fn count_letters(ex: &mut impl AsExec, scope: &Scope, lf: &LetterFilte
 
 /// Counts of running deadlines for one unit and handler.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeadlineCount {
     /// Unit code.
     pub unit_code: String,
@@ -1213,6 +1220,7 @@ pub async fn record_contact(
 
 /// Letters per unit whose acknowledgement or feedback is overdue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimerCount {
     /// Unit code.
     pub unit_code: String,
@@ -1259,6 +1267,7 @@ pub async fn timer_counts(
 
 /// A transfer of a letter (and its matters) to another unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransferRecord {
     /// Id.
     pub id: uuid::Uuid,

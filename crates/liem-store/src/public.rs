@@ -72,6 +72,7 @@ pub async fn has_receipt(ex: &mut impl AsExec, letter: LetterId) -> Result<bool>
 
 /// One message of the conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     /// Id.
     pub id: uuid::Uuid,

@@ -515,6 +515,7 @@ pub async fn visible_case_refs(
 
 /// One record behind a figure.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Record {
     /// What it is: `letter`, `matter`, `session`, `visit`, `asset`,
     /// `monitoring`, `target`, `sanction`, `case`.
@@ -614,6 +615,7 @@ pub async fn records(
 
 /// A merger: `from` ceased and its facts belong to `to` from `on`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Merger {
     /// The unit that ceased.
     pub from: UnitId,
@@ -696,6 +698,7 @@ pub async fn data_version(ex: &mut impl AsExec) -> Result<i64> {
 
 /// An issued report.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Issued {
     /// Id.
     pub id: uuid::Uuid,

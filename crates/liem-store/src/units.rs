@@ -9,6 +9,7 @@ use serde::Serialize;
 
 /// A unit as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitRecord {
     /// Id.
     pub id: UnitId,

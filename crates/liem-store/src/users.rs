@@ -8,6 +8,7 @@ use serde::Serialize;
 
 /// A user with their unit and roles: everything authorisation needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserRecord {
     /// Id.
     pub id: UserId,
@@ -371,6 +372,7 @@ pub async fn token_user(ex: &mut impl AsExec, token_hash: &[u8]) -> Result<Optio
 
 /// An API token as listed (never the token itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenRecord {
     /// Id (what revoking names).
     pub id: uuid::Uuid,

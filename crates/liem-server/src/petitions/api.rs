@@ -5,6 +5,7 @@ use crate::petitions::service;
 use crate::petitions::service::LetterView;
 use crate::petitions::service::MatterView;
 use crate::state::AppState;
+use crate::web::answer::Listed;
 use crate::web::error::AppResult;
 use crate::web::error::Problem;
 use crate::web::json::ApiJson;
@@ -29,6 +30,8 @@ use liem_domain::workflow::MatterState;
 use liem_domain::ValidationErrors;
 use liem_store::petitions;
 use liem_store::petitions::LetterFilter;
+use liem_store::petitions::{AttachmentRecord, LetterRecord, TransferRecord};
+use liem_store::public::Message;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa::ToSchema;
@@ -147,7 +150,7 @@ impl LetterQuery {
 
 /// The register of letters in the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/letters", params(LetterQuery), tag = "letters",
-    responses((status = 200, description = "A page: `items`, `next_cursor`, `total`", body = Object), (status = 422, body = Problem)))]
+    responses((status = 200, description = "A page of the register", body = Listed<LetterRecord>), (status = 422, body = Problem)))]
 pub(super) async fn list_letters(
     State(state): State<AppState>,
     who: Principal,
@@ -156,15 +159,17 @@ pub(super) async fn list_letters(
     let (filter, cursor) = q.to_filter(&state, &who).await?;
     let (page, total) =
         service::list_letters(&state, &who, &filter, cursor, q.limit.unwrap_or(50)).await?;
-    Ok(Json(
-        serde_json::json!({ "items": page.items, "next_cursor": page.next_cursor, "total": total }),
-    )
+    Ok(Json(Listed {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        total,
+    })
     .into_response())
 }
 
 /// Registers a letter; one matter is opened per kind.
 #[utoipa::path(post, path = "/api/v1/letters", request_body = LetterInput, tag = "letters",
-    responses((status = 201, body = Object), (status = 422, description = "A field broke a rule; nothing was written", body = Problem)))]
+    responses((status = 201, description = "Registered; `Location` names it", body = LetterView), (status = 422, description = "A field broke a rule; nothing was written", body = Problem)))]
 pub(super) async fn create_letter(
     State(state): State<AppState>,
     who: Writer,
@@ -182,7 +187,7 @@ pub(super) async fn create_letter(
 
 /// A letter by reference, e.g. `HNI-2026-000123`.
 #[utoipa::path(get, path = "/api/v1/letters/by-reference/{reference}", tag = "letters",
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = LetterView), (status = 404, body = Problem)))]
 pub(super) async fn letter_by_reference(
     State(state): State<AppState>,
     who: Principal,
@@ -195,7 +200,7 @@ pub(super) async fn letter_by_reference(
 
 /// A letter with its matters, deadlines and allowed actions.
 #[utoipa::path(get, path = "/api/v1/letters/{id}", tag = "letters",
-    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, body = LetterView), (status = 404, body = Problem)))]
 pub(super) async fn get_letter(
     State(state): State<AppState>,
     who: Principal,
@@ -206,7 +211,7 @@ pub(super) async fn get_letter(
 
 /// Adds attachments (multipart, field `file`) to a letter.
 #[utoipa::path(post, path = "/api/v1/letters/{id}/attachments", tag = "letters",
-    responses((status = 201, body = Object), (status = 413, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The attachments added", body = [AttachmentRecord]), (status = 413, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn add_attachments(
     State(state): State<AppState>,
     who: Writer,
@@ -252,7 +257,7 @@ pub(super) fn extension(media: &str) -> &'static str {
 }
 
 /// A matter with its history, deadline and allowed actions.
-#[utoipa::path(get, path = "/api/v1/matters/{id}", tag = "letters", responses((status = 200, body = Object), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/matters/{id}", tag = "letters", responses((status = 200, body = MatterView), (status = 404, body = Problem)))]
 pub(super) async fn get_matter(
     State(state): State<AppState>,
     who: Principal,
@@ -263,7 +268,7 @@ pub(super) async fn get_matter(
 
 /// Takes a workflow action on a matter.
 #[utoipa::path(post, path = "/api/v1/matters/{id}/actions", request_body = ActionInput, tag = "letters",
-    responses((status = 200, body = Object), (status = 409, description = "Not allowed in this state", body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The matter after the action", body = MatterView), (status = 409, description = "Not allowed in this state", body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn act(
     State(state): State<AppState>,
     who: Writer,
@@ -282,7 +287,7 @@ pub struct AssignInput {
 
 /// Assigns a handler (leaders).
 #[utoipa::path(post, path = "/api/v1/matters/{id}/assign", request_body = AssignInput, tag = "letters",
-    responses((status = 200, body = Object), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The matter with its handler", body = MatterView), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn assign(
     State(state): State<AppState>,
     who: Writer,
@@ -302,7 +307,7 @@ pub struct DeadlineQuery {
 }
 
 /// Overdue and due-soon matters per unit and handler, in the caller's scope.
-#[utoipa::path(get, path = "/api/v1/deadlines", params(DeadlineQuery), tag = "letters", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/deadlines", params(DeadlineQuery), tag = "letters", responses((status = 200, body = service::Deadlines)))]
 pub(super) async fn deadlines(
     State(state): State<AppState>,
     who: Principal,
@@ -313,7 +318,7 @@ pub(super) async fn deadlines(
 }
 
 /// Records that the sender was acknowledged today.
-#[utoipa::path(post, path = "/api/v1/letters/{id}/acknowledge", tag = "letters", responses((status = 200, body = Object), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/letters/{id}/acknowledge", tag = "letters", responses((status = 200, description = "The letter, acknowledged today", body = LetterRecord), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub(super) async fn acknowledge(
     State(state): State<AppState>,
     who: Writer,
@@ -323,7 +328,7 @@ pub(super) async fn acknowledge(
 }
 
 /// The conversation with the reporter of a public report.
-#[utoipa::path(get, path = "/api/v1/letters/{id}/messages", tag = "letters", responses((status = 200, body = Object), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/letters/{id}/messages", tag = "letters", responses((status = 200, description = "The conversation, oldest first", body = [Message]), (status = 404, body = Problem)))]
 pub(super) async fn list_messages(
     State(state): State<AppState>,
     who: Principal,
@@ -341,7 +346,7 @@ pub struct MessageInput {
 
 /// Writes to the reporter; they read it in their mailbox.
 #[utoipa::path(post, path = "/api/v1/letters/{id}/messages", request_body = MessageInput, tag = "letters",
-    responses((status = 201, body = Object), (status = 409, description = "Not a public report", body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The message sent", body = Message), (status = 409, description = "Not a public report", body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn send_message(
     State(state): State<AppState>,
     who: Writer,
@@ -364,7 +369,7 @@ pub struct LetterTransferInput {
 /// Transfers a letter and its matters to another unit; a sealed identity then
 /// waits for a custodian of the sending unit to re-seal it.
 #[utoipa::path(post, path = "/api/v1/letters/{id}/transfer", request_body = LetterTransferInput, tag = "letters",
-    responses((status = 201, body = Object), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The transfer", body = TransferRecord), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn transfer(
     State(state): State<AppState>,
     who: Writer,

@@ -32,7 +32,7 @@ use serde::Serialize;
 
 /// A matter with what a page needs: its events, the deadline running now,
 /// and the actions this caller may take.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MatterView {
     /// The matter.
     #[serde(flatten)]
@@ -46,7 +46,7 @@ pub struct MatterView {
 }
 
 /// A letter with its matters and attachments.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LetterView {
     /// The letter.
     #[serde(flatten)]
@@ -125,7 +125,7 @@ pub async fn register_letter(
         petitions::insert_attachment(&mut tx, actor, a).await?;
     }
     tx.commit().await?;
-    letter_view(state, who, id).await
+    letter_view_under(state, who, id, &cal, &book).await
 }
 
 /// Registers a validated letter inside a transaction: the letter, its
@@ -249,11 +249,22 @@ pub async fn letter_by_reference(
 
 /// A letter with its matters, their deadlines and allowed actions.
 pub async fn letter_view(state: &AppState, who: &Principal, id: LetterId) -> AppResult<LetterView> {
-    let l = letter(state, who, id).await?;
     let (cal, book) = rules(state).await?;
+    letter_view_under(state, who, id, &cal, &book).await
+}
+
+/// A letter's view under calendar and rules already read.
+async fn letter_view_under(
+    state: &AppState,
+    who: &Principal,
+    id: LetterId,
+    cal: &Calendar,
+    book: &RuleBook,
+) -> AppResult<LetterView> {
+    let l = letter(state, who, id).await?;
     let mut views = Vec::new();
     for m in &l.matters {
-        views.push(matter_view_under(state, who, m.id, &cal, &book).await?);
+        views.push(matter_view_under(state, who, m.id, cal, book).await?);
     }
     let mut conn = state.store.conn().await?;
     let attachments = petitions::attachments(&mut conn, id).await?;
@@ -452,7 +463,7 @@ pub async fn list_letters(
 
 /// Overdue and due-soon matters per unit and handler, and overdue
 /// acknowledgement and feedback timers, in the caller's reach.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Deadlines {
     /// The day counted from.
     pub today: Date,

@@ -3,6 +3,7 @@
 //! language, writes and their CSRF check, the client's address, CSV and
 //! multipart bodies, and the static files.
 
+pub mod answer;
 pub mod assets;
 pub mod client;
 pub mod cookies;

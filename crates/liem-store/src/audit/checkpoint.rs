@@ -19,6 +19,7 @@ const TAG: &str = "liem-checkpoint/1";
 
 /// A signed statement of the chain's length and last hash at a moment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Checkpoint {
     /// The last record's sequence number (0: an empty chain).
     pub seq: i64,

@@ -19,7 +19,7 @@
 pub mod checkpoint;
 pub mod state;
 
-use crate::db::{query, AsExec, Dialect};
+use crate::db::{query, values_rows, AsExec, Dialect, Value};
 use crate::{now, Result, Tx};
 use checkpoint::Checkpoint;
 use hmac::{Hmac, Mac};
@@ -148,6 +148,7 @@ impl Actor {
 
 /// One audit record as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditRecord {
     /// Position in the chain, from 1.
     pub seq: i64,
@@ -250,16 +251,29 @@ pub fn touch(tx: &mut Tx, entity: &str, entity_id: &str) {
 const COLS: &str =
     "seq, at, actor_id, actor_unit_id, action, entity, entity_id, source, detail, state, prev_hash, hash";
 
-/// Appends the transaction's records to the chain (at commit).
+/// Audit records written in one statement at most.
+const CHUNK: usize = 40;
+
+/// Writes the transaction's change-feed entries and appends its records to
+/// the chain (at commit). The head is locked from its update to the commit;
+/// on PostgreSQL, where each statement is a round trip, the entries, the
+/// records and the head's new hash go in one statement when they fit one.
 pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
+    let changes = std::mem::take(&mut tx.changes);
     if tx.pending.is_empty() {
-        return Ok(());
+        return crate::outbox::write(tx, &changes).await;
     }
     let mut pending = std::mem::take(&mut tx.pending);
     if let Some(last) = pending.last_mut() {
         last.touched.append(&mut tx.touched);
     }
     let chain = tx.chain.clone();
+    let fuse = tx.dialect() == Dialect::Postgres
+        && pending.len() <= CHUNK
+        && changes.len() <= crate::outbox::CHUNK;
+    if !fuse {
+        crate::outbox::write(tx, &changes).await?;
+    }
     // The state each changed register record is left in.
     let keys: Vec<(String, String)> = pending
         .iter()
@@ -272,7 +286,7 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
     let n = pending.len() as i64;
     let head = query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
         .bind(n)
-        .fetch_one(tx)
+        .fetch_one(&mut *tx)
         .await?;
     let first = head.i64("seq")? - n + 1;
     let mut prev = head.text("hash")?;
@@ -306,53 +320,58 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
         prev = rec.hash.clone();
         records.push(rec);
     }
-    for chunk in records.chunks(40) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let b = i * 12;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9,
-                    b + 10,
-                    b + 11,
-                    b + 12
-                )
-            })
-            .collect();
-        let mut q = query(format!(
-            "INSERT INTO audit_log ({COLS}) VALUES {}",
-            values.join(", ")
-        ));
-        for r in chunk {
-            q = q
-                .bind(r.seq)
-                .bind(r.at)
-                .bind(r.actor_id)
-                .bind(r.actor_unit_id)
-                .bind(r.action.as_str())
-                .bind(r.entity.as_str())
-                .bind(r.entity_id.as_str())
-                .bind(r.source.as_str())
-                .bind(r.detail.as_str())
-                .bind(r.state.as_str())
-                .bind(r.prev_hash.as_str())
-                .bind(r.hash.as_str());
+    if fuse {
+        let (audit_rows, mut values) = audit_rows(&records, 1);
+        let mut sql = String::from("WITH ");
+        if !changes.is_empty() {
+            let (change_rows, change_values) = crate::outbox::rows(&changes, values.len() + 1);
+            sql.push_str(&format!("o AS ({}{change_rows}), ", crate::outbox::INSERT));
+            values.extend(change_values);
         }
-        q.execute(tx).await?;
+        sql.push_str(&format!(
+            "a AS (INSERT INTO audit_log ({COLS}) VALUES {audit_rows}) \
+             UPDATE audit_head SET hash = ${} WHERE id = 1",
+            values.len() + 1
+        ));
+        values.push(prev.into());
+        query(sql).bind_all(values).execute(tx).await?;
+        return Ok(());
+    }
+    for chunk in records.chunks(CHUNK) {
+        let (rows, values) = audit_rows(chunk, 1);
+        query(format!("INSERT INTO audit_log ({COLS}) VALUES {rows}"))
+            .bind_all(values)
+            .execute(&mut *tx)
+            .await?;
     }
     query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(prev)
         .execute(tx)
         .await?;
     Ok(())
+}
+
+/// Records as the `VALUES` rows of an insert into `audit_log` ([`COLS`]),
+/// numbered from `$first`, with their values.
+fn audit_rows(records: &[AuditRecord], first: usize) -> (String, Vec<Value>) {
+    let mut values: Vec<Value> = Vec::with_capacity(records.len() * 12);
+    for r in records {
+        values.extend([
+            r.seq.into(),
+            r.at.into(),
+            r.actor_id.into(),
+            r.actor_unit_id.into(),
+            r.action.as_str().into(),
+            r.entity.as_str().into(),
+            r.entity_id.as_str().into(),
+            r.source.as_str().into(),
+            r.detail.as_str().into(),
+            r.state.as_str().into(),
+            r.prev_hash.as_str().into(),
+            r.hash.as_str().into(),
+        ]);
+    }
+    (values_rows(records.len(), 12, first), values)
 }
 
 fn record_from(row: &crate::db::Row) -> Result<AuditRecord> {
@@ -374,6 +393,7 @@ fn record_from(row: &crate::db::Row) -> Result<AuditRecord> {
 
 /// Where and how the chain is broken.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Break {
     /// The first bad record's sequence number (or the expected one, when a
     /// record is missing).
@@ -384,6 +404,7 @@ pub struct Break {
 
 /// A checkpoint the database contradicts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contradiction {
     /// The checkpoint, as printed.
     pub checkpoint: String,
@@ -396,6 +417,7 @@ pub struct Contradiction {
 
 /// The result of a full verification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Verification {
     /// Records checked.
     pub records: i64,

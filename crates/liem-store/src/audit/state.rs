@@ -235,6 +235,7 @@ pub(crate) async fn digests(
 
 /// A register record whose state no audit record explains.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     /// The kind of record (`letter`, `case`, …).
     pub entity: String,

@@ -89,6 +89,7 @@ pub(crate) fn visible_sql(v: &Viewer) -> (String, Vec<crate::db::Value>) {
 
 /// A register entry as stored.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseRow {
     /// Id.
     pub id: uuid::Uuid,
@@ -499,6 +500,7 @@ pub async fn count_cases(ex: &mut impl AsExec, v: &Viewer, cf: &CaseFilter) -> R
 
 /// Overdue and due-soon entries per holding agency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StageDeadlineCount {
     /// Agency code.
     pub unit_code: String,
@@ -552,6 +554,7 @@ pub async fn stage_deadline_counts(
 
 /// One recorded stage action.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseEvent {
     /// Day decided.
     pub on: Date,

@@ -61,6 +61,7 @@ pub(crate) fn party_visible_sql(v: &Viewer, table: &str, alias: &str) -> (String
 
 /// A person as stored.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PersonRow {
     /// Id.
     pub id: uuid::Uuid,
@@ -73,6 +74,7 @@ pub struct PersonRow {
 
 /// An organisation as stored.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrganisationRow {
     /// Id.
     pub id: uuid::Uuid,
@@ -334,6 +336,7 @@ pub async fn party_by_ftm_id(ex: &mut impl AsExec, ftm_id: &str) -> Result<Optio
 
 /// A link between two parties.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkRow {
     /// Id.
     pub id: uuid::Uuid,
@@ -469,6 +472,7 @@ pub async fn links_of(ex: &mut impl AsExec, p: PartyRef) -> Result<Vec<LinkRow>>
 
 /// A party in an entry.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartyRow {
     /// Id.
     pub id: uuid::Uuid,
@@ -639,6 +643,7 @@ pub async fn party(ex: &mut impl AsExec, id: uuid::Uuid) -> Result<PartyRow> {
 
 /// A sanction as stored.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SanctionRow {
     /// Id.
     pub id: uuid::Uuid,
@@ -743,6 +748,7 @@ pub async fn sanctions_in_case(ex: &mut impl AsExec, case: uuid::Uuid) -> Result
 /// What a person's page shows: everything linked to them that the viewer
 /// may see.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dossier {
     /// The person.
     pub person: PersonRow,

@@ -26,6 +26,7 @@ use serde::Serialize;
 
 /// A file sent from one agency to another.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseTransfer {
     /// Id.
     pub id: uuid::Uuid,
@@ -225,6 +226,7 @@ pub async fn pending_transfers(
 
 /// A committee's monitoring of an entry.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MonitoringRow {
     /// Id.
     pub id: uuid::Uuid,
