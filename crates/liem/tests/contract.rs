@@ -110,3 +110,56 @@ fn every_operation_keeps_its_contract() {
     assert!(!report.contains("Failures:"), "{report}");
     assert!(!report.contains("Schema Error"), "{report}");
 }
+
+/// Every example the served document gives for a JSON success answer is
+/// valid against that answer's schema (JSON Schema 2020-12, with the
+/// document's components), checked by the `jsonschema_rs` package that
+/// comes with schemathesis. With `CI` set, a missing package is a failure.
+#[test]
+fn every_example_of_the_document_is_valid_against_its_schema() {
+    let Some(python) = std::env::var_os("LIEM_PYTHON") else {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI is set and LIEM_PYTHON is not: run scripts/test");
+        }
+        eprintln!("\n!!! the test venv is not available (run scripts/test): the example check is SKIPPED !!!\n");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("openapi.json");
+    std::fs::write(&doc, liem_server::openapi::served().to_string()).unwrap();
+    let script = r##"
+import json, sys
+import jsonschema_rs
+doc = json.load(open(sys.argv[1]))
+checked, bad = 0, []
+for path, item in doc["paths"].items():
+    for method, op in item.items():
+        for code, r in op.get("responses", {}).items():
+            j = r.get("content", {}).get("application/json")
+            if not code.startswith("2") or j is None or "example" not in j:
+                continue
+            # The schema's references point into the document's components.
+            schema = {"allOf": [j["schema"]], "components": doc.get("components", {})}
+            errors = list(jsonschema_rs.Draft202012Validator(schema, validate_formats=True).iter_errors(j["example"]))
+            checked += 1
+            if errors:
+                bad.append(f"{method} {path} {code}: {str(errors[0]).splitlines()[0]} at {list(errors[0].instance_path)}")
+print(f"checked {checked}")
+for b in bad:
+    print(b)
+sys.exit(1 if bad or checked < 60 else 0)
+"##;
+    let o = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(&doc)
+        .output()
+        .expect("python runs");
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("checked "), "{out}");
+}

@@ -3,6 +3,7 @@
 use super::service;
 use crate::auth::{self, Principal};
 use crate::state::AppState;
+use crate::web::answer::Items;
 use crate::web::client::Client;
 use crate::web::error::{AppResult, Problem};
 use crate::web::json::ApiJson;
@@ -11,7 +12,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use liem_store::users::UserRecord;
+use liem_store::users::{TokenRecord, UserRecord};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -27,7 +28,7 @@ pub struct LoginInput {
 /// Logs in: sets the session cookie; returns the CSRF token that cookie
 /// requests must send as `X-CSRF-Token`.
 #[utoipa::path(post, path = "/api/v1/session", request_body = LoginInput,
-    responses((status = 200, description = "Logged in; session cookie set", body = Object), (status = 401, body = Problem)))]
+    responses((status = 200, description = "Logged in; session cookie set", body = LoginAnswer), (status = 401, body = Problem)))]
 pub(super) async fn login(
     State(state): State<AppState>,
     client: Client,
@@ -36,7 +37,7 @@ pub(super) async fn login(
     let s = service::login(&state, &input.username, &input.password, &client).await?;
     Ok((
         [(header::SET_COOKIE, s.cookie)],
-        Json(serde_json::json!({ "csrf_token": s.csrf })),
+        Json(LoginAnswer { csrf_token: s.csrf }),
     )
         .into_response())
 }
@@ -54,7 +55,7 @@ pub(super) async fn logout(
 }
 
 /// The caller.
-#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Object), (status = 401, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, description = "The caller's account", body = UserRecord), (status = 401, body = Problem)))]
 pub(super) async fn me(who: Principal) -> Json<UserRecord> {
     Json(who.user)
 }
@@ -67,7 +68,7 @@ pub struct TokenQuery {
 }
 
 /// A new API token for the caller, shown once, with its expiry.
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "account", params(TokenQuery), responses((status = 201, body = Object), (status = 401, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "account", params(TokenQuery), responses((status = 201, description = "The token, shown once", body = NewToken), (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn create_token(
     State(state): State<AppState>,
     who: Writer,
@@ -77,19 +78,23 @@ pub(super) async fn create_token(
     let (id, token, expires_at) = service::create_token(&state, &who, days).await?;
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({ "id": id, "token": token, "expires_at": expires_at })),
+        Json(NewToken {
+            id,
+            token,
+            expires_at,
+        }),
     )
         .into_response())
 }
 
 /// The caller's own API tokens: when made, when they expire, whether revoked.
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "account", responses((status = 200, body = Object), (status = 401, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "account", responses((status = 200, description = "The caller's tokens", body = Items<TokenRecord>), (status = 401, body = Problem)))]
 pub(super) async fn list_tokens(
     State(state): State<AppState>,
     who: Principal,
 ) -> AppResult<Response> {
     let items = service::own_tokens(&state, &who).await?;
-    Ok(Json(serde_json::json!({ "items": items })).into_response())
+    Ok(Json(Items { items }).into_response())
 }
 
 /// Revokes one of the caller's tokens (another's is not found).
@@ -101,4 +106,22 @@ pub(super) async fn revoke_token(
 ) -> AppResult<StatusCode> {
     service::revoke_own_token(&state, &who, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A session opened.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct LoginAnswer {
+    /// Send it as `X-CSRF-Token` with every write made with the session cookie.
+    pub csrf_token: String,
+}
+
+/// A new API token, shown once.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct NewToken {
+    /// The token's id (to revoke it).
+    pub id: uuid::Uuid,
+    /// The bearer token itself; only its hash is kept.
+    pub token: String,
+    /// When it stops working.
+    pub expires_at: jiff::Timestamp,
 }

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 /// The units the caller can read.
-#[utoipa::path(get, path = "/api/v1/units", tag = "admin", responses((status = 200, body = [Object], description = "The units, in tree order")))]
+#[utoipa::path(get, path = "/api/v1/units", tag = "admin", responses((status = 200, body = [UnitRecord], description = "The units, in tree order")))]
 pub(super) async fn list_units(
     State(state): State<AppState>,
     who: Principal,
@@ -55,7 +55,7 @@ pub(super) async fn set_policy(
 
 /// Days off of a year: holidays (computed, with the lunar New Year) and the
 /// days administrators entered.
-#[utoipa::path(get, path = "/api/v1/calendar/{year}", responses((status = 200, body = Object), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/calendar/{year}", responses((status = 200, description = "The year's days off", body = CalendarYear), (status = 422, body = Problem)))]
 pub(super) async fn calendar_year(
     State(state): State<AppState>,
     who: Principal,
@@ -63,7 +63,12 @@ pub(super) async fn calendar_year(
 ) -> AppResult<Response> {
     check_year(year)?;
     let cal = service::calendar(&state, &who).await?;
-    Ok(Json(serde_json::json!({ "year": year, "days_off": cal.days_off(year), "entered": cal.overrides_in(year) })).into_response())
+    Ok(Json(CalendarYear {
+        year,
+        days_off: cal.days_off(year),
+        entered: cal.overrides_in(year),
+    })
+    .into_response())
 }
 
 /// Checks a calendar year is in the supported range.
@@ -125,7 +130,7 @@ pub(super) async fn remove_day(
 }
 
 /// The deadline rules with their citations.
-#[utoipa::path(get, path = "/api/v1/rules", tag = "admin", responses((status = 200, body = [Object], description = "The deadline rules with their citations")))]
+#[utoipa::path(get, path = "/api/v1/rules", tag = "admin", responses((status = 200, body = [liem_domain::deadline::Rule], description = "The deadline rules with their citations")))]
 pub(super) async fn list_rules(
     State(state): State<AppState>,
     who: Principal,
@@ -220,7 +225,7 @@ pub(super) async fn list_users(
 }
 
 /// Adds a user to a unit the caller administers.
-#[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = NewUserInput, responses((status = 201, body = Object), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = NewUserInput, responses((status = 201, description = "The account made", body = CreatedUser), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn create_user(
     State(state): State<AppState>,
     who: Writer,
@@ -282,7 +287,9 @@ pub(super) async fn create_user(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({ "username": username_text })),
+        Json(CreatedUser {
+            username: username_text,
+        }),
     )
         .into_response())
 }
@@ -324,7 +331,7 @@ pub struct NewUnitInput {
 
 /// Adds a unit under one the caller administers; the answer carries its
 /// recovery key, shown once (print it and keep it offline).
-#[utoipa::path(post, path = "/api/v1/units", tag = "admin", request_body = NewUnitInput, responses((status = 201, body = Object), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/units", tag = "admin", request_body = NewUnitInput, responses((status = 201, description = "The unit made, with its recovery key (shown once)", body = CreatedUnit), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn create_unit(
     State(state): State<AppState>,
     who: Writer,
@@ -367,11 +374,11 @@ pub(super) async fn create_unit(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({
-            "code": unit.code,
-            "path": unit.path,
-            "recovery_key": key.to_text(),
-        })),
+        Json(CreatedUnit {
+            code: unit.code,
+            path: unit.path,
+            recovery_key: key.to_text(),
+        }),
     )
         .into_response())
 }
@@ -386,38 +393,86 @@ pub struct VerifyQuery {
 
 /// Verifies the audit chain (auditors): its keyed hashes, links and head;
 /// with `deep=true` also every register record.
-#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "admin", params(VerifyQuery), responses((status = 200, body = Object), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "admin", params(VerifyQuery), responses((status = 200, description = "What the verification found", body = VerifyAnswer), (status = 403, body = Problem)))]
 pub(super) async fn audit_verify(
     State(state): State<AppState>,
     who: Principal,
     axum::extract::Query(q): axum::extract::Query<VerifyQuery>,
 ) -> AppResult<Response> {
     let v = service::verify_audit(&state, &who, q.deep).await?;
-    Ok(Json(serde_json::json!({
-        "intact": v.intact(),
-        "records": v.records,
-        "first_break": v.first_break,
-        "findings": v.findings,
-    }))
+    Ok(Json(VerifyAnswer {
+        intact: v.intact(),
+        records: v.records,
+        first_break: v.first_break,
+        findings: v.findings,
+    })
     .into_response())
 }
 
 /// A signed checkpoint of the audit chain's head now (auditors; a witness
 /// polls it with an auditor's token and keeps what it gets). The line is
 /// what `liem audit verify --checkpoints FILE` reads.
-#[utoipa::path(get, path = "/api/v1/audit/checkpoint", tag = "admin", responses((status = 200, body = Object), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/audit/checkpoint", tag = "admin", responses((status = 200, description = "A checkpoint signed now", body = CheckpointAnswer), (status = 403, body = Problem)))]
 pub(super) async fn audit_checkpoint(
     State(state): State<AppState>,
     who: Principal,
 ) -> AppResult<Response> {
     let cp = service::checkpoint(&state, &who).await?;
-    Ok(Json(serde_json::json!({
-        "line": cp.to_string(),
-        "seq": cp.seq,
-        "head": cp.head,
-        "at": cp.at,
-        "key": cp.key,
-        "sig": cp.sig,
-    }))
+    Ok(Json(CheckpointAnswer {
+        line: cp.to_string(),
+        checkpoint: cp,
+    })
     .into_response())
+}
+
+/// A year's days off.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct CalendarYear {
+    /// The year.
+    pub year: i16,
+    /// Every day off: weekends excepted, holidays computed and entered.
+    pub days_off: Vec<liem_domain::calendar::DayOff>,
+    /// The days administrators entered (days off, and working days moved).
+    pub entered: Vec<liem_domain::calendar::DayOverride>,
+}
+
+/// An account made.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct CreatedUser {
+    /// Its login name.
+    pub username: String,
+}
+
+/// A unit made.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct CreatedUnit {
+    /// Its code.
+    pub code: String,
+    /// Its path in the unit tree.
+    pub path: String,
+    /// The key that recovers its sealed identities; shown once: print it and keep it offline.
+    pub recovery_key: String,
+}
+
+/// What a verification of the audit chain found.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct VerifyAnswer {
+    /// Whether nothing is wrong.
+    pub intact: bool,
+    /// Records checked.
+    pub records: i64,
+    /// The first broken record, if any.
+    pub first_break: Option<liem_store::audit::Break>,
+    /// With `deep`: register records whose state no audit record explains.
+    pub findings: Vec<liem_store::audit::state::Finding>,
+}
+
+/// A signed checkpoint, as a line and as fields.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct CheckpointAnswer {
+    /// The checkpoint as one line, what `liem audit verify --checkpoints FILE` reads.
+    pub line: String,
+    /// Its fields.
+    #[serde(flatten)]
+    pub checkpoint: liem_store::audit::checkpoint::Checkpoint,
 }

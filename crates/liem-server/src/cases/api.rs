@@ -27,8 +27,10 @@ use crate::cases::service::GrantInput;
 use crate::cases::service::PartyInput;
 use crate::cases::service::RemovalInput;
 use crate::cases::service::TransferView;
+use crate::cases::service::{CaseView, Figures, WatchRow};
 use crate::clock::today;
 use crate::state::AppState;
+use crate::web::answer::{Created, Items, Listed};
 use crate::web::csv::csv_response;
 use crate::web::error::AppResult;
 use crate::web::error::Problem;
@@ -56,7 +58,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 #[utoipa::path(get, path = "/api/v1/cases", params(CaseQuery), tag = "cases",
-    responses((status = 200, description = "A page: `items`, `next_cursor`, `total`; or CSV with `format=csv`", body = Object), (status = 422, body = Problem)))]
+    responses((status = 200, description = "A page of the register; or CSV with `format=csv`", body = Listed<liem_store::cases::CaseRow>), (status = 422, body = Problem)))]
 /// The register of cases and incidents the caller sees.
 pub async fn api_list(
     State(state): State<AppState>,
@@ -67,14 +69,16 @@ pub async fn api_list(
     if q.format.as_deref() == Some("csv") {
         return Ok(case_csv(&page.items));
     }
-    Ok(Json(
-        serde_json::json!({ "items": page.items, "next_cursor": page.next_cursor, "total": total }),
-    )
+    Ok(Json(Listed {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        total,
+    })
     .into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/cases", request_body = CaseInput, tag = "cases",
-    responses((status = 201, body = Object), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Registered; `Location` names it", body = CreatedCase), (status = 422, body = Problem)))]
 /// Registers a case or an incident in the caller's unit.
 pub async fn api_create(
     State(state): State<AppState>,
@@ -85,13 +89,13 @@ pub async fn api_create(
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/cases/{id}"))],
-        Json(serde_json::json!({ "id": id, "reference": reference })),
+        Json(CreatedCase { id, reference }),
     )
         .into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
-    responses((status = 200, body = Object), (status = 404, description = "Absent, or not visible to the caller", body = Problem)))]
+    responses((status = 200, body = CaseView), (status = 404, description = "Absent, or not visible to the caller", body = Problem)))]
 /// One entry with its stages, transfers, monitoring, parties and assets.
 pub async fn api_get(
     State(state): State<AppState>,
@@ -102,7 +106,7 @@ pub async fn api_get(
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/stage", request_body = StageInput, tag = "cases",
-    responses((status = 200, body = Object), (status = 409, description = "Not possible in the current stage", body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The entry after the stage", body = liem_store::cases::CaseRow), (status = 409, description = "Not possible in the current stage", body = Problem), (status = 422, body = Problem)))]
 /// Takes a stage action, optionally sending the file to another agency.
 pub async fn api_stage(
     State(state): State<AppState>,
@@ -114,7 +118,7 @@ pub async fn api_stage(
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/transfers", request_body = CaseTransferInput, tag = "cases",
-    responses((status = 201, body = Object), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The transfer recorded", body = Created), (status = 422, body = Problem)))]
 /// Sends an entry's file to another agency.
 pub async fn api_transfer(
     State(state): State<AppState>,
@@ -135,7 +139,7 @@ pub struct PendingQuery {
     pub format: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/case-transfers", params(PendingQuery), tag = "cases", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/case-transfers", params(PendingQuery), tag = "cases", responses((status = 200, description = "The transfers; or CSV with `format=csv`", body = Items<TransferView>)))]
 /// Files sent by or to the caller's units and not yet acknowledged.
 pub async fn api_pending_transfers(
     State(state): State<AppState>,
@@ -174,7 +178,7 @@ pub async fn api_pending_transfers(
                 .collect(),
         ));
     }
-    Ok(Json(serde_json::json!({ "items": items })).into_response())
+    Ok(Json(Items { items }).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/case-transfers/{id}/acknowledge", tag = "cases",
@@ -190,7 +194,7 @@ pub async fn api_acknowledge(
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/monitoring", request_body = MonitoringInput, tag = "cases",
-    responses((status = 201, body = Object), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The monitoring recorded", body = Created), (status = 403, body = Problem), (status = 422, body = Problem)))]
 /// Places an entry under a steering committee's monitoring, with targets.
 pub async fn api_monitor(
     State(state): State<AppState>,
@@ -203,7 +207,7 @@ pub async fn api_monitor(
 }
 
 #[utoipa::path(post, path = "/api/v1/monitorings/{id}/targets", request_body = TargetInput, tag = "cases",
-    responses((status = 201, body = Object), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The target recorded", body = Created), (status = 422, body = Problem)))]
 /// Adds a milestone target to a monitoring.
 pub async fn api_add_target(
     State(state): State<AppState>,
@@ -229,7 +233,7 @@ pub async fn api_unmonitor(
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/parties", request_body = PartyInput, tag = "cases",
-    responses((status = 201, body = Object), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The party recorded", body = Created), (status = 422, body = Problem)))]
 /// Adds a person or organisation to an entry in a role.
 pub async fn api_add_party(
     State(state): State<AppState>,
@@ -242,7 +246,7 @@ pub async fn api_add_party(
 }
 
 #[utoipa::path(post, path = "/api/v1/case-parties/{id}/charges", request_body = ChargeInput, tag = "cases",
-    responses((status = 201, body = Object), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The charge recorded", body = Created), (status = 422, body = Problem)))]
 /// Records a charge (Penal Code article, clause, class) against a party.
 pub async fn api_add_charge(
     State(state): State<AppState>,
@@ -255,7 +259,7 @@ pub async fn api_add_charge(
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/assets", request_body = AssetInput, tag = "cases",
-    responses((status = 201, body = Object), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The asset event recorded", body = Created), (status = 422, body = Problem)))]
 /// Records an asset event (damage, to recover, seized, recovered).
 pub async fn api_add_asset(
     State(state): State<AppState>,
@@ -289,7 +293,7 @@ pub struct WatchQuery {
     pub format: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/watchlist", params(WatchQuery), tag = "cases", responses((status = 200, body = Object), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/watchlist", params(WatchQuery), tag = "cases", responses((status = 200, description = "The watch list; or CSV with `format=csv`", body = WatchList), (status = 422, body = Problem)))]
 /// A committee's watch list: each monitored entry, its stage, next target and holder.
 pub async fn api_watch_list(
     State(state): State<AppState>,
@@ -300,7 +304,11 @@ pub async fn api_watch_list(
     if q.format.as_deref() == Some("csv") {
         return Ok(watch_csv(&rows));
     }
-    Ok(Json(serde_json::json!({ "committee": u.code, "items": rows })).into_response())
+    Ok(Json(WatchList {
+        committee: u.code,
+        items: rows,
+    })
+    .into_response())
 }
 
 /// Deadline counts.
@@ -314,7 +322,7 @@ pub struct DeadlineQuery {
     pub format: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/case-deadlines", params(DeadlineQuery), tag = "cases", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/case-deadlines", params(DeadlineQuery), tag = "cases", responses((status = 200, description = "The counts; or CSV with `format=csv`", body = CaseDeadlines)))]
 /// Overdue and due-soon stage limits per holding agency, and files not
 /// acknowledged in time.
 pub async fn api_deadlines(
@@ -353,10 +361,11 @@ pub async fn api_deadlines(
         .into_iter()
         .map(|t| transfer_view(t, today))
         .collect();
-    Ok(
-        Json(serde_json::json!({ "per_agency": per_agency, "overdue_transfers": transfers }))
-            .into_response(),
-    )
+    Ok(Json(CaseDeadlines {
+        per_agency,
+        overdue_transfers: transfers,
+    })
+    .into_response())
 }
 
 /// A period and a scope.
@@ -372,7 +381,7 @@ pub struct FigureQuery {
     pub committee: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/case-figures", params(FigureQuery), tag = "cases", responses((status = 200, body = Object), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/case-figures", params(FigureQuery), tag = "cases", responses((status = 200, description = "The period's figures", body = Figures), (status = 422, body = Problem)))]
 /// Cases and defendants newly prosecuted, carried over, handled, added,
 /// concluded, indicted, tried; assets and recovery rates — for a period.
 pub async fn api_figures(
@@ -394,4 +403,31 @@ pub async fn api_figures(
     )
     .await?;
     Ok(Json(f).into_response())
+}
+
+/// An entry registered.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CreatedCase {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// Its reference in the register.
+    pub reference: String,
+}
+
+/// A committee's watch list.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct WatchList {
+    /// The committee's code.
+    pub committee: String,
+    /// The monitored entries.
+    pub items: Vec<WatchRow>,
+}
+
+/// Stage limits overdue and due soon, and files not acknowledged in time.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CaseDeadlines {
+    /// Per holding agency.
+    pub per_agency: Vec<liem_store::cases::StageDeadlineCount>,
+    /// Transfers past their acknowledgement day.
+    pub overdue_transfers: Vec<TransferView>,
 }

@@ -119,7 +119,10 @@ pub fn router() -> Routes {
         service::CaseTransferInput,
         service::RemovalInput,
         service::PartyInput,
-        service::GrantInput
+        service::GrantInput,
+        // Inside a monitoring's (id, target state) pairs, which the
+        // schema collector does not follow.
+        liem_domain::register::Target
     ))
 )]
 pub struct Doc;

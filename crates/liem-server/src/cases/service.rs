@@ -233,7 +233,7 @@ pub async fn create_case(
 }
 
 /// A transfer with its overdue flag as of today.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TransferView {
     /// The transfer.
     #[serde(flatten)]
@@ -251,7 +251,7 @@ pub(super) fn transfer_view(t: CaseTransfer, today: Date) -> TransferView {
 }
 
 /// A monitoring with its next target.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MonitoringView {
     /// The monitoring.
     #[serde(flatten)]
@@ -269,7 +269,7 @@ fn monitoring_view(m: MonitoringRow, today: Date) -> MonitoringView {
 }
 
 /// An entry with everything its page shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
     /// The entry.
     pub case: CaseRow,
@@ -799,7 +799,7 @@ pub async fn grant(
 }
 
 /// One row of the watch list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WatchRow {
     /// The entry.
     pub case: CaseRow,
@@ -835,7 +835,7 @@ pub async fn watch_list(
 }
 
 /// Figures of a period for a unit's subtree or a committee's monitored list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Figures {
     /// Cases and defendants at each stage.
     pub cases: CaseFigures,

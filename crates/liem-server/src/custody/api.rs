@@ -15,6 +15,7 @@ use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::Json;
 use liem_domain::ids::LetterId;
+use liem_store::keys::UnsealRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa::ToSchema;
@@ -28,7 +29,7 @@ pub struct UnsealInput {
 
 /// Asks a custodian of the handling unit to unseal the sender's identity.
 #[utoipa::path(post, path = "/api/v1/letters/{id}/unseal-requests", request_body = UnsealInput, tag = "custody",
-    responses((status = 201, body = Object), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The request, pending", body = UnsealRequest), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn request_unseal(
     State(state): State<AppState>,
     who: Writer,
@@ -48,7 +49,7 @@ pub struct PasswordInput {
 
 /// Shows the identity to its approved requester, who gives their password.
 #[utoipa::path(post, path = "/api/v1/letters/{id}/identity", request_body = PasswordInput, tag = "custody",
-    responses((status = 200, body = Object), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The identity (the reading is audited)", body = liem_domain::petition::SealedPayload), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn view_identity(
     State(state): State<AppState>,
     who: Writer,
@@ -68,7 +69,7 @@ pub struct RequestQuery {
 }
 
 /// The unseal requests of the custodian's unit.
-#[utoipa::path(get, path = "/api/v1/unseal-requests", params(RequestQuery), tag = "custody", responses((status = 200, body = Object), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/unseal-requests", params(RequestQuery), tag = "custody", responses((status = 200, description = "The requests", body = [UnsealRequest]), (status = 403, body = Problem)))]
 pub(super) async fn list_unseal_requests(
     State(state): State<AppState>,
     who: Principal,
@@ -94,7 +95,7 @@ pub struct DecisionInput {
 
 /// Approves (re-wrapping the identity's key for the requester) or refuses.
 #[utoipa::path(post, path = "/api/v1/unseal-requests/{id}/decision", request_body = DecisionInput, tag = "custody",
-    responses((status = 200, body = Object), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The request, decided", body = UnsealRequest), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn decide_unseal(
     State(state): State<AppState>,
     who: Writer,
@@ -114,7 +115,7 @@ pub(super) async fn decide_unseal(
 }
 
 /// Sealed letters the custodian's unit transferred and must re-seal.
-#[utoipa::path(get, path = "/api/v1/reseals", tag = "custody", responses((status = 200, body = Object), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/reseals", tag = "custody", responses((status = 200, description = "Transfers waiting for a re-seal", body = [liem_store::petitions::TransferRecord]), (status = 403, body = Problem)))]
 pub(super) async fn list_reseals(
     State(state): State<AppState>,
     who: Principal,

@@ -9,6 +9,7 @@ use crate::people::service::person_dossier;
 use crate::people::service::LinkInput;
 use crate::people::service::SanctionRequest;
 use crate::state::AppState;
+use crate::web::answer::{Created, Items};
 use crate::web::error::AppResult;
 use crate::web::error::Problem;
 use crate::web::json::created;
@@ -27,7 +28,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 #[utoipa::path(post, path = "/api/v1/sanctions", request_body = SanctionRequest, tag = "cases",
-    responses((status = 201, body = Object), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The sanction recorded", body = Created), (status = 422, body = Problem)))]
 /// Records a Party, administrative or criminal sanction.
 pub async fn api_add_sanction(
     State(state): State<AppState>,
@@ -45,7 +46,7 @@ pub struct FindQuery {
     pub q: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/persons", params(FindQuery), tag = "people", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/persons", params(FindQuery), tag = "people", responses((status = 200, description = "The people found", body = Items<liem_store::cases::PersonRow>)))]
 /// People by name or identity number (names only; the dossier needs the screening right).
 pub async fn api_find_persons(
     State(state): State<AppState>,
@@ -53,10 +54,10 @@ pub async fn api_find_persons(
     Query(q): Query<FindQuery>,
 ) -> AppResult<Response> {
     let items = super::service::find_persons(&state, &who, q.q.as_deref().unwrap_or("")).await?;
-    Ok(Json(serde_json::json!({ "items": items })).into_response())
+    Ok(Json(Items { items }).into_response())
 }
 
-#[utoipa::path(post, path = "/api/v1/persons", request_body = PersonInput, tag = "people", responses((status = 201, body = Object), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/persons", request_body = PersonInput, tag = "people", responses((status = 201, description = "The person recorded", body = Created), (status = 422, body = Problem)))]
 /// Records a person.
 pub async fn api_create_person(
     State(state): State<AppState>,
@@ -68,7 +69,7 @@ pub async fn api_create_person(
 }
 
 #[utoipa::path(get, path = "/api/v1/persons/{id}", tag = "people",
-    responses((status = 200, body = Object), (status = 403, description = "The caller's roles do not grant the screening right", body = Problem)))]
+    responses((status = 200, description = "The dossier (the reading is audited)", body = liem_store::cases::Dossier), (status = 403, description = "The caller's roles do not grant the screening right", body = Problem)))]
 /// A person's dossier: links, roles in cases, sanctions, petitions (audited).
 pub async fn api_person(
     State(state): State<AppState>,
@@ -78,7 +79,7 @@ pub async fn api_person(
     Ok(Json(person_dossier(&state, &who, id).await?).into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/organisations", params(FindQuery), tag = "people", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/organisations", params(FindQuery), tag = "people", responses((status = 200, description = "The organisations found", body = Items<liem_store::cases::OrganisationRow>)))]
 /// Organisations by name or tax code.
 pub async fn api_find_organisations(
     State(state): State<AppState>,
@@ -87,10 +88,10 @@ pub async fn api_find_organisations(
 ) -> AppResult<Response> {
     let items =
         super::service::find_organisations(&state, &who, q.q.as_deref().unwrap_or("")).await?;
-    Ok(Json(serde_json::json!({ "items": items })).into_response())
+    Ok(Json(Items { items }).into_response())
 }
 
-#[utoipa::path(post, path = "/api/v1/organisations", request_body = OrganisationInput, tag = "people", responses((status = 201, body = Object), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/organisations", request_body = OrganisationInput, tag = "people", responses((status = 201, description = "The organisation recorded", body = Created), (status = 422, body = Problem)))]
 /// Records an organisation.
 pub async fn api_create_organisation(
     State(state): State<AppState>,
@@ -101,7 +102,7 @@ pub async fn api_create_organisation(
     Ok(created(id, format!("/api/v1/organisations/{id}")))
 }
 
-#[utoipa::path(post, path = "/api/v1/links", request_body = LinkInput, tag = "people", responses((status = 201, body = Object), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/links", request_body = LinkInput, tag = "people", responses((status = 201, description = "The link recorded", body = Created), (status = 422, body = Problem)))]
 /// Records a link (director of, shareholder of, employed by, related to).
 pub async fn api_create_link(
     State(state): State<AppState>,

@@ -350,7 +350,7 @@ async fn export_ftm(
 }
 
 /// What an FtM import did.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ImportReport {
     /// People recorded.
     pub persons: usize,

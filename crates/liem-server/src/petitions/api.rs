@@ -37,7 +37,7 @@ use utoipa::IntoParams;
 use utoipa::ToSchema;
 
 /// The fields reference list.
-#[utoipa::path(get, path = "/api/v1/fields", tag = "letters", responses((status = 200, body = [Object], description = "The fields reference list")))]
+#[utoipa::path(get, path = "/api/v1/fields", tag = "letters", responses((status = 200, body = [Field], description = "The fields reference list")))]
 pub(super) async fn list_fields(
     State(state): State<AppState>,
     _who: Principal,
@@ -46,7 +46,11 @@ pub(super) async fn list_fields(
     let f: Vec<_> = petitions::fields(&mut c)
         .await?
         .into_iter()
-        .map(|(code, vi, en)| serde_json::json!({"code": code, "name_vi": vi, "name_en": en}))
+        .map(|(code, name_vi, name_en)| Field {
+            code,
+            name_vi,
+            name_en,
+        })
         .collect();
     Ok(Json(f).into_response())
 }
@@ -380,4 +384,15 @@ pub(super) async fn transfer(
         crate::petitions::service::transfer_letter(&state, &who, id, &input.to_unit, &input.reason)
             .await?;
     Ok((StatusCode::CREATED, Json(t)).into_response())
+}
+
+/// A field of the reference list (lĩnh vực).
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct Field {
+    /// The code letters carry.
+    pub code: String,
+    /// Vietnamese name.
+    pub name_vi: String,
+    /// English name.
+    pub name_en: String,
 }

@@ -16,7 +16,7 @@ use axum::Json;
 /// A clerk records a phone call or a walk-in on the reporter's behalf and
 /// gets the receipt code to give them.
 #[utoipa::path(post, path = "/api/v1/operator/reports", request_body = crate::public::service::OperatorInput, tag = "letters",
-    responses((status = 201, description = "`reference` and `receipt_code` (shown once)", body = Object), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The reference and the receipt code (shown once)", body = OperatorReceipt), (status = 422, body = Problem)))]
 pub(super) async fn operator_report(
     State(state): State<AppState>,
     who: Writer,
@@ -24,10 +24,25 @@ pub(super) async fn operator_report(
 ) -> AppResult<Response> {
     let (id, code) = crate::public::service::operator_report(&state, &who, &input).await?;
     let view = service::letter_view(&state, &who, id).await?;
-    let body = serde_json::json!({ "id": id, "reference": view.letter.reference, "receipt_code": code.grouped() });
+    let body = OperatorReceipt {
+        id,
+        reference: view.letter.reference,
+        receipt_code: code.grouped(),
+    };
     Ok((
         [(header::CACHE_CONTROL, "no-store")],
         (StatusCode::CREATED, Json(body)),
     )
         .into_response())
+}
+
+/// What the operator gives the reporter.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct OperatorReceipt {
+    /// The letter's id.
+    pub id: liem_domain::ids::LetterId,
+    /// The letter's reference.
+    pub reference: String,
+    /// The receipt code the reporter follows the report with; shown once.
+    pub receipt_code: String,
 }

@@ -3,6 +3,7 @@
 use super::service;
 use crate::auth::Principal;
 use crate::state::AppState;
+use crate::web::answer::Created;
 use crate::web::error::{AppResult, Problem};
 use crate::web::json::ApiJson;
 use crate::web::write::Writer;
@@ -16,7 +17,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 #[utoipa::path(post, path = "/api/v1/reception/sessions", request_body = SessionInput, tag = "reception",
-    responses((status = 201, body = Object), (status = 422, body = Problem)))]
+    responses((status = 201, description = "The session recorded", body = Created), (status = 422, body = Problem)))]
 /// Records a reception session with its visits and matters.
 pub async fn record(
     State(state): State<AppState>,
@@ -24,7 +25,7 @@ pub async fn record(
     ApiJson(input): ApiJson<SessionInput>,
 ) -> AppResult<Response> {
     let id = service::record_session(&state, &who, &input).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
 /// A period and an optional unit.
@@ -48,7 +49,7 @@ impl PeriodQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/reception/figures", params(PeriodQuery), tag = "reception",
-    responses((status = 200, description = "The figures of form 01/TCD", body = Object), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The figures of form 01/TCD", body = liem_domain::reception::ReceptionFigures), (status = 422, body = Problem)))]
 /// The reception figures (form 01/TCD) of a period, for a unit's subtree.
 pub async fn figures_api(
     State(state): State<AppState>,
@@ -61,7 +62,7 @@ pub async fn figures_api(
 }
 
 #[utoipa::path(get, path = "/api/v1/reception/compliance", params(PeriodQuery), tag = "reception",
-    responses((status = 200, description = "Weeks or months in which the head did not receive citizens in person", body = Object), (status = 422, body = Problem)))]
+    responses((status = 200, description = "Weeks or months in which the head did not receive citizens in person", body = super::service::Compliance), (status = 422, body = Problem)))]
 /// Whether the head of a unit kept the statutory reception days
 /// (commune chair weekly; provincial chair and agency heads monthly).
 pub async fn compliance(
@@ -94,7 +95,7 @@ pub struct UnitQuery {
     pub unit: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/reception/schedules", params(UnitQuery), tag = "reception", responses((status = 200, body = [Object], description = "The schedules of the units in scope")))]
+#[utoipa::path(get, path = "/api/v1/reception/schedules", params(UnitQuery), tag = "reception", responses((status = 200, body = [liem_domain::reception::Schedule], description = "The schedules of the units in scope")))]
 /// The reception schedules of a unit.
 pub async fn list_schedules(
     State(state): State<AppState>,

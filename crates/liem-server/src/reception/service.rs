@@ -75,7 +75,7 @@ pub async fn period_figures(
 
 /// The weeks or months of a period in which a unit's head did not receive
 /// citizens in person.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Compliance {
     /// The unit's code.
     pub unit: String,

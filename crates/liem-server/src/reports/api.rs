@@ -9,6 +9,7 @@ use crate::reports::service::report;
 use crate::reports::service::summary_text;
 use crate::reports::service::ReportQuery;
 use crate::state::AppState;
+use crate::web::answer::Items;
 use crate::web::error::AppError;
 use crate::web::error::AppResult;
 use crate::web::lang::Asked;
@@ -35,18 +36,27 @@ pub(super) fn tr_of(state: &AppState, who: &Principal, asked: &Asked) -> Tr {
     Tr::new(state.i18n.clone(), asked.staff(who.user.locale.as_deref()))
 }
 
-#[derive(Serialize)]
-pub(super) struct ColumnInfo {
+/// A column of a form.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ColumnInfo {
+    /// Its code (the cell address).
     code: &'static str,
+    /// Its heading in the caller's language.
     label: String,
 }
 
-#[derive(Serialize)]
-pub(super) struct FormInfo {
+/// A form: its columns and the arithmetic its figures keep.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FormInfo {
+    /// Its code, e.g. `01-TCD`.
     code: &'static str,
+    /// Its title in the caller's language.
     title: String,
+    /// The text that prescribes it.
     basis: &'static str,
+    /// Its columns.
     columns: Vec<ColumnInfo>,
+    /// Its checks, `total = part + part`.
     checks: Vec<String>,
 }
 
@@ -74,7 +84,7 @@ pub(super) fn form_infos(tr: &Tr) -> Vec<FormInfo> {
         .collect()
 }
 
-#[utoipa::path(get, path = "/api/v1/reports", tag = "reports", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/reports", tag = "reports", responses((status = 200, description = "The forms", body = Forms)))]
 /// The forms, their columns and arithmetic, and the period syntax.
 pub async fn api_forms(
     State(state): State<AppState>,
@@ -83,10 +93,10 @@ pub async fn api_forms(
 ) -> AppResult<Response> {
     who.grant(Right::ReadStatistics)?;
     let tr = tr_of(&state, &who, &asked);
-    Ok(Json(serde_json::json!({
-        "forms": form_infos(&tr),
-        "period_syntax": PERIOD_SYNTAX,
-    }))
+    Ok(Json(Forms {
+        forms: form_infos(&tr),
+        period_syntax: PERIOD_SYNTAX,
+    })
     .into_response())
 }
 
@@ -150,7 +160,7 @@ pub(super) fn formatted(r: &Report, format: Option<&str>, tr: &Tr) -> AppResult<
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/{form}", params(("form" = String, Path, description = "form code, e.g. 01-TCD"), ReportQuery), tag = "reports",
-    responses((status = 200, body = Object), (status = 404), (status = 422, body = crate::web::error::Problem)))]
+    responses((status = 200, description = "The report; CSV or Excel with `format=csv|xlsx`", body = Report), (status = 404), (status = 422, body = crate::web::error::Problem)))]
 /// One form for a period and a scope: rows (the scope's own facts, then each
 /// child with its subtree), the total, and any broken arithmetic.
 pub async fn api_report(
@@ -165,7 +175,7 @@ pub async fn api_report(
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/{form}/cells/{column}", params(("form" = String, Path), ("column" = String, Path), ReportQuery), tag = "reports",
-    responses((status = 200, body = Object), (status = 404), (status = 422, body = crate::web::error::Problem)))]
+    responses((status = 200, description = "The records counted", body = Cell), (status = 404), (status = 422, body = crate::web::error::Problem)))]
 /// The records behind one figure (`row` = a unit code or `total`).
 pub async fn api_cell(
     State(state): State<AppState>,
@@ -174,16 +184,16 @@ pub async fn api_cell(
     Query(q): Query<ReportQuery>,
 ) -> AppResult<Response> {
     let (_, _, records, total) = cell(&state, &who, &form, &column, &q, false).await?;
-    Ok(Json(serde_json::json!({
-        "counted": total,
-        "shown": records.len(),
-        "items": records,
-    }))
+    Ok(Json(Cell {
+        counted: total,
+        shown: records.len(),
+        items: records,
+    })
     .into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/reports/{form}/issue", params(("form" = String, Path), ReportQuery), tag = "reports",
-    responses((status = 201, body = Object), (status = 409, body = crate::web::error::Problem), (status = 422, body = crate::web::error::Problem)))]
+    responses((status = 201, description = "The version issued", body = liem_store::stats::Issued), (status = 409, body = crate::web::error::Problem), (status = 422, body = crate::web::error::Problem)))]
 /// Issues (freezes) the report as its next version.
 pub async fn api_issue(
     State(state): State<AppState>,
@@ -196,7 +206,7 @@ pub async fn api_issue(
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/{form}/issued", params(("form" = String, Path), ReportQuery), tag = "reports",
-    responses((status = 200, body = Object)))]
+    responses((status = 200, description = "The issued versions", body = Items<liem_store::stats::Issued>)))]
 /// The issued versions of a report, oldest first, with their frozen figures.
 pub async fn api_issued(
     State(state): State<AppState>,
@@ -205,7 +215,7 @@ pub async fn api_issued(
     Query(q): Query<ReportQuery>,
 ) -> AppResult<Response> {
     let items = issued(&state, &who, &form, &q, false).await?;
-    Ok(Json(serde_json::json!({ "items": items })).into_response())
+    Ok(Json(Items { items }).into_response())
 }
 
 /// A language choice.
@@ -216,7 +226,7 @@ pub struct LangQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/summary", params(ReportQuery), tag = "reports",
-    responses((status = 200, body = Object), (status = 422, body = crate::web::error::Problem)))]
+    responses((status = 200, description = "The summary", body = Summary), (status = 422, body = crate::web::error::Problem)))]
 /// The summary paragraph of a press release, with the figures it states.
 /// `lang` (vi, en, fr, ar) picks the language.
 pub async fn api_summary(
@@ -235,10 +245,41 @@ pub async fn api_summary(
         .get(req.scope)
         .map(|u| u.name.clone())
         .unwrap_or_default();
-    Ok(Json(serde_json::json!({
-        "lang": tr.tag(),
-        "text": summary_text(&tr, &name, &key),
-        "figures": key,
-    }))
+    Ok(Json(Summary {
+        lang: tr.tag().to_owned(),
+        text: summary_text(&tr, &name, &key),
+        figures: key,
+    })
     .into_response())
+}
+
+/// The forms and the period syntax.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Forms {
+    /// Every form.
+    forms: Vec<FormInfo>,
+    /// How a period is written (`2026`, `2026-Q1`, `2026-06`, …).
+    period_syntax: &'static str,
+}
+
+/// The records behind one figure.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Cell {
+    /// How many records the figure counts.
+    counted: i64,
+    /// How many are listed here (the first ones).
+    shown: usize,
+    /// The records listed.
+    items: Vec<liem_store::stats::Record>,
+}
+
+/// A press release's summary paragraph.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Summary {
+    /// Its language.
+    lang: String,
+    /// The paragraph.
+    text: String,
+    /// The figures it states (form 00-KEY).
+    figures: Report,
 }

@@ -22,3 +22,10 @@ pub struct Items<T> {
     /// The records.
     pub items: Vec<T>,
 }
+
+/// A record just made: its id (the `Location` header names it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    /// The new record's id.
+    pub id: uuid::Uuid,
+}

@@ -112,7 +112,7 @@ pub fn created(id: uuid::Uuid, location: String) -> Response {
     (
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(serde_json::json!({ "id": id })),
+        Json(crate::web::answer::Created { id }),
     )
         .into_response()
 }
