@@ -103,12 +103,16 @@ pub struct Inner {
     pub login_account_limiter: guard::RateLimiter,
     /// Bounds the password and receipt-code hashing running at once (each
     /// takes tens of milliseconds of a core and 19 MiB): a flood of logins
-    /// waits here, off the threads that serve other requests.
+    /// waits here, off the threads that serve other requests. One core
+    /// fewer than the machine has (at least one), so that a flood never
+    /// holds every core.
     pub hashing: Arc<tokio::sync::Semaphore>,
     /// The public form's proof of work.
     pub pow: guard::ProofOfWork,
     /// The in-memory statistics model, kept current from the change feed.
     pub model: liem_report::Model,
+    /// Letters waiting for their intake transaction (group commit).
+    pub intake: crate::petitions::intake::Intake,
 }
 
 impl Deref for AppState {
@@ -189,8 +193,8 @@ impl AppState {
             login_account_limiter: guard::RateLimiter::new(settings.login_account_rate),
             hashing: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(2)
+                    .map(|n| n.get().saturating_sub(1))
+                    .unwrap_or(1)
                     .clamp(1, 8),
             )),
             pow: guard::ProofOfWork::new(
@@ -199,6 +203,7 @@ impl AppState {
             ),
             settings,
             model: liem_report::Model::new(),
+            intake: Default::default(),
         }))
     }
 }

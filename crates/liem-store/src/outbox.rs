@@ -39,7 +39,7 @@ pub async fn append(
 pub(crate) const INSERT: &str = "INSERT INTO outbox (at, entity, entity_id, op, payload) VALUES ";
 
 /// Changes written in one statement at most.
-pub(crate) const CHUNK: usize = 100;
+pub(crate) const CHUNK: usize = 200;
 
 /// The changes as the `VALUES` rows of [`INSERT`], numbered from `$first`,
 /// with their values.

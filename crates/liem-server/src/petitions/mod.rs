@@ -3,6 +3,7 @@
 //! with a reporter.
 
 pub mod api;
+pub mod intake;
 pub mod pages;
 pub mod service;
 

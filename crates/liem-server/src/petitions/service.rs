@@ -8,6 +8,7 @@ use crate::admin::service::rules;
 use crate::auth::Principal;
 use crate::clock::today;
 use crate::files::{self, Upload};
+use crate::petitions::intake::Job;
 use crate::sealing;
 use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
@@ -101,31 +102,23 @@ pub async fn register_letter(
     errs.into_result(())?;
     let unit = units::get(&mut conn, who.user.unit_id).await?;
     drop(conn);
-    let (cal, book) = rules(state).await?;
+    let rules = std::sync::Arc::new(rules(state).await?);
 
     let id = LetterId::new();
     // Files first: content-addressed, so a failed transaction leaves at most
     // an unreferenced file, never a reference to a missing one.
-    let stored = store_uploads(state, checked, id)?;
-
-    let actor = permit.actor();
-    let mut tx = permit.begin(&state.store).await?;
-    register_in_tx(
-        &mut tx,
-        actor,
-        &unit,
-        Some(who.user.id),
-        &letter,
+    let attachments = store_uploads(state, checked, id)?;
+    let job = Job {
+        actor: permit.actor().clone(),
+        unit,
+        created_by: Some(who.user.id),
+        letter,
         id,
-        &cal,
-        &book,
-    )
-    .await?;
-    for a in &stored {
-        petitions::insert_attachment(&mut tx, actor, a).await?;
-    }
-    tx.commit().await?;
-    letter_view_under(state, who, id, &cal, &book).await
+        attachments,
+        rules: rules.clone(),
+    };
+    state.intake.register(&state.store, job).await?;
+    letter_view_under(state, who, id, &rules.0, &rules.1).await
 }
 
 /// Registers a validated letter inside a transaction: the letter, its

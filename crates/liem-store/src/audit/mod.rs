@@ -251,8 +251,8 @@ pub fn touch(tx: &mut Tx, entity: &str, entity_id: &str) {
 const COLS: &str =
     "seq, at, actor_id, actor_unit_id, action, entity, entity_id, source, detail, state, prev_hash, hash";
 
-/// Audit records written in one statement at most.
-const CHUNK: usize = 40;
+/// Audit records written in one statement at most (12 values each).
+const CHUNK: usize = 100;
 
 /// Writes the transaction's change-feed entries and appends its records to
 /// the chain (at commit). The head is locked from its update to the commit;

@@ -189,7 +189,7 @@ pub(crate) async fn digests(
         .filter_map(|(i, (entity, id))| Some((i, spec(entity)?, id.parse().ok()?)))
         .collect();
     // A few records a statement keeps each statement's text small.
-    for batch in wanted.chunks(8) {
+    for batch in wanted.chunks(16) {
         let mut selects = Vec::new();
         for (b, (_, spec, _)) in batch.iter().enumerate() {
             for (i, (table, key)) in spec.parts.iter().enumerate() {

@@ -1,0 +1,143 @@
+//! Intake in groups (group commit): letters registered at the same moment
+//! share a transaction, keep gap-free references and their own audit
+//! records, and one letter that fails inside a group fails only itself.
+
+#[macro_use]
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use liem_domain::ids::{LetterId, MatterId};
+use liem_domain::petition::{LetterInput, NewLetter};
+use liem_server::petitions::intake::Job;
+use liem_store::db::query;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+on_both!(
+    letters_sent_at_once_share_transactions_and_keep_gap_free_references,
+    a_letter_that_fails_in_a_group_fails_alone
+);
+
+fn letter(n: usize) -> Value {
+    json!({
+        "kinds": ["complaint"],
+        "channel": "post",
+        "field": "corruption",
+        "received_on": "2026-11-02",
+        "place": "Hà Nội",
+        "sender": {"kind": "person", "name": format!("Nguyễn Văn {n}"), "address": "12 Phố Huế"},
+        "subject": format!("Đơn số {n}"),
+        "summary": "Khiếu nại việc thu hồi đất",
+        "content": "Nội dung."
+    })
+}
+
+async fn letter_creates(app: &common::App) -> i64 {
+    let mut c = app.db.store.conn().await.unwrap();
+    query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'letter.create'")
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+        .i64("n")
+        .unwrap()
+}
+
+async fn letters_sent_at_once_share_transactions_and_keep_gap_free_references(app: common::App) {
+    let n = 24;
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let router = app.router.clone();
+        let token = app.tokens["clerk.hni"].clone();
+        tasks.push(tokio::spawn(async move {
+            let req = Request::builder()
+                .method("POST")
+                .uri("/api/v1/letters")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(letter(i).to_string()))
+                .unwrap();
+            let resp = router.oneshot(req).await.unwrap();
+            let status = resp.status();
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+        }));
+    }
+    let mut refs = Vec::new();
+    for t in tasks {
+        let (s, v) = t.await.unwrap();
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        // The answer is the letter as stored: its matter opened with it.
+        assert_eq!(v["matter_views"].as_array().unwrap().len(), 1, "{v}");
+        refs.push(v["reference"].as_str().unwrap().to_owned());
+    }
+    refs.sort();
+    let want: Vec<String> = (1..=n).map(|i| format!("HNI-2026-{i:06}")).collect();
+    assert_eq!(refs, want, "unique and gap-free");
+    let (letters, transactions) = app.state.intake.committed();
+    assert_eq!(letters, n as u64);
+    assert!(
+        transactions < letters,
+        "{letters} letters in {transactions} transactions: none shared one"
+    );
+    // Each letter has its own audit record, and the chain holds.
+    assert_eq!(letter_creates(&app).await, n as i64);
+    common::the_trail_explains_every_record(&app.db.store).await;
+}
+
+async fn a_letter_that_fails_in_a_group_fails_alone(app: common::App) {
+    let state = &app.state;
+    let mut c = state.store.conn().await.unwrap();
+    let hni = query("SELECT id FROM units WHERE code = 'HNI'")
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+        .uuid("id")
+        .unwrap();
+    let unit = liem_store::units::get(&mut c, liem_domain::ids::UnitId(hni))
+        .await
+        .unwrap();
+    drop(c);
+    let rules = std::sync::Arc::new(liem_server::admin::service::rules(state).await.unwrap());
+    let job = |n: usize, join: Option<MatterId>| {
+        let mut v = letter(n);
+        if let Some(m) = join {
+            v["join_matter"] = json!(m);
+        }
+        let input: LetterInput = serde_json::from_value(v).unwrap();
+        Job {
+            actor: liem_store::audit::Actor::system("test"),
+            unit: unit.clone(),
+            created_by: None,
+            letter: NewLetter::parse(&input, jiff::civil::date(2026, 11, 2)).unwrap(),
+            id: LetterId::new(),
+            attachments: Vec::new(),
+            rules: rules.clone(),
+        }
+    };
+    // The first goes alone; the three queued behind it make one group, whose
+    // second letter joins a matter that does not exist (as if it had been
+    // deleted after the checks).
+    let (a, b, bad, d) = tokio::join!(
+        state.intake.register(&state.store, job(1, None)),
+        state.intake.register(&state.store, job(2, None)),
+        state
+            .intake
+            .register(&state.store, job(3, Some(MatterId::new()))),
+        state.intake.register(&state.store, job(4, None)),
+    );
+    assert!(bad.is_err(), "the letter joining no matter is refused");
+    let mut got: Vec<String> = [a, b, d]
+        .into_iter()
+        .map(|r| r.expect("the others are registered").format())
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        ["HNI-2026-000001", "HNI-2026-000002", "HNI-2026-000003"]
+    );
+    assert_eq!(app.count("letters").await, 3);
+    assert_eq!(letter_creates(&app).await, 3);
+    common::the_trail_explains_every_record(&app.db.store).await;
+}
