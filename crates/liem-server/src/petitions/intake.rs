@@ -112,7 +112,12 @@ impl Intake {
                 q.drain(..n).collect()
             };
             if group.is_empty() {
-                continue;
+                // The letter is in a group still running (its writer went
+                // away mid-way): wait for that group's answer.
+                drop(_turn);
+                return answer.await.unwrap_or_else(|_| {
+                    Err(AppError::Internal("an intake group was dropped".into()))
+                });
             }
             // In a task of its own: a writer that goes away (its client
             // hung up) must not take the others' letters with it.
