@@ -54,6 +54,7 @@ pub mod forms;
 pub mod ftm;
 pub mod ids;
 pub mod lunar;
+pub mod penal;
 pub mod people;
 pub mod petition;
 pub mod receipt;

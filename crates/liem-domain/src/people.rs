@@ -462,7 +462,9 @@ pub struct ChargeInput {
     pub article: Option<u32>,
     /// Clause of the article (1–9).
     pub clause: Option<u32>,
-    /// The crime class of that clause.
+    /// The crime class of that clause: derived from the clause where the
+    /// Penal Code table holds it (then a different class is refused),
+    /// required otherwise.
     pub class: Option<String>,
 }
 
@@ -496,7 +498,46 @@ impl ChargeInput {
             Some(c) if !(1..=9).contains(&c) => e.add("clause", "range", "must be 1-9"),
             _ => {}
         }
-        let class = required_code::<CrimeClass>(&mut e, "class", self.class.as_deref());
+        // The class comes from the clause where the Penal Code table holds
+        // it (art. 9); the sender's class only for clauses it does not.
+        let known = match (self.article, self.clause) {
+            (Some(a), Some(c)) if crate::penal::knows_article(a) => {
+                let class = crate::penal::class_of(a, c);
+                if class.is_none() {
+                    e.add(
+                        "clause",
+                        "not_a_penalty_clause",
+                        format!("must be a clause of art. {a} that sets a penalty"),
+                    );
+                }
+                class
+            }
+            _ => None,
+        };
+        let class = match known {
+            Some(derived) => match self.class.as_deref().map(str::trim) {
+                None | Some("") => Some(derived),
+                Some(sent) => match sent.parse::<CrimeClass>() {
+                    Ok(c) if c == derived => Some(c),
+                    Ok(_) => {
+                        e.add(
+                            "class",
+                            "contradicts_clause",
+                            format!(
+                                "must be {} (Penal Code art. 9, by the highest penalty of the clause)",
+                                derived.as_str()
+                            ),
+                        );
+                        None
+                    }
+                    Err(err) => {
+                        e.add("class", "unknown_value", err.to_string());
+                        None
+                    }
+                },
+            },
+            None => required_code::<CrimeClass>(&mut e, "class", self.class.as_deref()),
+        };
         match (self.article, self.clause, class) {
             (Some(article), Some(clause), Some(class)) if e.is_empty() => Ok(Charge {
                 article,
@@ -651,6 +692,45 @@ mod tests {
         );
         s.months = Some(96);
         assert_eq!(s.parse(false, date(2026, 11, 23)).unwrap().months, Some(96));
+    }
+
+    #[test]
+    fn a_clause_of_at_most_three_years_cannot_make_a_charge_especially_serious() {
+        let charge = |article, clause, class: Option<&str>| ChargeInput {
+            article: Some(article),
+            clause: Some(clause),
+            class: class.map(str::to_owned),
+        };
+        // Art. 364(1), offering bribes: at most 3 years' imprisonment.
+        let e = charge(364, 1, Some("especially_serious"))
+            .parse()
+            .unwrap_err();
+        assert_eq!(
+            (e.errors[0].field.as_str(), e.errors[0].rule.as_str()),
+            ("class", "contradicts_clause")
+        );
+        assert_eq!(
+            charge(364, 1, None).parse().unwrap().class,
+            CrimeClass::LessSerious
+        );
+        assert_eq!(
+            charge(364, 1, Some("less_serious")).parse().unwrap().class,
+            CrimeClass::LessSerious
+        );
+        // Art. 356(1): up to 5 years → serious, whatever the sender thought.
+        assert!(charge(356, 1, Some("less_serious")).parse().is_err());
+        // A clause of a known article that sets no penalty.
+        let e = charge(353, 6, None).parse().unwrap_err();
+        assert_eq!(e.errors[0].rule, "not_a_penalty_clause");
+        // An article not in the table keeps the sender's class, required.
+        assert_eq!(
+            charge(222, 3, Some("very_serious")).parse().unwrap().class,
+            CrimeClass::VerySerious
+        );
+        assert_eq!(
+            charge(222, 3, None).parse().unwrap_err().errors[0].field,
+            "class"
+        );
     }
 
     #[test]

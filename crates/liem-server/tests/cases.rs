@@ -14,7 +14,55 @@ on_both!(
     stages_transfers_and_monitoring_reach_the_watch_list,
     figures_of_a_fixed_data_set_match_the_hand_count,
     a_case_counts_where_it_was_registered_in_the_figures_and_the_form_alike,
+    a_charge_takes_its_class_from_the_penal_code_clause,
 );
+
+/// Penal Code art. 9 by the highest penalty of the clause: art. 364(1)
+/// (offering bribes, at most 3 years) is less serious and cannot be sent as
+/// especially serious; art. 353(3) (embezzlement, 15–20 years) is
+/// especially serious; the case's class follows its most serious charge.
+async fn a_charge_takes_its_class_from_the_penal_code_clause(app: common::App) {
+    let h = "handler.hni";
+    let mut body = case("case", "Vụ án đưa hối lộ", "2026-03-02");
+    body["class"] = json!("serious");
+    let id = create(&app, h, body).await;
+    step(&app, h, &id, "prosecute", "2026-03-10").await;
+    let (s, v) = app
+        .call(
+            "POST",
+            &format!("/api/v1/cases/{id}/parties"),
+            Some(h),
+            Some(json!({"person": {"full_name": "Lê Văn Cường"}, "role": "accused", "prosecuted_on": "2026-03-10"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let party = v["id"].as_str().unwrap().to_owned();
+    let charge = |b: Value| {
+        let uri = format!("/api/v1/case-parties/{party}/charges");
+        let app = &app;
+        async move { app.call("POST", &uri, Some(h), Some(b)).await }
+    };
+    let (s, v) = charge(json!({"article": 364, "clause": 1, "class": "especially_serious"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["errors"][0]["field"], "class", "{v}");
+    assert_eq!(v["errors"][0]["rule"], "contradicts_clause", "{v}");
+    let (s, v) = charge(json!({"article": 364, "clause": 1})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let class = || async {
+        let (_, c) = app
+            .call("GET", &format!("/api/v1/cases/{id}"), Some(h), None)
+            .await;
+        c["case"]["facts"]["class"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| c.to_string())
+    };
+    // The class sent at registration was a guess; the charges decide it.
+    assert_eq!(class().await, "less_serious");
+    let (s, v) = charge(json!({"article": 353, "clause": 3})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(class().await, "especially_serious");
+}
 
 async fn create(app: &common::App, who: &str, body: Value) -> String {
     let (s, v) = app

@@ -662,7 +662,7 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
         ("POST", "/api/v1/case-parties/{id}/charges") => s(
             Rights(R::ReadCases, Some(R::HandleCases)),
             O::Party,
-            Some(json!({"article": 354, "clause": 2, "class": "serious"})),
+            Some(json!({"article": 354, "clause": 2, "class": "very_serious"})),
         ),
         (
             "POST",

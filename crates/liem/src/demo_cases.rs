@@ -115,8 +115,8 @@ const ARTICLES: &[(u32, &[(u32, CrimeClass)])] = &[
     (
         356,
         &[
-            (1, CrimeClass::LessSerious),
-            (2, CrimeClass::Serious),
+            (1, CrimeClass::Serious),
+            (2, CrimeClass::VerySerious),
             (3, CrimeClass::VerySerious),
         ],
     ),
@@ -131,7 +131,7 @@ const ARTICLES: &[(u32, &[(u32, CrimeClass)])] = &[
     (
         360,
         &[
-            (1, CrimeClass::LessSerious),
+            (1, CrimeClass::Serious),
             (2, CrimeClass::Serious),
             (3, CrimeClass::VerySerious),
         ],
@@ -226,7 +226,9 @@ pub async fn generate(
                 Charge {
                     article: *article,
                     clause,
-                    class,
+                    // The Penal Code table's class where it holds the
+                    // clause; the listed one for the others.
+                    class: liem_domain::penal::class_of(*article, clause).unwrap_or(class),
                 }
             })
             .collect();
