@@ -440,6 +440,7 @@ cs-charges = التهم
 cs-article = المادة
 cs-clause = الفقرة
 cs-add-charge = إضافة تهمة
+cs-class-from-clause = الفئة حسب الفقرة (المادة 9 من قانون العقوبات)
 cs-added = مُضاف
 cs-add-party = إضافة شخص
 cs-assets = الأصول

@@ -440,6 +440,7 @@ cs-charges = Charges
 cs-article = Art.
 cs-clause = Clause
 cs-add-charge = Add charge
+cs-class-from-clause = Class from the clause (Penal Code art. 9)
 cs-added = added
 cs-add-party = Add person
 cs-assets = Assets

@@ -440,6 +440,7 @@ cs-charges = Chefs d'accusation
 cs-article = Art.
 cs-clause = Alinéa
 cs-add-charge = Ajouter un chef
+cs-class-from-clause = Catégorie selon l'alinéa (art. 9 du Code pénal)
 cs-added = ajouté
 cs-add-party = Ajouter une personne
 cs-assets = Avoirs

@@ -440,6 +440,7 @@ cs-charges = Tội danh
 cs-article = Điều
 cs-clause = Khoản
 cs-add-charge = Thêm tội danh
+cs-class-from-clause = Loại tội theo khoản (Điều 9 BLHS)
 cs-added = khởi tố bổ sung
 cs-add-party = Thêm người
 cs-assets = Tài sản
