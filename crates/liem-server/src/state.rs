@@ -112,7 +112,7 @@ pub struct Inner {
     /// The in-memory statistics model, kept current from the change feed.
     pub model: liem_report::Model,
     /// Letters waiting for their intake transaction (group commit).
-    pub intake: crate::petitions::intake::Intake,
+    pub intake: crate::web::groups::Groups,
 }
 
 impl Deref for AppState {
@@ -203,7 +203,8 @@ impl AppState {
             ),
             settings,
             model: liem_report::Model::new(),
-            intake: Default::default(),
+            // Letters one intake transaction registers at most.
+            intake: crate::web::groups::Groups::new(12),
         }))
     }
 }

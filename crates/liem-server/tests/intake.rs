@@ -10,7 +10,7 @@ use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
 use liem_domain::ids::{LetterId, MatterId};
 use liem_domain::petition::{LetterInput, NewLetter};
-use liem_server::petitions::intake::Job;
+use liem_server::petitions::intake::{self, Job};
 use liem_store::db::query;
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -75,7 +75,7 @@ async fn letters_sent_at_once_share_transactions_and_keep_gap_free_references(ap
     refs.sort();
     let want: Vec<String> = (1..=n).map(|i| format!("HNI-2026-{i:06}")).collect();
     assert_eq!(refs, want, "unique and gap-free");
-    let (letters, transactions) = app.state.intake.committed();
+    let (letters, transactions) = liem_server::petitions::intake::committed(&app.state);
     assert_eq!(letters, n as u64);
     assert!(
         transactions < letters,
@@ -100,6 +100,13 @@ async fn a_letter_that_fails_in_a_group_fails_alone(app: common::App) {
         .unwrap();
     drop(c);
     let rules = std::sync::Arc::new(liem_server::admin::service::rules(state).await.unwrap());
+    let mut c = state.store.conn().await.unwrap();
+    let clerk = liem_store::users::by_username(&mut c, "clerk.hni")
+        .await
+        .unwrap()
+        .expect("the test world's clerk")
+        .0;
+    drop(c);
     let job = |n: usize, join: Option<MatterId>| {
         let mut v = letter(n);
         if let Some(m) = join {
@@ -107,7 +114,9 @@ async fn a_letter_that_fails_in_a_group_fails_alone(app: common::App) {
         }
         let input: LetterInput = serde_json::from_value(v).unwrap();
         Job {
-            actor: liem_store::audit::Actor::system("test"),
+            permit: liem_server::web::write::Writer::cli(clerk.clone())
+                .permit_own(liem_domain::role::Right::RegisterLetter)
+                .unwrap(),
             unit: unit.clone(),
             created_by: None,
             letter: NewLetter::parse(&input, jiff::civil::date(2026, 11, 2)).unwrap(),
@@ -120,12 +129,10 @@ async fn a_letter_that_fails_in_a_group_fails_alone(app: common::App) {
     // second letter joins a matter that does not exist (as if it had been
     // deleted after the checks).
     let (a, b, bad, d) = tokio::join!(
-        state.intake.register(&state.store, job(1, None)),
-        state.intake.register(&state.store, job(2, None)),
-        state
-            .intake
-            .register(&state.store, job(3, Some(MatterId::new()))),
-        state.intake.register(&state.store, job(4, None)),
+        intake::register(state, job(1, None)),
+        intake::register(state, job(2, None)),
+        intake::register(state, job(3, Some(MatterId::new()))),
+        intake::register(state, job(4, None)),
     );
     assert!(bad.is_err(), "the letter joining no matter is refused");
     let mut got: Vec<String> = [a, b, d]

@@ -16,28 +16,36 @@
 //! then registered alone, so one bad letter fails only itself. A failed
 //! commit fails the group, as it would fail a letter alone.
 
-use super::service::register_in_tx;
+use crate::auth::gate::Permit;
+use crate::sealing;
+use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
+use crate::web::groups::{Counts, Erased, Waiting};
 use liem_domain::calendar::Calendar;
+use liem_domain::deadline::current_deadline;
 use liem_domain::deadline::RuleBook;
+use liem_domain::ids::MatterId;
 use liem_domain::ids::{LetterId, UserId};
 use liem_domain::petition::NewLetter;
+use liem_domain::petition::SenderKind;
 use liem_domain::reference::Reference;
+use liem_domain::reference::Register;
+use liem_domain::workflow::MatterFacts;
 use liem_store::audit::Actor;
 use liem_store::petitions::{self, AttachmentRecord};
+use liem_store::petitions::{Grouping, LetterRegistration, MatterOpening};
+use liem_store::units;
 use liem_store::units::UnitRecord;
 use liem_store::{Store, Tx};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::oneshot;
-
-/// Letters one transaction registers at most.
-pub const GROUP: usize = 12;
 
 /// A validated letter to register, with its stored attachments.
 pub struct Job {
-    /// Who registers it.
-    pub actor: Actor,
+    /// The permit to register it: who, checked for the right. A group's
+    /// transaction is opened with its first letter's permit; each letter's
+    /// audit records carry its own permit's actor.
+    pub permit: Permit,
     /// The registering unit.
     pub unit: UnitRecord,
     /// The registering user (`None` for the public channel).
@@ -52,98 +60,60 @@ pub struct Job {
     pub rules: Arc<(Calendar, RuleBook)>,
 }
 
-struct Waiting {
-    job: Job,
-    done: oneshot::Sender<AppResult<Reference>>,
-}
+type Answer = AppResult<Reference>;
 
-/// The queue of letters waiting for a transaction; one per process.
-#[derive(Default)]
-pub struct Intake {
-    queue: Mutex<Vec<Waiting>>,
-    turn: tokio::sync::Mutex<()>,
-    counts: Arc<Counts>,
-}
-
-/// Letters committed and the transactions that committed them.
-#[derive(Default)]
-struct Counts {
-    letters: AtomicU64,
-    transactions: AtomicU64,
-}
-
-impl Counts {
-    fn committed(&self, letters: usize) {
-        self.letters.fetch_add(letters as u64, Ordering::Relaxed);
-        self.transactions.fetch_add(1, Ordering::Relaxed);
+/// Registers the letter, alone or with those queued beside it
+/// (`AppState::intake`); its reference once its transaction has committed.
+pub async fn register(state: &AppState, job: Job) -> Answer {
+    let store = state.store.clone();
+    let answer = state
+        .intake
+        .submit(Box::new(job), move |group, counts| {
+            run(store.clone(), group, counts)
+        })
+        .await;
+    match answer.map(|a| a.downcast::<Answer>()) {
+        Some(Ok(a)) => *a,
+        _ => Err(AppError::Internal("an intake group was lost".into())),
     }
 }
 
-impl Intake {
-    /// Letters registered since start, and the transactions they took.
-    pub fn committed(&self) -> (u64, u64) {
-        (
-            self.counts.letters.load(Ordering::Relaxed),
-            self.counts.transactions.load(Ordering::Relaxed),
-        )
-    }
-
-    /// Registers the letter, alone or with those queued beside it; returns
-    /// its reference once its transaction has committed.
-    pub async fn register(&self, store: &Store, job: Job) -> AppResult<Reference> {
-        let (done, mut answer) = oneshot::channel();
-        self.queue
-            .lock()
-            .expect("not poisoned")
-            .push(Waiting { job, done });
-        loop {
-            let _turn = self.turn.lock().await;
-            // Another writer's group may have taken this letter already.
-            match answer.try_recv() {
-                Ok(result) => return result,
-                Err(oneshot::error::TryRecvError::Closed) => {
-                    return Err(AppError::Internal("an intake group was dropped".into()))
-                }
-                Err(oneshot::error::TryRecvError::Empty) => {}
-            }
-            let group: Vec<Waiting> = {
-                let mut q = self.queue.lock().expect("not poisoned");
-                let n = q.len().min(GROUP);
-                q.drain(..n).collect()
-            };
-            if group.is_empty() {
-                // The letter is in a group still running (its writer went
-                // away mid-way): wait for that group's answer.
-                drop(_turn);
-                return answer.await.unwrap_or_else(|_| {
-                    Err(AppError::Internal("an intake group was dropped".into()))
-                });
-            }
-            // In a task of its own: a writer that goes away (its client
-            // hung up) must not take the others' letters with it.
-            let _ = tokio::spawn(run(store.clone(), group, self.counts.clone())).await;
-        }
-    }
+/// Letters registered since start, and the transactions they took.
+pub fn committed(state: &AppState) -> (u64, u64) {
+    state.intake.done()
 }
 
 /// Registers a group in one transaction, or each alone when one fails.
-async fn run(store: Store, mut group: Vec<Waiting>, counts: Arc<Counts>) {
+async fn run(store: Store, erased: Vec<Waiting>, counts: Arc<Counts>) {
+    let mut group: Vec<(Job, oneshot::Sender<Erased>)> = Vec::with_capacity(erased.len());
+    for w in erased {
+        match w.job.downcast::<Job>() {
+            Ok(job) => group.push((*job, w.done)),
+            Err(_) => {
+                let a: Answer = Err(AppError::Internal("not a letter".into()));
+                let _ = w.done.send(Box::new(a));
+            }
+        }
+    }
+    let answer = |done: oneshot::Sender<Erased>, a: Answer| {
+        let _ = done.send(Box::new(a));
+    };
     // One order of counter locks for every group, on every node.
-    group.sort_by_key(|w| w.job.unit.id.0);
+    group.sort_by_key(|(j, _)| j.unit.id.0);
     if group.len() > 1 {
         match together(&store, &group).await {
             Ok(Ok(refs)) => {
-                counts.committed(refs.len());
-                for (w, r) in group.into_iter().zip(refs) {
-                    let _ = w.done.send(Ok(r));
+                counts.done(refs.len());
+                for ((_, done), r) in group.into_iter().zip(refs) {
+                    answer(done, Ok(r));
                 }
                 return;
             }
             // The commit itself failed: the group fails as one letter would.
             Ok(Err(e)) => {
                 let why = e.to_string();
-                for w in group {
-                    let _ = w.done.send(Err(AppError::Internal(why.clone())));
+                for (_, done) in group {
+                    answer(done, Err(AppError::Internal(why.clone())));
                 }
                 return;
             }
@@ -151,12 +121,12 @@ async fn run(store: Store, mut group: Vec<Waiting>, counts: Arc<Counts>) {
             Err(_) => {}
         }
     }
-    for w in group {
-        let result = alone(&store, &w.job).await;
+    for (job, done) in group {
+        let result = alone(&store, &job).await;
         if result.is_ok() {
-            counts.committed(1);
+            counts.done(1);
         }
-        let _ = w.done.send(result);
+        answer(done, result);
     }
 }
 
@@ -164,18 +134,21 @@ async fn run(store: Store, mut group: Vec<Waiting>, counts: Arc<Counts>) {
 /// failed, the outer one when a letter did (the transaction rolled back).
 async fn together(
     store: &Store,
-    group: &[Waiting],
+    group: &[(Job, oneshot::Sender<Erased>)],
 ) -> AppResult<Result<Vec<Reference>, liem_store::StoreError>> {
-    let mut tx = store.begin().await?;
+    let Some((first, _)) = group.first() else {
+        return Ok(Ok(Vec::new()));
+    };
+    let mut tx = first.permit.begin(store).await?;
     let mut refs = Vec::with_capacity(group.len());
-    for w in group {
-        refs.push(write(&mut tx, &w.job).await?);
+    for (job, _) in group {
+        refs.push(write(&mut tx, job).await?);
     }
     Ok(tx.commit().await.map(|()| refs))
 }
 
 async fn alone(store: &Store, job: &Job) -> AppResult<Reference> {
-    let mut tx = store.begin().await?;
+    let mut tx = job.permit.begin(store).await?;
     let r = write(&mut tx, job).await?;
     tx.commit().await?;
     Ok(r)
@@ -183,9 +156,10 @@ async fn alone(store: &Store, job: &Job) -> AppResult<Reference> {
 
 async fn write(tx: &mut Tx, job: &Job) -> AppResult<Reference> {
     let (cal, book) = &*job.rules;
+    let actor = job.permit.actor();
     let r = register_in_tx(
         tx,
-        &job.actor,
+        actor,
         &job.unit,
         job.created_by,
         &job.letter,
@@ -195,7 +169,101 @@ async fn write(tx: &mut Tx, job: &Job) -> AppResult<Reference> {
     )
     .await?;
     for a in &job.attachments {
-        petitions::insert_attachment(tx, &job.actor, a).await?;
+        petitions::insert_attachment(tx, actor, a).await?;
     }
     Ok(r)
+}
+
+/// Registers a validated letter inside a transaction: the letter, its
+/// sealed identity, and one matter per kind (or a link to the matter it
+/// joins). Used by the service above and by bulk imports and the demo.
+#[allow(clippy::too_many_arguments)]
+pub async fn register_in_tx(
+    tx: &mut Tx,
+    actor: &Actor,
+    unit: &UnitRecord,
+    created_by: Option<UserId>,
+    letter: &NewLetter,
+    id: LetterId,
+    cal: &Calendar,
+    book: &RuleBook,
+) -> AppResult<Reference> {
+    // Reads first: the reference counters' rows, locked when the numbers
+    // are taken, stay locked to the commit.
+    let (sealed, dek) = match liem_domain::petition::SealedPayload::of(letter) {
+        Some(payload) => {
+            let (blob, dek) = sealing::seal_payload(id, &payload);
+            (Some(blob), Some(dek))
+        }
+        None => (None, None),
+    };
+    let recipients = match dek {
+        Some(_) => sealing::recipients(tx, unit.id, &unit.code).await?,
+        None => Vec::new(),
+    };
+    let policy = units::policy(tx, unit.id).await?;
+    let timers = liem_domain::timers::timers(policy, letter.received_on, None, cal);
+    let joined = match letter.join_matter {
+        Some(mid) => Some((mid, petitions::get_matter(tx, mid).await?.facts.kind)),
+        None => None,
+    };
+    let opened: Vec<_> = letter
+        .kinds
+        .iter()
+        .filter(|k| joined.map(|(_, kind)| kind) != Some(**k))
+        .collect();
+    let year = letter.received_on.year();
+    let refs = petitions::next_references(
+        tx,
+        unit,
+        year,
+        &[
+            (Register::Letters, 1),
+            (Register::Matters, opened.len() as i64),
+        ],
+    )
+    .await?;
+    let (reference, matter_refs) = refs
+        .split_first()
+        .ok_or_else(|| AppError::Internal("no reference allocated".into()))?;
+    let reg = LetterRegistration {
+        letter,
+        id,
+        reference,
+        unit,
+        created_by,
+        sealed,
+        ack_due: timers.ack_due,
+        feedback_due: timers.feedback_due,
+    };
+    petitions::insert_letter(tx, actor, &reg).await?;
+    if let Some(dek) = dek {
+        sealing::wrap_for(tx, actor, id, &dek, &recipients).await?;
+    }
+    if let Some((mid, _)) = joined {
+        petitions::link(tx, actor, id, Grouping::Existing(mid)).await?;
+    }
+    let anonymous = letter.sender_kind == SenderKind::Anonymous;
+    for (kind, matter_ref) in opened.into_iter().zip(matter_refs) {
+        let facts = MatterFacts::received(*kind, letter.received_on, anonymous);
+        let due = current_deadline(&facts, cal, book);
+        let mid = MatterId::new();
+        let opening = MatterOpening {
+            id: mid,
+            unit,
+            field_code: &letter.field,
+            // A sealed summary stays only in the sealed blob.
+            summary: if letter.seal_content {
+                ""
+            } else {
+                &letter.summary
+            },
+            facts: &facts,
+            due: due.as_ref(),
+            reference: matter_ref,
+        };
+        petitions::insert_matter(tx, actor, &opening).await?;
+        petitions::link(tx, actor, id, Grouping::Opened(mid)).await?;
+    }
+    Ok(reference.clone())
 }

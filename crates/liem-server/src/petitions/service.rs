@@ -9,7 +9,6 @@ use crate::auth::Principal;
 use crate::clock::today;
 use crate::files::{self, Upload};
 use crate::petitions::intake::Job;
-use crate::sealing;
 use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::write::Writer;
@@ -17,15 +16,13 @@ use jiff::civil::Date;
 use liem_domain::calendar::Calendar;
 use liem_domain::deadline::{current_deadline, Deadline, RuleBook};
 use liem_domain::ids::{AttachmentId, LetterId, MatterId, UserId};
-use liem_domain::petition::{LetterInput, NewLetter, SenderKind};
-use liem_domain::reference::{Reference, Register};
+use liem_domain::petition::{LetterInput, NewLetter};
 use liem_domain::role::Right;
-use liem_domain::workflow::{apply, Action, ActionInput, ActionKind, MatterFacts};
+use liem_domain::workflow::{apply, Action, ActionInput, ActionKind};
 use liem_domain::ValidationErrors;
 use liem_store::audit::Actor;
 use liem_store::petitions::{
-    self, AttachmentRecord, Grouping, LetterFilter, LetterRecord, LetterRegistration, MatterEvent,
-    MatterOpening, MatterRecord, Page, Transition,
+    self, AttachmentRecord, LetterFilter, LetterRecord, MatterEvent, MatterRecord, Page, Transition,
 };
 use liem_store::units::{self, UnitRecord};
 use liem_store::{calendar, public, Tx};
@@ -109,7 +106,7 @@ pub async fn register_letter(
     // an unreferenced file, never a reference to a missing one.
     let attachments = store_uploads(state, checked, id)?;
     let job = Job {
-        actor: permit.actor().clone(),
+        permit,
         unit,
         created_by: Some(who.user.id),
         letter,
@@ -117,103 +114,13 @@ pub async fn register_letter(
         attachments,
         rules: rules.clone(),
     };
-    state.intake.register(&state.store, job).await?;
+    crate::petitions::intake::register(state, job).await?;
     letter_view_under(state, who, id, &rules.0, &rules.1).await
 }
 
-/// Registers a validated letter inside a transaction: the letter, its
-/// sealed identity, and one matter per kind (or a link to the matter it
-/// joins). Used by the service above and by bulk imports and the demo.
-#[allow(clippy::too_many_arguments)]
-pub async fn register_in_tx(
-    tx: &mut Tx,
-    actor: &Actor,
-    unit: &UnitRecord,
-    created_by: Option<UserId>,
-    letter: &NewLetter,
-    id: LetterId,
-    cal: &Calendar,
-    book: &RuleBook,
-) -> AppResult<Reference> {
-    // Reads first: the reference counters' rows, locked when the numbers
-    // are taken, stay locked to the commit.
-    let (sealed, dek) = match liem_domain::petition::SealedPayload::of(letter) {
-        Some(payload) => {
-            let (blob, dek) = sealing::seal_payload(id, &payload);
-            (Some(blob), Some(dek))
-        }
-        None => (None, None),
-    };
-    let recipients = match dek {
-        Some(_) => sealing::recipients(tx, unit.id, &unit.code).await?,
-        None => Vec::new(),
-    };
-    let policy = units::policy(tx, unit.id).await?;
-    let timers = liem_domain::timers::timers(policy, letter.received_on, None, cal);
-    let joined = match letter.join_matter {
-        Some(mid) => Some((mid, petitions::get_matter(tx, mid).await?.facts.kind)),
-        None => None,
-    };
-    let opened: Vec<_> = letter
-        .kinds
-        .iter()
-        .filter(|k| joined.map(|(_, kind)| kind) != Some(**k))
-        .collect();
-    let year = letter.received_on.year();
-    let refs = petitions::next_references(
-        tx,
-        unit,
-        year,
-        &[
-            (Register::Letters, 1),
-            (Register::Matters, opened.len() as i64),
-        ],
-    )
-    .await?;
-    let (reference, matter_refs) = refs
-        .split_first()
-        .ok_or_else(|| AppError::Internal("no reference allocated".into()))?;
-    let reg = LetterRegistration {
-        letter,
-        id,
-        reference,
-        unit,
-        created_by,
-        sealed,
-        ack_due: timers.ack_due,
-        feedback_due: timers.feedback_due,
-    };
-    petitions::insert_letter(tx, actor, &reg).await?;
-    if let Some(dek) = dek {
-        sealing::wrap_for(tx, actor, id, &dek, &recipients).await?;
-    }
-    if let Some((mid, _)) = joined {
-        petitions::link(tx, actor, id, Grouping::Existing(mid)).await?;
-    }
-    let anonymous = letter.sender_kind == SenderKind::Anonymous;
-    for (kind, matter_ref) in opened.into_iter().zip(matter_refs) {
-        let facts = MatterFacts::received(*kind, letter.received_on, anonymous);
-        let due = current_deadline(&facts, cal, book);
-        let mid = MatterId::new();
-        let opening = MatterOpening {
-            id: mid,
-            unit,
-            field_code: &letter.field,
-            // A sealed summary stays only in the sealed blob.
-            summary: if letter.seal_content {
-                ""
-            } else {
-                &letter.summary
-            },
-            facts: &facts,
-            due: due.as_ref(),
-            reference: matter_ref,
-        };
-        petitions::insert_matter(tx, actor, &opening).await?;
-        petitions::link(tx, actor, id, Grouping::Opened(mid)).await?;
-    }
-    Ok(reference.clone())
-}
+/// Registers a validated letter inside a transaction (in
+/// [`crate::petitions::intake`], which registers letters in groups).
+pub use crate::petitions::intake::register_in_tx;
 
 /// A letter in the caller's read scope.
 pub async fn letter(state: &AppState, who: &Principal, id: LetterId) -> AppResult<LetterRecord> {

@@ -9,6 +9,7 @@ pub mod client;
 pub mod cookies;
 pub mod csv;
 pub mod error;
+pub mod groups;
 pub mod json;
 pub mod lang;
 pub mod multipart;
