@@ -106,11 +106,6 @@ pub fn class_of(article: u32, clause: u32) -> Option<CrimeClass> {
     max_penalty(article, clause).map(MaxPenalty::class)
 }
 
-/// The clauses the table holds, for tests and the demo.
-pub fn clauses() -> impl Iterator<Item = (u32, u32, MaxPenalty)> {
-    CLAUSES.iter().copied()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,20 +18,6 @@ on_both!(
     nothing_personal_is_cached
 );
 
-fn letter(subject: &str) -> Value {
-    json!({
-        "kinds": ["complaint"],
-        "channel": "post",
-        "field": "corruption",
-        "received_on": "2026-11-02",
-        "place": "Hà Nội",
-        "sender": {"kind": "person", "name": "Nguyễn Văn Dân", "address": "12 Phố Huế"},
-        "subject": subject,
-        "summary": "Khiếu nại việc thu hồi đất",
-        "content": "Nội dung."
-    })
-}
-
 fn refused(s: StatusCode, v: &Value, field: &str, rule: &str, what: &str) {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {v}");
     let e = &v["errors"][0];
@@ -89,7 +75,7 @@ async fn no_input_gives_a_server_error(app: common::App) {
 
     // NUL in a JSON field: refused by name, nothing stored.
     let before = app.count("letters").await;
-    let mut l = letter("Đơn có ký tự rỗng");
+    let mut l = common::complaint("Đơn có ký tự rỗng");
     l["sender"]["name"] = json!("Nguyễn\u{0}Văn");
     let (s, v) = app
         .call("POST", "/api/v1/letters", Some("clerk.hni"), Some(l))
@@ -128,7 +114,10 @@ async fn no_input_gives_a_server_error(app: common::App) {
             format!("Bearer {}", app.tokens["clerk.hni"]),
         )
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(format!("{} {{}}", letter("Hai tài liệu"))))
+        .body(Body::from(format!(
+            "{} {{}}",
+            common::complaint("Hai tài liệu")
+        )))
         .unwrap();
     let (s, body) = app.raw(req, "192.0.2.7").await;
     let v: Value = serde_json::from_str(&body).unwrap();
@@ -142,7 +131,7 @@ async fn no_input_gives_a_server_error(app: common::App) {
             "POST",
             "/api/v1/letters",
             Some("clerk.hni"),
-            Some(letter("Đơn thường")),
+            Some(common::complaint("Đơn thường")),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");

@@ -21,17 +21,7 @@ on_both!(
 );
 
 fn letter(n: usize) -> Value {
-    json!({
-        "kinds": ["complaint"],
-        "channel": "post",
-        "field": "corruption",
-        "received_on": "2026-11-02",
-        "place": "Hà Nội",
-        "sender": {"kind": "person", "name": format!("Nguyễn Văn {n}"), "address": "12 Phố Huế"},
-        "subject": format!("Đơn số {n}"),
-        "summary": "Khiếu nại việc thu hồi đất",
-        "content": "Nội dung."
-    })
+    common::complaint(&format!("Đơn số {n}"))
 }
 
 async fn letter_creates(app: &common::App) -> i64 {

@@ -349,3 +349,18 @@ async fn add_user(tx: &mut liem_store::Tx, name: &str, unit: UnitId, roles: Vec<
     .unwrap();
     t
 }
+
+/// A plain complaint letter, as a clerk registers it.
+pub fn complaint(subject: &str) -> Value {
+    serde_json::json!({
+        "kinds": ["complaint"],
+        "channel": "post",
+        "field": "corruption",
+        "received_on": "2026-11-02",
+        "place": "Hà Nội",
+        "sender": {"kind": "person", "name": "Nguyễn Văn Dân", "address": "12 Phố Huế"},
+        "subject": subject,
+        "summary": "Khiếu nại việc thu hồi đất",
+        "content": "Nội dung."
+    })
+}
