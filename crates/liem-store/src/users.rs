@@ -54,29 +54,44 @@ pub struct NewUser {
     pub locale: Option<String>,
 }
 
+/// A user's row, one per role (a user without roles: one row, role NULL),
+/// so that the user and their roles come in one statement.
 const SELECT: &str = "SELECT u.id, u.username, u.display_name, u.unit_id, un.code AS unit_code, \
-    un.path AS unit_path, u.locale, u.active, u.password_hash FROM users u JOIN units un ON un.id = u.unit_id";
+    un.path AS unit_path, u.locale, u.active, u.password_hash, r.role \
+    FROM users u JOIN units un ON un.id = u.unit_id \
+    LEFT JOIN user_roles r ON r.user_id = u.id";
 
-async fn from_row(ex: &mut impl AsExec, r: &Row) -> Result<UserRecord> {
-    let id = UserId(r.uuid("id")?);
-    let roles = query("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
-        .bind(id.0)
-        .fetch_all(ex)
-        .await?
-        .iter()
-        .map(|r| r.code::<Role>("role"))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(UserRecord {
-        id,
-        username: r.text("username")?,
-        display_name: r.text("display_name")?,
-        unit_id: UnitId(r.uuid("unit_id")?),
-        unit_code: r.text("unit_code")?,
-        unit_path: r.text("unit_path")?,
-        roles,
-        locale: r.opt_text("locale")?,
-        active: r.bool("active")?,
-    })
+/// The users in rows of [`SELECT`] ordered by user (then role): each user
+/// once, with their roles.
+fn users_of(rows: &[Row]) -> Result<Vec<UserRecord>> {
+    let mut out: Vec<UserRecord> = Vec::new();
+    for r in rows {
+        let id = UserId(r.uuid("id")?);
+        let role = r.opt_text("role")?.map(|c| c.parse::<Role>()).transpose();
+        let role = role.map_err(|_| StoreError::Corrupt("an unknown role code".into()))?;
+        if out.last().map(|u| u.id) != Some(id) {
+            out.push(UserRecord {
+                id,
+                username: r.text("username")?,
+                display_name: r.text("display_name")?,
+                unit_id: UnitId(r.uuid("unit_id")?),
+                unit_code: r.text("unit_code")?,
+                unit_path: r.text("unit_path")?,
+                roles: Vec::new(),
+                locale: r.opt_text("locale")?,
+                active: r.bool("active")?,
+            });
+        }
+        if let (Some(role), Some(u)) = (role, out.last_mut()) {
+            u.roles.push(role);
+        }
+    }
+    Ok(out)
+}
+
+/// The one user in rows of [`SELECT`], if any.
+fn user_of(rows: &[Row]) -> Result<Option<UserRecord>> {
+    Ok(users_of(rows)?.into_iter().next())
 }
 
 /// Creates a user with roles.
@@ -123,11 +138,11 @@ pub async fn create(tx: &mut Tx, actor: &audit::Actor, u: &NewUser) -> Result<Us
 
 /// A user by id.
 pub async fn get(ex: &mut impl AsExec, id: UserId) -> Result<UserRecord> {
-    let r = query(format!("{SELECT} WHERE u.id = $1"))
+    let rows = query(format!("{SELECT} WHERE u.id = $1 ORDER BY r.role"))
         .bind(id.0)
-        .fetch_one(ex)
+        .fetch_all(ex)
         .await?;
-    from_row(ex, &r).await
+    user_of(&rows)?.ok_or(StoreError::NotFound)
 }
 
 /// A user and their password hash, by login name.
@@ -135,30 +150,26 @@ pub async fn by_username(
     ex: &mut impl AsExec,
     username: &str,
 ) -> Result<Option<(UserRecord, String)>> {
-    let Some(r) = query(format!("{SELECT} WHERE u.username = $1"))
+    let rows = query(format!("{SELECT} WHERE u.username = $1 ORDER BY r.role"))
         .bind(username.trim().to_ascii_lowercase())
-        .fetch_optional(ex)
-        .await?
-    else {
+        .fetch_all(ex)
+        .await?;
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let hash = r.text("password_hash")?;
-    Ok(Some((from_row(ex, &r).await?, hash)))
+    let hash = first.text("password_hash")?;
+    Ok(user_of(&rows)?.map(|u| (u, hash)))
 }
 
 /// The users of the units under a path prefix, by name.
 pub async fn in_subtree(ex: &mut impl AsExec, prefix: &str) -> Result<Vec<UserRecord>> {
     let rows = query(format!(
-        "{SELECT} WHERE un.path LIKE $1 ORDER BY u.username"
+        "{SELECT} WHERE un.path LIKE $1 ORDER BY u.username, r.role"
     ))
     .bind(format!("{prefix}%"))
     .fetch_all(ex)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        out.push(from_row(ex, r).await?);
-    }
-    Ok(out)
+    users_of(&rows)
 }
 
 /// Sets a user's preferred language (`None`: follow the browser).
@@ -253,20 +264,22 @@ pub async fn session_user(
     ex: &mut impl AsExec,
     token_hash: &[u8],
 ) -> Result<Option<(UserRecord, String)>> {
-    let Some(r) =
-        query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1")
-            .bind(token_hash.to_vec())
-            .fetch_optional(ex)
-            .await?
-    else {
+    let rows = query(format!(
+        "SELECT s.csrf_token, s.expires_at AS s_expires_at, {} JOIN sessions s ON s.user_id = u.id \
+         WHERE s.token_hash = $1 ORDER BY r.role",
+        &SELECT["SELECT ".len()..]
+    ))
+    .bind(token_hash.to_vec())
+    .fetch_all(ex)
+    .await?;
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
-    if r.timestamp("expires_at")? <= now() {
+    if first.timestamp("s_expires_at")? <= now() {
         return Ok(None);
     }
-    let csrf = r.text("csrf_token")?;
-    let user = get(ex, UserId(r.uuid("user_id")?)).await?;
-    Ok(user.active.then_some((user, csrf)))
+    let csrf = first.text("csrf_token")?;
+    Ok(user_of(&rows)?.filter(|u| u.active).map(|u| (u, csrf)))
 }
 
 /// Ends a session (a logout).
@@ -354,20 +367,20 @@ fn expiry(r: &Row) -> Result<jiff::Timestamp> {
 
 /// The user holding a live API token (not revoked, not expired).
 pub async fn token_user(ex: &mut impl AsExec, token_hash: &[u8]) -> Result<Option<UserRecord>> {
-    let Some(r) = query(
-        "SELECT user_id, created_at, expires_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
-    )
+    // The token, its user and the user's roles in one statement: every
+    // request that carries a token pays it.
+    let rows = query(format!(
+        "SELECT t.created_at, t.expires_at, {} JOIN api_tokens t ON t.user_id = u.id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL ORDER BY r.role",
+        &SELECT["SELECT ".len()..]
+    ))
     .bind(token_hash.to_vec())
-    .fetch_optional(ex)
-    .await?
-    else {
-        return Ok(None);
-    };
-    if expiry(&r)? <= now() {
-        return Ok(None);
+    .fetch_all(ex)
+    .await?;
+    match rows.first() {
+        Some(first) if expiry(first)? > now() => Ok(user_of(&rows)?.filter(|u| u.active)),
+        _ => Ok(None),
     }
-    let user = get(ex, UserId(r.uuid("user_id")?)).await?;
-    Ok(user.active.then_some(user))
 }
 
 /// An API token as listed (never the token itself).
