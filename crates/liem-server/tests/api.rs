@@ -799,7 +799,7 @@ async fn reception_sessions_feed_the_01_tcd_figures_and_the_schedule_check() {
 }
 
 #[tokio::test]
-async fn eu_policy_timers_show_on_the_overdue_lists_until_acknowledged() {
+async fn eu_policy_timers_are_counted_apart_from_what_the_law_makes_late() {
     let app = app().await;
     let (status, _) = app
         .call(
@@ -845,6 +845,15 @@ async fn eu_policy_timers_show_on_the_overdue_lists_until_acknowledged() {
     let id = v["id"].as_str().unwrap().to_owned();
     let seven = (liem_server::clock::today() - jiff::Span::new().days(13)).to_string();
     assert_eq!(v["ack_due"], json!(seven));
+    // Received 8 days ago: its acknowledgement is a day late, but the law's
+    // limit (10 working days to handle a reflection) has not passed.
+    let mut recent = letter("reflection", "B");
+    recent["received_on"] =
+        json!((liem_server::clock::today() - jiff::Span::new().days(8)).to_string());
+    let (status, r) = app
+        .call("POST", "/api/v1/letters", Some("clerk.hcm"), Some(recent))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
     let (_, list) = app
         .call(
             "GET",
@@ -853,13 +862,17 @@ async fn eu_policy_timers_show_on_the_overdue_lists_until_acknowledged() {
             None,
         )
         .await;
-    assert_eq!(list["total"], 1);
+    assert_eq!(
+        list["total"], 1,
+        "only the letter past its legal limit: {list}"
+    );
+    assert_eq!(list["items"][0]["id"], json!(id));
     let (_, d) = app
         .call("GET", "/api/v1/deadlines", Some("leader.tw"), None)
         .await;
     assert_eq!(
         d["timers"],
-        json!([{"unit_code": "HCM", "ack_overdue": 1, "feedback_overdue": 0}])
+        json!([{"unit_code": "HCM", "ack_overdue": 2, "feedback_overdue": 0}])
     );
 
     // Acknowledged today: the timer is met; feedback is due in three months.
@@ -884,7 +897,11 @@ async fn eu_policy_timers_show_on_the_overdue_lists_until_acknowledged() {
     let (_, d) = app
         .call("GET", "/api/v1/deadlines", Some("leader.tw"), None)
         .await;
-    assert_eq!(d["timers"], json!([]));
+    assert_eq!(
+        d["timers"],
+        json!([{"unit_code": "HCM", "ack_overdue": 1, "feedback_overdue": 0}]),
+        "the other letter's acknowledgement is still late"
+    );
     // (The letter stays on the overdue list for its matter's own statutory
     // deadline — 10 working days to handle a reflection — which has passed.)
     let (_, m) = app

@@ -1029,11 +1029,12 @@ fn letter_filter(scope: &Scope, lf: &LetterFilter) -> Filter {
         f.and("l.unit_id = ?", vec![u.0.into()]);
     }
     if lf.overdue {
-        f.and(
-            "(EXISTS (SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id WHERE lm.letter_id = l.id AND m.due_on < ?) \
-             OR (l.ack_on IS NULL AND l.ack_due < ?) OR (l.feedback_on IS NULL AND l.feedback_due < ?))",
-            vec![today.into(), today.into(), today.into()],
-        );
+        // What the law makes late: a matter past its statutory limit. A
+        // matter that has reached a final state carries no limit (its
+        // `due_on` is cleared), and a unit's own acknowledgement and
+        // feedback timers are not law: they are counted apart
+        // (`timer_counts`).
+        matter_cond(&mut f, "m.due_on < ?", vec![today.into()]);
     }
     if let Some(n) = lf.due_within {
         let end = today
