@@ -5,6 +5,7 @@
 
 use crate::calendar::Calendar;
 use jiff::civil::Date;
+use jiff::ToSpan;
 use serde::{Deserialize, Serialize};
 
 code_enum!(
@@ -43,18 +44,42 @@ impl CrimeClass {
         }
     }
 
-    /// The extensions of an investigation the law allows, in months each
-    /// (CPC art. 172(2)): one of 1 month; one of 2; two (3 then 2); three of 4.
+    /// The extensions of an investigation the procuracy may grant, in
+    /// months each (CPC art. 172(2)): (a) one of 2 months for a less
+    /// serious crime; (b) two for a serious one, 3 then 2 months; (c) two of
+    /// 4 months for a very serious one; (d) three of 4 months for an
+    /// especially serious one.
     pub fn investigation_extensions(self) -> &'static [u32] {
         match self {
-            CrimeClass::LessSerious => &[1],
-            CrimeClass::Serious => &[2],
-            CrimeClass::VerySerious => &[3, 2],
+            CrimeClass::LessSerious => &[2],
+            CrimeClass::Serious => &[3, 2],
+            CrimeClass::VerySerious => &[4, 4],
             CrimeClass::EspeciallySerious => &[4, 4, 4],
         }
     }
 
-    /// Days the procuracy has to decide on indictment (CPC art. 240).
+    /// The further extension, in months, that the Chief Procurator of the
+    /// Supreme People's Procuracy may grant once the others are spent, for
+    /// an especially serious crime whose case is very complex (CPC art.
+    /// 172(3)).
+    pub fn supreme_extension_months(self) -> Option<u32> {
+        match self {
+            CrimeClass::EspeciallySerious => Some(4),
+            _ => None,
+        }
+    }
+
+    /// Every extension of an investigation, in the order they are granted:
+    /// art. 172(2)'s, then art. 172(3)'s.
+    pub fn investigation_ladder(self) -> Vec<u32> {
+        let mut l = self.investigation_extensions().to_vec();
+        l.extend(self.supreme_extension_months());
+        l
+    }
+
+    /// Days the procuracy has to decide on indictment, from the day it
+    /// receives the file and the investigation's conclusion (CPC art.
+    /// 240(1)).
     pub fn indictment_days(self) -> u32 {
         match self {
             CrimeClass::LessSerious | CrimeClass::Serious => 20,
@@ -62,16 +87,54 @@ impl CrimeClass {
         }
     }
 
-    /// Days the court has to prepare a first-instance trial (CPC art. 277).
-    pub fn trial_preparation_days(self) -> u32 {
+    /// The one extension of the indictment decision the Chief Procurator
+    /// may grant, in days (CPC art. 240(1)): 10 for a less serious or
+    /// serious crime, 15 for a very serious one, 30 for an especially
+    /// serious one.
+    pub fn indictment_extension_days(self) -> u32 {
         match self {
-            CrimeClass::LessSerious => 30,
-            CrimeClass::Serious => 45,
-            CrimeClass::VerySerious => 60,
-            CrimeClass::EspeciallySerious => 90,
+            CrimeClass::LessSerious | CrimeClass::Serious => 10,
+            CrimeClass::VerySerious => 15,
+            CrimeClass::EspeciallySerious => 30,
+        }
+    }
+
+    /// The court's time to prepare a first-instance trial, from the day it
+    /// accepts the case (CPC art. 277(1)): 30 days, 45 days, 2 months,
+    /// 3 months.
+    pub fn trial_preparation(self) -> Period {
+        match self {
+            CrimeClass::LessSerious => Period::Days(30),
+            CrimeClass::Serious => Period::Days(45),
+            CrimeClass::VerySerious => Period::Months(2),
+            CrimeClass::EspeciallySerious => Period::Months(3),
+        }
+    }
+
+    /// The one extension of trial preparation the court's president may
+    /// grant for a complex case, in days (CPC art. 277(1)): 15 for a less
+    /// serious or serious crime, 30 for a very or especially serious one.
+    pub fn trial_preparation_extension_days(self) -> u32 {
+        match self {
+            CrimeClass::LessSerious | CrimeClass::Serious => 15,
+            CrimeClass::VerySerious | CrimeClass::EspeciallySerious => 30,
         }
     }
 }
+
+/// A legal period, as the article counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// Calendar days.
+    Days(u32),
+    /// Calendar months (same day number, or the month's last day).
+    Months(u32),
+}
+
+/// Days the court has, after a file returned for supplementary
+/// investigation comes back, to decide to bring the case to trial (CPC
+/// art. 277(2)).
+pub const TRIAL_AFTER_SUPPLEMENT_DAYS: u32 = 15;
 
 /// Whether a Penal Code article is a corruption crime (art. 353–359) or
 /// another crime of office (art. 360–366).
@@ -121,6 +184,10 @@ code_enum!(
         DeclineToProsecute = "decline_to_prosecute",
         /// Extend the stage's time limit.
         Extend = "extend",
+        /// Record the day the file reached the agency now holding it (the
+        /// procuracy, the court, or the investigators after a return): the
+        /// stage's clock runs from that day (CPC arts. 174, 240, 277).
+        ReceiveFile = "receive_file",
         /// Conclude the investigation and send the file to the procuracy.
         ConcludeInvestigation = "conclude_investigation",
         /// Return the file for supplementary investigation.
@@ -169,6 +236,14 @@ pub struct CaseFacts {
     /// returned the file (the procuracy's or a court's).
     #[serde(default)]
     pub supplement_from: Option<Stage>,
+    /// The day the file reached the agency of the current stage, once
+    /// recorded (the clock of CPC arts. 174, 240 and 277 starts then).
+    #[serde(default)]
+    pub file_received_on: Option<Date>,
+    /// The stage that last returned the file for supplementary
+    /// investigation (kept after it, for CPC art. 277(2)).
+    #[serde(default)]
+    pub last_return_from: Option<Stage>,
 }
 
 /// Why a stage action was refused.
@@ -207,11 +282,35 @@ pub enum StageError {
 }
 
 impl CaseFacts {
-    /// An incident opened for inspection or verification on `on`.
-    pub fn verifying(class: CrimeClass, on: Date) -> CaseFacts {
+    /// An incident opened for inspection or verification on `on`;
+    /// `complex` marks the crime report it may become as complex, and the
+    /// mark is kept when it does.
+    pub fn verifying(class: CrimeClass, complex: bool, on: Date) -> CaseFacts {
         CaseFacts {
             stage: Stage::Verification,
-            ..CaseFacts::reported(class, false, on)
+            ..CaseFacts::reported(class, complex, on)
+        }
+    }
+
+    /// Whether the current stage's clock waits for the file's receipt:
+    /// the procuracy's (art. 240), the court's (art. 277) and a
+    /// supplementary investigation's (art. 174) run from the day the file
+    /// arrives.
+    pub fn counts_from_receipt(&self) -> bool {
+        match self.stage {
+            Stage::Prosecution | Stage::FirstInstance => true,
+            Stage::Investigation => self.supplement_from.is_some(),
+            _ => false,
+        }
+    }
+
+    /// The day the current stage's period counts from: the file's
+    /// receipt where the article says so and it is recorded, else the
+    /// stage's start.
+    pub fn clock_from(&self) -> Date {
+        match self.file_received_on {
+            Some(d) if self.counts_from_receipt() => d,
+            _ => self.stage_since,
         }
     }
 
@@ -227,21 +326,26 @@ impl CaseFacts {
             extensions: 0,
             returns: 0,
             supplement_from: None,
+            file_received_on: None,
+            last_return_from: None,
         }
     }
 
     /// How many extensions the law allows in the current stage.
     pub fn max_extensions(&self) -> u8 {
         match self.stage {
-            // CPC art. 147: one extension of up to 2 months for a crime report.
+            // CPC art. 147(2): a complex report's 2 months may be extended
+            // once (extending a plain one makes it complex: see `advance`).
             Stage::CrimeReport => 1,
             // A supplementary investigation has a fixed limit (CPC art. 174).
             Stage::Investigation if self.supplement_from.is_some() => 0,
-            Stage::Investigation => self.class.investigation_extensions().len() as u8,
-            // CPC art. 240: the indictment decision may be extended once
-            // (10 days; 15 for very and especially serious crimes).
+            // CPC art. 172(2) and (3).
+            Stage::Investigation => self.class.investigation_ladder().len() as u8,
+            // CPC art. 240(1): the indictment decision may be extended once.
             Stage::Prosecution => 1,
-            // CPC art. 277: trial preparation may be extended once (15 days; 30 for very and especially serious).
+            // CPC art. 277(1): trial preparation may be extended once; not
+            // the 15 days after a return (art. 277(2)).
+            Stage::FirstInstance if self.last_return_from == Some(Stage::FirstInstance) => 0,
             Stage::FirstInstance => 1,
             _ => 0,
         }
@@ -282,6 +386,9 @@ impl CaseFacts {
                 }
                 true
             }
+            (S::Investigation | S::Prosecution | S::FirstInstance, A::ReceiveFile) => {
+                self.counts_from_receipt() && self.file_received_on.is_none()
+            }
             (S::Investigation | S::Prosecution | S::FirstInstance, A::Close) => true,
             _ => false,
         };
@@ -311,6 +418,7 @@ pub fn advance(f: &CaseFacts, action: StageAction, on: Date) -> Result<CaseFacts
         n.stage_since = on;
         n.extensions = 0;
         n.supplement_from = None;
+        n.file_received_on = None;
     };
     use Stage as S;
     use StageAction as A;
@@ -324,6 +432,7 @@ pub fn advance(f: &CaseFacts, action: StageAction, on: Date) -> Result<CaseFacts
             n.returns += 1;
             enter(&mut n, S::Investigation);
             n.supplement_from = Some(f.stage);
+            n.last_return_from = Some(f.stage);
         }
         A::Judge => enter(&mut n, S::Judged),
         A::Appeal => {
@@ -337,7 +446,11 @@ pub fn advance(f: &CaseFacts, action: StageAction, on: Date) -> Result<CaseFacts
             enter(&mut n, S::Appeal);
         }
         A::MakeFinal => enter(&mut n, S::Enforcement),
+        // CPC art. 147(2): a plain report's 20 days become a complex one's
+        // 2 months before any extension is counted.
+        A::Extend if f.stage == S::CrimeReport && !f.complex_report => n.complex_report = true,
         A::Extend => n.extensions += 1,
+        A::ReceiveFile => n.file_received_on = Some(on),
         A::Suspend => {
             n.resume_to = Some(f.stage);
             n.suspended_on = Some(on);
@@ -350,10 +463,11 @@ pub fn advance(f: &CaseFacts, action: StageAction, on: Date) -> Result<CaseFacts
             n.stage = f.resume_to.unwrap_or(S::Investigation);
             n.resume_to = None;
             n.suspended_on = None;
-            n.stage_since = f
-                .stage_since
-                .checked_add(jiff::Span::new().days(i64::from(paused)))
-                .expect("in range");
+            let days = jiff::Span::new().days(i64::from(paused));
+            n.stage_since = f.stage_since.checked_add(days).expect("in range");
+            n.file_received_on = f
+                .file_received_on
+                .map(|d| d.checked_add(days).expect("in range"));
         }
     }
     Ok(n)
@@ -365,90 +479,112 @@ pub fn advance(f: &CaseFacts, action: StageAction, on: Date) -> Result<CaseFacts
 pub struct StageLimit {
     /// Last day.
     pub due: Date,
-    /// The legal source.
+    /// The legal source, with its clauses.
     pub citation: &'static str,
+    /// The day the period counts from.
+    pub from: Date,
+    /// The period runs from the file's receipt, which is not recorded yet:
+    /// it is counted from the stage's start until it is (never later than
+    /// the law's).
+    pub awaiting_receipt: bool,
+}
+
+/// The end of consecutive periods from `from`: months to the same day
+/// number or the month's last day, and a period that ends on a day off ends
+/// on the next working day (CPC art. 134(1)); an extension runs from the
+/// last day of the period it extends.
+fn end_of(cal: &Calendar, from: Date, periods: &[Period]) -> Date {
+    let mut d = from;
+    for p in periods {
+        let raw = match *p {
+            Period::Days(n) => d.checked_add(i64::from(n).days()),
+            Period::Months(n) => d.checked_add(i64::from(n).months()),
+        };
+        d = cal.next_working_day_from(raw.expect("date within range"));
+    }
+    d
 }
 
 /// The time limit running now, with granted extensions, or `None`.
 pub fn stage_limit(f: &CaseFacts, cal: &Calendar) -> Option<StageLimit> {
-    let none = |_: Date| false;
+    use Period::{Days, Months};
     let ext = usize::from(f.extensions);
-    let (due, citation) = match f.stage {
+    let mut periods: Vec<Period> = Vec::new();
+    let citation = match f.stage {
         Stage::CrimeReport => {
-            let base = if f.complex_report {
-                cal.add_months(f.stage_since, 2, none)
+            // Art. 147(1): 20 days from receipt of the report; (2) up to
+            // 2 months when it is complex, and then one extension of up to
+            // 2 months by the procuracy.
+            periods.push(if f.complex_report {
+                Months(2)
             } else {
-                cal.add_days(f.stage_since, 20, none)
-            };
-            let due = if ext > 0 {
-                cal.add_months(base, 2, none)
+                Days(20)
+            });
+            if ext > 0 {
+                periods.push(Months(2));
+            }
+            if f.complex_report {
+                "Criminal Procedure Code 2015, art. 147(2)"
             } else {
-                base
-            };
-            (due, "Criminal Procedure Code 2015, art. 147")
+                "Criminal Procedure Code 2015, art. 147(1)"
+            }
         }
         Stage::Investigation if f.supplement_from.is_some() => {
-            // CPC art. 174: 2 months when the procuracy returned the file,
-            // 1 month when a court did.
-            let months = if f.supplement_from == Some(Stage::Prosecution) {
+            // Art. 174(1): 2 months when the procuracy returned the file,
+            // 1 month when a court did, from the investigators' receipt.
+            periods.push(Months(if f.supplement_from == Some(Stage::Prosecution) {
                 2
             } else {
                 1
-            };
-            (
-                cal.add_months(f.stage_since, months, none),
-                "Criminal Procedure Code 2015, art. 174",
-            )
+            }));
+            "Criminal Procedure Code 2015, art. 174(1)"
         }
         Stage::Investigation => {
-            let months = f.class.investigation_months()
-                + f.class
-                    .investigation_extensions()
-                    .iter()
-                    .take(ext)
-                    .sum::<u32>();
-            (
-                cal.add_months(f.stage_since, months, none),
-                "Criminal Procedure Code 2015, art. 172",
-            )
+            periods.push(Months(f.class.investigation_months()));
+            let ladder = f.class.investigation_ladder();
+            periods.extend(ladder.iter().take(ext).map(|m| Months(*m)));
+            let ordinary = f.class.investigation_extensions().len();
+            match ext {
+                0 => "Criminal Procedure Code 2015, art. 172(1)",
+                e if e > ordinary => "Criminal Procedure Code 2015, art. 172(1), (2), (3)",
+                _ => "Criminal Procedure Code 2015, art. 172(1), (2)",
+            }
         }
         Stage::Prosecution => {
-            let extra = match (ext, f.class) {
-                (0, _) => 0,
-                (_, CrimeClass::LessSerious | CrimeClass::Serious) => 10,
-                _ => 15,
-            };
-            (
-                cal.add_days(f.stage_since, f.class.indictment_days() + extra, none),
-                "Criminal Procedure Code 2015, art. 240",
-            )
+            periods.push(Days(f.class.indictment_days()));
+            if ext > 0 {
+                periods.push(Days(f.class.indictment_extension_days()));
+            }
+            "Criminal Procedure Code 2015, art. 240(1)"
+        }
+        Stage::FirstInstance if f.last_return_from == Some(Stage::FirstInstance) => {
+            periods.push(Days(TRIAL_AFTER_SUPPLEMENT_DAYS));
+            "Criminal Procedure Code 2015, art. 277(2)"
         }
         Stage::FirstInstance => {
-            let extra = match (ext, f.class) {
-                (0, _) => 0,
-                (_, CrimeClass::LessSerious | CrimeClass::Serious) => 15,
-                _ => 30,
-            };
-            (
-                cal.add_days(
-                    f.stage_since,
-                    f.class.trial_preparation_days() + extra,
-                    none,
-                ),
-                "Criminal Procedure Code 2015, art. 277",
-            )
+            periods.push(f.class.trial_preparation());
+            if ext > 0 {
+                periods.push(Days(f.class.trial_preparation_extension_days()));
+            }
+            "Criminal Procedure Code 2015, art. 277(1)"
         }
-        Stage::Judged => (
-            cal.add_days(f.stage_since, APPEAL_DAYS, none),
-            "Criminal Procedure Code 2015, art. 333",
-        ),
+        Stage::Judged => {
+            periods.push(Days(APPEAL_DAYS));
+            "Criminal Procedure Code 2015, art. 333(1)"
+        }
         Stage::Verification
         | Stage::Appeal
         | Stage::Enforcement
         | Stage::Suspended
         | Stage::Closed => return None,
     };
-    Some(StageLimit { due, citation })
+    let from = f.clock_from();
+    Some(StageLimit {
+        due: end_of(cal, from, &periods),
+        citation,
+        from,
+        awaiting_receipt: f.counts_from_receipt() && f.file_received_on.is_none(),
+    })
 }
 
 #[cfg(test)]
@@ -486,10 +622,11 @@ mod tests {
         let cal = Calendar::new();
         let start = date(2026, 3, 2);
         for (class, months, exts) in [
-            (CrimeClass::LessSerious, 2, vec![1]),
-            (CrimeClass::Serious, 3, vec![2]),
-            (CrimeClass::VerySerious, 4, vec![3, 2]),
-            (CrimeClass::EspeciallySerious, 4, vec![4, 4, 4]),
+            // CPC art. 172(1), (2)(a)-(d), and (3) for the last one.
+            (CrimeClass::LessSerious, 2, vec![2]),
+            (CrimeClass::Serious, 3, vec![3, 2]),
+            (CrimeClass::VerySerious, 4, vec![4, 4]),
+            (CrimeClass::EspeciallySerious, 4, vec![4, 4, 4, 4]),
         ] {
             let mut f = advance(
                 &CaseFacts::reported(class, false, start),
@@ -497,20 +634,13 @@ mod tests {
                 start,
             )
             .unwrap();
-            assert_eq!(
-                stage_limit(&f, &cal).unwrap().due,
-                cal.add_months(start, months, |_| false),
-                "{class}"
-            );
-            let mut total = months;
+            let mut due = cal.add_months(start, months, |_| false);
+            assert_eq!(stage_limit(&f, &cal).unwrap().due, due, "{class}");
             for e in &exts {
                 f = advance(&f, StageAction::Extend, start).unwrap();
-                total += e;
-                assert_eq!(
-                    stage_limit(&f, &cal).unwrap().due,
-                    cal.add_months(start, total, |_| false),
-                    "{class} +{e}"
-                );
+                // Each extension runs from the last day of the period before.
+                due = cal.add_months(due, *e, |_| false);
+                assert_eq!(stage_limit(&f, &cal).unwrap().due, due, "{class} +{e}");
             }
             assert!(
                 matches!(
@@ -569,7 +699,10 @@ mod tests {
         let l = stage_limit(&p, &cal).unwrap();
         assert_eq!(
             (l.due, l.citation),
-            (date(2026, 6, 1), "Criminal Procedure Code 2015, art. 174")
+            (
+                date(2026, 6, 1),
+                "Criminal Procedure Code 2015, art. 174(1)"
+            )
         );
         assert!(matches!(
             advance(&p, StageAction::Extend, date(2026, 4, 2)),
@@ -587,7 +720,7 @@ mod tests {
     #[test]
     fn an_incident_becomes_a_crime_report_then_a_case() {
         let cal = Calendar::new();
-        let f = CaseFacts::verifying(CrimeClass::Serious, date(2026, 3, 2));
+        let f = CaseFacts::verifying(CrimeClass::Serious, false, date(2026, 3, 2));
         assert_eq!(stage_limit(&f, &cal), None);
         assert_eq!(
             f.allowed(),

@@ -328,11 +328,11 @@ pub fn current_deadline(facts: &MatterFacts, cal: &Calendar, book: &RuleBook) ->
         (S::Received | S::Classified, PetitionKind::Complaint) => {
             (RuleCode::ComplaintAccept, facts.received_on, 0)
         }
-        (S::Classified, PetitionKind::Denunciation) if c.is_some_and(|c| !c.competent) => (
-            RuleCode::DenunciationTransfer,
-            facts.classified_on.unwrap_or(facts.received_on),
-            0,
-        ),
+        // Law on Denunciations 2018, art. 24(1)(b): a denunciation outside
+        // one's competence goes on within 5 working days from receipt.
+        (S::Classified, PetitionKind::Denunciation) if c.is_some_and(|c| !c.competent) => {
+            (RuleCode::DenunciationTransfer, facts.received_on, 0)
+        }
         (S::Received | S::Classified, PetitionKind::Denunciation) => {
             let multi = c.is_some_and(|c| c.multi_place);
             let code = if multi {
@@ -391,6 +391,7 @@ mod tests {
 
     fn classified(complex: bool, remote: bool, round: u8) -> Classification {
         Classification {
+            especially_complex: false,
             eligible: true,
             ineligibility: None,
             competent: true,
@@ -473,6 +474,7 @@ mod tests {
             &f,
             &Action::Extend {
                 reason: "complex".into(),
+                especially_complex: false,
             },
             date(2026, 3, 20),
         )

@@ -36,6 +36,17 @@ use MaxPenalty::{Life, Years};
 
 /// Article, clause, highest penalty.
 const CLAUSES: &[(u32, u32, MaxPenalty)] = &[
+    // Art. 219 Breaching the rules on managing and using State property,
+    // causing loss or waste: non-custodial reform up to 3 years or 1–5
+    // years; 3–12; 10–20 (clause 4: additional penalties).
+    (219, 1, Years(5)),
+    (219, 2, Years(12)),
+    (219, 3, Years(20)),
+    // Art. 222 Breaching the rules on bidding, causing serious
+    // consequences: the same ladder, 1–5 years; 3–12; 10–20.
+    (222, 1, Years(5)),
+    (222, 2, Years(12)),
+    (222, 3, Years(20)),
     // Art. 353 Embezzlement: 2–7 years; 7–15; 15–20; 20 years, life or death.
     (353, 1, Years(7)),
     (353, 2, Years(15)),
@@ -137,6 +148,10 @@ mod tests {
             (364, 3, CrimeClass::VerySerious),
             (365, 1, CrimeClass::LessSerious),
             (365, 4, CrimeClass::VerySerious),
+            // 1–5 → serious; 3–12 → very serious; 10–20 → especially.
+            (219, 1, CrimeClass::Serious),
+            (219, 2, CrimeClass::VerySerious),
+            (222, 3, CrimeClass::EspeciallySerious),
         ];
         for (a, c, want) in cases {
             assert_eq!(class_of(a, c), Some(want), "art. {a} cl. {c}");
@@ -147,5 +162,6 @@ mod tests {
             "clause 5 sets an additional penalty"
         );
         assert!(knows_article(353) && !knows_article(366));
+        assert_eq!(class_of(219, 4), None, "clause 4 sets additional penalties");
     }
 }

@@ -722,13 +722,16 @@ mod tests {
         // A clause of a known article that sets no penalty.
         let e = charge(353, 6, None).parse().unwrap_err();
         assert_eq!(e.errors[0].rule, "not_a_penalty_clause");
-        // An article not in the table keeps the sender's class, required.
+        // Art. 222(3), bidding: 10-20 years, especially serious.
+        assert!(charge(222, 3, Some("very_serious")).parse().is_err());
+        // An article not in the table (art. 174, fraud) keeps the sender's
+        // class, required.
         assert_eq!(
-            charge(222, 3, Some("very_serious")).parse().unwrap().class,
+            charge(174, 3, Some("very_serious")).parse().unwrap().class,
             CrimeClass::VerySerious
         );
         assert_eq!(
-            charge(222, 3, None).parse().unwrap_err().errors[0].field,
+            charge(174, 3, None).parse().unwrap_err().errors[0].field,
             "class"
         );
     }

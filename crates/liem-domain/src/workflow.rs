@@ -145,6 +145,10 @@ pub struct Classification {
     pub repeated: bool,
     /// Complex (longer legal limits).
     pub complex: bool,
+    /// Denunciation: especially complex (a second extension allowed, Law on
+    /// Denunciations 2018, art. 30(1)).
+    #[serde(default)]
+    pub especially_complex: bool,
     /// From a remote or disadvantaged area (longer legal limits).
     pub remote_area: bool,
     /// Checks span several places (denunciation: 10 working days, not 7).
@@ -177,6 +181,9 @@ pub struct ClassificationInput {
     /// Complex.
     #[serde(default)]
     pub complex: bool,
+    /// Denunciation: especially complex (implies complex).
+    #[serde(default)]
+    pub especially_complex: bool,
     /// Remote or disadvantaged area.
     #[serde(default)]
     pub remote_area: bool,
@@ -245,7 +252,8 @@ impl Classification {
             has_originals: i.has_originals,
             bypass_level: i.bypass_level,
             repeated: i.repeated,
-            complex: i.complex,
+            complex: i.complex || i.especially_complex,
+            especially_complex: i.especially_complex,
             remote_area: i.remote_area,
             multi_place: i.multi_place,
             round,
@@ -324,6 +332,9 @@ pub enum Action {
     Extend {
         /// Why.
         reason: String,
+        /// Denunciation: the matter is especially complex (what a second
+        /// extension needs, Law on Denunciations 2018, art. 30(1)).
+        especially_complex: bool,
     },
     /// Suspend.
     Suspend {
@@ -383,6 +394,10 @@ pub struct ActionInput {
     pub on: Option<String>,
     /// Reason (file, refuse, extend, suspend, withdraw).
     pub reason: Option<String>,
+    /// Extend a denunciation: it is especially complex (a second extension
+    /// needs it).
+    #[serde(default)]
+    pub especially_complex: bool,
     /// Note (guide).
     pub note: Option<String>,
     /// Receiving body (transfer).
@@ -447,6 +462,7 @@ impl ActionInput {
             Some(ActionKind::StartVerification) => Some(Action::StartVerification),
             Some(ActionKind::Extend) => Some(Action::Extend {
                 reason: text(&mut errs, "reason", &self.reason),
+                especially_complex: self.especially_complex,
             }),
             Some(ActionKind::Suspend) => Some(Action::Suspend {
                 reason: text(&mut errs, "reason", &self.reason),
@@ -573,8 +589,10 @@ impl MatterFacts {
     /// The most extensions the law allows for this matter.
     pub fn max_extensions(&self) -> u8 {
         match self.kind {
-            // Law on Denunciations 2018, art. 30: one extension of 30 days
-            // (complex), two (especially complex).
+            // Law on Denunciations 2018, art. 30(1): one extension of at
+            // most 30 days for a complex matter (extending marks it so),
+            // two for an especially complex one (the second extension may
+            // mark it so: see `apply`).
             PetitionKind::Denunciation => 2,
             // Law on Complaints 2011, art. 28, 37: a complex matter takes the
             // longer limit; marking it complex is the one extension.
@@ -660,6 +678,9 @@ pub enum WorkflowError {
         /// Current state.
         state: MatterState,
     },
+    /// A denunciation's second extension needs it to be especially complex.
+    #[error("a denunciation is extended a second time only when it is especially complex (Law on Denunciations 2018, art. 30(1))")]
+    NoSecondExtension,
     /// The outcome does not fit the matter's kind or round.
     #[error("outcome {outcome} does not fit a {kind} matter")]
     OutcomeDoesNotFit {
@@ -720,12 +741,26 @@ pub fn apply(facts: &MatterFacts, action: &Action, on: Date) -> Result<MatterFac
             f.state = S::ManagementCheck;
         }
         Action::StartVerification => f.state = S::Verifying,
-        Action::Extend { .. } => {
-            f.extensions += 1;
-            if f.kind == PetitionKind::Complaint {
-                if let Some(c) = f.classification.as_mut() {
-                    c.complex = true;
+        Action::Extend {
+            especially_complex, ..
+        } => {
+            if f.kind == PetitionKind::Denunciation {
+                let marked = *especially_complex
+                    || f.classification
+                        .as_ref()
+                        .is_some_and(|c| c.especially_complex);
+                // Art. 30(1): a second extension only for an especially
+                // complex denunciation.
+                if f.extensions >= 1 && !marked {
+                    return Err(WorkflowError::NoSecondExtension);
                 }
+                if let Some(c) = f.classification.as_mut() {
+                    c.especially_complex |= *especially_complex;
+                }
+            }
+            f.extensions += 1;
+            if let Some(c) = f.classification.as_mut() {
+                c.complex = true;
             }
         }
         Action::Suspend { .. } => {
@@ -799,6 +834,7 @@ mod tests {
 
     fn classification(eligible: bool, competent: bool) -> Classification {
         Classification {
+            especially_complex: false,
             eligible,
             ineligibility: (!eligible).then_some(IneligibilityReason::Illegible),
             competent,
@@ -929,10 +965,25 @@ mod tests {
     fn denunciations_allow_two_extensions_complaints_one() {
         let ext = || Action::Extend {
             reason: "complex".into(),
+            especially_complex: false,
+        };
+        let especially = || Action::Extend {
+            reason: "especially complex".into(),
+            especially_complex: true,
         };
         let base = [Action::Classify(classification(true, true)), Action::Accept];
+        // Law on Denunciations 2018, art. 30(1): a complex denunciation is
+        // extended once; a second extension needs it especially complex.
+        let mut once = base.to_vec();
+        once.extend([ext(), ext()]);
+        assert_eq!(
+            run(PetitionKind::Denunciation, &once),
+            Err(WorkflowError::NoSecondExtension)
+        );
         let mut acts = base.to_vec();
-        acts.extend([ext(), ext()]);
+        acts.extend([ext(), especially()]);
+        let f = run(PetitionKind::Denunciation, &acts).unwrap();
+        assert!(f.classification.as_ref().unwrap().especially_complex);
         assert_eq!(
             run(PetitionKind::Denunciation, &acts).unwrap().extensions,
             2
@@ -1026,7 +1077,10 @@ mod tests {
             Just(Action::Refuse { reason: "r".into() }),
             Just(Action::CheckForManagement),
             Just(Action::StartVerification),
-            Just(Action::Extend { reason: "r".into() }),
+            any::<bool>().prop_map(|e| Action::Extend {
+                reason: "r".into(),
+                especially_complex: e
+            }),
             Just(Action::Suspend { reason: "r".into() }),
             Just(Action::Resume),
             prop::sample::select(Outcome::ALL.to_vec()).prop_map(|o| Action::Conclude {

@@ -448,7 +448,7 @@ async fn stages_transfers_and_monitoring_reach_the_watch_list(app: common::App) 
     );
     assert_eq!(
         c["limit"]["citation"],
-        "Criminal Procedure Code 2015, art. 172"
+        "Criminal Procedure Code 2015, art. 172(1)"
     );
 
     // On the watch list: the prosecution target is met, the next is the investigation's.

@@ -489,6 +489,7 @@ fn classification() -> Classification {
         bypass_level: false,
         repeated: false,
         complex: false,
+        especially_complex: false,
         remote_area: false,
         multi_place: false,
         round: 1,

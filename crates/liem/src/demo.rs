@@ -774,6 +774,7 @@ async fn progress(
         bypass_level: rng.gen_bool(0.1),
         repeated: rng.gen_bool(0.05),
         complex: rng.gen_bool(0.2),
+        especially_complex: false,
         remote_area: rng.gen_bool(0.1),
         multi_place: rng.gen_bool(0.1),
         round: if facts.kind == liem_domain::petition::PetitionKind::Complaint && rng.gen_bool(0.15)
@@ -854,6 +855,7 @@ async fn progress(
                     rng.gen_range(10..25),
                     Action::Extend {
                         reason: "Vụ việc phức tạp".into(),
+                        especially_complex: false,
                     },
                 ));
             }

@@ -270,7 +270,7 @@ pub async fn generate(
             complex: rng.gen_bool(0.2),
         };
         let mut facts = if incident {
-            CaseFacts::verifying(class, opened)
+            CaseFacts::verifying(class, new.complex, opened)
         } else {
             CaseFacts::reported(class, new.complex, opened)
         };
@@ -431,12 +431,24 @@ pub async fn generate(
             if rng.gen_bool(0.3) {
                 p.push(StageAction::Extend);
             }
+            // The file's receipt starts the next agency's clock (CPC arts.
+            // 174, 240, 277); a few are left unrecorded.
+            let receive = |p: &mut Vec<StageAction>, rng: &mut ChaCha8Rng| {
+                if rng.gen_bool(0.9) {
+                    p.push(StageAction::ReceiveFile);
+                }
+            };
             p.push(StageAction::ConcludeInvestigation);
+            receive(&mut p, rng);
             if rng.gen_bool(0.12) {
                 p.push(StageAction::ReturnForSupplement);
+                receive(&mut p, rng);
                 p.push(StageAction::ConcludeInvestigation);
+                receive(&mut p, rng);
             }
-            p.extend([StageAction::Indict, StageAction::Judge]);
+            p.push(StageAction::Indict);
+            receive(&mut p, rng);
+            p.push(StageAction::Judge);
             if rng.gen_bool(0.35) {
                 p.push(StageAction::Appeal);
             }
@@ -455,10 +467,10 @@ pub async fn generate(
                 }
                 None => rng.gen_range(20..120),
             };
-            let gap = if action == StageAction::Appeal {
-                rng.gen_range(3..14)
-            } else {
-                gap
+            let gap = match action {
+                StageAction::Appeal => rng.gen_range(3..14),
+                StageAction::ReceiveFile => rng.gen_range(1..6),
+                _ => gap,
             };
             let next_on = days(on.max(facts.stage_since), gap);
             if next_on > today {

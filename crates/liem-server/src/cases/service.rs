@@ -209,7 +209,7 @@ pub async fn create_case(
     errs.into_result(())?;
     drop(c);
     let facts = match n.kind {
-        CaseKind::Incident => CaseFacts::verifying(n.class, n.opened_on),
+        CaseKind::Incident => CaseFacts::verifying(n.class, n.complex, n.opened_on),
         CaseKind::Case => CaseFacts::reported(n.class, n.complex, n.opened_on),
     };
     let (cal, _) = rules(state).await?;

@@ -582,6 +582,7 @@ pub(super) struct ActionForm {
     bypass_level: Option<String>,
     repeated: Option<String>,
     complex: Option<String>,
+    especially_complex: Option<String>,
     remote_area: Option<String>,
     multi_place: Option<String>,
 }
@@ -599,6 +600,7 @@ impl ActionForm {
             bypass_level: flag(&self.bypass_level),
             repeated: flag(&self.repeated),
             complex: flag(&self.complex),
+            especially_complex: flag(&self.especially_complex),
             remote_area: flag(&self.remote_area),
             multi_place: flag(&self.multi_place),
             round: self.round,
@@ -611,6 +613,7 @@ impl ActionForm {
             to_body: nonempty(&self.to_body),
             outcome: nonempty(&self.outcome),
             summary: nonempty(&self.summary),
+            especially_complex: self.action == "extend" && flag(&self.especially_complex),
             classification,
         }
     }

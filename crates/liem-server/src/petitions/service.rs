@@ -284,11 +284,14 @@ pub fn action_detail(action: &Action) -> serde_json::Value {
         Action::Classify(c) => serde_json::json!({ "classification": c }),
         Action::File { reason }
         | Action::Refuse { reason }
-        | Action::Extend { reason }
         | Action::Suspend { reason }
         | Action::Withdraw { reason } => {
             serde_json::json!({ "reason": reason })
         }
+        Action::Extend {
+            reason,
+            especially_complex,
+        } => serde_json::json!({ "reason": reason, "especially_complex": especially_complex }),
         Action::Guide { note } => serde_json::json!({ "note": note }),
         Action::Transfer { to_body } => serde_json::json!({ "to_body": to_body }),
         Action::Conclude { outcome, summary } => {
