@@ -916,6 +916,25 @@ async fn eu_policy_timers_are_counted_apart_from_what_the_law_makes_late() {
         )
         .await;
     assert_eq!(m["deadline"]["code"], "letter_handling");
+    // The register page says which limit passed, and by how many days.
+    let due: jiff::civil::Date = m["deadline"]["due"].as_str().unwrap().parse().unwrap();
+    let late = (liem_server::clock::today() - due).get_days();
+    assert!(late > 0, "{m}");
+    let (cookie, _) = common::session(&app, "leader.tw").await;
+    let req = Request::get("/petitions?overdue=true&lang=vi")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let page = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(
+        page.contains(&format!(
+            "Xử lý đơn kiến nghị, phản ánh · quá hạn {late} ngày"
+        )),
+        "{page}"
+    );
 
     // A Vietnamese-policy unit answers in ten working days.
     let (_, v) = app
@@ -1043,25 +1062,7 @@ async fn a_transferred_sealed_letter_is_resealed_for_the_receiving_unit() {
 #[tokio::test]
 async fn the_reception_page_records_a_session_and_shows_the_figures() {
     let app = app().await;
-    let login = Request::post("/api/v1/session")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(
-            json!({"username": "clerk.hni", "password": common::PASSWORD}).to_string(),
-        ))
-        .unwrap();
-    let resp = app.router.clone().oneshot(login).await.unwrap();
-    let cookie = resp.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    let csrf = serde_json::from_slice::<Value>(&body).unwrap()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (cookie, csrf) = common::session(&app, "clerk.hni").await;
     let today = liem_server::clock::today().to_string();
     let form = format!(
         "csrf={csrf}&held_on={today}&kind=regular&host=office&host_name=Ban+ti%E1%BA%BFp&people_0=7&representatives_0=2\

@@ -948,30 +948,6 @@ async fn world(app: &mut common::App) -> World {
     w
 }
 
-/// A session for a page probe: the cookie and its CSRF token.
-async fn session(app: &common::App, user: &str) -> (String, String) {
-    let req = Request::builder()
-        .method("POST")
-        .uri("/api/v1/session")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(
-            json!({"username": user, "password": common::PASSWORD}).to_string(),
-        ))
-        .unwrap();
-    let resp = app.router.clone().oneshot(req).await.unwrap();
-    assert_eq!(resp.status(), StatusCode::OK, "login {user}");
-    let cookie = resp.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    let v: Value = serde_json::from_slice(&body).unwrap();
-    (cookie, v["csrf_token"].as_str().unwrap().to_owned())
-}
-
 /// The concrete path of a route for a record.
 fn fill(path: &str, id: Option<&str>) -> String {
     let mut p = path.replace("/cases/{id}/{form}", "/cases/{id}/stage");
@@ -1152,7 +1128,7 @@ async fn every_route_every_role_every_scope_against_the_table(mut app: common::A
     }
     let mut sessions = BTreeMap::new();
     for (user, _) in CALLERS {
-        sessions.insert(user, session(&app, user).await);
+        sessions.insert(user, common::session(&app, user).await);
     }
     let mut probes = 0usize;
     let mut failures = Vec::new();

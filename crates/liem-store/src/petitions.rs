@@ -39,6 +39,8 @@ pub struct MatterBrief {
     pub state: MatterState,
     /// The running deadline.
     pub due_on: Option<Date>,
+    /// The code of the rule that sets it.
+    pub due_rule: Option<String>,
     /// The assigned handler.
     pub handler_id: Option<UserId>,
 }
@@ -864,7 +866,7 @@ async fn briefs_for(
     }
     let placeholders: Vec<String> = (1..=letters.len()).map(|i| format!("${i}")).collect();
     let mut q = query(format!(
-        "SELECT lm.letter_id, m.id, m.reference, m.kind, m.state, m.due_on, m.handler_id \
+        "SELECT lm.letter_id, m.id, m.reference, m.kind, m.state, m.due_on, m.due_rule, m.handler_id \
          FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id WHERE lm.letter_id IN ({}) ORDER BY m.reference",
         placeholders.join(", ")
     ));
@@ -883,6 +885,7 @@ async fn briefs_for(
                     kind: r.code("kind")?,
                     state: r.code("state")?,
                     due_on: r.opt_date("due_on")?,
+                    due_rule: r.opt_text("due_rule")?,
                     handler_id: r.opt_uuid("handler_id")?.map(UserId),
                 },
             ))

@@ -55,6 +55,8 @@ pub(super) struct Row {
     states: String,
     due: String,
     overdue: bool,
+    /// The limit passed and by how many days, when it has passed.
+    late: String,
 }
 
 #[derive(Template)]
@@ -126,7 +128,24 @@ pub(super) async fn list(
         .items
         .iter()
         .map(|l| {
-            let due = l.matters.iter().filter_map(|m| m.due_on).min();
+            // The earliest running limit, and, once it has passed, which
+            // rule it was and by how many days.
+            let first = l
+                .matters
+                .iter()
+                .filter_map(|m| m.due_on.map(|d| (d, m.due_rule.as_deref())))
+                .min_by_key(|(d, _)| *d);
+            let due = first.map(|(d, _)| d);
+            let late = match first {
+                Some((d, rule)) if overdue(d, today) => {
+                    let days = tr.t1("d-overdue", "days", (today - d).get_days());
+                    match rule {
+                        Some(r) => format!("{} · {days}", tr.code("rule", r)),
+                        None => days,
+                    }
+                }
+                _ => String::new(),
+            };
             Row {
                 id: l.id,
                 reference: l.reference.clone(),
@@ -147,6 +166,7 @@ pub(super) async fn list(
                     .join(", "),
                 due: due.map(|d| d.to_string()).unwrap_or_default(),
                 overdue: due.is_some_and(|d| overdue(d, today)),
+                late,
             }
         })
         .collect();

@@ -18,7 +18,7 @@ use liem_store::audit::Actor;
 use liem_store::db::query;
 use liem_store::testing::TestDb;
 use liem_store::{units, users};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::net::SocketAddr;
 use tower::ServiceExt;
 
@@ -363,4 +363,28 @@ pub fn complaint(subject: &str) -> Value {
         "summary": "Khiếu nại việc thu hồi đất",
         "content": "Nội dung."
     })
+}
+
+/// A session for a page probe: the cookie and its CSRF token.
+pub async fn session(app: &App, user: &str) -> (String, String) {
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"username": user, "password": PASSWORD}).to_string(),
+        ))
+        .unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "login {user}");
+    let cookie = resp.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    (cookie, v["csrf_token"].as_str().unwrap().to_owned())
 }
