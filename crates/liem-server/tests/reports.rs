@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 on_both!(
     every_form_matches_the_hand_count_for_a_commune_its_province_and_the_nation,
     a_report_before_a_merger_has_the_same_national_totals_on_both_trees,
+    each_unit_counts_what_it_received_and_did_and_a_closed_quarter_stays_closed,
 );
 
 struct L<'a> {
@@ -747,15 +748,17 @@ async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_na
     assert_eq!(received(&list["items"][0]), 3);
     assert_eq!(received(&list["items"][1]), 4);
     assert_eq!(app.count("issued_reports").await, 2);
-    // A letter transferred to another province moves in the figures too
-    // (the statistics model follows the change feed).
-    let key = |unit: &'static str| {
+    // A letter transferred to another province on 1 July stays counted as
+    // received where it was received, in the period it was received; the
+    // receiving province counts it received on the day it arrived (the
+    // statistics model follows the change feed).
+    let key = |unit: &'static str, period: &'static str| {
         let app = &app;
         async move {
             let (_, v) = app
                 .call(
                     "GET",
-                    &format!("/api/v1/reports/00-KEY?period=2026-H1&unit={unit}"),
+                    &format!("/api/v1/reports/00-KEY?period={period}&unit={unit}"),
                     Some("leader.tw"),
                     None,
                 )
@@ -763,7 +766,8 @@ async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_na
             total(&v)[0]
         }
     };
-    let (hni, hcm) = (key("HNI").await, key("HCM").await);
+    let (hni, hcm) = (key("HNI", "2026-H1").await, key("HCM", "2026-H1").await);
+    let hcm_q3 = key("HCM", "2026-Q3").await;
     let mut c = app.db.store.conn().await.unwrap();
     let moved = liem_store::db::query("SELECT id FROM letters WHERE received_on = $1")
         .bind(date(2026, 6, 30))
@@ -778,11 +782,17 @@ async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_na
             "POST",
             &format!("/api/v1/letters/{moved}/transfer"),
             Some("leader.hni"),
-            Some(json!({"to_unit": "HCM", "reason": "Thuộc thẩm quyền TP.HCM"})),
+            Some(
+                json!({"to_unit": "HCM", "on": "2026-07-01", "reason": "Thuộc thẩm quyền TP.HCM"}),
+            ),
         )
         .await;
     assert!(s.is_success(), "{v}");
-    assert_eq!((key("HNI").await, key("HCM").await), (hni - 1, hcm + 1));
+    assert_eq!(
+        (key("HNI", "2026-H1").await, key("HCM", "2026-H1").await),
+        (hni, hcm)
+    );
+    assert_eq!(key("HCM", "2026-Q3").await, hcm_q3 + 1);
     // A handler may not issue.
     let (s, _) = app.call("POST", uri, Some("handler.hni"), None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
@@ -1039,4 +1049,207 @@ async fn a_report_before_a_merger_has_the_same_national_totals_on_both_trees(mut
             .await
             .is_err()
     );
+}
+
+/// A form's columns by code.
+fn cells(v: &Value, cells: &[i64], code: &str) -> i64 {
+    let i = v["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c == code)
+        .unwrap_or_else(|| panic!("no column {code}"));
+    cells[i]
+}
+
+async fn period_report(app: &common::App, form: &str, period: &str, unit: &str) -> Value {
+    let (s, v) = app
+        .call(
+            "GET",
+            &format!("/api/v1/reports/{form}?period={period}&unit={unit}"),
+            Some("leader.tw"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{form} {period} {unit}: {v}");
+    assert_eq!(v["failures"], json!([]), "{form} {period} {unit}");
+    v
+}
+
+async fn transfer(app: &common::App, letter: &str, to: &str, on: &str) -> (StatusCode, Value) {
+    app.call(
+        "POST",
+        &format!("/api/v1/letters/{letter}/transfer"),
+        Some("leader.hni"),
+        Some(json!({"to_unit": to, "on": on, "reason": "Thuộc thẩm quyền giải quyết của TP.HCM"})),
+    )
+    .await
+}
+
+/// Counted where and when it happened (issue 12, item 9): the sender counts
+/// a letter received and processed (transferred), the receiver counts it
+/// received (forwarded) on the day it arrived; a closed quarter's figures
+/// do not move when a letter is transferred later; a letter withdrawn
+/// before classification is processed, not pending for ever; and a letter
+/// goes to a unit that has a letter of the same year and number.
+async fn each_unit_counts_what_it_received_and_did_and_a_closed_quarter_stays_closed(
+    app: common::App,
+) {
+    let letter_id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    let register = |who: &'static str, received: &'static str| {
+        let app = &app;
+        async move {
+            let (s, v) = app
+                .call(
+                    "POST",
+                    "/api/v1/letters",
+                    Some(who),
+                    Some(json!({
+                        "kinds": ["complaint"], "channel": "post", "field": "admin_land",
+                        "received_on": received, "summary": "Khiếu nại về thu hồi đất",
+                        "content": "Nội dung chi tiết của đơn khiếu nại.",
+                        "sender": {"kind": "person", "name": "Trần Thị B", "address": "5 Lê Lợi"},
+                    })),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            v
+        }
+    };
+    // HCM's first letter of 2026 and HNI's carry the same year and number.
+    let h1 = register("clerk.hcm", "2026-01-05").await;
+    let a = register("clerk.hni", "2026-01-10").await;
+    let number = |v: &Value| {
+        v["reference"]
+            .as_str()
+            .unwrap()
+            .split_once('-')
+            .unwrap()
+            .1
+            .to_owned()
+    };
+    assert_eq!(number(&h1), number(&a), "{h1} {a}");
+    let b = register("clerk.hni", "2026-02-03").await;
+    let c = register("clerk.hni", "2026-02-20").await;
+    let c_matter = c["matters"][0]["id"].as_str().unwrap().to_owned();
+    act(
+        &app,
+        "leader.hni",
+        &c_matter,
+        json!({"action": "withdraw", "on": "2026-03-01", "reason": "Người khiếu nại rút đơn"}),
+    )
+    .await;
+
+    // A transfer's day is checked: not ahead of today, not before receipt.
+    let (s, p) = transfer(&app, &letter_id(&a), "HCM", "2099-01-01").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(
+        (
+            p["errors"][0]["field"].as_str(),
+            p["errors"][0]["rule"].as_str()
+        ),
+        (Some("on"), Some("not_in_future"))
+    );
+    let (s, p) = transfer(&app, &letter_id(&a), "HCM", "2026-01-09").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(
+        (
+            p["errors"][0]["field"].as_str(),
+            p["errors"][0]["rule"].as_str()
+        ),
+        (Some("on"), Some("before_receipt"))
+    );
+    // A goes to HCM on 10 March, though HCM has a letter numbered as A is.
+    let (s, t) = transfer(&app, &letter_id(&a), "HCM", "2026-03-10").await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    assert_eq!(t["on_date"], "2026-03-10");
+    let (s, moved) = app
+        .call(
+            "GET",
+            &format!("/api/v1/letters/{}", letter_id(&a)),
+            Some("leader.hcm"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{moved}");
+    assert_eq!(
+        moved["reference"], a["reference"],
+        "a letter keeps its reference"
+    );
+
+    // HNI's first quarter, issued: A, B, C received; A processed by its
+    // transfer, C by its withdrawal; B pending.
+    let form = "02-XLD-KN";
+    let q1 = period_report(&app, form, "2026-Q1", "HNI").await;
+    let t1 = total(&q1);
+    let col = |code: &str| cells(&q1, &t1, code);
+    assert_eq!(
+        [
+            col("received"),
+            col("processed"),
+            col("pending"),
+            col("not_competent"),
+            col("ch_post")
+        ],
+        [3, 2, 1, 1, 3],
+        "{q1}"
+    );
+    let (s, issued) = app
+        .call(
+            "POST",
+            &format!("/api/v1/reports/{form}/issue?period=2026-Q1&unit=HNI"),
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{issued}");
+    assert_eq!(issued["figures"]["total"], json!(t1));
+
+    // B leaves in the second quarter: HNI's first quarter does not move.
+    let (s, t) = transfer(&app, &letter_id(&b), "HCM", "2026-04-15").await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let again = period_report(&app, form, "2026-Q1", "HNI").await;
+    assert_eq!(again["total"], issued["figures"]["total"]);
+    assert_eq!(again["rows"], issued["figures"]["rows"]);
+    // HNI's second quarter: B carried over and processed (transferred).
+    let q2 = period_report(&app, form, "2026-Q2", "HNI").await;
+    let t2 = total(&q2);
+    assert_eq!(
+        [
+            cells(&q2, &t2, "carried_over"),
+            cells(&q2, &t2, "received"),
+            cells(&q2, &t2, "processed"),
+            cells(&q2, &t2, "pending")
+        ],
+        [1, 0, 1, 0],
+        "{q2}"
+    );
+    // HCM counts what it received, each on the day it arrived, forwarded.
+    let h = period_report(&app, form, "2026-Q1", "HCM").await;
+    let th = total(&h);
+    assert_eq!(
+        [
+            cells(&h, &th, "received"),
+            cells(&h, &th, "ch_post"),
+            cells(&h, &th, "ch_forwarded"),
+            cells(&h, &th, "pending")
+        ],
+        [2, 1, 1, 2],
+        "{h}"
+    );
+    let h = period_report(&app, form, "2026-Q2", "HCM").await;
+    let th = total(&h);
+    assert_eq!(
+        [
+            cells(&h, &th, "carried_over"),
+            cells(&h, &th, "received"),
+            cells(&h, &th, "ch_forwarded"),
+            cells(&h, &th, "pending")
+        ],
+        [2, 1, 1, 3],
+        "{h}"
+    );
+    // The nation counts each stay at the unit that had it.
+    let n = period_report(&app, form, "2026-Q1", "TW").await;
+    assert_eq!(cells(&n, &total(&n), "received"), 5, "{n}");
 }

@@ -196,6 +196,76 @@ pub enum Location {
     },
 }
 
+/// The constraint a transfer clashed with: a letter's number was unique per
+/// unit holding it, so a letter could not move to a unit that had a letter
+/// of the same year and number (the reference, which names the registering
+/// unit, is unique on its own). SQLite cannot drop a table constraint, nor
+/// rebuild a table other tables refer to with foreign keys enforced, inside
+/// a migration's transaction; so the store rebuilds the table here, once,
+/// as SQLite's documentation prescribes: foreign keys off, the copy, the
+/// indexes again, a foreign-key check, all in one transaction.
+const LETTERS_UNIT_NUMBERING: &str = ",\n    UNIQUE (unit_id, ref_year, ref_seq)\n";
+
+async fn drop_letters_unit_numbering(pool: &sqlx::SqlitePool) -> Result<()> {
+    use sqlx::{Executor, Row as _};
+    let mut c = pool.acquire().await?;
+    let Some(sql): Option<String> = sqlx::query_scalar(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'letters'",
+    )
+    .fetch_optional(&mut *c)
+    .await?
+    else {
+        return Ok(());
+    };
+    if !sql.contains(LETTERS_UNIT_NUMBERING) {
+        return Ok(());
+    }
+    let rebuilt = sql.replacen(LETTERS_UNIT_NUMBERING, "\n", 1).replacen(
+        "CREATE TABLE letters",
+        "CREATE TABLE letters_rebuilt",
+        1,
+    );
+    let indexes: Vec<String> = sqlx::query(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'letters' AND sql IS NOT NULL",
+    )
+    .fetch_all(&mut *c)
+    .await?
+    .iter()
+    .map(|r| r.get::<String, _>("sql"))
+    .collect();
+    c.execute("PRAGMA foreign_keys = OFF").await?;
+    let done = async {
+        c.execute("BEGIN IMMEDIATE").await?;
+        c.execute(rebuilt.as_str()).await?;
+        c.execute("INSERT INTO letters_rebuilt SELECT * FROM letters")
+            .await?;
+        c.execute("DROP TABLE letters").await?;
+        c.execute("ALTER TABLE letters_rebuilt RENAME TO letters")
+            .await?;
+        for i in &indexes {
+            c.execute(i.as_str()).await?;
+        }
+        let broken = sqlx::query("PRAGMA foreign_key_check")
+            .fetch_all(&mut *c)
+            .await?;
+        if !broken.is_empty() {
+            c.execute("ROLLBACK").await?;
+            return Err(StoreError::Corrupt(format!(
+                "rebuilding the letters table would break {} foreign keys",
+                broken.len()
+            )));
+        }
+        c.execute("COMMIT").await?;
+        Ok(())
+    }
+    .await;
+    if done.is_err() {
+        let _ = c.execute("ROLLBACK").await;
+    }
+    c.execute("PRAGMA foreign_keys = ON").await?;
+    done
+}
+
 impl Store {
     /// Opens the database; on SQLite, creates the file and applies
     /// migrations (PostgreSQL is migrated by `liem migrate` or
@@ -242,6 +312,7 @@ impl Store {
             .connect_with(opts.clone())
             .await?;
         SQLITE_MIGRATIONS.run(&write).await?;
+        drop_letters_unit_numbering(&write).await?;
         let chain = std::sync::Arc::new(audit::Chain::new(keys, Dialect::Sqlite));
         let store = Store {
             pools: Pools::Sqlite {
@@ -294,7 +365,10 @@ impl Store {
     /// Applies pending migrations.
     pub async fn migrate(&self) -> Result<()> {
         match &self.pools {
-            Pools::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+            Pools::Sqlite { write, .. } => {
+                SQLITE_MIGRATIONS.run(write).await?;
+                drop_letters_unit_numbering(write).await?;
+            }
             Pools::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         self.chain.forget_columns();

@@ -513,7 +513,8 @@ pub async fn link(
 }
 
 /// Recomputes the statistics columns of the letters grouped into a matter:
-/// a letter is processed when the last of its matters is classified; it is
+/// a letter is processed when the last of its matters is classified (or
+/// closed without it: withdrawn, filed, before classification); it is
 /// eligible when one of them is, and within competence when one of them is
 /// eligible and within competence.
 async fn refresh_letter_figures(tx: &mut Tx, matter: MatterId) -> Result<()> {
@@ -527,8 +528,9 @@ async fn refresh_letter_figures(tx: &mut Tx, matter: MatterId) -> Result<()> {
     query(
         "UPDATE letters SET processed_on = CASE \
            WHEN EXISTS (SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
-                        WHERE lm.letter_id = letters.id AND m.classified_on IS NULL) THEN NULL \
-           ELSE (SELECT CASE WHEN MAX(m.classified_on) < letters.received_on THEN letters.received_on ELSE MAX(m.classified_on) END \
+                        WHERE lm.letter_id = letters.id AND COALESCE(m.classified_on, m.closed_on) IS NULL) THEN NULL \
+           ELSE (SELECT CASE WHEN MAX(COALESCE(m.classified_on, m.closed_on)) < letters.received_on THEN letters.received_on \
+                        ELSE MAX(COALESCE(m.classified_on, m.closed_on)) END \
                  FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
                  WHERE lm.letter_id = letters.id) END \
          WHERE id IN (SELECT letter_id FROM letter_matters WHERE matter_id = $1)",
@@ -614,7 +616,9 @@ pub async fn record_transition(
     if n == 0 {
         return Err(StoreError::Conflict("version".into()));
     }
-    if t.action == "classify" {
+    // Classified, or closed without it (withdrawn, filed): the letter may
+    // be processed now.
+    if t.action == "classify" || f.closed_on.is_some() {
         refresh_letter_figures(tx, t.matter).await?;
     }
     query(
@@ -1281,9 +1285,11 @@ pub struct TransferRecord {
     pub from_unit_id: UnitId,
     /// To.
     pub to_unit_id: UnitId,
+    /// The day it left the sending unit (and arrived at the receiving one).
+    pub on_date: Date,
     /// Why.
     pub reason: String,
-    /// When.
+    /// When it was recorded.
     pub transferred_at: jiff::Timestamp,
     /// When a custodian of the sending unit re-sealed the identity (sealed letters).
     pub resealed_at: Option<jiff::Timestamp>,
@@ -1295,6 +1301,13 @@ fn transfer_from(r: &Row) -> Result<TransferRecord> {
         letter_id: LetterId(r.uuid("letter_id")?),
         from_unit_id: UnitId(r.uuid("from_unit_id")?),
         to_unit_id: UnitId(r.uuid("to_unit_id")?),
+        on_date: match r.opt_date("on_date")? {
+            Some(d) => d,
+            None => r
+                .timestamp("transferred_at")?
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date(),
+        },
         reason: r.text("reason")?,
         transferred_at: r.timestamp("transferred_at")?,
         resealed_at: r
@@ -1304,38 +1317,90 @@ fn transfer_from(r: &Row) -> Result<TransferRecord> {
 }
 
 const TRANSFER_COLS: &str =
-    "id, letter_id, from_unit_id, to_unit_id, reason, transferred_at, resealed_at";
+    "id, letter_id, from_unit_id, to_unit_id, reason, transferred_at, resealed_at, \
+     (SELECT d.on_date FROM letter_departures d WHERE d.transfer_id = id) AS on_date";
 
-/// Moves a letter and its matters to another unit.
+/// The day the unit holding a letter received it: the day it was received,
+/// or the day it arrived by its last transfer.
+pub async fn letter_arrival(ex: &mut impl AsExec, letter: LetterId) -> Result<Date> {
+    let r = query(
+        "SELECT l.received_on, (SELECT MAX(d.on_date) FROM letter_departures d WHERE d.letter_id = l.id) AS arrived_on \
+         FROM letters l WHERE l.id = $1",
+    )
+    .bind(letter.0)
+    .fetch_optional(ex)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok(r.opt_date("arrived_on")?.unwrap_or(r.date("received_on")?))
+}
+
+/// Keeps a date of a stay that began on `arrived` (`None` for the first
+/// stay, which began at receipt): one before the arrival was the sending
+/// unit's.
+fn in_stay(d: Option<Date>, arrived: Option<Date>) -> Option<Date> {
+    d.filter(|d| arrived.is_none_or(|a| *d >= a))
+}
+
+/// Moves a letter and its matters to another unit on the day `on` (on or
+/// after the day the sending unit received it). What the sending unit did
+/// with them is kept as their departures, which its figures count: the
+/// letter processed when it left (transferred) unless processed before,
+/// each matter as it stood, closed at the sending unit on that day.
 pub async fn transfer(
     tx: &mut Tx,
     actor: &audit::Actor,
     letter: LetterId,
     from: UnitId,
     to: UnitId,
+    on: Date,
     reason: &str,
 ) -> Result<TransferRecord> {
     let id = uuid::Uuid::now_v7();
     let at = now();
+    let l = query(
+        "SELECT l.received_on, l.processed_on, l.eligible, l.competent, \
+           (SELECT MAX(d.on_date) FROM letter_departures d WHERE d.letter_id = l.id) AS arrived_on, \
+           (SELECT COUNT(*) FROM letter_departures d WHERE d.letter_id = l.id) AS stays \
+         FROM letters l WHERE l.id = $1 AND l.unit_id = $2",
+    )
+    .bind(letter.0)
+    .bind(from.0)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let arrived = l.opt_date("arrived_on")?;
+    let arrival = arrived.unwrap_or(l.date("received_on")?);
+    if on < arrival {
+        return Err(StoreError::Conflict(format!(
+            "a transfer on {on} is before the unit received the letter ({arrival})"
+        )));
+    }
+    let processed = in_stay(l.opt_date("processed_on")?, arrived).filter(|d| *d <= on);
+    let (processed_on, eligible, competent) = match processed {
+        Some(d) => (
+            d,
+            l.get::<Option<bool>>("eligible")?.unwrap_or(true),
+            l.get::<Option<bool>>("competent")?.unwrap_or(false),
+        ),
+        // Transferring is processing it: to the competent unit.
+        None => (on, true, false),
+    };
+    let moving = query(
+        "SELECT m.id, m.state, m.received_on, m.classified_on, m.eligible, m.competent, CAST(m.round AS BIGINT) AS round, m.accepted_on, \
+           m.concluded_on, m.outcome, m.late, m.closed_on, m.due_on, \
+           (SELECT MAX(d.on_date) FROM matter_departures d WHERE d.matter_id = m.id) AS arrived_on \
+         FROM matters m WHERE m.unit_id = $1 AND m.id IN (SELECT matter_id FROM letter_matters WHERE letter_id = $2) \
+         ORDER BY m.id",
+    )
+    .bind(from.0)
+    .bind(letter.0)
+    .fetch_all(&mut *tx)
+    .await?;
     query("UPDATE letters SET unit_id = $1 WHERE id = $2 AND unit_id = $3")
         .bind(to.0)
         .bind(letter.0)
         .bind(from.0)
-        .execute(tx)
-        .await?;
-    for r in query("SELECT matter_id FROM letter_matters WHERE letter_id = $1")
-        .bind(letter.0)
-        .fetch_all(&mut *tx)
-        .await?
-    {
-        audit::touch(tx, "matter", &r.uuid("matter_id")?.to_string());
-    }
-    query("UPDATE matters SET unit_id = $1, version = version + 1, updated_at = $2 WHERE unit_id = $3 AND id IN (SELECT matter_id FROM letter_matters WHERE letter_id = $4)")
-        .bind(to.0)
-        .bind(at)
-        .bind(from.0)
-        .bind(letter.0)
-        .execute(tx)
+        .execute(&mut *tx)
         .await?;
     query("INSERT INTO letter_transfers (id, letter_id, from_unit_id, to_unit_id, reason, transferred_by, transferred_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(id)
@@ -1345,9 +1410,71 @@ pub async fn transfer(
         .bind(reason)
         .bind(actor.user.map(|u| u.0))
         .bind(at)
-        .execute(tx)
+        .execute(&mut *tx)
         .await?;
-    let detail = serde_json::json!({"transfer": id, "from": from, "to": to, "reason": reason});
+    query("INSERT INTO letter_departures (transfer_id, letter_id, seq, unit_id, arrived_on, on_date, processed_on, eligible, competent) \
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(id)
+        .bind(letter.0)
+        .bind(l.i64("stays")? + 1)
+        .bind(from.0)
+        .bind(arrival)
+        .bind(on)
+        .bind(processed_on)
+        .bind(eligible)
+        .bind(competent)
+        .execute(&mut *tx)
+        .await?;
+    for m in &moving {
+        let matter = m.uuid("id")?;
+        audit::touch(tx, "matter", &matter.to_string());
+        let arrived = m.opt_date("arrived_on")?;
+        let classified = in_stay(m.opt_date("classified_on")?, arrived);
+        let concluded = in_stay(m.opt_date("concluded_on")?, arrived);
+        let when_classified = |col: &str| -> Result<Value> {
+            Ok(match classified {
+                Some(_) => Value::from(m.get::<Option<bool>>(col)?),
+                None => Value::from(None::<bool>),
+            })
+        };
+        query("INSERT INTO matter_departures (id, transfer_id, matter_id, unit_id, arrived_on, on_date, state, classified_on, eligible, \
+               competent, round, accepted_on, concluded_on, outcome, late, closed_on, due_on) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)")
+            .bind(uuid::Uuid::now_v7())
+            .bind(id)
+            .bind(matter)
+            .bind(from.0)
+            .bind(arrived.unwrap_or(m.date("received_on")?))
+            .bind(on)
+            .bind(m.text("state")?)
+            .bind(classified)
+            .bind(when_classified("eligible")?)
+            .bind(when_classified("competent")?)
+            .bind(match classified {
+                Some(_) => m.get::<Option<i64>>("round")?,
+                None => None,
+            })
+            .bind(stay_accepted(m.opt_date("accepted_on")?, arrived))
+            .bind(concluded)
+            .bind(concluded.and(m.opt_text("outcome")?))
+            .bind(match concluded {
+                Some(_) => m.get::<Option<bool>>("late")?,
+                None => None,
+            })
+            .bind(in_stay(m.opt_date("closed_on")?, arrived).unwrap_or(on))
+            .bind(m.opt_date("due_on")?)
+            .execute(&mut *tx)
+            .await?;
+    }
+    query("UPDATE matters SET unit_id = $1, version = version + 1, updated_at = $2 WHERE unit_id = $3 AND id IN (SELECT matter_id FROM letter_matters WHERE letter_id = $4)")
+        .bind(to.0)
+        .bind(at)
+        .bind(from.0)
+        .bind(letter.0)
+        .execute(&mut *tx)
+        .await?;
+    let detail =
+        serde_json::json!({"transfer": id, "from": from, "to": to, "on": on, "reason": reason});
     audit::append(
         tx,
         actor,
@@ -1363,9 +1490,19 @@ pub async fn transfer(
         letter_id: letter,
         from_unit_id: from,
         to_unit_id: to,
+        on_date: on,
         reason: reason.to_owned(),
         transferred_at: at,
         resealed_at: None,
+    })
+}
+
+/// A matter accepted before it arrived is, for the unit it arrived at, in
+/// its resolution from the day it arrived.
+pub(crate) fn stay_accepted(d: Option<Date>, arrived: Option<Date>) -> Option<Date> {
+    d.map(|d| match arrived {
+        Some(a) if d < a => a,
+        _ => d,
     })
 }
 

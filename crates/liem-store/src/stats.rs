@@ -23,6 +23,9 @@ use std::collections::HashMap;
 struct SourceSql {
     from: &'static str,
     unit: &'static str,
+    /// The expression of the fact row's own id (a letter or matter counts
+    /// once at each unit that held it: one row per stay).
+    row: &'static str,
     /// The expression of the row's id and of its human reference.
     id: &'static str,
     reference: &'static str,
@@ -37,8 +40,9 @@ struct SourceSql {
 fn source_sql(s: Source) -> SourceSql {
     match s {
         Source::Letter => SourceSql {
-            from: "letters t",
+            from: LETTER_STAYS,
             unit: "t.unit_id",
+            row: "t.row_id",
             id: "t.id",
             reference: "t.reference",
             date: "t.received_on",
@@ -46,8 +50,9 @@ fn source_sql(s: Source) -> SourceSql {
             case: false,
         },
         Source::Matter => SourceSql {
-            from: "matters t",
+            from: MATTER_STAYS,
             unit: "t.unit_id",
+            row: "t.row_id",
             id: "t.id",
             reference: "t.reference",
             date: "t.received_on",
@@ -57,6 +62,7 @@ fn source_sql(s: Source) -> SourceSql {
         Source::Session => SourceSql {
             from: "reception_sessions t",
             unit: "t.unit_id",
+            row: "t.id",
             id: "t.id",
             reference: "t.host_name",
             date: "t.held_on",
@@ -66,6 +72,7 @@ fn source_sql(s: Source) -> SourceSql {
         Source::Visit => SourceSql {
             from: "reception_visits v JOIN reception_sessions t ON t.id = v.session_id",
             unit: "t.unit_id",
+            row: "v.id",
             id: "v.id",
             reference: "t.host_name",
             date: "t.held_on",
@@ -75,6 +82,7 @@ fn source_sql(s: Source) -> SourceSql {
         Source::Asset => SourceSql {
             from: "asset_events t JOIN cases c ON c.id = t.case_id",
             unit: "c.unit_id",
+            row: "t.id",
             id: "t.id",
             reference: "c.reference",
             date: "t.on_date",
@@ -84,6 +92,7 @@ fn source_sql(s: Source) -> SourceSql {
         Source::Monitoring => SourceSql {
             from: "monitorings t JOIN cases c ON c.id = t.case_id",
             unit: "t.committee_id",
+            row: "t.id",
             id: "t.id",
             reference: "c.reference",
             date: "t.added_on",
@@ -93,6 +102,7 @@ fn source_sql(s: Source) -> SourceSql {
         Source::Target => SourceSql {
             from: "monitoring_targets t JOIN monitorings mo ON mo.id = t.monitoring_id JOIN cases c ON c.id = mo.case_id",
             unit: "mo.committee_id",
+            row: "t.id",
             id: "t.id",
             reference: "c.reference",
             date: "t.due_on",
@@ -104,6 +114,7 @@ fn source_sql(s: Source) -> SourceSql {
                    LEFT JOIN persons pe ON pe.id = t.person_id \
                    LEFT JOIN organisations o ON o.id = t.organisation_id",
             unit: "COALESCE(c.unit_id, pe.unit_id, o.unit_id)",
+            row: "t.id",
             id: "t.id",
             reference: "COALESCE(c.reference, pe.full_name, o.name)",
             date: "t.decided_on",
@@ -112,6 +123,52 @@ fn source_sql(s: Source) -> SourceSql {
         },
     }
 }
+
+/// Letters, one row per stay at a unit. The unit holding a letter counts it
+/// from the day it arrived (its receipt, or its last transfer: then as
+/// forwarded), processed when it classified it there; each unit it left
+/// counts it as its departure recorded it (received when it arrived there,
+/// processed at the latest when it left). A stay's row id is the letter's
+/// for the unit holding it, the transfer's for a unit it left.
+const LETTER_STAYS: &str = "(SELECT l.id AS id, l.id AS row_id, l.unit_id AS unit_id, l.reference AS reference, \
+       COALESCE(a.arrived_on, l.received_on) AS received_on, l.kinds AS kinds, \
+       CASE WHEN a.arrived_on IS NULL THEN l.channel ELSE 'forwarded' END AS channel, l.field_code AS field_code, \
+       l.sender_kind AS sender_kind, l.collective AS collective, \
+       CASE WHEN a.arrived_on IS NULL OR l.processed_on >= a.arrived_on THEN l.processed_on END AS processed_on, \
+       CASE WHEN a.arrived_on IS NULL OR l.processed_on >= a.arrived_on THEN l.eligible END AS eligible, \
+       CASE WHEN a.arrived_on IS NULL OR l.processed_on >= a.arrived_on THEN l.competent END AS competent \
+     FROM letters l LEFT JOIN (SELECT letter_id, MAX(on_date) AS arrived_on FROM letter_departures GROUP BY letter_id) a \
+       ON a.letter_id = l.id \
+     UNION ALL \
+     SELECT l.id, d.transfer_id, d.unit_id, l.reference, d.arrived_on, l.kinds, \
+       CASE WHEN d.seq = 1 THEN l.channel ELSE 'forwarded' END, l.field_code, l.sender_kind, l.collective, \
+       d.processed_on, d.eligible, d.competent \
+     FROM letter_departures d JOIN letters l ON l.id = d.letter_id) t";
+
+/// Matters, one row per stay at a unit, as [`LETTER_STAYS`]: the unit
+/// holding a matter counts what it did since it arrived (a matter accepted
+/// before is in its resolution from the day it arrived); a unit it left
+/// counts it as it stood when it left, closed there on that day.
+const MATTER_STAYS: &str = "(SELECT m.id AS id, m.id AS row_id, m.unit_id AS unit_id, m.reference AS reference, \
+       m.kind AS kind, m.field_code AS field_code, m.state AS state, \
+       COALESCE(a.arrived_on, m.received_on) AS received_on, \
+       CASE WHEN a.arrived_on IS NULL OR m.classified_on >= a.arrived_on THEN m.classified_on END AS classified_on, \
+       CASE WHEN a.arrived_on IS NULL OR m.classified_on >= a.arrived_on THEN m.eligible END AS eligible, \
+       CASE WHEN a.arrived_on IS NULL OR m.classified_on >= a.arrived_on THEN m.competent END AS competent, \
+       CASE WHEN a.arrived_on IS NULL OR m.classified_on >= a.arrived_on THEN m.round END AS round, \
+       CASE WHEN a.arrived_on IS NULL OR m.accepted_on >= a.arrived_on THEN m.accepted_on \
+            WHEN m.accepted_on IS NOT NULL THEN a.arrived_on END AS accepted_on, \
+       CASE WHEN a.arrived_on IS NULL OR m.concluded_on >= a.arrived_on THEN m.concluded_on END AS concluded_on, \
+       CASE WHEN a.arrived_on IS NULL OR m.concluded_on >= a.arrived_on THEN m.outcome END AS outcome, \
+       CASE WHEN a.arrived_on IS NULL OR m.concluded_on >= a.arrived_on THEN m.late END AS late, \
+       CASE WHEN a.arrived_on IS NULL OR m.closed_on >= a.arrived_on THEN m.closed_on END AS closed_on, \
+       m.due_on AS due_on \
+     FROM matters m LEFT JOIN (SELECT matter_id, MAX(on_date) AS arrived_on FROM matter_departures GROUP BY matter_id) a \
+       ON a.matter_id = m.id \
+     UNION ALL \
+     SELECT m.id, d.id, d.unit_id, m.reference, m.kind, m.field_code, d.state, d.arrived_on, d.classified_on, \
+       d.eligible, d.competent, d.round, d.accepted_on, d.concluded_on, d.outcome, d.late, d.closed_on, d.due_on \
+     FROM matter_departures d JOIN matters m ON m.id = d.matter_id) t";
 
 /// A column's SQL expression.
 fn col_sql(c: Col) -> String {
@@ -311,10 +368,10 @@ pub async fn fact_page(
     let ss = source_sql(source);
     let select = fact_select(source);
     let sql = match after {
-        None => format!("{select} ORDER BY {} LIMIT {PAGE}", ss.id),
+        None => format!("{select} ORDER BY {} LIMIT {PAGE}", ss.row),
         Some(_) => format!(
             "{select} WHERE {id} > $1 ORDER BY {id} LIMIT {PAGE}",
-            id = ss.id
+            id = ss.row
         ),
     };
     let mut q = query(sql);
@@ -360,7 +417,7 @@ fn fact_select(source: Source) -> String {
         .collect();
     format!(
         "SELECT {} AS row_id, {} AS unit_id, {} FROM {}",
-        ss.id,
+        ss.row,
         ss.unit,
         cols.join(", "),
         ss.from

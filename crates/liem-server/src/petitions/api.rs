@@ -366,6 +366,10 @@ pub(super) async fn send_message(
 pub struct LetterTransferInput {
     /// The receiving unit's code.
     pub to_unit: String,
+    /// The day it is sent (YYYY-MM-DD; today when absent; not after today,
+    /// nor before the sending unit received the letter).
+    #[serde(default)]
+    pub on: Option<String>,
     /// Why (5–500 characters).
     pub reason: String,
 }
@@ -380,9 +384,15 @@ pub(super) async fn transfer(
     Path(id): Path<LetterId>,
     ApiJson(input): ApiJson<LetterTransferInput>,
 ) -> AppResult<Response> {
-    let t =
-        crate::petitions::service::transfer_letter(&state, &who, id, &input.to_unit, &input.reason)
-            .await?;
+    let t = crate::petitions::service::transfer_letter(
+        &state,
+        &who,
+        id,
+        &input.to_unit,
+        input.on.as_deref(),
+        &input.reason,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(t)).into_response())
 }
 

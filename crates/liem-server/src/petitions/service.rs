@@ -611,6 +611,7 @@ pub async fn transfer_letter(
     who: &Writer,
     letter: LetterId,
     to_code: &str,
+    on: Option<&str>,
     reason: &str,
 ) -> AppResult<liem_store::petitions::TransferRecord> {
     let l = self::letter(state, who, letter).await?;
@@ -629,6 +630,25 @@ pub async fn transfer_letter(
         );
     }
     let mut c = state.store.conn().await?;
+    // The transfer's day: today unless given, never ahead of today nor
+    // before the unit received the letter.
+    let today = today();
+    let on = match on.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(today),
+        Some(v) => liem_domain::validation::required_date(&mut errs, "on", Some(v)),
+    };
+    let arrival = petitions::letter_arrival(&mut c, letter).await?;
+    if let Some(d) = on {
+        if d > today {
+            errs.add("on", "not_in_future", "must not be after today");
+        } else if d < arrival {
+            errs.add(
+                "on",
+                "before_receipt",
+                format!("must not be before the unit received the letter ({arrival})"),
+            );
+        }
+    }
     let to = match liem_store::units::by_code(&mut c, to_code).await {
         Ok(u) if u.id == l.unit_id => {
             errs.add("to_unit", "same_unit", "must be another unit");
@@ -647,13 +667,22 @@ pub async fn transfer_letter(
     };
     drop(c);
     errs.into_result(())?;
-    let Some(to) = to else {
+    let (Some(to), Some(on)) = (to, on) else {
         return Err(AppError::Internal(
-            "a transfer passed its checks without a unit".into(),
+            "a transfer passed its checks without a unit or a day".into(),
         ));
     };
     let mut tx = permit.begin(&state.store).await?;
-    let t = petitions::transfer(&mut tx, permit.actor(), letter, l.unit_id, to.id, reason).await?;
+    let t = petitions::transfer(
+        &mut tx,
+        permit.actor(),
+        letter,
+        l.unit_id,
+        to.id,
+        on,
+        reason,
+    )
+    .await?;
     tx.commit().await?;
     Ok(t)
 }
