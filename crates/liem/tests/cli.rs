@@ -653,3 +653,143 @@ print(json.dumps({'title': rows[1][0], 'total': list(total[2:])}))\n";
     assert_eq!(x["title"], "Traitement des lettres de réclamation");
     assert_eq!(x["total"], json["total"]);
 }
+
+/// Overdue means overdue (issue 12, item 8), on the demo data: the
+/// register's overdue list counts the letters with a matter past the limit
+/// the law sets, and the deadline counts the matters, as worked out a
+/// second way: every matter's facts read straight from the database and its
+/// running limit computed again from the law's rules, the matters that no
+/// action is left for carrying none.
+#[test]
+fn on_the_demo_the_overdue_list_counts_what_the_law_makes_late() {
+    use liem_domain::workflow::MatterFacts;
+    use std::collections::BTreeSet;
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_liem"))
+        .args(["demo", "--data-dir", data.to_str().unwrap()])
+        .args(["--petitions", "600", "--cases", "60"])
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let out = BufReader::new(demo.stdout.take().unwrap());
+    let _demo = Kill(demo);
+    let mut token = None;
+    for line in out.lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("API token: ") {
+            token = Some(rest.to_owned());
+        }
+        if line.starts_with("serving on") {
+            break;
+        }
+    }
+    let auth = format!("Bearer {}", token.expect("the demo printed an API token"));
+    let get = |path: &str| -> serde_json::Value {
+        ureq::get(&format!("http://127.0.0.1:{port}{path}"))
+            .set("Authorization", &auth)
+            .call()
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+            .into_json()
+            .unwrap()
+    };
+    let deadlines = get("/api/v1/deadlines?within=7");
+    let today: jiff::civil::Date = deadlines["today"].as_str().unwrap().parse().unwrap();
+    let listed = get("/api/v1/letters?overdue=true&limit=200");
+    let total = listed["total"].as_i64().unwrap();
+    let counted: i64 = deadlines["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["overdue"].as_i64().unwrap())
+        .sum();
+
+    // The second way: the facts as stored, the limit as the law computes it.
+    let db = data.join("liem.sqlite3");
+    let rows: serde_json::Value = {
+        let o = Command::new("sqlite3")
+            .arg("-json")
+            .arg(&db)
+            .arg(
+                "SELECT lower(hex(lm.letter_id)) AS letter, m.facts AS facts \
+                 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id",
+            )
+            .output()
+            .expect("the sqlite3 command is needed (Debian package sqlite3)");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let cal = liem_domain::calendar::Calendar::new();
+    let book = liem_domain::deadline::RuleBook::default();
+    let mut late_letters = BTreeSet::new();
+    let mut late_matters = 0i64;
+    let mut final_with_limit = 0;
+    let letters: BTreeSet<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["letter"].as_str().unwrap())
+        .collect();
+    for r in rows.as_array().unwrap() {
+        let facts: MatterFacts = serde_json::from_str(r["facts"].as_str().unwrap()).unwrap();
+        let limit = liem_domain::deadline::current_deadline(&facts, &cal, &book);
+        if facts.state.is_final() && limit.is_some() {
+            final_with_limit += 1;
+        }
+        if limit.is_some_and(|d| d.due < today) {
+            late_matters += 1;
+            late_letters.insert(r["letter"].as_str().unwrap().to_owned());
+        }
+    }
+    eprintln!(
+        "demo on {today}: {total} of {} letters overdue, {counted} matters past their limit",
+        letters.len()
+    );
+    assert_eq!(
+        final_with_limit, 0,
+        "a matter with no action left has no limit"
+    );
+    assert_eq!(
+        total,
+        late_letters.len() as i64,
+        "letters with a matter past its limit"
+    );
+    assert_eq!(counted, late_matters, "matters past their limit");
+    assert!(
+        total > 0 && total * 2 < letters.len() as i64,
+        "{total} of {} letters overdue",
+        letters.len()
+    );
+    // Each row listed names the limit it passed and is open.
+    for item in listed["items"].as_array().unwrap() {
+        let late: Vec<&serde_json::Value> = item["matters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| {
+                m["due_on"]
+                    .as_str()
+                    .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+                    .is_some_and(|d| d < today)
+            })
+            .collect();
+        assert!(!late.is_empty(), "{item}");
+        assert!(late.iter().all(|m| m["due_rule"].is_string()), "{item}");
+    }
+}
