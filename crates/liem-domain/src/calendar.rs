@@ -62,29 +62,132 @@ pub struct DayOff {
     pub code: String,
 }
 
-/// The calendar of working days for one jurisdiction.
-#[derive(Debug, Clone, Default)]
+/// A day the government announced for the state's bodies (cán bộ, công
+/// chức, viên chức), departing from the computed calendar: a working day
+/// swapped for a day off adjacent to a holiday, the Saturday worked in
+/// exchange, a compensatory day moved. Announced each year by the
+/// Government (through the Government Office, on the Ministry's proposal,
+/// under Labour Code 2019 art. 112(3)); an administrator's entry for the
+/// same day still wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Announced {
+    /// The civil date.
+    pub date: Date,
+    /// Worked or not.
+    pub kind: OverrideKind,
+    /// What the announcement makes of it.
+    pub name: &'static str,
+    /// The announcing document's number and date.
+    pub notice: &'static str,
+}
+
+const VPCP_8726_2024: &str = "8726/VPCP-KGVX, 26/11/2024";
+const VPCP_12729_2025: &str = "12729/VPCP-KGVX, 25/12/2025";
+
+/// The announced departures of the years announced so far. Years not here
+/// (and the parts of a year an announcement leaves alone) follow the
+/// computed calendar: Tết 2026 (16–20 February, Monday to Friday, between
+/// two weekends) needs no departure.
+pub const ANNOUNCED: &[Announced] = &[
+    // Tết Ất Tỵ: the fifth day (Saturday 1 February) is compensated before
+    // the holiday, on Monday 27 January; Monday 3 February is worked.
+    Announced {
+        date: Date::constant(2025, 1, 27),
+        kind: OverrideKind::DayOff,
+        name: "Lunar New Year (Tết): compensatory day off",
+        notice: VPCP_8726_2024,
+    },
+    Announced {
+        date: Date::constant(2025, 2, 3),
+        kind: OverrideKind::WorkingDay,
+        name: "Working day (compensatory day taken on 27 January)",
+        notice: VPCP_8726_2024,
+    },
+    // 30 April – 1 May: Friday 2 May off, worked on Saturday 26 April.
+    Announced {
+        date: Date::constant(2025, 5, 2),
+        kind: OverrideKind::DayOff,
+        name: "Day off swapped for Saturday 26 April",
+        notice: VPCP_8726_2024,
+    },
+    Announced {
+        date: Date::constant(2025, 4, 26),
+        kind: OverrideKind::WorkingDay,
+        name: "Working Saturday (swapped for Friday 2 May)",
+        notice: VPCP_8726_2024,
+    },
+    // New Year 2026: Friday 2 January off, worked on Saturday 10 January.
+    Announced {
+        date: Date::constant(2026, 1, 2),
+        kind: OverrideKind::DayOff,
+        name: "Day off swapped for Saturday 10 January",
+        notice: VPCP_12729_2025,
+    },
+    Announced {
+        date: Date::constant(2026, 1, 10),
+        kind: OverrideKind::WorkingDay,
+        name: "Working Saturday (swapped for Friday 2 January)",
+        notice: VPCP_12729_2025,
+    },
+];
+
+/// The calendar of working days for one jurisdiction: the computed
+/// holidays, the government's announced departures ([`ANNOUNCED`]), and
+/// the days an administrator entered, each layer overriding the one before.
+#[derive(Debug, Clone)]
 pub struct Calendar {
+    announced: BTreeMap<Date, Announced>,
     overrides: BTreeMap<Date, DayOverride>,
 }
 
+impl Default for Calendar {
+    fn default() -> Self {
+        Self {
+            announced: ANNOUNCED.iter().map(|a| (a.date, *a)).collect(),
+            overrides: BTreeMap::new(),
+        }
+    }
+}
+
 impl Calendar {
-    /// A calendar with computed defaults only.
+    /// A calendar with the computed defaults and the announced days.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The computed defaults only, without the announced days.
+    pub fn computed() -> Self {
+        Self {
+            announced: BTreeMap::new(),
+            overrides: BTreeMap::new(),
+        }
     }
 
     /// A calendar with administrator-entered days.
     pub fn with_overrides(overrides: impl IntoIterator<Item = DayOverride>) -> Self {
         Self {
             overrides: overrides.into_iter().map(|o| (o.date, o)).collect(),
+            ..Self::default()
         }
+    }
+
+    /// The announced departures of a year.
+    pub fn announced_in(&self, year: i16) -> Vec<Announced> {
+        self.announced
+            .values()
+            .filter(|a| a.date.year() == year)
+            .copied()
+            .collect()
     }
 
     /// True when the date is a working day.
     pub fn is_working_day(&self, date: Date) -> bool {
         if let Some(o) = self.overrides.get(&date) {
             return o.kind == OverrideKind::WorkingDay;
+        }
+        if let Some(a) = self.announced.get(&date) {
+            return a.kind == OverrideKind::WorkingDay;
         }
         if is_weekend(date) {
             return false;
@@ -99,6 +202,23 @@ impl Calendar {
             .into_iter()
             .map(|d| (d.date, d))
             .collect();
+        for a in self.announced.values().filter(|a| a.date.year() == year) {
+            match a.kind {
+                OverrideKind::WorkingDay => {
+                    days.remove(&a.date);
+                }
+                OverrideKind::DayOff => {
+                    days.insert(
+                        a.date,
+                        DayOff {
+                            date: a.date,
+                            name: format!("{} ({})", a.name, a.notice),
+                            code: "announced".into(),
+                        },
+                    );
+                }
+            }
+        }
         for o in self.overrides.values().filter(|o| o.date.year() == year) {
             match o.kind {
                 OverrideKind::WorkingDay => {
@@ -343,6 +463,38 @@ mod tests {
         assert!(cal.is_working_day(date(2026, 1, 10)));
         let offs = cal.days_off(2026);
         assert!(offs.iter().any(|d| d.date == date(2026, 1, 2)));
+    }
+
+    #[test]
+    fn the_announced_swaps_of_2025_and_2026_are_the_calendar_and_an_administrator_still_wins() {
+        let cal = Calendar::new();
+        // Tết 2025: Monday 27 January off, Monday 3 February worked
+        // (computed alone, the compensatory day would be 3 February).
+        assert!(!cal.is_working_day(date(2025, 1, 27)));
+        assert!(cal.is_working_day(date(2025, 2, 3)));
+        assert!(Calendar::computed().is_working_day(date(2025, 1, 27)));
+        assert!(!Calendar::computed().is_working_day(date(2025, 2, 3)));
+        // 2 May 2025 off, Saturday 26 April worked; 2 January 2026 off,
+        // Saturday 10 January worked.
+        for (off, worked) in [
+            (date(2025, 5, 2), date(2025, 4, 26)),
+            (date(2026, 1, 2), date(2026, 1, 10)),
+        ] {
+            assert!(!cal.is_working_day(off), "{off}");
+            assert!(cal.is_working_day(worked), "{worked}");
+        }
+        let listed = cal.days_off(2026);
+        let jan2 = listed.iter().find(|d| d.date == date(2026, 1, 2)).unwrap();
+        assert!(jan2.name.contains("12729/VPCP-KGVX"), "{jan2:?}");
+        assert_eq!(cal.announced_in(2025).len(), 4);
+        // An administrator's entry for the same day wins.
+        let mine = Calendar::with_overrides([DayOverride {
+            date: date(2026, 1, 2),
+            kind: OverrideKind::WorkingDay,
+            name: "Worked after all".into(),
+        }]);
+        assert!(mine.is_working_day(date(2026, 1, 2)));
+        assert!(mine.is_working_day(date(2026, 1, 10)));
     }
 
     #[test]
