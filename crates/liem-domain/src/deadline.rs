@@ -11,6 +11,7 @@ use crate::petition::PetitionKind;
 use crate::workflow::{MatterFacts, MatterState};
 use jiff::civil::Date;
 use serde::Serialize;
+use std::borrow::Cow;
 
 code_enum!(
     /// The unit a time limit is counted in.
@@ -75,7 +76,8 @@ pub struct Rule {
     /// Counted in.
     pub unit: PeriodUnit,
     /// The legal source.
-    pub citation: &'static str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub citation: Cow<'static, str>,
     /// First day of validity (by the date the matter began).
     pub valid_from: Date,
     /// Last day of validity, if the rule was replaced.
@@ -93,7 +95,7 @@ macro_rules! rule {
             code: RuleCode::$code,
             amount: $amount,
             unit: PeriodUnit::$unit,
-            citation: $cite,
+            citation: Cow::Borrowed($cite),
             valid_from: $from,
             valid_to: None,
         }
@@ -247,6 +249,40 @@ impl RuleBook {
         }
     }
 
+    /// Enters a new version of a rule for matters begun on or after `from`
+    /// (a law's amendment): the version in force that day ends the day
+    /// before, and a matter begun earlier keeps it. Refused when no version
+    /// is in force that day, or one already begins on it.
+    pub fn add_version(
+        &mut self,
+        code: RuleCode,
+        from: Date,
+        amount: u32,
+        unit: PeriodUnit,
+        citation: String,
+    ) -> Result<(), &'static str> {
+        let Some(i) = self.rules.iter().position(|r| {
+            r.code == code && r.valid_from <= from && r.valid_to.is_none_or(|to| from <= to)
+        }) else {
+            return Err("no version of the rule is in force on that day");
+        };
+        let old = &mut self.rules[i];
+        if old.valid_from == from {
+            return Err("a version of the rule already begins on that day");
+        }
+        let until = old.valid_to;
+        old.valid_to = Some(from.yesterday().map_err(|_| "a day out of range")?);
+        self.rules.push(Rule {
+            code,
+            amount,
+            unit,
+            citation: Cow::Owned(citation),
+            valid_from: from,
+            valid_to: until,
+        });
+        Ok(())
+    }
+
     /// Every rule.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
@@ -269,7 +305,8 @@ pub struct Deadline {
     /// The last day on which the step is on time.
     pub due: Date,
     /// The rule's citation.
-    pub citation: &'static str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub citation: Cow<'static, str>,
     /// The period and unit, for display (e.g. 30 days + 30 extension).
     pub amount: u32,
     /// The unit counted in.
@@ -376,10 +413,61 @@ pub fn current_deadline(facts: &MatterFacts, cal: &Calendar, book: &RuleBook) ->
     Some(Deadline {
         code,
         due,
-        citation: rule.citation,
+        citation: rule.citation.clone(),
         amount,
         unit: rule.unit,
     })
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn a_new_version_applies_to_matters_begun_from_its_day_and_an_older_matter_keeps_the_old() {
+        let mut book = RuleBook::default();
+        book.add_version(
+            RuleCode::ComplaintAccept,
+            date(2026, 7, 1),
+            7,
+            PeriodUnit::WorkingDays,
+            "Law 136/2025/QH15 (as entered)".into(),
+        )
+        .unwrap();
+        let before = book
+            .rule(RuleCode::ComplaintAccept, date(2026, 6, 30))
+            .unwrap();
+        assert_eq!(
+            (before.amount, before.valid_to),
+            (10, Some(date(2026, 6, 30)))
+        );
+        let after = book
+            .rule(RuleCode::ComplaintAccept, date(2026, 7, 1))
+            .unwrap();
+        assert_eq!(
+            (after.amount, after.citation.as_ref()),
+            (7, "Law 136/2025/QH15 (as entered)")
+        );
+        assert!(book
+            .add_version(
+                RuleCode::ComplaintAccept,
+                date(2026, 7, 1),
+                5,
+                PeriodUnit::Days,
+                "x".into()
+            )
+            .is_err());
+        assert!(book
+            .add_version(
+                RuleCode::ComplaintAccept,
+                date(2000, 1, 1),
+                5,
+                PeriodUnit::Days,
+                "x".into()
+            )
+            .is_err());
+    }
 }
 
 #[cfg(test)]
@@ -402,6 +490,8 @@ mod tests {
             complex,
             remote_area: remote,
             multi_place: false,
+            decision_known_on: None,
+            obstacle_days: 0,
             round,
         }
     }

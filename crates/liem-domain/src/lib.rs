@@ -53,6 +53,7 @@ pub mod deadline;
 pub mod forms;
 pub mod ftm;
 pub mod ids;
+pub mod limits;
 pub mod lunar;
 pub mod penal;
 pub mod people;

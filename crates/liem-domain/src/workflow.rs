@@ -155,6 +155,17 @@ pub struct Classification {
     pub multi_place: bool,
     /// Complaint round: 1 (first time) or 2 (second time).
     pub round: u8,
+    /// Complaint: the day the complainant received or learnt of the decision
+    /// or act complained of (first time), or received the first decision or
+    /// saw its limit lapse (second time): where the limitation runs from
+    /// (Law on Complaints 2011, arts. 9 and 33(1)).
+    #[serde(default)]
+    pub decision_known_on: Option<Date>,
+    /// Complaint: days the complainant could not complain for illness,
+    /// disaster, war, work or study far away or another objective obstacle,
+    /// which do not count in the limitation (art. 9).
+    #[serde(default)]
+    pub obstacle_days: u32,
 }
 
 /// A classification as a client sends it.
@@ -192,6 +203,11 @@ pub struct ClassificationInput {
     pub multi_place: bool,
     /// Complaint round, 1 or 2 (1 when absent).
     pub round: Option<u8>,
+    /// Complaint: the day the decision or act was received or known
+    /// (YYYY-MM-DD), where the limitation runs from.
+    pub decision_known_on: Option<String>,
+    /// Complaint: days lost to an objective obstacle (0 to 3650).
+    pub obstacle_days: Option<u32>,
 }
 
 impl Classification {
@@ -241,6 +257,21 @@ impl Classification {
         if !(1..=2).contains(&round) {
             errs.add("round", "range", "must be 1 or 2");
         }
+        let decision_known_on = match i.decision_known_on.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(v) => crate::validation::required_date(&mut errs, "decision_known_on", Some(v)),
+        };
+        let obstacle_days = i.obstacle_days.unwrap_or(0);
+        if obstacle_days > 3650 {
+            errs.add("obstacle_days", "range", "must be 0 to 3650 days");
+        }
+        if obstacle_days > 0 && decision_known_on.is_none() {
+            errs.add(
+                "obstacle_days",
+                "needs_decision_known_on",
+                "counts only with the day the decision was received or known",
+            );
+        }
         let (Some(eligible), Some(competent)) = (eligible, competent) else {
             return Err(errs);
         };
@@ -257,6 +288,8 @@ impl Classification {
             remote_area: i.remote_area,
             multi_place: i.multi_place,
             round,
+            decision_known_on,
+            obstacle_days,
         })
     }
 }
@@ -531,6 +564,9 @@ pub struct MatterFacts {
     pub accepted_on: Option<Date>,
     /// Date of conclusion.
     pub concluded_on: Option<Date>,
+    /// Date the conclusion was sent to the sender (notified).
+    #[serde(default)]
+    pub notified_on: Option<Date>,
     /// Date of closure (any final state).
     pub closed_on: Option<Date>,
     /// The outcome.
@@ -554,6 +590,7 @@ impl MatterFacts {
             classified_on: None,
             accepted_on: None,
             concluded_on: None,
+            notified_on: None,
             closed_on: None,
             outcome: None,
             extensions: 0,
@@ -785,7 +822,10 @@ pub fn apply(facts: &MatterFacts, action: &Action, on: Date) -> Result<MatterFac
             f.concluded_on = Some(on);
             f.state = S::Concluded;
         }
-        Action::Notify => f.state = S::Notified,
+        Action::Notify => {
+            f.notified_on = Some(on);
+            f.state = S::Notified;
+        }
         Action::Close => close(&mut f, S::Closed, on),
     }
     Ok(f)
@@ -845,6 +885,8 @@ mod tests {
             complex: false,
             remote_area: false,
             multi_place: false,
+            decision_known_on: None,
+            obstacle_days: 0,
             round: 1,
         }
     }

@@ -62,6 +62,8 @@ fn classified(complex: bool, remote: bool, round: u8, competent: bool) -> Classi
         especially_complex: false,
         remote_area: remote,
         multi_place: false,
+        decision_known_on: None,
+        obstacle_days: 0,
         round,
     }
 }

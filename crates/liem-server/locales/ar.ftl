@@ -733,3 +733,12 @@ db-stages-overdue = { $count } قضية تجاوزت المهلة القانون
 rp-c-appealed_cases = المستأنفة (قضايا)
 rp-c-appealed_defendants = المستأنفة (متهمون)
 rp-x-committee = القضايا التي تابعتها { $name } خلال الفترة فقط
+
+# Other limits of a matter (Law on Complaints arts. 9, 33, 44; Law on Denunciations art. 29)
+d-other-limits = مهل أخرى
+c-decision-known-on = يوم استلام القرار أو الفعل المشتكى منه أو العلم به (المرة الثانية: يوم استلام القرار الأول)
+c-obstacle-days = أيام ضاعت بسبب عائق موضوعي (مرض، كارثة…) لا تُحسب في مدة التقادم
+limit-complaint_limitation = انتهاء مدة تقديم الشكوى
+limit-second_complaint_window = آخر يوم لشكوى ثانية
+limit-decision_effective = يصبح قرار الشكوى نافذًا قانونًا
+limit-denunciation_acceptance_notice = إبلاغ المبلِّغ والمبلَّغ عنه بقبول البلاغ قبل

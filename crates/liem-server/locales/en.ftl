@@ -733,3 +733,12 @@ db-stages-overdue = { $count } cases past the legal limit of their current stage
 rp-c-appealed_cases = Appealed (cases)
 rp-c-appealed_defendants = Appealed (defendants)
 rp-x-committee = Only the cases on the monitored list of { $name } during the period
+
+# Other limits of a matter (Law on Complaints arts. 9, 33, 44; Law on Denunciations art. 29)
+d-other-limits = Other limits
+c-decision-known-on = Day the decision or act complained of was received or known (second time: day the first decision was received)
+c-obstacle-days = Days lost to an objective obstacle (illness, disaster…), not counted in the limitation
+limit-complaint_limitation = Complaint limitation ends
+limit-second_complaint_window = Last day for a second complaint
+limit-decision_effective = Complaint decision takes legal effect
+limit-denunciation_acceptance_notice = Notify the denouncer and the person denounced of the acceptance by

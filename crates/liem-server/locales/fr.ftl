@@ -733,3 +733,12 @@ db-stages-overdue = { $count } affaires au-delà du délai légal de leur étape
 rp-c-appealed_cases = Appels (affaires)
 rp-c-appealed_defendants = Appels (accusés)
 rp-x-committee = Seulement les affaires suivies par { $name } pendant la période
+
+# Other limits of a matter (Law on Complaints arts. 9, 33, 44; Law on Denunciations art. 29)
+d-other-limits = Autres délais
+c-decision-known-on = Jour où la décision ou l’acte contesté a été reçu ou connu (seconde fois : réception de la première décision)
+c-obstacle-days = Jours perdus pour un obstacle objectif (maladie, catastrophe…), non comptés dans la prescription
+limit-complaint_limitation = Fin du délai de réclamation
+limit-second_complaint_window = Dernier jour pour une seconde réclamation
+limit-decision_effective = La décision sur la réclamation prend effet
+limit-denunciation_acceptance_notice = Informer le dénonciateur et la personne dénoncée de l’acceptation avant le

@@ -733,3 +733,12 @@ db-stages-overdue = { $count } vụ án, vụ việc quá thời hạn tố tụ
 rp-c-appealed_cases = Kháng cáo, kháng nghị (vụ)
 rp-c-appealed_defendants = Kháng cáo, kháng nghị (bị cáo)
 rp-x-committee = Chỉ các vụ án, vụ việc thuộc diện { $name } theo dõi, chỉ đạo trong kỳ
+
+# Other limits of a matter (Law on Complaints arts. 9, 33, 44; Law on Denunciations art. 29)
+d-other-limits = Các thời hạn khác
+c-decision-known-on = Ngày nhận được hoặc biết quyết định, hành vi bị khiếu nại (lần hai: ngày nhận quyết định lần đầu)
+c-obstacle-days = Số ngày có trở ngại khách quan (ốm đau, thiên tai…) không tính vào thời hiệu
+limit-complaint_limitation = Hết thời hiệu khiếu nại
+limit-second_complaint_window = Hạn khiếu nại lần hai
+limit-decision_effective = Quyết định giải quyết khiếu nại có hiệu lực pháp luật
+limit-denunciation_acceptance_notice = Hạn thông báo thụ lý tố cáo cho người tố cáo và người bị tố cáo

@@ -501,6 +501,13 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             O::None,
             Some(json!({"kind": "day_off", "name": "x", "unit": "days"})),
         ),
+        ("POST", "/api/v1/rules/{code}/versions") => s(
+            Special(R::Administer),
+            O::None,
+            Some(
+                json!({"valid_from": "2999-01-01", "amount": 7, "unit": "days", "citation": "Thử ma trận"}),
+            ),
+        ),
         ("GET", "/api/v1/audit/verify" | "/api/v1/audit/checkpoint") => {
             s(Rights(R::ReadAudit, None), O::None, None)
         }

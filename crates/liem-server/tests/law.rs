@@ -10,7 +10,11 @@ mod common;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
-on_both!(a_dozen_hand_worked_limits_hold_through_the_api);
+on_both!(
+    a_dozen_hand_worked_limits_hold_through_the_api,
+    a_complaint_past_its_limitation_is_refused_and_the_other_limits_are_shown,
+    a_rule_changed_from_1_july_2026_applies_to_matters_begun_from_then,
+);
 
 async fn letter(app: &common::App, kind: &str, received: &str) -> String {
     let (s, v) = app
@@ -188,4 +192,170 @@ async fn a_dozen_hand_worked_limits_hold_through_the_api(app: common::App) {
         .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert_eq!(got.len(), 12);
+}
+
+/// Law on Complaints 2011 art. 9 at classification, arts. 44 and 33(1)
+/// after a decision, Law on Denunciations 2018 art. 29(2) after an
+/// acceptance, through the API.
+async fn a_complaint_past_its_limitation_is_refused_and_the_other_limits_are_shown(
+    app: common::App,
+) {
+    let m = letter(&app, "complaint", "2026-06-02").await;
+    let known = |extra: Value| {
+        let mut c = json!({"eligible": true, "competent": true, "round": 1, "decision_known_on": "2026-03-02"});
+        for (k, v) in extra.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        json!({"action": "classify", "on": "2026-06-03", "classification": c})
+    };
+    // Known on 02/03: the 90 days ended on Monday 01/06 (31/05 a Sunday).
+    let (s, p) = app
+        .call(
+            "POST",
+            &format!("/api/v1/matters/{m}/actions"),
+            Some("leader.hni"),
+            Some(known(json!({}))),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["field"], "classification.eligible");
+    assert_eq!(p["errors"][0]["rule"], "limitation_expired");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2026-06-01"),
+        "{p}"
+    );
+    // Refusing it for the limitation is what the law asks.
+    let (s, p) = app
+        .call(
+            "POST",
+            &format!("/api/v1/matters/{m}/actions"),
+            Some("leader.hni"),
+            Some(known(
+                json!({"eligible": false, "ineligibility": "limitation_expired"}),
+            )),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    // Twenty days in hospital keep another complaint open to 22/06.
+    let m = letter(&app, "complaint", "2026-06-02").await;
+    let v = act(&app, &m, known(json!({"obstacle_days": 20}))).await;
+    let limits = v["limits"].as_array().unwrap();
+    assert!(
+        limits
+            .iter()
+            .any(|l| l["code"] == "complaint_limitation" && l["on"] == "2026-06-22"),
+        "{v}"
+    );
+    // And refusing that one for the limitation is refused.
+    let m2 = letter(&app, "complaint", "2026-06-01").await;
+    let (s, p) = app
+        .call(
+            "POST",
+            &format!("/api/v1/matters/{m2}/actions"),
+            Some("leader.hni"),
+            Some(known(
+                json!({"eligible": false, "ineligibility": "limitation_expired"}),
+            )),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["rule"], "limitation_not_expired");
+    // Bytes that are not a day name the field.
+    let (s, p) = app
+        .call(
+            "POST",
+            &format!("/api/v1/matters/{m2}/actions"),
+            Some("leader.hni"),
+            Some(json!({"action": "classify", "classification": {"eligible": true, "competent": true, "decision_known_on": "02/03/2026"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["field"], "classification.decision_known_on");
+
+    // Decided on 20/07: it takes effect, and a second complaint is possible,
+    // until Wednesday 19/08 (30 days).
+    act(&app, &m, json!({"action": "accept", "on": "2026-06-05"})).await;
+    let v = act(&app, &m, json!({"action": "conclude", "on": "2026-07-20", "outcome": "right", "summary": "Khiếu nại đúng"})).await;
+    let has = |v: &Value, code: &str, on: &str| {
+        v["limits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["code"] == code && l["on"] == on)
+    };
+    assert!(has(&v, "decision_effective", "2026-08-19"), "{v}");
+    assert!(has(&v, "second_complaint_window", "2026-08-19"), "{v}");
+    // A denunciation accepted on Thursday 05/03/2026 is notified by 12/03.
+    let d = letter(&app, "denunciation", "2026-03-02").await;
+    act(&app, &d, classify("2026-03-03", true, false)).await;
+    let v = act(&app, &d, json!({"action": "accept", "on": "2026-03-05"})).await;
+    assert!(
+        has(&v, "denunciation_acceptance_notice", "2026-03-12"),
+        "{v}"
+    );
+}
+
+/// Law 136/2025/QH15 (in force 1 July 2026) could not be read: a national
+/// administrator enters a limit it changes as a new version of the rule;
+/// a matter begun before keeps the old one, an open matter begun since is
+/// counted again.
+async fn a_rule_changed_from_1_july_2026_applies_to_matters_begun_from_then(app: common::App) {
+    let before = letter(&app, "complaint", "2026-06-30").await;
+    let since = letter(&app, "complaint", "2026-07-02").await;
+    assert_eq!(matter_due(&app, &since).await, "2026-07-16");
+    let uri = "/api/v1/rules/complaint_accept/versions";
+    let body = json!({"valid_from": "2026-07-01", "amount": 7, "unit": "working_days",
+                      "citation": "Law 136/2025/QH15 (value entered by the administrator)"});
+    // Only a national administrator changes the law's limits.
+    let (s, _) = app
+        .call("POST", uri, Some("admin.hni"), Some(body.clone()))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, p) = app
+        .call(
+            "POST",
+            uri,
+            Some("admin"),
+            Some(
+                json!({"valid_from": "2026-07-01", "amount": 0, "unit": "weeks", "citation": "x"}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["unit", "amount", "citation"], "{p}");
+    let (s, p) = app
+        .call("POST", uri, Some("admin"), Some(body.clone()))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{p}");
+    // The same day twice is refused, naming the field.
+    let (s, p) = app.call("POST", uri, Some("admin"), Some(body)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["field"], "valid_from");
+    // 7 working days from 02/07: 3, 6, 7, 8, 9, 10, 13 July; the matter of
+    // 30/06 keeps 10 working days (14/07); a new one of 01/07 ends 10/07.
+    assert_eq!(matter_due(&app, &since).await, "2026-07-13");
+    assert_eq!(matter_due(&app, &before).await, "2026-07-14");
+    let new = letter(&app, "complaint", "2026-07-01").await;
+    assert_eq!(matter_due(&app, &new).await, "2026-07-10");
+    let (_, v) = app
+        .call(
+            "GET",
+            &format!("/api/v1/matters/{new}"),
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        v["deadline"]["citation"],
+        "Law 136/2025/QH15 (value entered by the administrator)"
+    );
 }

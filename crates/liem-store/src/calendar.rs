@@ -1,7 +1,7 @@
 //! Administrator-entered calendar days and deadline-rule units.
 
 use crate::db::{query, AsExec};
-use crate::{audit, outbox, Result, Tx};
+use crate::{audit, outbox, Result, StoreError, Tx};
 use jiff::civil::Date;
 use liem_domain::calendar::{Calendar, DayOverride, OverrideKind};
 use liem_domain::deadline::{PeriodUnit, RuleBook, RuleCode};
@@ -36,7 +36,69 @@ pub async fn rule_book(ex: &mut impl AsExec) -> Result<RuleBook> {
     {
         book.set_unit(r.code::<RuleCode>("code")?, r.code::<PeriodUnit>("unit")?);
     }
+    for r in query(
+        "SELECT code, valid_from, CAST(amount AS BIGINT) AS amount, unit, citation FROM rule_versions \
+         ORDER BY code, valid_from",
+    )
+    .fetch_all(ex)
+    .await?
+    {
+        let amount = u32::try_from(r.i64("amount")?)
+            .map_err(|_| StoreError::Corrupt("a rule version's amount out of range".into()))?;
+        book.add_version(
+            r.code::<RuleCode>("code")?,
+            r.date("valid_from")?,
+            amount,
+            r.code::<PeriodUnit>("unit")?,
+            r.text("citation")?,
+        )
+        .map_err(|e| StoreError::Corrupt(format!("rule version: {e}")))?;
+    }
     Ok(book)
+}
+
+/// A new version of a rule, entered by an administrator.
+pub struct RuleVersion<'a> {
+    /// The step.
+    pub code: RuleCode,
+    /// The first day of the matters it applies to.
+    pub valid_from: Date,
+    /// How many units.
+    pub amount: u32,
+    /// Counted in.
+    pub unit: PeriodUnit,
+    /// Its legal source.
+    pub citation: &'a str,
+}
+
+/// Enters a new version of a rule (the caller checks it fits the book).
+pub async fn add_rule_version(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    v: &RuleVersion<'_>,
+) -> Result<()> {
+    query(
+        "INSERT INTO rule_versions (code, valid_from, amount, unit, citation, entered_by, entered_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(v.code.as_str())
+    .bind(v.valid_from)
+    .bind(i64::from(v.amount))
+    .bind(v.unit.as_str())
+    .bind(v.citation)
+    .bind(actor.user.map(|u| u.0))
+    .bind(crate::now())
+    .execute(&mut *tx)
+    .await?;
+    audit::record_change(
+        tx,
+        actor,
+        "rule.add_version",
+        "rule",
+        v.code.as_str(),
+        serde_json::json!({"valid_from": v.valid_from, "amount": v.amount, "unit": v.unit, "citation": v.citation}),
+    )
+    .await
 }
 
 /// Enters (or replaces) a day.

@@ -777,6 +777,8 @@ async fn progress(
         especially_complex: false,
         remote_area: rng.gen_bool(0.1),
         multi_place: rng.gen_bool(0.1),
+        decision_known_on: None,
+        obstacle_days: 0,
         round: if facts.kind == liem_domain::petition::PetitionKind::Complaint && rng.gen_bool(0.15)
         {
             2

@@ -164,6 +164,60 @@ pub(super) async fn set_rule_unit(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A new version of a rule.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RuleVersionInput {
+    /// The first day (YYYY-MM-DD) of the matters it applies to: a matter
+    /// begun before keeps the version in force when it began.
+    pub valid_from: String,
+    /// How many units (1 to 3650).
+    pub amount: u32,
+    /// `working_days`, `days` or `months`.
+    pub unit: String,
+    /// The article and clause that set it (5 to 300 characters).
+    pub citation: String,
+}
+
+/// Enters a new version of a rule, from the day a law changes it (national
+/// administrators); the due dates of open matters are recomputed.
+#[utoipa::path(post, path = "/api/v1/rules/{code}/versions", request_body = RuleVersionInput, responses((status = 204, description = "Entered"), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub(super) async fn add_rule_version(
+    State(state): State<AppState>,
+    who: Writer,
+    Path(code): Path<String>,
+    ApiJson(input): ApiJson<RuleVersionInput>,
+) -> AppResult<StatusCode> {
+    let mut errs = ValidationErrors::new();
+    let code = required_code::<RuleCode>(&mut errs, "code", Some(&code));
+    let unit = required_code::<PeriodUnit>(&mut errs, "unit", Some(&input.unit));
+    let from =
+        liem_domain::validation::required_date(&mut errs, "valid_from", Some(&input.valid_from));
+    if !(1..=3650).contains(&input.amount) {
+        errs.add("amount", "range", "must be 1 to 3650");
+    }
+    let citation = input.citation.trim();
+    if !(5..=300).contains(&citation.chars().count()) {
+        errs.add(
+            "citation",
+            "length",
+            "must give the article and clause in 5 to 300 characters",
+        );
+    }
+    let (Some(code), Some(unit), Some(valid_from), ()) = (code, unit, from, errs.into_result(())?)
+    else {
+        return Err(AppError::BadRequest("code, unit, valid_from".into()));
+    };
+    let version = liem_store::calendar::RuleVersion {
+        code,
+        valid_from,
+        amount: input.amount,
+        unit,
+        citation,
+    };
+    service::add_rule_version(&state, &who, &version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// A user to add.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewUserInput {

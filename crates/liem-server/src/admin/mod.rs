@@ -7,7 +7,7 @@ pub mod service;
 
 use crate::web::routes::Routes;
 use axum::routing::get;
-use axum::routing::put;
+use axum::routing::{post, put};
 use utoipa::OpenApi;
 
 /// The administration routes.
@@ -41,6 +41,11 @@ pub fn router() -> Routes {
         )
         .at("/api/v1/rules", &["GET"], get(api::list_rules))
         .at("/api/v1/rules/{code}", &["PUT"], put(api::set_rule_unit))
+        .at(
+            "/api/v1/rules/{code}/versions",
+            &["POST"],
+            post(api::add_rule_version),
+        )
         .at("/api/v1/audit/verify", &["GET"], get(api::audit_verify))
         .at(
             "/api/v1/audit/checkpoint",
@@ -65,6 +70,7 @@ pub fn router() -> Routes {
         api::remove_day,
         api::list_rules,
         api::set_rule_unit,
+        api::add_rule_version,
         api::audit_verify,
         api::audit_checkpoint
     ),
@@ -72,6 +78,7 @@ pub fn router() -> Routes {
         api::PolicyInput,
         api::DayInput,
         api::RuleUnitInput,
+        api::RuleVersionInput,
         api::NewUserInput,
         api::UserView,
         api::ActiveInput,

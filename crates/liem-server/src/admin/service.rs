@@ -133,6 +133,39 @@ pub async fn set_rule_unit(
     Ok(())
 }
 
+/// Enters a new version of a rule for matters begun from `version.valid_from`
+/// (national administrators); the due dates of open matters are recomputed.
+pub async fn add_rule_version(
+    state: &AppState,
+    who: &Writer,
+    version: &calendar::RuleVersion<'_>,
+) -> AppResult<()> {
+    let permit = who.permit_national(Right::Administer)?;
+    let mut c = state.store.conn().await?;
+    let mut book = calendar::rule_book(&mut c).await?;
+    drop(c);
+    if let Err(why) = book.add_version(
+        version.code,
+        version.valid_from,
+        version.amount,
+        version.unit,
+        version.citation.to_owned(),
+    ) {
+        let mut errs = liem_domain::ValidationErrors::new();
+        errs.add(
+            "valid_from",
+            "no_version_to_follow",
+            format!("must follow a version in force: {why}"),
+        );
+        return Err(errs.into());
+    }
+    let mut tx = permit.begin(&state.store).await?;
+    calendar::add_rule_version(&mut tx, permit.actor(), version).await?;
+    recompute(&mut tx, permit.actor()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The users of the caller's administered subtree, by name.
 pub async fn list_users(state: &AppState, who: &Principal) -> AppResult<Vec<UserRecord>> {
     let admin = who.grant(Right::Administer)?;

@@ -338,6 +338,8 @@ pub(super) struct MatterBlock {
     handler: String,
     deadline: String,
     overdue: bool,
+    /// The other limits, each "date — what · article".
+    limits: Vec<String>,
     events: Vec<String>,
     actions: Vec<String>,
 }
@@ -457,6 +459,11 @@ pub(super) async fn letter_page(
             handler,
             deadline,
             overdue,
+            limits: mv
+                .limits
+                .iter()
+                .map(|l| format!("{} — {} · {}", l.on, tr.code("limit", l.code), l.citation))
+                .collect(),
             events,
             actions: mv
                 .allowed_actions
@@ -605,6 +612,8 @@ pub(super) struct ActionForm {
     especially_complex: Option<String>,
     remote_area: Option<String>,
     multi_place: Option<String>,
+    decision_known_on: Option<String>,
+    obstacle_days: Option<String>,
 }
 
 impl ActionForm {
@@ -624,6 +633,10 @@ impl ActionForm {
             remote_area: flag(&self.remote_area),
             multi_place: flag(&self.multi_place),
             round: self.round,
+            decision_known_on: nonempty(&self.decision_known_on),
+            // Not a number: past the range, so the error names the field.
+            obstacle_days: nonempty(&self.obstacle_days)
+                .map(|v| v.trim().parse().unwrap_or(u32::MAX)),
         });
         ActionInput {
             action: Some(self.action.clone()),

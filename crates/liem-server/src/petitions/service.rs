@@ -39,6 +39,10 @@ pub struct MatterView {
     pub events: Vec<MatterEvent>,
     /// The deadline running now.
     pub deadline: Option<Deadline>,
+    /// The other limits of the matter: a complaint's limitation, until when
+    /// a first decision may be complained of again, when a decision takes
+    /// legal effect, by when a denunciation's acceptance is notified.
+    pub limits: Vec<liem_domain::limits::Limit>,
     /// Actions allowed now, for this caller.
     pub allowed_actions: Vec<ActionKind>,
 }
@@ -201,6 +205,7 @@ async fn matter_view_under(
     let events = petitions::events(&mut conn, id).await?;
     drop(conn);
     let deadline = current_deadline(&m.facts, cal, book);
+    let limits = liem_domain::limits::other_limits(&m.facts, cal);
     let can_handle = who.scope(Right::HandleMatter).contains(&m.unit_path);
     let can_conclude = who.scope(Right::ConcludeMatter).contains(&m.unit_path);
     let allowed_actions = m
@@ -213,6 +218,7 @@ async fn matter_view_under(
         matter: m,
         events,
         deadline,
+        limits,
         allowed_actions,
     })
 }
@@ -242,8 +248,13 @@ pub async fn act(
             "a conclusion is recorded by a leader",
         )?;
     }
-    let next = apply(&m.facts, &action, on)?;
     let (cal, book) = rules(state).await?;
+    // A complaint's limitation (Law on Complaints 2011, arts. 9, 33(1)) is
+    // a reason for not accepting it, and no reason when it has not lapsed.
+    if let Action::Classify(c) = &action {
+        liem_domain::limits::check_limitation(&m.facts, c, &cal)?;
+    }
+    let next = apply(&m.facts, &action, on)?;
     let due = current_deadline(&next, &cal, &book);
     let detail = action_detail(&action);
     let mut tx = permit.begin(&state.store).await?;

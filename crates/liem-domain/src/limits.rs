@@ -1,0 +1,304 @@
+//! The limits of a matter beside the one its state runs
+//! ([`crate::deadline::current_deadline`]): when a complainant's right to
+//! complain lapses, until when a first decision may be complained of again,
+//! when a decision takes legal effect, and by when a denouncer and the
+//! person denounced are told that a denunciation was accepted. Each carries
+//! its article; the letter's page and the API show them, and the
+//! classification is checked against the first two.
+
+use crate::calendar::Calendar;
+use crate::petition::PetitionKind;
+use crate::validation::ValidationErrors;
+use crate::workflow::{Classification, IneligibilityReason, MatterFacts, MatterState};
+use jiff::civil::Date;
+use serde::Serialize;
+
+code_enum!(
+    /// A limit beside the running deadline.
+    LimitCode {
+        /// The last day a first complaint may be lodged (thời hiệu).
+        ComplaintLimitation = "complaint_limitation",
+        /// The last day a second complaint may be lodged.
+        SecondComplaintWindow = "second_complaint_window",
+        /// The day a complaint decision takes legal effect.
+        DecisionEffective = "decision_effective",
+        /// The last day to tell the denouncer and the person denounced
+        /// that the denunciation was accepted.
+        DenunciationAcceptanceNotice = "denunciation_acceptance_notice",
+    }
+);
+
+/// A limit of a matter with its legal source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Limit {
+    /// Which limit.
+    pub code: LimitCode,
+    /// Its day.
+    pub on: Date,
+    /// The article and clause that set it.
+    pub citation: &'static str,
+}
+
+const ART_9: &str = "Law on Complaints 2011, art. 9";
+const ART_33: &str = "Law on Complaints 2011, art. 33(1)";
+const ART_44: &str = "Law on Complaints 2011, art. 44";
+const DEN_29: &str = "Law on Denunciations 2018, art. 29(2)";
+
+fn none(_: Date) -> bool {
+    false
+}
+
+/// The limitation of a complaint as classified, when the day the decision
+/// was received or known is recorded: a first complaint within 90 days of
+/// it, the days lost to an objective obstacle not counted (art. 9); a
+/// second within 30 days of the first decision's receipt or of the lapse of
+/// its limit, 45 in a remote area (art. 33(1)). A last day that is a day off
+/// moves to the next working day (Civil Code 2015 art. 148(5)).
+pub fn complaint_limitation(c: &Classification, cal: &Calendar) -> Option<Limit> {
+    let known = c.decision_known_on?;
+    Some(if c.round >= 2 {
+        let days = if c.remote_area { 45 } else { 30 };
+        Limit {
+            code: LimitCode::SecondComplaintWindow,
+            on: cal.add_days(known, days, none),
+            citation: ART_33,
+        }
+    } else {
+        Limit {
+            code: LimitCode::ComplaintLimitation,
+            on: cal.add_days(known, 90 + c.obstacle_days, none),
+            citation: ART_9,
+        }
+    })
+}
+
+/// Checks a complaint's classification against its limitation: one
+/// received after the limitation ended is not eligible, for that reason
+/// (art. 11(3)); one received within it is not refused for it.
+pub fn check_limitation(
+    facts: &MatterFacts,
+    c: &Classification,
+    cal: &Calendar,
+) -> Result<(), ValidationErrors> {
+    let mut errs = ValidationErrors::new();
+    if facts.kind != PetitionKind::Complaint {
+        return errs.into_result(());
+    }
+    let Some(limit) = complaint_limitation(c, cal) else {
+        return errs.into_result(());
+    };
+    let lapsed = facts.received_on > limit.on;
+    let refused_for_it =
+        !c.eligible && c.ineligibility == Some(IneligibilityReason::LimitationExpired);
+    if lapsed && c.eligible {
+        errs.add(
+            "classification.eligible",
+            "limitation_expired",
+            format!(
+                "must be false: the complaint was received on {}, after its limitation ended on {} ({}); \
+                 record the days lost to an objective obstacle if there were any",
+                facts.received_on, limit.on, limit.citation
+            ),
+        );
+    }
+    if !lapsed && refused_for_it {
+        errs.add(
+            "classification.ineligibility",
+            "limitation_not_expired",
+            format!(
+                "must not be limitation_expired: the complaint was received on {}, within its limitation ending on {} ({})",
+                facts.received_on, limit.on, limit.citation
+            ),
+        );
+    }
+    errs.into_result(())
+}
+
+/// The limits of a matter now, besides its running deadline.
+pub fn other_limits(f: &MatterFacts, cal: &Calendar) -> Vec<Limit> {
+    let mut out = Vec::new();
+    let c = f.classification.as_ref();
+    let remote = c.is_some_and(|c| c.remote_area);
+    match f.kind {
+        PetitionKind::Complaint => {
+            if let Some(l) = c.and_then(|c| complaint_limitation(c, cal)) {
+                out.push(l);
+            }
+            let round = c.map_or(1, |c| c.round);
+            let days = if remote { 45 } else { 30 };
+            if let Some(concluded) = f.concluded_on {
+                // Art. 44: a decision takes legal effect 30 days (45 in a
+                // remote area) after it is issued, a first one if it is not
+                // complained of a second time.
+                out.push(Limit {
+                    code: LimitCode::DecisionEffective,
+                    on: cal.add_days(concluded, days, none),
+                    citation: ART_44,
+                });
+                // Art. 33(1): a second complaint within 30 days (45) of the
+                // first decision's receipt: the day it was sent to the
+                // complainant, or its issue until that is recorded.
+                if round == 1 {
+                    out.push(Limit {
+                        code: LimitCode::SecondComplaintWindow,
+                        on: cal.add_days(f.notified_on.unwrap_or(concluded), days, none),
+                        citation: ART_33,
+                    });
+                }
+            }
+        }
+        PetitionKind::Denunciation => {
+            // Art. 29(2): within 5 working days of the acceptance decision.
+            let accepted = matches!(
+                f.state,
+                MatterState::Accepted
+                    | MatterState::Verifying
+                    | MatterState::Suspended
+                    | MatterState::Concluded
+                    | MatterState::Notified
+            );
+            if let (true, Some(on), false) = (accepted, f.accepted_for_resolution(), f.anonymous) {
+                out.push(Limit {
+                    code: LimitCode::DenunciationAcceptanceNotice,
+                    on: cal.add_working_days(on, 5, none),
+                    citation: DEN_29,
+                });
+            }
+        }
+        PetitionKind::Recommendation | PetitionKind::Reflection => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflow::{apply, Action};
+    use jiff::civil::date;
+
+    fn complaint(round: u8, known: Option<Date>, obstacle: u32, remote: bool) -> Classification {
+        Classification {
+            eligible: true,
+            ineligibility: None,
+            competent: true,
+            competent_body: None,
+            has_originals: true,
+            bypass_level: false,
+            repeated: false,
+            complex: false,
+            especially_complex: false,
+            remote_area: remote,
+            multi_place: false,
+            round,
+            decision_known_on: known,
+            obstacle_days: obstacle,
+        }
+    }
+
+    #[test]
+    fn a_first_complaint_lapses_ninety_days_after_the_decision_is_known_obstacles_aside() {
+        let cal = Calendar::new();
+        // Known 02/03/2026: 90 days end on Sunday 31/05, so Monday 01/06.
+        let c = complaint(1, Some(date(2026, 3, 2)), 0, false);
+        let l = complaint_limitation(&c, &cal).unwrap();
+        assert_eq!(
+            (l.code, l.on),
+            (LimitCode::ComplaintLimitation, date(2026, 6, 1))
+        );
+        // 20 days in hospital: 02/03 + 110 days = Saturday 20/06, so 22/06.
+        let c = complaint(1, Some(date(2026, 3, 2)), 20, false);
+        assert_eq!(
+            complaint_limitation(&c, &cal).unwrap().on,
+            date(2026, 6, 22)
+        );
+        // A second complaint: 30 days from the first decision's receipt
+        // (02/03 + 30 = 01/04, a Wednesday), 45 in a remote area (16/04).
+        let c = complaint(2, Some(date(2026, 3, 2)), 0, false);
+        assert_eq!(complaint_limitation(&c, &cal).unwrap().on, date(2026, 4, 1));
+        let c = complaint(2, Some(date(2026, 3, 2)), 0, true);
+        assert_eq!(
+            complaint_limitation(&c, &cal).unwrap().on,
+            date(2026, 4, 16)
+        );
+    }
+
+    #[test]
+    fn a_complaint_past_its_limitation_is_not_eligible_and_one_within_it_is_not_refused_for_it() {
+        let cal = Calendar::new();
+        let late = MatterFacts::received(PetitionKind::Complaint, date(2026, 6, 2), false);
+        let c = complaint(1, Some(date(2026, 3, 2)), 0, false);
+        let e = check_limitation(&late, &c, &cal).unwrap_err();
+        assert_eq!(e.errors[0].field, "classification.eligible");
+        assert_eq!(e.errors[0].rule, "limitation_expired");
+        // The last day itself is within it.
+        let on_time = MatterFacts::received(PetitionKind::Complaint, date(2026, 6, 1), false);
+        assert!(check_limitation(&on_time, &c, &cal).is_ok());
+        let mut refused = c.clone();
+        refused.eligible = false;
+        refused.ineligibility = Some(IneligibilityReason::LimitationExpired);
+        let e = check_limitation(&on_time, &refused, &cal).unwrap_err();
+        assert_eq!(e.errors[0].rule, "limitation_not_expired");
+        assert!(check_limitation(&late, &refused, &cal).is_ok());
+        // Days lost to an obstacle keep it open.
+        let ill = complaint(1, Some(date(2026, 3, 2)), 20, false);
+        assert!(check_limitation(&late, &ill, &cal).is_ok());
+    }
+
+    #[test]
+    fn a_decision_takes_effect_thirty_days_after_it_is_issued_and_a_denunciation_is_told_within_five_working_days(
+    ) {
+        let cal = Calendar::new();
+        let steps = [
+            (
+                Action::Classify(complaint(1, None, 0, false)),
+                date(2026, 3, 2),
+            ),
+            (Action::Accept, date(2026, 3, 4)),
+            (
+                Action::Conclude {
+                    outcome: crate::workflow::Outcome::Right,
+                    summary: "đúng".into(),
+                },
+                date(2026, 3, 20),
+            ),
+        ];
+        let mut f = MatterFacts::received(PetitionKind::Complaint, date(2026, 3, 2), false);
+        for (a, on) in &steps {
+            f = apply(&f, a, *on).unwrap();
+        }
+        let limits = other_limits(&f, &cal);
+        // 20/03 + 30 = Sunday 19/04, so Monday 20/04.
+        assert!(limits.contains(&Limit {
+            code: LimitCode::DecisionEffective,
+            on: date(2026, 4, 20),
+            citation: ART_44
+        }));
+        assert!(limits
+            .iter()
+            .any(|l| l.code == LimitCode::SecondComplaintWindow && l.on == date(2026, 4, 20)));
+        // Sent on 25/03: the window runs from then, to 24/04.
+        let f = apply(&f, &Action::Notify, date(2026, 3, 25)).unwrap();
+        assert!(other_limits(&f, &cal)
+            .iter()
+            .any(|l| l.code == LimitCode::SecondComplaintWindow && l.on == date(2026, 4, 24)));
+
+        let mut d = MatterFacts::received(PetitionKind::Denunciation, date(2026, 3, 2), false);
+        d = apply(
+            &d,
+            &Action::Classify(complaint(1, None, 0, false)),
+            date(2026, 3, 3),
+        )
+        .unwrap();
+        d = apply(&d, &Action::Accept, date(2026, 3, 5)).unwrap();
+        // Accepted Thursday 05/03: 6, 9, 10, 11, 12 March.
+        assert_eq!(
+            other_limits(&d, &cal),
+            vec![Limit {
+                code: LimitCode::DenunciationAcceptanceNotice,
+                on: date(2026, 3, 12),
+                citation: DEN_29
+            }]
+        );
+    }
+}

@@ -1,0 +1,17 @@
+-- New versions of the statutory time limits, entered by a national
+-- administrator when a law changes them (Law 136/2025/QH15, in force from
+-- 1 July 2026, whose text Liêm could not read): each applies to matters
+-- begun on or after its first day; a matter begun before keeps the
+-- version it began under.
+
+CREATE TABLE rule_versions (
+    code TEXT NOT NULL,
+    valid_from TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    unit TEXT NOT NULL,
+    citation TEXT NOT NULL,
+    entered_by BLOB REFERENCES users (id),
+    entered_at TEXT NOT NULL,
+    PRIMARY KEY (code, valid_from)
+);
+CREATE INDEX rule_versions_entered_by ON rule_versions (entered_by);
