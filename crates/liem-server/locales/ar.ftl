@@ -742,3 +742,10 @@ limit-complaint_limitation = انتهاء مدة تقديم الشكوى
 limit-second_complaint_window = آخر يوم لشكوى ثانية
 limit-decision_effective = يصبح قرار الشكوى نافذًا قانونًا
 limit-denunciation_acceptance_notice = إبلاغ المبلِّغ والمبلَّغ عنه بقبول البلاغ قبل
+
+# Online citizen reception (Law on Citizen Reception art. 3a)
+rc-online = استقبال عبر الإنترنت (اعتبارًا من 1 يوليو 2026، القانون 136/2025/QH15)
+rc-platform = النظام أو المنصة المستخدمة
+rc-connection-points = نقاط الاتصال
+rc-recording = مكان حفظ التسجيل
+rc-identity-check = طريقة التحقق من هوية المواطنين

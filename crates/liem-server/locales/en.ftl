@@ -742,3 +742,10 @@ limit-complaint_limitation = Complaint limitation ends
 limit-second_complaint_window = Last day for a second complaint
 limit-decision_effective = Complaint decision takes legal effect
 limit-denunciation_acceptance_notice = Notify the denouncer and the person denounced of the acceptance by
+
+# Online citizen reception (Law on Citizen Reception art. 3a)
+rc-online = Held online (from 1 July 2026, Law 136/2025/QH15)
+rc-platform = System or platform used
+rc-connection-points = Connection points
+rc-recording = Where the recording is kept
+rc-identity-check = How citizens’ identity was checked

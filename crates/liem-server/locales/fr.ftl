@@ -742,3 +742,10 @@ limit-complaint_limitation = Fin du délai de réclamation
 limit-second_complaint_window = Dernier jour pour une seconde réclamation
 limit-decision_effective = La décision sur la réclamation prend effet
 limit-denunciation_acceptance_notice = Informer le dénonciateur et la personne dénoncée de l’acceptation avant le
+
+# Online citizen reception (Law on Citizen Reception art. 3a)
+rc-online = Réception en ligne (à partir du 1er juillet 2026, loi 136/2025/QH15)
+rc-platform = Système ou plateforme utilisé
+rc-connection-points = Points de connexion
+rc-recording = Lieu de conservation de l’enregistrement
+rc-identity-check = Vérification de l’identité des citoyens

@@ -742,3 +742,10 @@ limit-complaint_limitation = Hết thời hiệu khiếu nại
 limit-second_complaint_window = Hạn khiếu nại lần hai
 limit-decision_effective = Quyết định giải quyết khiếu nại có hiệu lực pháp luật
 limit-denunciation_acceptance_notice = Hạn thông báo thụ lý tố cáo cho người tố cáo và người bị tố cáo
+
+# Online citizen reception (Law on Citizen Reception art. 3a)
+rc-online = Tiếp công dân trực tuyến (từ 01/7/2026, Luật số 136/2025/QH15)
+rc-platform = Hệ thống, nền tảng sử dụng
+rc-connection-points = Số điểm cầu
+rc-recording = Nơi lưu bản ghi hình, ghi âm
+rc-identity-check = Cách xác thực danh tính công dân

@@ -14,6 +14,7 @@ on_both!(
     a_dozen_hand_worked_limits_hold_through_the_api,
     a_complaint_past_its_limitation_is_refused_and_the_other_limits_are_shown,
     a_rule_changed_from_1_july_2026_applies_to_matters_begun_from_then,
+    a_reception_is_held_online_from_1_july_2026_with_what_it_was_held_through,
 );
 
 async fn letter(app: &common::App, kind: &str, received: &str) -> String {
@@ -357,5 +358,86 @@ async fn a_rule_changed_from_1_july_2026_applies_to_matters_begun_from_then(app:
     assert_eq!(
         v["deadline"]["citation"],
         "Law 136/2025/QH15 (value entered by the administrator)"
+    );
+}
+
+/// Online citizen reception (Law on Citizen Reception art. 3a, added by Law
+/// 136/2025/QH15 from 1 July 2026): recorded with its platform, connection
+/// points, recording and identity check; refused before the law, and
+/// without what it must record.
+async fn a_reception_is_held_online_from_1_july_2026_with_what_it_was_held_through(
+    app: common::App,
+) {
+    let session = |held: &str, online: Value| {
+        json!({
+            "held_on": held, "kind": "periodic", "host": "head_in_person", "host_name": "Chủ tịch UBND tỉnh",
+            "visits": [{"people": 1, "first_matters": ["complaint"], "outcome": "answered_on_spot"}],
+            "online": online,
+        })
+    };
+    let full = json!({"platform": "Hệ thống tiếp công dân trực tuyến tỉnh", "connection_points": 3,
+                      "recording": "Lưu trữ số TCD-2026-0915", "identity_check": "VNeID mức 2"});
+    let (s, p) = app
+        .call(
+            "POST",
+            "/api/v1/reception/sessions",
+            Some("clerk.hni"),
+            Some(session("2026-06-30", full.clone())),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(
+        (
+            p["errors"][0]["field"].as_str(),
+            p["errors"][0]["rule"].as_str()
+        ),
+        (Some("online"), Some("before_law"))
+    );
+    let (s, p) = app
+        .call(
+            "POST",
+            "/api/v1/reception/sessions",
+            Some("clerk.hni"),
+            Some(session(
+                "2026-09-15",
+                json!({"platform": " ", "connection_points": 0}),
+            )),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "online.connection_points",
+            "online.platform",
+            "online.recording",
+            "online.identity_check"
+        ],
+        "{p}"
+    );
+    let (s, v) = app
+        .call(
+            "POST",
+            "/api/v1/reception/sessions",
+            Some("clerk.hni"),
+            Some(session("2026-09-15", full)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id: uuid::Uuid = v["id"].as_str().unwrap().parse().unwrap();
+    let mut c = app.db.store.conn().await.unwrap();
+    let online = liem_store::reception::online_of(&mut c, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (online.connection_points, online.identity_check.as_str()),
+        (3, "VNeID mức 2")
     );
 }

@@ -53,9 +53,19 @@ pub async fn insert_session(
                 .await?;
         }
     }
+    if let Some(o) = &s.online {
+        query("INSERT INTO reception_online (session_id, platform, connection_points, recording, identity_check) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(o.platform.as_str())
+            .bind(i64::from(o.connection_points))
+            .bind(o.recording.as_str())
+            .bind(o.identity_check.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
     let detail = serde_json::json!({
         "unit": unit, "held_on": s.session.held_on.to_string(), "kind": s.session.kind,
-        "host": s.session.host, "visits": s.session.visits.len(),
+        "host": s.session.host, "visits": s.session.visits.len(), "online": s.online,
     });
     audit::append(
         tx,
@@ -227,4 +237,28 @@ pub async fn schedules(
             })
         })
         .collect()
+}
+
+/// The particulars of a session held online, if it was.
+pub async fn online_of(
+    ex: &mut impl AsExec,
+    session: uuid::Uuid,
+) -> Result<Option<liem_domain::reception::Online>> {
+    query(
+        "SELECT platform, CAST(connection_points AS BIGINT) AS points, recording, identity_check \
+         FROM reception_online WHERE session_id = $1",
+    )
+    .bind(session)
+    .fetch_optional(ex)
+    .await?
+    .map(|r| {
+        Ok(liem_domain::reception::Online {
+            platform: r.text("platform")?,
+            connection_points: u32::try_from(r.i64("points")?)
+                .map_err(|_| crate::StoreError::Corrupt("connection points out of range".into()))?,
+            recording: r.text("recording")?,
+            identity_check: r.text("identity_check")?,
+        })
+    })
+    .transpose()
 }

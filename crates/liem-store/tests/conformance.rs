@@ -750,6 +750,7 @@ async fn reception_sessions_round_trip_into_the_same_figures(store: &Store) {
             session: s.clone(),
             host_name: "Chủ tịch".into(),
             notes: vec![None; s.visits.len()],
+            online: None,
         };
         let due = vec![Some(date(2026, 3, 16)); s.visits.len()];
         liem_store::reception::insert_session(&mut tx, &a, unit, &n, &due, &[])

@@ -1004,6 +1004,7 @@ async fn reception(
                     },
                     host_name: "Chủ tịch Ủy ban nhân dân".into(),
                     notes: vec![None; count],
+                    online: None,
                 };
                 liem_store::reception::insert_session(
                     &mut tx,

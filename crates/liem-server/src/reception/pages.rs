@@ -170,6 +170,15 @@ pub(super) async fn record_form(
         host: get("host"),
         host_name: get("host_name"),
         visits,
+        online: (get("online").as_deref() == Some("true")).then(|| {
+            liem_domain::reception::OnlineInput {
+                platform: get("platform"),
+                // Not a number: out of range, so the error names the field.
+                connection_points: get("connection_points").map(|v| v.trim().parse().unwrap_or(0)),
+                recording: get("recording"),
+                identity_check: get("identity_check"),
+            }
+        }),
     };
     let q = PageQuery {
         from: None,

@@ -15,3 +15,13 @@ CREATE TABLE rule_versions (
     PRIMARY KEY (code, valid_from)
 );
 CREATE INDEX rule_versions_entered_by ON rule_versions (entered_by);
+
+-- Online citizen reception (Law on Citizen Reception art. 3a, added by Law
+-- 136/2025/QH15): what a session held online was held through.
+CREATE TABLE reception_online (
+    session_id UUID PRIMARY KEY REFERENCES reception_sessions (id),
+    platform TEXT NOT NULL,
+    connection_points INTEGER NOT NULL,
+    recording TEXT NOT NULL,
+    identity_check TEXT NOT NULL
+);
