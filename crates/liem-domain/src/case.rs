@@ -232,6 +232,12 @@ pub struct CaseFacts {
     pub extensions: u8,
     /// Times the file came back for supplementary investigation.
     pub returns: u8,
+    /// Of those, the procuracy's returns (at most two, CPC art. 174(1)).
+    #[serde(default)]
+    pub procuracy_returns: u8,
+    /// And a court's (first instance or appeal; at most two, art. 174(1)).
+    #[serde(default)]
+    pub court_returns: u8,
     /// While the investigation is a supplementary one: the stage that
     /// returned the file (the procuracy's or a court's).
     #[serde(default)]
@@ -264,6 +270,12 @@ pub enum StageError {
         stage: Stage,
         /// The crime class.
         class: CrimeClass,
+    },
+    /// The procuracy, or the courts, returned the file twice already.
+    #[error("the file may be returned for supplementary investigation at most twice by the {by} (CPC 2015, art. 174(1))")]
+    NoMoreReturns {
+        /// `procuracy` or `court`.
+        by: &'static str,
     },
     /// The appeal window has closed.
     #[error("the {APPEAL_DAYS}-day appeal period ended on {ended}")]
@@ -325,6 +337,8 @@ impl CaseFacts {
             stage_since: on,
             extensions: 0,
             returns: 0,
+            procuracy_returns: 0,
+            court_returns: 0,
             supplement_from: None,
             file_received_on: None,
             last_return_from: None,
@@ -429,6 +443,17 @@ pub fn advance(f: &CaseFacts, action: StageAction, on: Date) -> Result<CaseFacts
         A::ConcludeInvestigation => enter(&mut n, S::Prosecution),
         A::Indict => enter(&mut n, S::FirstInstance),
         A::ReturnForSupplement => {
+            // Art. 174(1): the procuracy and the court return the file for
+            // supplementary investigation at most twice each.
+            let (count, by) = if f.stage == S::Prosecution {
+                (&mut n.procuracy_returns, "procuracy")
+            } else {
+                (&mut n.court_returns, "court")
+            };
+            if *count >= 2 {
+                return Err(StageError::NoMoreReturns { by });
+            }
+            *count += 1;
             n.returns += 1;
             enter(&mut n, S::Investigation);
             n.supplement_from = Some(f.stage);

@@ -84,6 +84,13 @@ const CLAUSES: &[(u32, u32, MaxPenalty)] = &[
     // reform up to 3 years or 6 months–5 years; 3–7.
     (360, 1, Years(5)),
     (360, 2, Years(7)),
+    // Art. 362 Unintentionally disclosing work secrets; losing documents
+    // containing work secrets: a warning or non-custodial reform up to 2
+    // years; non-custodial reform 2–3 years or 3 months–2 years (clause 3
+    // is the additional penalty). No imprisonment above 3 years in either:
+    // less serious.
+    (362, 1, Years(2)),
+    (362, 2, Years(2)),
     // Art. 364 Offering bribes: a fine, non-custodial reform up to 3 years
     // or 6 months–3 years; 2–7; 7–12; 12–20.
     (364, 1, Years(3)),
@@ -150,6 +157,10 @@ mod tests {
             (365, 4, CrimeClass::VerySerious),
             // 1–5 → serious; 3–12 → very serious; 10–20 → especially.
             (219, 1, CrimeClass::Serious),
+            // Non-custodial reform up to 2 years: less serious.
+            (362, 1, CrimeClass::LessSerious),
+            // 3 months–2 years: less serious.
+            (362, 2, CrimeClass::LessSerious),
             (219, 2, CrimeClass::VerySerious),
             (222, 3, CrimeClass::EspeciallySerious),
         ];

@@ -127,6 +127,8 @@ mod tests {
             year in 1990i16..2100,
             seq in 1i64..10_000_000,
         ) {
+            // A code ending like a register's mark (`-VA`) is not a unit's.
+            prop_assume!(UnitCode::parse(&unit).is_ok());
             let r = Reference {
                 unit: UnitCode::parse(&unit).unwrap(),
                 register,

@@ -841,6 +841,44 @@ fn the_ladders_end_where_the_law_does() {
         ],
     );
     assert!(advance(&back, Extend, d("2026-01-06")).is_err());
+    // Art. 174(1): the procuracy returns the file twice at most, and so
+    // does the court.
+    let twice = case(
+        S,
+        false,
+        "2026-01-05",
+        &[
+            (Prosecute, "2026-01-05"),
+            (Conclude, "2026-01-05"),
+            (Return, "2026-01-06"),
+            (Conclude, "2026-01-07"),
+            (Return, "2026-01-08"),
+            (Conclude, "2026-01-09"),
+        ],
+    );
+    assert!(advance(&twice, Return, d("2026-01-10")).is_err());
+    // The court may still return it twice.
+    let by_court = case(
+        S,
+        false,
+        "2026-01-05",
+        &[
+            (Prosecute, "2026-01-05"),
+            (Conclude, "2026-01-05"),
+            (Return, "2026-01-06"),
+            (Conclude, "2026-01-07"),
+            (Return, "2026-01-08"),
+            (Conclude, "2026-01-09"),
+            (Indict, "2026-01-10"),
+            (Return, "2026-01-11"),
+            (Conclude, "2026-01-12"),
+            (Indict, "2026-01-13"),
+            (Return, "2026-01-14"),
+            (Conclude, "2026-01-15"),
+            (Indict, "2026-01-16"),
+        ],
+    );
+    assert!(advance(&by_court, Return, d("2026-01-17")).is_err());
     // The receipt is recorded once, and not before the stage began.
     let r = advance(&p, ReceiveFile, d("2026-01-07")).unwrap();
     assert!(advance(&r, ReceiveFile, d("2026-01-08")).is_err());
