@@ -15,6 +15,7 @@ on_both!(
     a_complaint_past_its_limitation_is_refused_and_the_other_limits_are_shown,
     a_rule_changed_from_1_july_2026_applies_to_matters_begun_from_then,
     a_reception_is_held_online_from_1_july_2026_with_what_it_was_held_through,
+    the_cases_list_says_which_limit_a_late_case_passed_and_by_how_many_days,
 );
 
 async fn letter(app: &common::App, kind: &str, received: &str) -> String {
@@ -439,5 +440,24 @@ async fn a_reception_is_held_online_from_1_july_2026_with_what_it_was_held_throu
     assert_eq!(
         (online.connection_points, online.identity_check.as_str()),
         (3, "VNeID mức 2")
+    );
+}
+
+/// Overdue means overdue (item 8) on the cases register: a late row names
+/// the article it passed and the days since.
+async fn the_cases_list_says_which_limit_a_late_case_passed_and_by_how_many_days(app: common::App) {
+    // Serious, prosecuted 30/11/2025: the 3 months ended on 02/03/2026.
+    assert_eq!(
+        case_due(&app, "serious", "2025-11-30", 0).await,
+        "2026-03-02"
+    );
+    let late = (liem_server::clock::today() - jiff::civil::date(2026, 3, 2)).get_days();
+    let (status, page) = common::page(&app, "handler.hni", "/cases?overdue=true&lang=vi").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(&format!(
+            "Criminal Procedure Code 2015, art. 172(1) · quá hạn {late} ngày"
+        )),
+        "{page}"
     );
 }

@@ -69,7 +69,9 @@ pub(super) struct ListTpl {
     tr: crate::i18n::Tr,
     user: Option<liem_store::users::UserRecord>,
     csrf: String,
-    items: Vec<(CaseRow, bool)>,
+    /// Each entry, whether its stage limit has passed, and then which limit
+    /// and by how many days.
+    items: Vec<(CaseRow, bool, String)>,
     total: i64,
     q: String,
     kind: String,
@@ -91,6 +93,12 @@ pub(super) async fn list_page(
     };
     let r = async {
         let (p, total) = list(&state, who, &q).await?;
+        let cal = {
+            let mut c = state.store.conn().await?;
+            liem_store::calendar::load(&mut c).await?
+        };
+        let today = today();
+        let tr = page.tr();
         let mut csv = vec!["format=csv".to_owned()];
         for (k, v) in [("q", &q.q), ("kind", &q.kind), ("stage", &q.stage)] {
             if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
@@ -115,8 +123,17 @@ pub(super) async fn list_page(
                 .map(|c| {
                     let late = c
                         .stage_due
-                        .is_some_and(|d| liem_domain::deadline::overdue(d, today()));
-                    (c, late)
+                        .is_some_and(|d| liem_domain::deadline::overdue(d, today));
+                    // Which limit it passed, and by how many days.
+                    let why = match (late, liem_domain::case::stage_limit(&c.facts, &cal)) {
+                        (true, Some(l)) => format!(
+                            "{} · {}",
+                            l.citation,
+                            tr.t1("d-overdue", "days", (today - l.due).get_days())
+                        ),
+                        _ => String::new(),
+                    };
+                    (c, late, why)
                 })
                 .collect(),
             total,

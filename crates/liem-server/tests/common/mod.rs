@@ -366,6 +366,20 @@ pub fn complaint(subject: &str) -> Value {
 }
 
 /// A session for a page probe: the cookie and its CSRF token.
+/// A page as `user` sees it in a browser session: its status and HTML.
+#[allow(dead_code)]
+pub async fn page(app: &App, user: &str, uri: &str) -> (StatusCode, String) {
+    let (cookie, _) = session(app, user).await;
+    let req = Request::get(uri)
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
 pub async fn session(app: &App, user: &str) -> (String, String) {
     let req = Request::builder()
         .method("POST")
