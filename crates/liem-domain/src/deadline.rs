@@ -227,6 +227,62 @@ pub fn default_rules() -> Vec<Rule> {
     ]
 }
 
+/// A new version of a rule, as an administrator enters it when a law
+/// changes a limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleVersion {
+    /// The step.
+    pub code: RuleCode,
+    /// The first day of the matters it applies to.
+    pub valid_from: Date,
+    /// How many units.
+    pub amount: u32,
+    /// Counted in.
+    pub unit: PeriodUnit,
+    /// The article and clause that set it.
+    pub citation: String,
+}
+
+impl RuleVersion {
+    /// Validates a version as a client sends it, naming each broken rule:
+    /// a known step and unit, a day, 1 to 3,650 units, and the article and
+    /// clause in 5 to 300 characters.
+    pub fn parse(
+        code: &str,
+        valid_from: &str,
+        amount: u32,
+        unit: &str,
+        citation: &str,
+    ) -> Result<RuleVersion, crate::ValidationErrors> {
+        use crate::validation::{required_code, required_date};
+        let mut errs = crate::ValidationErrors::new();
+        let code = required_code::<RuleCode>(&mut errs, "code", Some(code));
+        let unit = required_code::<PeriodUnit>(&mut errs, "unit", Some(unit));
+        let valid_from = required_date(&mut errs, "valid_from", Some(valid_from));
+        if !(1..=3650).contains(&amount) {
+            errs.add("amount", "range", "must be 1 to 3650");
+        }
+        let citation = citation.trim();
+        if !(5..=300).contains(&citation.chars().count()) {
+            errs.add(
+                "citation",
+                "length",
+                "must give the article and clause in 5 to 300 characters",
+            );
+        }
+        match (code, unit, valid_from) {
+            (Some(code), Some(unit), Some(valid_from)) if errs.is_empty() => Ok(RuleVersion {
+                code,
+                valid_from,
+                amount,
+                unit,
+                citation: citation.to_owned(),
+            }),
+            _ => Err(errs),
+        }
+    }
+}
+
 /// The set of rules in force, with any administrator changes of unit.
 #[derive(Debug, Clone)]
 pub struct RuleBook {
@@ -253,14 +309,8 @@ impl RuleBook {
     /// (a law's amendment): the version in force that day ends the day
     /// before, and a matter begun earlier keeps it. Refused when no version
     /// is in force that day, or one already begins on it.
-    pub fn add_version(
-        &mut self,
-        code: RuleCode,
-        from: Date,
-        amount: u32,
-        unit: PeriodUnit,
-        citation: String,
-    ) -> Result<(), &'static str> {
+    pub fn add_version(&mut self, v: &RuleVersion) -> Result<(), &'static str> {
+        let (code, from) = (v.code, v.valid_from);
         let Some(i) = self.rules.iter().position(|r| {
             r.code == code && r.valid_from <= from && r.valid_to.is_none_or(|to| from <= to)
         }) else {
@@ -274,9 +324,9 @@ impl RuleBook {
         old.valid_to = Some(from.yesterday().map_err(|_| "a day out of range")?);
         self.rules.push(Rule {
             code,
-            amount,
-            unit,
-            citation: Cow::Owned(citation),
+            amount: v.amount,
+            unit: v.unit,
+            citation: Cow::Owned(v.citation.clone()),
             valid_from: from,
             valid_to: until,
         });
@@ -427,14 +477,15 @@ mod version_tests {
     #[test]
     fn a_new_version_applies_to_matters_begun_from_its_day_and_an_older_matter_keeps_the_old() {
         let mut book = RuleBook::default();
-        book.add_version(
-            RuleCode::ComplaintAccept,
-            date(2026, 7, 1),
+        let v = RuleVersion::parse(
+            "complaint_accept",
+            "2026-07-01",
             7,
-            PeriodUnit::WorkingDays,
-            "Law 136/2025/QH15 (as entered)".into(),
+            "working_days",
+            "Law 136/2025/QH15 (as entered)",
         )
         .unwrap();
+        book.add_version(&v).unwrap();
         let before = book
             .rule(RuleCode::ComplaintAccept, date(2026, 6, 30))
             .unwrap();
@@ -449,24 +500,15 @@ mod version_tests {
             (after.amount, after.citation.as_ref()),
             (7, "Law 136/2025/QH15 (as entered)")
         );
-        assert!(book
-            .add_version(
-                RuleCode::ComplaintAccept,
-                date(2026, 7, 1),
-                5,
-                PeriodUnit::Days,
-                "x".into()
-            )
-            .is_err());
-        assert!(book
-            .add_version(
-                RuleCode::ComplaintAccept,
-                date(2000, 1, 1),
-                5,
-                PeriodUnit::Days,
-                "x".into()
-            )
-            .is_err());
+        assert!(book.add_version(&v).is_err(), "the same day twice");
+        let early = RuleVersion {
+            valid_from: date(2000, 1, 1),
+            ..v.clone()
+        };
+        assert!(book.add_version(&early).is_err(), "before any version");
+        let e = RuleVersion::parse("no_such_rule", "1/7/2026", 0, "weeks", "x").unwrap_err();
+        let fields: Vec<&str> = e.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["code", "unit", "valid_from", "amount", "citation"]);
     }
 }
 

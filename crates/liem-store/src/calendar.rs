@@ -4,7 +4,7 @@ use crate::db::{query, AsExec};
 use crate::{audit, outbox, Result, StoreError, Tx};
 use jiff::civil::Date;
 use liem_domain::calendar::{Calendar, DayOverride, OverrideKind};
-use liem_domain::deadline::{PeriodUnit, RuleBook, RuleCode};
+use liem_domain::deadline::{PeriodUnit, RuleBook, RuleCode, RuleVersion};
 
 /// Every entered day.
 pub async fn overrides(ex: &mut impl AsExec) -> Result<Vec<DayOverride>> {
@@ -45,38 +45,20 @@ pub async fn rule_book(ex: &mut impl AsExec) -> Result<RuleBook> {
     {
         let amount = u32::try_from(r.i64("amount")?)
             .map_err(|_| StoreError::Corrupt("a rule version's amount out of range".into()))?;
-        book.add_version(
-            r.code::<RuleCode>("code")?,
-            r.date("valid_from")?,
+        book.add_version(&RuleVersion {
+            code: r.code::<RuleCode>("code")?,
+            valid_from: r.date("valid_from")?,
             amount,
-            r.code::<PeriodUnit>("unit")?,
-            r.text("citation")?,
-        )
+            unit: r.code::<PeriodUnit>("unit")?,
+            citation: r.text("citation")?,
+        })
         .map_err(|e| StoreError::Corrupt(format!("rule version: {e}")))?;
     }
     Ok(book)
 }
 
-/// A new version of a rule, entered by an administrator.
-pub struct RuleVersion<'a> {
-    /// The step.
-    pub code: RuleCode,
-    /// The first day of the matters it applies to.
-    pub valid_from: Date,
-    /// How many units.
-    pub amount: u32,
-    /// Counted in.
-    pub unit: PeriodUnit,
-    /// Its legal source.
-    pub citation: &'a str,
-}
-
 /// Enters a new version of a rule (the caller checks it fits the book).
-pub async fn add_rule_version(
-    tx: &mut Tx,
-    actor: &audit::Actor,
-    v: &RuleVersion<'_>,
-) -> Result<()> {
+pub async fn add_rule_version(tx: &mut Tx, actor: &audit::Actor, v: &RuleVersion) -> Result<()> {
     query(
         "INSERT INTO rule_versions (code, valid_from, amount, unit, citation, entered_by, entered_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -85,7 +67,7 @@ pub async fn add_rule_version(
     .bind(v.valid_from)
     .bind(i64::from(v.amount))
     .bind(v.unit.as_str())
-    .bind(v.citation)
+    .bind(v.citation.as_str())
     .bind(actor.user.map(|u| u.0))
     .bind(crate::now())
     .execute(&mut *tx)

@@ -187,33 +187,13 @@ pub(super) async fn add_rule_version(
     Path(code): Path<String>,
     ApiJson(input): ApiJson<RuleVersionInput>,
 ) -> AppResult<StatusCode> {
-    let mut errs = ValidationErrors::new();
-    let code = required_code::<RuleCode>(&mut errs, "code", Some(&code));
-    let unit = required_code::<PeriodUnit>(&mut errs, "unit", Some(&input.unit));
-    let from =
-        liem_domain::validation::required_date(&mut errs, "valid_from", Some(&input.valid_from));
-    if !(1..=3650).contains(&input.amount) {
-        errs.add("amount", "range", "must be 1 to 3650");
-    }
-    let citation = input.citation.trim();
-    if !(5..=300).contains(&citation.chars().count()) {
-        errs.add(
-            "citation",
-            "length",
-            "must give the article and clause in 5 to 300 characters",
-        );
-    }
-    let (Some(code), Some(unit), Some(valid_from), ()) = (code, unit, from, errs.into_result(())?)
-    else {
-        return Err(AppError::BadRequest("code, unit, valid_from".into()));
-    };
-    let version = liem_store::calendar::RuleVersion {
-        code,
-        valid_from,
-        amount: input.amount,
-        unit,
-        citation,
-    };
+    let version = liem_domain::deadline::RuleVersion::parse(
+        &code,
+        &input.valid_from,
+        input.amount,
+        &input.unit,
+        &input.citation,
+    )?;
     service::add_rule_version(&state, &who, &version).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -138,19 +138,13 @@ pub async fn set_rule_unit(
 pub async fn add_rule_version(
     state: &AppState,
     who: &Writer,
-    version: &calendar::RuleVersion<'_>,
+    version: &liem_domain::deadline::RuleVersion,
 ) -> AppResult<()> {
     let permit = who.permit_national(Right::Administer)?;
     let mut c = state.store.conn().await?;
     let mut book = calendar::rule_book(&mut c).await?;
     drop(c);
-    if let Err(why) = book.add_version(
-        version.code,
-        version.valid_from,
-        version.amount,
-        version.unit,
-        version.citation.to_owned(),
-    ) {
+    if let Err(why) = book.add_version(version) {
         let mut errs = liem_domain::ValidationErrors::new();
         errs.add(
             "valid_from",
