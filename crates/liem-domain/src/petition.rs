@@ -483,6 +483,66 @@ mod tests {
     }
 }
 
+/// The day a letter is transferred to another unit, as a client gives it
+/// (`on`; today when absent): not after today, and not before the day the
+/// sending unit received the letter (`arrival`). Errors are added to `errs`
+/// under the field `on`.
+pub fn transfer_day(
+    errs: &mut ValidationErrors,
+    on: Option<&str>,
+    today: Date,
+    arrival: Date,
+) -> Option<Date> {
+    let on = match on.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(today),
+        Some(v) => required_date(errs, "on", Some(v)),
+    }?;
+    if on > today {
+        errs.add("on", "not_in_future", "must not be after today");
+    } else if on < arrival {
+        errs.add(
+            "on",
+            "before_receipt",
+            format!("must not be before the unit received the letter ({arrival})"),
+        );
+    }
+    Some(on)
+}
+
+#[cfg(test)]
+mod transfer_day_tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn a_transfer_is_dated_today_or_before_but_not_before_receipt() {
+        let (today, arrival) = (date(2026, 12, 2), date(2026, 3, 1));
+        let mut e = ValidationErrors::new();
+        assert_eq!(transfer_day(&mut e, None, today, arrival), Some(today));
+        assert_eq!(
+            transfer_day(&mut e, Some("2026-03-01"), today, arrival),
+            Some(arrival)
+        );
+        assert!(e.is_empty());
+        for (on, rule) in [
+            ("2026-12-03", "not_in_future"),
+            ("2026-02-28", "before_receipt"),
+            ("1/3/2026", "date"),
+        ] {
+            let mut e = ValidationErrors::new();
+            transfer_day(&mut e, Some(on), today, arrival);
+            assert_eq!(
+                (e.errors[0].field.as_str(), e.errors.len()),
+                ("on", 1),
+                "{on}"
+            );
+            if rule != "date" {
+                assert_eq!(e.errors[0].rule, rule, "{on}");
+            }
+        }
+    }
+}
+
 /// The folded text a letter is found by: reference, summary and content
 /// (unless sealed), subject, place, who forwarded it, and — only when not
 /// sealed — the sender's name and identity number. Sealed data is never

@@ -641,25 +641,8 @@ pub async fn transfer_letter(
         );
     }
     let mut c = state.store.conn().await?;
-    // The transfer's day: today unless given, never ahead of today nor
-    // before the unit received the letter.
-    let today = today();
-    let on = match on.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Some(today),
-        Some(v) => liem_domain::validation::required_date(&mut errs, "on", Some(v)),
-    };
     let arrival = petitions::letter_arrival(&mut c, letter).await?;
-    if let Some(d) = on {
-        if d > today {
-            errs.add("on", "not_in_future", "must not be after today");
-        } else if d < arrival {
-            errs.add(
-                "on",
-                "before_receipt",
-                format!("must not be before the unit received the letter ({arrival})"),
-            );
-        }
-    }
+    let on = liem_domain::petition::transfer_day(&mut errs, on, today(), arrival);
     let to = match liem_store::units::by_code(&mut c, to_code).await {
         Ok(u) if u.id == l.unit_id => {
             errs.add("to_unit", "same_unit", "must be another unit");
