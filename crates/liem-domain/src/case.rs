@@ -381,10 +381,23 @@ impl CaseFacts {
             (S::Verification, A::ReportCrime | A::Close) => true,
             (S::CrimeReport, A::Prosecute | A::DeclineToProsecute) => true,
             (S::Investigation, A::ConcludeInvestigation) => true,
-            (S::Prosecution, A::Indict | A::ReturnForSupplement) => true,
-            (S::FirstInstance, A::Judge | A::ReturnForSupplement) => true,
+            // CPC art. 174(1): the procuracy and the courts return the file
+            // for supplementary investigation at most twice each.
+            (S::Prosecution | S::FirstInstance | S::Appeal, A::ReturnForSupplement) => {
+                let (count, by) = if self.stage == S::Prosecution {
+                    (self.procuracy_returns, "procuracy")
+                } else {
+                    (self.court_returns, "court")
+                };
+                if count >= 2 {
+                    return Err(StageError::NoMoreReturns { by });
+                }
+                true
+            }
+            (S::Prosecution, A::Indict) => true,
+            (S::FirstInstance, A::Judge) => true,
             (S::Judged, A::Appeal | A::MakeFinal) => true,
-            (S::Appeal, A::MakeFinal | A::ReturnForSupplement) => true,
+            (S::Appeal, A::MakeFinal) => true,
             (S::Enforcement, A::Close) => true,
             (
                 S::CrimeReport | S::Investigation | S::Prosecution | S::FirstInstance | S::Appeal,
@@ -443,17 +456,12 @@ pub fn advance(f: &CaseFacts, action: StageAction, on: Date) -> Result<CaseFacts
         A::ConcludeInvestigation => enter(&mut n, S::Prosecution),
         A::Indict => enter(&mut n, S::FirstInstance),
         A::ReturnForSupplement => {
-            // Art. 174(1): the procuracy and the court return the file for
-            // supplementary investigation at most twice each.
-            let (count, by) = if f.stage == S::Prosecution {
-                (&mut n.procuracy_returns, "procuracy")
+            // Counted for art. 174(1), which the guard checks.
+            if f.stage == S::Prosecution {
+                n.procuracy_returns += 1;
             } else {
-                (&mut n.court_returns, "court")
-            };
-            if *count >= 2 {
-                return Err(StageError::NoMoreReturns { by });
+                n.court_returns += 1;
             }
-            *count += 1;
             n.returns += 1;
             enter(&mut n, S::Investigation);
             n.supplement_from = Some(f.stage);
