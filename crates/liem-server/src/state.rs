@@ -113,7 +113,19 @@ pub struct Inner {
     pub model: liem_report::Model,
     /// Letters waiting for their intake transaction (group commit).
     pub intake: crate::web::groups::Groups,
+    /// The calendar and the deadline rules as last read, under the settings
+    /// version they were read at (`admin::service::rules`).
+    pub rules: std::sync::Mutex<Option<RulesAt>>,
 }
+
+/// The calendar and rules read at one settings version.
+pub type RulesAt = (
+    i64,
+    Arc<(
+        liem_domain::calendar::Calendar,
+        liem_domain::deadline::RuleBook,
+    )>,
+);
 
 impl Deref for AppState {
     type Target = Inner;
@@ -205,6 +217,7 @@ impl AppState {
             model: liem_report::Model::new(),
             // Letters one intake transaction registers at most.
             intake: crate::web::groups::Groups::new(12),
+            rules: std::sync::Mutex::new(None),
         }))
     }
 }

@@ -14,6 +14,7 @@ on_both!(
     a_dozen_hand_worked_limits_hold_through_the_api,
     a_complaint_past_its_limitation_is_refused_and_the_other_limits_are_shown,
     a_rule_changed_from_1_july_2026_applies_to_matters_begun_from_then,
+    a_rule_changed_on_another_node_or_by_hand_applies_at_once_on_every_node,
     a_reception_is_held_online_from_1_july_2026_with_what_it_was_held_through,
     the_cases_list_says_which_limit_a_late_case_passed_and_by_how_many_days,
 );
@@ -360,6 +361,45 @@ async fn a_rule_changed_from_1_july_2026_applies_to_matters_begun_from_then(app:
         v["deadline"]["citation"],
         "Law 136/2025/QH15 (value entered by the administrator)"
     );
+}
+
+/// Every node holds the calendar and the rules in memory: a change made
+/// through another node, or by hand in the database, applies to the next
+/// letter on this one (the settings version moves with every change).
+async fn a_rule_changed_on_another_node_or_by_hand_applies_at_once_on_every_node(app: common::App) {
+    // 10 working days from 02/07/2026 (art. 27, Law on Complaints 2011):
+    // 3, 6, 7, 8, 9, 10, 13, 14, 15, 16 July. Read here, so held in memory.
+    let first = letter(&app, "complaint", "2026-07-02").await;
+    assert_eq!(matter_due(&app, &first).await, "2026-07-16");
+    let other = app.second_node();
+    let body = json!({"valid_from": "2026-07-01", "amount": 7, "unit": "working_days",
+                      "citation": "Law 136/2025/QH15 (value entered by the administrator)"});
+    let (s, p) = app
+        .call_via(
+            &other,
+            "POST",
+            "/api/v1/rules/complaint_accept/versions",
+            Some("admin"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{p}");
+    // 7 working days from 02/07: 13 July, on this node at once.
+    let second = letter(&app, "complaint", "2026-07-02").await;
+    assert_eq!(matter_due(&app, &second).await, "2026-07-13");
+    // By hand: a day off entered straight into the database (Friday 10/07)
+    // moves the next letter's last day to Tuesday 14/07.
+    let mut tx = app.db.store.begin().await.unwrap();
+    liem_store::db::query(
+        "INSERT INTO calendar_days (day, kind, name) VALUES ($1, 'day_off', 'by hand')",
+    )
+    .bind(jiff::civil::date(2026, 7, 10))
+    .execute(&mut tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let third = letter(&app, "complaint", "2026-07-02").await;
+    assert_eq!(matter_due(&app, &third).await, "2026-07-14");
 }
 
 /// Online citizen reception (Law on Citizen Reception art. 3a, added by Law

@@ -27,6 +27,18 @@ pub async fn load(ex: &mut impl AsExec) -> Result<Calendar> {
     Ok(Calendar::with_overrides(overrides(ex).await?))
 }
 
+/// The version of the calendar and the rules: moved by every change to
+/// the entered days, the rules' units or their versions (triggers), so that
+/// a copy held in memory is known to be current by reading this one number.
+pub async fn settings_version(ex: &mut impl AsExec) -> Result<i64> {
+    query("SELECT version FROM settings_version WHERE id = 1")
+        .fetch_optional(ex)
+        .await?
+        .map(|r| r.i64("version"))
+        .transpose()?
+        .ok_or_else(|| StoreError::Corrupt("the settings version row is missing".into()))
+}
+
 /// The deadline rules with administrators' unit changes.
 pub async fn rule_book(ex: &mut impl AsExec) -> Result<RuleBook> {
     let mut book = RuleBook::default();

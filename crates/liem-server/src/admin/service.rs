@@ -24,14 +24,37 @@ use liem_store::audit::{self, Verification};
 use liem_store::units::{self, UnitRecord};
 use liem_store::users::{self, UserRecord};
 use liem_store::{calendar, deadlines, Tx};
+use std::sync::Arc;
 
 /// The calendar and rule book as administrators set them.
 pub async fn rules(state: &AppState) -> AppResult<(Calendar, RuleBook)> {
+    Ok((*shared_rules(state).await?).clone())
+}
+
+/// The calendar and rules in force, shared: read from the database only
+/// when their settings version has moved since the copy held in memory
+/// (one small read per call instead of three and the calendar's
+/// construction). A copy read after the version is at least as new as it,
+/// so a change made between the two reads is read again next time, never
+/// missed.
+pub async fn shared_rules(state: &AppState) -> AppResult<Arc<(Calendar, RuleBook)>> {
     let mut c = state.store.conn().await?;
-    Ok((
+    let version = calendar::settings_version(&mut c).await?;
+    if let Some((v, held)) = state.rules.lock().map_err(poisoned)?.as_ref() {
+        if *v == version {
+            return Ok(held.clone());
+        }
+    }
+    let fresh = Arc::new((
         calendar::load(&mut c).await?,
         calendar::rule_book(&mut c).await?,
-    ))
+    ));
+    *state.rules.lock().map_err(poisoned)? = Some((version, fresh.clone()));
+    Ok(fresh)
+}
+
+fn poisoned<T>(_: std::sync::PoisonError<T>) -> AppError {
+    AppError::Internal("the rules cache's lock was poisoned".into())
 }
 
 /// The units the caller reads petitions in or administers.

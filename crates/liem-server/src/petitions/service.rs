@@ -4,7 +4,7 @@
 //! reporter. Each checks the caller's rights and scope first; a record
 //! outside the scope is not found, never forbidden.
 
-use crate::admin::service::rules;
+use crate::admin::service::shared_rules;
 use crate::auth::Principal;
 use crate::clock::today;
 use crate::files::{self, Upload};
@@ -103,7 +103,7 @@ pub async fn register_letter(
     errs.into_result(())?;
     let unit = units::get(&mut conn, who.user.unit_id).await?;
     drop(conn);
-    let rules = std::sync::Arc::new(rules(state).await?);
+    let rules = shared_rules(state).await?;
 
     let id = LetterId::new();
     // Files first: content-addressed, so a failed transaction leaves at most
@@ -153,8 +153,8 @@ pub async fn letter_by_reference(
 
 /// A letter with its matters, their deadlines and allowed actions.
 pub async fn letter_view(state: &AppState, who: &Principal, id: LetterId) -> AppResult<LetterView> {
-    let (cal, book) = rules(state).await?;
-    letter_view_under(state, who, id, &cal, &book).await
+    let rules = shared_rules(state).await?;
+    letter_view_under(state, who, id, &rules.0, &rules.1).await
 }
 
 /// A letter's view under calendar and rules already read.
@@ -185,8 +185,8 @@ async fn letter_view_under(
 
 /// A matter in the caller's read scope, with its events and deadline.
 pub async fn matter_view(state: &AppState, who: &Principal, id: MatterId) -> AppResult<MatterView> {
-    let (cal, book) = rules(state).await?;
-    matter_view_under(state, who, id, &cal, &book).await
+    let rules = shared_rules(state).await?;
+    matter_view_under(state, who, id, &rules.0, &rules.1).await
 }
 
 /// A matter's view under calendar and rules already read (a letter's
@@ -248,14 +248,15 @@ pub async fn act(
             "a conclusion is recorded by a leader",
         )?;
     }
-    let (cal, book) = rules(state).await?;
+    let rules = shared_rules(state).await?;
+    let (cal, book) = (&rules.0, &rules.1);
     // A complaint's limitation (Law on Complaints 2011, arts. 9, 33(1)) is
     // a reason for not accepting it, and no reason when it has not lapsed.
     if let Action::Classify(c) = &action {
-        liem_domain::limits::check_limitation(&m.facts, c, &cal)?;
+        liem_domain::limits::check_limitation(&m.facts, c, cal)?;
     }
     let next = apply(&m.facts, &action, on)?;
-    let due = current_deadline(&next, &cal, &book);
+    let due = current_deadline(&next, cal, book);
     let detail = action_detail(&action);
     let mut tx = permit.begin(&state.store).await?;
     petitions::record_transition(

@@ -189,6 +189,34 @@ impl App {
         who: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
+        self.call_via(&self.router, method, uri, who, body).await
+    }
+
+    /// A second server node on the same database (its own memory: caches,
+    /// groups, limiters), as a second process behind the load balancer.
+    pub fn second_node(&self) -> axum::Router {
+        let settings = Settings {
+            files_dir: self.files.path().to_owned(),
+            max_upload_bytes: 1024 * 1024,
+            ..Settings::default()
+        };
+        liem_server::router(AppState::new(
+            self.db.store.clone(),
+            &SecretKey::generate(),
+            POLICY,
+            settings,
+        ))
+    }
+
+    /// A request through the given node, with this app's users.
+    pub async fn call_via(
+        &self,
+        router: &axum::Router,
+        method: &str,
+        uri: &str,
+        who: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = Request::builder().method(method).uri(uri);
         if let Some(w) = who {
             req = req.header(header::AUTHORIZATION, format!("Bearer {}", self.tokens[w]));
@@ -200,7 +228,7 @@ impl App {
             None => req.body(Body::empty()),
         }
         .unwrap();
-        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let resp = router.clone().oneshot(req).await.unwrap();
         let status = resp.status();
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         let v = serde_json::from_slice(&bytes)
