@@ -17,11 +17,22 @@ use tower::ServiceExt;
 
 on_both!(
     letters_sent_at_once_share_transactions_and_keep_gap_free_references,
-    a_letter_that_fails_in_a_group_fails_alone
+    a_letter_that_fails_in_a_group_fails_alone,
+    the_answer_to_a_registration_is_the_letter_as_read_back
 );
 
 fn letter(n: usize) -> Value {
     common::complaint(&format!("Đơn số {n}"))
+}
+
+/// The test world's clerk of Hà Nội.
+async fn clerk(app: &common::App) -> liem_store::users::UserRecord {
+    let mut c = app.state.store.conn().await.unwrap();
+    liem_store::users::by_username(&mut c, "clerk.hni")
+        .await
+        .unwrap()
+        .expect("the test world's clerk")
+        .0
 }
 
 async fn letter_creates(app: &common::App) -> i64 {
@@ -88,15 +99,10 @@ async fn a_letter_that_fails_in_a_group_fails_alone(app: common::App) {
     let unit = liem_store::units::get(&mut c, liem_domain::ids::UnitId(hni))
         .await
         .unwrap();
+    let policy = liem_store::units::policy(&mut c, unit.id).await.unwrap();
     drop(c);
     let rules = std::sync::Arc::new(liem_server::admin::service::rules(state).await.unwrap());
-    let mut c = state.store.conn().await.unwrap();
-    let clerk = liem_store::users::by_username(&mut c, "clerk.hni")
-        .await
-        .unwrap()
-        .expect("the test world's clerk")
-        .0;
-    drop(c);
+    let clerk = clerk(&app).await;
     let job = |n: usize, join: Option<MatterId>| {
         let mut v = letter(n);
         if let Some(m) = join {
@@ -113,6 +119,7 @@ async fn a_letter_that_fails_in_a_group_fails_alone(app: common::App) {
             id: LetterId::new(),
             attachments: Vec::new(),
             rules: rules.clone(),
+            policy,
         }
     };
     // The first goes alone; the three queued behind it make one group, whose
@@ -127,7 +134,7 @@ async fn a_letter_that_fails_in_a_group_fails_alone(app: common::App) {
     assert!(bad.is_err(), "the letter joining no matter is refused");
     let mut got: Vec<String> = [a, b, d]
         .into_iter()
-        .map(|r| r.expect("the others are registered").format())
+        .map(|r| r.expect("the others are registered").reference.format())
         .collect();
     got.sort();
     assert_eq!(
@@ -137,4 +144,102 @@ async fn a_letter_that_fails_in_a_group_fails_alone(app: common::App) {
     assert_eq!(app.count("letters").await, 3);
     assert_eq!(letter_creates(&app).await, 3);
     common::the_trail_explains_every_record(&app.db.store).await;
+}
+
+/// The answer to a registration is built from what its transaction wrote,
+/// without reading the letter back: it must be exactly what a read returns,
+/// for every shape of letter (several kinds, a sealed identity or content,
+/// an anonymous sender, attachments, a matter joined).
+async fn the_answer_to_a_registration_is_the_letter_as_read_back(app: common::App) {
+    let mut two_kinds = letter(1);
+    two_kinds["kinds"] = json!(["complaint", "denunciation", "recommendation"]);
+    two_kinds["sender"] = json!({"kind": "person", "name": "Trần Thị Bình",
+        "id_number": "001190000001", "phone": "0912345678", "email": "binh@example.vn",
+        "address": "5 Lý Thái Tổ"});
+    two_kinds["seal_identity"] = json!(true);
+    let mut sealed_content = letter(2);
+    sealed_content["kinds"] = json!(["denunciation"]);
+    sealed_content["seal_identity"] = json!(true);
+    sealed_content["seal_content"] = json!(true);
+    let mut anonymous = letter(3);
+    anonymous["kinds"] = json!(["reflection"]);
+    anonymous["sender"] = json!({"kind": "anonymous"});
+    let mut collective = letter(4);
+    collective["signatories"] = json!(7);
+    collective["forwarded_by"] = json!("Văn phòng Quốc hội");
+    let mut first_id = None;
+    for body in [letter(0), two_kinds, sealed_content, anonymous, collective] {
+        let (s, posted) = app
+            .call(
+                "POST",
+                "/api/v1/letters",
+                Some("clerk.hni"),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{posted}");
+        let id = posted["id"].as_str().unwrap().to_owned();
+        let (s, read) = app
+            .call(
+                "GET",
+                &format!("/api/v1/letters/{id}"),
+                Some("clerk.hni"),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{read}");
+        assert_eq!(
+            posted, read,
+            "the answer to {body} differs from the letter read back"
+        );
+        first_id.get_or_insert(posted["matter_views"][0]["id"].as_str().unwrap().to_owned());
+    }
+    // A letter joining a matter: the matter holds the other letter too.
+    let mut join = letter(5);
+    join["join_matter"] = json!(first_id.unwrap());
+    let (s, posted) = app
+        .call("POST", "/api/v1/letters", Some("clerk.hni"), Some(join))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{posted}");
+    assert_eq!(
+        posted["matter_views"][0]["letters"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{posted}"
+    );
+    let (_, read) = app
+        .call(
+            "GET",
+            &format!("/api/v1/letters/{}", posted["id"].as_str().unwrap()),
+            Some("clerk.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(posted, read);
+
+    // With attachments, through the service the staff form calls.
+    let who = liem_server::web::write::Writer::cli(clerk(&app).await);
+    let input: LetterInput = serde_json::from_value(letter(6)).unwrap();
+    let uploads = ["b.pdf", "a.pdf", "c.pdf"]
+        .iter()
+        .map(|name| liem_server::files::Upload {
+            filename: (*name).to_owned(),
+            bytes: format!("%PDF-1.4 {name}\n%%EOF").into_bytes(),
+        })
+        .collect();
+    let answer =
+        liem_server::petitions::service::register_letter(&app.state, &who, &input, uploads)
+            .await
+            .unwrap();
+    assert_eq!(answer.attachments.len(), 3);
+    let read = liem_server::petitions::service::letter_view(&app.state, &who, answer.letter.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&answer).unwrap(),
+        serde_json::to_value(&read).unwrap()
+    );
+    assert_eq!(answer.letter, read.letter);
 }

@@ -307,8 +307,12 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-32000");
+        // No ping when a connection is handed out: the database is a file
+        // in this process (the pool still pings it when taken back), and a
+        // ping is a round trip to the connection's thread.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(opts.clone())
             .await?;
         SQLITE_MIGRATIONS.run(&write).await?;
@@ -324,6 +328,7 @@ impl Store {
         store.seed_reference_lists().await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(opts.read_only(true))
             .await?;
         Ok(Store {
@@ -353,6 +358,19 @@ impl Store {
         let pool = PgPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(10))
+            // The pool pings every connection it takes back; pinging it
+            // again when it is handed out cost one more round trip per
+            // request. Only a connection idle for a while is tried first
+            // (the server may have closed it meanwhile).
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > IDLE_BEFORE_PING {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(opts)
             .await?;
         let chain = std::sync::Arc::new(audit::Chain::new(keys, Dialect::Postgres));
@@ -466,6 +484,10 @@ impl Store {
         }
     }
 }
+
+/// How long a PostgreSQL connection may sit idle in the pool before it is
+/// pinged when handed out.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 
 /// The current instant, truncated to microseconds: what PostgreSQL keeps,
 /// so that a value reads back exactly as written (the audit hash needs it).

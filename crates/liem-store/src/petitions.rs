@@ -145,6 +145,21 @@ pub struct MatterRecord {
     pub letters: Vec<(LetterId, String)>,
 }
 
+impl MatterRecord {
+    /// The matter in brief, as a letter lists it.
+    pub fn brief(&self) -> MatterBrief {
+        MatterBrief {
+            id: self.id,
+            reference: self.reference.clone(),
+            kind: self.facts.kind,
+            state: self.facts.state,
+            due_on: self.due_on,
+            due_rule: self.due_rule.clone(),
+            handler_id: self.handler_id,
+        }
+    }
+}
+
 /// One workflow event of a matter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -320,12 +335,14 @@ pub struct LetterRegistration<'a> {
     pub feedback_due: Option<Date>,
 }
 
-/// Registers a letter (without its matters) under its allocated reference.
+/// Registers a letter (without its matters) under its allocated reference;
+/// the record as written, as [`get_letter`] reads it back (its matters
+/// empty: they are linked after).
 pub async fn insert_letter(
     tx: &mut Tx,
     actor: &audit::Actor,
     reg: &LetterRegistration<'_>,
-) -> Result<()> {
+) -> Result<LetterRecord> {
     let l = reg.letter;
     if (l.sealed() || l.seal_content) != reg.sealed.is_some() {
         return Err(StoreError::Corrupt(
@@ -346,6 +363,13 @@ pub async fn insert_letter(
         l.identity.as_ref()
     };
     let kinds: Vec<&str> = l.kinds.iter().map(|k| k.as_str()).collect();
+    // Sealed content stays only in the sealed blob.
+    let (summary, content) = if l.seal_content {
+        ("", "")
+    } else {
+        (l.summary.as_str(), l.content.as_str())
+    };
+    let created_at = now();
     query(
         "INSERT INTO letters (id, unit_id, reference, ref_year, ref_seq, kinds, channel, field_code, received_on, place, \
          sender_kind, sender_name, sender_id_number, sender_address, sender_phone, sender_email, sealed, signatories, \
@@ -372,13 +396,12 @@ pub async fn insert_letter(
     .bind(i64::from(l.signatories))
     .bind(l.collective())
     .bind(l.subject.as_deref())
-    // Sealed content stays only in the sealed blob.
-    .bind(if l.seal_content { "" } else { l.summary.as_str() })
-    .bind(if l.seal_content { "" } else { l.content.as_str() })
+    .bind(summary)
+    .bind(content)
     .bind(l.forwarded_by.as_deref())
     .bind(search_text(l, &ref_text))
     .bind(reg.created_by.map(|u| u.0))
-    .bind(now())
+    .bind(created_at)
     .bind(l.seal_content)
     .bind(reg.ack_due)
     .bind(reg.feedback_due)
@@ -406,7 +429,40 @@ pub async fn insert_letter(
         detail.clone(),
     )
     .await?;
-    outbox::append(tx, "letter", &reg.id.to_string(), "create", detail).await
+    outbox::append(tx, "letter", &reg.id.to_string(), "create", detail).await?;
+    Ok(LetterRecord {
+        id: reg.id,
+        unit_id: reg.unit.id,
+        unit_code: reg.unit.code.clone(),
+        unit_path: reg.unit.path.clone(),
+        reference: ref_text,
+        kinds: l.kinds.clone(),
+        channel: l.channel,
+        field_code: l.field.clone(),
+        received_on: l.received_on,
+        place: l.place.clone(),
+        sender_kind: l.sender_kind,
+        sender_name: open.map(|i| i.name.clone()),
+        sender_id_number: open.and_then(|i| i.id_number.clone()),
+        sender_address: open.and_then(|i| i.address.clone()),
+        sender_phone: open.and_then(|i| i.phone.clone()),
+        sender_email: open.and_then(|i| i.email.clone()),
+        sealed: l.sealed(),
+        content_sealed: l.seal_content,
+        signatories: i64::from(l.signatories),
+        collective: l.collective(),
+        subject: l.subject.clone(),
+        summary: summary.to_owned(),
+        content: content.to_owned(),
+        forwarded_by: l.forwarded_by.clone(),
+        created_by: reg.created_by,
+        created_at,
+        ack_due: reg.ack_due,
+        ack_on: None,
+        feedback_due: reg.feedback_due,
+        feedback_on: None,
+        matters: Vec::new(),
+    })
 }
 
 /// What a new matter starts with.
@@ -427,8 +483,13 @@ pub struct MatterOpening<'a> {
     pub reference: &'a Reference,
 }
 
-/// Opens a matter under its allocated reference.
-pub async fn insert_matter(tx: &mut Tx, actor: &audit::Actor, m: &MatterOpening<'_>) -> Result<()> {
+/// Opens a matter under its allocated reference; the record as written, as
+/// [`get_matter`] reads it back (its letters empty: they are linked after).
+pub async fn insert_matter(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    m: &MatterOpening<'_>,
+) -> Result<MatterRecord> {
     let reference = m.reference;
     if reference.register != Register::Matters || reference.unit.as_str() != m.unit.code {
         return Err(StoreError::Corrupt(
@@ -467,7 +528,21 @@ pub async fn insert_matter(tx: &mut Tx, actor: &audit::Actor, m: &MatterOpening<
         detail.clone(),
     )
     .await?;
-    outbox::append(tx, "matter", &m.id.to_string(), "create", detail).await
+    outbox::append(tx, "matter", &m.id.to_string(), "create", detail).await?;
+    Ok(MatterRecord {
+        id: m.id,
+        unit_id: m.unit.id,
+        unit_path: m.unit.path.clone(),
+        reference: reference.format(),
+        field_code: m.field_code.to_owned(),
+        summary: m.summary.to_owned(),
+        handler_id: None,
+        due_on: m.due.map(|d| d.due),
+        due_rule: m.due.map(|d| d.code.as_str().to_owned()),
+        facts: m.facts.clone(),
+        version: 1,
+        letters: Vec::new(),
+    })
 }
 
 /// Which matter a letter is grouped into.

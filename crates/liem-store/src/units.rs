@@ -108,6 +108,49 @@ pub async fn get(ex: &mut impl AsExec, id: UnitId) -> Result<UnitRecord> {
     from_row(&r)
 }
 
+/// What registering a letter in a unit reads before its transaction, in
+/// one statement: the unit, its timer policy, whether the letter's field is
+/// an active code of the reference list, and the settings version (which
+/// tells whether the calendar and rules held in memory are current).
+#[derive(Debug, Clone)]
+pub struct IntakeContext {
+    /// The unit.
+    pub unit: UnitRecord,
+    /// Its acknowledgement and feedback timers.
+    pub policy: liem_domain::timers::ChannelPolicy,
+    /// Whether the field code is active in the reference list.
+    pub field_active: bool,
+    /// The settings version ([`crate::calendar::settings_version`]).
+    pub settings_version: i64,
+}
+
+/// Reads the [`IntakeContext`] of a unit and a field code.
+pub async fn intake_context(
+    ex: &mut impl AsExec,
+    id: UnitId,
+    field: &str,
+) -> Result<IntakeContext> {
+    let r = query(format!(
+        "SELECT {COLS}, feedback_policy, \
+           (SELECT version FROM settings_version WHERE id = 1) AS settings_version, \
+           CAST(CASE WHEN EXISTS (SELECT 1 FROM fields WHERE code = $2 AND active = $3) THEN 1 ELSE 0 END AS BIGINT) AS field_active \
+         FROM units WHERE id = $1"
+    ))
+    .bind(id.0)
+    .bind(field)
+    .bind(true)
+    .fetch_one(ex)
+    .await?;
+    Ok(IntakeContext {
+        unit: from_row(&r)?,
+        policy: r.code("feedback_policy")?,
+        field_active: r.i64("field_active")? == 1,
+        settings_version: r
+            .get::<Option<i64>>("settings_version")?
+            .ok_or_else(|| StoreError::Corrupt("the settings version row is missing".into()))?,
+    })
+}
+
 /// A unit by code.
 pub async fn by_code(ex: &mut impl AsExec, code: &str) -> Result<UnitRecord> {
     let r = query(format!("SELECT {COLS} FROM units WHERE code = $1"))

@@ -27,6 +27,8 @@ pub struct Figure {
     pub p50: Duration,
     /// 99th percentile latency.
     pub p99: Duration,
+    /// Letters per intake transaction (group commit's mean group).
+    pub per_transaction: f64,
 }
 
 /// Durable commits per second of a bare file on the data directory's disk
@@ -211,7 +213,7 @@ pub async fn run(store: Store, writer_counts: &[usize], seconds: f64) -> Result<
             ..Default::default()
         },
     );
-    let app = liem_server::router(state);
+    let app = liem_server::router(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
@@ -231,6 +233,7 @@ pub async fn run(store: Store, writer_counts: &[usize], seconds: f64) -> Result<
     .await?;
     let mut out = Vec::new();
     for &w in writer_counts {
+        let (letters_before, txs_before) = liem_server::petitions::intake::committed(&state);
         let started = Instant::now();
         let until = started + Duration::from_secs_f64(seconds);
         let tasks: Vec<_> = (0..w)
@@ -241,6 +244,9 @@ pub async fn run(store: Store, writer_counts: &[usize], seconds: f64) -> Result<
             lat.extend(t.await??);
         }
         let elapsed = started.elapsed().as_secs_f64();
+        let (letters_after, txs_after) = liem_server::petitions::intake::committed(&state);
+        let per_transaction =
+            (letters_after - letters_before) as f64 / (txs_after - txs_before).max(1) as f64;
         lat.sort();
         let q = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)];
         out.push(Figure {
@@ -249,6 +255,7 @@ pub async fn run(store: Store, writer_counts: &[usize], seconds: f64) -> Result<
             rate: lat.len() as f64 / elapsed,
             p50: q(0.50),
             p99: q(0.99),
+            per_transaction,
         });
     }
     Ok(out)

@@ -40,11 +40,20 @@ pub async fn rules(state: &AppState) -> AppResult<(Calendar, RuleBook)> {
 pub async fn shared_rules(state: &AppState) -> AppResult<Arc<(Calendar, RuleBook)>> {
     let mut c = state.store.conn().await?;
     let version = calendar::settings_version(&mut c).await?;
+    drop(c);
+    rules_at(state, version).await
+}
+
+/// The calendar and rules at a settings version the caller has just read
+/// (with other things, in one statement): those held when they are of that
+/// version, else read again.
+pub async fn rules_at(state: &AppState, version: i64) -> AppResult<Arc<(Calendar, RuleBook)>> {
     if let Some((v, held)) = state.rules.lock().map_err(poisoned)?.as_ref() {
         if *v == version {
             return Ok(held.clone());
         }
     }
+    let mut c = state.store.conn().await?;
     let fresh = Arc::new((
         calendar::load(&mut c).await?,
         calendar::rule_book(&mut c).await?,

@@ -30,9 +30,10 @@ use liem_domain::petition::NewLetter;
 use liem_domain::petition::SenderKind;
 use liem_domain::reference::Reference;
 use liem_domain::reference::Register;
+use liem_domain::timers::ChannelPolicy;
 use liem_domain::workflow::MatterFacts;
 use liem_store::audit::Actor;
-use liem_store::petitions::{self, AttachmentRecord};
+use liem_store::petitions::{self, AttachmentRecord, LetterRecord, MatterBrief, MatterRecord};
 use liem_store::petitions::{Grouping, LetterRegistration, MatterOpening};
 use liem_store::units;
 use liem_store::units::UnitRecord;
@@ -58,12 +59,29 @@ pub struct Job {
     pub attachments: Vec<AttachmentRecord>,
     /// The calendar and rules its deadlines are computed under.
     pub rules: Arc<(Calendar, RuleBook)>,
+    /// The unit's acknowledgement and feedback timers, read with the unit.
+    pub policy: ChannelPolicy,
 }
 
-type Answer = AppResult<Reference>;
+/// A letter as its transaction wrote it: what a read of it right after the
+/// commit returns, so the answer to its registration needs no read.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// Its reference.
+    pub reference: Reference,
+    /// The letter, with its matters in brief.
+    pub letter: LetterRecord,
+    /// The matters opened for it, each with its one letter.
+    pub opened: Vec<MatterRecord>,
+    /// The matter it joined, which holds other letters and events.
+    pub joined: Option<MatterId>,
+}
+
+type Answer = AppResult<Written>;
 
 /// Registers the letter, alone or with those queued beside it
-/// (`AppState::intake`); its reference once its transaction has committed.
+/// (`AppState::intake`); what was written once its transaction has
+/// committed.
 pub async fn register(state: &AppState, job: Job) -> Answer {
     let store = state.store.clone();
     let answer = state
@@ -135,7 +153,7 @@ async fn run(store: Store, erased: Vec<Waiting>, counts: Arc<Counts>) {
 async fn together(
     store: &Store,
     group: &[(Job, oneshot::Sender<Erased>)],
-) -> AppResult<Result<Vec<Reference>, liem_store::StoreError>> {
+) -> AppResult<Result<Vec<Written>, liem_store::StoreError>> {
     let Some((first, _)) = group.first() else {
         return Ok(Ok(Vec::new()));
     };
@@ -147,25 +165,25 @@ async fn together(
     Ok(tx.commit().await.map(|()| refs))
 }
 
-async fn alone(store: &Store, job: &Job) -> AppResult<Reference> {
+async fn alone(store: &Store, job: &Job) -> Answer {
     let mut tx = job.permit.begin(store).await?;
     let r = write(&mut tx, job).await?;
     tx.commit().await?;
     Ok(r)
 }
 
-async fn write(tx: &mut Tx, job: &Job) -> AppResult<Reference> {
+async fn write(tx: &mut Tx, job: &Job) -> Answer {
     let (cal, book) = &*job.rules;
     let actor = job.permit.actor();
-    let r = register_in_tx(
+    let r = write_letter(
         tx,
         actor,
         &job.unit,
+        job.policy,
         job.created_by,
         &job.letter,
         job.id,
-        cal,
-        book,
+        (cal, book),
     )
     .await?;
     for a in &job.attachments {
@@ -188,6 +206,24 @@ pub async fn register_in_tx(
     cal: &Calendar,
     book: &RuleBook,
 ) -> AppResult<Reference> {
+    let policy = units::policy(tx, unit.id).await?;
+    let w = write_letter(tx, actor, unit, policy, created_by, letter, id, (cal, book)).await?;
+    Ok(w.reference)
+}
+
+/// [`register_in_tx`] under the unit's timer policy already read; what was
+/// written.
+#[allow(clippy::too_many_arguments)]
+async fn write_letter(
+    tx: &mut Tx,
+    actor: &Actor,
+    unit: &UnitRecord,
+    policy: ChannelPolicy,
+    created_by: Option<UserId>,
+    letter: &NewLetter,
+    id: LetterId,
+    (cal, book): (&Calendar, &RuleBook),
+) -> Answer {
     // Reads first: the reference counters' rows, locked when the numbers
     // are taken, stay locked to the commit.
     let (sealed, dek) = match liem_domain::petition::SealedPayload::of(letter) {
@@ -201,7 +237,6 @@ pub async fn register_in_tx(
         Some(_) => sealing::recipients(tx, unit.id, &unit.code).await?,
         None => Vec::new(),
     };
-    let policy = units::policy(tx, unit.id).await?;
     let timers = liem_domain::timers::timers(policy, letter.received_on, None, cal);
     let joined = match letter.join_matter {
         Some(mid) => Some((mid, petitions::get_matter(tx, mid).await?.facts.kind)),
@@ -236,7 +271,7 @@ pub async fn register_in_tx(
         ack_due: timers.ack_due,
         feedback_due: timers.feedback_due,
     };
-    petitions::insert_letter(tx, actor, &reg).await?;
+    let mut written = petitions::insert_letter(tx, actor, &reg).await?;
     if let Some(dek) = dek {
         sealing::wrap_for(tx, actor, id, &dek, &recipients).await?;
     }
@@ -244,6 +279,7 @@ pub async fn register_in_tx(
         petitions::link(tx, actor, id, Grouping::Existing(mid)).await?;
     }
     let anonymous = letter.sender_kind == SenderKind::Anonymous;
+    let mut opened_records = Vec::with_capacity(opened.len());
     for (kind, matter_ref) in opened.into_iter().zip(matter_refs) {
         let facts = MatterFacts::received(*kind, letter.received_on, anonymous);
         let due = current_deadline(&facts, cal, book);
@@ -262,8 +298,21 @@ pub async fn register_in_tx(
             due: due.as_ref(),
             reference: matter_ref,
         };
-        petitions::insert_matter(tx, actor, &opening).await?;
+        let mut m = petitions::insert_matter(tx, actor, &opening).await?;
         petitions::link(tx, actor, id, Grouping::Opened(mid)).await?;
+        m.letters.push((id, written.reference.clone()));
+        opened_records.push(m);
     }
-    Ok(reference.clone())
+    if joined.is_none() {
+        // As read: the letter's matters in brief, by reference.
+        let mut briefs: Vec<MatterBrief> = opened_records.iter().map(MatterRecord::brief).collect();
+        briefs.sort_by(|a, b| a.reference.cmp(&b.reference));
+        written.matters = briefs;
+    }
+    Ok(Written {
+        reference: reference.clone(),
+        letter: written,
+        opened: opened_records,
+        joined: joined.map(|(mid, _)| mid),
+    })
 }
