@@ -1,7 +1,7 @@
 //! The petitions register: letters, the matters they are grouped into, the
 //! matters' events, sealed identities and attachments.
 
-use crate::db::{query, AsExec, Filter, Row, Value};
+use crate::db::{query, values_rows, AsExec, Filter, Row, Value};
 use crate::units::UnitRecord;
 use crate::{audit, now, outbox, Result, StoreError, Tx};
 use jiff::civil::Date;
@@ -216,51 +216,127 @@ pub async fn next_reference(
 /// statement, in the order asked (a register's numbers ascending). The
 /// counters' rows stay locked until the transaction ends, so a writer calls
 /// this as late as it can: after its reads, just before the inserts that
-/// carry the numbers. Registers are locked in the order given; callers ask
-/// letters before matters.
+/// carry the numbers.
 pub async fn next_references(
     tx: &mut Tx,
     unit: &UnitRecord,
     year: i16,
     wants: &[(Register, i64)],
 ) -> Result<Vec<Reference>> {
-    let wants: Vec<(Register, i64)> = wants.iter().copied().filter(|(_, n)| *n > 0).collect();
-    if wants.is_empty() {
-        return Ok(Vec::new());
-    }
-    let values: Vec<String> = (0..wants.len())
-        .map(|i| format!("($1, ${}, $2, ${})", 2 * i + 3, 2 * i + 4))
+    let wants: Vec<Want<'_>> = wants
+        .iter()
+        .map(|&(register, count)| Want {
+            unit,
+            year,
+            register,
+            count,
+        })
         .collect();
-    let mut q = query(format!(
+    Ok(allocate_references(tx, &wants)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// Numbers wanted in one register of a unit and year.
+#[derive(Debug, Clone, Copy)]
+pub struct Want<'a> {
+    /// The numbering unit.
+    pub unit: &'a UnitRecord,
+    /// The year the numbers belong to.
+    pub year: i16,
+    /// The register.
+    pub register: Register,
+    /// How many.
+    pub count: i64,
+}
+
+/// Allocates the references of several wants, of any units, registers and
+/// years (a group of letters at intake), in one statement: for each want,
+/// its `count` consecutive numbers, the wants of one counter served in the
+/// order given. The counters' rows are locked in one order on every node
+/// (unit id, register, year), so that two groups never wait on each other
+/// in a circle.
+pub async fn allocate_references(tx: &mut Tx, wants: &[Want<'_>]) -> Result<Vec<Vec<Reference>>> {
+    // One row per counter (a counter twice in one upsert is an error on
+    // PostgreSQL), in the locking order.
+    let mut counters: std::collections::BTreeMap<
+        (uuid::Uuid, &'static str, i16),
+        (i64, &UnitRecord),
+    > = Default::default();
+    for w in wants.iter().filter(|w| w.count > 0) {
+        counters
+            .entry((w.unit.id.0, w.register.as_str(), w.year))
+            .or_insert((0, w.unit))
+            .0 += w.count;
+    }
+    let mut out: Vec<Vec<Reference>> = vec![Vec::new(); wants.len()];
+    if counters.is_empty() {
+        return Ok(out);
+    }
+    let mut values: Vec<Value> = Vec::with_capacity(counters.len() * 4);
+    for ((unit, register, year), (n, _)) in &counters {
+        values.extend::<[Value; 4]>([
+            (*unit).into(),
+            (*register).into(),
+            i64::from(*year).into(),
+            (*n).into(),
+        ]);
+    }
+    let rows = query(format!(
         "INSERT INTO reference_counters (unit_id, register, year, last_seq) VALUES {} \
          ON CONFLICT (unit_id, register, year) DO UPDATE SET last_seq = reference_counters.last_seq + excluded.last_seq \
-         RETURNING register, last_seq",
-        values.join(", ")
+         RETURNING unit_id, register, year, last_seq",
+        values_rows(counters.len(), 4, 1)
     ))
-    .bind(unit.id.0)
-    .bind(i64::from(year));
-    for (register, n) in &wants {
-        q = q.bind(register.as_str()).bind(*n);
+    .bind_all(values)
+    .fetch_all(tx)
+    .await?;
+    // The next number to hand out of each counter.
+    let mut next: std::collections::BTreeMap<(uuid::Uuid, String, i64), i64> = Default::default();
+    for r in &rows {
+        let key = (r.uuid("unit_id")?, r.text("register")?, r.i64("year")?);
+        let (n, _) = counters
+            .get(&(
+                key.0,
+                register_code(&key.1)?,
+                i16::try_from(key.2).unwrap_or(i16::MIN),
+            ))
+            .ok_or_else(|| StoreError::Corrupt("a counter not asked for was returned".into()))?;
+        next.insert(key, r.i64("last_seq")? - n + 1);
     }
-    let rows = q.fetch_all(tx).await?;
-    let unit_code = UnitCode::parse(&unit.code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut out = Vec::new();
-    for (register, n) in &wants {
-        let last = rows
-            .iter()
-            .find(|r| r.text("register").ok().as_deref() == Some(register.as_str()))
-            .ok_or_else(|| StoreError::Corrupt("a counter was not returned".into()))?
-            .i64("last_seq")?;
-        for seq in (last - n + 1)..=last {
-            out.push(Reference {
+    for (w, refs) in wants.iter().zip(out.iter_mut()) {
+        if w.count <= 0 {
+            continue;
+        }
+        let unit_code =
+            UnitCode::parse(&w.unit.code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let first = next
+            .get_mut(&(
+                w.unit.id.0,
+                w.register.as_str().to_owned(),
+                i64::from(w.year),
+            ))
+            .ok_or_else(|| StoreError::Corrupt("a counter was not returned".into()))?;
+        for seq in *first..*first + w.count {
+            refs.push(Reference {
                 unit: unit_code.clone(),
-                register: *register,
-                year,
+                register: w.register,
+                year: w.year,
                 seq,
             });
         }
+        *first += w.count;
     }
     Ok(out)
+}
+
+/// A register's code as the counters store it.
+fn register_code(code: &str) -> Result<&'static str> {
+    code.parse::<Register>()
+        .map(Register::as_str)
+        .map_err(|_| StoreError::Corrupt(format!("unknown register {code:?}")))
 }
 
 /// Whether a field code is in the reference list and active.
@@ -343,6 +419,81 @@ pub async fn insert_letter(
     actor: &audit::Actor,
     reg: &LetterRegistration<'_>,
 ) -> Result<LetterRecord> {
+    let mut written = insert_letters(tx, &[(actor, reg)]).await?;
+    written
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("no letter written".into()))
+}
+
+const LETTER_INSERT: &str = "INSERT INTO letters (id, unit_id, reference, ref_year, ref_seq, kinds, channel, field_code, received_on, place, \
+     sender_kind, sender_name, sender_id_number, sender_address, sender_phone, sender_email, sealed, signatories, \
+     collective, subject, summary, content, forwarded_by, search_text, created_by, created_at, content_sealed, ack_due, feedback_due) VALUES ";
+const LETTER_INSERT_COLS: usize = 29;
+
+/// Registers letters, each by its own actor, in one statement (and their
+/// sealed identities in one more): intake writes a group of letters at
+/// once. The records as written, in the order given.
+pub async fn insert_letters(
+    tx: &mut Tx,
+    regs: &[(&audit::Actor, &LetterRegistration<'_>)],
+) -> Result<Vec<LetterRecord>> {
+    if regs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut values: Vec<Value> = Vec::with_capacity(regs.len() * LETTER_INSERT_COLS);
+    let mut sealed: Vec<Value> = Vec::new();
+    let mut written = Vec::with_capacity(regs.len());
+    for (_, reg) in regs {
+        let (record, row) = letter_row(reg)?;
+        values.extend(row);
+        if let Some(s) = &reg.sealed {
+            sealed.extend([
+                reg.id.0.into(),
+                s.key_id.as_str().into(),
+                s.nonce.clone().into(),
+                s.ciphertext.clone().into(),
+            ]);
+        }
+        written.push(record);
+    }
+    query(format!(
+        "{LETTER_INSERT}{}",
+        values_rows(regs.len(), LETTER_INSERT_COLS, 1)
+    ))
+    .bind_all(values)
+    .execute(&mut *tx)
+    .await?;
+    if !sealed.is_empty() {
+        query(format!(
+            "INSERT INTO sealed_identities (letter_id, key_id, nonce, ciphertext) VALUES {}",
+            values_rows(sealed.len() / 4, 4, 1)
+        ))
+        .bind_all(sealed)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for ((actor, reg), record) in regs.iter().zip(&written) {
+        let l = reg.letter;
+        let detail = serde_json::json!({
+            "reference": record.reference, "kinds": l.kinds, "channel": l.channel, "field": l.field,
+            "sealed": l.sealed(), "content_sealed": l.seal_content, "unit": reg.unit.id,
+        });
+        audit::append(
+            tx,
+            actor,
+            "letter.create",
+            "letter",
+            &reg.id.to_string(),
+            detail.clone(),
+        )
+        .await?;
+        outbox::append(tx, "letter", &reg.id.to_string(), "create", detail).await?;
+    }
+    Ok(written)
+}
+
+/// A letter's row of [`LETTER_INSERT`], and its record as it will read back.
+fn letter_row(reg: &LetterRegistration<'_>) -> Result<(LetterRecord, Vec<Value>)> {
     let l = reg.letter;
     if (l.sealed() || l.seal_content) != reg.sealed.is_some() {
         return Err(StoreError::Corrupt(
@@ -370,67 +521,39 @@ pub async fn insert_letter(
         (l.summary.as_str(), l.content.as_str())
     };
     let created_at = now();
-    query(
-        "INSERT INTO letters (id, unit_id, reference, ref_year, ref_seq, kinds, channel, field_code, received_on, place, \
-         sender_kind, sender_name, sender_id_number, sender_address, sender_phone, sender_email, sealed, signatories, \
-         collective, subject, summary, content, forwarded_by, search_text, created_by, created_at, content_sealed, ack_due, feedback_due) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)",
-    )
-    .bind(reg.id.0)
-    .bind(reg.unit.id.0)
-    .bind(ref_text.as_str())
-    .bind(i64::from(reference.year))
-    .bind(reference.seq)
-    .bind(kinds.join(","))
-    .bind(l.channel.as_str())
-    .bind(l.field.as_str())
-    .bind(l.received_on)
-    .bind(l.place.as_deref())
-    .bind(l.sender_kind.as_str())
-    .bind(open.map(|i| i.name.as_str()))
-    .bind(open.and_then(|i| i.id_number.as_deref()))
-    .bind(open.and_then(|i| i.address.as_deref()))
-    .bind(open.and_then(|i| i.phone.as_deref()))
-    .bind(open.and_then(|i| i.email.as_deref()))
-    .bind(l.sealed())
-    .bind(i64::from(l.signatories))
-    .bind(l.collective())
-    .bind(l.subject.as_deref())
-    .bind(summary)
-    .bind(content)
-    .bind(l.forwarded_by.as_deref())
-    .bind(search_text(l, &ref_text))
-    .bind(reg.created_by.map(|u| u.0))
-    .bind(created_at)
-    .bind(l.seal_content)
-    .bind(reg.ack_due)
-    .bind(reg.feedback_due)
-    .execute(tx)
-    .await?;
-    if let Some(s) = &reg.sealed {
-        query("INSERT INTO sealed_identities (letter_id, key_id, nonce, ciphertext) VALUES ($1, $2, $3, $4)")
-            .bind(reg.id.0)
-            .bind(s.key_id.as_str())
-            .bind(s.nonce.clone())
-            .bind(s.ciphertext.clone())
-            .execute(tx)
-            .await?;
-    }
-    let detail = serde_json::json!({
-        "reference": ref_text, "kinds": l.kinds, "channel": l.channel, "field": l.field,
-        "sealed": l.sealed(), "content_sealed": l.seal_content, "unit": reg.unit.id,
-    });
-    audit::append(
-        tx,
-        actor,
-        "letter.create",
-        "letter",
-        &reg.id.to_string(),
-        detail.clone(),
-    )
-    .await?;
-    outbox::append(tx, "letter", &reg.id.to_string(), "create", detail).await?;
-    Ok(LetterRecord {
+    let row: Vec<Value> = vec![
+        reg.id.0.into(),
+        reg.unit.id.0.into(),
+        ref_text.as_str().into(),
+        i64::from(reference.year).into(),
+        reference.seq.into(),
+        kinds.join(",").into(),
+        l.channel.as_str().into(),
+        l.field.as_str().into(),
+        l.received_on.into(),
+        l.place.as_deref().into(),
+        l.sender_kind.as_str().into(),
+        open.map(|i| i.name.as_str()).into(),
+        open.and_then(|i| i.id_number.as_deref()).into(),
+        open.and_then(|i| i.address.as_deref()).into(),
+        open.and_then(|i| i.phone.as_deref()).into(),
+        open.and_then(|i| i.email.as_deref()).into(),
+        l.sealed().into(),
+        i64::from(l.signatories).into(),
+        l.collective().into(),
+        l.subject.as_deref().into(),
+        summary.into(),
+        content.into(),
+        l.forwarded_by.as_deref().into(),
+        search_text(l, &ref_text).into(),
+        reg.created_by.map(|u| u.0).into(),
+        created_at.into(),
+        l.seal_content.into(),
+        reg.ack_due.into(),
+        reg.feedback_due.into(),
+    ];
+    debug_assert_eq!(row.len(), LETTER_INSERT_COLS);
+    let record = LetterRecord {
         id: reg.id,
         unit_id: reg.unit.id,
         unit_code: reg.unit.code.clone(),
@@ -462,7 +585,8 @@ pub async fn insert_letter(
         feedback_due: reg.feedback_due,
         feedback_on: None,
         matters: Vec::new(),
-    })
+    };
+    Ok((record, row))
 }
 
 /// What a new matter starts with.
@@ -490,59 +614,87 @@ pub async fn insert_matter(
     actor: &audit::Actor,
     m: &MatterOpening<'_>,
 ) -> Result<MatterRecord> {
-    let reference = m.reference;
-    if reference.register != Register::Matters || reference.unit.as_str() != m.unit.code {
-        return Err(StoreError::Corrupt(
-            "a matter's reference is one of its unit's matters register".into(),
-        ));
+    let mut written = insert_matters(tx, &[(actor, m)]).await?;
+    written
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("no matter written".into()))
+}
+
+const MATTER_INSERT_COLS: usize = 14;
+
+/// Opens matters, each by its own actor, in one statement; the records as
+/// written, in the order given.
+pub async fn insert_matters(
+    tx: &mut Tx,
+    openings: &[(&audit::Actor, &MatterOpening<'_>)],
+) -> Result<Vec<MatterRecord>> {
+    if openings.is_empty() {
+        return Ok(Vec::new());
     }
-    let facts = serde_json::to_string(m.facts).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let at = now();
-    query(
-        "INSERT INTO matters (id, unit_id, reference, kind, state, field_code, received_on, due_on, due_rule, facts, summary, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-    )
-    .bind(m.id.0)
-    .bind(m.unit.id.0)
-    .bind(reference.format())
-    .bind(m.facts.kind.as_str())
-    .bind(m.facts.state.as_str())
-    .bind(m.field_code)
-    .bind(m.facts.received_on)
-    .bind(m.due.map(|d| d.due))
-    .bind(m.due.map(|d| d.code.as_str()))
-    .bind(facts)
-    .bind(m.summary)
-    .bind(1i64)
-    .bind(at)
-    .bind(at)
-    .execute(tx)
+    let mut values: Vec<Value> = Vec::with_capacity(openings.len() * MATTER_INSERT_COLS);
+    let mut written = Vec::with_capacity(openings.len());
+    for (_, m) in openings {
+        let reference = m.reference;
+        if reference.register != Register::Matters || reference.unit.as_str() != m.unit.code {
+            return Err(StoreError::Corrupt(
+                "a matter's reference is one of its unit's matters register".into(),
+            ));
+        }
+        let facts =
+            serde_json::to_string(m.facts).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let at = now();
+        values.extend::<[Value; MATTER_INSERT_COLS]>([
+            m.id.0.into(),
+            m.unit.id.0.into(),
+            reference.format().into(),
+            m.facts.kind.as_str().into(),
+            m.facts.state.as_str().into(),
+            m.field_code.into(),
+            m.facts.received_on.into(),
+            m.due.map(|d| d.due).into(),
+            m.due.map(|d| d.code.as_str()).into(),
+            facts.into(),
+            m.summary.into(),
+            1i64.into(),
+            at.into(),
+            at.into(),
+        ]);
+        written.push(MatterRecord {
+            id: m.id,
+            unit_id: m.unit.id,
+            unit_path: m.unit.path.clone(),
+            reference: reference.format(),
+            field_code: m.field_code.to_owned(),
+            summary: m.summary.to_owned(),
+            handler_id: None,
+            due_on: m.due.map(|d| d.due),
+            due_rule: m.due.map(|d| d.code.as_str().to_owned()),
+            facts: m.facts.clone(),
+            version: 1,
+            letters: Vec::new(),
+        });
+    }
+    query(format!(
+        "INSERT INTO matters (id, unit_id, reference, kind, state, field_code, received_on, due_on, due_rule, facts, summary, version, created_at, updated_at) VALUES {}",
+        values_rows(openings.len(), MATTER_INSERT_COLS, 1)
+    ))
+    .bind_all(values)
+    .execute(&mut *tx)
     .await?;
-    let detail = serde_json::json!({"reference": reference.format(), "kind": m.facts.kind, "unit": m.unit.id});
-    audit::append(
-        tx,
-        actor,
-        "matter.create",
-        "matter",
-        &m.id.to_string(),
-        detail.clone(),
-    )
-    .await?;
-    outbox::append(tx, "matter", &m.id.to_string(), "create", detail).await?;
-    Ok(MatterRecord {
-        id: m.id,
-        unit_id: m.unit.id,
-        unit_path: m.unit.path.clone(),
-        reference: reference.format(),
-        field_code: m.field_code.to_owned(),
-        summary: m.summary.to_owned(),
-        handler_id: None,
-        due_on: m.due.map(|d| d.due),
-        due_rule: m.due.map(|d| d.code.as_str().to_owned()),
-        facts: m.facts.clone(),
-        version: 1,
-        letters: Vec::new(),
-    })
+    for ((actor, m), record) in openings.iter().zip(&written) {
+        let detail = serde_json::json!({"reference": record.reference, "kind": m.facts.kind, "unit": m.unit.id});
+        audit::append(
+            tx,
+            actor,
+            "matter.create",
+            "matter",
+            &m.id.to_string(),
+            detail.clone(),
+        )
+        .await?;
+        outbox::append(tx, "matter", &m.id.to_string(), "create", detail).await?;
+    }
+    Ok(written)
 }
 
 /// Which matter a letter is grouped into.
@@ -564,16 +716,15 @@ pub async fn link(
     grouping: Grouping,
 ) -> Result<()> {
     let matter = match grouping {
-        Grouping::Opened(m) | Grouping::Existing(m) => m,
+        Grouping::Opened(m) => return link_opened(tx, &[(actor, letter, m)]).await,
+        Grouping::Existing(m) => m,
     };
     query("INSERT INTO letter_matters (letter_id, matter_id) VALUES ($1, $2)")
         .bind(letter.0)
         .bind(matter.0)
         .execute(&mut *tx)
         .await?;
-    if let Grouping::Existing(m) = grouping {
-        refresh_letter_figures(tx, m).await?;
-    }
+    refresh_letter_figures(tx, matter).await?;
     let detail = serde_json::json!({"letter": letter, "matter": matter});
     audit::append(
         tx,
@@ -585,6 +736,39 @@ pub async fn link(
     )
     .await?;
     outbox::append(tx, "matter", &matter.to_string(), "link_letter", detail).await
+}
+
+/// Groups letters each into a matter opened for it in the same transaction
+/// ([`Grouping::Opened`]), in one statement.
+pub async fn link_opened(tx: &mut Tx, links: &[(&audit::Actor, LetterId, MatterId)]) -> Result<()> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    let mut values: Vec<Value> = Vec::with_capacity(links.len() * 2);
+    for (_, l, m) in links {
+        values.extend::<[Value; 2]>([l.0.into(), m.0.into()]);
+    }
+    query(format!(
+        "INSERT INTO letter_matters (letter_id, matter_id) VALUES {}",
+        values_rows(links.len(), 2, 1)
+    ))
+    .bind_all(values)
+    .execute(&mut *tx)
+    .await?;
+    for (actor, l, m) in links {
+        let detail = serde_json::json!({"letter": l, "matter": m});
+        audit::append(
+            tx,
+            actor,
+            "matter.link_letter",
+            "matter",
+            &m.to_string(),
+            detail.clone(),
+        )
+        .await?;
+        outbox::append(tx, "matter", &m.to_string(), "link_letter", detail).await?;
+    }
+    Ok(())
 }
 
 /// Recomputes the statistics columns of the letters grouped into a matter:

@@ -256,6 +256,47 @@ async fn references_are_gap_free_and_survive_rollback(store: &Store) {
             "HNI-VV-2026-000004"
         ]
     );
+    // A group of letters of several units and years in one allocation: each
+    // want gets its own consecutive numbers, the wants of one counter in
+    // the order given, every counter continuing its own sequence.
+    let want = |unit, year, register, count| petitions::Want {
+        unit,
+        year,
+        register,
+        count,
+    };
+    let mut tx = store.begin().await.unwrap();
+    let group = petitions::allocate_references(
+        &mut tx,
+        &[
+            want(&w.hcm, 2026, Register::Letters, 1),
+            want(&w.hni, 2026, Register::Letters, 1),
+            want(&w.hni, 2026, Register::Matters, 2),
+            want(&w.hni, 2025, Register::Letters, 1),
+            want(&w.hni, 2026, Register::Matters, 0),
+            want(&w.hni, 2026, Register::Letters, 1),
+            want(&w.hni, 2026, Register::Matters, 1),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let got: Vec<Vec<String>> = group
+        .iter()
+        .map(|refs| refs.iter().map(|r| r.format()).collect())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            vec!["HCM-2026-000002"],
+            vec!["HNI-2026-000005"],
+            vec!["HNI-VV-2026-000005", "HNI-VV-2026-000006"],
+            vec!["HNI-2025-000002"],
+            vec![],
+            vec!["HNI-2026-000006"],
+            vec!["HNI-VV-2026-000007"],
+        ]
+    );
 }
 
 async fn audit_chain_detects_edit_delete_and_reorder(store: &Store) {
@@ -815,6 +856,18 @@ fn every_writing_function_writes_one_audit_record_and_one_change_feed_entry() {
         (
             "petitions::next_references",
             "allocates numbers inside the transaction whose inserts record the entries",
+        ),
+        (
+            "petitions::allocate_references",
+            "allocates numbers inside the transaction whose inserts record the entries",
+        ),
+        (
+            "petitions::insert_letter",
+            "one row of petitions::insert_letters, which records each letter",
+        ),
+        (
+            "petitions::insert_matter",
+            "one row of petitions::insert_matters, which records each matter",
         ),
         (
             "petitions::unseal",

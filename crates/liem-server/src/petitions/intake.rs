@@ -34,7 +34,7 @@ use liem_domain::timers::ChannelPolicy;
 use liem_domain::workflow::MatterFacts;
 use liem_store::audit::Actor;
 use liem_store::petitions::{self, AttachmentRecord, LetterRecord, MatterBrief, MatterRecord};
-use liem_store::petitions::{Grouping, LetterRegistration, MatterOpening};
+use liem_store::petitions::{Grouping, LetterRegistration, MatterOpening, Want};
 use liem_store::units;
 use liem_store::units::UnitRecord;
 use liem_store::{Store, Tx};
@@ -158,38 +158,42 @@ async fn together(
         return Ok(Ok(Vec::new()));
     };
     let mut tx = first.permit.begin(store).await?;
-    let mut refs = Vec::with_capacity(group.len());
-    for (job, _) in group {
-        refs.push(write(&mut tx, job).await?);
-    }
-    Ok(tx.commit().await.map(|()| refs))
+    let jobs: Vec<&Job> = group.iter().map(|(job, _)| job).collect();
+    let written = write(&mut tx, &jobs).await?;
+    Ok(tx.commit().await.map(|()| written))
 }
 
 async fn alone(store: &Store, job: &Job) -> Answer {
     let mut tx = job.permit.begin(store).await?;
-    let r = write(&mut tx, job).await?;
+    let mut written = write(&mut tx, &[job]).await?;
     tx.commit().await?;
-    Ok(r)
+    written
+        .pop()
+        .ok_or_else(|| AppError::Internal("no letter written".into()))
 }
 
-async fn write(tx: &mut Tx, job: &Job) -> Answer {
-    let (cal, book) = &*job.rules;
-    let actor = job.permit.actor();
-    let r = write_letter(
-        tx,
-        actor,
-        &job.unit,
-        job.policy,
-        job.created_by,
-        &job.letter,
-        job.id,
-        (cal, book),
-    )
-    .await?;
-    for a in &job.attachments {
-        petitions::insert_attachment(tx, actor, a).await?;
+/// Writes the jobs' letters, matters and attachments.
+async fn write(tx: &mut Tx, jobs: &[&Job]) -> AppResult<Vec<Written>> {
+    let entries: Vec<Entry<'_>> = jobs
+        .iter()
+        .map(|job| Entry {
+            actor: job.permit.actor(),
+            unit: &job.unit,
+            policy: job.policy,
+            created_by: job.created_by,
+            letter: &job.letter,
+            id: job.id,
+            cal: &job.rules.0,
+            book: &job.rules.1,
+        })
+        .collect();
+    let written = write_letters(tx, &entries).await?;
+    for job in jobs {
+        for a in &job.attachments {
+            petitions::insert_attachment(tx, job.permit.actor(), a).await?;
+        }
     }
-    Ok(r)
+    Ok(written)
 }
 
 /// Registers a validated letter inside a transaction: the letter, its
@@ -207,112 +211,213 @@ pub async fn register_in_tx(
     book: &RuleBook,
 ) -> AppResult<Reference> {
     let policy = units::policy(tx, unit.id).await?;
-    let w = write_letter(tx, actor, unit, policy, created_by, letter, id, (cal, book)).await?;
-    Ok(w.reference)
-}
-
-/// [`register_in_tx`] under the unit's timer policy already read; what was
-/// written.
-#[allow(clippy::too_many_arguments)]
-async fn write_letter(
-    tx: &mut Tx,
-    actor: &Actor,
-    unit: &UnitRecord,
-    policy: ChannelPolicy,
-    created_by: Option<UserId>,
-    letter: &NewLetter,
-    id: LetterId,
-    (cal, book): (&Calendar, &RuleBook),
-) -> Answer {
-    // Reads first: the reference counters' rows, locked when the numbers
-    // are taken, stay locked to the commit.
-    let (sealed, dek) = match liem_domain::petition::SealedPayload::of(letter) {
-        Some(payload) => {
-            let (blob, dek) = sealing::seal_payload(id, &payload);
-            (Some(blob), Some(dek))
-        }
-        None => (None, None),
-    };
-    let recipients = match dek {
-        Some(_) => sealing::recipients(tx, unit.id, &unit.code).await?,
-        None => Vec::new(),
-    };
-    let timers = liem_domain::timers::timers(policy, letter.received_on, None, cal);
-    let joined = match letter.join_matter {
-        Some(mid) => Some((mid, petitions::get_matter(tx, mid).await?.facts.kind)),
-        None => None,
-    };
-    let opened: Vec<_> = letter
-        .kinds
-        .iter()
-        .filter(|k| joined.map(|(_, kind)| kind) != Some(**k))
-        .collect();
-    let year = letter.received_on.year();
-    let refs = petitions::next_references(
-        tx,
+    let entry = Entry {
+        actor,
         unit,
-        year,
-        &[
-            (Register::Letters, 1),
-            (Register::Matters, opened.len() as i64),
-        ],
-    )
-    .await?;
-    let (reference, matter_refs) = refs
-        .split_first()
-        .ok_or_else(|| AppError::Internal("no reference allocated".into()))?;
-    let reg = LetterRegistration {
+        policy,
+        created_by,
         letter,
         id,
-        reference,
-        unit,
-        created_by,
-        sealed,
-        ack_due: timers.ack_due,
-        feedback_due: timers.feedback_due,
+        cal,
+        book,
     };
-    let mut written = petitions::insert_letter(tx, actor, &reg).await?;
-    if let Some(dek) = dek {
-        sealing::wrap_for(tx, actor, id, &dek, &recipients).await?;
-    }
-    if let Some((mid, _)) = joined {
-        petitions::link(tx, actor, id, Grouping::Existing(mid)).await?;
-    }
-    let anonymous = letter.sender_kind == SenderKind::Anonymous;
-    let mut opened_records = Vec::with_capacity(opened.len());
-    for (kind, matter_ref) in opened.into_iter().zip(matter_refs) {
-        let facts = MatterFacts::received(*kind, letter.received_on, anonymous);
-        let due = current_deadline(&facts, cal, book);
-        let mid = MatterId::new();
-        let opening = MatterOpening {
-            id: mid,
-            unit,
-            field_code: &letter.field,
-            // A sealed summary stays only in the sealed blob.
-            summary: if letter.seal_content {
-                ""
-            } else {
-                &letter.summary
-            },
-            facts: &facts,
-            due: due.as_ref(),
-            reference: matter_ref,
+    write_letters(tx, &[entry])
+        .await?
+        .pop()
+        .map(|w| w.reference)
+        .ok_or_else(|| AppError::Internal("no letter written".into()))
+}
+
+/// A letter to write, with what it is written under.
+struct Entry<'a> {
+    actor: &'a Actor,
+    unit: &'a UnitRecord,
+    policy: ChannelPolicy,
+    created_by: Option<UserId>,
+    letter: &'a NewLetter,
+    id: LetterId,
+    cal: &'a Calendar,
+    book: &'a RuleBook,
+}
+
+/// A letter's parts before they are written.
+struct Planned {
+    sealed: Option<liem_store::petitions::SealedBlob>,
+    dek: Option<[u8; 32]>,
+    recipients: Vec<(String, [u8; 32])>,
+    timers: liem_domain::timers::LetterTimers,
+    joined: Option<MatterId>,
+    opened: Vec<MatterFacts>,
+}
+
+/// Writes letters in one go: each letter's reads first, then every number
+/// of the group in one statement, the letters in one statement, the
+/// matters opened for them in one, their links in one (a sealed identity's
+/// key wraps and a joined matter's link, letter by letter). What was
+/// written, in the order given.
+async fn write_letters(tx: &mut Tx, entries: &[Entry<'_>]) -> AppResult<Vec<Written>> {
+    // Reads first: the reference counters' rows, locked when the numbers
+    // are taken, stay locked to the commit.
+    let mut plans = Vec::with_capacity(entries.len());
+    for e in entries {
+        let (sealed, dek) = match liem_domain::petition::SealedPayload::of(e.letter) {
+            Some(payload) => {
+                let (blob, dek) = sealing::seal_payload(e.id, &payload);
+                (Some(blob), Some(dek))
+            }
+            None => (None, None),
         };
-        let mut m = petitions::insert_matter(tx, actor, &opening).await?;
-        petitions::link(tx, actor, id, Grouping::Opened(mid)).await?;
-        m.letters.push((id, written.reference.clone()));
-        opened_records.push(m);
+        let recipients = match dek {
+            Some(_) => sealing::recipients(tx, e.unit.id, &e.unit.code).await?,
+            None => Vec::new(),
+        };
+        let joined = match e.letter.join_matter {
+            Some(mid) => Some((mid, petitions::get_matter(tx, mid).await?.facts.kind)),
+            None => None,
+        };
+        let anonymous = e.letter.sender_kind == SenderKind::Anonymous;
+        let opened = e
+            .letter
+            .kinds
+            .iter()
+            .filter(|k| joined.map(|(_, kind)| kind) != Some(**k))
+            .map(|k| MatterFacts::received(*k, e.letter.received_on, anonymous))
+            .collect();
+        plans.push(Planned {
+            sealed,
+            dek,
+            recipients,
+            timers: liem_domain::timers::timers(e.policy, e.letter.received_on, None, e.cal),
+            joined: joined.map(|(mid, _)| mid),
+            opened,
+        });
     }
-    if joined.is_none() {
-        // As read: the letter's matters in brief, by reference.
-        let mut briefs: Vec<MatterBrief> = opened_records.iter().map(MatterRecord::brief).collect();
-        briefs.sort_by(|a, b| a.reference.cmp(&b.reference));
-        written.matters = briefs;
+    let wants: Vec<Want<'_>> = entries
+        .iter()
+        .zip(&plans)
+        .flat_map(|(e, p)| {
+            let year = e.letter.received_on.year();
+            [
+                Want {
+                    unit: e.unit,
+                    year,
+                    register: Register::Letters,
+                    count: 1,
+                },
+                Want {
+                    unit: e.unit,
+                    year,
+                    register: Register::Matters,
+                    count: p.opened.len() as i64,
+                },
+            ]
+        })
+        .collect();
+    let mut refs = petitions::allocate_references(tx, &wants)
+        .await?
+        .into_iter();
+    let mut numbered = Vec::with_capacity(entries.len());
+    for _ in entries {
+        let letter_ref = refs
+            .next()
+            .and_then(|mut r| r.pop())
+            .ok_or_else(|| AppError::Internal("no reference allocated".into()))?;
+        let matter_refs = refs.next().unwrap_or_default();
+        numbered.push((letter_ref, matter_refs));
     }
-    Ok(Written {
-        reference: reference.clone(),
-        letter: written,
-        opened: opened_records,
-        joined: joined.map(|(mid, _)| mid),
-    })
+    let regs: Vec<LetterRegistration<'_>> = entries
+        .iter()
+        .zip(&mut plans)
+        .zip(&numbered)
+        .map(|((e, p), (reference, _))| LetterRegistration {
+            letter: e.letter,
+            id: e.id,
+            reference,
+            unit: e.unit,
+            created_by: e.created_by,
+            sealed: p.sealed.take(),
+            ack_due: p.timers.ack_due,
+            feedback_due: p.timers.feedback_due,
+        })
+        .collect();
+    let by_actor: Vec<_> = entries
+        .iter()
+        .zip(&regs)
+        .map(|(e, r)| (e.actor, r))
+        .collect();
+    let mut letters = petitions::insert_letters(tx, &by_actor).await?;
+    for (e, p) in entries.iter().zip(&plans) {
+        if let Some(dek) = &p.dek {
+            sealing::wrap_for(tx, e.actor, e.id, dek, &p.recipients).await?;
+        }
+        if let Some(mid) = p.joined {
+            petitions::link(tx, e.actor, e.id, Grouping::Existing(mid)).await?;
+        }
+    }
+    let mut dues = Vec::new();
+    let mut ids = Vec::new();
+    for (e, p) in entries.iter().zip(&plans) {
+        for facts in &p.opened {
+            dues.push(current_deadline(facts, e.cal, e.book));
+            ids.push((e.id, MatterId::new()));
+        }
+    }
+    let mut openings = Vec::with_capacity(ids.len());
+    let mut n = 0;
+    for ((e, p), (_, matter_refs)) in entries.iter().zip(&plans).zip(&numbered) {
+        for (facts, reference) in p.opened.iter().zip(matter_refs) {
+            openings.push((
+                e.actor,
+                MatterOpening {
+                    id: ids[n].1,
+                    unit: e.unit,
+                    field_code: &e.letter.field,
+                    // A sealed summary stays only in the sealed blob.
+                    summary: if e.letter.seal_content {
+                        ""
+                    } else {
+                        &e.letter.summary
+                    },
+                    facts,
+                    due: dues[n].as_ref(),
+                    reference,
+                },
+            ));
+            n += 1;
+        }
+    }
+    let by_ref: Vec<_> = openings.iter().map(|(a, o)| (*a, o)).collect();
+    let mut matters = petitions::insert_matters(tx, &by_ref).await?.into_iter();
+    let links: Vec<_> = openings
+        .iter()
+        .zip(&ids)
+        .map(|((actor, _), (letter, matter))| (*actor, *letter, *matter))
+        .collect();
+    petitions::link_opened(tx, &links).await?;
+    let mut out = Vec::with_capacity(entries.len());
+    for (((letter, p), (reference, _)), _) in
+        letters.drain(..).zip(&plans).zip(numbered).zip(entries)
+    {
+        let opened: Vec<MatterRecord> = (0..p.opened.len())
+            .filter_map(|_| matters.next())
+            .map(|mut m| {
+                m.letters.push((letter.id, letter.reference.clone()));
+                m
+            })
+            .collect();
+        let mut letter = letter;
+        if p.joined.is_none() {
+            // As read: the letter's matters in brief, by reference.
+            let mut briefs: Vec<MatterBrief> = opened.iter().map(MatterRecord::brief).collect();
+            briefs.sort_by(|a, b| a.reference.cmp(&b.reference));
+            letter.matters = briefs;
+        }
+        out.push(Written {
+            reference,
+            letter,
+            opened,
+            joined: p.joined,
+        });
+    }
+    Ok(out)
 }
