@@ -69,7 +69,8 @@ pub struct Job {
 pub struct Written {
     /// Its reference.
     pub reference: Reference,
-    /// The letter, with its matters in brief.
+    /// The letter, with its matters in brief (left empty when it joined a
+    /// matter: the caller then reads the letter).
     pub letter: LetterRecord,
     /// The matters opened for it, each with its one letter.
     pub opened: Vec<MatterRecord>,
