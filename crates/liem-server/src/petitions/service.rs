@@ -127,7 +127,9 @@ pub async fn register_letter(
         return letter_view_under(state, who, id, cal, book).await;
     }
     // What the transaction wrote is what a read would return (the tests
-    // compare the two), so the answer needs no read.
+    // compare the two), so the answer needs no read; it is shown only as
+    // the read would be, through the caller's read scope.
+    read.reach(&written.letter.unit_path)?;
     let mut attachments = attachments;
     attachments.sort_by_key(|a| a.id.0);
     let views = written
