@@ -186,49 +186,82 @@ fn entity_digest(parts: &[[u8; 32]]) -> String {
 
 /// The digests of these records' states now ([`ABSENT`] for one that does
 /// not exist; `None` for an entity that is not a register's), in the order
-/// given. The parts of several records are read in one statement: one round
-/// trip for a transaction's few records, not one per record or per table.
+/// given. All the parts are read in one statement, one arm per table, each
+/// arm naming its records in one `IN` list: a transaction's few records cost
+/// one round trip, and the list is padded to a few lengths (1, 2, 4, 8, 16)
+/// so that the statement's text, and so its prepared plan, repeats.
 pub(crate) async fn digests(
     chain: &Chain,
     ex: &mut impl AsExec,
     records: &[(String, String)],
 ) -> Result<Vec<Option<String>>> {
     let mut out: Vec<Option<String>> = vec![None; records.len()];
-    // The records of registers, with their specs and ids.
-    let wanted: Vec<(usize, &'static Spec, uuid::Uuid)> = records
+    // The records of each register, by spec (in SPECS order), with their
+    // places in `records`.
+    let mut by_spec: Vec<(&'static Spec, Vec<(usize, uuid::Uuid)>)> = Vec::new();
+    for (i, (entity, id)) in records.iter().enumerate() {
+        let (Some(spec), Ok(id)) = (spec(entity), id.parse::<uuid::Uuid>()) else {
+            continue;
+        };
+        match by_spec.iter_mut().find(|(s, _)| s.entity == spec.entity) {
+            Some((_, v)) => v.push((i, id)),
+            None => by_spec.push((spec, vec![(i, id)])),
+        }
+    }
+    by_spec.sort_by_key(|(s, _)| SPECS.iter().position(|x| x.entity == s.entity));
+    // Blocks of at most 16 records of one register.
+    let blocks: Vec<(&'static Spec, &[(usize, uuid::Uuid)])> = by_spec
         .iter()
-        .enumerate()
-        .filter_map(|(i, (entity, id))| Some((i, spec(entity)?, id.parse().ok()?)))
+        .flat_map(|(s, v)| v.chunks(16).map(move |c| (*s, c)))
         .collect();
-    // A few records a statement keeps each statement's text small.
-    for batch in wanted.chunks(16) {
-        let mut selects = Vec::new();
-        for (b, (_, spec, _)) in batch.iter().enumerate() {
-            for (i, (table, key)) in spec.parts.iter().enumerate() {
-                let text = row_text(chain, ex, table).await?;
-                selects.push(format!(
-                    "SELECT CAST({b} AS BIGINT) AS rec, CAST({i} AS BIGINT) AS part, {text} AS r \
-                     FROM {table} t WHERE {key} = ${}",
-                    b + 1
-                ));
-            }
+    if blocks.is_empty() {
+        return Ok(out);
+    }
+    let mut selects = Vec::new();
+    let mut binds: Vec<uuid::Uuid> = Vec::new();
+    // Per arm: the block and the part it reads.
+    let mut arms: Vec<(usize, usize)> = Vec::new();
+    for (b, (spec, block)) in blocks.iter().enumerate() {
+        let padded = block.len().next_power_of_two();
+        let first = binds.len() + 1;
+        binds.extend((0..padded).map(|j| block[j.min(block.len() - 1)].1));
+        let list = (first..first + padded)
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        for (p, (table, key)) in spec.parts.iter().enumerate() {
+            let text = row_text(chain, ex, table).await?;
+            selects.push(format!(
+                "SELECT CAST({arm} AS BIGINT) AS arm, {key} AS k, {text} AS r \
+                 FROM {table} t WHERE {key} IN ({list})",
+                arm = arms.len()
+            ));
+            arms.push((b, p));
         }
-        let mut q = query(selects.join(" UNION ALL "));
-        for (_, _, id) in batch {
-            q = q.bind(*id);
+    }
+    let mut q = query(selects.join(" UNION ALL "));
+    for id in &binds {
+        q = q.bind(*id);
+    }
+    // Per block, per record, per part: the rows read.
+    let mut rows: Vec<Vec<Vec<Vec<String>>>> = blocks
+        .iter()
+        .map(|(spec, block)| vec![vec![Vec::new(); spec.parts.len()]; block.len()])
+        .collect();
+    for r in q.fetch_all(&mut *ex).await? {
+        let arm = usize::try_from(r.i64("arm")?).unwrap_or(usize::MAX);
+        let Some(&(b, p)) = arms.get(arm) else {
+            continue;
+        };
+        let Some(k) = r.opt_uuid("k")? else {
+            continue;
+        };
+        if let Some(at) = blocks[b].1.iter().position(|(_, id)| *id == k) {
+            rows[b][at][p].push(r.text("r")?);
         }
-        let mut rows: Vec<Vec<Vec<String>>> = batch
-            .iter()
-            .map(|(_, spec, _)| vec![Vec::new(); spec.parts.len()])
-            .collect();
-        for r in q.fetch_all(&mut *ex).await? {
-            let rec = usize::try_from(r.i64("rec")?).unwrap_or(usize::MAX);
-            let part = usize::try_from(r.i64("part")?).unwrap_or(usize::MAX);
-            if let Some(v) = rows.get_mut(rec).and_then(|p| p.get_mut(part)) {
-                v.push(r.text("r")?);
-            }
-        }
-        for ((i, spec, _), rows) in batch.iter().zip(rows) {
+    }
+    for ((spec, block), rows) in blocks.iter().zip(rows) {
+        for ((i, _), rows) in block.iter().zip(rows) {
             out[*i] = Some(if rows[0].is_empty() {
                 ABSENT.to_owned()
             } else {
