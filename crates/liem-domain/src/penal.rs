@@ -91,6 +91,10 @@ const CLAUSES: &[(u32, u32, MaxPenalty)] = &[
     // less serious.
     (362, 1, Years(2)),
     (362, 2, Years(2)),
+    // Art. 363 Desertion of office: non-custodial reform up to 3 years or
+    // 6 months–3 years; 2–7 (clause 3 is the additional penalty).
+    (363, 1, Years(3)),
+    (363, 2, Years(7)),
     // Art. 364 Offering bribes: a fine, non-custodial reform up to 3 years
     // or 6 months–3 years; 2–7; 7–12; 12–20.
     (364, 1, Years(3)),
@@ -161,6 +165,9 @@ mod tests {
             (362, 1, CrimeClass::LessSerious),
             // 3 months–2 years: less serious.
             (362, 2, CrimeClass::LessSerious),
+            // Desertion: up to 3 years → less serious; 2–7 → serious.
+            (363, 1, CrimeClass::LessSerious),
+            (363, 2, CrimeClass::Serious),
             (219, 2, CrimeClass::VerySerious),
             (222, 3, CrimeClass::EspeciallySerious),
         ];
@@ -173,6 +180,11 @@ mod tests {
             "clause 5 sets an additional penalty"
         );
         assert!(knows_article(353) && !knows_article(366));
+        assert_eq!(
+            class_of(363, 3),
+            None,
+            "clause 3 sets an additional penalty"
+        );
         assert_eq!(class_of(219, 4), None, "clause 4 sets additional penalties");
     }
 }
