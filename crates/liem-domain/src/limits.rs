@@ -25,8 +25,23 @@ code_enum!(
         /// The last day to tell the denouncer and the person denounced
         /// that the denunciation was accepted.
         DenunciationAcceptanceNotice = "denunciation_acceptance_notice",
+        /// The last day to send a denunciation's suspension decision to the
+        /// denouncer and the person denounced.
+        DenunciationSuspensionNotice = "denunciation_suspension_notice",
     }
 );
+
+impl LimitCode {
+    /// Whether the limit is a duty of the unit (something it must do by
+    /// that day, late when it has not), rather than a party's right or the
+    /// day something takes effect.
+    pub fn is_duty(self) -> bool {
+        matches!(
+            self,
+            LimitCode::DenunciationAcceptanceNotice | LimitCode::DenunciationSuspensionNotice
+        )
+    }
+}
 
 /// A limit of a matter with its legal source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,12 +53,24 @@ pub struct Limit {
     pub on: Date,
     /// The article and clause that set it.
     pub citation: &'static str,
+    /// A duty: the day it was done (the notice sent), once recorded.
+    pub done_on: Option<Date>,
+}
+
+impl Limit {
+    /// A duty not done whose last day is before `today`: how many days
+    /// late it is.
+    pub fn days_late(&self, today: Date) -> Option<i32> {
+        (self.code.is_duty() && self.done_on.is_none() && self.on < today)
+            .then(|| (today - self.on).get_days())
+    }
 }
 
 const ART_9: &str = "Law on Complaints 2011, art. 9";
 const ART_33: &str = "Law on Complaints 2011, art. 33(1)";
 const ART_44: &str = "Law on Complaints 2011, art. 44";
 const DEN_29: &str = "Law on Denunciations 2018, art. 29(2)";
+const DEN_34: &str = "Law on Denunciations 2018, art. 34(3)";
 
 fn none(_: Date) -> bool {
     false
@@ -63,12 +90,14 @@ pub fn complaint_limitation(c: &Classification, cal: &Calendar) -> Option<Limit>
             code: LimitCode::SecondComplaintWindow,
             on: cal.add_days(known, days, none),
             citation: ART_33,
+            done_on: None,
         }
     } else {
         Limit {
             code: LimitCode::ComplaintLimitation,
             on: cal.add_days(known, 90 + c.obstacle_days, none),
             citation: ART_9,
+            done_on: None,
         }
     })
 }
@@ -115,6 +144,19 @@ pub fn check_limitation(
     errs.into_result(())
 }
 
+/// The first duty of an open matter not done yet, by its last day: what
+/// the overdue lists count beside the running deadline (a closed, filed or
+/// withdrawn matter owes nothing).
+pub fn next_duty(f: &MatterFacts, cal: &Calendar) -> Option<Limit> {
+    if f.state.is_final() {
+        return None;
+    }
+    other_limits(f, cal)
+        .into_iter()
+        .filter(|l| l.code.is_duty() && l.done_on.is_none())
+        .min_by_key(|l| l.on)
+}
+
 /// The limits of a matter now, besides its running deadline.
 pub fn other_limits(f: &MatterFacts, cal: &Calendar) -> Vec<Limit> {
     let mut out = Vec::new();
@@ -135,6 +177,7 @@ pub fn other_limits(f: &MatterFacts, cal: &Calendar) -> Vec<Limit> {
                     code: LimitCode::DecisionEffective,
                     on: cal.add_days(concluded, days, none),
                     citation: ART_44,
+                    done_on: None,
                 });
                 // Art. 33(1): a second complaint within 30 days (45) of the
                 // first decision's receipt: the day it was sent to the
@@ -144,6 +187,7 @@ pub fn other_limits(f: &MatterFacts, cal: &Calendar) -> Vec<Limit> {
                         code: LimitCode::SecondComplaintWindow,
                         on: cal.add_days(f.notified_on.unwrap_or(concluded), days, none),
                         citation: ART_33,
+                        done_on: None,
                     });
                 }
             }
@@ -163,6 +207,18 @@ pub fn other_limits(f: &MatterFacts, cal: &Calendar) -> Vec<Limit> {
                     code: LimitCode::DenunciationAcceptanceNotice,
                     on: cal.add_working_days(on, 5, none),
                     citation: DEN_29,
+                    done_on: f.acceptance_notice_on,
+                });
+            }
+            // Art. 34(3): a suspension decision is sent to the denouncer
+            // and the person denounced within 5 working days of the day it
+            // was made (the first suspended day).
+            for s in &f.suspensions {
+                out.push(Limit {
+                    code: LimitCode::DenunciationSuspensionNotice,
+                    on: cal.add_working_days(s.from, 5, none),
+                    citation: DEN_34,
+                    done_on: s.notice_on,
                 });
             }
         }
@@ -174,7 +230,7 @@ pub fn other_limits(f: &MatterFacts, cal: &Calendar) -> Vec<Limit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workflow::{apply, Action};
+    use crate::workflow::{apply, Action, ActionKind};
     use jiff::civil::date;
 
     fn complaint(round: u8, known: Option<Date>, obstacle: u32, remote: bool) -> Classification {
@@ -272,7 +328,8 @@ mod tests {
         assert!(limits.contains(&Limit {
             code: LimitCode::DecisionEffective,
             on: date(2026, 4, 20),
-            citation: ART_44
+            citation: ART_44,
+            done_on: None,
         }));
         assert!(limits
             .iter()
@@ -297,8 +354,134 @@ mod tests {
             vec![Limit {
                 code: LimitCode::DenunciationAcceptanceNotice,
                 on: date(2026, 3, 12),
-                citation: DEN_29
+                citation: DEN_29,
+                done_on: None,
             }]
         );
+    }
+
+    /// Law on Denunciations 2018, art. 29(2) and art. 34(3), worked out by
+    /// hand: the acceptance is told, and a suspension decision sent, each
+    /// within 5 working days of its decision; a duty done is not late, one
+    /// not done is late by the days past its last day, and a matter closed
+    /// owes nothing.
+    #[test]
+    fn a_denunciations_notices_are_due_five_working_days_after_their_decisions() {
+        let cal = Calendar::new();
+        let mut d = MatterFacts::received(PetitionKind::Denunciation, date(2026, 4, 1), false);
+        d = apply(
+            &d,
+            &Action::Classify(complaint(1, None, 0, false)),
+            date(2026, 4, 2),
+        )
+        .unwrap();
+        // Accepted Friday 24/04/2026. Hùng Kings' Commemoration (10th day
+        // of the 3rd lunar month, Labour Code 2019 art. 112(1)(e)) is
+        // Sunday 26/04, so Monday 27/04 is off in its place (art. 111(3));
+        // Tuesday 28 and Wednesday 29 count, 30/04 and 01/05 are off (art.
+        // 112(1)(c), (d)), then Monday 04, Tuesday 05, Wednesday 06/05: the
+        // fifth working day.
+        d = apply(&d, &Action::Accept, date(2026, 4, 24)).unwrap();
+        let due = next_duty(&d, &cal).unwrap();
+        assert_eq!(
+            (due.code, due.on, due.citation),
+            (
+                LimitCode::DenunciationAcceptanceNotice,
+                date(2026, 5, 6),
+                DEN_29
+            )
+        );
+        assert_eq!(due.days_late(date(2026, 5, 6)), None, "the last day itself");
+        assert_eq!(due.days_late(date(2026, 5, 8)), Some(2));
+        // Sent on 06/05, recorded after verification began on 07/05: a
+        // notice is dated from its decision on, not from the last step.
+        d = apply(&d, &Action::StartVerification, date(2026, 5, 7)).unwrap();
+        assert!(d
+            .allowed_actions()
+            .contains(&ActionKind::SendAcceptanceNotice));
+        assert!(apply(&d, &Action::SendAcceptanceNotice, date(2026, 4, 23)).is_err());
+        d = apply(&d, &Action::SendAcceptanceNotice, date(2026, 5, 6)).unwrap();
+        assert!(!d
+            .allowed_actions()
+            .contains(&ActionKind::SendAcceptanceNotice));
+        assert_eq!(next_duty(&d, &cal), None);
+        let told = other_limits(&d, &cal);
+        assert_eq!(told[0].done_on, Some(date(2026, 5, 6)));
+        assert_eq!(told[0].days_late(date(2026, 6, 1)), None, "done");
+
+        // Suspended Friday 28/08/2026: Monday 31/08 and Tuesday 01/09
+        // count; National Day, Wednesday 02/09, and the day joined to it
+        // (Labour Code 2019 art. 112(1)(đ); 2026's not yet announced, the
+        // computed default joins Thursday 03/09 to a Wednesday) are off; Friday 04/09, Monday 07/09,
+        // Tuesday 08/09.
+        d = apply(
+            &d,
+            &Action::Suspend {
+                reason: "chờ giám định".into(),
+            },
+            date(2026, 8, 28),
+        )
+        .unwrap();
+        let want = date(2026, 9, 8);
+        let due = next_duty(&d, &cal).unwrap();
+        assert_eq!(
+            (due.code, due.on, due.citation),
+            (LimitCode::DenunciationSuspensionNotice, want, DEN_34)
+        );
+        assert!(apply(&d, &Action::SendSuspensionNotice, date(2026, 8, 27)).is_err());
+        d = apply(&d, &Action::Resume, date(2026, 9, 10)).unwrap();
+        // Still owed after the resumption.
+        assert_eq!(next_duty(&d, &cal).map(|l| l.on), Some(want));
+        let sent = apply(&d, &Action::SendSuspensionNotice, date(2026, 9, 1)).unwrap();
+        assert_eq!(next_duty(&sent, &cal), None);
+        assert!(!sent
+            .allowed_actions()
+            .contains(&ActionKind::SendSuspensionNotice));
+        // Withdrawn unsent: nothing is owed on a closed matter.
+        let gone = apply(
+            &d,
+            &Action::Withdraw {
+                reason: String::new(),
+            },
+            date(2026, 9, 11),
+        )
+        .unwrap();
+        assert_eq!(next_duty(&gone, &cal), None);
+    }
+
+    #[test]
+    fn a_complaint_owes_no_notice_and_an_anonymous_denunciation_is_never_told() {
+        let cal = Calendar::new();
+        let mut c = MatterFacts::received(PetitionKind::Complaint, date(2026, 3, 2), false);
+        c = apply(
+            &c,
+            &Action::Classify(complaint(1, None, 0, false)),
+            date(2026, 3, 2),
+        )
+        .unwrap();
+        c = apply(&c, &Action::Accept, date(2026, 3, 4)).unwrap();
+        c = apply(
+            &c,
+            &Action::Suspend { reason: "r".into() },
+            date(2026, 3, 5),
+        )
+        .unwrap();
+        assert_eq!(next_duty(&c, &cal), None);
+        assert!(!c
+            .allowed_actions()
+            .contains(&ActionKind::SendSuspensionNotice));
+        assert!(!c
+            .allowed_actions()
+            .contains(&ActionKind::SendAcceptanceNotice));
+        let mut a = MatterFacts::received(PetitionKind::Denunciation, date(2026, 3, 2), true);
+        a = apply(
+            &a,
+            &Action::Classify(complaint(1, None, 0, false)),
+            date(2026, 3, 2),
+        )
+        .unwrap();
+        a = apply(&a, &Action::CheckForManagement, date(2026, 3, 3)).unwrap();
+        assert_eq!(next_duty(&a, &cal), None);
+        assert!(apply(&a, &Action::SendAcceptanceNotice, date(2026, 3, 4)).is_err());
     }
 }

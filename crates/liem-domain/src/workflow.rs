@@ -313,12 +313,20 @@ code_enum!(
         CheckForManagement = "check_for_management",
         /// Start verification.
         StartVerification = "start_verification",
+        /// Record that a denunciation's acceptance was sent to the
+        /// denouncer and the person denounced (Law on Denunciations 2018,
+        /// art. 29(2)).
+        SendAcceptanceNotice = "send_acceptance_notice",
         /// Extend the time limit.
         Extend = "extend",
         /// Suspend (the clock stops).
         Suspend = "suspend",
         /// Resume after a suspension.
         Resume = "resume",
+        /// Record that a denunciation's suspension decision was sent to the
+        /// denouncer and the person denounced (Law on Denunciations 2018,
+        /// art. 34(3)).
+        SendSuspensionNotice = "send_suspension_notice",
         /// Conclude with an outcome.
         Conclude = "conclude",
         /// Notify the parties of the conclusion.
@@ -361,6 +369,8 @@ pub enum Action {
     CheckForManagement,
     /// Start verification.
     StartVerification,
+    /// The acceptance was sent to the denouncer and the person denounced.
+    SendAcceptanceNotice,
     /// Extend the time limit.
     Extend {
         /// Why.
@@ -376,6 +386,9 @@ pub enum Action {
     },
     /// Resume.
     Resume,
+    /// The suspension decision was sent to the denouncer and the person
+    /// denounced.
+    SendSuspensionNotice,
     /// Conclude.
     Conclude {
         /// The outcome.
@@ -406,6 +419,8 @@ impl Action {
             Action::Refuse { .. } => ActionKind::Refuse,
             Action::CheckForManagement => ActionKind::CheckForManagement,
             Action::StartVerification => ActionKind::StartVerification,
+            Action::SendAcceptanceNotice => ActionKind::SendAcceptanceNotice,
+            Action::SendSuspensionNotice => ActionKind::SendSuspensionNotice,
             Action::Extend { .. } => ActionKind::Extend,
             Action::Suspend { .. } => ActionKind::Suspend,
             Action::Resume => ActionKind::Resume,
@@ -493,6 +508,8 @@ impl ActionInput {
             }),
             Some(ActionKind::CheckForManagement) => Some(Action::CheckForManagement),
             Some(ActionKind::StartVerification) => Some(Action::StartVerification),
+            Some(ActionKind::SendAcceptanceNotice) => Some(Action::SendAcceptanceNotice),
+            Some(ActionKind::SendSuspensionNotice) => Some(Action::SendSuspensionNotice),
             Some(ActionKind::Extend) => Some(Action::Extend {
                 reason: text(&mut errs, "reason", &self.reason),
                 especially_complex: self.especially_complex,
@@ -529,10 +546,14 @@ impl ActionInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suspension {
-    /// First suspended day.
+    /// First suspended day (the day of the suspension decision).
     pub from: Date,
     /// Day of resumption (not suspended), if resumed.
     pub to: Option<Date>,
+    /// A denunciation: the day the decision was sent to the denouncer and
+    /// the person denounced, once recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice_on: Option<Date>,
 }
 
 impl Suspension {
@@ -567,6 +588,10 @@ pub struct MatterFacts {
     /// Date the conclusion was sent to the sender (notified).
     #[serde(default)]
     pub notified_on: Option<Date>,
+    /// A denunciation: the day its acceptance was sent to the denouncer and
+    /// the person denounced, once recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptance_notice_on: Option<Date>,
     /// Date of closure (any final state).
     pub closed_on: Option<Date>,
     /// The outcome.
@@ -591,6 +616,7 @@ impl MatterFacts {
             accepted_on: None,
             concluded_on: None,
             notified_on: None,
+            acceptance_notice_on: None,
             closed_on: None,
             outcome: None,
             extensions: 0,
@@ -669,6 +695,25 @@ impl MatterFacts {
             }
             (S::Accepted | S::Verifying, A::Suspend) => true,
             (S::Suspended, A::Resume) => true,
+            // Art. 29(2): told once, from the acceptance on.
+            (
+                S::Accepted | S::Verifying | S::Suspended | S::Concluded | S::Notified,
+                A::SendAcceptanceNotice,
+            ) => {
+                self.kind == PetitionKind::Denunciation
+                    && !self.anonymous
+                    && self.acceptance_notice_on.is_none()
+            }
+            // Art. 34(3): each suspension decision is sent, while the
+            // matter is open.
+            (s, A::SendSuspensionNotice) => {
+                !s.is_final()
+                    && self.kind == PetitionKind::Denunciation
+                    && self
+                        .suspensions
+                        .last()
+                        .is_some_and(|p| p.notice_on.is_none())
+            }
             (S::Accepted | S::Verifying | S::ManagementCheck, A::Conclude) => true,
             (S::Concluded, A::Notify) => true,
             (S::Notified, A::Close) => true,
@@ -726,6 +771,14 @@ pub enum WorkflowError {
         /// The matter's kind.
         kind: PetitionKind,
     },
+    /// A notice is dated before the decision it tells of.
+    #[error("the notice's date {on} is before the decision it tells of, on {decided}")]
+    NoticeBeforeDecision {
+        /// The date given.
+        on: Date,
+        /// The decision's date.
+        decided: Date,
+    },
     /// The action's date is before the matter's last recorded date.
     #[error("the date {on} is before the matter's last recorded date {last}")]
     DateBeforeLast {
@@ -747,9 +800,25 @@ pub fn apply(facts: &MatterFacts, action: &Action, on: Date) -> Result<MatterFac
         GuardFailure::AnonymousDenunciation => WorkflowError::AnonymousDenunciation,
         GuardFailure::NoMoreExtensions => WorkflowError::NoMoreExtensions { state: facts.state },
     })?;
-    let last = last_date(facts);
-    if on < last {
-        return Err(WorkflowError::DateBeforeLast { on, last });
+    // A notice is recorded when it was sent, which may be after later
+    // steps were recorded: it is dated from the decision it tells of on,
+    // and other actions are not held to its date (see `last_date`).
+    let decided = match action {
+        Action::SendAcceptanceNotice => facts.accepted_on,
+        Action::SendSuspensionNotice => facts.suspensions.last().map(|s| s.from),
+        _ => None,
+    };
+    match decided {
+        Some(decided) if on < decided => {
+            return Err(WorkflowError::NoticeBeforeDecision { on, decided })
+        }
+        Some(_) => {}
+        None => {
+            let last = last_date(facts);
+            if on < last {
+                return Err(WorkflowError::DateBeforeLast { on, last });
+            }
+        }
     }
     let mut f = facts.clone();
     use MatterState as S;
@@ -778,6 +847,12 @@ pub fn apply(facts: &MatterFacts, action: &Action, on: Date) -> Result<MatterFac
             f.state = S::ManagementCheck;
         }
         Action::StartVerification => f.state = S::Verifying,
+        Action::SendAcceptanceNotice => f.acceptance_notice_on = Some(on),
+        Action::SendSuspensionNotice => {
+            if let Some(s) = f.suspensions.last_mut() {
+                s.notice_on = Some(on);
+            }
+        }
         Action::Extend {
             especially_complex, ..
         } => {
@@ -803,7 +878,11 @@ pub fn apply(facts: &MatterFacts, action: &Action, on: Date) -> Result<MatterFac
         Action::Suspend { .. } => {
             f.resume_to = Some(f.state);
             f.state = S::Suspended;
-            f.suspensions.push(Suspension { from: on, to: None });
+            f.suspensions.push(Suspension {
+                from: on,
+                to: None,
+                notice_on: None,
+            });
         }
         Action::Resume => {
             f.state = f.resume_to.take().unwrap_or(S::Accepted);
@@ -836,7 +915,8 @@ fn close(f: &mut MatterFacts, state: MatterState, on: Date) {
     f.closed_on = Some(on);
 }
 
-/// The latest date recorded on the matter; actions cannot be dated earlier.
+/// The latest date recorded on the matter; actions cannot be dated earlier
+/// (a notice aside: it is dated from its decision on).
 fn last_date(f: &MatterFacts) -> Date {
     let mut dates = vec![f.received_on];
     dates.extend(f.classified_on);

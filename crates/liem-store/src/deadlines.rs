@@ -10,6 +10,7 @@ use crate::{audit, outbox, Result, StoreError, Tx};
 use jiff::civil::Date;
 use liem_domain::calendar::Calendar;
 use liem_domain::deadline::{current_deadline, RuleBook};
+use liem_domain::limits::next_duty;
 use liem_domain::timers::{timers, ChannelPolicy};
 use liem_domain::workflow::{MatterFacts, MatterState};
 
@@ -41,7 +42,8 @@ pub async fn recompute(
         .map(|s| format!("'{}'", s.as_str()))
         .collect();
     let rows = query(format!(
-        "SELECT id, facts, due_on, due_rule FROM matters WHERE state NOT IN ({})",
+        "SELECT m.id, m.facts, m.due_on, m.due_rule, d.due_on AS duty_on, d.rule AS duty_rule \
+         FROM matters m LEFT JOIN matter_duties d ON d.matter_id = m.id WHERE m.state NOT IN ({})",
         finals.join(", ")
     ))
     .fetch_all(&mut *tx)
@@ -54,11 +56,17 @@ pub async fn recompute(
             due.as_ref().map(|d| d.due),
             due.as_ref().map(|d| d.code.as_str()),
         );
-        if on == r.opt_date("due_on")? && rule == r.opt_text("due_rule")?.as_deref() {
+        let duty = next_duty(&facts, cal);
+        let duty_same = duty.as_ref().map(|l| l.on) == r.opt_date("duty_on")?
+            && duty.as_ref().map(|l| l.code.as_str()) == r.opt_text("duty_rule")?.as_deref();
+        if on == r.opt_date("due_on")? && rule == r.opt_text("due_rule")?.as_deref() && duty_same {
             continue;
         }
         let id = r.uuid("id")?;
         audit::touch(tx, "matter", &id.to_string());
+        if !duty_same {
+            crate::petitions::write_duty(tx, liem_domain::ids::MatterId(id), duty.as_ref()).await?;
+        }
         query("UPDATE matters SET due_on = $1, due_rule = $2 WHERE id = $3")
             .bind(on)
             .bind(rule)
@@ -70,7 +78,12 @@ pub async fn recompute(
             "matter",
             &id.to_string(),
             "deadline",
-            serde_json::json!({ "due_on": on, "due_rule": rule }),
+            serde_json::json!({
+                "due_on": on,
+                "due_rule": rule,
+                "duty_on": duty.as_ref().map(|l| l.on),
+                "duty_rule": duty.as_ref().map(|l| l.code.as_str()),
+            }),
         )
         .await?;
         done.matters += 1;

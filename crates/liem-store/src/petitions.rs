@@ -41,6 +41,10 @@ pub struct MatterBrief {
     pub due_on: Option<Date>,
     /// The code of the rule that sets it.
     pub due_rule: Option<String>,
+    /// The last day of the first duty owed beside it (a notice to send).
+    pub duty_on: Option<Date>,
+    /// That duty's limit code.
+    pub duty_rule: Option<String>,
     /// The assigned handler.
     pub handler_id: Option<UserId>,
 }
@@ -137,6 +141,10 @@ pub struct MatterRecord {
     pub due_on: Option<Date>,
     /// Which rule gives it.
     pub due_rule: Option<String>,
+    /// The last day of the first duty owed beside it (a notice to send).
+    pub duty_on: Option<Date>,
+    /// That duty's limit code.
+    pub duty_rule: Option<String>,
     /// Workflow facts.
     pub facts: MatterFacts,
     /// Optimistic-concurrency version.
@@ -155,6 +163,8 @@ impl MatterRecord {
             state: self.facts.state,
             due_on: self.due_on,
             due_rule: self.due_rule.clone(),
+            duty_on: self.duty_on,
+            duty_rule: self.duty_rule.clone(),
             handler_id: self.handler_id,
         }
     }
@@ -669,6 +679,9 @@ pub async fn insert_matters(
             handler_id: None,
             due_on: m.due.map(|d| d.due),
             due_rule: m.due.map(|d| d.code.as_str().to_owned()),
+            // A matter just received owes no notice yet.
+            duty_on: None,
+            duty_rule: None,
             facts: m.facts.clone(),
             version: 1,
             letters: Vec::new(),
@@ -825,12 +838,45 @@ pub struct Transition<'a> {
     pub facts: &'a MatterFacts,
     /// The deadline now running.
     pub due: Option<&'a Deadline>,
+    /// The first duty owed beside it, not done yet
+    /// (`liem_domain::limits::next_duty`).
+    pub duty: Option<&'a liem_domain::limits::Limit>,
     /// The action's name.
     pub action: &'a str,
     /// The date it took effect.
     pub on: Date,
     /// Reason, outcome and other fields.
     pub detail: serde_json::Value,
+}
+
+/// Stores the first duty a matter owes (its row while one is owed, none
+/// otherwise), part of the matter's state: the caller's audit record
+/// attests it.
+pub(crate) async fn write_duty(
+    tx: &mut Tx,
+    matter: MatterId,
+    duty: Option<&liem_domain::limits::Limit>,
+) -> Result<()> {
+    match duty {
+        Some(l) => {
+            query(
+                "INSERT INTO matter_duties (matter_id, due_on, rule) VALUES ($1, $2, $3) \
+                 ON CONFLICT (matter_id) DO UPDATE SET due_on = excluded.due_on, rule = excluded.rule",
+            )
+            .bind(matter.0)
+            .bind(l.on)
+            .bind(l.code.as_str())
+            .execute(tx)
+            .await?;
+        }
+        None => {
+            query("DELETE FROM matter_duties WHERE matter_id = $1")
+                .bind(matter.0)
+                .execute(tx)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Records a workflow step: new facts, the event, the audit record.
@@ -875,6 +921,7 @@ pub async fn record_transition(
     if n == 0 {
         return Err(StoreError::Conflict("version".into()));
     }
+    write_duty(tx, t.matter, t.duty).await?;
     // Classified, or closed without it (withdrawn, filed): the letter may
     // be processed now.
     if t.action == "classify" || f.closed_on.is_some() {
@@ -1129,8 +1176,10 @@ async fn briefs_for(
     }
     let placeholders: Vec<String> = (1..=letters.len()).map(|i| format!("${i}")).collect();
     let mut q = query(format!(
-        "SELECT lm.letter_id, m.id, m.reference, m.kind, m.state, m.due_on, m.due_rule, m.handler_id \
-         FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id WHERE lm.letter_id IN ({}) ORDER BY m.reference",
+        "SELECT lm.letter_id, m.id, m.reference, m.kind, m.state, m.due_on, m.due_rule, m.handler_id, \
+         d.due_on AS duty_on, d.rule AS duty_rule \
+         FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
+         LEFT JOIN matter_duties d ON d.matter_id = m.id WHERE lm.letter_id IN ({}) ORDER BY m.reference",
         placeholders.join(", ")
     ));
     for l in letters {
@@ -1149,6 +1198,8 @@ async fn briefs_for(
                     state: r.code("state")?,
                     due_on: r.opt_date("due_on")?,
                     due_rule: r.opt_text("due_rule")?,
+                    duty_on: r.opt_date("duty_on")?,
+                    duty_rule: r.opt_text("duty_rule")?,
                     handler_id: r.opt_uuid("handler_id")?.map(UserId),
                 },
             ))
@@ -1158,7 +1209,9 @@ async fn briefs_for(
 
 const MATTER_COLS: &str =
     "m.id, m.unit_id, un.path AS unit_path, m.reference, m.field_code, m.summary, m.handler_id, \
-    m.due_on, m.due_rule, m.facts, m.version";
+    m.due_on, m.due_rule, m.facts, m.version, \
+    (SELECT d.due_on FROM matter_duties d WHERE d.matter_id = m.id) AS duty_on, \
+    (SELECT d.rule FROM matter_duties d WHERE d.matter_id = m.id) AS duty_rule";
 
 fn matter_from(r: &Row) -> Result<MatterRecord> {
     let facts: MatterFacts = serde_json::from_str(&r.text("facts")?)
@@ -1173,6 +1226,8 @@ fn matter_from(r: &Row) -> Result<MatterRecord> {
         handler_id: r.opt_uuid("handler_id")?.map(UserId),
         due_on: r.opt_date("due_on")?,
         due_rule: r.opt_text("due_rule")?,
+        duty_on: r.opt_date("duty_on")?,
+        duty_rule: r.opt_text("duty_rule")?,
         facts,
         version: r.i64("version")?,
         letters: Vec::new(),
@@ -1300,7 +1355,13 @@ fn letter_filter(scope: &Scope, lf: &LetterFilter) -> Filter {
         // `due_on` is cleared), and a unit's own acknowledgement and
         // feedback timers are not law: they are counted apart
         // (`timer_counts`).
-        matter_cond(&mut f, "m.due_on < ?", vec![today.into()]);
+        // A duty owed beside the running limit (a notice not sent) is law
+        // too (`matter_duties`).
+        matter_cond(
+            &mut f,
+            "(m.due_on < ? OR m.id IN (SELECT d.matter_id FROM matter_duties d WHERE d.due_on < ?))",
+            vec![today.into(), today.into()],
+        );
     }
     if let Some(n) = lf.due_within {
         let end = today
@@ -1419,16 +1480,19 @@ pub async fn deadline_counts(
 ) -> Result<Vec<DeadlineCount>> {
     let mut f = Filter::default();
     scope_condition(&mut f, scope, "m.unit_id");
-    f.and("m.due_on IS NOT NULL", vec![]);
+    f.and("(m.due_on IS NOT NULL OR d.due_on IS NOT NULL)", vec![]);
     let end = today
         .checked_add(jiff::Span::new().days(i64::from(within_days)))
         .unwrap_or(today);
     let a = f.next_placeholder();
     let sql = format!(
         "SELECT un.code AS unit_code, u.username AS handler, \
-         SUM(CASE WHEN m.due_on < ${a} THEN 1 ELSE 0 END) AS overdue, \
-         SUM(CASE WHEN m.due_on >= ${a} AND m.due_on <= ${b} THEN 1 ELSE 0 END) AS due_soon \
-         FROM matters m JOIN units un ON un.id = m.unit_id LEFT JOIN users u ON u.id = m.handler_id{} \
+         SUM(CASE WHEN m.due_on < ${a} OR d.due_on < ${a} THEN 1 ELSE 0 END) AS overdue, \
+         SUM(CASE WHEN m.due_on < ${a} OR d.due_on < ${a} THEN 0 \
+                  WHEN (m.due_on >= ${a} AND m.due_on <= ${b}) OR (d.due_on >= ${a} AND d.due_on <= ${b}) THEN 1 \
+                  ELSE 0 END) AS due_soon \
+         FROM matters m JOIN units un ON un.id = m.unit_id LEFT JOIN users u ON u.id = m.handler_id \
+         LEFT JOIN matter_duties d ON d.matter_id = m.id{} \
          GROUP BY un.code, u.username ORDER BY un.code, COALESCE(u.username, '')",
         f.where_clause(),
         b = a + 1

@@ -563,6 +563,7 @@ async fn concurrent_transition_is_a_conflict(store: &Store) {
         from: m.facts.state,
         facts: &next,
         due: None,
+        duty: None,
         action: "classify",
         on: date(2026, 11, 3),
         detail: serde_json::json!({}),

@@ -839,7 +839,13 @@ async fn progress(
             },
         ));
     } else {
+        let denunciation = facts.kind == liem_domain::petition::PetitionKind::Denunciation;
         plan.push((rng.gen_range(1..9), Action::Accept));
+        // Most denunciations are told of their acceptance within the five
+        // working days (art. 29(2)), some later, a few not yet.
+        if denunciation && rng.gen_bool(0.95) {
+            plan.push((rng.gen_range(1..10), Action::SendAcceptanceNotice));
+        }
         plan.push((rng.gen_range(2..10), Action::StartVerification));
         if !stall {
             if rng.gen_bool(0.1) {
@@ -849,6 +855,9 @@ async fn progress(
                         reason: "Chờ kết quả giám định".into(),
                     },
                 ));
+                if denunciation && rng.gen_bool(0.9) {
+                    plan.push((rng.gen_range(1..9), Action::SendSuspensionNotice));
+                }
                 plan.push((rng.gen_range(5..30), Action::Resume));
             }
             if facts.kind == liem_domain::petition::PetitionKind::Denunciation && rng.gen_bool(0.15)
@@ -914,6 +923,7 @@ async fn progress(
             break;
         };
         let due = current_deadline(&next, cal, book);
+        let duty = liem_domain::limits::next_duty(&next, cal);
         petitions::record_transition(
             tx,
             &actor,
@@ -923,6 +933,7 @@ async fn progress(
                 from: facts.state,
                 facts: &next,
                 due: due.as_ref(),
+                duty: duty.as_ref(),
                 action: action.kind().as_str(),
                 on: next_day,
                 detail: action_detail(&action),

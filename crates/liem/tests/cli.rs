@@ -740,6 +740,7 @@ fn on_the_demo_the_overdue_list_counts_what_the_law_makes_late() {
     let mut late_letters = BTreeSet::new();
     let mut late_matters = 0i64;
     let mut final_with_limit = 0;
+    let mut duties = 0;
     let letters: BTreeSet<&str> = rows
         .as_array()
         .unwrap()
@@ -749,10 +750,16 @@ fn on_the_demo_the_overdue_list_counts_what_the_law_makes_late() {
     for r in rows.as_array().unwrap() {
         let facts: MatterFacts = serde_json::from_str(r["facts"].as_str().unwrap()).unwrap();
         let limit = liem_domain::deadline::current_deadline(&facts, &cal, &book);
-        if facts.state.is_final() && limit.is_some() {
+        // A duty beside it: a denunciation's acceptance or suspension
+        // notice not sent (Law on Denunciations 2018, arts. 29(2), 34(3)).
+        let duty = liem_domain::limits::next_duty(&facts, &cal);
+        if facts.state.is_final() && (limit.is_some() || duty.is_some()) {
             final_with_limit += 1;
         }
-        if limit.is_some_and(|d| d.due < today) {
+        if duty.is_some() {
+            duties += 1;
+        }
+        if limit.is_some_and(|d| d.due < today) || duty.is_some_and(|l| l.on < today) {
             late_matters += 1;
             late_letters.insert(r["letter"].as_str().unwrap().to_owned());
         }
@@ -765,6 +772,7 @@ fn on_the_demo_the_overdue_list_counts_what_the_law_makes_late() {
         final_with_limit, 0,
         "a matter with no action left has no limit"
     );
+    assert!(duties > 0, "the demo has notices still owed");
     assert_eq!(
         total,
         late_letters.len() as i64,
@@ -783,13 +791,20 @@ fn on_the_demo_the_overdue_list_counts_what_the_law_makes_late() {
             .unwrap()
             .iter()
             .filter(|m| {
-                m["due_on"]
-                    .as_str()
-                    .and_then(|d| d.parse::<jiff::civil::Date>().ok())
-                    .is_some_and(|d| d < today)
+                ["due_on", "duty_on"].iter().any(|k| {
+                    m[k].as_str()
+                        .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+                        .is_some_and(|d| d < today)
+                })
             })
             .collect();
         assert!(!late.is_empty(), "{item}");
-        assert!(late.iter().all(|m| m["due_rule"].is_string()), "{item}");
+        for m in late {
+            for (on, rule) in [("due_on", "due_rule"), ("duty_on", "duty_rule")] {
+                if m[on].is_string() {
+                    assert!(m[rule].is_string(), "{item}");
+                }
+            }
+        }
     }
 }

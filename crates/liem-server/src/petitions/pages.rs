@@ -130,17 +130,26 @@ pub(super) async fn list(
         .map(|l| {
             // The earliest running limit, and, once it has passed, which
             // rule it was and by how many days.
+            // A duty owed beside it (a notice not sent) is a limit too.
             let first = l
                 .matters
                 .iter()
-                .filter_map(|m| m.due_on.map(|d| (d, m.due_rule.as_deref())))
+                .flat_map(|m| {
+                    let running = m
+                        .due_on
+                        .map(|d| (d, m.due_rule.as_deref().map(|r| tr.code("rule", r))));
+                    let duty = m
+                        .duty_on
+                        .map(|d| (d, m.duty_rule.as_deref().map(|r| tr.code("limit", r))));
+                    running.into_iter().chain(duty)
+                })
                 .min_by_key(|(d, _)| *d);
-            let due = first.map(|(d, _)| d);
+            let due = first.as_ref().map(|(d, _)| *d);
             let late = match first {
                 Some((d, rule)) if overdue(d, today) => {
                     let days = tr.t1("d-overdue", "days", (today - d).get_days());
                     match rule {
-                        Some(r) => format!("{} · {days}", tr.code("rule", r)),
+                        Some(r) => format!("{r} · {days}"),
                         None => days,
                     }
                 }
@@ -462,7 +471,18 @@ pub(super) async fn letter_page(
             limits: mv
                 .limits
                 .iter()
-                .map(|l| format!("{} — {} · {}", l.on, tr.code("limit", l.code), l.citation))
+                .map(|l| {
+                    let mut line =
+                        format!("{} — {} · {}", l.on, tr.code("limit", l.code), l.citation);
+                    if let Some(done) = l.done_on {
+                        line.push_str(&format!(" — {}", tr.t1("limit-done", "on", done)));
+                    } else if mv.matter.facts.state.is_final() {
+                        // Nothing is owed on a closed matter.
+                    } else if let Some(days) = l.days_late(today) {
+                        line.push_str(&format!(" — {}", tr.t1("d-overdue", "days", days)));
+                    }
+                    line
+                })
                 .collect(),
             events,
             actions: mv

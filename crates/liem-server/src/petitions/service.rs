@@ -297,6 +297,7 @@ pub async fn act(
     }
     let next = apply(&m.facts, &action, on)?;
     let due = current_deadline(&next, cal, book);
+    let duty = liem_domain::limits::next_duty(&next, cal);
     let detail = action_detail(&action);
     let mut tx = permit.begin(&state.store).await?;
     petitions::record_transition(
@@ -308,6 +309,7 @@ pub async fn act(
             from: m.facts.state,
             facts: &next,
             due: due.as_ref(),
+            duty: duty.as_ref(),
             action: action.kind().as_str(),
             on,
             detail,
@@ -352,6 +354,8 @@ pub fn action_detail(action: &Action) -> serde_json::Value {
         Action::Accept
         | Action::CheckForManagement
         | Action::StartVerification
+        | Action::SendAcceptanceNotice
+        | Action::SendSuspensionNotice
         | Action::Resume
         | Action::Notify
         | Action::Close => {

@@ -17,10 +17,13 @@ use std::collections::{BTreeMap, HashMap};
 
 /// A register record kind: the audit entity, and the tables its state is
 /// read from, each with the expression (over alias `t`) that names the
-/// record a row belongs to. The first table holds the record itself.
+/// record a row belongs to and, where that expression is a subquery, the
+/// condition (over `t`, `{}` the list of records) that finds a few
+/// records' rows through an index rather than by evaluating it on every
+/// row. The first table holds the record itself.
 pub(crate) struct Spec {
     pub entity: &'static str,
-    pub parts: &'static [(&'static str, &'static str)],
+    pub parts: &'static [(&'static str, &'static str, Option<&'static str>)],
 }
 
 /// The registers whose records the trail attests.
@@ -28,93 +31,101 @@ pub(crate) const SPECS: &[Spec] = &[
     Spec {
         entity: "letter",
         parts: &[
-            ("letters", "t.id"),
-            ("sealed_identities", "t.letter_id"),
-            ("sealed_keys", "t.letter_id"),
-            ("messages", "t.letter_id"),
-            ("unseal_requests", "t.letter_id"),
-            ("letter_transfers", "t.letter_id"),
-            ("reports", "t.letter_id"),
-            ("letter_departures", "t.letter_id"),
+            ("letters", "t.id", None),
+            ("sealed_identities", "t.letter_id", None),
+            ("sealed_keys", "t.letter_id", None),
+            ("messages", "t.letter_id", None),
+            ("unseal_requests", "t.letter_id", None),
+            ("letter_transfers", "t.letter_id", None),
+            ("reports", "t.letter_id", None),
+            ("letter_departures", "t.letter_id", None),
         ],
     },
     Spec {
         entity: "attachment",
-        parts: &[("attachments", "t.id")],
+        parts: &[("attachments", "t.id", None)],
     },
     Spec {
         entity: "matter",
         parts: &[
-            ("matters", "t.id"),
-            ("matter_events", "t.matter_id"),
-            ("letter_matters", "t.matter_id"),
-            ("matter_departures", "t.matter_id"),
+            ("matters", "t.id", None),
+            ("matter_events", "t.matter_id", None),
+            ("letter_matters", "t.matter_id", None),
+            ("matter_departures", "t.matter_id", None),
+            ("matter_duties", "t.matter_id", None),
         ],
     },
     Spec {
         entity: "case",
         parts: &[
-            ("cases", "t.id"),
-            ("case_events", "t.case_id"),
-            ("case_parties", "t.case_id"),
+            ("cases", "t.id", None),
+            ("case_events", "t.case_id", None),
+            ("case_parties", "t.case_id", None),
             (
                 "charges",
                 "(SELECT cp.case_id FROM case_parties cp WHERE cp.id = t.party_id)",
+                Some("t.party_id IN (SELECT cp.id FROM case_parties cp WHERE cp.case_id IN ({}))"),
             ),
-            ("asset_events", "t.case_id"),
-            ("case_letters", "t.case_id"),
-            ("case_access", "t.case_id"),
+            ("asset_events", "t.case_id", None),
+            ("case_letters", "t.case_id", None),
+            ("case_access", "t.case_id", None),
         ],
     },
     Spec {
         entity: "case_transfer",
-        parts: &[("case_transfers", "t.id")],
+        parts: &[("case_transfers", "t.id", None)],
     },
     Spec {
         entity: "monitoring",
         parts: &[
-            ("monitorings", "t.id"),
-            ("monitoring_targets", "t.monitoring_id"),
+            ("monitorings", "t.id", None),
+            ("monitoring_targets", "t.monitoring_id", None),
         ],
     },
     Spec {
         entity: "person",
-        parts: &[("persons", "t.id")],
+        parts: &[("persons", "t.id", None)],
     },
     Spec {
         entity: "organisation",
-        parts: &[("organisations", "t.id")],
+        parts: &[("organisations", "t.id", None)],
     },
     Spec {
         entity: "party_link",
-        parts: &[("party_links", "t.id")],
+        parts: &[("party_links", "t.id", None)],
     },
     Spec {
         entity: "sanction",
-        parts: &[("sanctions", "t.id")],
+        parts: &[("sanctions", "t.id", None)],
     },
     Spec {
         entity: "reception_session",
         parts: &[
-            ("reception_sessions", "t.id"),
-            ("reception_visits", "t.session_id"),
+            ("reception_sessions", "t.id", None),
+            ("reception_visits", "t.session_id", None),
             (
                 "reception_matters",
                 "(SELECT v.session_id FROM reception_visits v WHERE v.id = t.visit_id)",
+                Some("t.visit_id IN (SELECT v.id FROM reception_visits v WHERE v.session_id IN ({}))"),
             ),
-            ("reception_online", "t.session_id"),
+            ("reception_online", "t.session_id", None),
         ],
     },
     Spec {
         entity: "report",
-        parts: &[("issued_reports", "t.id")],
+        parts: &[("issued_reports", "t.id", None)],
     },
 ];
 
 /// Tables added to a register's parts after records were attested: while
 /// one holds no row of a record it is left out of the record's digest, so
 /// that the digests recorded before it existed still hold.
-const ADDED_LATER: &[&str] = &["letter_departures", "matter_departures", "reception_online"];
+const ADDED_LATER: &[&str] = &[
+    "letter_departures",
+    "matter_departures",
+    "reception_online",
+    "matter_duties",
+];
 
 fn counts(table: &str, rows: &[String]) -> bool {
     !(rows.is_empty() && ADDED_LATER.contains(&table))
@@ -186,10 +197,11 @@ fn entity_digest(parts: &[[u8; 32]]) -> String {
 
 /// The digests of these records' states now ([`ABSENT`] for one that does
 /// not exist; `None` for an entity that is not a register's), in the order
-/// given. All the parts are read in one statement, one arm per table, each
-/// arm naming its records in one `IN` list: a transaction's few records cost
-/// one round trip, and the list is padded to a few lengths (1, 2, 4, 8, 16)
-/// so that the statement's text, and so its prepared plan, repeats.
+/// given. The parts are read one arm per table, each arm naming up to 16
+/// records in one `IN` list, up to four such blocks a statement: a
+/// transaction's few records cost one round trip, and the list is padded
+/// to a few lengths (1, 2, 4, 8, 16) so that the statement's text, and so
+/// its prepared plan, repeats.
 pub(crate) async fn digests(
     chain: &Chain,
     ex: &mut impl AsExec,
@@ -217,63 +229,71 @@ pub(crate) async fn digests(
     if blocks.is_empty() {
         return Ok(out);
     }
-    let mut selects = Vec::new();
-    let mut binds: Vec<uuid::Uuid> = Vec::new();
-    // Per arm: the block and the part it reads.
-    let mut arms: Vec<(usize, usize)> = Vec::new();
-    for (b, (spec, block)) in blocks.iter().enumerate() {
-        let padded = block.len().next_power_of_two();
-        let first = binds.len() + 1;
-        binds.extend((0..padded).map(|j| block[j.min(block.len() - 1)].1));
-        let list = (first..first + padded)
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        for (p, (table, key)) in spec.parts.iter().enumerate() {
-            let text = row_text(chain, ex, table).await?;
-            selects.push(format!(
-                "SELECT CAST({arm} AS BIGINT) AS arm, {key} AS k, {text} AS r \
-                 FROM {table} t WHERE {key} IN ({list})",
-                arm = arms.len()
-            ));
-            arms.push((b, p));
+    // A few blocks a statement: a transaction's records in one round trip,
+    // a bulk one's (the demo's thousands) in statements of bounded size.
+    for chunk in blocks.chunks(4) {
+        let mut selects = Vec::new();
+        let mut binds: Vec<uuid::Uuid> = Vec::new();
+        // Per arm: the block and the part it reads.
+        let mut arms: Vec<(usize, usize)> = Vec::new();
+        for (b, (spec, block)) in chunk.iter().enumerate() {
+            let padded = block.len().next_power_of_two();
+            let first = binds.len() + 1;
+            binds.extend((0..padded).map(|j| block[j.min(block.len() - 1)].1));
+            let list = (first..first + padded)
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            for (p, (table, key, within)) in spec.parts.iter().enumerate() {
+                let text = row_text(chain, ex, table).await?;
+                let filter = match within {
+                    Some(w) => w.replace("{}", &list),
+                    None => format!("{key} IN ({list})"),
+                };
+                selects.push(format!(
+                    "SELECT CAST({arm} AS BIGINT) AS arm, {key} AS k, {text} AS r \
+                     FROM {table} t WHERE {filter}",
+                    arm = arms.len()
+                ));
+                arms.push((b, p));
+            }
         }
-    }
-    let mut q = query(selects.join(" UNION ALL "));
-    for id in &binds {
-        q = q.bind(*id);
-    }
-    // Per block, per record, per part: the rows read.
-    let mut rows: Vec<Vec<Vec<Vec<String>>>> = blocks
-        .iter()
-        .map(|(spec, block)| vec![vec![Vec::new(); spec.parts.len()]; block.len()])
-        .collect();
-    for r in q.fetch_all(&mut *ex).await? {
-        let arm = usize::try_from(r.i64("arm")?).unwrap_or(usize::MAX);
-        let Some(&(b, p)) = arms.get(arm) else {
-            continue;
-        };
-        let Some(k) = r.opt_uuid("k")? else {
-            continue;
-        };
-        if let Some(at) = blocks[b].1.iter().position(|(_, id)| *id == k) {
-            rows[b][at][p].push(r.text("r")?);
+        let mut q = query(selects.join(" UNION ALL "));
+        for id in &binds {
+            q = q.bind(*id);
         }
-    }
-    for ((spec, block), rows) in blocks.iter().zip(rows) {
-        for ((i, _), rows) in block.iter().zip(rows) {
-            out[*i] = Some(if rows[0].is_empty() {
-                ABSENT.to_owned()
-            } else {
-                let parts: Vec<[u8; 32]> = spec
-                    .parts
-                    .iter()
-                    .zip(rows)
-                    .filter(|((table, _), rows)| counts(table, rows))
-                    .map(|((table, _), rows)| part_digest(table, rows))
-                    .collect();
-                entity_digest(&parts)
-            });
+        // Per block, per record, per part: the rows read.
+        let mut rows: Vec<Vec<Vec<Vec<String>>>> = chunk
+            .iter()
+            .map(|(spec, block)| vec![vec![Vec::new(); spec.parts.len()]; block.len()])
+            .collect();
+        for r in q.fetch_all(&mut *ex).await? {
+            let arm = usize::try_from(r.i64("arm")?).unwrap_or(usize::MAX);
+            let Some(&(b, p)) = arms.get(arm) else {
+                continue;
+            };
+            let Some(k) = r.opt_uuid("k")? else {
+                continue;
+            };
+            if let Some(at) = chunk[b].1.iter().position(|(_, id)| *id == k) {
+                rows[b][at][p].push(r.text("r")?);
+            }
+        }
+        for ((spec, block), rows) in chunk.iter().zip(rows) {
+            for ((i, _), rows) in block.iter().zip(rows) {
+                out[*i] = Some(if rows[0].is_empty() {
+                    ABSENT.to_owned()
+                } else {
+                    let parts: Vec<[u8; 32]> = spec
+                        .parts
+                        .iter()
+                        .zip(rows)
+                        .filter(|((table, _, _), rows)| counts(table, rows))
+                        .map(|((table, _, _), rows)| part_digest(table, rows))
+                        .collect();
+                    entity_digest(&parts)
+                });
+            }
         }
     }
     Ok(out)
@@ -325,7 +345,7 @@ pub async fn deep_check(chain: &Chain, ex: &mut impl AsExec) -> Result<Vec<Findi
     for spec in SPECS {
         // Each record's part digests, table by table.
         let mut current: BTreeMap<uuid::Uuid, Vec<[u8; 32]>> = BTreeMap::new();
-        for (i, (table, key)) in spec.parts.iter().enumerate() {
+        for (i, (table, key, _)) in spec.parts.iter().enumerate() {
             let text = row_text(chain, ex, table).await?;
             let mut by_id: HashMap<uuid::Uuid, Vec<String>> = HashMap::new();
             for r in query(format!("SELECT {key} AS k, {text} AS r FROM {table} t"))
