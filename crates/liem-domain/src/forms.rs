@@ -153,7 +153,9 @@ fn reception() -> Form {
 
 /// The channels of the letter-handling forms: (column, channel codes).
 pub const CHANNEL_GROUPS: &[(&str, &[&str])] = &[
-    ("ch_desk", &["reception_desk"]),
+    // A report by an official to the head of the unit (Anti-Corruption Law
+    // 2018, art. 66) is handed in directly, as at the desk.
+    ("ch_desk", &["reception_desk", "internal_report"]),
     ("ch_post", &["post", "drop_box"]),
     ("ch_online", &["web", "hotline"]),
     ("ch_forwarded", &["forwarded", "press", "leader_referral"]),

@@ -28,6 +28,9 @@ code_enum!(
         /// The last day to send a denunciation's suspension decision to the
         /// denouncer and the person denounced.
         DenunciationSuspensionNotice = "denunciation_suspension_notice",
+        /// The last day for the head of a unit to consider and handle, or
+        /// pass on, a report of corruption by one of its officials.
+        InternalReportHandling = "internal_report_handling",
     }
 );
 
@@ -38,7 +41,9 @@ impl LimitCode {
     pub fn is_duty(self) -> bool {
         matches!(
             self,
-            LimitCode::DenunciationAcceptanceNotice | LimitCode::DenunciationSuspensionNotice
+            LimitCode::DenunciationAcceptanceNotice
+                | LimitCode::DenunciationSuspensionNotice
+                | LimitCode::InternalReportHandling
         )
     }
 }
@@ -71,6 +76,7 @@ const ART_33: &str = "Law on Complaints 2011, art. 33(1)";
 const ART_44: &str = "Law on Complaints 2011, art. 44";
 const DEN_29: &str = "Law on Denunciations 2018, art. 29(2)";
 const DEN_34: &str = "Law on Denunciations 2018, art. 34(3)";
+const AC_66: &str = "Anti-Corruption Law 2018, art. 66(2)";
 
 fn none(_: Date) -> bool {
     false
@@ -160,6 +166,19 @@ pub fn next_duty(f: &MatterFacts, cal: &Calendar) -> Option<Limit> {
 /// The limits of a matter now, besides its running deadline.
 pub fn other_limits(f: &MatterFacts, cal: &Calendar) -> Vec<Limit> {
     let mut out = Vec::new();
+    if f.internal_report {
+        // Art. 66(2): within 15 days of receiving the report, the head
+        // considers and handles it or passes it to the competent body
+        // (days as the Civil Code 2015 counts them: from the day after
+        // receipt, art. 147(2), a last day off moving to the next working
+        // day, art. 148(5)); done when the matter is accepted or closed.
+        out.push(Limit {
+            code: LimitCode::InternalReportHandling,
+            on: cal.add_days(f.received_on, 15, none),
+            citation: AC_66,
+            done_on: f.dealt_with_on(),
+        });
+    }
     let c = f.classification.as_ref();
     let remote = c.is_some_and(|c| c.remote_area);
     match f.kind {
@@ -447,6 +466,41 @@ mod tests {
         )
         .unwrap();
         assert_eq!(next_duty(&gone, &cal), None);
+    }
+
+    /// Anti-Corruption Law 2018, art. 66(2), worked out by hand.
+    #[test]
+    fn an_officials_report_of_corruption_is_handled_within_fifteen_days() {
+        let cal = Calendar::new();
+        let report = |on| MatterFacts::received(PetitionKind::Reflection, on, false).internal(true);
+        // Received Monday 01/06/2026: 15 days from 02/06 end on Tuesday
+        // 16/06, a working day.
+        let f = report(date(2026, 6, 1));
+        let due = next_duty(&f, &cal).unwrap();
+        assert_eq!(
+            (due.code, due.on, due.citation),
+            (LimitCode::InternalReportHandling, date(2026, 6, 16), AC_66)
+        );
+        // Received Friday 30/01/2026: the 15th day is Saturday 14/02, the
+        // next working day would be Monday 16/02 but Tết runs 16–20/02
+        // (the 2026 holiday as computed, five weekdays), so Monday 23/02.
+        let f = report(date(2026, 1, 30));
+        assert_eq!(next_duty(&f, &cal).map(|l| l.on), Some(date(2026, 2, 23)));
+        // Dealt with when accepted (or closed), not by a classification.
+        let f = apply(
+            &f,
+            &Action::Classify(complaint(1, None, 0, false)),
+            date(2026, 2, 2),
+        )
+        .unwrap();
+        assert_eq!(next_duty(&f, &cal).map(|l| l.on), Some(date(2026, 2, 23)));
+        let f = apply(&f, &Action::Accept, date(2026, 2, 25)).unwrap();
+        assert_eq!(next_duty(&f, &cal), None);
+        let l = other_limits(&f, &cal);
+        assert_eq!(l[0].done_on, Some(date(2026, 2, 25)));
+        // An ordinary letter owes no such handling.
+        let plain = MatterFacts::received(PetitionKind::Reflection, date(2026, 6, 1), false);
+        assert!(other_limits(&plain, &cal).is_empty());
     }
 
     #[test]

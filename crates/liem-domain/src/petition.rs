@@ -41,6 +41,10 @@ code_enum!(
         Press = "press",
         /// Passed on by a leader.
         LeaderReferral = "leader_referral",
+        /// Reported by an official of the unit to its head, as the
+        /// Anti-Corruption Law 2018 art. 66(1) requires of one who finds
+        /// corruption where they work: handled within 15 days (art. 66(2)).
+        InternalReport = "internal_report",
     }
 );
 

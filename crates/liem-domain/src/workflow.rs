@@ -588,6 +588,11 @@ pub struct MatterFacts {
     /// Date the conclusion was sent to the sender (notified).
     #[serde(default)]
     pub notified_on: Option<Date>,
+    /// Reported by an official of the unit (Anti-Corruption Law 2018, art.
+    /// 66): the head considers and handles it, or passes it on, within 15
+    /// days of receipt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub internal_report: bool,
     /// A denunciation: the day its acceptance was sent to the denouncer and
     /// the person denounced, once recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -616,11 +621,29 @@ impl MatterFacts {
             accepted_on: None,
             concluded_on: None,
             notified_on: None,
+            internal_report: false,
             acceptance_notice_on: None,
             closed_on: None,
             outcome: None,
             extensions: 0,
             suspensions: Vec::new(),
+        }
+    }
+
+    /// The same, reported by an official of the unit (Anti-Corruption Law
+    /// 2018, art. 66) when `internal` is set.
+    pub fn internal(mut self, internal: bool) -> MatterFacts {
+        self.internal_report = internal;
+        self
+    }
+
+    /// The day the matter was considered and dealt with: accepted (or
+    /// taken up for a management check), or closed without that (filed,
+    /// guided, transferred, withdrawn).
+    pub fn dealt_with_on(&self) -> Option<Date> {
+        match (self.accepted_on, self.closed_on) {
+            (Some(a), Some(c)) => Some(a.min(c)),
+            (a, c) => a.or(c),
         }
     }
 

@@ -143,6 +143,7 @@ channel-hotline = الخط الساخن
 channel-forwarded = محالة من جهة أخرى
 channel-press = الصحافة
 channel-leader_referral = محالة من مسؤول
+channel-internal_report = بلاغ من موظف في الوحدة (قانون مكافحة الفساد، المادة 66)
 sender-person = فرد
 sender-organisation = جهة
 sender-anonymous = مجهول
@@ -747,6 +748,7 @@ limit-second_complaint_window = آخر يوم لشكوى ثانية
 limit-decision_effective = يصبح قرار الشكوى نافذًا قانونًا
 limit-denunciation_acceptance_notice = إبلاغ المبلِّغ والمبلَّغ عنه بقبول البلاغ قبل
 limit-denunciation_suspension_notice = إرسال قرار التعليق إلى المبلِّغ والمبلَّغ عنه قبل
+limit-internal_report_handling = يبتّ رئيس الوحدة في بلاغ الفساد قبل
 limit-done = أُرسل في { $on }
 
 # Online citizen reception (Law on Citizen Reception art. 3a)

@@ -143,6 +143,7 @@ channel-hotline = Hotline
 channel-forwarded = Forwarded by another body
 channel-press = Press
 channel-leader_referral = Passed on by a leader
+channel-internal_report = Report by an official of the unit (Anti-Corruption Law, art. 66)
 sender-person = Person
 sender-organisation = Organisation
 sender-anonymous = Anonymous
@@ -747,6 +748,7 @@ limit-second_complaint_window = Last day for a second complaint
 limit-decision_effective = Complaint decision takes legal effect
 limit-denunciation_acceptance_notice = Notify the denouncer and the person denounced of the acceptance by
 limit-denunciation_suspension_notice = Send the suspension decision to the denouncer and the person denounced by
+limit-internal_report_handling = The head considers and handles the report of corruption by
 limit-done = sent on { $on }
 
 # Online citizen reception (Law on Citizen Reception art. 3a)

@@ -143,6 +143,7 @@ channel-hotline = Ligne directe
 channel-forwarded = Transmise par un autre organe
 channel-press = Presse
 channel-leader_referral = Transmise par un responsable
+channel-internal_report = Signalement par un agent de l’unité (loi anticorruption, art. 66)
 sender-person = Personne
 sender-organisation = Organisation
 sender-anonymous = Anonyme
@@ -747,6 +748,7 @@ limit-second_complaint_window = Dernier jour pour une seconde réclamation
 limit-decision_effective = La décision sur la réclamation prend effet
 limit-denunciation_acceptance_notice = Informer le dénonciateur et la personne dénoncée de l’acceptation avant le
 limit-denunciation_suspension_notice = Envoyer la décision de suspension au dénonciateur et à la personne dénoncée avant le
+limit-internal_report_handling = Le chef d’unité examine et traite le signalement de corruption avant le
 limit-done = envoyé le { $on }
 
 # Online citizen reception (Law on Citizen Reception art. 3a)

@@ -143,6 +143,7 @@ channel-hotline = Đường dây nóng
 channel-forwarded = Cơ quan, tổ chức chuyển đến
 channel-press = Báo chí
 channel-leader_referral = Lãnh đạo chuyển
+channel-internal_report = Báo cáo của cán bộ, công chức trong cơ quan (Luật PCTN, Điều 66)
 sender-person = Cá nhân
 sender-organisation = Tổ chức
 sender-anonymous = Nặc danh
@@ -747,6 +748,7 @@ limit-second_complaint_window = Hạn khiếu nại lần hai
 limit-decision_effective = Quyết định giải quyết khiếu nại có hiệu lực pháp luật
 limit-denunciation_acceptance_notice = Hạn thông báo thụ lý tố cáo cho người tố cáo và người bị tố cáo
 limit-denunciation_suspension_notice = Hạn gửi quyết định tạm đình chỉ giải quyết tố cáo cho người tố cáo và người bị tố cáo
+limit-internal_report_handling = Hạn người đứng đầu xem xét, xử lý báo cáo về hành vi tham nhũng
 limit-done = đã gửi ngày { $on }
 
 # Online citizen reception (Law on Citizen Reception art. 3a)

@@ -17,6 +17,7 @@ on_both!(
     a_rule_changed_on_another_node_or_by_hand_applies_at_once_on_every_node,
     a_reception_is_held_online_from_1_july_2026_with_what_it_was_held_through,
     the_cases_list_says_which_limit_a_late_case_passed_and_by_how_many_days,
+    a_denunciations_notices_and_an_internal_report_are_duties_on_the_overdue_list,
 );
 
 async fn letter(app: &common::App, kind: &str, received: &str) -> String {
@@ -57,7 +58,7 @@ fn classify(on: &str, competent: bool, complex: bool) -> Value {
     json!({"action": "classify", "on": on, "classification": c})
 }
 
-async fn matter_due(app: &common::App, matter: &str) -> String {
+async fn matter(app: &common::App, matter: &str) -> Value {
     let (s, v) = app
         .call(
             "GET",
@@ -67,7 +68,14 @@ async fn matter_due(app: &common::App, matter: &str) -> String {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    v["deadline"]["due"].as_str().unwrap_or("none").to_owned()
+    v
+}
+
+async fn matter_due(app: &common::App, m: &str) -> String {
+    matter(app, m).await["deadline"]["due"]
+        .as_str()
+        .unwrap_or("none")
+        .to_owned()
 }
 
 async fn case_due(app: &common::App, class: &str, prosecuted: &str, extensions: usize) -> String {
@@ -500,4 +508,143 @@ async fn the_cases_list_says_which_limit_a_late_case_passed_and_by_how_many_days
         )),
         "{page}"
     );
+}
+
+/// Law on Denunciations 2018 arts. 29(2) and 34(3), Anti-Corruption Law
+/// 2018 art. 66(2), through the API: each duty is shown on the matter with
+/// its last day and article, the overdue list names it while it is owed,
+/// and recording it done takes it off.
+async fn a_denunciations_notices_and_an_internal_report_are_duties_on_the_overdue_list(
+    app: common::App,
+) {
+    fn limit<'a>(v: &'a Value, code: &str) -> &'a Value {
+        v["limits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|l| l["code"] == code)
+            .unwrap_or_else(|| panic!("no {code} in {v}"))
+    }
+    async fn overdue_rules(app: &common::App, m: &str) -> Vec<String> {
+        let (s, v) = app
+            .call(
+                "GET",
+                "/api/v1/letters?overdue=true&limit=200",
+                Some("leader.hni"),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|l| l["matters"].as_array().unwrap().clone())
+            .filter(|x| x["id"] == m)
+            .filter_map(|x| x["duty_rule"].as_str().map(str::to_owned))
+            .collect()
+    }
+    // Accepted Friday 24/04/2026 → Wednesday 06/05 (Hùng Kings' day
+    // compensated on Monday 27/04; 30/04 and 01/05 off).
+    let d = letter(&app, "denunciation", "2026-04-20").await;
+    act(&app, &d, classify("2026-04-22", true, false)).await;
+    act(&app, &d, json!({"action": "accept", "on": "2026-04-24"})).await;
+    let v = matter(&app, &d).await;
+    let told = limit(&v, "denunciation_acceptance_notice");
+    assert_eq!(told["on"], "2026-05-06", "{v}");
+    assert_eq!(told["citation"], "Law on Denunciations 2018, art. 29(2)");
+    assert!(told["done_on"].is_null());
+    assert!(v["allowed_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a == "send_acceptance_notice"));
+    assert_eq!(
+        overdue_rules(&app, &d).await,
+        ["denunciation_acceptance_notice"]
+    );
+    // A notice dated before its decision is refused, naming the dates.
+    let (s, e) = app
+        .call(
+            "POST",
+            &format!("/api/v1/matters/{d}/actions"),
+            Some("leader.hni"),
+            Some(json!({"action": "send_acceptance_notice", "on": "2026-04-23"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    act(
+        &app,
+        &d,
+        json!({"action": "start_verification", "on": "2026-05-07"}),
+    )
+    .await;
+    // Sent on 05/05, recorded after verification began.
+    act(
+        &app,
+        &d,
+        json!({"action": "send_acceptance_notice", "on": "2026-05-05"}),
+    )
+    .await;
+    let v = matter(&app, &d).await;
+    assert_eq!(
+        limit(&v, "denunciation_acceptance_notice")["done_on"],
+        "2026-05-05"
+    );
+    assert!(overdue_rules(&app, &d).await.is_empty());
+    // Suspended Friday 28/08/2026 → Tuesday 08/09 (National Day and the
+    // day joined to it, 02–03/09, off).
+    act(
+        &app,
+        &d,
+        json!({"action": "suspend", "on": "2026-08-28", "reason": "Chờ giám định"}),
+    )
+    .await;
+    let v = matter(&app, &d).await;
+    let sent = limit(&v, "denunciation_suspension_notice");
+    assert_eq!(sent["on"], "2026-09-08", "{v}");
+    assert_eq!(sent["citation"], "Law on Denunciations 2018, art. 34(3)");
+    assert_eq!(
+        overdue_rules(&app, &d).await,
+        ["denunciation_suspension_notice"]
+    );
+    act(
+        &app,
+        &d,
+        json!({"action": "send_suspension_notice", "on": "2026-09-01"}),
+    )
+    .await;
+    assert!(overdue_rules(&app, &d).await.is_empty());
+
+    // An official's report of corruption, received Friday 30/01/2026: the
+    // 15th day is Saturday 14/02, Tết runs 16–20/02, so Monday 23/02.
+    let (s, v) = app
+        .call(
+            "POST",
+            "/api/v1/letters",
+            Some("clerk.hni"),
+            Some(json!({
+                "kinds": ["reflection"], "channel": "internal_report", "field": "corruption",
+                "received_on": "2026-01-30",
+                "sender": {"kind": "person", "name": "Lê Thị E", "address": "Phòng Kế toán"},
+                "summary": "Báo cáo về việc lập chứng từ khống", "content": "Nội dung báo cáo chi tiết.",
+            })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let r = v["matters"][0]["id"].as_str().unwrap().to_owned();
+    let v = matter(&app, &r).await;
+    let handled = limit(&v, "internal_report_handling");
+    assert_eq!(handled["on"], "2026-02-23", "{v}");
+    assert_eq!(handled["citation"], "Anti-Corruption Law 2018, art. 66(2)");
+    assert_eq!(overdue_rules(&app, &r).await, ["internal_report_handling"]);
+    act(&app, &r, classify("2026-02-02", true, false)).await;
+    act(&app, &r, json!({"action": "accept", "on": "2026-02-20"})).await;
+    let v = matter(&app, &r).await;
+    assert_eq!(
+        limit(&v, "internal_report_handling")["done_on"],
+        "2026-02-20"
+    );
+    assert!(overdue_rules(&app, &r).await.is_empty());
 }

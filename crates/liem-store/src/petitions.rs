@@ -613,6 +613,9 @@ pub struct MatterOpening<'a> {
     pub facts: &'a MatterFacts,
     /// The deadline running from the start.
     pub due: Option<&'a Deadline>,
+    /// The first duty owed from the start (an official's report of
+    /// corruption is handled within 15 days: `limits::next_duty`).
+    pub duty: Option<&'a liem_domain::limits::Limit>,
     /// Its reference in the matters register ([`next_references`]).
     pub reference: &'a Reference,
 }
@@ -679,9 +682,8 @@ pub async fn insert_matters(
             handler_id: None,
             due_on: m.due.map(|d| d.due),
             due_rule: m.due.map(|d| d.code.as_str().to_owned()),
-            // A matter just received owes no notice yet.
-            duty_on: None,
-            duty_rule: None,
+            duty_on: m.duty.map(|l| l.on),
+            duty_rule: m.duty.map(|l| l.code.as_str().to_owned()),
             facts: m.facts.clone(),
             version: 1,
             letters: Vec::new(),
@@ -694,6 +696,24 @@ pub async fn insert_matters(
     .bind_all(values)
     .execute(&mut *tx)
     .await?;
+    // The duties owed from the start, in one statement when there are any.
+    let owed: Vec<_> = openings
+        .iter()
+        .filter_map(|(_, m)| m.duty.map(|l| (m.id, l)))
+        .collect();
+    if !owed.is_empty() {
+        let mut values: Vec<Value> = Vec::with_capacity(owed.len() * 3);
+        for (id, l) in &owed {
+            values.extend::<[Value; 3]>([id.0.into(), l.on.into(), l.code.as_str().into()]);
+        }
+        query(format!(
+            "INSERT INTO matter_duties (matter_id, due_on, rule) VALUES {}",
+            values_rows(owed.len(), 3, 1)
+        ))
+        .bind_all(values)
+        .execute(&mut *tx)
+        .await?;
+    }
     for ((actor, m), record) in openings.iter().zip(&written) {
         let detail = serde_json::json!({"reference": record.reference, "kind": m.facts.kind, "unit": m.unit.id});
         audit::append(

@@ -187,6 +187,7 @@ async fn register(
             summary: &l.summary,
             facts: &facts,
             due: None,
+            duty: None,
             reference: &refs[1],
         },
     )

@@ -601,6 +601,20 @@ pub async fn ensure(
             ]
             .choose(&mut rng)
             .expect("non-empty");
+            // Now and then an official reports corruption where they work
+            // to the head of the unit (Anti-Corruption Law 2018, art. 66).
+            let channel = if !anonymous
+                && !collective
+                && field == "corruption"
+                && kinds
+                    .iter()
+                    .all(|k| *k == "denunciation" || *k == "reflection")
+                && rng.gen_bool(0.2)
+            {
+                "internal_report"
+            } else {
+                channel
+            };
             let kind0 = kinds[0];
             let join = (rng.gen_bool(0.03))
                 .then(|| {

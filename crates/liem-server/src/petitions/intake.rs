@@ -282,7 +282,10 @@ async fn write_letters(tx: &mut Tx, entries: &[Entry<'_>]) -> AppResult<Vec<Writ
             .kinds
             .iter()
             .filter(|k| joined.map(|(_, kind)| kind) != Some(**k))
-            .map(|k| MatterFacts::received(*k, e.letter.received_on, anonymous))
+            .map(|k| {
+                MatterFacts::received(*k, e.letter.received_on, anonymous)
+                    .internal(e.letter.channel == liem_domain::petition::Channel::InternalReport)
+            })
             .collect();
         plans.push(Planned {
             sealed,
@@ -359,7 +362,11 @@ async fn write_letters(tx: &mut Tx, entries: &[Entry<'_>]) -> AppResult<Vec<Writ
     let mut ids = Vec::new();
     for (e, p) in entries.iter().zip(&plans) {
         for facts in &p.opened {
-            dues.push(current_deadline(facts, e.cal, e.book));
+            // The running limit and the first duty owed from the start.
+            dues.push((
+                current_deadline(facts, e.cal, e.book),
+                liem_domain::limits::next_duty(facts, e.cal),
+            ));
             ids.push((e.id, MatterId::new()));
         }
     }
@@ -380,7 +387,8 @@ async fn write_letters(tx: &mut Tx, entries: &[Entry<'_>]) -> AppResult<Vec<Writ
                         &e.letter.summary
                     },
                     facts,
-                    due: dues[n].as_ref(),
+                    due: dues[n].0.as_ref(),
+                    duty: dues[n].1.as_ref(),
                     reference,
                 },
             ));
