@@ -338,6 +338,21 @@ code_enum!(
     }
 );
 
+impl ActionKind {
+    /// Whether the action ends the matter's handling (a final state).
+    pub fn ends_matter(self) -> bool {
+        matches!(
+            self,
+            ActionKind::File
+                | ActionKind::Guide
+                | ActionKind::Transfer
+                | ActionKind::Refuse
+                | ActionKind::Withdraw
+                | ActionKind::Close
+        )
+    }
+}
+
 /// An action on a matter, with what it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {

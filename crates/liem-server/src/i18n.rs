@@ -156,6 +156,21 @@ impl I18n {
     }
 }
 
+/// A field path without its list indices (`kinds[0]` → `kinds`).
+fn error_path(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut depth = 0;
+    for c in field.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// A translator bound to one language, for templates.
 #[derive(Clone)]
 pub struct Tr {
@@ -198,6 +213,37 @@ impl Tr {
         } else {
             fallback.to_owned()
         }
+    }
+
+    /// A field error in the reader's language: the field's label
+    /// (`field-<path>`, indices dropped, dots as dashes) and the rule's
+    /// message (`rule-<code>`, given the numbers the English message
+    /// names as `$n` and `$m`); each falls back to the field's path and the
+    /// English message where no translation exists.
+    pub fn field_error(&self, e: &liem_domain::validation::FieldError) -> String {
+        let path = error_path(&e.field);
+        let label = self.t_or(&format!("field-{}", path.replace('.', "-")), &e.field);
+        let key = format!("rule-{}", e.rule);
+        let message = if self.i18n.has(self.lang, &key) {
+            let numbers: Vec<String> = e
+                .message
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let n = numbers.first().cloned().unwrap_or_default();
+            let m = numbers.get(1).cloned().unwrap_or_default();
+            self.t_args(&key, &[("n", n), ("m", m)])
+        } else {
+            e.message.clone()
+        };
+        format!("{label}: {message}")
+    }
+
+    /// The id of the form control a field error is about (`sender.name` →
+    /// `sender_name`), for a link from the summary to the field.
+    pub fn field_anchor(&self, e: &liem_domain::validation::FieldError) -> String {
+        error_path(&e.field).replace('.', "_")
     }
 
     /// The label of a code: `prefix-code`, e.g. `state-accepted`.

@@ -1150,3 +1150,85 @@ async fn heads_schedules_must_meet_the_statutory_minimum() {
         json!([{"head": "Chủ tịch UBND tỉnh", "frequency": {"every": "month", "day": 15}}])
     );
 }
+
+/// Issue 13, the handler's day: on the letter's page an action that ends
+/// the matter is taken only once confirmed (the page's box, checked by the
+/// server too), the conclusion's outcome is not preselected, and an
+/// action's errors are in the reader's language.
+#[tokio::test]
+async fn an_action_that_ends_a_matter_is_confirmed_and_errors_read_in_vietnamese() {
+    let app = app().await;
+    let (s, v) = app
+        .call(
+            "POST",
+            "/api/v1/letters",
+            Some("clerk.hni"),
+            Some(letter("complaint", "Lý Văn F")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let letter_id = v["id"].as_str().unwrap().to_owned();
+    let m = v["matters"][0]["id"].as_str().unwrap().to_owned();
+    let (s, _) = app
+        .call(
+            "POST",
+            &format!("/api/v1/matters/{m}/actions"),
+            Some("leader.hni"),
+            Some(json!({"action": "classify", "on": "2026-11-03",
+                "classification": {"eligible": false, "ineligibility": "illegible", "competent": true, "round": 1}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (cookie, csrf) = common::session(&app, "leader.hni").await;
+    // Posts the page's action form; its status and page.
+    let send = |body: String| {
+        let req = Request::post(format!("/matters/{m}/actions"))
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("accept-language", "vi")
+            .body(Body::from(body))
+            .unwrap();
+        let router = app.router.clone();
+        async move {
+            let resp = router.oneshot(req).await.unwrap();
+            let status = resp.status();
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            (status, String::from_utf8(bytes.to_vec()).unwrap())
+        }
+    };
+    let state = || async {
+        let (_, v) = app
+            .call(
+                "GET",
+                &format!("/api/v1/matters/{m}"),
+                Some("leader.hni"),
+                None,
+            )
+            .await;
+        v["facts"]["state"].as_str().unwrap().to_owned()
+    };
+    // The page offers the filing with its confirmation box.
+    let (s, page) = common::page(&app, "leader.hni", &format!("/petitions/{letter_id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("name=\"confirm\" value=\"true\" required"),
+        "{page}"
+    );
+    // Sent without the box: refused, nothing changes.
+    let base = format!("csrf={csrf}&action=file&letter={letter_id}&on=2026-11-04&reason=Kh%C3%B4ng+%C4%91%E1%BB%A7+%C4%91i%E1%BB%81u+ki%E1%BB%87n");
+    let (s, html) = send(base.clone()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("hãy đánh dấu ô xác nhận"), "{html}");
+    assert_eq!(state().await, "classified");
+    // A missing reason, confirmed: the error names the field in Vietnamese.
+    let (s, html) = send(format!(
+        "csrf={csrf}&action=file&letter={letter_id}&on=2026-11-04&confirm=true"
+    ))
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Lý do: không được để trống"), "{html}");
+    // Confirmed and complete: done.
+    let (s, _) = send(format!("{base}&confirm=true")).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(state().await, "filed");
+}

@@ -291,6 +291,63 @@ async fn wrong_codes_are_slowed_then_refused_and_the_right_code_works_from_anoth
     assert!(html.contains("HNI-20"), "the reference is shown");
 }
 
+/// The form names no province for the reporter: one sent without
+/// choosing is refused with the field named, in the reporter's language,
+/// and nothing is written; the choice made is kept when the form comes back.
+#[tokio::test]
+async fn the_report_form_makes_the_reporter_choose_the_province() {
+    let app = public_app(RatePolicy::default()).await;
+    let (status, html) = app
+        .raw(get("/report/denunciation?lang=vi"), "10.0.0.9")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let select = between(&html, "<select name=\"unit\"", "</select>").unwrap();
+    let selected: Vec<&str> = select
+        .split("<option")
+        .filter(|o| o.contains(" selected"))
+        .collect();
+    assert_eq!(selected.len(), 1, "{select}");
+    assert!(
+        selected[0].contains("value=\"\""),
+        "the empty choice is the one selected: {select}"
+    );
+    assert!(select.contains("Chọn tỉnh, thành phố"), "{select}");
+    let before = app.count("letters").await;
+    let challenge = between(&html, "name=\"pow_challenge\" value=\"", "\"")
+        .unwrap()
+        .to_owned();
+    let nonce = ProofOfWork::solve(&challenge, BITS);
+    let fields = [
+        ("kind", "denunciation"),
+        ("lang", "vi"),
+        ("unit", ""),
+        ("who", "Trưởng ban quản lý dự án"),
+        (
+            "what",
+            "Nhận tiền của nhà thầu để cho trúng thầu gói xây lắp số 3.",
+        ),
+        ("anonymous", "true"),
+        ("pow_challenge", challenge.as_str()),
+        ("pow_nonce", nonce.as_str()),
+    ];
+    let (status, html) = app
+        .raw(post_multipart("/report?lang=vi", &fields, &[]), "10.0.0.9")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    // In Vietnamese, the field by its label, linked to the control.
+    assert!(
+        html.contains(
+            "<a href=\"#unit\">Tỉnh, thành phố nơi xảy ra vụ việc: không được để trống</a>"
+        ),
+        "{html}"
+    );
+    assert_eq!(app.count("letters").await, before, "nothing written");
+    let select = between(&html, "<select name=\"unit\"", "</select>").unwrap();
+    assert!(select
+        .split("<option")
+        .any(|o| o.contains(" selected") && o.contains("value=\"\"")));
+}
+
 #[tokio::test]
 async fn security_headers_are_sent_on_public_pages() {
     let app = public_app(RatePolicy::default()).await;

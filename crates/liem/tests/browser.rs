@@ -232,6 +232,10 @@ fn setup() -> Option<Setup> {
         base,
         session: session["value"]["sessionId"].as_str().unwrap().to_owned(),
     };
+    // A page that takes a while on a loaded machine (five demos and five
+    // browsers share two cores here) is waited for, not missed: finding an
+    // element waits up to 10 s for it to appear.
+    d.call("POST", "/timeouts", Some(json!({"implicit": 10_000})));
     Some(Setup {
         _demo: demo,
         _driver: driver,
@@ -340,6 +344,19 @@ fn an_anonymous_reporter_in_arabic_follows_up_with_the_receipt_code() {
         json!("rtl")
     );
     d.click("#choose-denunciation");
+    // No province is chosen for the reporter: sent as it comes, the
+    // browser keeps the form (the choice is required) and nothing is sent.
+    assert_eq!(
+        d.script("return document.querySelector('#unit').value"),
+        json!("")
+    );
+    d.click("#report-submit");
+    assert!(
+        d.url().contains("/report/denunciation"),
+        "the form stays: {}",
+        d.url()
+    );
+    d.script("const u = document.querySelector('#unit'); u.value = 'HNI'; return u.value");
     d.type_in("#who", "مدير مشروع الطرق");
     d.type_in(
         "#what",

@@ -34,6 +34,7 @@ use liem_domain::petition::SealedPayload;
 use liem_domain::petition::SenderInput;
 use liem_domain::petition::SenderKind;
 use liem_domain::workflow::ActionInput;
+use liem_domain::workflow::ActionKind;
 use liem_domain::workflow::ClassificationInput;
 use liem_domain::workflow::CompetentBody;
 use liem_domain::workflow::IneligibilityReason;
@@ -377,6 +378,8 @@ pub(super) struct LetterTpl {
     ineligibility: Vec<&'static str>,
     bodies: Vec<&'static str>,
     outcomes: Vec<&'static str>,
+    /// The actions that end a matter (confirmed before they are sent).
+    final_actions: Vec<&'static str>,
 }
 
 pub(super) async fn letter_page(
@@ -473,7 +476,7 @@ pub(super) async fn letter_page(
                 .iter()
                 .map(|l| {
                     let mut line =
-                        format!("{} — {} · {}", l.on, tr.code("limit", l.code), l.citation);
+                        format!("{}: {} · {}", tr.code("limit", l.code), l.on, l.citation);
                     if let Some(done) = l.done_on {
                         line.push_str(&format!(" — {}", tr.t1("limit-done", "on", done)));
                     } else if mv.matter.facts.state.is_final() {
@@ -524,6 +527,11 @@ pub(super) async fn letter_page(
             .collect(),
         bodies: CompetentBody::ALL.iter().map(|x| x.as_str()).collect(),
         outcomes: Outcome::ALL.iter().map(|x| x.as_str()).collect(),
+        final_actions: ActionKind::ALL
+            .iter()
+            .filter(|a| a.ends_matter())
+            .map(|a| a.as_str())
+            .collect(),
         v,
     })
 }
@@ -634,6 +642,8 @@ pub(super) struct ActionForm {
     multi_place: Option<String>,
     decision_known_on: Option<String>,
     obstacle_days: Option<String>,
+    /// Ticked to confirm an action that ends the matter.
+    confirm: Option<String>,
 }
 
 impl ActionForm {
@@ -678,6 +688,19 @@ pub(super) async fn act(
     PostedForm { page, who, form: f }: PostedForm<ActionForm>,
 ) -> Response {
     let who = &who;
+    // An action that ends the matter is confirmed on the page (a ticked
+    // box the browser requires; checked here too, for a form sent without).
+    let ends = f
+        .action
+        .parse::<ActionKind>()
+        .is_ok_and(ActionKind::ends_matter);
+    if ends && f.confirm.as_deref() != Some("true") {
+        let message = page.tr.t("d-confirm-needed");
+        return match letter_page(&state, &page, who, f.letter, None, None, Some(message)).await {
+            Ok(t) => (StatusCode::UNPROCESSABLE_ENTITY, render(&t)).into_response(),
+            Err(e) => page.error(e),
+        };
+    }
     match service::act(&state, who, id, &f.input()).await {
         Ok(_) => Redirect::to(&format!("/petitions/{}#matter-{id}", f.letter)).into_response(),
         Err(
@@ -688,7 +711,13 @@ pub(super) async fn act(
         ) => {
             let status = e.status();
             let message = match &e {
-                AppError::Validation(v) => v.to_string(),
+                // Each field's error in the reader's language.
+                AppError::Validation(v) => v
+                    .errors
+                    .iter()
+                    .map(|fe| page.tr.field_error(fe))
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 other => other.to_string(),
             };
             match letter_page(&state, &page, who, f.letter, None, None, Some(message)).await {
