@@ -38,7 +38,8 @@ pub fn column_formulas(form: &liem_domain::stats::Form) -> Vec<String> {
 }
 
 /// The report as CSV: one line per row and the total, with column codes as
-/// headers (stable for other systems).
+/// headers (stable for other systems), in UTF-8 with a byte-order mark so
+/// that a spreadsheet program reads the units' Vietnamese names rightly.
 pub fn csv(report: &Report) -> String {
     let mut lines: Vec<Vec<String>> = Vec::with_capacity(report.rows.len() + 2);
     let mut head = vec![
@@ -71,7 +72,9 @@ pub fn csv(report: &Report) -> String {
         }
         w.flush().ok();
     }
-    String::from_utf8(out).unwrap_or_default()
+    let mut text = String::from("\u{feff}");
+    text.push_str(&String::from_utf8(out).unwrap_or_default());
+    text
 }
 
 /// The report as an Excel workbook laid out like the paper form: the unit

@@ -620,6 +620,7 @@ async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_na
     );
 
     excel_matches_json(&app).await;
+    csv_matches_json(&app).await;
 
     // A committee's monitored list: Hà Nội's committee monitors C2 (carried
     // over, D4 added, concluded and indicted, its assets and the Party
@@ -870,6 +871,44 @@ async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_na
         .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(deep().await, vec![]);
+}
+
+/// The CSV download starts with a byte-order mark (a spreadsheet program
+/// then reads the units' Vietnamese names rightly), keeps its stable column
+/// codes, and its total line is the JSON total.
+async fn csv_matches_json(app: &common::App) {
+    let json = report(app, "leader.hni", "07-PCTN", "HNI").await;
+    let req =
+        axum::http::Request::get("/api/v1/reports/07-PCTN?period=2026-H1&unit=HNI&format=csv")
+            .header(
+                "authorization",
+                format!("Bearer {}", app.tokens["leader.hni"]),
+            )
+            .body(axum::body::Body::empty())
+            .unwrap();
+    let bytes = {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let resp = app.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.into_body().collect().await.unwrap().to_bytes()
+    };
+    assert_eq!(&bytes[..3], b"\xef\xbb\xbf", "a byte-order mark first");
+    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("unit_code,unit_name,own,"),
+        "{}",
+        lines[0]
+    );
+    let last: Vec<i64> = lines
+        .last()
+        .unwrap()
+        .split(',')
+        .skip(3)
+        .map(|c| c.parse().unwrap())
+        .collect();
+    assert_eq!(last, total(&json));
 }
 
 /// The Excel file opens with openpyxl and its cells are the JSON figures.
