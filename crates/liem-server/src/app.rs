@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.max_upload_bytes * 5 + 1024 * 1024;
     let (router, _) = routes().into_parts();
     let router = router
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(CatchPanicLayer::custom(panic_response));
     let router = SECURITY_HEADERS.iter().fold(router, |r, (name, value)| {
@@ -72,6 +73,15 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::web::error::api_problems))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
+}
+
+/// A path that names nothing: a page in the reader's language (an API
+/// path gets its problem document from `api_problems`).
+async fn not_found(uri: axum::http::Uri, page: crate::web::page::Page) -> Response {
+    if uri.path().starts_with("/api/") {
+        return (StatusCode::NOT_FOUND, "no such operation").into_response();
+    }
+    page.error(crate::web::error::AppError::NotFound)
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {

@@ -15,7 +15,8 @@ on_both!(
     no_input_gives_a_server_error,
     tokens_expire_are_listed_and_revoked,
     the_login_form_is_refused_without_its_own_token,
-    nothing_personal_is_cached
+    nothing_personal_is_cached,
+    an_unknown_path_is_a_page_or_a_problem_in_the_readers_language
 );
 
 fn refused(s: StatusCode, v: &Value, field: &str, rule: &str, what: &str) {
@@ -412,4 +413,57 @@ async fn the_login_form_is_refused_without_its_own_token(app: common::App) {
         .unwrap();
     assert!(resp.status().is_redirection(), "{}", resp.status());
     assert_eq!(app.count("sessions").await, sessions + 1);
+}
+
+/// Issue 13: a path that names nothing gives a page that says so in the
+/// reader's language (not an empty body), and under /api/ a problem
+/// document.
+async fn an_unknown_path_is_a_page_or_a_problem_in_the_readers_language(app: common::App) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    for (lang, words) in [("vi", "Không tìm thấy"), ("en", "Not found")] {
+        let resp = app
+            .router
+            .clone()
+            .oneshot(
+                Request::get("/khong-co-trang-nay")
+                    .header("accept-language", lang)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+        let html = String::from_utf8(
+            resp.into_body()
+                .collect()
+                .await
+                .unwrap()
+                .to_bytes()
+                .to_vec(),
+        )
+        .unwrap();
+        assert!(
+            html.contains(words) && html.contains(&format!("lang=\"{lang}\"")),
+            "{html}"
+        );
+    }
+    let resp = app
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/api/v1/no-such-thing")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        resp.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+    let v: Value =
+        serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(v["status"], 404, "{v}");
 }

@@ -639,6 +639,24 @@ async fn a_denunciations_notices_and_an_internal_report_are_duties_on_the_overdu
     assert_eq!(handled["on"], "2026-02-23", "{v}");
     assert_eq!(handled["citation"], "Anti-Corruption Law 2018, art. 66(2)");
     assert_eq!(overdue_rules(&app, &r).await, ["internal_report_handling"]);
+    // An administrator makes Monday 23/02 a day off: the duty's stored day
+    // moves with the calendar (recomputed in the same transaction), to 24/02.
+    let (s, p) = app
+        .call(
+            "PUT",
+            "/api/v1/calendar/days/2026-02-23",
+            Some("admin"),
+            Some(json!({"kind": "day_off", "name": "Nghỉ bù"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{p}");
+    let v = matter(&app, &r).await;
+    assert_eq!(
+        limit(&v, "internal_report_handling")["on"],
+        "2026-02-24",
+        "{v}"
+    );
+    assert_eq!(v["duty_on"], "2026-02-24", "{v}");
     act(&app, &r, classify("2026-02-02", true, false)).await;
     act(&app, &r, json!({"action": "accept", "on": "2026-02-20"})).await;
     let v = matter(&app, &r).await;

@@ -74,6 +74,19 @@ fn every_operation_keeps_its_contract() {
         ("kiemtoan", "^/api/v1/audit/"),
         ("baomat.hni", "^/api/v1/(unseal-requests|reseals)"),
     ] {
+        // The administrator's run may have stopped this user (it is given
+        // real login names to `PUT /users/{username}/active`): let them in
+        // again, as an administrator would, before their own run.
+        let back = ureq::put(&format!(
+            "{}/api/v1/users/{user}/active",
+            base.trim_end_matches('/')
+        ))
+        .set("Authorization", &format!("Bearer {token}"))
+        .send_json(serde_json::json!({"active": true}));
+        assert!(
+            matches!(&back, Ok(r) if r.status() == 204),
+            "{user} let in again: {back:?}"
+        );
         let o = Command::new(env!("CARGO_BIN_EXE_liem"))
             .args(["token", "--username", user, "--days", "1"])
             .arg("--data-dir")
