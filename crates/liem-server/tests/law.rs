@@ -21,17 +21,21 @@ on_both!(
 );
 
 async fn letter(app: &common::App, kind: &str, received: &str) -> String {
+    register(
+        app,
+        json!({
+            "kinds": [kind], "channel": "post", "field": "admin_land", "received_on": received,
+            "sender": {"kind": "person", "name": "Phạm Văn D", "address": "3 Hàng Bài"},
+            "summary": "Đơn về thu hồi đất", "content": "Nội dung chi tiết của đơn thư.",
+        }),
+    )
+    .await
+}
+
+/// Registers a letter as the clerk; its first matter's id.
+async fn register(app: &common::App, body: Value) -> String {
     let (s, v) = app
-        .call(
-            "POST",
-            "/api/v1/letters",
-            Some("clerk.hni"),
-            Some(json!({
-                "kinds": [kind], "channel": "post", "field": "admin_land", "received_on": received,
-                "sender": {"kind": "person", "name": "Phạm Văn D", "address": "3 Hàng Bài"},
-                "summary": "Đơn về thu hồi đất", "content": "Nội dung chi tiết của đơn thư.",
-            })),
-        )
+        .call("POST", "/api/v1/letters", Some("clerk.hni"), Some(body))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     v["matters"][0]["id"].as_str().unwrap().to_owned()
@@ -619,21 +623,16 @@ async fn a_denunciations_notices_and_an_internal_report_are_duties_on_the_overdu
 
     // An official's report of corruption, received Friday 30/01/2026: the
     // 15th day is Saturday 14/02, Tết runs 16–20/02, so Monday 23/02.
-    let (s, v) = app
-        .call(
-            "POST",
-            "/api/v1/letters",
-            Some("clerk.hni"),
-            Some(json!({
-                "kinds": ["reflection"], "channel": "internal_report", "field": "corruption",
-                "received_on": "2026-01-30",
-                "sender": {"kind": "person", "name": "Lê Thị E", "address": "Phòng Kế toán"},
-                "summary": "Báo cáo về việc lập chứng từ khống", "content": "Nội dung báo cáo chi tiết.",
-            })),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    let r = v["matters"][0]["id"].as_str().unwrap().to_owned();
+    let r = register(
+        &app,
+        json!({
+            "kinds": ["reflection"], "channel": "internal_report", "field": "corruption",
+            "received_on": "2026-01-30",
+            "sender": {"kind": "person", "name": "Lê Thị E", "address": "Phòng Kế toán"},
+            "summary": "Báo cáo về việc lập chứng từ khống", "content": "Nội dung báo cáo chi tiết.",
+        }),
+    )
+    .await;
     let v = matter(&app, &r).await;
     let handled = limit(&v, "internal_report_handling");
     assert_eq!(handled["on"], "2026-02-23", "{v}");
