@@ -201,5 +201,17 @@ pub fn xlsx(report: &Report, words: &Words<'_>) -> Result<Vec<u8>, XlsxError> {
     if let Some(cp) = &report.checkpoint {
         ws.write_string(s + 8, 0, format!("{} {cp}", t("rp-x-checkpoint")))?;
     }
+    // The paper form's page set-up: A4 landscape, every column on the page
+    // (as many pages down as it takes), the headings and their arithmetic
+    // repeated on each page, the form and its footer as the print area,
+    // and the page's number in the footer.
+    ws.set_paper_size(9);
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(hr, hr + 1)?;
+    ws.set_print_area(0, 0, s + 8, last)?;
+    ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
+    ws.set_print_center_horizontally(true);
+    ws.set_footer("&C&P / &N");
     wb.save_to_buffer()
 }

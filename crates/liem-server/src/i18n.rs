@@ -223,21 +223,64 @@ impl Tr {
     pub fn field_error(&self, e: &liem_domain::validation::FieldError) -> String {
         let path = error_path(&e.field);
         let label = self.t_or(&format!("field-{}", path.replace('.', "-")), &e.field);
+        format!("{label}: {}", self.rule_message(e))
+    }
+
+    /// The errors about one form control (its id, as `field_anchor` gives
+    /// it), each in the reader's language without the field's label (it
+    /// stands next to the control, whose label already says it), joined.
+    pub fn error_for(
+        &self,
+        errors: &[liem_domain::validation::FieldError],
+        anchor: &str,
+    ) -> Option<String> {
+        let messages: Vec<String> = errors
+            .iter()
+            .filter(|e| self.field_anchor(e) == anchor)
+            .map(|e| self.rule_message(e))
+            .collect();
+        (!messages.is_empty()).then(|| messages.join(" "))
+    }
+
+    /// A field error's message alone, in the reader's language.
+    pub fn error_message(&self, e: &liem_domain::validation::FieldError) -> String {
+        self.rule_message(e)
+    }
+
+    /// A rule's message in the reader's language (`rule-<code>`), else the
+    /// English one.
+    fn rule_message(&self, e: &liem_domain::validation::FieldError) -> String {
         let key = format!("rule-{}", e.rule);
-        let message = if self.i18n.has(self.lang, &key) {
-            let numbers: Vec<String> = e
-                .message
-                .split(|c: char| !c.is_ascii_digit())
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned)
-                .collect();
-            let n = numbers.first().cloned().unwrap_or_default();
-            let m = numbers.get(1).cloned().unwrap_or_default();
-            self.t_args(&key, &[("n", n), ("m", m)])
-        } else {
-            e.message.clone()
-        };
-        format!("{label}: {message}")
+        if !self.i18n.has(self.lang, &key) {
+            return e.message.clone();
+        }
+        let numbers: Vec<String> = e
+            .message
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let n = numbers.first().cloned().unwrap_or_default();
+        let m = numbers.get(1).cloned().unwrap_or_default();
+        self.t_args(&key, &[("n", n), ("m", m)])
+    }
+
+    /// A civil date as the language writes it: `06/12/2026` in Vietnamese,
+    /// French and Arabic, `6 Dec 2026` in English.
+    pub fn date(&self, d: impl Day) -> String {
+        civil_date(d.day(), self.lang)
+    }
+
+    /// An instant as the unit's clock showed it (the legal time zone): its
+    /// date as the language writes it and the time, `06/12/2026 14:05`.
+    pub fn instant(&self, at: &jiff::Timestamp) -> String {
+        let z = at.to_zoned(liem_domain::calendar::legal_zone());
+        format!("{} {:02}:{:02}", self.date(z.date()), z.hour(), z.minute())
+    }
+
+    /// An optional date (`""` for none).
+    pub fn date_opt(&self, d: Option<impl Day>) -> String {
+        d.map(|d| self.date(d)).unwrap_or_default()
     }
 
     /// The id of the form control a field error is about (`sender.name` →
@@ -264,6 +307,40 @@ impl Tr {
     /// The writing direction.
     pub fn dir(&self) -> &'static str {
         self.lang.dir()
+    }
+}
+
+/// A civil date, however a template holds it (by value or behind
+/// references).
+pub trait Day {
+    /// The date.
+    fn day(&self) -> jiff::civil::Date;
+}
+
+impl Day for jiff::civil::Date {
+    fn day(&self) -> jiff::civil::Date {
+        *self
+    }
+}
+
+impl<T: Day + ?Sized> Day for &T {
+    fn day(&self) -> jiff::civil::Date {
+        (**self).day()
+    }
+}
+
+/// A civil date as `lang` writes it (day first but in English, where the
+/// month's short name avoids the day/month ambiguity).
+pub fn civil_date(d: jiff::civil::Date, lang: Lang) -> String {
+    match lang {
+        Lang::En => {
+            const MONTHS: [&str; 12] = [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ];
+            let month = MONTHS[usize::from(d.month().unsigned_abs()).saturating_sub(1) % 12];
+            format!("{} {month} {}", d.day(), d.year())
+        }
+        _ => format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year()),
     }
 }
 
@@ -336,6 +413,43 @@ mod tests {
         let ar = Tr::new(Arc::new(I18n::load()), Lang::Ar);
         assert_eq!(ar.dir(), "rtl");
         assert_eq!(ar.code("kind", "denunciation"), "بلاغ");
+    }
+
+    #[test]
+    fn dates_are_written_day_first_or_with_the_month_named() {
+        let d = jiff::civil::date(2026, 12, 6);
+        assert_eq!(civil_date(d, Lang::Vi), "06/12/2026");
+        assert_eq!(civil_date(d, Lang::Fr), "06/12/2026");
+        assert_eq!(civil_date(d, Lang::Ar), "06/12/2026");
+        assert_eq!(civil_date(d, Lang::En), "6 Dec 2026");
+        assert_eq!(
+            civil_date(jiff::civil::date(2027, 1, 31), Lang::En),
+            "31 Jan 2027"
+        );
+    }
+
+    #[test]
+    fn a_field_error_stands_next_to_its_control_in_the_readers_language() {
+        use liem_domain::validation::FieldError;
+        let vi = Tr::new(Arc::new(I18n::load()), Lang::Vi);
+        let errors = vec![
+            FieldError {
+                field: "sender.name".into(),
+                rule: "required".into(),
+                message: "must not be empty".into(),
+            },
+            FieldError {
+                field: "summary".into(),
+                rule: "required".into(),
+                message: "must not be empty".into(),
+            },
+        ];
+        let m = vi
+            .error_for(&errors, "sender_name")
+            .expect("an error for the name");
+        assert_eq!(m, vi.t("rule-required"));
+        assert!(!m.contains("must not"), "{m}");
+        assert!(vi.error_for(&errors, "content").is_none());
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod reception;
 pub mod reports;
 pub mod sealing;
 pub mod state;
+pub mod totp;
 pub mod web;
 
 pub use app::{route_list, router};

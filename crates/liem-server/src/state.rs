@@ -85,6 +85,9 @@ pub struct Inner {
     pub store: liem_store::Store,
     /// Seals and unseals identities.
     pub sealer: crypto::Sealer,
+    /// Encrypts people's second-factor secrets (a key derived from the
+    /// instance key, never in the database).
+    pub totp: crate::totp::SecretBox,
     /// Translations.
     pub i18n: Arc<i18n::I18n>,
     /// Password hashing.
@@ -193,6 +196,7 @@ impl AppState {
         AppState(Arc::new(Inner {
             store,
             sealer: crypto::Sealer::new(seal_key),
+            totp: crate::totp::SecretBox::new(seal_key.derive("liem second factor v1")),
             i18n: Arc::new(i18n::I18n::load()),
             passwords,
             files: files::FileStore::new(

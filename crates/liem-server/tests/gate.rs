@@ -470,6 +470,20 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             s(Anyone, O::None, None)
         }
         ("POST", "/logout") => s(Anyone, O::None, form_body),
+        // One's own account: every signed-in caller, on their own only.
+        ("GET", "/account") => s(Anyone, O::None, None),
+        ("POST", "/account/password") => s(
+            Anyone,
+            O::None,
+            Some(
+                json!({"current_password": "sai mật khẩu", "new_password": "mật khẩu mới đủ dài", "repeat_password": "khác"}),
+            ),
+        ),
+        ("POST", "/account/factor") => s(Anyone, O::None, form_body),
+        ("POST", "/account/factor/confirm" | "/account/factor/remove") => {
+            s(Anyone, O::None, Some(json!({"code": "000000"})))
+        }
+        ("POST", "/account/sessions/end") => s(Anyone, O::None, Some(json!({"session": "00"}))),
         ("GET", "/api/v1/units") => s(Either(R::ReadPetitions, R::Administer), O::None, None),
         // An unknown unit: the gate is passed, nothing is created.
         ("POST", "/api/v1/units") => s(
@@ -567,6 +581,11 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             Rights(R::ReadPetitions, Some(R::ConcludeMatter)),
             O::Matter,
             Some(json!({"handler": null})),
+        ),
+        ("POST", "/matters/{id}/assign") => s(
+            Rights(R::ReadPetitions, Some(R::ConcludeMatter)),
+            O::Matter,
+            Some(json!({"handler": "", "letter": "LETTER"})),
         ),
         ("GET", "/api/v1/unseal-requests" | "/api/v1/reseals" | "/custody") => {
             s(Rights(R::ApproveUnseal, None), O::None, None)

@@ -994,6 +994,114 @@ print(json.dumps(out))
         let code = r["unit"]["code"].as_str().unwrap();
         assert_eq!(x["rows"][code], r["cells"], "row {code}");
     }
+    every_forms_excel_has_the_paper_forms_page_setup(app, &python).await;
+}
+
+/// Each form's Excel file prints like its paper form: A4 landscape, every
+/// column on the page's width, the headings repeated on every page, the
+/// form as the print area with the title on the first page.
+async fn every_forms_excel_has_the_paper_forms_page_setup(app: &common::App, python: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let forms = [
+        "00-KEY",
+        "01-TCD",
+        "02-XLD-KN",
+        "03-XLD-TC",
+        "04-XLD-KNPA",
+        "05-GQKN",
+        "06-GQTC",
+        "07-PCTN",
+    ];
+    let mut files = Vec::new();
+    for form in forms {
+        let req = axum::http::Request::builder()
+            .method("GET")
+            .uri(format!(
+                "/api/v1/reports/{form}?period=2026-H1&unit=HNI&format=xlsx"
+            ))
+            .header(
+                "authorization",
+                format!("Bearer {}", app.tokens["leader.hni"]),
+            )
+            .header("accept-language", "vi");
+        let resp = {
+            use tower::ServiceExt;
+            app.router
+                .clone()
+                .oneshot(req.body(axum::body::Body::empty()).unwrap())
+                .await
+                .unwrap()
+        };
+        assert_eq!(resp.status(), StatusCode::OK, "{form}");
+        let bytes = {
+            use http_body_util::BodyExt;
+            resp.into_body().collect().await.unwrap().to_bytes()
+        };
+        let file = dir.path().join(format!("{form}.xlsx"));
+        std::fs::write(&file, &bytes).unwrap();
+        files.push(file);
+    }
+    let script = r#"
+import json, sys, openpyxl
+from openpyxl.utils import get_column_letter
+out = {}
+for path in sys.argv[1:]:
+    ws = openpyxl.load_workbook(path).active
+    rows = list(ws.iter_rows(values_only=True))
+    out[ws.title] = {
+        "orientation": ws.page_setup.orientation,
+        "paper": ws.page_setup.paperSize,
+        "fit": ws.sheet_properties.pageSetUpPr.fitToPage if ws.sheet_properties.pageSetUpPr else None,
+        "fit_width": ws.page_setup.fitToWidth,
+        "fit_height": ws.page_setup.fitToHeight,
+        "title_rows": ws.print_title_rows,
+        "print_area": ws.print_area,
+        "last_column": get_column_letter(ws.max_column),
+        "title": rows[1][0],
+    }
+print(json.dumps(out))
+"#;
+    let out = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let x: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for form in forms {
+        let f = &x[form];
+        assert_eq!(f["orientation"], "landscape", "{form}: {f}");
+        assert_eq!(f["paper"], 9, "{form}: A4");
+        assert_eq!(f["fit"], true, "{form}: fit to page");
+        // Absent means 1, the format's default (ECMA-376 part 1, 18.3.1.63).
+        assert_eq!(
+            f["fit_width"].as_i64().unwrap_or(1),
+            1,
+            "{form}: one page wide"
+        );
+        assert_eq!(f["fit_height"], 0, "{form}: as many pages down as needed");
+        assert_eq!(
+            f["title_rows"], "$6:$7",
+            "{form}: headings and arithmetic repeated"
+        );
+        let last = f["last_column"].as_str().unwrap();
+        let area = f["print_area"].as_str().unwrap_or_default();
+        assert!(
+            area.starts_with(&format!("'{form}'!$A$1:${last}$")),
+            "{form}: the print area starts at the title and takes every column ({area}, last {last})"
+        );
+        assert!(
+            f["title"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty() && !t.starts_with("rp-")),
+            "{form}: the title, translated, on the first page: {f}"
+        );
+    }
 }
 
 async fn a_report_before_a_merger_has_the_same_national_totals_on_both_trees(mut app: common::App) {

@@ -471,3 +471,217 @@ pub async fn revoke_token(
     )
     .await
 }
+
+/// Replaces a user's password hash (Argon2id PHC string).
+pub async fn set_password(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    user: UserId,
+    password_hash: &str,
+) -> Result<()> {
+    let n = query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(user.0)
+        .execute(tx)
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    audit::record_change(
+        tx,
+        actor,
+        "user.password",
+        "user",
+        &user.to_string(),
+        serde_json::json!({}),
+    )
+    .await
+}
+
+/// A live session of a user, as its owner sees it in the list of their
+/// sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionRecord {
+    /// The session's id: the hex of its token's hash (which opens nothing).
+    pub id: String,
+    /// When it began (the login).
+    pub created_at: jiff::Timestamp,
+    /// When it ends unless ended before.
+    pub expires_at: jiff::Timestamp,
+}
+
+/// A user's live sessions, newest first.
+pub async fn sessions(ex: &mut impl AsExec, user: UserId) -> Result<Vec<SessionRecord>> {
+    let rows = query(
+        "SELECT token_hash, created_at, expires_at FROM sessions WHERE user_id = $1 AND expires_at > $2 \
+         ORDER BY created_at DESC",
+    )
+    .bind(user.0)
+    .bind(now())
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SessionRecord {
+                id: hex::encode(r.bytes("token_hash")?),
+                created_at: r.timestamp("created_at")?,
+                expires_at: r.timestamp("expires_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Ends sessions of a user: the one whose token hashes to `only`, or every
+/// one but `keep` (after a password change). How many ended.
+pub async fn end_sessions(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    user: UserId,
+    only: Option<&[u8]>,
+    keep: Option<&[u8]>,
+) -> Result<u64> {
+    let n = match (only, keep) {
+        (Some(h), _) => {
+            query("DELETE FROM sessions WHERE user_id = $1 AND token_hash = $2")
+                .bind(user.0)
+                .bind(h.to_vec())
+                .execute(tx)
+                .await?
+        }
+        (None, Some(k)) => {
+            query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                .bind(user.0)
+                .bind(k.to_vec())
+                .execute(tx)
+                .await?
+        }
+        (None, None) => {
+            query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user.0)
+                .execute(tx)
+                .await?
+        }
+    };
+    audit::record_change(
+        tx,
+        actor,
+        "session.end",
+        "user",
+        &user.to_string(),
+        serde_json::json!({"ended": n}),
+    )
+    .await?;
+    Ok(n)
+}
+
+/// A user's second factor as stored: the encrypted TOTP secret, whether a
+/// first code confirmed it, and the last time step a code was accepted for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpRecord {
+    /// The nonce the secret was encrypted with.
+    pub nonce: Vec<u8>,
+    /// The encrypted secret.
+    pub ciphertext: Vec<u8>,
+    /// Whether a code confirmed it (only a confirmed one is asked at login).
+    pub confirmed: bool,
+    /// The last time step a code was accepted for (0: none).
+    pub last_step: i64,
+}
+
+/// A user's second factor, if one was begun.
+pub async fn totp(ex: &mut impl AsExec, user: UserId) -> Result<Option<TotpRecord>> {
+    query("SELECT nonce, ciphertext, confirmed_at, last_step FROM user_totp WHERE user_id = $1")
+        .bind(user.0)
+        .fetch_optional(ex)
+        .await?
+        .map(|r| {
+            Ok(TotpRecord {
+                nonce: r.bytes("nonce")?,
+                ciphertext: r.bytes("ciphertext")?,
+                confirmed: r.opt_timestamp("confirmed_at")?.is_some(),
+                last_step: r.i64("last_step")?,
+            })
+        })
+        .transpose()
+}
+
+/// Begins a second factor (replacing any): the secret, encrypted by the
+/// caller, unconfirmed.
+pub async fn begin_totp(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    user: UserId,
+    nonce: &[u8],
+    ciphertext: &[u8],
+) -> Result<()> {
+    query("DELETE FROM user_totp WHERE user_id = $1")
+        .bind(user.0)
+        .execute(tx)
+        .await?;
+    query("INSERT INTO user_totp (user_id, nonce, ciphertext, last_step, created_at) VALUES ($1, $2, $3, 0, $4)")
+        .bind(user.0)
+        .bind(nonce.to_vec())
+        .bind(ciphertext.to_vec())
+        .bind(now())
+        .execute(tx)
+        .await?;
+    audit::record_change(
+        tx,
+        actor,
+        "user.totp_begin",
+        "user",
+        &user.to_string(),
+        serde_json::json!({}),
+    )
+    .await
+}
+
+/// Records a code accepted for time step `step`: confirms the second
+/// factor if it was not yet, and refuses (false) a step at or before the
+/// last one accepted, so that no code is used twice.
+pub async fn accept_totp_step(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    user: UserId,
+    step: i64,
+) -> Result<bool> {
+    let n = query(
+        "UPDATE user_totp SET last_step = $1, confirmed_at = COALESCE(confirmed_at, $2) \
+         WHERE user_id = $3 AND last_step < $1",
+    )
+    .bind(step)
+    .bind(now())
+    .bind(user.0)
+    .execute(tx)
+    .await?;
+    if n == 0 {
+        return Ok(false);
+    }
+    audit::record_change(
+        tx,
+        actor,
+        "user.totp_step",
+        "user",
+        &user.to_string(),
+        serde_json::json!({"step": step}),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Removes a user's second factor.
+pub async fn remove_totp(tx: &mut Tx, actor: &audit::Actor, user: UserId) -> Result<()> {
+    query("DELETE FROM user_totp WHERE user_id = $1")
+        .bind(user.0)
+        .execute(tx)
+        .await?;
+    audit::record_change(
+        tx,
+        actor,
+        "user.totp_remove",
+        "user",
+        &user.to_string(),
+        serde_json::json!({}),
+    )
+    .await
+}

@@ -23,18 +23,29 @@ pub struct LoginInput {
     pub username: String,
     /// Password.
     pub password: String,
+    /// The current six-digit code of the person's second factor, for a
+    /// person who has one.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// Logs in: sets the session cookie; returns the CSRF token that cookie
 /// requests must send as `X-CSRF-Token`.
 #[utoipa::path(post, path = "/api/v1/session", request_body = LoginInput,
-    responses((status = 200, description = "Logged in; session cookie set", body = LoginAnswer), (status = 401, body = Problem)))]
+    responses((status = 200, description = "Logged in; session cookie set", body = LoginAnswer), (status = 401, body = Problem), (status = 422, description = "The second factor's code is missing or wrong", body = Problem)))]
 pub(super) async fn login(
     State(state): State<AppState>,
     client: Client,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> AppResult<Response> {
-    let s = service::login(&state, &input.username, &input.password, &client).await?;
+    let s = service::login(
+        &state,
+        &input.username,
+        &input.password,
+        input.code.as_deref(),
+        &client,
+    )
+    .await?;
     Ok((
         [(header::SET_COOKIE, s.cookie)],
         Json(LoginAnswer { csrf_token: s.csrf }),

@@ -34,6 +34,20 @@ pub fn router() -> Routes {
             get(pages::login_form).post(pages::login),
         )
         .at("/logout", &["POST"], post(pages::logout))
+        .at("/account", &["GET"], get(pages::account))
+        .at("/account/password", &["POST"], post(pages::change_password))
+        .at("/account/factor", &["POST"], post(pages::begin_factor))
+        .at(
+            "/account/factor/confirm",
+            &["POST"],
+            post(pages::confirm_factor),
+        )
+        .at(
+            "/account/factor/remove",
+            &["POST"],
+            post(pages::remove_factor),
+        )
+        .at("/account/sessions/end", &["POST"], post(pages::end_session))
         .at("/language", &["POST"], post(pages::language))
 }
 

@@ -1,4 +1,5 @@
-//! The login page, logging out, and the language choice.
+//! The login page, logging out, the language choice, and the caller's own
+//! account: password, second factor, sessions.
 
 use super::service;
 use crate::auth;
@@ -11,9 +12,10 @@ use crate::web::lang::LANG_COOKIE;
 use crate::web::page::{render, Page};
 use crate::web::write::{MaybePostedForm, PostedForm};
 use askama::Template;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use liem_domain::validation::FieldError;
 use liem_store::users::UserRecord;
 use serde::Deserialize;
 
@@ -26,6 +28,8 @@ struct LoginTpl {
     failed: bool,
     expired: bool,
     username: String,
+    /// The second factor's code was missing or wrong.
+    code_error: Option<String>,
 }
 
 /// The cookie that carries the login form's CSRF token (double submit: the
@@ -40,6 +44,18 @@ fn login_page(
     failed: bool,
     expired: bool,
     username: String,
+) -> Response {
+    login_page_with(state, tr, status, failed, expired, username, None)
+}
+
+fn login_page_with(
+    state: &AppState,
+    tr: Tr,
+    status: StatusCode,
+    failed: bool,
+    expired: bool,
+    username: String,
+    code_error: Option<String>,
 ) -> Response {
     let token = crate::crypto::random_token();
     let cookie = cookies::set(
@@ -59,6 +75,7 @@ fn login_page(
             failed,
             expired,
             username,
+            code_error,
         }),
     )
         .into_response()
@@ -75,6 +92,9 @@ pub(super) async fn login_form(State(state): State<AppState>, page: Page) -> Res
 pub(super) struct LoginForm {
     username: String,
     password: String,
+    /// The second factor's code, for a person who has one.
+    #[serde(default)]
+    code: String,
     #[serde(default)]
     csrf: String,
 }
@@ -102,8 +122,21 @@ pub(super) async fn login(
             f.username,
         );
     }
-    match service::login(&state, &f.username, &f.password, &client).await {
+    let code = Some(f.code.trim()).filter(|c| !c.is_empty());
+    match service::login(&state, &f.username, &f.password, code, &client).await {
         Ok(s) => ([(header::SET_COOKIE, s.cookie)], Redirect::to("/petitions")).into_response(),
+        Err(AppError::Validation(v)) => {
+            let message = v.errors.first().map(|e| page.tr.error_message(e));
+            login_page_with(
+                &state,
+                page.tr,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                false,
+                false,
+                f.username,
+                message,
+            )
+        }
         Err(AppError::Unauthenticated) => login_page(
             &state,
             page.tr,
@@ -156,4 +189,247 @@ pub(super) async fn language(
         return page.error(e);
     }
     ([(header::SET_COOKIE, cookie)], Redirect::to("/petitions")).into_response()
+}
+
+/// A session as the account page lists it.
+struct SessionLine {
+    id: String,
+    started: String,
+    expires: String,
+    /// The session this page is seen through.
+    this: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountTpl {
+    tr: Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    notice: Option<String>,
+    problem: Option<String>,
+    errors: Vec<FieldError>,
+    /// `off`, `pending` or `on`.
+    factor: &'static str,
+    /// A secret just given (shown once), and its address.
+    secret: Option<String>,
+    uri: Option<String>,
+    sessions: Vec<SessionLine>,
+}
+
+impl AccountTpl {
+    fn err(&self, id: &str) -> Option<String> {
+        self.tr.error_for(&self.errors, id)
+    }
+
+    fn aria(&self, id: &str) -> String {
+        crate::web::page::aria_invalid(self.err(id).is_some(), id)
+    }
+}
+
+/// What the account page shows besides its state.
+#[derive(Default)]
+struct Shown {
+    notice: Option<String>,
+    problem: Option<String>,
+    errors: Vec<FieldError>,
+    secret: Option<(String, String)>,
+}
+
+async fn account_page(
+    state: &AppState,
+    page: &Page,
+    headers: &HeaderMap,
+    status: StatusCode,
+    shown: Shown,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    let result = async {
+        let factor = service::factor_state(state, who).await?;
+        let sessions = service::own_sessions(state, who).await?;
+        Ok::<_, AppError>((factor, sessions))
+    }
+    .await;
+    let (factor, sessions) = match result {
+        Ok(v) => v,
+        Err(e) => return page.error(e),
+    };
+    let this = auth::session_token(headers).map(|t| hex::encode(crate::crypto::token_hash(&t)));
+    let tr = &page.tr;
+    let (secret, uri) = match shown.secret {
+        Some((s, u)) => (Some(s), Some(u)),
+        None => (None, None),
+    };
+    let t = AccountTpl {
+        tr: page.tr.clone(),
+        user: page.user.clone(),
+        csrf: page.csrf.clone(),
+        notice: shown.notice,
+        problem: shown.problem,
+        errors: shown.errors,
+        factor: match factor {
+            service::FactorState::Off => "off",
+            service::FactorState::Pending => "pending",
+            service::FactorState::On => "on",
+        },
+        secret,
+        uri,
+        sessions: sessions
+            .into_iter()
+            .map(|s| SessionLine {
+                this: this.as_deref() == Some(s.id.as_str()),
+                started: tr.instant(&s.created_at),
+                expires: tr.instant(&s.expires_at),
+                id: s.id,
+            })
+            .collect(),
+    };
+    (status, render(&t)).into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct AccountQuery {
+    done: Option<String>,
+}
+
+/// The caller's own account: password, second factor, sessions.
+pub(super) async fn account(
+    State(state): State<AppState>,
+    page: Page,
+    headers: HeaderMap,
+    Query(q): Query<AccountQuery>,
+) -> Response {
+    let notice = q
+        .done
+        .as_deref()
+        .filter(|d| ["password", "factor-on", "factor-off", "session-ended"].contains(d))
+        .map(|d| page.tr.t(&format!("acc-done-{d}")));
+    account_page(
+        &state,
+        &page,
+        &headers,
+        StatusCode::OK,
+        Shown {
+            notice,
+            ..Shown::default()
+        },
+    )
+    .await
+}
+
+/// An account form's refusal, shown on the account page.
+async fn refused(state: &AppState, page: &Page, headers: &HeaderMap, e: AppError) -> Response {
+    let status = e.status();
+    let shown = match e {
+        AppError::Validation(v) => Shown {
+            errors: v.errors,
+            ..Shown::default()
+        },
+        e @ (AppError::Conflict(_) | AppError::Forbidden(_)) => Shown {
+            problem: Some(e.to_string()),
+            ..Shown::default()
+        },
+        other => return page.error(other),
+    };
+    account_page(state, page, headers, status, shown).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    repeat_password: String,
+}
+
+/// Changes the caller's password; their other sessions end.
+pub(super) async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PostedForm { page, who, form: f }: PostedForm<PasswordForm>,
+) -> Response {
+    let keep = auth::session_token(&headers).map(|t| crate::crypto::token_hash(&t));
+    let change = service::PasswordChange {
+        current: &f.current_password,
+        new: &f.new_password,
+        repeat: &f.repeat_password,
+    };
+    match service::change_password(&state, &who, &change, keep.as_deref()).await {
+        Ok(()) => Redirect::to("/account?done=password").into_response(),
+        Err(e) => refused(&state, &page, &headers, e).await,
+    }
+}
+
+/// Gives the caller a new second-factor secret, shown once.
+pub(super) async fn begin_factor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PostedForm { page, who, .. }: PostedForm<serde::de::IgnoredAny>,
+) -> Response {
+    match service::begin_factor(&state, &who).await {
+        Ok(secret) => {
+            account_page(
+                &state,
+                &page,
+                &headers,
+                StatusCode::OK,
+                Shown {
+                    secret: Some(secret),
+                    ..Shown::default()
+                },
+            )
+            .await
+        }
+        Err(e) => refused(&state, &page, &headers, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct CodeForm {
+    code: String,
+}
+
+/// Turns the caller's second factor on with its first code.
+pub(super) async fn confirm_factor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PostedForm { page, who, form: f }: PostedForm<CodeForm>,
+) -> Response {
+    match service::confirm_factor(&state, &who, &f.code).await {
+        Ok(()) => Redirect::to("/account?done=factor-on").into_response(),
+        Err(e) => refused(&state, &page, &headers, e).await,
+    }
+}
+
+/// Removes the caller's second factor, given a current code.
+pub(super) async fn remove_factor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PostedForm { page, who, form: f }: PostedForm<CodeForm>,
+) -> Response {
+    match service::remove_factor(&state, &who, &f.code).await {
+        Ok(()) => Redirect::to("/account?done=factor-off").into_response(),
+        Err(e) => refused(&state, &page, &headers, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct EndForm {
+    /// The session's id, from the list.
+    session: String,
+}
+
+/// Ends one of the caller's sessions.
+pub(super) async fn end_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PostedForm { page, who, form: f }: PostedForm<EndForm>,
+) -> Response {
+    match service::end_own_session(&state, &who, &f.session).await {
+        Ok(1..) => Redirect::to("/account?done=session-ended").into_response(),
+        Ok(0) => Redirect::to("/account").into_response(),
+        Err(e) => refused(&state, &page, &headers, e).await,
+    }
 }

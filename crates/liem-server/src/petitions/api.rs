@@ -1,6 +1,7 @@
 //! The API of the petitions register.
 
 use crate::auth::Principal;
+use crate::i18n::Tr;
 use crate::petitions::service;
 use crate::petitions::service::LetterView;
 use crate::petitions::service::MatterView;
@@ -9,6 +10,7 @@ use crate::web::answer::Listed;
 use crate::web::error::AppResult;
 use crate::web::error::Problem;
 use crate::web::json::ApiJson;
+use crate::web::lang::Asked;
 use crate::web::multipart::read_uploads;
 use crate::web::write::Writer;
 use axum::extract::Multipart;
@@ -72,6 +74,9 @@ pub struct LetterQuery {
     pub due_within: Option<u32>,
     /// A handler's user id.
     pub handler: Option<uuid::Uuid>,
+    /// Only letters with a matter assigned to the caller ("my letters");
+    /// with `handler` as well, the two must name the same user.
+    pub mine: Option<bool>,
     /// Words to find, with or without diacritics.
     pub q: Option<String>,
     /// Received on or after (YYYY-MM-DD).
@@ -82,6 +87,11 @@ pub struct LetterQuery {
     pub cursor: Option<String>,
     /// Page size (1–500, default 50).
     pub limit: Option<u32>,
+    /// `json` (default) or `csv`: every letter the filter finds (at most
+    /// 100,000), headed in the caller's language.
+    pub format: Option<String>,
+    /// The language of a CSV file's headings and codes (vi, en, fr, ar).
+    pub lang: Option<String>,
 }
 
 impl LetterQuery {
@@ -123,6 +133,16 @@ impl LetterQuery {
             errs.add("due_within", "range", "must be at most 3650 days");
         }
         let text = liem_domain::validation::search(&mut errs, "q", self.q.as_deref());
+        let mine = self.mine.unwrap_or(false).then_some(who.user.id);
+        if let (Some(me), Some(h)) = (mine, self.handler) {
+            if me.0 != h {
+                errs.add(
+                    "mine",
+                    "conflict",
+                    "must not be given with another handler's id",
+                );
+            }
+        }
         errs.into_result(())?;
         let unit = match self
             .unit
@@ -141,7 +161,7 @@ impl LetterQuery {
                 unit,
                 overdue: self.overdue.unwrap_or(false),
                 due_within: self.due_within,
-                handler: self.handler.map(UserId),
+                handler: mine.or(self.handler.map(UserId)),
                 text,
                 received_from: from,
                 received_to: to,
@@ -154,13 +174,33 @@ impl LetterQuery {
 
 /// The register of letters in the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/letters", params(LetterQuery), tag = "letters",
-    responses((status = 200, description = "A page of the register", body = Listed<LetterRecord>), (status = 422, body = Problem)))]
+    responses((status = 200, description = "A page of the register; or, with `format=csv`, every letter the filter finds as CSV", body = Listed<LetterRecord>), (status = 422, body = Problem)))]
 pub(super) async fn list_letters(
     State(state): State<AppState>,
     who: Principal,
+    asked: Asked,
     Query(q): Query<LetterQuery>,
 ) -> AppResult<Response> {
     let (filter, cursor) = q.to_filter(&state, &who).await?;
+    match q.format.as_deref() {
+        None | Some("json") => {}
+        Some("csv") => {
+            let tr = Tr::new(state.i18n.clone(), asked.staff(who.user.locale.as_deref()));
+            let all = service::all_letters(&state, &who, &filter, super::csv::MAX_ROWS).await?;
+            let fields = super::present::field_names(&state, &tr).await?;
+            return Ok(super::csv::letters(
+                &tr,
+                &all,
+                &fields,
+                crate::clock::today(),
+            ));
+        }
+        Some(_) => {
+            return Err(
+                ValidationErrors::single("format", "unknown_value", "must be json or csv").into(),
+            )
+        }
+    }
     let (page, total) =
         service::list_letters(&state, &who, &filter, cursor, q.limit.unwrap_or(50)).await?;
     Ok(Json(Listed {

@@ -3,8 +3,10 @@
 //! with a reporter.
 
 pub mod api;
+pub mod csv;
 pub mod intake;
 pub mod pages;
+pub mod present;
 pub mod service;
 
 use crate::web::routes::Routes;
@@ -86,6 +88,7 @@ pub fn router() -> Routes {
             post(pages::send_message),
         )
         .at("/matters/{id}/actions", &["POST"], post(pages::act))
+        .at("/matters/{id}/assign", &["POST"], post(pages::assign))
 }
 
 /// This feature's part of the OpenAPI document.

@@ -4,9 +4,9 @@
 use crate::auth::Principal;
 use crate::clock::today;
 use crate::custody::service::RequestRow;
-use crate::i18n::Lang;
 use crate::i18n::Tr;
 use crate::petitions::api::LetterQuery;
+use crate::petitions::present::{field_names, first_limit, sender_label};
 use crate::petitions::service;
 use crate::petitions::service::LetterView;
 use crate::state::AppState;
@@ -27,6 +27,7 @@ use axum::response::Response;
 use liem_domain::deadline::overdue;
 use liem_domain::ids::LetterId;
 use liem_domain::ids::MatterId;
+use liem_domain::ids::UserId;
 use liem_domain::petition::Channel;
 use liem_domain::petition::LetterInput;
 use liem_domain::petition::PetitionKind;
@@ -41,8 +42,6 @@ use liem_domain::workflow::IneligibilityReason;
 use liem_domain::workflow::MatterState;
 use liem_domain::workflow::Outcome;
 use liem_domain::FieldError;
-use liem_store::petitions;
-use liem_store::users;
 use liem_store::users::UserRecord;
 use serde::Deserialize;
 
@@ -70,35 +69,14 @@ pub(super) struct ListTpl {
     states: Vec<String>,
     kinds: Vec<String>,
     fields: Vec<(String, String)>,
-    total: i64,
+    /// The count, grouped as the language writes numbers.
+    total: String,
+    /// The count, for scripts and tests.
+    total_n: i64,
     rows: Vec<Row>,
     next_link: Option<String>,
-}
-
-pub(super) fn sender_label(tr: &Tr, sealed: bool, kind: SenderKind, name: Option<&str>) -> String {
-    if sealed {
-        tr.t("sender-sealed")
-    } else if kind == SenderKind::Anonymous {
-        tr.t("sender-anonymous-label")
-    } else {
-        name.unwrap_or_default().to_owned()
-    }
-}
-
-pub(super) async fn field_names(
-    state: &AppState,
-    tr: &Tr,
-) -> Result<Vec<(String, String)>, AppError> {
-    let mut c = state.store.conn().await?;
-    Ok(petitions::fields(&mut c)
-        .await?
-        .into_iter()
-        .map(|(code, vi, en)| {
-            let fallback = if tr.lang == Lang::Vi { vi } else { en };
-            let label = tr.t_or(&format!("field-{code}"), &fallback);
-            (code, label)
-        })
-        .collect())
+    /// The same filter as a CSV file.
+    csv_link: String,
 }
 
 pub(super) async fn list(
@@ -129,37 +107,11 @@ pub(super) async fn list(
         .items
         .iter()
         .map(|l| {
-            // The earliest running limit, and, once it has passed, which
-            // rule it was and by how many days.
-            // A duty owed beside it (a notice not sent) is a limit too.
-            let first = l
-                .matters
-                .iter()
-                .flat_map(|m| {
-                    let running = m
-                        .due_on
-                        .map(|d| (d, m.due_rule.as_deref().map(|r| tr.code("rule", r))));
-                    let duty = m
-                        .duty_on
-                        .map(|d| (d, m.duty_rule.as_deref().map(|r| tr.code("limit", r))));
-                    running.into_iter().chain(duty)
-                })
-                .min_by_key(|(d, _)| *d);
-            let due = first.as_ref().map(|(d, _)| *d);
-            let late = match first {
-                Some((d, rule)) if overdue(d, today) => {
-                    let days = tr.t1("d-overdue", "days", (today - d).get_days());
-                    match rule {
-                        Some(r) => format!("{r} · {days}"),
-                        None => days,
-                    }
-                }
-                _ => String::new(),
-            };
+            let (due, late) = first_limit(tr, l, today);
             Row {
                 id: l.id,
                 reference: l.reference.clone(),
-                received_on: l.received_on.to_string(),
+                received_on: tr.date(l.received_on),
                 kinds: l
                     .kinds
                     .iter()
@@ -174,33 +126,21 @@ pub(super) async fn list(
                     .map(|m| tr.code("state", m.state))
                     .collect::<Vec<_>>()
                     .join(", "),
-                due: due.map(|d| d.to_string()).unwrap_or_default(),
+                due: tr.date_opt(due),
                 overdue: due.is_some_and(|d| overdue(d, today)),
                 late,
             }
         })
         .collect();
+    let filters = filter_query(&q);
     let next_link = p.next_cursor.map(|c| {
-        let mut params: Vec<(String, String)> = Vec::new();
-        let mut push = |k: &str, v: Option<String>| {
-            if let Some(v) = v.filter(|v| !v.is_empty()) {
-                params.push((k.to_owned(), v));
-            }
-        };
-        push("q", q.q.clone());
-        push("status", q.status.clone());
-        push("kind", q.kind.clone());
-        push("field", q.field.clone());
-        push("unit", q.unit.clone());
-        push("due_within", q.due_within.map(|d| d.to_string()));
-        push("overdue", q.overdue.filter(|o| *o).map(|_| "true".into()));
-        push("cursor", Some(c));
-        let qs: Vec<String> = params
-            .iter()
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
-            .collect();
-        format!("/petitions?{}", qs.join("&"))
+        let sep = if filters.is_empty() { "" } else { "&" };
+        format!("/petitions?{filters}{sep}cursor={}", urlencode(&c))
     });
+    let csv_link = {
+        let sep = if filters.is_empty() { "" } else { "&" };
+        format!("/api/v1/letters?{filters}{sep}format=csv&lang={}", tr.tag())
+    };
     render(&ListTpl {
         tr: page.tr.clone(),
         user: page.user.clone(),
@@ -215,10 +155,39 @@ pub(super) async fn list(
             .map(|s| s.as_str().to_owned())
             .collect(),
         fields,
-        total,
+        total: crate::i18n::grouped(total, tr.lang),
+        total_n: total,
         rows,
         next_link,
+        csv_link,
     })
+}
+
+/// The register's filters as a query string (without the cursor), so that
+/// the next page and the CSV file keep them.
+fn filter_query(q: &LetterQuery) -> String {
+    let mut params: Vec<(&str, String)> = Vec::new();
+    let mut push = |k: &'static str, v: Option<String>| {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            params.push((k, v));
+        }
+    };
+    push("q", q.q.clone());
+    push("status", q.status.clone());
+    push("kind", q.kind.clone());
+    push("field", q.field.clone());
+    push("unit", q.unit.clone());
+    push("due_within", q.due_within.map(|d| d.to_string()));
+    push("overdue", q.overdue.filter(|o| *o).map(|_| "true".into()));
+    push("mine", q.mine.filter(|o| *o).map(|_| "true".into()));
+    push("handler", q.handler.map(|h| h.to_string()));
+    push("from", q.from.clone());
+    push("to", q.to.clone());
+    params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 #[derive(Template)]
@@ -239,6 +208,18 @@ pub(super) struct NewTpl {
 impl NewTpl {
     fn has_kind(&self, k: &str) -> bool {
         self.input.kinds.iter().any(|x| x == k)
+    }
+
+    /// The message shown next to a control, when the last post was refused
+    /// for it.
+    fn err(&self, id: &str) -> Option<String> {
+        self.tr.error_for(&self.errors, id)
+    }
+
+    /// The control's ARIA attributes: invalid, and described by its
+    /// message, when it has one (`""` otherwise).
+    fn aria(&self, id: &str) -> String {
+        crate::web::page::aria_invalid(self.err(id).is_some(), id)
     }
 }
 
@@ -346,6 +327,11 @@ pub(super) struct MatterBlock {
     kind: String,
     state: String,
     handler: String,
+    /// The current handler's id, for the assignment form's selection.
+    handler_id: String,
+    /// Whom the reader may assign it to (id, name); empty when the reader
+    /// may not assign.
+    handlers: Vec<(String, String)>,
     deadline: String,
     overdue: bool,
     /// The other limits, each "date — what · article".
@@ -411,16 +397,23 @@ pub(super) async fn letter_page(
         .find(|f| f.0 == v.letter.field_code)
         .map_or(v.letter.field_code.clone(), |f| f.1.clone());
     let today = today();
-    let mut c = state.store.conn().await?;
+    let mut people: Vec<UserId> = Vec::new();
+    for mv in &v.matter_views {
+        people.extend(mv.events.iter().filter_map(|e| e.actor_id));
+        people.extend(mv.matter.handler_id);
+    }
+    let names = service::actor_names(state, people).await?;
     let mut matters = Vec::new();
     for mv in &v.matter_views {
         let handler = match mv.matter.handler_id {
-            Some(h) => users::get(&mut c, h)
-                .await
-                .map(|u| u.display_name)
-                .unwrap_or_default(),
+            Some(h) => names.get(&h).cloned().unwrap_or_default(),
             None => tr.t("d-unassigned"),
         };
+        let handlers = service::assignable_handlers(state, who, &mv.matter)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name))
+            .collect();
         let (deadline, overdue) = match &mv.deadline {
             Some(d) => {
                 let left = d.days_left(today);
@@ -432,7 +425,7 @@ pub(super) async fn letter_page(
                 (
                     format!(
                         "{} ({when}) — {} · {}",
-                        d.due,
+                        tr.date(d.due),
                         tr.code("rule", d.code),
                         d.citation
                     ),
@@ -445,12 +438,19 @@ pub(super) async fn letter_page(
             .events
             .iter()
             .map(|e| {
+                // Who acted, and when it was recorded in the unit's time.
+                let by = e
+                    .actor_id
+                    .and_then(|a| names.get(&a).cloned())
+                    .unwrap_or_else(|| tr.t("d-by-system"));
                 let mut s = format!(
-                    "{} — {}: {} → {}",
-                    e.on_date,
+                    "{} — {}: {} → {} — {} ({})",
+                    tr.date(e.on_date),
                     tr.code("action", &e.action),
                     tr.code("state", &e.from_state),
-                    tr.code("state", &e.to_state)
+                    tr.code("state", &e.to_state),
+                    tr.t1("d-by", "name", by),
+                    tr.instant(&e.at)
                 );
                 for key in ["reason", "note", "to_body", "summary"] {
                     if let Some(t) = e.detail.get(key).and_then(|v| v.as_str()) {
@@ -469,16 +469,26 @@ pub(super) async fn letter_page(
             kind: mv.matter.facts.kind.as_str().to_owned(),
             state: mv.matter.facts.state.as_str().to_owned(),
             handler,
+            handler_id: mv
+                .matter
+                .handler_id
+                .map(|h| h.to_string())
+                .unwrap_or_default(),
+            handlers,
             deadline,
             overdue,
             limits: mv
                 .limits
                 .iter()
                 .map(|l| {
-                    let mut line =
-                        format!("{}: {} · {}", tr.code("limit", l.code), l.on, l.citation);
+                    let mut line = format!(
+                        "{}: {} · {}",
+                        tr.code("limit", l.code),
+                        tr.date(l.on),
+                        l.citation
+                    );
                     if let Some(done) = l.done_on {
-                        line.push_str(&format!(" — {}", tr.t1("limit-done", "on", done)));
+                        line.push_str(&format!(" — {}", tr.t1("limit-done", "on", tr.date(done))));
                     } else if mv.matter.facts.state.is_final() {
                         // Nothing is owed on a closed matter.
                     } else if let Some(days) = l.days_late(today) {
@@ -539,6 +549,7 @@ pub(super) async fn letter_page(
 #[derive(Deserialize)]
 pub(super) struct ShowQuery {
     created: Option<String>,
+    assigned: Option<String>,
 }
 
 pub(super) async fn show(
@@ -555,6 +566,8 @@ pub(super) async fn show(
         Ok(mut t) => {
             if sq.created.is_some() {
                 t.notice = Some(t.tr.t1("created-notice", "reference", &t.v.letter.reference));
+            } else if sq.assigned.is_some() {
+                t.notice = Some(t.tr.t("d-assign-done"));
             }
             render(&t)
         }
@@ -708,23 +721,75 @@ pub(super) async fn act(
             | AppError::Workflow(_)
             | AppError::Conflict(_)
             | AppError::Forbidden(_)),
-        ) => {
-            let status = e.status();
-            let message = match &e {
-                // Each field's error in the reader's language.
-                AppError::Validation(v) => v
-                    .errors
-                    .iter()
-                    .map(|fe| page.tr.field_error(fe))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                other => other.to_string(),
-            };
-            match letter_page(&state, &page, who, f.letter, None, None, Some(message)).await {
-                Ok(t) => (status, render(&t)).into_response(),
-                Err(e) => page.error(e),
+        ) => refused_on_letter_page(&state, &page, who, f.letter, e).await,
+        Err(e) => page.error(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct AssignForm {
+    letter: LetterId,
+    /// A user id, or empty to unassign.
+    handler: Option<String>,
+}
+
+/// Assigns (or unassigns) a matter's handler from the letter's page.
+pub(super) async fn assign(
+    State(state): State<AppState>,
+    Path(id): Path<MatterId>,
+    PostedForm { page, who, form: f }: PostedForm<AssignForm>,
+) -> Response {
+    let handler = match f
+        .handler
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    {
+        None => None,
+        Some(h) => match h.parse::<uuid::Uuid>() {
+            Ok(u) => Some(UserId(u)),
+            Err(_) => {
+                let e = AppError::Validation(liem_domain::ValidationErrors::single(
+                    "handler",
+                    "unknown_value",
+                    "must be a user",
+                ));
+                return refused_on_letter_page(&state, &page, &who, f.letter, e).await;
             }
+        },
+    };
+    match service::assign(&state, &who, id, handler).await {
+        Ok(_) => {
+            Redirect::to(&format!("/petitions/{}?assigned=1#matter-{id}", f.letter)).into_response()
         }
+        Err(e @ (AppError::Validation(_) | AppError::Forbidden(_))) => {
+            refused_on_letter_page(&state, &page, &who, f.letter, e).await
+        }
+        Err(e) => page.error(e),
+    }
+}
+
+/// The letter's page again, with the refusal of what was just asked (each
+/// field's error in the reader's language), under the refusal's status.
+async fn refused_on_letter_page(
+    state: &AppState,
+    page: &Page,
+    who: &Principal,
+    letter: LetterId,
+    e: AppError,
+) -> Response {
+    let status = e.status();
+    let message = match &e {
+        AppError::Validation(v) => v
+            .errors
+            .iter()
+            .map(|fe| page.tr.field_error(fe))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    };
+    match letter_page(state, page, who, letter, None, None, Some(message)).await {
+        Ok(t) => (status, render(&t)).into_response(),
         Err(e) => page.error(e),
     }
 }

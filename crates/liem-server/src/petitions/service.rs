@@ -403,6 +403,89 @@ pub async fn assign(
     matter_view(state, who, id).await
 }
 
+/// Whom the caller may assign a matter to: the handlers and leaders of the
+/// matter's unit, by name — or nothing when the caller may not assign there
+/// (assigning is a leader's decision, `ConcludeMatter` over the unit).
+pub async fn assignable_handlers(
+    state: &AppState,
+    who: &Principal,
+    matter: &MatterRecord,
+) -> AppResult<Vec<(UserId, String)>> {
+    let may = who
+        .grant(Right::ConcludeMatter)
+        .is_ok_and(|g| g.covers(&matter.unit_path));
+    if !may {
+        return Ok(Vec::new());
+    }
+    let mut conn = state.store.conn().await?;
+    let mut out: Vec<(UserId, String)> =
+        liem_store::users::in_subtree(&mut conn, &matter.unit_path)
+            .await?
+            .into_iter()
+            .filter(|u| {
+                u.unit_id == matter.unit_id
+                    && u.active
+                    && u.roles.iter().any(|r| r.grants(Right::HandleMatter))
+            })
+            .map(|u| (u.id, u.display_name))
+            .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}
+
+/// The display names of the users who acted, by id (a user since removed
+/// is left out).
+pub async fn actor_names(
+    state: &AppState,
+    ids: impl IntoIterator<Item = UserId>,
+) -> AppResult<std::collections::HashMap<UserId, String>> {
+    let mut conn = state.store.conn().await?;
+    let mut names = std::collections::HashMap::new();
+    for id in ids {
+        if names.contains_key(&id) {
+            continue;
+        }
+        if let Ok(u) = liem_store::users::get(&mut conn, id).await {
+            names.insert(id, u.display_name);
+        }
+    }
+    Ok(names)
+}
+
+/// Every letter in scope the filter finds, newest first, at most `max` —
+/// a filter that finds more is refused (422 naming the limit), so a file
+/// is never silently cut.
+pub async fn all_letters(
+    state: &AppState,
+    who: &Principal,
+    filter: &LetterFilter,
+    max: usize,
+) -> AppResult<Vec<LetterRecord>> {
+    let read = who.grant(Right::ReadPetitions)?;
+    let mut conn = state.store.conn().await?;
+    let mut f = filter.clone();
+    f.today.get_or_insert_with(today);
+    let total = petitions::count_letters(&mut conn, read.scope(), &f).await?;
+    if usize::try_from(total).unwrap_or(usize::MAX) > max {
+        return Err(AppError::Validation(ValidationErrors::single(
+            "format",
+            "too_many_rows",
+            format!("the filter finds {total} letters; a file holds at most {max}: narrow it"),
+        )));
+    }
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = petitions::list_letters(&mut conn, read.scope(), &f, cursor, 500).await?;
+        out.extend(page.items);
+        match page.next_cursor.as_deref().map(str::parse::<LetterId>) {
+            Some(Ok(next)) if out.len() < max => cursor = Some(next),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
 /// The register: letters in scope matching a filter, and how many match.
 pub async fn list_letters(
     state: &AppState,

@@ -128,3 +128,15 @@ pub(crate) fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// The ARIA attributes of a form control refused for the last post:
+/// `aria-invalid` and `aria-describedby` naming its message's element
+/// (`ID-error`); nothing for a control without an error. `id` is the
+/// template's own constant, never input.
+pub(crate) fn aria_invalid(invalid: bool, id: &str) -> String {
+    if invalid {
+        format!(r#"aria-invalid="true" aria-describedby="{id}-error""#)
+    } else {
+        String::new()
+    }
+}

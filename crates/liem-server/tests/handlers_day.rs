@@ -1,0 +1,354 @@
+//! The handler's day and one's own account, through the real router on
+//! SQLite and PostgreSQL: the register as a CSV file in the reader's
+//! language, "my letters", a handler assigned from the letter's page, and
+//! a password change that protects the key pair anew and ends the other
+//! sessions.
+
+#[macro_use]
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+on_both!(
+    the_register_downloads_as_csv_in_the_readers_language_and_only_what_the_reader_may_see,
+    a_leader_assigns_from_the_page_and_the_handler_finds_it_under_my_letters,
+    a_password_change_protects_the_key_pair_anew_and_ends_the_other_sessions,
+);
+
+fn letter(kind: &str, name: &str, summary: &str) -> Value {
+    json!({
+        "kinds": [kind],
+        "channel": "post",
+        "field": "corruption",
+        "received_on": "2026-11-02",
+        "sender": {"kind": "person", "name": name, "address": "12 Phố Huế"},
+        "summary": summary,
+        "content": "Nội dung chi tiết."
+    })
+}
+
+async fn get_text(app: &common::App, who: &str, uri: &str) -> (StatusCode, String, String) {
+    let req = Request::get(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {}", app.tokens[who]))
+        .body(Body::empty())
+        .unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let kind = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, kind, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+/// Posts a page form with a session; status and `Location`.
+async fn post_form(
+    app: &common::App,
+    session: &(String, String),
+    uri: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let mut body = form_urlencoded::Serializer::new(String::new());
+    body.append_pair("csrf", &session.1);
+    for (k, v) in fields {
+        body.append_pair(k, v);
+    }
+    let req = Request::post(uri)
+        .header(header::COOKIE, &session.0)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.finish()))
+        .unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let location = resp
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        location,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+async fn the_register_downloads_as_csv_in_the_readers_language_and_only_what_the_reader_may_see(
+    app: common::App,
+) {
+    for (who, kind, name, summary) in [
+        (
+            "clerk.hni",
+            "complaint",
+            "Lê Thị Khiếu",
+            "Khiếu nại thu hồi đất",
+        ),
+        (
+            "clerk.hni",
+            "denunciation",
+            "Phạm Văn Kín",
+            "Tố cáo cán bộ địa chính",
+        ),
+        (
+            "clerk.hni",
+            "recommendation",
+            "Đỗ Văn Kiến",
+            "=HYPERLINK(\"x\") kiến nghị",
+        ),
+        (
+            "clerk.hcm",
+            "complaint",
+            "Người Tỉnh Khác",
+            "Khiếu nại ở TP HCM",
+        ),
+    ] {
+        let (s, _) = app
+            .call(
+                "POST",
+                "/api/v1/letters",
+                Some(who),
+                Some(letter(kind, name, summary)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let (_, listed) = app
+        .call("GET", "/api/v1/letters", Some("leader.hni"), None)
+        .await;
+    assert_eq!(listed["total"], 3);
+
+    let (s, kind, text) = get_text(&app, "leader.hni", "/api/v1/letters?format=csv&lang=vi").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(kind.starts_with("text/csv"), "{kind}");
+    assert!(text.starts_with('\u{feff}'), "a byte-order mark for Excel");
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert!(lines[0].starts_with("Số đơn,Ngày nhận,"), "{}", lines[0]);
+    assert_eq!(
+        lines.len(),
+        1 + 3,
+        "every letter the filter finds: {lines:?}"
+    );
+    assert!(
+        text.contains("Lê Thị Khiếu"),
+        "a complaint's sender is shown"
+    );
+    assert!(
+        text.contains("02/11/2026"),
+        "dates as Vietnamese write them"
+    );
+    assert!(
+        !text.contains("Phạm Văn Kín"),
+        "a denouncer stays sealed in the file"
+    );
+    assert!(
+        !text.contains("Người Tỉnh Khác"),
+        "another province's letter is not there"
+    );
+    assert!(text.contains("'=HYPERLINK"), "a formula is neutralised");
+    // The same file in English, and filtered like the list.
+    let (_, _, en) = get_text(
+        &app,
+        "leader.hni",
+        "/api/v1/letters?format=csv&lang=en&kind=complaint",
+    )
+    .await;
+    let en_lines: Vec<&str> = en.trim_start_matches('\u{feff}').lines().collect();
+    assert!(en_lines[0].starts_with("Reference,"), "{}", en_lines[0]);
+    assert_eq!(en_lines.len(), 2);
+    assert!(en.contains("2 Nov 2026"));
+    // Another province's leader gets a file of its own letters only.
+    let (_, _, hcm) = get_text(&app, "leader.hcm", "/api/v1/letters?format=csv").await;
+    assert!(hcm.contains("Người Tỉnh Khác") && !hcm.contains("Lê Thị Khiếu"));
+    // An unknown format is refused, naming the field.
+    let (s, p) = app
+        .call(
+            "GET",
+            "/api/v1/letters?format=xml",
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "format");
+}
+
+async fn a_leader_assigns_from_the_page_and_the_handler_finds_it_under_my_letters(
+    app: common::App,
+) {
+    let (_, v) = app
+        .call(
+            "POST",
+            "/api/v1/letters",
+            Some("clerk.hni"),
+            Some(letter(
+                "complaint",
+                "Vũ Thị Giao",
+                "Khiếu nại về bồi thường",
+            )),
+        )
+        .await;
+    let letter_id = v["id"].as_str().unwrap().to_owned();
+    let matter = v["matters"][0]["id"].as_str().unwrap().to_owned();
+    let (_, me) = app
+        .call("GET", "/api/v1/me", Some("handler.hni"), None)
+        .await;
+    let handler = me["id"].as_str().unwrap().to_owned();
+
+    let (_, mine) = app
+        .call(
+            "GET",
+            "/api/v1/letters?mine=true",
+            Some("handler.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(mine["total"], 0);
+
+    // A handler may not assign; another province's leader finds nothing.
+    let uri = format!("/matters/{matter}/assign");
+    let form = [
+        ("letter", letter_id.as_str()),
+        ("handler", handler.as_str()),
+    ];
+    let hcm = common::session(&app, "leader.hcm").await;
+    let (s, _, _) = post_form(&app, &hcm, &uri, &form).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let h = common::session(&app, "handler.hni").await;
+    let (s, _, _) = post_form(&app, &h, &uri, &form).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Someone who is no handler of the unit is refused, naming the field.
+    let (_, clerk) = app.call("GET", "/api/v1/me", Some("clerk.hni"), None).await;
+    let leader = common::session(&app, "leader.hni").await;
+    let (s, _, body) = post_form(
+        &app,
+        &leader,
+        &uri,
+        &[
+            ("letter", &letter_id),
+            ("handler", clerk["id"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("role=\"alert\""),
+        "the refusal is shown on the page"
+    );
+
+    let (s, location, _) = post_form(&app, &leader, &uri, &form).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(
+        location.starts_with(&format!("/petitions/{letter_id}")),
+        "{location}"
+    );
+
+    let (_, mine) = app
+        .call(
+            "GET",
+            "/api/v1/letters?mine=true",
+            Some("handler.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(mine["total"], 1);
+    assert_eq!(mine["items"][0]["id"], letter_id.as_str());
+    // "Mine" with another handler's id contradicts itself.
+    let (s, p) = app
+        .call(
+            "GET",
+            &format!("/api/v1/letters?mine=true&handler={}", uuid::Uuid::now_v7()),
+            Some("handler.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "mine");
+    // The page offers the unit's handlers to its leader, and not to the
+    // handler.
+    let (_, page) = common::page(&app, "leader.hni", &format!("/petitions/{letter_id}")).await;
+    assert!(page.contains("class=\"assign\"") && page.contains("handler.hni"));
+    let (_, page) = common::page(&app, "handler.hni", &format!("/petitions/{letter_id}")).await;
+    assert!(!page.contains("class=\"assign\""));
+}
+
+async fn a_password_change_protects_the_key_pair_anew_and_ends_the_other_sessions(
+    app: common::App,
+) {
+    let new = "một mật khẩu mới đủ dài";
+    let first = common::session(&app, "handler.hni").await;
+    let second = common::session(&app, "handler.hni").await;
+    // Wrong current password, short new one, mismatch: each named.
+    let (s, _, body) = post_form(
+        &app,
+        &second,
+        "/account/password",
+        &[
+            ("current_password", "không đúng"),
+            ("new_password", "ngắn"),
+            ("repeat_password", "khác"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in [
+        "current_password-error",
+        "new_password-error",
+        "repeat_password-error",
+    ] {
+        assert!(body.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    let (s, location, _) = post_form(
+        &app,
+        &second,
+        "/account/password",
+        &[
+            ("current_password", common::PASSWORD),
+            ("new_password", new),
+            ("repeat_password", new),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{location}");
+    // The session that changed it goes on; the other one has ended.
+    let (s, _, _) = post_form(&app, &second, "/account/factor", &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = post_form(&app, &first, "/account/factor", &[]).await;
+    assert!(
+        matches!(
+            s,
+            StatusCode::UNAUTHORIZED | StatusCode::SEE_OTHER | StatusCode::FORBIDDEN
+        ),
+        "{s}"
+    );
+    // The old password no longer logs in; the new one does.
+    for (password, ok) in [(common::PASSWORD, false), (new, true)] {
+        let req = Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({"username": "handler.hni", "password": password}).to_string(),
+            ))
+            .unwrap();
+        let resp = app.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status() == StatusCode::OK, ok, "{password}");
+    }
+    // The key pair that opens sealed identities opens with the new password
+    // only.
+    let (_, me) = app
+        .call("GET", "/api/v1/me", Some("handler.hni"), None)
+        .await;
+    let id = liem_domain::ids::UserId(me["id"].as_str().unwrap().parse().unwrap());
+    let mut c = app.db.store.conn().await.unwrap();
+    let key = liem_store::keys::user_key(&mut c, id)
+        .await
+        .unwrap()
+        .unwrap();
+    let owner = id.0.as_bytes().to_vec();
+    assert!(liem_server::keys::open_protected(&key, new, &owner).is_ok());
+    assert!(liem_server::keys::open_protected(&key, common::PASSWORD, &owner).is_err());
+}
