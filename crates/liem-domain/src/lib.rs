@@ -62,6 +62,7 @@ pub mod receipt;
 pub mod reception;
 pub mod reference;
 pub mod register;
+pub mod register_import;
 pub mod report;
 pub mod role;
 pub mod stats;

@@ -863,3 +863,29 @@ field-new_password = كلمة المرور الجديدة
 field-repeat_password = تكرار كلمة المرور الجديدة
 field-code = رمز المصادقة
 rule-password_length = يجب أن تكون من { $n } إلى { $m } حرفًا
+
+# Importing an old register.
+im-title = استيراد سجل قديم (Excel، CSV)
+im-hint = الصف الأول غير الفارغ يحمل العناوين؛ يتعرف ليام على المعتاد منها. تحقق أولًا: يذكر ليام كل صف وخلية مرفوضة وسببها دون أن يكتب شيئًا. ثم يكتب الاستيراد الصفوف الصالحة في معاملة واحدة؛ ولا يُكتب صف مستورد من قبل مرة ثانية.
+im-file = ملف السجل (.xlsx أو .csv)
+im-unit = الوحدة (الرمز)
+im-map = مطابقة الأعمدة (عند الحاجة)، سطر لكل «عنوان=عمود»
+im-map-hint = الأعمدة: number، received_on، kinds، channel، field، sender_name، sender_address، sender_id_number، sender_phone، place، subject، summary، content، signatories، forwarded_by؛ «عنوان=-» لتجاهله.
+im-dry = تحقق فقط (لا تكتب شيئًا)
+im-submit = تنفيذ
+im-dry-result = ما سيفعله الاستيراد
+im-result = ما فعله الاستيراد
+im-rows = الصفوف المقروءة
+im-accepted = الصفوف الصالحة
+im-already = مستوردة من قبل
+im-refused = الصفوف والخلايا المرفوضة
+im-written = الرسائل المسجلة
+im-refusals = الصفوف والخلايا المرفوضة
+im-row = الصف
+im-cell = الخلية
+im-why = السبب
+field-number = الرقم
+field-file = الملف
+field-map = مطابقة الأعمدة
+rule-file_format = يجب أن يكون ملف Excel (.xlsx) أو CSV
+rule-unknown_heading = يذكر عنوانًا غير موجود في الملف

@@ -863,3 +863,29 @@ field-new_password = New password
 field-repeat_password = New password again
 field-code = Authenticator code
 rule-password_length = must be { $n } to { $m } characters
+
+# Importing an old register.
+im-title = Import an old register (Excel, CSV)
+im-hint = The first row with text holds the headings; Liêm recognises the usual ones (Số đơn, Ngày nhận, Loại đơn, Người gửi, Nội dung…). Run a check first: Liêm names each refused row and cell and why, and writes nothing. The import then writes the rows that pass in one transaction; a row imported before is never written again.
+im-file = The register file (.xlsx or .csv)
+im-unit = Unit (code)
+im-map = Column mapping (if needed), one “Heading=column” a line
+im-map-hint = Columns: number, received_on, kinds, channel, field, sender_name, sender_address, sender_id_number, sender_phone, place, subject, summary, content, signatories, forwarded_by; “Heading=-” leaves one out.
+im-dry = Check only (write nothing)
+im-submit = Run
+im-dry-result = What an import would do
+im-result = What the import did
+im-rows = Rows read
+im-accepted = Rows that make letters
+im-already = Imported before
+im-refused = Rows and cells refused
+im-written = Letters registered
+im-refusals = Refused rows and cells
+im-row = Row
+im-cell = Cell
+im-why = Why
+field-number = Number
+field-file = File
+field-map = Column mapping
+rule-file_format = must be an Excel workbook (.xlsx) or a CSV file
+rule-unknown_heading = names a heading the sheet lacks

@@ -863,3 +863,29 @@ field-new_password = Nouveau mot de passe
 field-repeat_password = Nouveau mot de passe, à nouveau
 field-code = Code d’authentification
 rule-password_length = doit compter de { $n } à { $m } caractères
+
+# Importing an old register.
+im-title = Importer un ancien registre (Excel, CSV)
+im-hint = La première ligne non vide porte les intitulés ; Liêm reconnaît les usuels. Faites d’abord une vérification : Liêm nomme chaque ligne et cellule refusée et pourquoi, sans rien écrire. L’import écrit ensuite les lignes valides en une transaction ; une ligne déjà importée ne l’est jamais deux fois.
+im-file = Le fichier du registre (.xlsx ou .csv)
+im-unit = Unité (code)
+im-map = Correspondance des colonnes (au besoin), une « Intitulé=colonne » par ligne
+im-map-hint = Colonnes : number, received_on, kinds, channel, field, sender_name, sender_address, sender_id_number, sender_phone, place, subject, summary, content, signatories, forwarded_by ; « Intitulé=- » l’ignore.
+im-dry = Vérifier seulement (ne rien écrire)
+im-submit = Lancer
+im-dry-result = Ce que ferait l’import
+im-result = Ce qu’a fait l’import
+im-rows = Lignes lues
+im-accepted = Lignes valides
+im-already = Déjà importées
+im-refused = Lignes et cellules refusées
+im-written = Lettres enregistrées
+im-refusals = Lignes et cellules refusées
+im-row = Ligne
+im-cell = Cellule
+im-why = Motif
+field-number = Numéro
+field-file = Fichier
+field-map = Correspondance
+rule-file_format = doit être un classeur Excel (.xlsx) ou un fichier CSV
+rule-unknown_heading = nomme un intitulé absent du fichier

@@ -863,3 +863,29 @@ field-new_password = Mật khẩu mới
 field-repeat_password = Nhập lại mật khẩu mới
 field-code = Mã xác thực
 rule-password_length = phải từ { $n } đến { $m } ký tự
+
+# Importing an old register.
+im-title = Nhập sổ đơn cũ (Excel, CSV)
+im-hint = Dòng đầu tiên có chữ là tiêu đề cột; Liêm tự nhận các cột thường gặp (Số đơn, Ngày nhận, Loại đơn, Người gửi, Nội dung…). Hãy chạy thử trước: Liêm nêu từng dòng, từng ô bị từ chối và lý do, không ghi gì. Khi nhập thật, các dòng hợp lệ được ghi trong một giao dịch; dòng đã nhập trước đó không bao giờ bị ghi lại.
+im-file = Tệp sổ đơn (.xlsx hoặc .csv)
+im-unit = Đơn vị (mã)
+im-map = Ghép cột (nếu cần), mỗi dòng “Tiêu đề=cột”
+im-map-hint = Các cột: number, received_on, kinds, channel, field, sender_name, sender_address, sender_id_number, sender_phone, place, subject, summary, content, signatories, forwarded_by; “Tiêu đề=-” để bỏ qua.
+im-dry = Chỉ chạy thử (không ghi)
+im-submit = Thực hiện
+im-dry-result = Kết quả chạy thử
+im-result = Kết quả nhập
+im-rows = Số dòng đọc được
+im-accepted = Dòng hợp lệ
+im-already = Đã nhập trước đó
+im-refused = Dòng, ô bị từ chối
+im-written = Số đơn đã ghi vào sổ
+im-refusals = Các dòng, ô bị từ chối
+im-row = Dòng
+im-cell = Ô
+im-why = Lý do
+field-number = Số đơn
+field-file = Tệp
+field-map = Ghép cột
+rule-file_format = phải là tệp Excel (.xlsx) hoặc CSV
+rule-unknown_heading = không có tiêu đề này trong tệp

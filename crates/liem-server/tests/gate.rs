@@ -533,7 +533,12 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             O::None,
             Some(letter("complaint", "Ma trận")),
         ),
-        ("GET", "/petitions/new") => s(Anyone, O::None, None),
+        ("GET", "/petitions/new" | "/petitions/import") => s(Anyone, O::None, None),
+        ("POST", "/petitions/import") => s(
+            Rights(R::ReadPetitions, Some(R::RegisterLetter)),
+            O::None,
+            None,
+        ),
         ("POST", "/petitions") => s(Rights(R::RegisterLetter, None), O::None, None),
         ("GET", "/api/v1/letters/by-reference/{reference}") => {
             s(Rights(R::ReadPetitions, None), O::LetterRef, None)
@@ -541,6 +546,13 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
         ("GET", "/api/v1/letters/{id}" | "/api/v1/letters/{id}/messages" | "/petitions/{id}") => {
             s(Rights(R::ReadPetitions, None), O::Letter, None)
         }
+        // The probe's file is no register: refused (422) once the gate
+        // lets the caller in.
+        ("POST", "/api/v1/letters/import") => s(
+            Rights(R::ReadPetitions, Some(R::RegisterLetter)),
+            O::None,
+            None,
+        ),
         ("POST", "/api/v1/letters/{id}/attachments") => s(
             Rights(R::ReadPetitions, Some(R::RegisterLetter)),
             O::Letter,
@@ -1023,7 +1035,11 @@ async fn probe(
     own_letter: &str,
 ) -> Answer {
     let mut req = Request::builder().method(method).uri(uri);
-    let multipart = method == "POST" && (uri.ends_with("/attachments") || uri == "/petitions");
+    let multipart = method == "POST"
+        && (uri.ends_with("/attachments")
+            || uri == "/petitions"
+            || uri == "/api/v1/letters/import"
+            || uri == "/petitions/import");
     let body = match page {
         _ if multipart => {
             match page {

@@ -1913,3 +1913,54 @@ pub async fn mark_resealed(
     )
     .await
 }
+
+/// Which of `keys` a unit has imported already (rows of an old register,
+/// see `liem_domain::register_import`).
+pub async fn imported_keys(
+    ex: &mut impl AsExec,
+    unit: UnitId,
+    keys: &[String],
+) -> Result<std::collections::HashSet<String>> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in keys.chunks(200) {
+        let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT source_key FROM letter_imports WHERE unit_id = $1 AND source_key IN ({})",
+            marks.join(", ")
+        );
+        let mut q = query(sql).bind(unit.0);
+        for k in chunk {
+            q = q.bind(k.as_str());
+        }
+        for r in q.fetch_all(&mut *ex).await? {
+            found.insert(r.text("source_key")?);
+        }
+    }
+    Ok(found)
+}
+
+/// Records that a row of an old register (by its key) became a letter.
+pub async fn record_import(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    unit: UnitId,
+    key: &str,
+    letter: LetterId,
+) -> Result<()> {
+    query("INSERT INTO letter_imports (unit_id, source_key, letter_id, imported_at) VALUES ($1, $2, $3, $4)")
+        .bind(unit.0)
+        .bind(key)
+        .bind(letter.0)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit::record_change(
+        tx,
+        actor,
+        "letter.imported",
+        "letter",
+        &letter.to_string(),
+        serde_json::json!({"key": key}),
+    )
+    .await
+}

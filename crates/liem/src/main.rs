@@ -237,6 +237,31 @@ enum ExportCommand {
 
 #[derive(Subcommand)]
 enum ImportCommand {
+    /// An old register (Excel .xlsx or CSV) as letters of a unit, registered
+    /// by a user: each refused row and cell is named; the rows that pass go
+    /// in one transaction; a row imported before is never registered again.
+    Register {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The file.
+        file: PathBuf,
+        /// The unit whose register it is (code).
+        #[arg(long)]
+        unit: String,
+        /// The user who registers them (login name; their rights apply).
+        #[arg(long = "as")]
+        user: String,
+        /// Check and report only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// `Heading=column` for a heading the guess misses (`Heading=-`
+        /// leaves it out); columns: number, received_on, kinds, channel,
+        /// field, sender_name, sender_address, sender_id_number,
+        /// sender_phone, place, subject, summary, content, signatories,
+        /// forwarded_by.
+        #[arg(long = "map")]
+        map: Vec<String>,
+    },
     /// FollowTheMoney entities (JSON lines): people, organisations and their
     /// links, into a unit's register. All or nothing: a bad line rejects the file.
     Ftm {
@@ -1056,6 +1081,88 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             store.close().await;
             use std::io::Write;
             std::io::stdout().lock().write_all(body.as_bytes())?;
+        }
+        Command::Import {
+            command:
+                ImportCommand::Register {
+                    data,
+                    file,
+                    unit,
+                    user,
+                    dry_run,
+                    map,
+                },
+        } => {
+            let cfg = data.config()?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("register");
+            let sheet = liem_server::petitions::import::read_sheet(name, &bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let named: Vec<(String, String)> = map
+                .iter()
+                .map(|m| {
+                    m.split_once('=')
+                        .map(|(h, c)| (h.to_owned(), c.to_owned()))
+                        .with_context(|| format!("--map {m}: write Heading=column"))
+                })
+                .collect::<Result<_>>()?;
+            let store = open(&cfg).await?;
+            let mut c = store.conn().await?;
+            let Some((who, _)) = users::by_username(&mut c, &user).await? else {
+                bail!("no user {user}");
+            };
+            drop(c);
+            let key = cfg.seal_key(false)?;
+            let state = liem_server::AppState::new(
+                store.clone(),
+                &key,
+                PasswordPolicy::default(),
+                cfg.settings(),
+            );
+            let writer = liem_server::web::write::Writer::cli(who);
+            let r = liem_server::petitions::import::import_register(
+                &state, &writer, &unit, &sheet, &named, dry_run,
+            )
+            .await;
+            store.close().await;
+            match r {
+                Ok(r) => {
+                    for f in &r.refused {
+                        let cell = match (&f.column, &f.heading) {
+                            (Some(c), Some(h)) => format!(", column {c} ({h})"),
+                            _ => String::new(),
+                        };
+                        eprintln!("row {}{cell}: {} {}", f.row, f.field, f.message);
+                    }
+                    println!(
+                        "{} rows read: {} make letters ({} imported before), {} refused; {} {}",
+                        r.rows,
+                        r.accepted,
+                        r.already_imported,
+                        r.refused.len(),
+                        r.written,
+                        if r.dry_run {
+                            "written (a dry run)"
+                        } else {
+                            "letters registered"
+                        }
+                    );
+                    if !r.refused.is_empty() {
+                        return Ok(ExitCode::from(2));
+                    }
+                }
+                Err(liem_server::web::error::AppError::Validation(v)) => {
+                    for e in v.errors {
+                        eprintln!("{}: {}", e.field, e.message);
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => bail!("{e}"),
+            }
         }
         Command::Import {
             command: ImportCommand::Ftm { data, file, unit },

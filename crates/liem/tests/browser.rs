@@ -846,6 +846,7 @@ fn every_staff_page_fits_a_phone_and_a_desktop() {
         "/petitions",
         "/petitions?mine=true",
         "/petitions/new",
+        "/petitions/import",
         "/operator",
         "/reception",
         "/cases",
@@ -1115,12 +1116,15 @@ fn axe_finds_nothing_serious_on_the_main_pages_in_two_languages() {
     let (admin, admin_pw) = setup.admin.clone();
     login(d, &app, &admin, &admin_pw);
     d.go(&format!("{app}/petitions"));
-    let letter = d.script("return document.querySelector('table.register tbody a').getAttribute('href');");
+    let letter =
+        d.script("return document.querySelector('table.register tbody a').getAttribute('href');");
     d.go(&format!("{app}/cases"));
-    let case = d.script("return document.querySelector('table.register tbody a').getAttribute('href');");
+    let case =
+        d.script("return document.querySelector('table.register tbody a').getAttribute('href');");
     let mut pages: Vec<String> = [
         "/petitions",
         "/petitions/new",
+        "/petitions/import",
         "/operator",
         "/reception",
         "/cases",

@@ -267,6 +267,55 @@ pub(super) async fn add_attachments(
     Ok((StatusCode::CREATED, Json(added)).into_response())
 }
 
+/// Imports an old register (multipart: the file as `file`, Excel `.xlsx`
+/// or CSV; `unit`, the unit's code, the caller's own by default;
+/// `dry_run=true` to check only; `map` as often as needed, `Heading=column`
+/// for a heading the guess misses, or `Heading=-` to leave it out). Each
+/// refused row and cell is named; the rows that pass are registered in one
+/// transaction, and a row imported before is never registered again.
+#[utoipa::path(post, path = "/api/v1/letters/import", tag = "letters",
+    responses((status = 200, description = "What the import did, or (dry run) would do", body = super::import::ImportReport), (status = 413, body = Problem), (status = 422, description = "The file or the mapping cannot be read", body = Problem)))]
+pub(super) async fn import_register(
+    State(state): State<AppState>,
+    who: Writer,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    let (fields, uploads) =
+        crate::web::multipart::read_form(multipart, state.settings.max_upload_bytes).await?;
+    let text = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+    };
+    let unit = text("unit")
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| who.user.unit_code.clone());
+    let dry_run = text("dry_run").is_some_and(|v| v == "true" || v == "1" || v == "on");
+    let named: Vec<(String, String)> = fields
+        .iter()
+        .filter(|(k, _)| k == "map")
+        .filter_map(|(_, v)| v.split_once('=').map(|(h, c)| (h.to_owned(), c.to_owned())))
+        .collect();
+    let Some(file) = uploads.into_iter().next() else {
+        return Err(
+            ValidationErrors::single("file", "required", "must be the register's file").into(),
+        );
+    };
+    // The rights first: nothing of the file is parsed for a caller who may
+    // not import into the unit.
+    let target = service::unit_in_scope(&state, &who, &unit).await?;
+    who.permit(
+        liem_domain::role::Right::RegisterLetter,
+        &target.path,
+        "registering letters is a clerk's work",
+    )?;
+    let sheet = super::import::read_sheet(&file.filename, &file.bytes)?;
+    let report =
+        super::import::import_register(&state, &who, &unit, &sheet, &named, dry_run).await?;
+    Ok(Json(report).into_response())
+}
+
 /// An attachment's bytes.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "letters", responses((status = 200, description = "The file"), (status = 404, body = Problem)))]
 pub(super) async fn get_attachment(

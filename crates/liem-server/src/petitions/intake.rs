@@ -229,6 +229,45 @@ pub async fn register_in_tx(
         .ok_or_else(|| AppError::Internal("no letter written".into()))
 }
 
+/// Registers many validated letters of one unit inside a transaction (an
+/// old register imported), a hundred to a statement group; their
+/// references, in the order given.
+#[allow(clippy::too_many_arguments)]
+pub async fn register_many_in_tx(
+    tx: &mut Tx,
+    actor: &Actor,
+    unit: &UnitRecord,
+    created_by: Option<UserId>,
+    letters: &[(NewLetter, LetterId)],
+    cal: &Calendar,
+    book: &RuleBook,
+) -> AppResult<Vec<Reference>> {
+    let policy = units::policy(tx, unit.id).await?;
+    let mut out = Vec::with_capacity(letters.len());
+    for chunk in letters.chunks(100) {
+        let entries: Vec<Entry<'_>> = chunk
+            .iter()
+            .map(|(letter, id)| Entry {
+                actor,
+                unit,
+                policy,
+                created_by,
+                letter,
+                id: *id,
+                cal,
+                book,
+            })
+            .collect();
+        out.extend(
+            write_letters(tx, &entries)
+                .await?
+                .into_iter()
+                .map(|w| w.reference),
+        );
+    }
+    Ok(out)
+}
+
 /// A letter to write, with what it is written under.
 struct Entry<'a> {
     actor: &'a Actor,

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod csv;
+pub mod import;
 pub mod intake;
 pub mod pages;
 pub mod present;
@@ -28,6 +29,11 @@ pub fn router() -> Routes {
             "/api/v1/letters/by-reference/{reference}",
             &["GET"],
             get(api::letter_by_reference),
+        )
+        .at(
+            "/api/v1/letters/import",
+            &["POST"],
+            post(api::import_register),
         )
         .at("/api/v1/letters/{id}", &["GET"], get(api::get_letter))
         .at(
@@ -66,6 +72,11 @@ pub fn router() -> Routes {
             get(pages::list).post(pages::create),
         )
         .at("/petitions/new", &["GET"], get(pages::new_form))
+        .at(
+            "/petitions/import",
+            &["GET", "POST"],
+            get(pages::import_form).post(pages::import),
+        )
         .at("/petitions/{id}", &["GET"], get(pages::show))
         .at(
             "/petitions/{id}/unseal-request",
@@ -101,6 +112,7 @@ pub fn router() -> Routes {
         api::letter_by_reference,
         api::get_letter,
         api::add_attachments,
+        api::import_register,
         api::acknowledge,
         api::transfer,
         api::list_messages,
@@ -112,6 +124,8 @@ pub fn router() -> Routes {
         api::deadlines
     ),
     components(schemas(
+        import::ImportReport,
+        import::ImportRefusal,
         liem_domain::petition::LetterInput,
         liem_domain::workflow::ActionInput,
         api::AssignInput,

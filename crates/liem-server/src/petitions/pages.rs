@@ -805,3 +805,128 @@ pub(super) async fn acknowledge(
         Err(e) => page.error(e),
     }
 }
+
+#[derive(Template)]
+#[template(path = "import.html")]
+pub(super) struct ImportTpl {
+    tr: Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    unit: String,
+    map_lines: String,
+    dry_run: bool,
+    problem: Option<String>,
+    report: Option<crate::petitions::import::ImportReport>,
+    /// Each refusal: row, cell (`B — Ngày nhận`), why in the reader's words.
+    refusals: Vec<(usize, String, String)>,
+}
+
+/// The form to import an old register.
+pub(super) async fn import_form(page: Page) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    let t = ImportTpl {
+        tr: page.tr.clone(),
+        user: page.user.clone(),
+        csrf: page.csrf.clone(),
+        unit: who.user.unit_code.clone(),
+        map_lines: String::new(),
+        dry_run: true,
+        problem: None,
+        report: None,
+        refusals: Vec::new(),
+    };
+    render(&t)
+}
+
+/// Checks (dry run) or imports an old register, and shows what it did.
+pub(super) async fn import(
+    State(state): State<AppState>,
+    PostedMultipart {
+        page,
+        who,
+        fields,
+        uploads,
+    }: PostedMultipart,
+) -> Response {
+    let text = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let unit = Some(text("unit"))
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| who.user.unit_code.clone());
+    let map_lines = text("map_lines");
+    let dry_run = text("dry_run") == "true";
+    let named: Vec<(String, String)> = map_lines
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(h, c)| (h.trim().to_owned(), c.trim().to_owned()))
+        .collect();
+    let tr = page.tr.clone();
+    let result = async {
+        let Some(file) = uploads.into_iter().next() else {
+            return Err(AppError::Validation(liem_domain::ValidationErrors::single(
+                "file",
+                "required",
+                "must be the register's file",
+            )));
+        };
+        let sheet = crate::petitions::import::read_sheet(&file.filename, &file.bytes)?;
+        crate::petitions::import::import_register(&state, &who, &unit, &sheet, &named, dry_run)
+            .await
+    }
+    .await;
+    let (status, report, problem) = match result {
+        Ok(r) => (StatusCode::OK, Some(r), None),
+        Err(AppError::Validation(v)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some(
+                v.errors
+                    .iter()
+                    .map(|e| tr.field_error(e))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        ),
+        Err(e) => return page.error(e),
+    };
+    let refusals = report
+        .as_ref()
+        .map(|r| {
+            r.refused
+                .iter()
+                .map(|f| {
+                    let cell = match (&f.column, &f.heading) {
+                        (Some(c), Some(h)) => format!("{c} — {h}"),
+                        _ => String::new(),
+                    };
+                    let e = FieldError {
+                        field: f.field.clone(),
+                        rule: f.rule.clone(),
+                        message: f.message.clone(),
+                    };
+                    (f.row, cell, tr.field_error(&e))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let t = ImportTpl {
+        tr: page.tr.clone(),
+        user: page.user.clone(),
+        csrf: page.csrf.clone(),
+        unit,
+        map_lines,
+        dry_run,
+        problem,
+        report,
+        refusals,
+    };
+    (status, render(&t)).into_response()
+}
