@@ -889,3 +889,21 @@ field-file = الملف
 field-map = مطابقة الأعمدة
 rule-file_format = يجب أن يكون ملف Excel (.xlsx) أو CSV
 rule-unknown_heading = يذكر عنوانًا غير موجود في الملف
+
+# Legal citations: the documents' names, article and clause.
+law-law-on-complaints = قانون الشكاوى
+law-law-on-denunciations = قانون البلاغات
+law-law-on-citizen-reception = قانون استقبال المواطنين
+law-criminal-procedure-code = قانون الإجراءات الجنائية
+law-penal-code = قانون العقوبات
+law-anti-corruption-law = قانون مكافحة الفساد
+law-civil-code = القانون المدني
+law-labour-code = قانون العمل
+law-circular = التعميم
+law-decree = المرسوم
+law-law = القانون
+law-article = المادة
+law-clause = الفقرة
+law-form = النموذج
+law-note-letter-handling = معالجة الرسائل
+law-note-as-entered = كما أُدخل

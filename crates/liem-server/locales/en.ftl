@@ -889,3 +889,21 @@ field-file = File
 field-map = Column mapping
 rule-file_format = must be an Excel workbook (.xlsx) or a CSV file
 rule-unknown_heading = names a heading the sheet lacks
+
+# Legal citations: the documents' names, article and clause.
+law-law-on-complaints = Law on Complaints
+law-law-on-denunciations = Law on Denunciations
+law-law-on-citizen-reception = Law on Citizen Reception
+law-criminal-procedure-code = Criminal Procedure Code
+law-penal-code = Penal Code
+law-anti-corruption-law = Anti-Corruption Law
+law-civil-code = Civil Code
+law-labour-code = Labour Code
+law-circular = Circular
+law-decree = Decree
+law-law = Law
+law-article = art.
+law-clause = cl.
+law-form = form
+law-note-letter-handling = letter handling
+law-note-as-entered = as entered

@@ -889,3 +889,21 @@ field-file = Fichier
 field-map = Correspondance
 rule-file_format = doit être un classeur Excel (.xlsx) ou un fichier CSV
 rule-unknown_heading = nomme un intitulé absent du fichier
+
+# Legal citations: the documents' names, article and clause.
+law-law-on-complaints = Loi sur les plaintes
+law-law-on-denunciations = Loi sur les dénonciations
+law-law-on-citizen-reception = Loi sur l’accueil des citoyens
+law-criminal-procedure-code = Code de procédure pénale
+law-penal-code = Code pénal
+law-anti-corruption-law = Loi anticorruption
+law-civil-code = Code civil
+law-labour-code = Code du travail
+law-circular = Circulaire
+law-decree = Décret
+law-law = Loi
+law-article = art.
+law-clause = al.
+law-form = formulaire
+law-note-letter-handling = traitement des lettres
+law-note-as-entered = tel que saisi

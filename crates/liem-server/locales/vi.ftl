@@ -889,3 +889,21 @@ field-file = Tệp
 field-map = Ghép cột
 rule-file_format = phải là tệp Excel (.xlsx) hoặc CSV
 rule-unknown_heading = không có tiêu đề này trong tệp
+
+# Legal citations: the documents' names, article and clause.
+law-law-on-complaints = Luật Khiếu nại
+law-law-on-denunciations = Luật Tố cáo
+law-law-on-citizen-reception = Luật Tiếp công dân
+law-criminal-procedure-code = Bộ luật Tố tụng hình sự
+law-penal-code = Bộ luật Hình sự
+law-anti-corruption-law = Luật Phòng, chống tham nhũng
+law-civil-code = Bộ luật Dân sự
+law-labour-code = Bộ luật Lao động
+law-circular = Thông tư
+law-decree = Nghị định
+law-law = Luật
+law-article = Điều
+law-clause = khoản
+law-form = biểu
+law-note-letter-handling = xử lý đơn
+law-note-as-entered = theo quy định đã nhập

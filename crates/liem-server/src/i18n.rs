@@ -283,6 +283,138 @@ impl Tr {
         d.map(|d| self.date(d)).unwrap_or_default()
     }
 
+    /// A legal citation, as the domain writes it in English ("Law on
+    /// Complaints 2011, art. 33(1)"), in the reader's language ("khoản 1
+    /// Điều 33 Luật Khiếu nại 2011"): the laws' and documents' names from
+    /// the translation files (`law-…`), the article and clause as the
+    /// language cites them. A part it does not know stays as written.
+    pub fn citation(&self, text: &str) -> String {
+        if self.lang == Lang::En {
+            return text.to_owned();
+        }
+        text.split("; ")
+            .map(|part| self.citation_part(part))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn citation_part(&self, part: &str) -> String {
+        // "<document>[, art. N(a), (b)][, form(s) X]" or "<document> (note)".
+        let mut pieces = part.split(", ");
+        let document = pieces.next().unwrap_or_default();
+        let mut out_doc = self.document_name(document);
+        let mut articles: Option<String> = None;
+        let mut rest: Vec<String> = Vec::new();
+        let mut pending: Vec<&str> = Vec::new();
+        for p in pieces {
+            if let Some(a) = p.strip_prefix("art. ") {
+                pending.push(a);
+            } else if !pending.is_empty()
+                && (p.starts_with('(') || p.chars().all(|c| c.is_ascii_digit()))
+            {
+                pending.push(p);
+            } else if let Some(f) = p.strip_prefix("forms ").or_else(|| p.strip_prefix("form ")) {
+                rest.push(format!("{} {f}", self.t("law-form")));
+            } else {
+                rest.push(p.to_owned());
+            }
+        }
+        if !pending.is_empty() {
+            articles = Some(self.articles(&pending));
+        }
+        if let Some(a) = articles {
+            out_doc = match self.lang {
+                // Vietnamese cites the clause, then the article, then the law.
+                Lang::Vi => format!("{a} {out_doc}"),
+                _ => format!("{out_doc}, {a}"),
+            };
+        }
+        std::iter::once(out_doc)
+            .chain(rest)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// "Law on Complaints 2011 (02/2011/QH13)" → its name in the language;
+    /// a number or note in brackets kept (a note translated when known).
+    fn document_name(&self, document: &str) -> String {
+        let (name, bracket) = match document.find(" (") {
+            Some(i) => (&document[..i], Some(&document[i + 1..])),
+            None => (document, None),
+        };
+        // "Circular 05/2021/TT-TTCP": the kind of document, then its number.
+        let translated = if let Some(number) = name.strip_prefix("Circular ") {
+            format!("{} {number}", self.t("law-circular"))
+        } else if let Some(number) = name.strip_prefix("Decree ") {
+            format!("{} {number}", self.t("law-decree"))
+        } else if let Some(number) = name.strip_prefix("Law ").filter(|n| n.contains('/')) {
+            format!("{} {number}", self.t("law-law"))
+        } else {
+            let (title, year) = match name.rsplit_once(' ') {
+                Some((t, y)) if y.len() == 4 && y.chars().all(|c| c.is_ascii_digit()) => {
+                    (t, Some(y))
+                }
+                _ => (name, None),
+            };
+            let key = format!("law-{}", crate::i18n::slug(title));
+            let title = self.t_or(&key, title);
+            match year {
+                Some(y) => format!("{title} {y}"),
+                None => title,
+            }
+        };
+        match bracket {
+            Some(b) => {
+                let inner = b.trim_start_matches('(').trim_end_matches(')');
+                let key = format!("law-note-{}", crate::i18n::slug(inner));
+                format!("{translated} ({})", self.t_or(&key, inner))
+            }
+            None => translated,
+        }
+    }
+
+    /// "172(1)", "(2)", "(3)" → "khoản 1, 2, 3 Điều 172" (Vietnamese), or
+    /// the language's "art." abbreviation before the same numbers.
+    fn articles(&self, pieces: &[&str]) -> String {
+        let mut article = String::new();
+        let mut clauses: Vec<String> = Vec::new();
+        let mut more_articles: Vec<String> = Vec::new();
+        for (i, p) in pieces.iter().enumerate() {
+            let (num, clause) = match p.find('(') {
+                Some(j) => (&p[..j], Some(p[j + 1..].trim_end_matches(')'))),
+                None => (*p, None),
+            };
+            if i == 0 {
+                article = num.to_owned();
+            } else if !num.is_empty() {
+                more_articles.push(num.to_owned());
+            }
+            if let Some(c) = clause {
+                clauses.push(c.to_owned());
+            }
+        }
+        let mut articles = article;
+        for a in more_articles {
+            articles.push_str(&format!(", {a}"));
+        }
+        match (self.lang, clauses.is_empty()) {
+            (Lang::Vi, true) => format!("{} {articles}", self.t("law-article")),
+            (Lang::Vi, false) => format!(
+                "{} {} {} {articles}",
+                self.t("law-clause"),
+                clauses.join(", "),
+                self.t("law-article")
+            ),
+            (_, true) => format!("{} {articles}", self.t("law-article")),
+            (_, false) => format!(
+                "{} {articles}, {} {}",
+                self.t("law-article"),
+                self.t("law-clause"),
+                clauses.join(", ")
+            ),
+        }
+    }
+
     /// The id of the form control a field error is about (`sender.name` →
     /// `sender_name`), for a link from the summary to the field.
     pub fn field_anchor(&self, e: &liem_domain::validation::FieldError) -> String {
@@ -308,6 +440,17 @@ impl Tr {
     pub fn dir(&self) -> &'static str {
         self.lang.dir()
     }
+}
+
+/// A title as a translation key's tail: lower case, words joined by `-`
+/// ("Law on Complaints" → `law-on-complaints`).
+pub fn slug(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// A civil date, however a template holds it (by value or behind
@@ -450,6 +593,46 @@ mod tests {
         assert_eq!(m, vi.t("rule-required"));
         assert!(!m.contains("must not"), "{m}");
         assert!(vi.error_for(&errors, "content").is_none());
+    }
+
+    #[test]
+    fn citations_read_as_the_language_cites_the_law() {
+        let i = Arc::new(I18n::load());
+        let vi = Tr::new(i.clone(), Lang::Vi);
+        assert_eq!(
+            vi.citation("Law on Complaints 2011, art. 33(1)"),
+            "khoản 1 Điều 33 Luật Khiếu nại 2011"
+        );
+        assert_eq!(
+            vi.citation("Criminal Procedure Code 2015, art. 172(1), (2), (3)"),
+            "khoản 1, 2, 3 Điều 172 Bộ luật Tố tụng hình sự 2015"
+        );
+        assert_eq!(
+            vi.citation("Law on Complaints 2011, art. 32, 41"),
+            "Điều 32, 41 Luật Khiếu nại 2011"
+        );
+        assert_eq!(
+            vi.citation("Circular 05/2021/TT-TTCP (letter handling)"),
+            "Thông tư 05/2021/TT-TTCP (xử lý đơn)"
+        );
+        assert_eq!(
+            vi.citation("Law on Denunciations 2018; Circular 01/2024/TT-TTCP, form 06/GQTC"),
+            "Luật Tố cáo 2018; Thông tư 01/2024/TT-TTCP, biểu 06/GQTC"
+        );
+        assert_eq!(
+            vi.citation("Law on Complaints 2011 (02/2011/QH13), art. 27"),
+            "Điều 27 Luật Khiếu nại 2011 (02/2011/QH13)"
+        );
+        let en = Tr::new(i.clone(), Lang::En);
+        assert_eq!(
+            en.citation("Law on Complaints 2011, art. 33(1)"),
+            "Law on Complaints 2011, art. 33(1)"
+        );
+        let fr = Tr::new(i, Lang::Fr);
+        assert_eq!(
+            fr.citation("Anti-Corruption Law 2018, art. 66(2)"),
+            "Loi anticorruption 2018, art. 66, al. 2"
+        );
     }
 
     #[test]

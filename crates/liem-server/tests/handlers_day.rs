@@ -17,6 +17,7 @@ on_both!(
     the_register_downloads_as_csv_in_the_readers_language_and_only_what_the_reader_may_see,
     a_leader_assigns_from_the_page_and_the_handler_finds_it_under_my_letters,
     a_password_change_protects_the_key_pair_anew_and_ends_the_other_sessions,
+    a_deep_link_survives_the_login_and_no_login_sends_the_reader_off_site,
 );
 
 fn letter(kind: &str, name: &str, summary: &str) -> Value {
@@ -351,4 +352,48 @@ async fn a_password_change_protects_the_key_pair_anew_and_ends_the_other_session
     let owner = id.0.as_bytes().to_vec();
     assert!(liem_server::keys::open_protected(&key, new, &owner).is_ok());
     assert!(liem_server::keys::open_protected(&key, common::PASSWORD, &owner).is_err());
+}
+
+async fn a_deep_link_survives_the_login_and_no_login_sends_the_reader_off_site(app: common::App) {
+    let get = |uri: &str| {
+        Request::get(uri)
+            .header(header::ACCEPT_LANGUAGE, "vi")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let resp = app
+        .router
+        .clone()
+        .oneshot(get("/petitions?mine=true&from=2026-01-01"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        resp.headers()[header::LOCATION],
+        "/login?next=%2Fpetitions%3Fmine%3Dtrue%26from%3D2026-01-01"
+    );
+    let login = |uri: &'static str| {
+        let app = &app;
+        async move {
+            let resp = app.router.clone().oneshot(get(uri)).await.unwrap();
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            String::from_utf8(bytes.to_vec()).unwrap()
+        }
+    };
+    let page = login("/login?next=%2Fpetitions%3Fmine%3Dtrue").await;
+    assert!(
+        page.contains(r#"name="next" value="/petitions?mine=true""#),
+        "the page remembers where to go"
+    );
+    for off_site in [
+        "/login?next=%2F%2Fevil.example%2Fx",
+        "/login?next=https%3A%2F%2Fevil.example",
+    ] {
+        let page = login(off_site).await;
+        assert!(
+            page.contains(r#"name="next" value="/petitions""#),
+            "{off_site}"
+        );
+        assert!(!page.contains("evil.example"));
+    }
 }

@@ -231,6 +231,7 @@ async fn petitions(store: &Store, t: &Tree, n: u64, rng: &mut ChaCha8Rng) -> Res
         "leader_referral",
     ];
     let started = Instant::now();
+    let mut shown = crate::progress::Progress::new("bench letters", n);
     for i in 0..n {
         // Provinces take a third, communes the rest.
         let u = if rng.gen_bool(0.33) {
@@ -392,18 +393,18 @@ async fn petitions(store: &Store, t: &Tree, n: u64, rng: &mut ChaCha8Rng) -> Res
             matters.flush(store).await?;
             links.flush(store).await?;
         }
-        if (i + 1) % 100_000 == 0 {
-            eprintln!(
-                "  {} letters ({:.0} s)",
-                i + 1,
-                started.elapsed().as_secs_f64()
-            );
+        if (i + 1) % 10_000 == 0 {
+            shown.advance(10_000);
         }
     }
     // Letters first: the links reference them and the matters.
     letters.flush(store).await?;
     matters.flush(store).await?;
     links.flush(store).await?;
+    shown.finish(&format!(
+        "  {n} letters ({:.0} s)",
+        started.elapsed().as_secs_f64()
+    ));
     Ok(())
 }
 

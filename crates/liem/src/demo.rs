@@ -37,7 +37,20 @@ pub struct Credentials {
     pub clerk: (String, String),
     /// API token of the administrator.
     pub token: String,
+    /// One login for each other role: (role, login name, password) — a
+    /// handler, a leader and a custodian of Hà Nội, the central auditor and
+    /// analyst.
+    pub others: Vec<(String, String, String)>,
 }
+
+/// The other roles the demo prints a login for: (role, login name).
+const OTHER_LOGINS: [(&str, &str); 5] = [
+    ("handler", "xuly.hni"),
+    ("leader", "lanhdao.hni"),
+    ("custodian", "baomat.hni"),
+    ("auditor", "kiemtoan"),
+    ("analyst", "phantich"),
+];
 
 const PROVINCES: &[(&str, &str, u32)] = &[
     ("HNI", "Thành phố Hà Nội", 14),
@@ -480,6 +493,15 @@ pub async fn ensure(
     let mut user_ids: HashMap<String, UserId> = HashMap::new();
     let mut handlers: HashMap<UnitId, Vec<UserId>> = HashMap::new();
     let mut clerks: HashMap<UnitId, UserId> = HashMap::new();
+    let others: Vec<(String, String, String)> = OTHER_LOGINS
+        .iter()
+        .filter_map(|(role, login)| {
+            new_users
+                .iter()
+                .find(|(u, _)| u.username.as_str() == *login)
+                .map(|(_, pw)| ((*role).to_owned(), (*login).to_owned(), pw.clone()))
+        })
+        .collect();
     for (u, pw) in &new_users {
         let id = users::create(&mut tx, &system, u).await?;
         liem_server::sealing::provision_user_key(&mut tx, &system, id, pw, policy)
@@ -527,6 +549,7 @@ pub async fn ensure(
         HashMap::new();
     let batch = 500;
     let mut i = 0;
+    let mut shown = crate::progress::Progress::new("demo letters", dates.len() as u64);
     while i < dates.len() {
         let mut tx = store.begin().await?;
         for (n, received) in dates[i..(i + batch).min(dates.len())].iter().enumerate() {
@@ -681,13 +704,13 @@ pub async fn ensure(
             }
         }
         tx.commit().await?;
+        shown.advance(batch.min(dates.len() - i) as u64);
         i += batch;
     }
-
-    eprintln!(
+    shown.finish(&format!(
         "generated {count} demo letters in {:.1} s",
         started.elapsed().as_secs_f64()
-    );
+    ));
     let cases_started = std::time::Instant::now();
     let (n_cases, n_persons, n_monitored) = crate::demo_cases::generate(
         store,
@@ -709,14 +732,16 @@ pub async fn ensure(
         admin: ("admin".into(), admin_pw),
         clerk: ("tiepnhan.hni".into(), clerk_pw),
         token,
+        others,
     };
-    write_private(
-        &creds_file,
-        &format!(
-            "admin {} {}\nclerk {} {}\ntoken {}\n",
-            creds.admin.0, creds.admin.1, creds.clerk.0, creds.clerk.1, creds.token
-        ),
-    )?;
+    let mut text = format!(
+        "admin {} {}\nclerk {} {}\ntoken {}\n",
+        creds.admin.0, creds.admin.1, creds.clerk.0, creds.clerk.1, creds.token
+    );
+    for (role, user, pw) in &creds.others {
+        text.push_str(&format!("{role} {user} {pw}\n"));
+    }
+    write_private(&creds_file, &text)?;
     Ok(creds)
 }
 
@@ -724,12 +749,16 @@ fn parse_credentials(text: &str) -> Result<Credentials> {
     let mut admin = None;
     let mut clerk = None;
     let mut token = None;
+    let mut others = Vec::new();
     for line in text.lines() {
         let parts: Vec<&str> = line.split_whitespace().collect();
         match parts.as_slice() {
             ["admin", u, p] => admin = Some(((*u).to_owned(), (*p).to_owned())),
             ["clerk", u, p] => clerk = Some(((*u).to_owned(), (*p).to_owned())),
             ["token", t] => token = Some((*t).to_owned()),
+            [role, u, p] if OTHER_LOGINS.iter().any(|(r, _)| r == role) => {
+                others.push(((*role).to_owned(), (*u).to_owned(), (*p).to_owned()))
+            }
             _ => {}
         }
     }
@@ -738,6 +767,7 @@ fn parse_credentials(text: &str) -> Result<Credentials> {
             admin,
             clerk,
             token,
+            others,
         }),
         _ => anyhow::bail!("the demo credentials file is incomplete"),
     }

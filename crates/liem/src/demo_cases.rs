@@ -174,7 +174,9 @@ pub async fn generate(
     let (mut persons, mut monitored) = (0usize, 0usize);
     let start = days(today, -4 * 365);
     let mut tax_seq = 100_000u64;
+    let mut shown = crate::progress::Progress::new("demo cases", count as u64);
     for i in 0..count {
+        shown.advance(1);
         let mut pick = rng.gen_range(0..total_weight);
         let prov = provinces
             .iter()
@@ -717,5 +719,6 @@ pub async fn generate(
         }
         tx.commit().await?;
     }
+    shown.clear();
     Ok((count, persons, monitored))
 }

@@ -6,6 +6,7 @@ mod bench_intake;
 mod config;
 mod demo;
 mod demo_cases;
+mod progress;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -496,6 +497,9 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             let creds = demo::ensure(&store, &cfg, seed, petitions, cases).await?;
             println!("admin login: {} {}", creds.admin.0, creds.admin.1);
             println!("clerk login: {} {}", creds.clerk.0, creds.clerk.1);
+            for (role, user, pw) in &creds.others {
+                println!("{role} login: {user} {pw}");
+            }
             println!("API token: {}", creds.token);
             if !no_serve {
                 serve(&cfg, store).await?;

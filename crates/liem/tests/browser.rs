@@ -1162,3 +1162,104 @@ fn axe_finds_nothing_serious_on_the_main_pages_in_two_languages() {
     }
     assert!(found.is_empty(), "serious or critical: {found:#?}");
 }
+
+#[test]
+fn every_main_page_reads_in_each_language_without_a_key_a_timestamp_or_an_english_citation() {
+    let Some(setup) = setup() else { return };
+    let (d, app) = (&setup.d, setup.app.clone());
+    let ftl = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../liem-server/locales/en.ftl"),
+    )
+    .unwrap();
+    let keys: Vec<&str> = ftl
+        .lines()
+        .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim()))
+        .filter(|k| k.contains('-') && !k.starts_with('#'))
+        .collect();
+    assert!(keys.len() > 500, "{}", keys.len());
+    let (admin, admin_pw) = setup.admin.clone();
+    login(d, &app, &admin, &admin_pw);
+    d.go(&format!("{app}/petitions"));
+    let letter =
+        d.script("return document.querySelector('table.register tbody a').getAttribute('href');");
+    d.go(&format!("{app}/cases"));
+    let case =
+        d.script("return document.querySelector('table.register tbody a').getAttribute('href');");
+    let mut pages: Vec<String> = [
+        "/petitions",
+        "/petitions/new",
+        "/petitions/import",
+        "/operator",
+        "/reception",
+        "/cases",
+        "/watchlist",
+        "/dashboard",
+        "/reports/02-XLD-KN?period=2026",
+        "/reports/07-PCTN?period=2026",
+        "/calendar",
+        "/account",
+        "/nowhere",
+    ]
+    .iter()
+    .map(|p| (*p).to_owned())
+    .collect();
+    pages.extend(letter.as_str().map(str::to_owned));
+    pages.extend(case.as_str().map(str::to_owned));
+    let mut found = Vec::new();
+    for lang in ["vi", "en", "fr", "ar"] {
+        for p in &pages {
+            let sep = if p.contains('?') { '&' } else { '?' };
+            d.go(&format!("{app}{p}{sep}lang={lang}"));
+            // What a reader reads: a machine string quoted as such (the
+            // signed checkpoint in a <code>) is left out.
+            let text = d
+                .script(
+                    "const b = document.body.cloneNode(true);
+                     b.querySelectorAll('code').forEach(c => c.remove());
+                     document.documentElement.appendChild(b);
+                     const t = b.innerText; b.remove(); return t;",
+                )
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let words: std::collections::HashSet<&str> = text
+                .split(|c: char| {
+                    c.is_whitespace() || matches!(c, ',' | ':' | '(' | ')' | '·' | ';')
+                })
+                .collect();
+            for k in &keys {
+                if words.contains(k) {
+                    found.push(format!("{p} ({lang}): the key {k} untranslated"));
+                }
+            }
+            let bytes = text.as_bytes();
+            for i in 0..bytes.len().saturating_sub(11) {
+                let w = &bytes[i..i + 11];
+                if w[..4].iter().all(u8::is_ascii_digit)
+                    && w[4] == b'-'
+                    && w[7] == b'-'
+                    && w[10] == b'T'
+                {
+                    found.push(format!(
+                        "{p} ({lang}): a raw timestamp {}",
+                        String::from_utf8_lossy(&bytes[i..(i + 20).min(bytes.len())])
+                    ));
+                    break;
+                }
+            }
+            if lang == "vi" {
+                for english in [
+                    "Law on ",
+                    "Criminal Procedure Code",
+                    "Circular 0",
+                    ", art. ",
+                ] {
+                    if text.contains(english) {
+                        found.push(format!("{p} (vi): an English citation ({english})"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}

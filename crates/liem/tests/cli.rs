@@ -38,10 +38,20 @@ fn demo_generates_once_prints_logins_and_the_audit_chain_verifies() {
     );
     let out = stdout(&first);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 3, "{out}");
-    assert!(lines[0].starts_with("admin login: admin "));
-    assert!(lines[1].starts_with("clerk login: tiepnhan.hni "));
-    assert!(lines[2].starts_with("API token: "));
+    // One login for each role, the custodian's included, then the token.
+    assert_eq!(lines.len(), 8, "{out}");
+    for (line, start) in lines.iter().zip([
+        "admin login: admin ",
+        "clerk login: tiepnhan.hni ",
+        "handler login: xuly.hni ",
+        "leader login: lanhdao.hni ",
+        "custodian login: baomat.hni ",
+        "auditor login: kiemtoan ",
+        "analyst login: phantich ",
+        "API token: ",
+    ]) {
+        assert!(line.starts_with(start), "{line}");
+    }
     let db = data.join("liem.sqlite3");
     assert_eq!(sqlite3(&db, "SELECT COUNT(*) FROM letters"), "400");
     let users: i64 = sqlite3(&db, "SELECT COUNT(*) FROM users").parse().unwrap();
@@ -158,7 +168,11 @@ fn demo_generates_once_prints_logins_and_the_audit_chain_verifies() {
     assert!(sealer.open(letter, &blob).is_err());
 
     // A denunciation registered with a known identity is nowhere in the file.
-    let token = lines[2].trim_start_matches("API token: ").to_owned();
+    let token = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("API token: "))
+        .unwrap()
+        .to_owned();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

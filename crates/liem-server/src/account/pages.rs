@@ -9,7 +9,7 @@ use crate::web::client::Client;
 use crate::web::cookies;
 use crate::web::error::AppError;
 use crate::web::lang::LANG_COOKIE;
-use crate::web::page::{render, Page};
+use crate::web::page::{local_path, render, Page};
 use crate::web::write::{MaybePostedForm, PostedForm};
 use askama::Template;
 use axum::extract::{Form, Query, State};
@@ -30,6 +30,8 @@ struct LoginTpl {
     username: String,
     /// The second factor's code was missing or wrong.
     code_error: Option<String>,
+    /// Where to go once logged in.
+    next: String,
 }
 
 /// The cookie that carries the login form's CSRF token (double submit: the
@@ -44,18 +46,19 @@ fn login_page(
     failed: bool,
     expired: bool,
     username: String,
+    next: &str,
 ) -> Response {
-    login_page_with(state, tr, status, failed, expired, username, None)
+    login_page_with(state, tr, status, (failed, expired), username, None, next)
 }
 
 fn login_page_with(
     state: &AppState,
     tr: Tr,
     status: StatusCode,
-    failed: bool,
-    expired: bool,
+    (failed, expired): (bool, bool),
     username: String,
     code_error: Option<String>,
+    next: &str,
 ) -> Response {
     let token = crate::crypto::random_token();
     let cookie = cookies::set(
@@ -76,16 +79,35 @@ fn login_page_with(
             expired,
             username,
             code_error,
+            next: local_path(next).to_owned(),
         }),
     )
         .into_response()
 }
 
-pub(super) async fn login_form(State(state): State<AppState>, page: Page) -> Response {
+#[derive(Deserialize)]
+pub(super) struct NextQuery {
+    next: Option<String>,
+}
+
+pub(super) async fn login_form(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let next = q.next.unwrap_or_default();
     if page.principal().is_some() {
-        return Redirect::to("/petitions").into_response();
+        return Redirect::to(local_path(&next)).into_response();
     }
-    login_page(&state, page.tr, StatusCode::OK, false, false, String::new())
+    login_page(
+        &state,
+        page.tr,
+        StatusCode::OK,
+        false,
+        false,
+        String::new(),
+        &next,
+    )
 }
 
 #[derive(Deserialize)]
@@ -97,6 +119,9 @@ pub(super) struct LoginForm {
     code: String,
     #[serde(default)]
     csrf: String,
+    /// The page to go back to.
+    #[serde(default)]
+    next: String,
 }
 
 pub(super) async fn login(
@@ -120,21 +145,26 @@ pub(super) async fn login(
             false,
             true,
             f.username,
+            &f.next,
         );
     }
     let code = Some(f.code.trim()).filter(|c| !c.is_empty());
     match service::login(&state, &f.username, &f.password, code, &client).await {
-        Ok(s) => ([(header::SET_COOKIE, s.cookie)], Redirect::to("/petitions")).into_response(),
+        Ok(s) => (
+            [(header::SET_COOKIE, s.cookie)],
+            Redirect::to(local_path(&f.next)),
+        )
+            .into_response(),
         Err(AppError::Validation(v)) => {
             let message = v.errors.first().map(|e| page.tr.error_message(e));
             login_page_with(
                 &state,
                 page.tr,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                false,
-                false,
+                (false, false),
                 f.username,
                 message,
+                &f.next,
             )
         }
         Err(AppError::Unauthenticated) => login_page(
@@ -144,6 +174,7 @@ pub(super) async fn login(
             true,
             false,
             f.username,
+            &f.next,
         ),
         Err(e) => page.error(e),
     }

@@ -128,7 +128,7 @@ pub(super) async fn list_page(
                     let why = match (late, liem_domain::case::stage_limit(&c.facts, &cal)) {
                         (true, Some(l)) => format!(
                             "{} · {}",
-                            l.citation,
+                            tr.citation(l.citation),
                             tr.t1("d-overdue", "days", (today - l.due).get_days())
                         ),
                         _ => String::new(),

@@ -427,7 +427,7 @@ pub(super) async fn letter_page(
                         "{} ({when}) — {} · {}",
                         tr.date(d.due),
                         tr.code("rule", d.code),
-                        d.citation
+                        tr.citation(&d.citation)
                     ),
                     d.is_overdue(today),
                 )
@@ -485,7 +485,7 @@ pub(super) async fn letter_page(
                         "{}: {} · {}",
                         tr.code("limit", l.code),
                         tr.date(l.on),
-                        l.citation
+                        tr.citation(l.citation)
                     );
                     if let Some(done) = l.done_on {
                         line.push_str(&format!(" — {}", tr.t1("limit-done", "on", tr.date(done))));

@@ -178,12 +178,12 @@ pub(super) async fn report_page(
             csrf: who.csrf.clone().unwrap_or_default(),
             title: tr.t(&format!("rp-f-{}", r.form)),
             form_code: r.form.clone(),
-            basis: r.basis.clone(),
+            basis: tr.citation(&r.basis),
             unit_code: r.unit.code.clone(),
             unit_name: r.unit.name.clone(),
             period_label: r.period.label.clone(),
-            period_from: r.period.from.to_string(),
-            period_to: r.period.to.to_string(),
+            period_from: tr.date(r.period.from),
+            period_to: tr.date(r.period.to),
             tree_current: r.tree == TreeMode::Current,
             committee: req
                 .committee

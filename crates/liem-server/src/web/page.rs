@@ -27,6 +27,32 @@ pub struct Page {
     /// The session's CSRF token, for the page's forms.
     pub csrf: String,
     principal: Option<Principal>,
+    /// The page asked for (path and query), so that a login sends the
+    /// reader back to it.
+    asked: String,
+}
+
+/// Where a login may send the reader back to: a path of this site only
+/// (`/…`, not `//host` nor `/\host`), else the register.
+pub fn local_path(next: &str) -> &str {
+    let safe = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.contains(['\r', '\n'])
+        && !next.starts_with("/login");
+    if safe {
+        next
+    } else {
+        "/petitions"
+    }
+}
+
+/// The login page, remembering the page asked for.
+fn to_login(asked: &str) -> Redirect {
+    if matches!(asked, "" | "/" | "/petitions") {
+        return Redirect::to("/login");
+    }
+    Redirect::to(&format!("/login?next={}", urlencode(local_path(asked))))
 }
 
 impl FromRequestParts<AppState> for Page {
@@ -51,6 +77,11 @@ impl FromRequestParts<AppState> for Page {
                 .and_then(|p| p.csrf.clone())
                 .unwrap_or_default(),
             principal,
+            asked: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
         })
     }
 }
@@ -68,16 +99,14 @@ impl Page {
 
     /// The signed-in user, or a redirect to the login page.
     pub fn who(&self) -> Result<&Principal, Redirect> {
-        self.principal
-            .as_ref()
-            .ok_or_else(|| Redirect::to("/login"))
+        self.principal.as_ref().ok_or_else(|| to_login(&self.asked))
     }
 
     /// Renders an error as a page (unauthenticated: to the login page).
     pub fn error(&self, e: AppError) -> Response {
         let status = e.status();
         let message = match &e {
-            AppError::Unauthenticated => return Redirect::to("/login").into_response(),
+            AppError::Unauthenticated => return to_login(&self.asked).into_response(),
             AppError::NotFound => self.tr.t("err-not-found"),
             AppError::Forbidden(_) => self.tr.t("err-forbidden"),
             AppError::Csrf => self.tr.t("err-csrf"),
@@ -138,5 +167,25 @@ pub(crate) fn aria_invalid(invalid: bool, id: &str) -> String {
         format!(r#"aria-invalid="true" aria-describedby="{id}-error""#)
     } else {
         String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn a_login_sends_back_only_to_a_path_of_this_site() {
+        assert_eq!(local_path("/petitions/abc?x=1"), "/petitions/abc?x=1");
+        for bad in [
+            "//evil.example/x",
+            "/\\evil.example",
+            "https://evil.example",
+            "evil",
+            "/login?next=/x",
+            "/a\r\nSet-Cookie: x",
+        ] {
+            assert_eq!(local_path(bad), "/petitions", "{bad}");
+        }
     }
 }
