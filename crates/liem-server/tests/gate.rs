@@ -505,6 +505,21 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             O::User,
             Some(json!({"active": true})),
         ),
+        ("POST", "/admin/users/{username}/active") => s(
+            Rights(R::Administer, Some(R::Administer)),
+            O::User,
+            Some(json!({"active": "true"})),
+        ),
+        // Without the box ticked: the gate is passed, nothing is reset.
+        ("POST", "/api/v1/users/{username}/password-reset" | "/admin/users/{username}/reset") => {
+            s(Rights(R::Administer, Some(R::Administer)), O::User, None)
+        }
+        ("GET", "/admin/users") => s(Rights(R::Administer, None), O::None, None),
+        ("POST", "/admin/users") => s(
+            Rights(R::Administer, Some(R::Administer)),
+            O::None,
+            Some(json!({"username": "x"})),
+        ),
         ("PUT", "/api/v1/units/{code}/policy") => s(
             Rights(R::Administer, Some(R::Administer)),
             O::Unit,

@@ -18,6 +18,7 @@ on_both!(
     a_leader_assigns_from_the_page_and_the_handler_finds_it_under_my_letters,
     a_password_change_protects_the_key_pair_anew_and_ends_the_other_sessions,
     a_deep_link_survives_the_login_and_no_login_sends_the_reader_off_site,
+    an_administrator_resets_a_forgotten_password_within_their_tree_only,
 );
 
 fn letter(kind: &str, name: &str, summary: &str) -> Value {
@@ -396,4 +397,84 @@ async fn a_deep_link_survives_the_login_and_no_login_sends_the_reader_off_site(a
         );
         assert!(!page.contains("evil.example"));
     }
+}
+
+async fn an_administrator_resets_a_forgotten_password_within_their_tree_only(app: common::App) {
+    let admin = common::session(&app, "admin.hni").await;
+    let victim = common::session(&app, "handler.hni").await;
+    // Another province's user is not found; one's own is refused; without
+    // the box ticked nothing happens.
+    let (s, _, _) = post_form(
+        &app,
+        &admin,
+        "/admin/users/clerk.hcm/reset",
+        &[("confirm", "true")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = post_form(
+        &app,
+        &admin,
+        "/admin/users/admin.hni/reset",
+        &[("confirm", "true")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _, body) = post_form(&app, &admin, "/admin/users/handler.hni/reset", &[]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!body.contains("id=\"us-password\""));
+    let (s, _, _) = post_form(&app, &victim, "/account/factor", &[]).await;
+    assert_eq!(s, StatusCode::OK, "nothing was reset yet");
+    // A handler holds no right to it at all.
+    let (s, _, _) = post_form(
+        &app,
+        &victim,
+        "/admin/users/clerk.hni/reset",
+        &[("confirm", "true")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    let (s, _, body) = post_form(
+        &app,
+        &admin,
+        "/admin/users/handler.hni/reset",
+        &[("confirm", "true")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let password = common::between(&body, "id=\"us-password\">", "</code>")
+        .expect("the new password, shown once")
+        .to_owned();
+    assert!(password.len() >= 16, "{password}");
+    // Their session and token ended; the old password opens nothing; the
+    // new one logs in, and opens their new key pair.
+    let (s, _, _) = post_form(&app, &victim, "/account/factor", &[]).await;
+    assert_ne!(s, StatusCode::OK, "the session ended");
+    let (s, _) = app
+        .call("GET", "/api/v1/me", Some("handler.hni"), None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the token was revoked");
+    for (pw, ok) in [(common::PASSWORD, false), (password.as_str(), true)] {
+        let req = Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({"username": "handler.hni", "password": pw}).to_string(),
+            ))
+            .unwrap();
+        let resp = app.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status() == StatusCode::OK, ok, "{pw}");
+    }
+    let (_, list) = common::page(&app, "admin.hni", "/admin/users").await;
+    assert!(list.contains("id=\"user-handler.hni\"") && !list.contains("clerk.hcm"));
+    let mut c = app.db.store.conn().await.unwrap();
+    let (u, _) = liem_store::users::by_username(&mut c, "handler.hni")
+        .await
+        .unwrap()
+        .unwrap();
+    let key = liem_store::keys::user_key(&mut c, u.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(liem_server::keys::open_protected(&key, &password, u.id.0.as_bytes()).is_ok());
 }

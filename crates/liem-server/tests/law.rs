@@ -508,7 +508,7 @@ async fn the_cases_list_says_which_limit_a_late_case_passed_and_by_how_many_days
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains(&format!(
-            "Criminal Procedure Code 2015, art. 172(1) · quá hạn {late} ngày"
+            "khoản 1 Điều 172 Bộ luật Tố tụng hình sự 2015 · quá hạn {late} ngày"
         )),
         "{page}"
     );

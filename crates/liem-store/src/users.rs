@@ -685,3 +685,23 @@ pub async fn remove_totp(tx: &mut Tx, actor: &audit::Actor, user: UserId) -> Res
     )
     .await
 }
+
+/// Revokes every live API token of a user (a password reset). How many.
+pub async fn revoke_all_tokens(tx: &mut Tx, actor: &audit::Actor, user: UserId) -> Result<u64> {
+    let n =
+        query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(now())
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+    audit::record_change(
+        tx,
+        actor,
+        "token.revoke_all",
+        "user",
+        &user.to_string(),
+        serde_json::json!({"revoked": n}),
+    )
+    .await?;
+    Ok(n)
+}

@@ -7,7 +7,7 @@ use crate::state::AppState;
 use crate::web::error::{AppError, AppResult, Problem};
 use crate::web::json::ApiJson;
 use crate::web::write::Writer;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -265,60 +265,9 @@ pub(super) async fn create_user(
     who: Writer,
     ApiJson(input): ApiJson<NewUserInput>,
 ) -> AppResult<Response> {
-    let mut errs = ValidationErrors::new();
-    let username = match liem_domain::role::Username::parse(&input.username) {
-        Ok(u) => Some(u),
-        Err(e) => {
-            errs.merge(e);
-            None
-        }
-    };
-    let display_name = required_text(&mut errs, "display_name", &input.display_name, 200);
-    required_text(&mut errs, "unit", &input.unit, 32);
-    if let Err(e) = liem_domain::role::check_password(&input.password) {
-        errs.merge(e);
-    }
-    let mut roles = Vec::new();
-    if input.roles.is_empty() {
-        errs.add("roles", "required", "must list at least one role");
-    }
-    for (i, r) in input.roles.iter().enumerate() {
-        match r.parse::<liem_domain::role::Role>() {
-            Ok(r) if !roles.contains(&r) => roles.push(r),
-            Ok(_) => errs.add(&format!("roles[{i}]"), "duplicate", "is listed twice"),
-            Err(e) => errs.add(&format!("roles[{i}]"), "unknown_value", e.to_string()),
-        }
-    }
-    let locale = match input
-        .locale
-        .as_deref()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        None => None,
-        Some(l) if crate::i18n::Lang::ALL.iter().any(|x| x.tag() == l) => Some(l.to_owned()),
-        Some(_) => {
-            errs.add("locale", "one_of", "must be vi, en, fr or ar");
-            None
-        }
-    };
-    let (Some(username), ()) = (username, errs.into_result(())?) else {
-        return Err(AppError::BadRequest("username".into()));
-    };
-    let username_text = username.as_str().to_owned();
-    service::create_user(
-        &state,
-        &who,
-        service::UserInput {
-            username,
-            display_name,
-            unit: input.unit,
-            roles,
-            password: input.password,
-            locale,
-        },
-    )
-    .await?;
+    let user = input.parse()?;
+    let username_text = user.username.as_str().to_owned();
+    service::create_user(&state, &who, user).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedUser {
@@ -326,6 +275,100 @@ pub(super) async fn create_user(
         }),
     )
         .into_response())
+}
+
+impl NewUserInput {
+    /// The user to add, or every field's error.
+    pub fn parse(self) -> Result<service::UserInput, ValidationErrors> {
+        let input = self;
+        let mut errs = ValidationErrors::new();
+        let username = match liem_domain::role::Username::parse(&input.username) {
+            Ok(u) => Some(u),
+            Err(e) => {
+                errs.merge(e);
+                None
+            }
+        };
+        let display_name = required_text(&mut errs, "display_name", &input.display_name, 200);
+        required_text(&mut errs, "unit", &input.unit, 32);
+        if let Err(e) = liem_domain::role::check_password(&input.password) {
+            errs.merge(e);
+        }
+        let mut roles = Vec::new();
+        if input.roles.is_empty() {
+            errs.add("roles", "required", "must list at least one role");
+        }
+        for (i, r) in input.roles.iter().enumerate() {
+            match r.parse::<liem_domain::role::Role>() {
+                Ok(r) if !roles.contains(&r) => roles.push(r),
+                Ok(_) => errs.add(&format!("roles[{i}]"), "duplicate", "is listed twice"),
+                Err(e) => errs.add(&format!("roles[{i}]"), "unknown_value", e.to_string()),
+            }
+        }
+        let locale = match input
+            .locale
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            None => None,
+            Some(l) if crate::i18n::Lang::ALL.iter().any(|x| x.tag() == l) => Some(l.to_owned()),
+            Some(_) => {
+                errs.add("locale", "one_of", "must be vi, en, fr or ar");
+                None
+            }
+        };
+        errs.into_result(())?;
+        let Some(username) = username else {
+            return Err(ValidationErrors::single(
+                "username",
+                "required",
+                "must be a login name",
+            ));
+        };
+        Ok(service::UserInput {
+            username,
+            display_name,
+            unit: input.unit,
+            roles,
+            password: input.password,
+            locale,
+        })
+    }
+}
+
+/// The confirmation of what a reset ends.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ConfirmQuery {
+    /// `true`: the caller knows the user's sessions, tokens, second factor
+    /// and key pair end.
+    pub confirm: Option<bool>,
+}
+
+/// A password made by a reset, to hand over once.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct ResetAnswer {
+    /// The login name.
+    pub username: String,
+    /// The new password (shown this once; the user changes it).
+    pub password: String,
+}
+
+/// Resets a forgotten password of a user of the caller's units: a new
+/// password (answered once) and a new key pair for sealed identities (those
+/// sealed for the old one are read again once a second custodian or the
+/// unit's recovery key re-seals them); their sessions, tokens and second
+/// factor end.
+#[utoipa::path(post, path = "/api/v1/users/{username}/password-reset", tag = "admin", params(("username" = String, Path, description = "The login name"), ConfirmQuery), responses((status = 200, description = "The new password", body = ResetAnswer), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, description = "Not confirmed, or one's own account", body = Problem)))]
+pub(super) async fn reset_password(
+    State(state): State<AppState>,
+    who: Writer,
+    Path(username): Path<String>,
+    Query(q): Query<ConfirmQuery>,
+) -> AppResult<Response> {
+    let password =
+        service::reset_password(&state, &who, &username, q.confirm.unwrap_or(false)).await?;
+    Ok(Json(ResetAnswer { username, password }).into_response())
 }
 
 /// Whether an account may log in.

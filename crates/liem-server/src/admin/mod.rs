@@ -52,7 +52,27 @@ pub fn router() -> Routes {
             &["GET"],
             get(api::audit_checkpoint),
         )
+        .at(
+            "/api/v1/users/{username}/password-reset",
+            &["POST"],
+            post(api::reset_password),
+        )
         .at("/calendar", &["GET"], get(pages::calendar))
+        .at(
+            "/admin/users",
+            &["GET", "POST"],
+            get(pages::users).post(pages::add_user),
+        )
+        .at(
+            "/admin/users/{username}/active",
+            &["POST"],
+            post(pages::set_active),
+        )
+        .at(
+            "/admin/users/{username}/reset",
+            &["POST"],
+            post(pages::reset),
+        )
 }
 
 /// This feature's part of the OpenAPI document.
@@ -64,6 +84,7 @@ pub fn router() -> Routes {
         api::list_users,
         api::create_user,
         api::set_user_active,
+        api::reset_password,
         api::set_policy,
         api::calendar_year,
         api::set_day,

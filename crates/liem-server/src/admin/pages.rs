@@ -1,15 +1,22 @@
-//! The calendar page.
+//! The calendar page, and the administrators' page of users.
 
+use super::service;
 use crate::i18n::Tr;
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::page::render;
 use crate::web::page::Page;
+use crate::web::write::PostedForm;
 use askama::Template;
+use axum::extract::Path;
 use axum::extract::Query;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use axum::response::Redirect;
 use axum::response::Response;
+use liem_domain::role::Role;
+use liem_domain::validation::FieldError;
 use liem_store::users::UserRecord;
 use serde::Deserialize;
 
@@ -75,4 +82,217 @@ pub(super) async fn calendar(
 
 pub(super) fn holiday_name(tr: &Tr, code: &str) -> String {
     tr.code("holiday", code)
+}
+
+/// A user as the administrators' page lists them.
+pub(super) struct UserLine {
+    username: String,
+    display_name: String,
+    unit_code: String,
+    /// Their roles, named in the reader's language.
+    roles: String,
+    active: bool,
+    /// The reader themself (no stop or reset of oneself here).
+    me: bool,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+pub(super) struct UsersTpl {
+    tr: Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    notice: Option<String>,
+    /// A new password to hand over once: (whose, the password).
+    handed: Option<(String, String)>,
+    errors: Vec<FieldError>,
+    users: Vec<UserLine>,
+    roles: Vec<&'static str>,
+    own_unit: String,
+}
+
+impl UsersTpl {
+    fn err(&self, id: &str) -> Option<String> {
+        self.tr.error_for(&self.errors, id)
+    }
+
+    fn aria(&self, id: &str) -> String {
+        crate::web::page::aria_invalid(self.err(id).is_some(), id)
+    }
+}
+
+/// What the users page shows besides the list.
+#[derive(Default)]
+struct UsersShown {
+    notice: Option<String>,
+    handed: Option<(String, String)>,
+    errors: Vec<FieldError>,
+}
+
+async fn users_page(
+    state: &AppState,
+    page: &Page,
+    status: StatusCode,
+    shown: UsersShown,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    let list = match service::list_users(state, who).await {
+        Ok(l) => l,
+        Err(e) => return page.error(e),
+    };
+    let tr = &page.tr;
+    let users = list
+        .into_iter()
+        .map(|u| UserLine {
+            me: u.id == who.user.id,
+            roles: u
+                .roles
+                .iter()
+                .map(|r| tr.code("role", r))
+                .collect::<Vec<_>>()
+                .join(", "),
+            username: u.username,
+            display_name: u.display_name,
+            unit_code: u.unit_code,
+            active: u.active,
+        })
+        .collect();
+    let t = UsersTpl {
+        tr: page.tr.clone(),
+        user: page.user.clone(),
+        csrf: page.csrf.clone(),
+        notice: shown.notice,
+        handed: shown.handed,
+        errors: shown.errors,
+        users,
+        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+        own_unit: who.user.unit_code.clone(),
+    };
+    (status, render(&t)).into_response()
+}
+
+/// The users of the administrator's tree: their state, and forms to add,
+/// stop or restart one, and to reset a forgotten password.
+pub(super) async fn users(State(state): State<AppState>, page: Page) -> Response {
+    users_page(&state, &page, StatusCode::OK, UsersShown::default()).await
+}
+
+/// A refusal shown on the users page.
+async fn users_refused(state: &AppState, page: &Page, e: AppError) -> Response {
+    match e {
+        AppError::Validation(v) => {
+            users_page(
+                state,
+                page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                UsersShown {
+                    errors: v.errors,
+                    ..UsersShown::default()
+                },
+            )
+            .await
+        }
+        other => page.error(other),
+    }
+}
+
+/// Adds a user with a first password made here, handed over once.
+pub(super) async fn add_user(
+    State(state): State<AppState>,
+    PostedForm { page, who, form }: PostedForm<Vec<(String, String)>>,
+) -> Response {
+    let text = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let password = crate::crypto::random_password();
+    let input = crate::admin::api::NewUserInput {
+        username: text("username"),
+        display_name: text("display_name"),
+        unit: text("unit"),
+        roles: form
+            .iter()
+            .filter(|(k, _)| k == "roles")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        password: password.clone(),
+        locale: None,
+    };
+    let result = match input.parse() {
+        Ok(u) => {
+            let name = u.username.as_str().to_owned();
+            service::create_user(&state, &who, u).await.map(|_| name)
+        }
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(name) => {
+            let notice = Some(page.tr.t1("us-added", "name", &name));
+            users_page(
+                &state,
+                &page,
+                StatusCode::CREATED,
+                UsersShown {
+                    notice,
+                    handed: Some((name, password)),
+                    ..UsersShown::default()
+                },
+            )
+            .await
+        }
+        Err(e) => users_refused(&state, &page, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ActiveForm {
+    active: bool,
+}
+
+/// Stops a user, or lets them log in again.
+pub(super) async fn set_active(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    PostedForm { page, who, form }: PostedForm<ActiveForm>,
+) -> Response {
+    match service::set_user_active(&state, &who, &username, form.active).await {
+        Ok(()) => Redirect::to("/admin/users").into_response(),
+        Err(e) => users_refused(&state, &page, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ResetForm {
+    confirm: Option<String>,
+}
+
+/// Resets a user's forgotten password; the new one is handed over once.
+pub(super) async fn reset(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    PostedForm { page, who, form }: PostedForm<ResetForm>,
+) -> Response {
+    let confirmed = form.confirm.as_deref() == Some("true");
+    match service::reset_password(&state, &who, &username, confirmed).await {
+        Ok(password) => {
+            let notice = Some(page.tr.t1("us-reset-done", "name", &username));
+            users_page(
+                &state,
+                &page,
+                StatusCode::OK,
+                UsersShown {
+                    notice,
+                    handed: Some((username, password)),
+                    ..UsersShown::default()
+                },
+            )
+            .await
+        }
+        Err(e) => users_refused(&state, &page, e).await,
+    }
 }

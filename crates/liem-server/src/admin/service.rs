@@ -294,6 +294,72 @@ pub async fn set_user_active(
     Ok(())
 }
 
+/// An administrator's reset of a user's password, for one who forgot it:
+/// a new password (returned, to hand over once), a new key pair protected
+/// by it — the old one opened only with the forgotten password, so the
+/// identities sealed for it are read again only once a second custodian of
+/// the unit or the unit's recovery key re-seals them (`liem seal migrate`
+/// and the custody pages) —, every session and API token of theirs ended,
+/// and their second factor removed (they set it up again). A user outside
+/// the caller's subtree is not found; administrators reset their own
+/// password on their account page, not here.
+pub async fn reset_password(
+    state: &AppState,
+    who: &Writer,
+    username: &str,
+    confirmed: bool,
+) -> AppResult<String> {
+    let admin = who.grant(Right::Administer)?;
+    let mut c = state.store.conn().await?;
+    let (user, _) = users::by_username(&mut c, username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(c);
+    admin.reach(&user.unit_path)?;
+    if user.id == who.user.id {
+        return Err(liem_domain::ValidationErrors::single(
+            "username",
+            "not_self",
+            "change your own password on your account page",
+        )
+        .into());
+    }
+    let permit = who.permit(
+        Right::Administer,
+        &user.unit_path,
+        "resetting a password needs an administrator of the user's unit's tree",
+    )?;
+    // What a reset ends is said on the form; it is done only once confirmed.
+    if !confirmed {
+        return Err(liem_domain::ValidationErrors::single(
+            "confirm",
+            "required",
+            "must be given to reset a password",
+        )
+        .into());
+    }
+    let password = crate::crypto::random_password();
+    let policy = state.passwords;
+    let (pw, id) = (password.clone(), user.id);
+    let (hash, key) = tokio::task::spawn_blocking(move || {
+        let key = crate::keys::PrivateKey::generate();
+        (
+            policy.hash(&pw),
+            crate::keys::protect(&key, &pw, id.0.as_bytes(), policy),
+        )
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut tx = permit.begin(&state.store).await?;
+    users::set_password(&mut tx, permit.actor(), user.id, &hash).await?;
+    liem_store::keys::set_user_key(&mut tx, permit.actor(), user.id, &key).await?;
+    users::end_sessions(&mut tx, permit.actor(), user.id, None, None).await?;
+    users::revoke_all_tokens(&mut tx, permit.actor(), user.id).await?;
+    users::remove_totp(&mut tx, permit.actor(), user.id).await?;
+    tx.commit().await?;
+    Ok(password)
+}
+
 /// A unit an administrator adds under one of theirs.
 #[derive(Debug, Clone)]
 pub struct UnitInput {
