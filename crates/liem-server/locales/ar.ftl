@@ -944,3 +944,4 @@ field-display_name = الاسم
 field-roles = الأدوار
 field-confirm = التأكيد
 rule-not_self = لا يمكن فعل ذلك لنفسك هنا
+db-chart-data = أرقام الرسم البياني

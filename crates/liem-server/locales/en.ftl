@@ -944,3 +944,4 @@ field-display_name = Name
 field-roles = Roles
 field-confirm = Confirmation
 rule-not_self = cannot be done to oneself here
+db-chart-data = The chart’s figures

@@ -944,3 +944,4 @@ field-display_name = Nom
 field-roles = Rôles
 field-confirm = Confirmation
 rule-not_self = ne peut se faire pour soi-même ici
+db-chart-data = Les chiffres du graphique

@@ -944,3 +944,4 @@ field-display_name = Họ tên
 field-roles = Vai trò
 field-confirm = Xác nhận
 rule-not_self = không áp dụng cho chính mình ở đây
+db-chart-data = Số liệu của biểu đồ

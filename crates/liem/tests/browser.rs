@@ -692,6 +692,21 @@ fn a_leader_reads_the_dashboards_svg_charts_and_follows_a_figure_to_its_letters(
             .collect();
         assert!(texts.contains(&x) && texts.contains(&y), "{id}: {texts:?}");
     }
+    // Each chart has its figures as a table too (its text alternative).
+    let tables = d.script(
+        "return Array.from(document.querySelectorAll('figure.chart')).map(f => ({id: f.id,
+            rows: f.querySelectorAll('details table tbody tr').length,
+            cols: f.querySelectorAll('details table thead th').length,
+            caption: (f.querySelector('details table caption') || {}).textContent}));",
+    );
+    for t in tables.as_array().unwrap() {
+        assert!(t["rows"].as_i64().unwrap() > 0, "{t}");
+        assert!(t["caption"].as_str().is_some_and(|c| !c.is_empty()), "{t}");
+        if t["id"] == "chart-letters" {
+            assert_eq!(t["cols"], 3, "month, this year, the year before: {t}");
+            assert_eq!(t["rows"], 12, "{t}");
+        }
+    }
     // The trend compares the year with the one before, month by month.
     let letters = &charts.iter().find(|c| c["id"] == "chart-letters").unwrap()["texts"];
     let t: Vec<&str> = letters

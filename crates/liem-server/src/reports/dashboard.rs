@@ -113,13 +113,27 @@ pub(super) struct DashTpl {
     before_label: String,
     figures: Vec<KeyFigure>,
     summary: String,
-    charts: Vec<(String, String)>,
+    charts: Vec<ChartView>,
     tiles: Option<String>,
     children: Vec<(String, String, i64, i64, String)>,
     targets: Vec<(uuid::Uuid, String, String, String, i64)>,
     stages_overdue: i64,
     units: Vec<(String, String)>,
     qs: String,
+}
+
+/// A chart as the page shows it: the drawing, and its figures as a table
+/// (the text alternative a screen reader reads, and anyone can copy).
+pub(super) struct ChartView {
+    id: String,
+    svg: String,
+    /// The table's caption (the chart's title).
+    caption: String,
+    /// The column headings.
+    head: Vec<String>,
+    /// Each row: its label and its figures, written as the language writes
+    /// numbers.
+    rows: Vec<(String, Vec<String>)>,
 }
 
 pub(super) async fn dashboard_page(
@@ -257,7 +271,7 @@ pub(super) async fn dashboard(
     let last_year = before_req.period.to.year().to_string();
     let chart_err = |e: chart::ChartError| AppError::BadRequest(e.to_string());
     // This year against the last, month by month.
-    let trend = |id: &str, title: &str, y: &str, v: &[i64]| -> AppResult<(String, String)> {
+    let trend = |id: &str, title: &str, y: &str, v: &[i64]| -> AppResult<ChartView> {
         let svg = chart::trend(
             &chart::Texts {
                 title: &tr.t(title),
@@ -277,8 +291,48 @@ pub(super) async fn dashboard(
             ],
         )
         .map_err(chart_err)?;
-        Ok((id.to_owned(), svg))
+        Ok(ChartView {
+            id: id.to_owned(),
+            svg,
+            caption: tr.t(title),
+            head: vec![tr.t("db-axis-month"), this_year.clone(), last_year.clone()],
+            rows: labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    (
+                        l.clone(),
+                        vec![
+                            crate::i18n::grouped(v[i], tr.lang),
+                            crate::i18n::grouped(v[k + i], tr.lang),
+                        ],
+                    )
+                })
+                .collect(),
+        })
     };
+    let bars_view =
+        |id: &str, title: &str, x: &str, y: &str, bars: &[(String, i64)]| -> AppResult<ChartView> {
+            let svg = chart::bars(
+                &chart::Texts {
+                    title: &tr.t(title),
+                    x: &tr.t(x),
+                    y: &tr.t(y),
+                },
+                bars,
+            )
+            .map_err(chart_err)?;
+            Ok(ChartView {
+                id: id.to_owned(),
+                svg,
+                caption: tr.t(title),
+                head: vec![tr.t(x), tr.t(y)],
+                rows: bars
+                    .iter()
+                    .map(|(l, v)| (l.clone(), vec![crate::i18n::grouped(*v, tr.lang)]))
+                    .collect(),
+            })
+        };
     let mut charts = vec![
         trend("chart-letters", "db-chart-letters", "db-axis-letters", &lv)?,
         trend(
@@ -293,18 +347,13 @@ pub(super) async fn dashboard(
         .zip(&lv[2 * k..])
         .map(|((code, _), v)| (tr.t(&format!("field-{code}")), *v))
         .collect();
-    charts.push((
-        "chart-fields".to_owned(),
-        chart::bars(
-            &chart::Texts {
-                title: &tr.t("db-chart-fields"),
-                x: &tr.t("db-axis-field"),
-                y: &tr.t("db-axis-letters"),
-            },
-            &by_field,
-        )
-        .map_err(chart_err)?,
-    ));
+    charts.push(bars_view(
+        "chart-fields",
+        "db-chart-fields",
+        "db-axis-field",
+        "db-axis-letters",
+        &by_field,
+    )?);
     // By child unit (provinces for the nation).
     let idx = now
         .columns
@@ -334,18 +383,13 @@ pub(super) async fn dashboard(
         .collect();
     if !children.is_empty() {
         let bars: Vec<(String, i64)> = children.iter().map(|c| (c.0.clone(), c.2)).collect();
-        charts.push((
-            "chart-units".to_owned(),
-            chart::bars(
-                &chart::Texts {
-                    title: &tr.t("db-chart-units"),
-                    x: &tr.t("db-axis-unit"),
-                    y: &tr.t("db-axis-letters"),
-                },
-                &bars,
-            )
-            .map_err(chart_err)?,
-        ));
+        charts.push(bars_view(
+            "chart-units",
+            "db-chart-units",
+            "db-axis-unit",
+            "db-axis-letters",
+            &bars,
+        )?);
     }
     // The tile map shows provinces only (not the agencies beside them).
     let provinces: Vec<&(String, String, i64, i64, String)> = children
