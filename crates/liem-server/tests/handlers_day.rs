@@ -19,6 +19,7 @@ on_both!(
     a_password_change_protects_the_key_pair_anew_and_ends_the_other_sessions,
     a_deep_link_survives_the_login_and_no_login_sends_the_reader_off_site,
     an_administrator_resets_a_forgotten_password_within_their_tree_only,
+    the_register_sorts_by_the_day_received_and_pages_keep_the_order,
 );
 
 fn letter(kind: &str, name: &str, summary: &str) -> Value {
@@ -477,4 +478,104 @@ async fn an_administrator_resets_a_forgotten_password_within_their_tree_only(app
         .unwrap()
         .unwrap();
     assert!(liem_server::keys::open_protected(&key, &password, u.id.0.as_bytes()).is_ok());
+}
+
+async fn the_register_sorts_by_the_day_received_and_pages_keep_the_order(app: common::App) {
+    // Received out of the order they are registered in, two on one day.
+    for day in [
+        "2026-10-05",
+        "2026-09-01",
+        "2026-11-20",
+        "2026-09-01",
+        "2026-10-30",
+    ] {
+        let mut l = letter("recommendation", "Ngô Văn Sắp", "Kiến nghị sắp xếp");
+        l["received_on"] = json!(day);
+        let (s, _) = app
+            .call("POST", "/api/v1/letters", Some("clerk.hni"), Some(l))
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    for (sort, expected) in [
+        (
+            "received",
+            [
+                "2026-09-01",
+                "2026-09-01",
+                "2026-10-05",
+                "2026-10-30",
+                "2026-11-20",
+            ],
+        ),
+        (
+            "-received",
+            [
+                "2026-11-20",
+                "2026-10-30",
+                "2026-10-05",
+                "2026-09-01",
+                "2026-09-01",
+            ],
+        ),
+    ] {
+        // One letter a page: the cursors walk the whole order, each once.
+        let mut days = Vec::new();
+        let mut ids = std::collections::HashSet::new();
+        let mut cursor = String::new();
+        loop {
+            let uri = format!("/api/v1/letters?sort={sort}&limit=1&cursor={cursor}");
+            let (s, page) = app.call("GET", &uri, Some("leader.hni"), None).await;
+            assert_eq!(s, StatusCode::OK, "{page}");
+            for l in page["items"].as_array().unwrap() {
+                days.push(l["received_on"].as_str().unwrap().to_owned());
+                assert!(
+                    ids.insert(l["id"].as_str().unwrap().to_owned()),
+                    "a letter twice"
+                );
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = c.replace('~', "%7E"),
+                None => break,
+            }
+        }
+        assert_eq!(days, expected, "{sort}");
+    }
+    // An unknown order, and a cursor of another order, are refused.
+    let (s, p) = app
+        .call(
+            "GET",
+            "/api/v1/letters?sort=sender",
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "sort");
+    let (_, first) = app
+        .call("GET", "/api/v1/letters?limit=1", Some("leader.hni"), None)
+        .await;
+    let id_cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let (s, p) = app
+        .call(
+            "GET",
+            &format!("/api/v1/letters?sort=received&cursor={id_cursor}"),
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "cursor");
+    // The page's heading sorts, keeping the filters.
+    let (_, page) = common::page(
+        &app,
+        "leader.hni",
+        "/petitions?kind=recommendation&sort=-received",
+    )
+    .await;
+    assert!(page.contains("aria-sort=\"descending\""));
+    let link = common::between(&page, "<thead>", "</thead>").unwrap_or_default();
+    assert!(
+        page.contains("href=\"/petitions?kind=recommendation&#38;sort=received\""),
+        "the heading turns the order round: {link}"
+    );
 }

@@ -1322,6 +1322,44 @@ pub struct LetterFilter {
     pub received_to: Option<Date>,
     /// The date overdue and due-within are counted from.
     pub today: Option<Date>,
+    /// The order of the list (counts ignore it).
+    pub sort: LetterSort,
+    /// With a sort by the day received, the day of the cursor's letter (the
+    /// cursor is that day and its id).
+    pub cursor_received: Option<Date>,
+}
+
+/// The order of the register.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LetterSort {
+    /// Newest registered first (the default).
+    #[default]
+    Registered,
+    /// By the day received, latest first.
+    ReceivedDesc,
+    /// By the day received, earliest first.
+    ReceivedAsc,
+}
+
+impl LetterSort {
+    /// Parses `received`, `-received` (or nothing: the default).
+    pub fn parse(code: &str) -> Option<LetterSort> {
+        match code {
+            "" | "registered" => Some(LetterSort::Registered),
+            "received" => Some(LetterSort::ReceivedAsc),
+            "-received" => Some(LetterSort::ReceivedDesc),
+            _ => None,
+        }
+    }
+
+    /// Its code in a query string.
+    pub fn code(self) -> &'static str {
+        match self {
+            LetterSort::Registered => "registered",
+            LetterSort::ReceivedAsc => "received",
+            LetterSort::ReceivedDesc => "-received",
+        }
+    }
 }
 
 /// The units of a scope as a subquery (`SELECT id FROM units WHERE …`) and
@@ -1445,13 +1483,30 @@ pub async fn list_letters(
     limit: u32,
 ) -> Result<Page<LetterRecord>> {
     let mut f = letter_filter(scope, lf);
-    if let Some(c) = cursor {
-        f.and("l.id < ?", vec![c.0.into()]);
+    // Keyset pages: after the cursor's letter in the list's order.
+    match (lf.sort, cursor, lf.cursor_received) {
+        (_, None, _) => {}
+        (LetterSort::Registered, Some(c), _) | (_, Some(c), None) => {
+            f.and("l.id < ?", vec![c.0.into()])
+        }
+        (LetterSort::ReceivedDesc, Some(c), Some(d)) => f.and(
+            "(l.received_on < ? OR (l.received_on = ? AND l.id < ?))",
+            vec![d.into(), d.into(), c.0.into()],
+        ),
+        (LetterSort::ReceivedAsc, Some(c), Some(d)) => f.and(
+            "(l.received_on > ? OR (l.received_on = ? AND l.id > ?))",
+            vec![d.into(), d.into(), c.0.into()],
+        ),
     }
+    let order = match lf.sort {
+        LetterSort::Registered => "l.id DESC",
+        LetterSort::ReceivedDesc => "l.received_on DESC, l.id DESC",
+        LetterSort::ReceivedAsc => "l.received_on ASC, l.id ASC",
+    };
     let limit = limit.clamp(1, 500);
     let n = f.next_placeholder();
     let sql = format!(
-        "SELECT {LETTER_COLS} FROM letters l JOIN units un ON un.id = l.unit_id{} ORDER BY l.id DESC LIMIT ${n}",
+        "SELECT {LETTER_COLS} FROM letters l JOIN units un ON un.id = l.unit_id{} ORDER BY {order} LIMIT ${n}",
         f.where_clause()
     );
     let rows = f
@@ -1460,7 +1515,10 @@ pub async fn list_letters(
         .fetch_all(ex)
         .await?;
     let items = rows.iter().map(letter_from).collect::<Result<Vec<_>>>()?;
-    let mut page = Page::cut(items, limit, |l| l.id.to_string());
+    let mut page = match lf.sort {
+        LetterSort::Registered => Page::cut(items, limit, |l| l.id.to_string()),
+        _ => Page::cut(items, limit, |l| format!("{}~{}", l.received_on, l.id)),
+    };
     let ids: Vec<LetterId> = page.items.iter().map(|l| l.id).collect();
     for (lid, brief) in briefs_for(ex, &ids).await? {
         if let Some(l) = page.items.iter_mut().find(|l| l.id == lid) {

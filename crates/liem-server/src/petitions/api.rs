@@ -31,8 +31,8 @@ use liem_domain::workflow::ActionInput;
 use liem_domain::workflow::MatterState;
 use liem_domain::ValidationErrors;
 use liem_store::petitions;
-use liem_store::petitions::LetterFilter;
 use liem_store::petitions::{AttachmentRecord, LetterRecord, TransferRecord};
+use liem_store::petitions::{LetterFilter, LetterSort};
 use liem_store::public::Message;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -58,7 +58,7 @@ pub(super) async fn list_fields(
 }
 
 /// Filters of the register.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 pub struct LetterQuery {
     /// A matter state code.
     pub status: Option<String>,
@@ -85,6 +85,9 @@ pub struct LetterQuery {
     pub to: Option<String>,
     /// The cursor from the previous page.
     pub cursor: Option<String>,
+    /// The order: newest registered first (default), `received` (the day
+    /// received, earliest first) or `-received` (latest first).
+    pub sort: Option<String>,
     /// Page size (1–500, default 50).
     pub limit: Option<u32>,
     /// `json` (default) or `csv`: every letter the filter finds (at most
@@ -115,19 +118,36 @@ impl LetterQuery {
             .as_deref()
             .filter(|s| !s.is_empty())
             .and_then(|d| required_date(&mut errs, "to", Some(d)));
-        let cursor = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
-            None => None,
-            Some(c) => match c.parse::<LetterId>() {
-                Ok(id) => Some(id),
-                Err(_) => {
-                    errs.add(
-                        "cursor",
-                        "cursor_format",
-                        "must be a cursor returned by a previous page",
-                    );
-                    None
+        let sort = match LetterSort::parse(self.sort.as_deref().unwrap_or("").trim()) {
+            Some(s) => s,
+            None => {
+                errs.add("sort", "unknown_value", "must be received or -received");
+                LetterSort::Registered
+            }
+        };
+        // A cursor is the last letter's id, or, sorted by the day
+        // received, that day and the id (`2026-11-02~<id>`).
+        let (cursor, cursor_received) = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => (None, None),
+            Some(c) => {
+                let (day, id) = match c.split_once('~') {
+                    Some((d, id)) => (d.parse::<jiff::civil::Date>().ok().map(Some), id),
+                    None => (Some(None), c),
+                };
+                match (day, id.parse::<LetterId>()) {
+                    (Some(day), Ok(id)) if day.is_some() == (sort != LetterSort::Registered) => {
+                        (Some(id), day)
+                    }
+                    _ => {
+                        errs.add(
+                            "cursor",
+                            "cursor_format",
+                            "must be a cursor returned by a previous page of the same order",
+                        );
+                        (None, None)
+                    }
                 }
-            },
+            }
         };
         if self.due_within.is_some_and(|d| d > 3650) {
             errs.add("due_within", "range", "must be at most 3650 days");
@@ -166,6 +186,8 @@ impl LetterQuery {
                 received_from: from,
                 received_to: to,
                 today: None,
+                sort,
+                cursor_received,
             },
             cursor,
         ))

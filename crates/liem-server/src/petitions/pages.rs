@@ -77,6 +77,7 @@ pub(super) struct ListTpl {
     next_link: Option<String>,
     /// The same filter as a CSV file.
     csv_link: String,
+    sort_links: SortLinks,
 }
 
 pub(super) async fn list(
@@ -141,6 +142,27 @@ pub(super) async fn list(
         let sep = if filters.is_empty() { "" } else { "&" };
         format!("/api/v1/letters?{filters}{sep}format=csv&lang={}", tr.tag())
     };
+    // The headings that sort: the same filters, another order.
+    let sorted = |sort: &str| {
+        let mut q2 = q.clone();
+        q2.sort = Some(sort.to_owned()).filter(|s| s != "registered");
+        let f = filter_query(&q2);
+        if f.is_empty() {
+            "/petitions".to_owned()
+        } else {
+            format!("/petitions?{f}")
+        }
+    };
+    let current = q.sort.as_deref().unwrap_or("registered");
+    let sort_links = SortLinks {
+        registered: sorted("registered"),
+        received: sorted(if current == "-received" {
+            "received"
+        } else {
+            "-received"
+        }),
+        current: current.to_owned(),
+    };
     render(&ListTpl {
         tr: page.tr.clone(),
         user: page.user.clone(),
@@ -160,7 +182,18 @@ pub(super) async fn list(
         rows,
         next_link,
         csv_link,
+        sort_links,
     })
+}
+
+/// The register's sortable headings: where each leads, and the order now.
+pub(super) struct SortLinks {
+    /// Newest registered first.
+    registered: String,
+    /// By the day received (the other way round when sorted by it now).
+    received: String,
+    /// The order now: `registered`, `received` or `-received`.
+    current: String,
 }
 
 /// The register's filters as a query string (without the cursor), so that
@@ -183,6 +216,7 @@ fn filter_query(q: &LetterQuery) -> String {
     push("handler", q.handler.map(|h| h.to_string()));
     push("from", q.from.clone());
     push("to", q.to.clone());
+    push("sort", q.sort.clone());
     params
         .iter()
         .map(|(k, v)| format!("{k}={}", urlencode(v)))

@@ -477,9 +477,13 @@ pub async fn all_letters(
     let mut cursor = None;
     loop {
         let page = petitions::list_letters(&mut conn, read.scope(), &f, cursor, 500).await?;
+        let last = page.items.last().map(|l| (l.id, l.received_on));
         out.extend(page.items);
-        match page.next_cursor.as_deref().map(str::parse::<LetterId>) {
-            Some(Ok(next)) if out.len() < max => cursor = Some(next),
+        match (page.next_cursor, last) {
+            (Some(_), Some((id, day))) if out.len() < max => {
+                cursor = Some(id);
+                f.cursor_received = Some(day);
+            }
             _ => break,
         }
     }
