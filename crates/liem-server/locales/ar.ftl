@@ -945,3 +945,15 @@ field-roles = الأدوار
 field-confirm = التأكيد
 rule-not_self = لا يمكن فعل ذلك لنفسك هنا
 db-chart-data = أرقام الرسم البياني
+
+# The calendar's entered days.
+cal-entered = أيام أدخلها المديرون (كما أعلنت الحكومة)
+cal-entered-none = لم يُدخل أي يوم لهذا العام.
+cal-kind = نوع اليوم
+cal-kind-day_off = يوم عطلة
+cal-kind-working_day = يوم عمل
+cal-remove = إزالة
+cal-add = إدخال اليوم
+cal-add-hint = على المستوى الوطني؛ تُعاد حساب مواعيد الملفات المفتوحة فورًا.
+cal-done = تم تعديل التقويم وأُعيد حساب المواعيد.
+field-date = التاريخ

@@ -945,3 +945,15 @@ field-roles = Roles
 field-confirm = Confirmation
 rule-not_self = cannot be done to oneself here
 db-chart-data = The chart’s figures
+
+# The calendar's entered days.
+cal-entered = Days entered by administrators (as the Government announced)
+cal-entered-none = No day entered for this year.
+cal-kind = Kind of day
+cal-kind-day_off = Day off
+cal-kind-working_day = Working day
+cal-remove = Remove
+cal-add = Enter the day
+cal-add-hint = National; the due dates of open matters are recomputed at once.
+cal-done = The calendar was changed; open matters’ due dates were recomputed.
+field-date = Date

@@ -945,3 +945,15 @@ field-roles = Rôles
 field-confirm = Confirmation
 rule-not_self = ne peut se faire pour soi-même ici
 db-chart-data = Les chiffres du graphique
+
+# The calendar's entered days.
+cal-entered = Jours saisis par les administrateurs (selon les annonces du Gouvernement)
+cal-entered-none = Aucun jour saisi pour cette année.
+cal-kind = Type de jour
+cal-kind-day_off = Jour chômé
+cal-kind-working_day = Jour ouvré
+cal-remove = Retirer
+cal-add = Saisir le jour
+cal-add-hint = National ; les échéances des affaires ouvertes sont recalculées aussitôt.
+cal-done = Le calendrier a été modifié ; les échéances ont été recalculées.
+field-date = Date

@@ -945,3 +945,15 @@ field-roles = Vai trò
 field-confirm = Xác nhận
 rule-not_self = không áp dụng cho chính mình ở đây
 db-chart-data = Số liệu của biểu đồ
+
+# The calendar's entered days.
+cal-entered = Ngày do quản trị nhập (theo thông báo của Chính phủ)
+cal-entered-none = Chưa nhập ngày nào cho năm này.
+cal-kind = Loại ngày
+cal-kind-day_off = Ngày nghỉ
+cal-kind-working_day = Ngày làm việc bù
+cal-remove = Xóa
+cal-add = Nhập ngày
+cal-add-hint = Áp dụng toàn quốc; hạn của các vụ việc đang mở được tính lại ngay.
+cal-done = Đã cập nhật lịch; hạn của các vụ việc đang mở đã được tính lại.
+field-date = Ngày

@@ -515,6 +515,13 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             s(Rights(R::Administer, Some(R::Administer)), O::User, None)
         }
         ("GET", "/admin/users") => s(Rights(R::Administer, None), O::None, None),
+        // National data: the gate's rule of its own (the central level).
+        ("POST", "/calendar/days") => s(
+            Special(R::Administer),
+            O::None,
+            Some(json!({"date": "2026-12-31", "kind": "day_off", "name": "Thử"})),
+        ),
+        ("POST", "/calendar/days/{date}/remove") => s(Special(R::Administer), O::None, form_body),
         ("POST", "/admin/users") => s(
             Rights(R::Administer, Some(R::Administer)),
             O::None,

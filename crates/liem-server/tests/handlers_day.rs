@@ -20,6 +20,7 @@ on_both!(
     a_deep_link_survives_the_login_and_no_login_sends_the_reader_off_site,
     an_administrator_resets_a_forgotten_password_within_their_tree_only,
     the_register_sorts_by_the_day_received_and_pages_keep_the_order,
+    a_central_administrator_enters_and_removes_a_day_off_on_the_calendar_page,
 );
 
 fn letter(kind: &str, name: &str, summary: &str) -> Value {
@@ -578,4 +579,51 @@ async fn the_register_sorts_by_the_day_received_and_pages_keep_the_order(app: co
         page.contains("href=\"/petitions?kind=recommendation&#38;sort=received\""),
         "the heading turns the order round: {link}"
     );
+}
+
+async fn a_central_administrator_enters_and_removes_a_day_off_on_the_calendar_page(
+    app: common::App,
+) {
+    let day = [
+        ("date", "2027-09-03"),
+        ("kind", "day_off"),
+        ("name", "Nghỉ liền kề Quốc khánh"),
+    ];
+    // A province's administrator may not change the national calendar.
+    let province = common::session(&app, "admin.hni").await;
+    let (s, _, _) = post_form(&app, &province, "/calendar/days", &day).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, page) = common::page(&app, "admin.hni", "/calendar?year=2027").await;
+    assert!(!page.contains("id=\"cal-add\""), "no form for them");
+
+    let central = common::session(&app, "admin").await;
+    let (s, location, _) = post_form(&app, &central, "/calendar/days", &day).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(location, "/calendar?year=2027&done=1");
+    let (_, page) = common::page(&app, "admin", "/calendar?year=2027&lang=vi").await;
+    assert!(
+        page.contains("03/09/2027") && page.contains("Nghỉ liền kề Quốc khánh"),
+        "entered and listed"
+    );
+    let (_, cal) = app
+        .call("GET", "/api/v1/calendar/2027", Some("clerk.hni"), None)
+        .await;
+    assert!(
+        cal.to_string().contains("2027-09-03"),
+        "the calendar counts it: {cal}"
+    );
+    // A bad date is refused, naming the field.
+    let (s, _, body) = post_form(
+        &app,
+        &central,
+        "/calendar/days",
+        &[("date", "31/02/2027"), ("kind", "day_off"), ("name", "x")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("role=\"alert\""));
+    let (s, _, _) = post_form(&app, &central, "/calendar/days/2027-09-03/remove", &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, page) = common::page(&app, "admin", "/calendar?year=2027").await;
+    assert!(!page.contains("Nghỉ liền kề Quốc khánh"));
 }

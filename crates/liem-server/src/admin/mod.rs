@@ -58,6 +58,12 @@ pub fn router() -> Routes {
             post(api::reset_password),
         )
         .at("/calendar", &["GET"], get(pages::calendar))
+        .at("/calendar/days", &["POST"], post(pages::set_day))
+        .at(
+            "/calendar/days/{date}/remove",
+            &["POST"],
+            post(pages::remove_day),
+        )
         .at(
             "/admin/users",
             &["GET", "POST"],

@@ -28,11 +28,19 @@ pub(super) struct CalendarTpl {
     csrf: String,
     year: i16,
     days: Vec<(String, String)>,
+    /// The days administrators entered: (ISO date, date as written, kind's
+    /// label, name).
+    entered: Vec<(String, String, String, String)>,
+    /// The reader changes the national calendar (a central administrator).
+    national: bool,
+    notice: Option<String>,
+    problem: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub(super) struct YearQuery {
     year: Option<i16>,
+    done: Option<String>,
 }
 
 pub(super) async fn calendar(
@@ -40,10 +48,28 @@ pub(super) async fn calendar(
     page: Page,
     Query(q): Query<YearQuery>,
 ) -> Response {
-    if let Err(r) = page.who() {
-        return r.into_response();
-    }
-    let year = q.year.unwrap_or_else(|| crate::clock::today().year());
+    let notice = q.done.as_deref().map(|_| page.tr.t("cal-done"));
+    calendar_page(&state, &page, q.year, StatusCode::OK, notice, None).await
+}
+
+/// The calendar page of a year, with what was just done or refused.
+async fn calendar_page(
+    state: &AppState,
+    page: &Page,
+    year: Option<i16>,
+    status: StatusCode,
+    notice: Option<String>,
+    problem: Option<String>,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    let national = matches!(
+        who.scope(liem_domain::role::Right::Administer),
+        liem_domain::role::Scope::Subtree(p) if liem_domain::unit::is_root_path(&p)
+    );
+    let year = year.unwrap_or_else(|| crate::clock::today().year());
     if let Err(e) = crate::admin::api::check_year(year) {
         return page.error(e);
     }
@@ -57,12 +83,24 @@ pub(super) async fn calendar(
         Ok(c) => c,
         Err(e) => return page.error(e),
     };
+    let entered = cal
+        .overrides_in(year)
+        .into_iter()
+        .map(|o| {
+            (
+                o.date.to_string(),
+                page.tr.date(o.date),
+                page.tr.code("cal-kind", o.kind.as_str()),
+                o.name,
+            )
+        })
+        .collect();
     let days = cal
         .days_off(year)
         .into_iter()
         .map(|d| {
             (
-                d.date.to_string(),
+                page.tr.date(d.date),
                 if d.code == "announced" {
                     d.name
                 } else {
@@ -71,13 +109,93 @@ pub(super) async fn calendar(
             )
         })
         .collect();
-    render(&CalendarTpl {
-        tr: page.tr.clone(),
-        user: page.user.clone(),
-        csrf: page.csrf.clone(),
-        year,
-        days,
-    })
+    (
+        status,
+        render(&CalendarTpl {
+            tr: page.tr.clone(),
+            user: page.user.clone(),
+            csrf: page.csrf.clone(),
+            year,
+            days,
+            entered,
+            national,
+            notice,
+            problem,
+        }),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct DayForm {
+    date: String,
+    kind: String,
+    name: String,
+}
+
+/// Enters a day off or a swapped working day (central administrators).
+pub(super) async fn set_day(
+    State(state): State<AppState>,
+    PostedForm { page, who, form }: PostedForm<DayForm>,
+) -> Response {
+    let mut errs = liem_domain::ValidationErrors::new();
+    let date = liem_domain::validation::required_date(&mut errs, "date", Some(&form.date));
+    let kind = liem_domain::validation::required_code::<liem_domain::calendar::OverrideKind>(
+        &mut errs,
+        "kind",
+        Some(&form.kind),
+    );
+    let name = liem_domain::validation::required_text(&mut errs, "name", &form.name, 200);
+    let result = match (date, kind, errs.into_result(())) {
+        (Some(date), Some(kind), Ok(())) => {
+            let day = liem_domain::calendar::DayOverride { date, kind, name };
+            service::set_day(&state, &who, &day).await.map(|()| date)
+        }
+        (_, _, Err(e)) => Err(e.into()),
+        _ => Err(AppError::BadRequest("date, kind".into())),
+    };
+    match result {
+        Ok(d) => Redirect::to(&format!("/calendar?year={}&done=1", d.year())).into_response(),
+        Err(e) => calendar_refused(&state, &page, e).await,
+    }
+}
+
+/// Removes an entered day (central administrators).
+pub(super) async fn remove_day(
+    State(state): State<AppState>,
+    Path(date): Path<String>,
+    PostedForm { page, who, .. }: PostedForm<serde::de::IgnoredAny>,
+) -> Response {
+    let Ok(d) = date.parse::<jiff::civil::Date>() else {
+        return page.error(AppError::NotFound);
+    };
+    match service::remove_day(&state, &who, d).await {
+        Ok(()) => Redirect::to(&format!("/calendar?year={}&done=1", d.year())).into_response(),
+        Err(e) => calendar_refused(&state, &page, e).await,
+    }
+}
+
+async fn calendar_refused(state: &AppState, page: &Page, e: AppError) -> Response {
+    match e {
+        AppError::Validation(v) => {
+            let message = v
+                .errors
+                .iter()
+                .map(|fe| page.tr.field_error(fe))
+                .collect::<Vec<_>>()
+                .join("; ");
+            calendar_page(
+                state,
+                page,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(message),
+            )
+            .await
+        }
+        other => page.error(other),
+    }
 }
 
 pub(super) fn holiday_name(tr: &Tr, code: &str) -> String {
