@@ -957,3 +957,18 @@ cal-add = Enter the day
 cal-add-hint = National; the due dates of open matters are recomputed at once.
 cal-done = The calendar was changed; open matters’ due dates were recomputed.
 field-date = Date
+
+# The rules page.
+nav-rules = Legal limits
+ru-title = The legal time limits
+ru-hint = Each limit carries the article that sets it and the days it applies between; a matter begun before a new version keeps the old one. A change of unit is national and recomputes open matters’ due dates.
+ru-rule = Limit
+ru-limit = Length
+ru-citation = Citation
+ru-valid = In force
+ru-count-in = Counted in
+ru-save = Save
+ru-done = Saved; open matters’ due dates were recomputed.
+period-working_days = working days
+period-days = days
+period-months = months

@@ -957,3 +957,18 @@ cal-add = Saisir le jour
 cal-add-hint = National ; les échéances des affaires ouvertes sont recalculées aussitôt.
 cal-done = Le calendrier a été modifié ; les échéances ont été recalculées.
 field-date = Date
+
+# The rules page.
+nav-rules = Délais légaux
+ru-title = Les délais légaux
+ru-hint = Chaque délai porte l’article qui le fixe et sa période de validité ; une affaire ouverte avant une nouvelle version garde l’ancienne. Un changement d’unité est national et recalcule les échéances.
+ru-rule = Délai
+ru-limit = Durée
+ru-citation = Référence
+ru-valid = En vigueur
+ru-count-in = Compté en
+ru-save = Enregistrer
+ru-done = Enregistré ; les échéances ont été recalculées.
+period-working_days = jours ouvrés
+period-days = jours
+period-months = mois

@@ -957,3 +957,18 @@ cal-add = Nhập ngày
 cal-add-hint = Áp dụng toàn quốc; hạn của các vụ việc đang mở được tính lại ngay.
 cal-done = Đã cập nhật lịch; hạn của các vụ việc đang mở đã được tính lại.
 field-date = Ngày
+
+# The rules page.
+nav-rules = Thời hạn luật định
+ru-title = Các thời hạn luật định
+ru-hint = Mỗi thời hạn có điều khoản quy định và thời gian hiệu lực; vụ việc bắt đầu trước một phiên bản mới vẫn theo phiên bản cũ. Thay đổi đơn vị tính áp dụng toàn quốc và tính lại hạn của các vụ việc đang mở.
+ru-rule = Thời hạn
+ru-limit = Độ dài
+ru-citation = Căn cứ
+ru-valid = Hiệu lực
+ru-count-in = Tính theo
+ru-save = Lưu
+ru-done = Đã lưu; hạn của các vụ việc đang mở đã được tính lại.
+period-working_days = ngày làm việc
+period-days = ngày
+period-months = tháng

@@ -522,6 +522,12 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             Some(json!({"date": "2026-12-31", "kind": "day_off", "name": "Thử"})),
         ),
         ("POST", "/calendar/days/{date}/remove") => s(Special(R::Administer), O::None, form_body),
+        ("GET", "/admin/rules") => s(Anyone, O::None, None),
+        ("POST", "/admin/rules/{code}") => s(
+            Special(R::Administer),
+            O::None,
+            Some(json!({"unit": "working_days"})),
+        ),
         ("POST", "/admin/users") => s(
             Rights(R::Administer, Some(R::Administer)),
             O::None,

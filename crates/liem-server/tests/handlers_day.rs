@@ -21,6 +21,7 @@ on_both!(
     an_administrator_resets_a_forgotten_password_within_their_tree_only,
     the_register_sorts_by_the_day_received_and_pages_keep_the_order,
     a_central_administrator_enters_and_removes_a_day_off_on_the_calendar_page,
+    the_rules_page_lists_each_limit_with_its_citation_and_only_the_centre_changes_one,
 );
 
 fn letter(kind: &str, name: &str, summary: &str) -> Value {
@@ -626,4 +627,59 @@ async fn a_central_administrator_enters_and_removes_a_day_off_on_the_calendar_pa
     assert_eq!(s, StatusCode::SEE_OTHER);
     let (_, page) = common::page(&app, "admin", "/calendar?year=2027").await;
     assert!(!page.contains("Nghỉ liền kề Quốc khánh"));
+}
+
+async fn the_rules_page_lists_each_limit_with_its_citation_and_only_the_centre_changes_one(
+    app: common::App,
+) {
+    let (s, page) = common::page(&app, "clerk.hni", "/admin/rules?lang=vi").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("id=\"rule-complaint_accept\""));
+    assert!(
+        page.contains("Luật Khiếu nại 2011"),
+        "the citation in Vietnamese"
+    );
+    assert!(
+        !page.contains("action=\"/admin/rules/"),
+        "no form for a clerk"
+    );
+    let province = common::session(&app, "admin.hni").await;
+    let (s, _, _) = post_form(
+        &app,
+        &province,
+        "/admin/rules/letter_handling",
+        &[("unit", "days")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let central = common::session(&app, "admin").await;
+    let (s, location, _) = post_form(
+        &app,
+        &central,
+        "/admin/rules/letter_handling",
+        &[("unit", "days")],
+    )
+    .await;
+    assert_eq!(
+        (s, location.as_str()),
+        (StatusCode::SEE_OTHER, "/admin/rules?done=1")
+    );
+    let (_, rules) = app
+        .call("GET", "/api/v1/rules", Some("clerk.hni"), None)
+        .await;
+    let r = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "letter_handling" && r["valid_to"].is_null())
+        .unwrap();
+    assert_eq!(r["unit"], "days");
+    let (s, _, _) = post_form(
+        &app,
+        &central,
+        "/admin/rules/letter_handling",
+        &[("unit", "fortnights")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }

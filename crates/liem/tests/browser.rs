@@ -873,6 +873,7 @@ fn every_staff_page_fits_a_phone_and_a_desktop() {
         "/calendar",
         "/account",
         "/admin/users",
+        "/admin/rules",
         "/nowhere",
     ]
     .iter()
@@ -1150,6 +1151,7 @@ fn axe_finds_nothing_serious_on_the_main_pages_in_two_languages() {
         "/calendar",
         "/account",
         "/admin/users",
+        "/admin/rules",
         "/report",
         "/follow",
     ]
@@ -1216,6 +1218,7 @@ fn every_main_page_reads_in_each_language_without_a_key_a_timestamp_or_an_englis
         "/calendar",
         "/account",
         "/admin/users",
+        "/admin/rules",
         "/nowhere",
     ]
     .iter()

@@ -59,6 +59,8 @@ pub fn router() -> Routes {
         )
         .at("/calendar", &["GET"], get(pages::calendar))
         .at("/calendar/days", &["POST"], post(pages::set_day))
+        .at("/admin/rules", &["GET"], get(pages::rules))
+        .at("/admin/rules/{code}", &["POST"], post(pages::set_rule_unit))
         .at(
             "/calendar/days/{date}/remove",
             &["POST"],

@@ -414,3 +414,117 @@ pub(super) async fn reset(
         Err(e) => users_refused(&state, &page, e).await,
     }
 }
+
+/// A rule as the rules page lists it.
+pub(super) struct RuleLine {
+    code: String,
+    name: String,
+    /// "10 working days", in the reader's language.
+    limit: String,
+    unit: String,
+    citation: String,
+    /// The days it applies between.
+    valid: String,
+    /// In force today (only its unit can be changed here).
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "rules.html")]
+pub(super) struct RulesTpl {
+    tr: Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    rules: Vec<RuleLine>,
+    units: Vec<String>,
+    national: bool,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct DoneQuery {
+    done: Option<String>,
+}
+
+/// The deadline rules with their versions, citations and units; a central
+/// administrator changes the unit a rule counts in.
+pub(super) async fn rules(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    let list = match service::rule_list(&state, who).await {
+        Ok(l) => l,
+        Err(e) => return page.error(e),
+    };
+    let national = matches!(
+        who.scope(liem_domain::role::Right::Administer),
+        liem_domain::role::Scope::Subtree(p) if liem_domain::unit::is_root_path(&p)
+    );
+    let today = crate::clock::today();
+    let tr = &page.tr;
+    let rules = list
+        .iter()
+        .map(|r| RuleLine {
+            code: r.code.as_str().to_owned(),
+            name: tr.code("rule", r.code.as_str()),
+            limit: format!("{} {}", r.amount, tr.code("period", r.unit.as_str())),
+            unit: r.unit.as_str().to_owned(),
+            citation: tr.citation(&r.citation),
+            valid: match r.valid_to {
+                Some(to) => format!("{} – {}", tr.date(r.valid_from), tr.date(to)),
+                None => format!("{} –", tr.date(r.valid_from)),
+            },
+            current: r.valid_from <= today && r.valid_to.is_none_or(|t| today <= t),
+        })
+        .collect();
+    render(&RulesTpl {
+        tr: page.tr.clone(),
+        user: page.user.clone(),
+        csrf: page.csrf.clone(),
+        rules,
+        units: liem_domain::deadline::PeriodUnit::ALL
+            .iter()
+            .map(|u| u.as_str().to_owned())
+            .collect(),
+        national,
+        notice: q.done.map(|_| page.tr.t("ru-done")),
+    })
+}
+
+#[derive(Deserialize)]
+pub(super) struct RuleUnitForm {
+    unit: String,
+}
+
+/// Changes the unit a rule is counted in (central administrators).
+pub(super) async fn set_rule_unit(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    PostedForm { page, who, form }: PostedForm<RuleUnitForm>,
+) -> Response {
+    let mut errs = liem_domain::ValidationErrors::new();
+    let code = liem_domain::validation::required_code::<liem_domain::deadline::RuleCode>(
+        &mut errs,
+        "code",
+        Some(&code),
+    );
+    let unit = liem_domain::validation::required_code::<liem_domain::deadline::PeriodUnit>(
+        &mut errs,
+        "unit",
+        Some(&form.unit),
+    );
+    let result = match (code, unit, errs.into_result(())) {
+        (Some(code), Some(unit), Ok(())) => service::set_rule_unit(&state, &who, code, unit).await,
+        (_, _, Err(e)) => Err(e.into()),
+        _ => Err(AppError::BadRequest("code, unit".into())),
+    };
+    match result {
+        Ok(()) => Redirect::to("/admin/rules?done=1").into_response(),
+        Err(e) => page.error(e),
+    }
+}
