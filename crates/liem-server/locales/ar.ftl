@@ -972,3 +972,4 @@ ru-done = تم الحفظ وأُعيد حساب المواعيد.
 period-working_days = أيام عمل
 period-days = أيام
 period-months = أشهر
+acc-enrol-first = يتطلب دورك (أمين، مدير) عاملًا ثانيًا: أعدّه أدناه قبل أي شيء آخر.

@@ -972,3 +972,4 @@ ru-done = Saved; open matters’ due dates were recomputed.
 period-working_days = working days
 period-days = days
 period-months = months
+acc-enrol-first = Your role (custodian, administrator) requires a second factor: set it up below before anything else.

@@ -972,3 +972,4 @@ ru-done = Enregistré ; les échéances ont été recalculées.
 period-working_days = jours ouvrés
 period-days = jours
 period-months = mois
+acc-enrol-first = Votre rôle (dépositaire, administrateur) exige un second facteur : configurez-le ci-dessous avant toute autre chose.

@@ -972,3 +972,4 @@ ru-done = Đã lưu; hạn của các vụ việc đang mở đã được tính
 period-working_days = ngày làm việc
 period-days = ngày
 period-months = tháng
+acc-enrol-first = Vai trò của bạn (giữ khóa bảo mật, quản trị) cần xác thực hai lớp: hãy thiết lập ngay dưới đây trước khi dùng các chức năng khác.

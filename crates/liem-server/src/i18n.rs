@@ -273,8 +273,8 @@ impl Tr {
 
     /// An instant as the unit's clock showed it (the legal time zone): its
     /// date as the language writes it and the time, `06/12/2026 14:05`.
-    pub fn instant(&self, at: &jiff::Timestamp) -> String {
-        let z = at.to_zoned(liem_domain::calendar::legal_zone());
+    pub fn instant(&self, at: impl When) -> String {
+        let z = at.when().to_zoned(liem_domain::calendar::legal_zone());
         format!("{} {:02}:{:02}", self.date(z.date()), z.hour(), z.minute())
     }
 
@@ -469,6 +469,24 @@ impl Day for jiff::civil::Date {
 impl<T: Day + ?Sized> Day for &T {
     fn day(&self) -> jiff::civil::Date {
         (**self).day()
+    }
+}
+
+/// An instant, however a template holds it.
+pub trait When {
+    /// The instant.
+    fn when(&self) -> jiff::Timestamp;
+}
+
+impl When for jiff::Timestamp {
+    fn when(&self) -> jiff::Timestamp {
+        *self
+    }
+}
+
+impl<T: When + ?Sized> When for &T {
+    fn when(&self) -> jiff::Timestamp {
+        (**self).when()
     }
 }
 

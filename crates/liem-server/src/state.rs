@@ -37,6 +37,9 @@ pub struct Settings {
     pub checkpoint_file: Option<PathBuf>,
     /// How often a checkpoint is written while the chain grows.
     pub checkpoint_every: std::time::Duration,
+    /// Custodians and administrators must set up a second factor before
+    /// using anything else.
+    pub require_second_factor: bool,
 }
 
 impl Default for Settings {
@@ -71,6 +74,7 @@ impl Default for Settings {
             proxies: crate::proxies::Proxies::none(),
             checkpoint_file: None,
             checkpoint_every: std::time::Duration::from_secs(3600),
+            require_second_factor: false,
         }
     }
 }

@@ -683,3 +683,112 @@ async fn the_rules_page_lists_each_limit_with_its_citation_and_only_the_centre_c
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn sqlite_a_custodian_sets_up_the_required_second_factor_before_anything_else() {
+    let app = common::app_with(
+        liem_store::testing::TestDb::sqlite().await,
+        liem_server::Settings {
+            require_second_factor: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    a_custodian_sets_up_the_required_second_factor_before_anything_else(app).await;
+}
+
+#[tokio::test]
+async fn postgres_a_custodian_sets_up_the_required_second_factor_before_anything_else() {
+    let Some(db) = liem_store::testing::TestDb::postgres().await else {
+        return;
+    };
+    let store = db.store.clone();
+    let app = common::app_with(
+        db,
+        liem_server::Settings {
+            require_second_factor: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    a_custodian_sets_up_the_required_second_factor_before_anything_else(app).await;
+    common::the_trail_explains_every_record(&store).await;
+}
+
+/// A page as seen with a session: status and `Location`.
+async fn get_with(
+    app: &common::App,
+    session: &(String, String),
+    uri: &str,
+) -> (StatusCode, String) {
+    let req = Request::get(uri)
+        .header(header::COOKIE, &session.0)
+        .body(Body::empty())
+        .unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    let location = resp
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (resp.status(), location)
+}
+
+fn base32_decode(text: &str) -> Vec<u8> {
+    let (mut buffer, mut bits, mut out) = (0u32, 0u32, Vec::new());
+    for c in text.chars() {
+        let v = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".find(c).unwrap() as u32;
+        buffer = (buffer << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    out
+}
+
+async fn a_custodian_sets_up_the_required_second_factor_before_anything_else(app: common::App) {
+    let custodian = common::session(&app, "custodian.hni").await;
+    // Every page leads to the account page; the API refuses, naming why.
+    assert_eq!(
+        get_with(&app, &custodian, "/custody").await,
+        (StatusCode::SEE_OTHER, "/account?enrol=1".to_owned())
+    );
+    let (s, _) = get_with(&app, &custodian, "/account?enrol=1").await;
+    assert_eq!(s, StatusCode::OK);
+    let req = Request::get("/api/v1/unseal-requests")
+        .header(header::COOKIE, &custodian.0)
+        .body(Body::empty())
+        .unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    assert!(String::from_utf8_lossy(&body).contains("second-factor-required"));
+    // A clerk is not concerned.
+    let clerk = common::session(&app, "clerk.hni").await;
+    assert_eq!(get_with(&app, &clerk, "/petitions").await.0, StatusCode::OK);
+
+    // The custodian sets it up; then everything is open again.
+    let (s, _, page) = post_form(&app, &custodian, "/account/factor", &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    let secret = common::between(&page, "id=\"factor-secret-text\">", "</code>").unwrap();
+    let key = base32_decode(secret);
+    let step = jiff::Timestamp::now().as_second().div_euclid(30);
+    let code = format!("{:06}", liem_server::totp::code_at(&key, step));
+    let (s, location, _) = post_form(
+        &app,
+        &custodian,
+        "/account/factor/confirm",
+        &[("code", &code)],
+    )
+    .await;
+    assert_eq!(
+        (s, location.as_str()),
+        (StatusCode::SEE_OTHER, "/account?done=factor-on")
+    );
+    assert_eq!(
+        get_with(&app, &custodian, "/custody").await.0,
+        StatusCode::OK
+    );
+}

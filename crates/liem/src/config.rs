@@ -39,6 +39,9 @@ pub struct Config {
     pub checkpoint_file: Option<PathBuf>,
     /// Minutes between the server's checkpoints while the chain grows.
     pub checkpoint_minutes: u64,
+    /// Custodians and administrators must set up a second factor (TOTP)
+    /// before using anything else.
+    pub require_second_factor: bool,
 }
 
 impl Default for Config {
@@ -57,6 +60,7 @@ impl Default for Config {
             trusted_proxies: None,
             checkpoint_file: None,
             checkpoint_minutes: 60,
+            require_second_factor: false,
         }
     }
 }
@@ -115,6 +119,9 @@ impl Config {
         }
         if let Some(v) = get("LIEM_SECURE_COOKIES") {
             self.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = get("LIEM_REQUIRE_SECOND_FACTOR") {
+            self.require_second_factor = matches!(v.as_str(), "1" | "true" | "yes");
         }
         if let Some(v) = get("LIEM_POW_BITS") {
             self.pow_bits = v.parse().context("LIEM_POW_BITS must be a whole number")?;
@@ -216,6 +223,7 @@ impl Config {
             proxies: self.proxies(),
             checkpoint_file: self.checkpoint_file.clone(),
             checkpoint_every: self.checkpoint_every(),
+            require_second_factor: self.require_second_factor,
             ..Default::default()
         }
     }

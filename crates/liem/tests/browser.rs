@@ -647,7 +647,7 @@ fn a_leader_places_a_case_under_monitoring_moves_it_with_a_transfer_and_sees_it_
         .unwrap_or_else(|| panic!("not on the watch list: {table}"));
     assert!(reference.contains("HNI-VA-"), "{reference}");
     assert!(
-        reference.contains("Finish the investigation — 2027-03-31"),
+        reference.contains("Finish the investigation — 31 Mar 2027"),
         "{reference}"
     );
     assert!(reference.contains("HNI-CA"), "{reference}");

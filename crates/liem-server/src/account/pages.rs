@@ -312,8 +312,8 @@ async fn account_page(
             .into_iter()
             .map(|s| SessionLine {
                 this: this.as_deref() == Some(s.id.as_str()),
-                started: tr.instant(&s.created_at),
-                expires: tr.instant(&s.expires_at),
+                started: tr.instant(s.created_at),
+                expires: tr.instant(s.expires_at),
                 id: s.id,
             })
             .collect(),
@@ -324,6 +324,8 @@ async fn account_page(
 #[derive(Deserialize)]
 pub(super) struct AccountQuery {
     done: Option<String>,
+    /// Sent here because a second factor is required first.
+    enrol: Option<String>,
 }
 
 /// The caller's own account: password, second factor, sessions.
@@ -345,6 +347,7 @@ pub(super) async fn account(
         StatusCode::OK,
         Shown {
             notice,
+            problem: q.enrol.map(|_| page.tr.t("acc-enrol-first")),
             ..Shown::default()
         },
     )

@@ -15,6 +15,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use liem_domain::role::Right;
+use liem_domain::role::Role;
 use liem_domain::role::Scope;
 use liem_store::audit::Actor;
 use liem_store::users;
@@ -128,6 +129,21 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> AppResult<Option<P
     }
     if let Some(token) = session_token(&parts.headers) {
         if let Some((user, csrf)) = users::session_user(&mut conn, &token_hash(&token)).await? {
+            // Where the configuration requires it, custodians and
+            // administrators set up their second factor before anything
+            // else (their account page, logging out, the language).
+            if state.settings.require_second_factor
+                && user
+                    .roles
+                    .iter()
+                    .any(|r| matches!(r, Role::Custodian | Role::Administrator))
+                && !enrolment_path(parts.uri.path())
+                && !users::totp(&mut conn, user.id)
+                    .await?
+                    .is_some_and(|f| f.confirmed)
+            {
+                return Err(AppError::SecondFactorRequired);
+            }
             return Ok(Some(Principal {
                 user,
                 csrf: Some(csrf),
@@ -137,6 +153,13 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> AppResult<Option<P
         }
     }
     Ok(None)
+}
+
+/// The paths a person who must set up a second factor may still use.
+fn enrolment_path(path: &str) -> bool {
+    path == "/account"
+        || path.starts_with("/account/")
+        || matches!(path, "/logout" | "/language" | "/api/v1/me")
 }
 
 impl FromRequestParts<AppState> for Principal {

@@ -484,7 +484,7 @@ pub(super) async fn letter_page(
                     tr.code("state", &e.from_state),
                     tr.code("state", &e.to_state),
                     tr.t1("d-by", "name", by),
-                    tr.instant(&e.at)
+                    tr.instant(e.at)
                 );
                 for key in ["reason", "note", "to_body", "summary"] {
                     if let Some(t) = e.detail.get(key).and_then(|v| v.as_str()) {

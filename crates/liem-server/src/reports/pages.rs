@@ -243,7 +243,7 @@ pub(super) fn record_views(tree: &Tree, records: &[Record], tr: &Tr) -> Vec<Reco
         .map(|r| RecordView {
             entity: tr.t(&format!("rp-e-{}", r.entity)),
             reference: r.reference.clone(),
-            date: r.date.map(|d| d.to_string()).unwrap_or_default(),
+            date: tr.date_opt(r.date),
             unit: tree
                 .get(r.unit_id)
                 .map(|u| u.code.clone())

@@ -42,6 +42,10 @@ pub enum AppError {
     /// The request is malformed (400).
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A custodian or administrator signed in without the second factor the
+    /// configuration requires of them (403): they set it up first.
+    #[error("a second factor is required: set it up on your account page (/account)")]
+    SecondFactorRequired,
     /// Too many failed attempts from this client (429).
     #[error("too many attempts; try again later")]
     TooManyRequests,
@@ -111,7 +115,9 @@ impl AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::Csrf | AppError::SecondFactorRequired => {
+                StatusCode::FORBIDDEN
+            }
             AppError::Workflow(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -129,6 +135,7 @@ impl AppError {
             AppError::Unauthenticated => ("unauthenticated", "Authentication required"),
             AppError::Forbidden(_) => ("forbidden", "Forbidden"),
             AppError::Csrf => ("csrf", "CSRF token missing or invalid"),
+            AppError::SecondFactorRequired => ("second-factor-required", "Second factor required"),
             AppError::Workflow(_) => ("illegal-transition", "Action not allowed in this state"),
             AppError::Conflict(_) => ("conflict", "Conflict"),
             AppError::TooLarge(_) => ("too-large", "Payload too large"),

@@ -30,6 +30,8 @@ pub struct Page {
     /// The page asked for (path and query), so that a login sends the
     /// reader back to it.
     asked: String,
+    /// Signed in, but must set up a second factor first.
+    enrol_first: bool,
 }
 
 /// Where a login may send the reader back to: a path of this site only
@@ -62,11 +64,9 @@ impl FromRequestParts<AppState> for Page {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let principal = auth::authenticate(parts, state)
-            .await
-            .ok()
-            .flatten()
-            .filter(|p| p.via == Via::Session);
+        let found = auth::authenticate(parts, state).await;
+        let enrol_first = matches!(found, Err(AppError::SecondFactorRequired));
+        let principal = found.ok().flatten().filter(|p| p.via == Via::Session);
         let lang =
             Asked::of(parts).staff(principal.as_ref().and_then(|p| p.user.locale.as_deref()));
         Ok(Page {
@@ -82,6 +82,7 @@ impl FromRequestParts<AppState> for Page {
                 .path_and_query()
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_default(),
+            enrol_first,
         })
     }
 }
@@ -99,6 +100,9 @@ impl Page {
 
     /// The signed-in user, or a redirect to the login page.
     pub fn who(&self) -> Result<&Principal, Redirect> {
+        if self.enrol_first {
+            return Err(Redirect::to("/account?enrol=1"));
+        }
         self.principal.as_ref().ok_or_else(|| to_login(&self.asked))
     }
 
@@ -107,6 +111,9 @@ impl Page {
         let status = e.status();
         let message = match &e {
             AppError::Unauthenticated => return to_login(&self.asked).into_response(),
+            AppError::SecondFactorRequired => {
+                return Redirect::to("/account?enrol=1").into_response()
+            }
             AppError::NotFound => self.tr.t("err-not-found"),
             AppError::Forbidden(_) => self.tr.t("err-forbidden"),
             AppError::Csrf => self.tr.t("err-csrf"),
