@@ -861,7 +861,7 @@ rule-wrong_password = ليست كلمة مرورك الحالية
 field-current_password = كلمة المرور الحالية
 field-new_password = كلمة المرور الجديدة
 field-repeat_password = تكرار كلمة المرور الجديدة
-field-code = رمز المصادقة
+field-code = الرمز
 rule-password_length = يجب أن تكون من { $n } إلى { $m } حرفًا
 
 # Importing an old register.
@@ -973,3 +973,32 @@ period-working_days = أيام عمل
 period-days = أيام
 period-months = أشهر
 acc-enrol-first = يتطلب دورك (أمين، مدير) عاملًا ثانيًا: أعدّه أدناه قبل أي شيء آخر.
+
+# The units page.
+nav-units = الوحدات
+un-title = الوحدات
+un-count = { $count } وحدة تابعة
+un-code = الرمز
+un-name = الاسم
+un-kind = النوع
+un-valid = السريان
+un-valid-from = اعتبارًا من
+un-policy = مهل الإشعار والرد
+un-policy-vn = القواعد الفيتنامية
+un-policy-eu = توجيه الاتحاد الأوروبي للمبلغين
+un-up = ↑ الوحدة الأعلى
+un-add = إضافة وحدة تحت { $parent }
+un-recovery = مفتاح الاسترداد للوحدة { $code } (يظهر مرة واحدة):
+un-recovery-hint = اطبعه واحفظه دون اتصال بعيدًا عن الخادم: إنه الطريقة الوحيدة لفتح الهويات المختومة إذا فقد كل الأمناء كلمات مرورهم.
+ru-done-short = تم الحفظ.
+field-parent = الوحدة الأم
+field-valid_from = اعتبارًا من
+unit-kind-central_committee = اللجنة التوجيهية المركزية
+unit-kind-province = المقاطعة
+unit-kind-commune = البلدية
+unit-kind-internal_affairs = الشؤون الداخلية
+unit-kind-inspectorate = هيئة التفتيش
+unit-kind-police_investigation = التحقيق الشرطي
+unit-kind-procuracy = النيابة
+unit-kind-court = المحكمة
+unit-kind-enforcement = تنفيذ الأحكام

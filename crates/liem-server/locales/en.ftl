@@ -861,7 +861,7 @@ rule-wrong_password = is not your current password
 field-current_password = Current password
 field-new_password = New password
 field-repeat_password = New password again
-field-code = Authenticator code
+field-code = Code
 rule-password_length = must be { $n } to { $m } characters
 
 # Importing an old register.
@@ -973,3 +973,32 @@ period-working_days = working days
 period-days = days
 period-months = months
 acc-enrol-first = Your role (custodian, administrator) requires a second factor: set it up below before anything else.
+
+# The units page.
+nav-units = Units
+un-title = Units
+un-count = { $count } units under it
+un-code = Code
+un-name = Name
+un-kind = Kind
+un-valid = Exists
+un-valid-from = From
+un-policy = Acknowledgement and feedback timers
+un-policy-vn = The Vietnamese rules
+un-policy-eu = The EU Whistleblowing Directive
+un-up = ↑ The unit above
+un-add = Add a unit under { $parent }
+un-recovery = The recovery key of { $code } (shown once):
+un-recovery-hint = Print it and keep it offline, away from the server: it is the one way to open sealed identities again when every custodian of the unit has lost their password.
+ru-done-short = Saved.
+field-parent = Parent unit
+field-valid_from = From
+unit-kind-central_committee = Central steering committee
+unit-kind-province = Province
+unit-kind-commune = Commune
+unit-kind-internal_affairs = Internal affairs
+unit-kind-inspectorate = Inspectorate
+unit-kind-police_investigation = Police investigation
+unit-kind-procuracy = Procuracy
+unit-kind-court = Court
+unit-kind-enforcement = Enforcement

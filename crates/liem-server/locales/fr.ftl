@@ -861,7 +861,7 @@ rule-wrong_password = n’est pas votre mot de passe actuel
 field-current_password = Mot de passe actuel
 field-new_password = Nouveau mot de passe
 field-repeat_password = Nouveau mot de passe, à nouveau
-field-code = Code d’authentification
+field-code = Code
 rule-password_length = doit compter de { $n } à { $m } caractères
 
 # Importing an old register.
@@ -973,3 +973,32 @@ period-working_days = jours ouvrés
 period-days = jours
 period-months = mois
 acc-enrol-first = Votre rôle (dépositaire, administrateur) exige un second facteur : configurez-le ci-dessous avant toute autre chose.
+
+# The units page.
+nav-units = Unités
+un-title = Unités
+un-count = { $count } unités rattachées
+un-code = Code
+un-name = Nom
+un-kind = Type
+un-valid = Existe
+un-valid-from = Depuis le
+un-policy = Délais d’accusé et de suivi
+un-policy-vn = Les règles vietnamiennes
+un-policy-eu = La directive européenne sur les lanceurs d’alerte
+un-up = ↑ L’unité au-dessus
+un-add = Ajouter une unité sous { $parent }
+un-recovery = La clé de secours de { $code } (affichée une seule fois) :
+un-recovery-hint = Imprimez-la et gardez-la hors ligne, loin du serveur : c’est le seul moyen de rouvrir les identités scellées si tous les dépositaires ont perdu leur mot de passe.
+ru-done-short = Enregistré.
+field-parent = Unité parente
+field-valid_from = Depuis le
+unit-kind-central_committee = Comité central de pilotage
+unit-kind-province = Province
+unit-kind-commune = Commune
+unit-kind-internal_affairs = Affaires intérieures
+unit-kind-inspectorate = Inspection
+unit-kind-police_investigation = Police judiciaire
+unit-kind-procuracy = Parquet
+unit-kind-court = Tribunal
+unit-kind-enforcement = Exécution des jugements

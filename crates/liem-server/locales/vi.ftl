@@ -861,7 +861,7 @@ rule-wrong_password = không đúng mật khẩu hiện tại
 field-current_password = Mật khẩu hiện tại
 field-new_password = Mật khẩu mới
 field-repeat_password = Nhập lại mật khẩu mới
-field-code = Mã xác thực
+field-code = Mã
 rule-password_length = phải từ { $n } đến { $m } ký tự
 
 # Importing an old register.
@@ -973,3 +973,32 @@ period-working_days = ngày làm việc
 period-days = ngày
 period-months = tháng
 acc-enrol-first = Vai trò của bạn (giữ khóa bảo mật, quản trị) cần xác thực hai lớp: hãy thiết lập ngay dưới đây trước khi dùng các chức năng khác.
+
+# The units page.
+nav-units = Đơn vị
+un-title = Các đơn vị
+un-count = { $count } đơn vị trực thuộc
+un-code = Mã
+un-name = Tên
+un-kind = Loại
+un-valid = Hiệu lực
+un-valid-from = Có từ ngày
+un-policy = Thời hạn báo nhận, phản hồi
+un-policy-vn = Theo pháp luật Việt Nam
+un-policy-eu = Theo Chỉ thị EU về người tố giác
+un-up = ↑ Đơn vị cấp trên
+un-add = Thêm đơn vị trực thuộc { $parent }
+un-recovery = Khóa khôi phục của đơn vị { $code } (chỉ hiện một lần):
+un-recovery-hint = In và cất giữ ngoại tuyến, tách khỏi máy chủ: đây là cách duy nhất mở lại danh tính được niêm phong khi mọi cán bộ giữ khóa của đơn vị mất mật khẩu.
+ru-done-short = Đã lưu.
+field-parent = Đơn vị cấp trên
+field-valid_from = Có từ ngày
+unit-kind-central_committee = Ban Chỉ đạo Trung ương
+unit-kind-province = Tỉnh, thành phố
+unit-kind-commune = Xã, phường
+unit-kind-internal_affairs = Ban Nội chính
+unit-kind-inspectorate = Thanh tra
+unit-kind-police_investigation = Cơ quan điều tra
+unit-kind-procuracy = Viện kiểm sát
+unit-kind-court = Tòa án
+unit-kind-enforcement = Thi hành án

@@ -523,6 +523,18 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
         ),
         ("POST", "/calendar/days/{date}/remove") => s(Special(R::Administer), O::None, form_body),
         ("GET", "/admin/rules") => s(Anyone, O::None, None),
+        ("GET", "/admin/units") => s(Rights(R::Administer, None), O::None, None),
+        // An unknown parent: the gate is passed, nothing is created.
+        ("POST", "/admin/units") => s(
+            Rights(R::Administer, Some(R::Administer)),
+            O::None,
+            Some(json!({"code": "HNI-M99", "name": "Xã thử", "kind": "commune", "parent": "ZZZ"})),
+        ),
+        ("POST", "/admin/units/{code}/policy") => s(
+            Rights(R::Administer, Some(R::Administer)),
+            O::Unit,
+            Some(json!({"policy": "vn"})),
+        ),
         ("POST", "/admin/rules/{code}") => s(
             Special(R::Administer),
             O::None,

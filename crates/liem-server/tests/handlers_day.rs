@@ -22,6 +22,7 @@ on_both!(
     the_register_sorts_by_the_day_received_and_pages_keep_the_order,
     a_central_administrator_enters_and_removes_a_day_off_on_the_calendar_page,
     the_rules_page_lists_each_limit_with_its_citation_and_only_the_centre_changes_one,
+    an_administrator_adds_a_unit_and_sets_a_timer_policy_within_their_tree_only,
 );
 
 fn letter(kind: &str, name: &str, summary: &str) -> Value {
@@ -791,4 +792,82 @@ async fn a_custodian_sets_up_the_required_second_factor_before_anything_else(app
         get_with(&app, &custodian, "/custody").await.0,
         StatusCode::OK
     );
+}
+
+async fn an_administrator_adds_a_unit_and_sets_a_timer_policy_within_their_tree_only(
+    app: common::App,
+) {
+    let admin = common::session(&app, "admin.hni").await;
+    let (s, page) = common::page(&app, "admin.hni", "/admin/units").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("id=\"unit-CA-HNI\""),
+        "the units under Hà Nội"
+    );
+    assert!(!page.contains("id=\"unit-HCM"), "not another province's");
+    let (s, _) = common::page(&app, "admin.hni", "/admin/units?parent=HCM").await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "another province's tree does not exist for them"
+    );
+    let (s, _) = common::page(&app, "clerk.hni", "/admin/units").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    let (s, _, body) = post_form(
+        &app,
+        &admin,
+        "/admin/units",
+        &[
+            ("code", "HNI-M77"),
+            ("name", "Phường Thử Nghiệm"),
+            ("kind", "commune"),
+            ("parent", "HNI"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let key = common::between(&body, "id=\"un-recovery-key\">", "</code>")
+        .expect("the recovery key, once");
+    assert!(key.len() > 20);
+    assert!(body.contains("id=\"unit-HNI-M77\""));
+    // A bad code is refused next to its field.
+    let (s, _, body) = post_form(
+        &app,
+        &admin,
+        "/admin/units",
+        &[
+            ("code", "không hợp lệ"),
+            ("name", "X"),
+            ("kind", "commune"),
+            ("parent", "HNI"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("id=\"code-error\""));
+
+    let (s, location, _) = post_form(
+        &app,
+        &admin,
+        "/admin/units/HNI-M77/policy",
+        &[("policy", "eu")],
+    )
+    .await;
+    assert_eq!(
+        (s, location.as_str()),
+        (StatusCode::SEE_OTHER, "/admin/units?parent=HNI&done=1")
+    );
+    let mut c = app.db.store.conn().await.unwrap();
+    let u = liem_store::units::by_code(&mut c, "HNI-M77").await.unwrap();
+    assert_eq!(
+        liem_store::units::policy(&mut c, u.id)
+            .await
+            .unwrap()
+            .as_str(),
+        "eu"
+    );
+    drop(c);
+    let (s, _, _) = post_form(&app, &admin, "/admin/units/HCM/policy", &[("policy", "eu")]).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }

@@ -874,6 +874,7 @@ fn every_staff_page_fits_a_phone_and_a_desktop() {
         "/account",
         "/admin/users",
         "/admin/rules",
+        "/admin/units",
         "/nowhere",
     ]
     .iter()
@@ -1152,6 +1153,7 @@ fn axe_finds_nothing_serious_on_the_main_pages_in_two_languages() {
         "/account",
         "/admin/users",
         "/admin/rules",
+        "/admin/units",
         "/report",
         "/follow",
     ]
@@ -1219,6 +1221,7 @@ fn every_main_page_reads_in_each_language_without_a_key_a_timestamp_or_an_englis
         "/account",
         "/admin/users",
         "/admin/rules",
+        "/admin/units",
         "/nowhere",
     ]
     .iter()

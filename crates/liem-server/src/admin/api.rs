@@ -414,41 +414,7 @@ pub(super) async fn create_unit(
     who: Writer,
     ApiJson(input): ApiJson<NewUnitInput>,
 ) -> AppResult<Response> {
-    let mut errs = ValidationErrors::new();
-    let code = match liem_domain::unit::UnitCode::parse(&input.code) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            errs.merge(e);
-            None
-        }
-    };
-    let name = required_text(&mut errs, "name", &input.name, 300);
-    let kind = required_code::<liem_domain::unit::UnitKind>(&mut errs, "kind", Some(&input.kind));
-    required_text(&mut errs, "parent", &input.parent, 32);
-    let valid_from = match input
-        .valid_from
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => None,
-        Some(d) => required_date(&mut errs, "valid_from", Some(d)),
-    };
-    let (Some(code), Some(kind), ()) = (code, kind, errs.into_result(())?) else {
-        return Err(AppError::BadRequest("code, kind".into()));
-    };
-    let (unit, key) = service::create_unit(
-        &state,
-        &who,
-        service::UnitInput {
-            code,
-            name,
-            kind,
-            parent: input.parent,
-            valid_from,
-        },
-    )
-    .await?;
+    let (unit, key) = service::create_unit(&state, &who, input.parse()?).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedUnit {
@@ -458,6 +424,49 @@ pub(super) async fn create_unit(
         }),
     )
         .into_response())
+}
+
+impl NewUnitInput {
+    /// The unit to add, or every field's error.
+    pub fn parse(self) -> Result<service::UnitInput, ValidationErrors> {
+        let input = self;
+        let mut errs = ValidationErrors::new();
+        let code = match liem_domain::unit::UnitCode::parse(&input.code) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                errs.merge(e);
+                None
+            }
+        };
+        let name = required_text(&mut errs, "name", &input.name, 300);
+        let kind =
+            required_code::<liem_domain::unit::UnitKind>(&mut errs, "kind", Some(&input.kind));
+        required_text(&mut errs, "parent", &input.parent, 32);
+        let valid_from = match input
+            .valid_from
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(d) => required_date(&mut errs, "valid_from", Some(d)),
+        };
+        errs.into_result(())?;
+        let (Some(code), Some(kind)) = (code, kind) else {
+            return Err(ValidationErrors::single(
+                "code",
+                "required",
+                "must be a unit code",
+            ));
+        };
+        Ok(service::UnitInput {
+            code,
+            name,
+            kind,
+            parent: input.parent,
+            valid_from,
+        })
+    }
 }
 
 /// What to verify.

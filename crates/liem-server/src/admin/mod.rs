@@ -60,6 +60,16 @@ pub fn router() -> Routes {
         .at("/calendar", &["GET"], get(pages::calendar))
         .at("/calendar/days", &["POST"], post(pages::set_day))
         .at("/admin/rules", &["GET"], get(pages::rules))
+        .at(
+            "/admin/units",
+            &["GET", "POST"],
+            get(pages::units).post(pages::add_unit),
+        )
+        .at(
+            "/admin/units/{code}/policy",
+            &["POST"],
+            post(pages::set_policy),
+        )
         .at("/admin/rules/{code}", &["POST"], post(pages::set_rule_unit))
         .at(
             "/calendar/days/{date}/remove",

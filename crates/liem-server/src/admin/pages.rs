@@ -528,3 +528,234 @@ pub(super) async fn set_rule_unit(
         Err(e) => page.error(e),
     }
 }
+
+/// A unit as the units page lists it.
+pub(super) struct UnitLine {
+    code: String,
+    name: String,
+    kind: String,
+    valid: String,
+    policy: String,
+}
+
+#[derive(Template)]
+#[template(path = "units.html")]
+pub(super) struct UnitsTpl {
+    tr: Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    parent_code: String,
+    parent_name: String,
+    /// The parent's own parent, when the reader administers it.
+    up: Option<String>,
+    rows: Vec<UnitLine>,
+    policies: Vec<String>,
+    kinds: Vec<String>,
+    notice: Option<String>,
+    /// A new unit's recovery key, shown once: (code, key).
+    recovery: Option<(String, String)>,
+    errors: Vec<FieldError>,
+}
+
+impl UnitsTpl {
+    fn err(&self, id: &str) -> Option<String> {
+        self.tr.error_for(&self.errors, id)
+    }
+
+    fn aria(&self, id: &str) -> String {
+        crate::web::page::aria_invalid(self.err(id).is_some(), id)
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct UnitsQuery {
+    parent: Option<String>,
+    done: Option<String>,
+}
+
+/// What the units page shows besides the list.
+#[derive(Default)]
+struct UnitsShown {
+    notice: Option<String>,
+    recovery: Option<(String, String)>,
+    errors: Vec<FieldError>,
+}
+
+async fn units_page(
+    state: &AppState,
+    page: &Page,
+    parent: Option<&str>,
+    status: StatusCode,
+    shown: UnitsShown,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    let result = async {
+        let admin = who.grant(liem_domain::role::Right::Administer)?;
+        let all = service::list_units(state, who).await?;
+        let code = parent.unwrap_or(&who.user.unit_code);
+        let parent = all
+            .iter()
+            .find(|u| u.code == code && admin.covers(&u.path))
+            .ok_or(AppError::NotFound)?;
+        let up = all
+            .iter()
+            .find(|u| Some(u.id) == parent.parent_id && admin.covers(&u.path))
+            .map(|u| u.code.clone());
+        let mut c = state.store.conn().await?;
+        let mut rows = Vec::new();
+        for u in all.iter().filter(|u| u.parent_id == Some(parent.id)) {
+            let policy = liem_store::units::policy(&mut c, u.id).await?;
+            rows.push(UnitLine {
+                code: u.code.clone(),
+                name: u.name.clone(),
+                kind: u.kind.as_str().to_owned(),
+                valid: match u.valid_to {
+                    Some(to) => format!("{} – {}", page.tr.date(u.valid_from), page.tr.date(to)),
+                    None => format!("{} –", page.tr.date(u.valid_from)),
+                },
+                policy: policy.as_str().to_owned(),
+            });
+        }
+        Ok::<_, AppError>((parent.code.clone(), parent.name.clone(), up, rows))
+    }
+    .await;
+    let (parent_code, parent_name, up, rows) = match result {
+        Ok(v) => v,
+        Err(e) => return page.error(e),
+    };
+    let t = UnitsTpl {
+        tr: page.tr.clone(),
+        user: page.user.clone(),
+        csrf: page.csrf.clone(),
+        parent_code,
+        parent_name,
+        up,
+        rows,
+        policies: liem_domain::timers::ChannelPolicy::ALL
+            .iter()
+            .map(|p| p.as_str().to_owned())
+            .collect(),
+        kinds: liem_domain::unit::UnitKind::ALL
+            .iter()
+            .map(|k| k.as_str().to_owned())
+            .collect(),
+        notice: shown.notice,
+        recovery: shown.recovery,
+        errors: shown.errors,
+    };
+    (status, render(&t)).into_response()
+}
+
+/// The units under one of the administrator's (their own by default), with
+/// their timer policies, and a form to add one.
+pub(super) async fn units(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<UnitsQuery>,
+) -> Response {
+    let notice = q.done.map(|_| page.tr.t("ru-done-short"));
+    units_page(
+        &state,
+        &page,
+        q.parent.as_deref(),
+        StatusCode::OK,
+        UnitsShown {
+            notice,
+            ..UnitsShown::default()
+        },
+    )
+    .await
+}
+
+/// Adds a unit; its recovery key is shown once.
+pub(super) async fn add_unit(
+    State(state): State<AppState>,
+    PostedForm { page, who, form }: PostedForm<crate::admin::api::NewUnitInput>,
+) -> Response {
+    let parent = form.parent.clone();
+    let result = match form.parse() {
+        Ok(u) => service::create_unit(&state, &who, u).await,
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok((unit, key)) => {
+            units_page(
+                &state,
+                &page,
+                Some(&parent),
+                StatusCode::CREATED,
+                UnitsShown {
+                    recovery: Some((unit.code, key.to_text())),
+                    ..UnitsShown::default()
+                },
+            )
+            .await
+        }
+        Err(AppError::Validation(v)) => {
+            // The parent may be the field refused: the reader's own units.
+            let known = parent_known(&state, &parent).await;
+            units_page(
+                &state,
+                &page,
+                known.then_some(parent.as_str()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                UnitsShown {
+                    errors: v.errors,
+                    ..UnitsShown::default()
+                },
+            )
+            .await
+        }
+        Err(e) => page.error(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct PolicyForm {
+    policy: String,
+}
+
+/// Sets a unit's timer policy.
+pub(super) async fn set_policy(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    PostedForm { page, who, form }: PostedForm<PolicyForm>,
+) -> Response {
+    let Ok(policy) = form.policy.parse::<liem_domain::timers::ChannelPolicy>() else {
+        let e =
+            liem_domain::ValidationErrors::single("policy", "unknown_value", "must be vn or eu");
+        return page.error(e.into());
+    };
+    match service::set_policy(&state, &who, &code, policy).await {
+        Ok(()) => {
+            let to = match parent_of(&state, &code).await {
+                Some(p) => format!(
+                    "/admin/units?parent={}&done=1",
+                    crate::web::page::urlencode(&p)
+                ),
+                None => "/admin/units?done=1".to_owned(),
+            };
+            Redirect::to(&to).into_response()
+        }
+        Err(e) => page.error(e),
+    }
+}
+
+/// The code of a unit's parent, if it has one.
+async fn parent_of(state: &AppState, code: &str) -> Option<String> {
+    let mut c = state.store.conn().await.ok()?;
+    let unit = liem_store::units::by_code(&mut c, code).await.ok()?;
+    let parent = liem_store::units::get(&mut c, unit.parent_id?).await.ok()?;
+    Some(parent.code)
+}
+
+/// Whether a unit code names a unit.
+async fn parent_known(state: &AppState, code: &str) -> bool {
+    match state.store.conn().await {
+        Ok(mut c) => liem_store::units::by_code(&mut c, code).await.is_ok(),
+        Err(_) => false,
+    }
+}
