@@ -268,13 +268,7 @@ pub async fn set_user_active(
     username: &str,
     active: bool,
 ) -> AppResult<()> {
-    let admin = who.grant(Right::Administer)?;
-    let mut c = state.store.conn().await?;
-    let (user, _) = users::by_username(&mut c, username)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    drop(c);
-    admin.reach(&user.unit_path)?;
+    let user = user_in_reach(state, who, username).await?;
     if user.id == who.user.id && !active {
         return Err(liem_domain::ValidationErrors::single(
             "active",
@@ -294,6 +288,18 @@ pub async fn set_user_active(
     Ok(())
 }
 
+/// A user of the administrator's subtree, by login name; anyone else is
+/// not found, as a missing one.
+async fn user_in_reach(state: &AppState, who: &Writer, username: &str) -> AppResult<UserRecord> {
+    let admin = who.grant(Right::Administer)?;
+    let mut c = state.store.conn().await?;
+    let (user, _) = users::by_username(&mut c, username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    admin.reach(&user.unit_path)?;
+    Ok(user)
+}
+
 /// An administrator's reset of a user's password, for one who forgot it:
 /// a new password (returned, to hand over once), a new key pair protected
 /// by it — the old one opened only with the forgotten password, so the
@@ -309,13 +315,7 @@ pub async fn reset_password(
     username: &str,
     confirmed: bool,
 ) -> AppResult<String> {
-    let admin = who.grant(Right::Administer)?;
-    let mut c = state.store.conn().await?;
-    let (user, _) = users::by_username(&mut c, username)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    drop(c);
-    admin.reach(&user.unit_path)?;
+    let user = user_in_reach(state, who, username).await?;
     if user.id == who.user.id {
         return Err(liem_domain::ValidationErrors::single(
             "username",

@@ -106,11 +106,19 @@ pub(super) fn pick_list(tree: &Tree, who: &Principal) -> Vec<(String, String)> {
         .collect()
 }
 
-pub(super) async fn forms_page(page: crate::web::page::Page) -> Response {
+/// The reports' index: the first form, with the query kept (the language,
+/// the period).
+pub(super) async fn forms_page(
+    page: crate::web::page::Page,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
     match page.principal().map(|p| p.grant(Right::ReadStatistics)) {
         None => Redirect::to("/login").into_response(),
         Some(Err(e)) => page.error(e),
-        Some(Ok(_)) => Redirect::to("/reports/02-XLD-KN").into_response(),
+        Some(Ok(_)) => match query.filter(|q| !q.is_empty()) {
+            Some(q) => Redirect::to(&format!("/reports/02-XLD-KN?{q}")).into_response(),
+            None => Redirect::to("/reports/02-XLD-KN").into_response(),
+        },
     }
 }
 
