@@ -482,6 +482,25 @@ async fn stages_transfers_and_monitoring_reach_the_watch_list(app: common::App) 
             .contains("conclude_investigation,2027-03-31"),
         "{csv}"
     );
+    // Asked in a language, the same file reads in it.
+    let (_, csv) = app
+        .call(
+            "GET",
+            "/api/v1/watchlist?committee=HNI&format=csv&lang=vi",
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    let text = csv.as_str().unwrap();
+    assert!(
+        text.trim_start_matches('\u{feff}')
+            .starts_with("Số hiệu vụ,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("31/03/2027") && !text.contains("conclude_investigation"),
+        "{text}"
+    );
 
     // Deadlines per agency: the case is due in February at the police.
     let (_, d) = app

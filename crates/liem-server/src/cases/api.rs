@@ -29,6 +29,7 @@ use crate::cases::service::RemovalInput;
 use crate::cases::service::TransferView;
 use crate::cases::service::{CaseView, Figures, WatchRow};
 use crate::clock::today;
+use crate::i18n::Tr;
 use crate::state::AppState;
 use crate::web::answer::{Created, Items, Listed};
 use crate::web::csv::csv_response;
@@ -36,6 +37,7 @@ use crate::web::error::AppResult;
 use crate::web::error::Problem;
 use crate::web::json::created;
 use crate::web::json::ApiJson;
+use crate::web::lang::Asked;
 use crate::web::write::Writer;
 use axum::extract::Path;
 use axum::extract::Query;
@@ -63,11 +65,13 @@ use utoipa::IntoParams;
 pub async fn api_list(
     State(state): State<AppState>,
     who: Principal,
+    asked: Asked,
     Query(q): Query<CaseQuery>,
 ) -> AppResult<Response> {
     let (page, total) = list(&state, &who, &q).await?;
     if q.format.as_deref() == Some("csv") {
-        return Ok(case_csv(&page.items));
+        let tr = csv_language(&state, &who, &asked, q.lang.as_deref());
+        return Ok(case_csv(&page.items, tr.as_ref()));
     }
     Ok(Json(Listed {
         items: page.items,
@@ -291,6 +295,9 @@ pub struct WatchQuery {
     pub committee: Option<String>,
     /// `json` (default) or `csv`.
     pub format: Option<String>,
+    /// With `format=csv`: headings, stages, milestones and dates in this
+    /// language (vi, en, fr, ar); machine codes without it.
+    pub lang: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/watchlist", params(WatchQuery), tag = "cases", responses((status = 200, description = "The watch list; or CSV with `format=csv`", body = WatchList), (status = 422, body = Problem)))]
@@ -298,11 +305,13 @@ pub struct WatchQuery {
 pub async fn api_watch_list(
     State(state): State<AppState>,
     who: Principal,
+    asked: Asked,
     Query(q): Query<WatchQuery>,
 ) -> AppResult<Response> {
     let (u, rows) = watch_list(&state, &who, q.committee.as_deref()).await?;
     if q.format.as_deref() == Some("csv") {
-        return Ok(watch_csv(&rows));
+        let tr = csv_language(&state, &who, &asked, q.lang.as_deref());
+        return Ok(watch_csv(&rows, tr.as_ref()));
     }
     Ok(Json(WatchList {
         committee: u.code,
@@ -430,4 +439,16 @@ pub struct CaseDeadlines {
     pub per_agency: Vec<liem_store::cases::StageDeadlineCount>,
     /// Transfers past their acknowledgement day.
     pub overdue_transfers: Vec<TransferView>,
+}
+
+/// The language a CSV file is asked in (`lang`): none (machine headings
+/// and codes) unless one is named.
+fn csv_language(
+    state: &AppState,
+    who: &Principal,
+    asked: &Asked,
+    lang: Option<&str>,
+) -> Option<Tr> {
+    lang.filter(|l| !l.trim().is_empty())
+        .map(|_| Tr::new(state.i18n.clone(), asked.staff(who.user.locale.as_deref())))
 }

@@ -1,6 +1,9 @@
-//! The register, the watch list as CSV.
+//! The register, the watch list as CSV: machine headings and codes by
+//! default (integrations read them); with a language asked for (`lang`),
+//! headings, kinds, stages and dates in that language.
 
 use crate::cases::service::WatchRow;
+use crate::i18n::Tr;
 use crate::web::csv::csv_response;
 use axum::response::Response;
 use liem_store::cases::CaseRow;
@@ -9,40 +12,63 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
-pub(super) fn case_csv(items: &[CaseRow]) -> Response {
+/// A heading: the machine's, or the language's label.
+fn heading(tr: Option<&Tr>, code: &str, key: &str) -> String {
+    tr.map_or_else(|| code.to_owned(), |t| t.t(key))
+}
+
+/// A code: as is, or its label (`prefix-code`) in the language.
+fn coded(tr: Option<&Tr>, prefix: &str, code: impl std::fmt::Display) -> String {
+    match tr {
+        Some(t) => t.code(prefix, code),
+        None => code.to_string(),
+    }
+}
+
+/// A date: ISO, or as the language writes it.
+fn day(tr: Option<&Tr>, d: Option<jiff::civil::Date>) -> String {
+    match tr {
+        Some(t) => t.date_opt(d),
+        None => opt(d),
+    }
+}
+
+pub(super) fn case_csv(items: &[CaseRow], tr: Option<&Tr>) -> Response {
+    let headings = [
+        heading(tr, "reference", "cs-reference"),
+        heading(tr, "incident_reference", "cs-csv-incident"),
+        heading(tr, "kind", "cs-kind"),
+        heading(tr, "title", "cs-title-col"),
+        heading(tr, "source", "cs-source"),
+        heading(tr, "field", "f-field"),
+        heading(tr, "stage", "cs-stage"),
+        heading(tr, "holder", "cs-holder"),
+        heading(tr, "stage_due", "cs-col-due"),
+        heading(tr, "opened_on", "cs-opened-on"),
+        heading(tr, "prosecuted_on", "cs-prosecuted-on"),
+        heading(tr, "closed_on", "cs-closed-on"),
+        heading(tr, "monitored_by", "cs-monitored"),
+    ];
+    let headings: Vec<&str> = headings.iter().map(String::as_str).collect();
     csv_response(
         "cases.csv",
-        &[
-            "reference",
-            "incident_reference",
-            "kind",
-            "title",
-            "source",
-            "field",
-            "stage",
-            "holder",
-            "stage_due",
-            "opened_on",
-            "prosecuted_on",
-            "closed_on",
-            "monitored_by",
-        ],
+        &headings,
         items
             .iter()
             .map(|c| {
                 vec![
                     c.reference.clone(),
                     c.incident_reference.clone().unwrap_or_default(),
-                    c.kind.to_string(),
+                    coded(tr, "cs-kind", c.kind),
                     c.title.clone(),
-                    c.source.to_string(),
+                    coded(tr, "cs-source", c.source),
                     c.field.clone(),
-                    c.facts.stage.to_string(),
+                    coded(tr, "cs-stage", c.facts.stage),
                     c.holder_code.clone(),
-                    opt(c.stage_due),
-                    c.opened_on.to_string(),
-                    opt(c.prosecuted_on),
-                    opt(c.closed_on),
+                    day(tr, c.stage_due),
+                    day(tr, Some(c.opened_on)),
+                    day(tr, c.prosecuted_on),
+                    day(tr, c.closed_on),
                     c.monitored_by.join(" "),
                 ]
             })
@@ -50,32 +76,35 @@ pub(super) fn case_csv(items: &[CaseRow]) -> Response {
     )
 }
 
-pub(super) fn watch_csv(rows: &[WatchRow]) -> Response {
+pub(super) fn watch_csv(rows: &[WatchRow], tr: Option<&Tr>) -> Response {
+    let headings = [
+        heading(tr, "reference", "cs-reference"),
+        heading(tr, "title", "cs-title-col"),
+        heading(tr, "stage", "cs-stage"),
+        heading(tr, "holder", "cs-holder"),
+        heading(tr, "session", "wl-session"),
+        heading(tr, "added_on", "cs-decided-on"),
+        heading(tr, "next_target", "wl-next"),
+        heading(tr, "target_due", "cs-due-on"),
+        heading(tr, "days_left", "wl-days"),
+    ];
+    let headings: Vec<&str> = headings.iter().map(String::as_str).collect();
     csv_response(
         "watchlist.csv",
-        &[
-            "reference",
-            "title",
-            "stage",
-            "holder",
-            "session",
-            "added_on",
-            "next_target",
-            "target_due",
-            "days_left",
-        ],
+        &headings,
         rows.iter()
             .map(|r| {
                 let n = r.monitoring.next_target.as_ref();
                 vec![
                     r.case.reference.clone(),
                     r.case.title.clone(),
-                    r.case.facts.stage.to_string(),
+                    coded(tr, "cs-stage", r.case.facts.stage),
                     r.case.holder_code.clone(),
                     r.monitoring.monitoring.session.clone(),
-                    r.monitoring.monitoring.added_on.to_string(),
-                    opt(n.map(|n| n.milestone)),
-                    opt(n.map(|n| n.due_on)),
+                    day(tr, Some(r.monitoring.monitoring.added_on)),
+                    n.map(|n| coded(tr, "cs-ms", n.milestone))
+                        .unwrap_or_default(),
+                    day(tr, n.map(|n| n.due_on)),
                     opt(n.map(|n| n.days_left)),
                 ]
             })

@@ -143,7 +143,7 @@ pub(super) async fn list_page(
             overdue: q.overdue == Some(true),
             kinds: codes(CaseKind::ALL),
             stages: codes(Stage::ALL),
-            csv: format!("/api/v1/cases?{}", csv.join("&")),
+            csv: format!("/api/v1/cases?{}&lang={}", csv.join("&"), tr.tag()),
             next,
         })
     }

@@ -938,6 +938,9 @@ pub struct CaseQuery {
     pub limit: Option<u32>,
     /// `json` (default) or `csv` (every matching entry).
     pub format: Option<String>,
+    /// With `format=csv`: headings, kinds, stages and dates in this
+    /// language (vi, en, fr, ar); machine codes without it.
+    pub lang: Option<String>,
 }
 
 impl CaseQuery {
