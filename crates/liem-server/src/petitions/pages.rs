@@ -438,16 +438,25 @@ pub(super) async fn letter_page(
     }
     let names = service::actor_names(state, people).await?;
     let mut matters = Vec::new();
+    let mut offered: Vec<(liem_domain::ids::UnitId, Vec<(String, String)>)> = Vec::new();
     for mv in &v.matter_views {
         let handler = match mv.matter.handler_id {
             Some(h) => names.get(&h).cloned().unwrap_or_default(),
             None => tr.t("d-unassigned"),
         };
-        let handlers = service::assignable_handlers(state, who, &mv.matter)
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.to_string(), name))
-            .collect();
+        // The unit's handlers are read once for the matters of one unit.
+        let handlers = match offered.iter().find(|(u, _)| *u == mv.matter.unit_id) {
+            Some((_, h)) => h.clone(),
+            None => {
+                let h: Vec<(String, String)> = service::assignable_handlers(state, who, &mv.matter)
+                    .await?
+                    .into_iter()
+                    .map(|(id, name)| (id.to_string(), name))
+                    .collect();
+                offered.push((mv.matter.unit_id, h.clone()));
+                h
+            }
+        };
         let (deadline, overdue) = match &mv.deadline {
             Some(d) => {
                 let left = d.days_left(today);
