@@ -49,6 +49,7 @@ macro_rules! code_enum {
 pub mod assets;
 pub mod calendar;
 pub mod case;
+pub mod committee;
 pub mod deadline;
 pub mod forms;
 pub mod ftm;
