@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod cases;
+pub mod committee;
 pub mod db;
 pub mod deadlines;
 pub mod keys;

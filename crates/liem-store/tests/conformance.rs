@@ -51,6 +51,7 @@ conformance!(
     usernames_are_unique,
     reception_sessions_round_trip_into_the_same_figures,
     settings_writes_leave_one_audit_record_and_one_change_feed_entry,
+    committee_figures_of_a_province_and_the_nation,
 );
 
 struct World {
@@ -1034,4 +1035,339 @@ async fn settings_writes_leave_one_audit_record_and_one_change_feed_entry(store:
             "step {step}: one audit record and one change-feed entry"
         );
     }
+}
+
+async fn meeting_of(store: &Store, unit: &UnitRecord, kind: &str, held_on: &str) -> uuid::Uuid {
+    use liem_domain::committee::MeetingInput;
+    let m = MeetingInput {
+        kind: Some(kind.into()),
+        held_on: Some(held_on.into()),
+        place: Some("Trụ sở".into()),
+        chair: Some("Trưởng ban".into()),
+        members_total: Some(9),
+        present: vec!["Nguyễn Văn A".into(), "Trần Thị B".into()],
+        excused: vec![],
+        quorum: Some(true),
+        ..Default::default()
+    }
+    .parse(date(2026, 12, 31))
+    .unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let id = liem_store::committee::insert_meeting(&mut tx, &actor(None, unit), unit.id, &m, &[])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// Records a conclusion of `unit`'s meeting with one direction per task
+/// `(owner, due)`; the tasks' ids.
+async fn conclusion_of(
+    store: &Store,
+    unit: &UnitRecord,
+    meeting: uuid::Uuid,
+    number: &str,
+    issued_on: Date,
+    tasks: &[(&UnitRecord, Date)],
+) -> Vec<uuid::Uuid> {
+    use liem_domain::committee::{ConclusionKind, Due, NewConclusion, NewDirection, NewTask};
+    use liem_store::committee::TaskToWrite;
+    let c = NewConclusion {
+        kind: ConclusionKind::Conclusion,
+        number: number.into(),
+        issued_on,
+        summary: "Kết luận".into(),
+        directions: tasks
+            .iter()
+            .map(|(owner, due)| NewDirection {
+                text: "Đẩy nhanh tiến độ".into(),
+                tasks: vec![NewTask {
+                    owner: UnitCode::parse(&owner.code).unwrap(),
+                    coordinating: vec![],
+                    title: "Đẩy nhanh tiến độ".into(),
+                    due: Due::On(*due),
+                    case: None,
+                }],
+            })
+            .collect(),
+    };
+    let write: Vec<TaskToWrite> = tasks
+        .iter()
+        .enumerate()
+        .map(|(i, (owner, due))| TaskToWrite {
+            direction: i as i64 + 1,
+            owner: owner.id,
+            coordinating: vec![],
+            title: "Đẩy nhanh tiến độ".into(),
+            case_id: None,
+            due_on: *due,
+        })
+        .collect();
+    let mut tx = store.begin().await.unwrap();
+    let (_, ids) = liem_store::committee::insert_conclusion(
+        &mut tx,
+        &actor(None, unit),
+        unit.id,
+        meeting,
+        &c,
+        &write,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    ids
+}
+
+async fn task_step(
+    store: &Store,
+    task: uuid::Uuid,
+    m: liem_domain::committee::TaskMove,
+    on: Date,
+) -> Result<(), StoreError> {
+    use liem_store::committee as c;
+    let mut tx = store.begin().await.unwrap();
+    let t = c::task_by_id(&mut tx, task).await?;
+    let next = t.facts.apply(&m, on).expect("a legal move");
+    c::record_step(
+        &mut tx,
+        &Actor::system("test"),
+        &t,
+        m.action(),
+        &next,
+        Some("ghi chú"),
+        None,
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// A first quarter counted by hand, for a province and for the nation:
+///
+/// - meetings: Hà Nội's committee a session on 15 January and its
+///   standing body on 5 February (a session on 2 April is outside); Hồ Chí
+///   Minh City's a session on 10 February and a working group on 3 March;
+///   the central committee a session on 20 March.
+/// - conclusions and their tasks:
+///   - Hà Nội 01-KL (16 Jan): police task due 27 Feb, reported done 20
+///     Feb, accepted 23 Feb (on time); police task due 13 Mar, nothing
+///     reported (overdue at 31 Mar).
+///   - Hồ Chí Minh City 05-TB (11 Feb): procuracy task due 6 Mar,
+///     reported 10 Mar, accepted 11 Mar (late).
+///   - central 10-KL (23 Mar): Hà Nội's task due 30 Apr (not due in the
+///     quarter); Hồ Chí Minh City's due 27 Mar, reported 26 Mar, not yet
+///     reviewed (awaiting review).
+///
+/// Hà Nội: 1 session, 1 meeting, 1 conclusion, 2 tasks given, 2 due, 1 on
+/// time, 1 overdue (500 ‰). Hồ Chí Minh City: 1, 1, 1, 1 given, 1 due, 1
+/// late (0 ‰). The nation: 3 sessions, 2 meetings, 3 conclusions, 5 tasks
+/// given, 4 due, 1 on time, 1 late, 1 overdue, 1 awaiting review (250 ‰).
+async fn committee_figures_of_a_province_and_the_nation(store: &Store) {
+    use liem_domain::committee::{activity, ActivityFigures, TaskMove};
+    use liem_store::committee as c;
+    let w = world(store).await;
+    let police = unit(
+        store,
+        "HNI-CA",
+        UnitKind::PoliceInvestigation,
+        Some(w.hni.id),
+    )
+    .await;
+    let procuracy = unit(store, "HCM-VKS", UnitKind::Procuracy, Some(w.hcm.id)).await;
+    let hni1 = meeting_of(store, &w.hni, "session", "2026-01-15").await;
+    meeting_of(store, &w.hni, "standing", "2026-02-05").await;
+    meeting_of(store, &w.hni, "session", "2026-04-02").await;
+    let hcm1 = meeting_of(store, &w.hcm, "session", "2026-02-10").await;
+    meeting_of(store, &w.hcm, "working_group", "2026-03-03").await;
+    let tw1 = meeting_of(store, &w.central, "session", "2026-03-20").await;
+    let hni_tasks = conclusion_of(
+        store,
+        &w.hni,
+        hni1,
+        "01-KL/BCĐ",
+        date(2026, 1, 16),
+        &[(&police, date(2026, 2, 27)), (&police, date(2026, 3, 13))],
+    )
+    .await;
+    let hcm_tasks = conclusion_of(
+        store,
+        &w.hcm,
+        hcm1,
+        "05-TB/BCĐ",
+        date(2026, 2, 11),
+        &[(&procuracy, date(2026, 3, 6))],
+    )
+    .await;
+    let tw_tasks = conclusion_of(
+        store,
+        &w.central,
+        tw1,
+        "10-KL/BCĐTW",
+        date(2026, 3, 23),
+        &[(&w.hni, date(2026, 4, 30)), (&w.hcm, date(2026, 3, 27))],
+    )
+    .await;
+    // The same number twice in one committee is a conflict; another
+    // committee may use it.
+    let dup = {
+        let mut tx = store.begin().await.unwrap();
+        let c = liem_domain::committee::NewConclusion {
+            kind: liem_domain::committee::ConclusionKind::Conclusion,
+            number: "01-KL/BCĐ".into(),
+            issued_on: date(2026, 1, 20),
+            summary: "x".into(),
+            directions: vec![],
+        };
+        c::insert_conclusion(&mut tx, &actor(None, &w.hni), w.hni.id, hni1, &c, &[]).await
+    };
+    assert!(matches!(dup, Err(StoreError::Conflict(ref m)) if m.starts_with("number")));
+    conclusion_of(store, &w.hcm, hcm1, "01-KL/BCĐ", date(2026, 2, 11), &[]).await;
+
+    task_step(store, hni_tasks[0], TaskMove::ReportDone, date(2026, 2, 20))
+        .await
+        .unwrap();
+    task_step(store, hni_tasks[0], TaskMove::Accept, date(2026, 2, 23))
+        .await
+        .unwrap();
+    task_step(store, hcm_tasks[0], TaskMove::ReportDone, date(2026, 3, 10))
+        .await
+        .unwrap();
+    task_step(store, hcm_tasks[0], TaskMove::Accept, date(2026, 3, 11))
+        .await
+        .unwrap();
+    task_step(store, tw_tasks[1], TaskMove::ReportDone, date(2026, 3, 26))
+        .await
+        .unwrap();
+
+    // A step taken on a task read before another step changed it is refused.
+    let mut tx = store.begin().await.unwrap();
+    let stale = c::task_by_id(&mut tx, tw_tasks[1]).await.unwrap();
+    tx.commit().await.unwrap();
+    task_step(store, tw_tasks[1], TaskMove::SendBack, date(2026, 3, 27))
+        .await
+        .unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let next = stale
+        .facts
+        .apply(&TaskMove::Accept, date(2026, 3, 28))
+        .unwrap();
+    let r = c::record_step(
+        &mut tx,
+        &Actor::system("test"),
+        &stale,
+        next_action(),
+        &next,
+        None,
+        None,
+    )
+    .await;
+    assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
+    drop(tx);
+    // Reported again the same day: awaiting review, in time.
+    task_step(store, tw_tasks[1], TaskMove::ReportDone, date(2026, 3, 27))
+        .await
+        .unwrap();
+
+    let q = (date(2026, 1, 1), date(2026, 3, 31));
+    let figures = |scope: Scope| async move {
+        let mut conn = store.conn().await.unwrap();
+        let (m, c, t) = c::activity_facts(&mut conn, &scope, q.0, q.1)
+            .await
+            .unwrap();
+        activity(&m, &c, &t, q.0, q.1)
+    };
+    assert_eq!(
+        figures(Scope::Subtree(w.hni.path.clone())).await,
+        ActivityFigures {
+            sessions: 1,
+            meetings: 1,
+            conclusions: 1,
+            tasks_assigned: 2,
+            tasks_due: 2,
+            done_on_time: 1,
+            done_late: 0,
+            overdue: 1,
+            awaiting_review: 0,
+            on_time_per_mille: Some(500),
+        }
+    );
+    assert_eq!(
+        figures(Scope::Subtree(w.hcm.path.clone())).await,
+        ActivityFigures {
+            sessions: 1,
+            meetings: 1,
+            conclusions: 2,
+            tasks_assigned: 1,
+            tasks_due: 1,
+            done_on_time: 0,
+            done_late: 1,
+            overdue: 0,
+            awaiting_review: 0,
+            on_time_per_mille: Some(0),
+        }
+    );
+    assert_eq!(
+        figures(Scope::Subtree(w.central.path.clone())).await,
+        ActivityFigures {
+            sessions: 3,
+            meetings: 2,
+            conclusions: 4,
+            tasks_assigned: 5,
+            tasks_due: 4,
+            done_on_time: 1,
+            done_late: 1,
+            overdue: 1,
+            awaiting_review: 1,
+            on_time_per_mille: Some(250),
+        }
+    );
+
+    // Who sees which tasks: the police see theirs only; Hồ Chí Minh City
+    // its committee's and those it owns; the centre all.
+    let mut conn = store.conn().await.unwrap();
+    let seen = |scope: Scope| {
+        let f = c::TaskFilter::default();
+        async move {
+            let mut conn = store.conn().await.unwrap();
+            let mut ids: Vec<uuid::Uuid> = c::tasks(&mut conn, &scope, &f, 100)
+                .await
+                .unwrap()
+                .iter()
+                .map(|t| t.id)
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let sorted = |mut v: Vec<uuid::Uuid>| {
+        v.sort();
+        v
+    };
+    assert_eq!(
+        seen(Scope::Unit(police.path.clone())).await,
+        sorted(hni_tasks.clone())
+    );
+    assert_eq!(
+        seen(Scope::Subtree(w.hcm.path.clone())).await,
+        sorted(vec![hcm_tasks[0], tw_tasks[1]])
+    );
+    assert_eq!(seen(Scope::Subtree(w.central.path.clone())).await.len(), 5);
+    let open = c::tasks(
+        &mut conn,
+        &Scope::Subtree(w.central.path.clone()),
+        &c::TaskFilter {
+            open_only: true,
+            ..Default::default()
+        },
+        100,
+    )
+    .await
+    .unwrap();
+    assert_eq!(open.len(), 3, "two accepted tasks are closed");
+    let steps = c::steps(&mut conn, tw_tasks[1]).await.unwrap();
+    let actions: Vec<&str> = steps.iter().map(|s| s.action.as_str()).collect();
+    assert_eq!(actions, vec!["report_done", "send_back", "report_done"]);
+}
+
+fn next_action() -> liem_domain::committee::TaskAction {
+    liem_domain::committee::TaskAction::Accept
 }

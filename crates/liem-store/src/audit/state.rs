@@ -115,6 +115,27 @@ pub(crate) const SPECS: &[Spec] = &[
         entity: "report",
         parts: &[("issued_reports", "t.id", None)],
     },
+    Spec {
+        entity: "committee_meeting",
+        parts: &[
+            ("committee_meetings", "t.id", None),
+            ("committee_agenda", "t.meeting_id", None),
+        ],
+    },
+    Spec {
+        entity: "committee_conclusion",
+        parts: &[
+            ("committee_conclusions", "t.id", None),
+            ("committee_directions", "t.conclusion_id", None),
+        ],
+    },
+    Spec {
+        entity: "committee_task",
+        parts: &[
+            ("committee_tasks", "t.id", None),
+            ("committee_task_events", "t.task_id", None),
+        ],
+    },
 ];
 
 /// Tables added to a register's parts after records were attested: while
