@@ -273,11 +273,10 @@ impl MeetingInput {
 
 /// When a task is due, as given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Due {
     /// On a date (moved to the next working day when it is a day off).
-    On(#[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))] Date),
+    On(Date),
     /// Within a number of working days of the conclusion's issue.
     WorkingDays(u32),
 }
@@ -794,7 +793,8 @@ pub struct ActivityFigures {
     pub conclusions: u32,
     /// Tasks given in the period.
     pub tasks_assigned: u32,
-    /// Tasks due in the period, or due before it and still open at its start.
+    /// Tasks due in the period, due before it and still open at its start,
+    /// or done within it.
     pub tasks_due: u32,
     /// Of those, done on time.
     pub done_on_time: u32,
@@ -813,7 +813,8 @@ pub struct ActivityFigures {
 /// conclusions issued (their issue days) and the tasks, as they stand at
 /// the period's end. A task counts among those due when its due date falls
 /// in the period, or fell before it while the task was still open at the
-/// period's start; withdrawn tasks are not counted as due.
+/// period's start, or when it was done within the period (early); withdrawn
+/// tasks are not counted as due.
 pub fn activity(
     meetings: &[MeetingFact],
     conclusions: &[Date],
@@ -840,11 +841,9 @@ pub fn activity(
         // Closed (done) by the period's end, on the day of the accepted report.
         let done_by_end = t.state == TaskState::Done && t.closed_on.is_some_and(|c| c <= to);
         let open_at_start = !t.closed_on.is_some_and(|c| c < from);
-        let due = if t.due_on > to || t.assigned_on > to {
-            false
-        } else {
-            within(t.due_on) || open_at_start
-        };
+        let done_within = t.state == TaskState::Done && t.closed_on.is_some_and(within);
+        let due = t.assigned_on <= to
+            && ((t.due_on <= to && (within(t.due_on) || open_at_start)) || done_within);
         if !due {
             continue;
         }
@@ -1041,10 +1040,12 @@ mod tests {
     ///   g. 16 Jan, due 31 Mar, withdrawn 10 Feb → not counted as due
     ///   h. 1 Oct 2025, due 30 Nov 2025, done on time 25 Nov → closed
     ///      before the quarter: not due in it
+    ///   i. 2 Mar, due 30 Apr, reported 20 Mar, accepted 25 Mar → done
+    ///      early, within the quarter: counted, on time
     ///
-    ///   assigned in the quarter: a, b, c, d, e, g = 6; due: a, b, c, e, f = 5;
-    ///   on time 1 (a), late 2 (b, f), overdue 1 (c), awaiting 1 (e);
-    ///   share on time 1/5 = 200 per mille.
+    ///   assigned in the quarter: a, b, c, d, e, g, i = 7; due: a, b, c, e,
+    ///   f, i = 6; on time 2 (a, i), late 2 (b, f), overdue 1 (c), awaiting
+    ///   1 (e); share on time 2/6 = 333 per mille.
     #[test]
     fn activity_figures_of_a_quarter_counted_by_hand() {
         let q = (date(2026, 1, 1), date(2026, 3, 31));
@@ -1096,6 +1097,12 @@ mod tests {
                 date(2025, 11, 25),
                 date(2025, 11, 26),
             ),
+            done(
+                date(2026, 3, 2),
+                date(2026, 4, 30),
+                date(2026, 3, 20),
+                date(2026, 3, 25),
+            ),
         ];
         let f = activity(&meetings, &conclusions, &tasks, q.0, q.1);
         assert_eq!(
@@ -1104,13 +1111,13 @@ mod tests {
                 sessions: 2,
                 meetings: 3,
                 conclusions: 2,
-                tasks_assigned: 6,
-                tasks_due: 5,
-                done_on_time: 1,
+                tasks_assigned: 7,
+                tasks_due: 6,
+                done_on_time: 2,
                 done_late: 2,
                 overdue: 1,
                 awaiting_review: 1,
-                on_time_per_mille: Some(200),
+                on_time_per_mille: Some(333),
             }
         );
     }

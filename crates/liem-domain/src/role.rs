@@ -55,6 +55,14 @@ pub enum Right {
     ReadStatistics,
     /// Issue (freeze and sign off) a report.
     IssueReports,
+    /// Read a committee's meetings, conclusions and tasks: those of the
+    /// committees in scope and the tasks owned by units in scope.
+    ReadCommitteeWork,
+    /// Record a committee's meetings and conclusions, and accept, send
+    /// back, extend or withdraw the tasks it gave (its standing body).
+    RunCommittee,
+    /// Report progress on, and the completion of, a task one's unit owns.
+    ReportTask,
 }
 
 impl Role {
@@ -72,6 +80,8 @@ impl Role {
                     | RequestUnseal
                     | ReadCases
                     | HandleCases
+                    | ReadCommitteeWork
+                    | ReportTask
             ),
             Role::Leader => matches!(
                 right,
@@ -86,8 +96,14 @@ impl Role {
                     | ScreenPersons
                     | ReadStatistics
                     | IssueReports
+                    | ReadCommitteeWork
+                    | RunCommittee
+                    | ReportTask
             ),
-            Role::Analyst => matches!(right, ReadPetitions | ReadCases | ReadStatistics),
+            Role::Analyst => matches!(
+                right,
+                ReadPetitions | ReadCases | ReadStatistics | ReadCommitteeWork
+            ),
             Role::Auditor => matches!(right, ReadAudit),
             Role::Custodian => matches!(right, ReadPetitions | ApproveUnseal),
         }
@@ -176,6 +192,23 @@ mod tests {
             assert_eq!(
                 r.grants(Right::HandleCases),
                 matches!(r, Role::Leader | Role::Handler),
+                "{r}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_leaders_run_a_committee_and_handlers_report_their_units_tasks() {
+        for r in Role::ALL {
+            assert_eq!(r.grants(Right::RunCommittee), *r == Role::Leader, "{r}");
+            assert_eq!(
+                r.grants(Right::ReportTask),
+                matches!(r, Role::Leader | Role::Handler),
+                "{r}"
+            );
+            assert_eq!(
+                r.grants(Right::ReadCommitteeWork),
+                matches!(r, Role::Leader | Role::Handler | Role::Analyst),
                 "{r}"
             );
         }

@@ -5,7 +5,8 @@
 use crate::state::AppState;
 use crate::web::routes::{Route, Routes};
 use crate::{
-    account, admin, cases, custody, openapi, people, petitions, public, reception, reports, web,
+    account, admin, cases, committee, custody, openapi, people, petitions, public, reception,
+    reports, web,
 };
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -27,6 +28,7 @@ fn routes() -> Routes {
         .merge(custody::router())
         .merge(public::router())
         .merge(reception::router())
+        .merge(committee::router())
         .merge(cases::router())
         .merge(people::router())
         .merge(reports::router())

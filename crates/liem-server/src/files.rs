@@ -57,6 +57,16 @@ pub fn check(upload: &Upload, max: usize) -> Result<&'static str, FileRefusal> {
     }
 }
 
+/// The file name extension of a checked media type.
+pub fn extension(media: &str) -> &'static str {
+    match media {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        _ => "txt",
+    }
+}
+
 /// The content-addressed file store.
 #[derive(Clone)]
 pub struct FileStore {

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cases;
 pub mod checkpoints;
 pub mod clock;
+pub mod committee;
 pub mod crypto;
 pub mod custody;
 pub mod files;

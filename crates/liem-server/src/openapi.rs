@@ -29,6 +29,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         crate::custody::Doc::openapi(),
         crate::public::Doc::openapi(),
         crate::reception::Doc::openapi(),
+        crate::committee::Doc::openapi(),
         crate::cases::Doc::openapi(),
         crate::people::Doc::openapi(),
         crate::reports::Doc::openapi(),

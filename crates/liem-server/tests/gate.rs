@@ -412,6 +412,8 @@ enum Obj {
     Unit,
     User,
     Token,
+    Meeting,
+    Task,
 }
 
 /// Who may use a route.
@@ -656,6 +658,38 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             O::None,
             Some(json!({"channel": "hotline"})),
         ),
+        ("GET", "/committee" | "/committee/tasks")
+        | (
+            "GET",
+            "/api/v1/committee/meetings"
+            | "/api/v1/committee/tasks"
+            | "/api/v1/committee/figures"
+            | "/api/v1/meetings.ics",
+        ) => s(Rights(R::ReadCommitteeWork, None), O::None, None),
+        ("POST", "/committee" | "/api/v1/committee/meetings") => {
+            s(Rights(R::RunCommittee, None), O::None, Some(json!({})))
+        }
+        ("GET", "/committee/meetings/{id}" | "/api/v1/committee/meetings/{id}") => {
+            s(Rights(R::ReadCommitteeWork, None), O::Meeting, None)
+        }
+        ("POST", "/committee/meetings/{id}" | "/api/v1/committee/meetings/{id}/conclusions") => s(
+            Rights(R::ReadCommitteeWork, Some(R::RunCommittee)),
+            O::Meeting,
+            Some(json!({})),
+        ),
+        ("GET", "/committee/tasks/{id}" | "/api/v1/committee/tasks/{id}") => {
+            s(Rights(R::ReadCommitteeWork, None), O::Task, None)
+        }
+        ("POST", "/api/v1/committee/tasks/{id}/steps") => s(
+            Rights(R::ReadCommitteeWork, Some(R::RunCommittee)),
+            O::Task,
+            Some(json!({"action": "accept"})),
+        ),
+        // The owner's report or the committee's decision, by the action
+        // the form names; a document of a step: the scope half.
+        ("POST", "/committee/tasks/{id}") | ("GET", "/committee/tasks/{id}/documents/{sha}") => {
+            s(Special(R::ReadCommitteeWork), O::Task, None)
+        }
         ("GET", "/reception") => s(Rights(R::ReadPetitions, None), O::None, None),
         ("POST", "/reception" | "/api/v1/reception/sessions") => {
             s(Rights(R::RegisterLetter, None), O::None, Some(json!({})))
@@ -829,6 +863,8 @@ fn kind_of(o: Obj) -> &'static str {
         Obj::Unit => "unit",
         Obj::User => "user",
         Obj::Token => "token",
+        Obj::Meeting => "meeting",
+        Obj::Task => "task",
     }
 }
 
@@ -995,6 +1031,45 @@ async fn world(app: &mut common::App) -> World {
             w.secrets.push(format!("Vụ án {t:?}"));
         }
     }
+    // Committee meetings with a conclusion giving a task to an agency.
+    for (t, leader, agency) in [
+        (Target::Own, "leader.hni", "CA-HNI"),
+        (Target::Other, "leader.hcm", "CA-HCM"),
+    ] {
+        let m = ok(
+            app,
+            "POST",
+            "/api/v1/committee/meetings",
+            leader,
+            json!({"kind": "session", "held_on": "2026-10-20", "place": format!("Phòng họp {t:?}"),
+                   "chair": "Trưởng ban", "members_total": 9, "present": ["A", "B"], "quorum": true}),
+        )
+        .await;
+        let mid = m["id"].as_str().unwrap().to_owned();
+        ok(
+            app,
+            "POST",
+            &format!("/api/v1/committee/meetings/{mid}/conclusions"),
+            leader,
+            json!({"kind": "conclusion", "number": "01-KL/BCĐ", "issued_on": "2026-10-21",
+                   "summary": format!("Kết luận {t:?}"),
+                   "directions": [{"text": "Đẩy nhanh điều tra", "tasks": [{"owner": agency, "due_working_days": 10}]}]}),
+        )
+        .await;
+        let (_, v) = app
+            .call(
+                "GET",
+                &format!("/api/v1/committee/meetings/{mid}"),
+                Some(leader),
+                None,
+            )
+            .await;
+        w.put("meeting", t, &mid);
+        w.put("task", t, v["tasks"][0]["id"].as_str().unwrap());
+        if t == Target::Other {
+            w.secrets.push(format!("Kết luận {t:?}"));
+        }
+    }
     w.put("unit", Target::Own, "HNI");
     w.put("unit", Target::Child, "HNI-M01");
     w.put("unit", Target::Other, "HCM");
@@ -1011,6 +1086,8 @@ async fn world(app: &mut common::App) -> World {
         "monitoring",
         "case_transfer",
         "person",
+        "meeting",
+        "task",
     ] {
         w.put(k, Target::Missing, &missing);
     }
@@ -1051,11 +1128,17 @@ fn fill(path: &str, id: Option<&str>) -> String {
         "/api/v1/case-figures",
         "/api/v1/reception/figures",
         "/api/v1/reception/compliance",
+        "/api/v1/committee/meetings",
+        "/api/v1/committee/figures",
     ] {
         if p == q {
             p.push_str("?from=2026-01-01&to=2026-12-31");
         }
     }
+    if p == "/api/v1/meetings.ics" {
+        p.push_str("?unit=HNI");
+    }
+    p = p.replace("{sha}", "00");
     p
 }
 
@@ -1079,7 +1162,8 @@ async fn probe(
         && (uri.ends_with("/attachments")
             || uri == "/petitions"
             || uri == "/api/v1/letters/import"
-            || uri == "/petitions/import");
+            || uri == "/petitions/import"
+            || (uri.starts_with("/committee/tasks/") && !uri.contains("/documents/")));
     let body = match page {
         _ if multipart => {
             match page {

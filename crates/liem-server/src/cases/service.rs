@@ -990,3 +990,20 @@ pub async fn list(
     let total = store::count_cases(&mut c, &v, &f).await?;
     Ok((page, total))
 }
+
+/// The id of the case or incident a reference names, when the caller may
+/// read it; `None` when it does not exist or is out of their sight (the
+/// two are not told apart).
+pub async fn visible_case_id(
+    state: &AppState,
+    who: &Principal,
+    reference: &str,
+) -> AppResult<Option<uuid::Uuid>> {
+    let Ok(v) = viewer(who) else { return Ok(None) };
+    let mut c = state.store.conn().await?;
+    match store::case_id_by_reference(&mut c, &v, reference).await {
+        Ok(id) => Ok(Some(id)),
+        Err(liem_store::StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -349,7 +349,7 @@ pub(super) async fn get_attachment(
     let disposition = format!(
         "attachment; filename=\"{}.{}\"",
         a.id,
-        extension(&a.media_type)
+        crate::files::extension(&a.media_type)
     );
     Ok((
         [
@@ -360,15 +360,6 @@ pub(super) async fn get_attachment(
         bytes,
     )
         .into_response())
-}
-
-pub(super) fn extension(media: &str) -> &'static str {
-    match media {
-        "application/pdf" => "pdf",
-        "image/png" => "png",
-        "image/jpeg" => "jpg",
-        _ => "txt",
-    }
 }
 
 /// A matter with its history, deadline and allowed actions.

@@ -1,0 +1,422 @@
+//! The committee's pages: its meetings and figures, a meeting with its
+//! conclusions and the tasks they gave, the task list, and a task's
+//! follow-up.
+
+use super::service::{self, MeetingView, StepInput, TaskLine, TaskQuery, TaskView};
+use crate::clock::today;
+use crate::state::AppState;
+use crate::web::error::{AppError, AppResult};
+use crate::web::page::{render, Page};
+use crate::web::write::{PostedForm, PostedMultipart};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::Date;
+use liem_domain::committee::{
+    ActivityFigures, AgendaInput, ConclusionInput, DirectionInput, MeetingInput, MeetingKind,
+    Standing, TaskAction, TaskInput,
+};
+use liem_domain::role::Right;
+use liem_domain::FieldError;
+use liem_store::committee::MeetingBrief;
+use liem_store::users::UserRecord;
+
+type Pairs = Vec<(String, String)>;
+
+fn get(p: &Pairs, k: &str) -> Option<String> {
+    p.iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.clone())
+        .filter(|v| !v.trim().is_empty())
+}
+
+fn lines(v: Option<String>) -> Vec<String> {
+    v.unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "committee.html")]
+struct IndexTpl {
+    tr: crate::i18n::Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    from: String,
+    to: String,
+    today: String,
+    figures: ActivityFigures,
+    meetings: Vec<MeetingBrief>,
+    can_record: bool,
+    kinds: Vec<&'static str>,
+    errors: Vec<FieldError>,
+}
+
+/// The period shown: `from`/`to`, default the year so far.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PeriodQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+async fn index_page(
+    state: &AppState,
+    page: &Page,
+    q: &PeriodQuery,
+    errors: Vec<FieldError>,
+) -> AppResult<Response> {
+    let who = page.principal().ok_or(AppError::Unauthenticated)?;
+    let today = today();
+    let parse = |s: &Option<String>| s.as_deref().and_then(|d| d.parse::<Date>().ok());
+    let from = parse(&q.from).unwrap_or_else(|| today.first_of_year());
+    let to = parse(&q.to).unwrap_or(today);
+    let figures = service::figures(state, who, None, from, to).await?;
+    let meetings = service::meetings(state, who, from, to).await?;
+    let t = IndexTpl {
+        tr: page.tr().clone(),
+        user: Some(who.user.clone()),
+        csrf: who.csrf.clone().unwrap_or_default(),
+        from: from.to_string(),
+        to: to.to_string(),
+        today: today.to_string(),
+        figures,
+        meetings,
+        can_record: who.can(Right::RunCommittee),
+        kinds: MeetingKind::ALL.iter().map(|k| k.as_str()).collect(),
+        errors,
+    };
+    Ok(render(&t))
+}
+
+pub(super) async fn index(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    if let Err(r) = page.who() {
+        return r.into_response();
+    }
+    index_page(&state, &page, &q, Vec::new())
+        .await
+        .unwrap_or_else(|e| page.error(e))
+}
+
+pub(super) async fn record_meeting(
+    State(state): State<AppState>,
+    PostedForm { page, who, form }: PostedForm<Pairs>,
+) -> Response {
+    let agenda = lines(get(&form, "agenda"))
+        .into_iter()
+        .map(|title| AgendaInput {
+            title: Some(title),
+            case: None,
+        })
+        .collect();
+    let input = MeetingInput {
+        kind: get(&form, "kind"),
+        held_on: get(&form, "held_on"),
+        place: get(&form, "place"),
+        chair: get(&form, "chair"),
+        // Not a number: out of range, so the error names the field.
+        members_total: get(&form, "members_total").map(|v| v.trim().parse().unwrap_or(0)),
+        present: lines(get(&form, "present")),
+        excused: lines(get(&form, "excused")),
+        quorum: Some(get(&form, "quorum").as_deref() == Some("true")),
+        agenda,
+        minutes: get(&form, "minutes"),
+    };
+    match service::record_meeting(&state, &who, &input).await {
+        Ok(id) => Redirect::to(&format!("/committee/meetings/{id}")).into_response(),
+        Err(AppError::Validation(e)) => {
+            index_page(&state, &page, &PeriodQuery::default(), e.errors)
+                .await
+                .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+                .unwrap_or_else(|e| page.error(e))
+        }
+        Err(e) => page.error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "committee_meeting.html")]
+struct MeetingTpl {
+    tr: crate::i18n::Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    today: String,
+    v: MeetingView,
+    can_adopt: bool,
+    units: Vec<(String, String)>,
+    slots: Vec<usize>,
+    errors: Vec<FieldError>,
+}
+
+async fn meeting_page(
+    state: &AppState,
+    page: &Page,
+    id: uuid::Uuid,
+    errors: Vec<FieldError>,
+) -> AppResult<Response> {
+    let who = page.principal().ok_or(AppError::Unauthenticated)?;
+    let v = service::meeting(state, who, id).await?;
+    let can_adopt = who.can(Right::RunCommittee) && who.user.unit_id == v.meeting.unit_id;
+    let units = if can_adopt {
+        service::directed_units(state, &v.meeting.unit_path).await?
+    } else {
+        Vec::new()
+    };
+    let t = MeetingTpl {
+        tr: page.tr().clone(),
+        user: Some(who.user.clone()),
+        csrf: who.csrf.clone().unwrap_or_default(),
+        today: today().to_string(),
+        v,
+        can_adopt,
+        units,
+        slots: (0..3).collect(),
+        errors,
+    };
+    Ok(render(&t))
+}
+
+pub(super) async fn meeting(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<uuid::Uuid>,
+) -> Response {
+    if let Err(r) = page.who() {
+        return r.into_response();
+    }
+    meeting_page(&state, &page, id, Vec::new())
+        .await
+        .unwrap_or_else(|e| page.error(e))
+}
+
+/// The conclusion form: up to three directions, each with up to two
+/// tasks (`text_{i}`, `owner_{i}_{j}`, `due_{i}_{j}`, `days_{i}_{j}`).
+fn conclusion_input(form: &Pairs) -> ConclusionInput {
+    let mut directions = Vec::new();
+    for i in 0..3 {
+        let Some(text) = get(form, &format!("text_{i}")) else {
+            continue;
+        };
+        let mut tasks = Vec::new();
+        for j in 0..2 {
+            let owner = get(form, &format!("owner_{i}_{j}"));
+            let due_on = get(form, &format!("due_{i}_{j}"));
+            let days = get(form, &format!("days_{i}_{j}"));
+            if owner.is_none() && due_on.is_none() && days.is_none() {
+                continue;
+            }
+            tasks.push(TaskInput {
+                owner,
+                coordinating: Vec::new(),
+                title: get(form, &format!("title_{i}_{j}")),
+                due_on,
+                // Not a number: out of range, so the error names the field.
+                due_working_days: days.map(|d| d.trim().parse().unwrap_or(0)),
+                case: get(form, &format!("case_{i}_{j}")),
+            });
+        }
+        directions.push(DirectionInput {
+            text: Some(text),
+            tasks,
+        });
+    }
+    ConclusionInput {
+        kind: get(form, "kind"),
+        number: get(form, "number"),
+        issued_on: get(form, "issued_on"),
+        summary: get(form, "summary"),
+        directions,
+    }
+}
+
+pub(super) async fn adopt(
+    State(state): State<AppState>,
+    Path(id): Path<uuid::Uuid>,
+    PostedForm { page, who, form }: PostedForm<Pairs>,
+) -> Response {
+    let input = conclusion_input(&form);
+    match service::adopt_conclusion(&state, &who, id, &input).await {
+        Ok(_) => Redirect::to(&format!("/committee/meetings/{id}#conclusions")).into_response(),
+        Err(AppError::Validation(e)) => meeting_page(&state, &page, id, e.errors)
+            .await
+            .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            .unwrap_or_else(|e| page.error(e)),
+        Err(e) => page.error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "committee_tasks.html")]
+struct TasksTpl {
+    tr: crate::i18n::Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    show: String,
+    mine: bool,
+    rows: Vec<TaskLine>,
+}
+
+pub(super) async fn tasks(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<TaskQuery>,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    match service::tasks(&state, who, &q).await {
+        Ok(rows) => render(&TasksTpl {
+            tr: page.tr().clone(),
+            user: Some(who.user.clone()),
+            csrf: who.csrf.clone().unwrap_or_default(),
+            show: q.show.clone().unwrap_or_else(|| "open".into()),
+            mine: q.mine.unwrap_or(false),
+            rows,
+        }),
+        Err(e) => page.error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "committee_task.html")]
+struct TaskTpl {
+    tr: crate::i18n::Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    today: String,
+    v: TaskView,
+    owner_acts: Vec<&'static str>,
+    committee_acts: Vec<&'static str>,
+    errors: Vec<FieldError>,
+    notice: Option<String>,
+}
+
+async fn task_page(
+    state: &AppState,
+    page: &Page,
+    id: uuid::Uuid,
+    errors: Vec<FieldError>,
+    notice: Option<String>,
+) -> AppResult<Response> {
+    let who = page.principal().ok_or(AppError::Unauthenticated)?;
+    let v = service::task(state, who, id).await?;
+    let acts = |owner: bool| {
+        v.allowed
+            .iter()
+            .filter(|a| a.by_owner() == owner)
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+    };
+    let t = TaskTpl {
+        tr: page.tr().clone(),
+        user: Some(who.user.clone()),
+        csrf: who.csrf.clone().unwrap_or_default(),
+        today: today().to_string(),
+        owner_acts: acts(true),
+        committee_acts: acts(false),
+        v,
+        errors,
+        notice,
+    };
+    Ok(render(&t))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TaskPageQuery {
+    done: Option<String>,
+}
+
+pub(super) async fn task(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<uuid::Uuid>,
+    Query(q): Query<TaskPageQuery>,
+) -> Response {
+    if let Err(r) = page.who() {
+        return r.into_response();
+    }
+    let notice = q
+        .done
+        .filter(|a| a.parse::<TaskAction>().is_ok())
+        .map(|a| page.tr().code("task-done", a));
+    task_page(&state, &page, id, Vec::new(), notice)
+        .await
+        .unwrap_or_else(|e| page.error(e))
+}
+
+pub(super) async fn step(
+    State(state): State<AppState>,
+    Path(id): Path<uuid::Uuid>,
+    PostedMultipart {
+        page,
+        who,
+        fields,
+        mut uploads,
+    }: PostedMultipart,
+) -> Response {
+    let input = StepInput {
+        action: get(&fields, "action"),
+        on: get(&fields, "on"),
+        note: get(&fields, "note"),
+        due_on: get(&fields, "due_on"),
+    };
+    let document = uploads.drain(..).find(|u| !u.bytes.is_empty());
+    match service::step(&state, &who, id, &input, document).await {
+        Ok(_) => Redirect::to(&format!(
+            "/committee/tasks/{id}?done={}",
+            input.action.unwrap_or_default()
+        ))
+        .into_response(),
+        Err(AppError::Validation(e)) => task_page(&state, &page, id, e.errors, None)
+            .await
+            .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            .unwrap_or_else(|e| page.error(e)),
+        Err(e) => page.error(e),
+    }
+}
+
+pub(super) async fn document(
+    State(state): State<AppState>,
+    page: Page,
+    Path((id, sha)): Path<(uuid::Uuid, String)>,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    match service::document(&state, who, id, &sha).await {
+        Ok((d, bytes)) => (
+            [
+                (header::CONTENT_TYPE, d.media_type.clone()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{}.{}\"",
+                        &d.sha256[..16.min(d.sha256.len())],
+                        crate::files::extension(&d.media_type)
+                    ),
+                ),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => page.error(e),
+    }
+}
+
+/// The label of a task's standing, in the reader's language.
+pub(crate) fn standing_label(tr: &crate::i18n::Tr, s: &Standing) -> String {
+    match s {
+        Standing::Overdue { days } => tr.t1("standing-overdue-days", "n", days),
+        other => tr.code("standing", other.code()),
+    }
+}

@@ -1,0 +1,624 @@
+//! A steering committee's own work: its meetings, the conclusions they
+//! issue, and the tasks those conclusions give, followed up until the
+//! standing body accepts them.
+//!
+//! Who may do what: the leaders of a steering committee's unit (central or
+//! provincial) record its meetings and conclusions and decide on its tasks
+//! (accept, send back, extend, withdraw); the handlers and leaders of the
+//! unit that owns a task report on it; whoever reads committee work sees
+//! the meetings and tasks of the committees in their scope and the tasks
+//! their units own. Anything else is not found.
+
+use crate::admin::service::rules;
+use crate::auth::Principal;
+use crate::clock::today;
+use crate::files::Upload;
+use crate::state::AppState;
+use crate::web::error::{AppError, AppResult};
+use crate::web::write::Writer;
+use jiff::civil::Date;
+use liem_domain::calendar::Calendar;
+use liem_domain::committee::{
+    activity, ActivityFigures, ConclusionInput, MeetingInput, Standing, TaskAction, TaskMove,
+};
+use liem_domain::role::{Right, Scope};
+use liem_domain::ValidationErrors;
+use liem_store::committee::{
+    self as store, ConclusionRecord, MeetingBrief, MeetingRecord, TaskDocument, TaskEvent,
+    TaskFilter, TaskRecord, TaskToWrite,
+};
+use liem_store::units::{self, UnitRecord};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+fn bad(field: &str, rule: &str, message: &str) -> AppError {
+    AppError::Validation(ValidationErrors::single(field, rule, message))
+}
+
+/// The caller's own unit, when it is a steering committee and the caller
+/// runs its work.
+async fn own_committee(state: &AppState, who: &Writer) -> AppResult<UnitRecord> {
+    who.grant(Right::RunCommittee)?;
+    let mut c = state.store.conn().await?;
+    let unit = units::get(&mut c, who.user.unit_id).await?;
+    if !unit.kind.steers() {
+        return Err(AppError::Forbidden(
+            "meetings and conclusions are recorded by a steering committee's leaders".into(),
+        ));
+    }
+    Ok(unit)
+}
+
+/// Records a meeting of the caller's committee.
+pub async fn record_meeting(
+    state: &AppState,
+    who: &Writer,
+    input: &MeetingInput,
+) -> AppResult<Uuid> {
+    let unit = own_committee(state, who).await?;
+    let m = input.parse(today())?;
+    let mut cases = Vec::with_capacity(m.agenda.len());
+    let mut errs = ValidationErrors::new();
+    for (i, a) in m.agenda.iter().enumerate() {
+        cases.push(
+            case_of(
+                state,
+                who,
+                a.case.as_deref(),
+                &format!("agenda[{i}].case"),
+                &mut errs,
+            )
+            .await?,
+        );
+    }
+    errs.into_result(())?;
+    let permit = who.permit_member(
+        Right::RunCommittee,
+        unit.id,
+        "meetings are recorded by the committee's own leaders",
+    )?;
+    let mut tx = permit.begin(&state.store).await?;
+    let id = store::insert_meeting(&mut tx, permit.actor(), unit.id, &m, &cases).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The case a reference names, when the caller can see it; an error on
+/// `field` otherwise (a case the caller cannot see is not named).
+async fn case_of(
+    state: &AppState,
+    who: &Principal,
+    reference: Option<&str>,
+    field: &str,
+    errs: &mut ValidationErrors,
+) -> AppResult<Option<Uuid>> {
+    let Some(r) = reference else { return Ok(None) };
+    match crate::cases::service::visible_case_id(state, who, r).await? {
+        Some(id) => Ok(Some(id)),
+        None => {
+            errs.add(
+                field,
+                "unknown_value",
+                "must be the reference of a case or incident you can see",
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// The meetings of the committees in the caller's scope held in a period,
+/// newest first.
+pub async fn meetings(
+    state: &AppState,
+    who: &Principal,
+    from: Date,
+    to: Date,
+) -> AppResult<Vec<MeetingBrief>> {
+    let read = who.grant(Right::ReadCommitteeWork)?;
+    let mut c = state.store.conn().await?;
+    Ok(store::meetings(&mut c, read.scope(), from, to, 500).await?)
+}
+
+/// A meeting, its conclusions and the tasks they gave.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingView {
+    /// The meeting.
+    pub meeting: MeetingRecord,
+    /// The conclusions it issued.
+    pub conclusions: Vec<ConclusionRecord>,
+    /// The tasks they gave, each with how it stands today.
+    pub tasks: Vec<TaskLine>,
+}
+
+/// A task with how it stands today.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskLine {
+    /// The task.
+    #[serde(flatten)]
+    pub task: TaskRecord,
+    /// How it stands today.
+    pub standing: Standing,
+}
+
+fn line(task: TaskRecord, cal: &Calendar, today: Date) -> TaskLine {
+    TaskLine {
+        standing: task.facts.standing(cal, today),
+        task,
+    }
+}
+
+/// A meeting of a committee in the caller's scope; not found otherwise.
+pub async fn meeting(state: &AppState, who: &Principal, id: Uuid) -> AppResult<MeetingView> {
+    let read = who.grant(Right::ReadCommitteeWork)?;
+    let mut c = state.store.conn().await?;
+    let meeting = store::meeting(&mut c, id).await?;
+    read.reach(&meeting.unit_path)?;
+    let conclusions = store::conclusions_of(&mut c, id).await?;
+    let mut tasks = Vec::new();
+    for k in &conclusions {
+        let f = TaskFilter {
+            conclusion: Some(k.id),
+            ..Default::default()
+        };
+        tasks.extend(store::tasks(&mut c, read.scope(), &f, 1_000).await?);
+    }
+    drop(c);
+    let (cal, _) = rules(state).await?;
+    let today = today();
+    Ok(MeetingView {
+        meeting,
+        conclusions,
+        tasks: tasks.into_iter().map(|t| line(t, &cal, today)).collect(),
+    })
+}
+
+/// Records a conclusion issued by a meeting of the caller's committee, its
+/// directions and the tasks they give (due dates on the working-day
+/// calendar). Every owner and co-ordinating unit must be one the committee
+/// directs: its own unit's subtree.
+pub async fn adopt_conclusion(
+    state: &AppState,
+    who: &Writer,
+    meeting_id: Uuid,
+    input: &ConclusionInput,
+) -> AppResult<Uuid> {
+    let read = who.grant(Right::ReadCommitteeWork)?;
+    let mut c = state.store.conn().await?;
+    let meeting = store::meeting(&mut c, meeting_id).await?;
+    read.reach(&meeting.unit_path)?;
+    let permit = who.permit_member(
+        Right::RunCommittee,
+        meeting.unit_id,
+        "conclusions are adopted by the committee's own leaders",
+    )?;
+    let conclusion = input.parse(meeting.brief.held_on, today())?;
+    let (cal, _) = rules(state).await?;
+    let mut errs = ValidationErrors::new();
+    let mut tasks = Vec::new();
+    for (i, d) in conclusion.directions.iter().enumerate() {
+        for (j, t) in d.tasks.iter().enumerate() {
+            let field = |name: &str| format!("directions[{i}].tasks[{j}].{name}");
+            let directed = |u: &UnitRecord| {
+                u.path.starts_with(meeting.unit_path.as_str()) && u.path != meeting.unit_path
+            };
+            let owner = match units::by_code(&mut c, t.owner.as_str()).await {
+                Ok(u) if directed(&u) => Some(u),
+                Ok(_) | Err(liem_store::StoreError::NotFound) => {
+                    errs.add(
+                        &field("owner"),
+                        "directed_unit",
+                        "must be the code of a unit under the committee",
+                    );
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            };
+            for (k, code) in t.coordinating.iter().enumerate() {
+                match units::by_code(&mut c, code.as_str()).await {
+                    Ok(u) if directed(&u) => {}
+                    Ok(_) | Err(liem_store::StoreError::NotFound) => errs.add(
+                        &format!("{}[{k}]", field("coordinating")),
+                        "directed_unit",
+                        "must be the code of a unit under the committee",
+                    ),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            let case_id = case_of(state, who, t.case.as_deref(), &field("case"), &mut errs).await?;
+            if let Some(owner) = owner {
+                tasks.push(TaskToWrite {
+                    direction: i as i64 + 1,
+                    owner: owner.id,
+                    coordinating: t
+                        .coordinating
+                        .iter()
+                        .map(|u| u.as_str().to_owned())
+                        .collect(),
+                    title: t.title.clone(),
+                    case_id,
+                    due_on: t.due.date(&cal, conclusion.issued_on),
+                });
+            }
+        }
+    }
+    drop(c);
+    errs.into_result(())?;
+    let mut tx = permit.begin(&state.store).await?;
+    let (id, _) = store::insert_conclusion(
+        &mut tx,
+        permit.actor(),
+        meeting.unit_id,
+        meeting_id,
+        &conclusion,
+        &tasks,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Which tasks a list shows.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct TaskQuery {
+    /// `open` (default), `overdue`, `due_soon` or `all`.
+    pub show: Option<String>,
+    /// Only those of the caller's own unit.
+    pub mine: Option<bool>,
+}
+
+/// The tasks the caller sees — those of the committees in scope and those
+/// the units in scope own — by due date, each with how it stands today.
+pub async fn tasks(state: &AppState, who: &Principal, q: &TaskQuery) -> AppResult<Vec<TaskLine>> {
+    let read = who.grant(Right::ReadCommitteeWork)?;
+    let show = q.show.as_deref().unwrap_or("open");
+    if !["open", "overdue", "due_soon", "all"].contains(&show) {
+        return Err(bad(
+            "show",
+            "unknown_value",
+            "must be one of: open, overdue, due_soon, all",
+        ));
+    }
+    let filter = TaskFilter {
+        open_only: show != "all",
+        owner: q.mine.unwrap_or(false).then_some(who.user.unit_id),
+        ..Default::default()
+    };
+    let mut c = state.store.conn().await?;
+    let rows = store::tasks(&mut c, read.scope(), &filter, 2_000).await?;
+    drop(c);
+    let (cal, _) = rules(state).await?;
+    let today = today();
+    Ok(rows
+        .into_iter()
+        .map(|t| line(t, &cal, today))
+        .filter(|l| match show {
+            "overdue" => matches!(l.standing, Standing::Overdue { .. }),
+            "due_soon" => l.standing == Standing::DueSoon,
+            _ => true,
+        })
+        .collect())
+}
+
+/// A task, its steps, and what the caller may do to it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskView {
+    /// The task and how it stands.
+    #[serde(flatten)]
+    pub line: TaskLine,
+    /// Its follow-up so far.
+    pub steps: Vec<TaskEvent>,
+    /// What the caller may do to it now.
+    pub allowed: Vec<TaskAction>,
+}
+
+async fn visible_task(state: &AppState, who: &Principal, id: Uuid) -> AppResult<TaskRecord> {
+    let read = who.grant(Right::ReadCommitteeWork)?;
+    let mut c = state.store.conn().await?;
+    let t = store::task_by_id(&mut c, id).await?;
+    if read.covers(&t.committee_path) || read.covers(&t.owner_path) {
+        Ok(t)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+fn may(who: &Principal, t: &TaskRecord, action: TaskAction) -> bool {
+    if action.by_owner() {
+        who.can(Right::ReportTask) && who.user.unit_id == t.owner_id
+    } else {
+        who.can(Right::RunCommittee) && who.user.unit_id == t.committee_id
+    }
+}
+
+/// A task the caller sees; not found otherwise.
+pub async fn task(state: &AppState, who: &Principal, id: Uuid) -> AppResult<TaskView> {
+    let t = visible_task(state, who, id).await?;
+    let mut c = state.store.conn().await?;
+    let steps = store::steps(&mut c, id).await?;
+    drop(c);
+    let (cal, _) = rules(state).await?;
+    let today = today();
+    let allowed = TaskAction::ALL
+        .iter()
+        .copied()
+        .filter(|a| may(who, &t, *a))
+        .filter(|a| {
+            let m = match a {
+                TaskAction::Extend => {
+                    TaskMove::Extend(t.facts.due_on.tomorrow().unwrap_or(t.facts.due_on))
+                }
+                other => move_of(*other, None).unwrap_or(TaskMove::Progress),
+            };
+            t.facts.apply(&m, today.max(t.facts.last_on)).is_ok()
+        })
+        .collect();
+    Ok(TaskView {
+        line: line(t, &cal, today),
+        steps,
+        allowed,
+    })
+}
+
+/// A step in a task's follow-up, as a client sends it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+pub struct StepInput {
+    /// `progress`, `report_done`, `accept`, `send_back`, `extend` or `cancel`.
+    pub action: Option<String>,
+    /// The day it was done, `YYYY-MM-DD` (default: today).
+    pub on: Option<String>,
+    /// What was done, or why (required for progress, sending back,
+    /// extending and withdrawing).
+    pub note: Option<String>,
+    /// The new due date, for an extension.
+    pub due_on: Option<String>,
+}
+
+fn move_of(action: TaskAction, due_on: Option<Date>) -> Option<TaskMove> {
+    Some(match action {
+        TaskAction::Progress => TaskMove::Progress,
+        TaskAction::ReportDone => TaskMove::ReportDone,
+        TaskAction::Accept => TaskMove::Accept,
+        TaskAction::SendBack => TaskMove::SendBack,
+        TaskAction::Extend => TaskMove::Extend(due_on?),
+        TaskAction::Cancel => TaskMove::Cancel,
+    })
+}
+
+/// Takes a step in a task's follow-up: the owner unit reports (with an
+/// optional document as evidence), the committee decides. The task as it
+/// stands after.
+pub async fn step(
+    state: &AppState,
+    who: &Writer,
+    id: Uuid,
+    input: &StepInput,
+    document: Option<Upload>,
+) -> AppResult<TaskView> {
+    let t = visible_task(state, who, id).await?;
+    let today = today();
+    let mut errs = ValidationErrors::new();
+    let action = liem_domain::validation::required_code::<TaskAction>(
+        &mut errs,
+        "action",
+        input.action.as_deref(),
+    );
+    let on = match input.on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(today),
+        Some(s) => match s.parse::<Date>() {
+            Ok(d) if d > today => {
+                errs.add("on", "not_in_future", "must not be after today");
+                None
+            }
+            Ok(d) => Some(d),
+            Err(_) => {
+                errs.add("on", "date_format", "must be a date written YYYY-MM-DD");
+                None
+            }
+        },
+    };
+    let note =
+        liem_domain::validation::optional_text(&mut errs, "note", input.note.as_deref(), 10_000);
+    if action.is_some_and(|a| a.needs_note()) && note.is_none() {
+        errs.add("note", "required", "must say what was done, or why");
+    }
+    let due_on = match (
+        action,
+        input
+            .due_on
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty()),
+    ) {
+        (Some(TaskAction::Extend), None) => {
+            errs.add(
+                "due_on",
+                "required",
+                "an extension must give the new due date",
+            );
+            None
+        }
+        (Some(TaskAction::Extend), Some(s)) => match s.parse::<Date>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                errs.add("due_on", "date_format", "must be a date written YYYY-MM-DD");
+                None
+            }
+        },
+        _ => None,
+    };
+    if document.is_some() && !action.is_some_and(|a| a.by_owner()) {
+        errs.add(
+            "document",
+            "owner_reports",
+            "a document is given with the owner's report",
+        );
+    }
+    let checked = match &document {
+        Some(u) => match crate::files::check(u, state.settings.max_upload_bytes) {
+            Ok(media) => Some((u, media)),
+            Err(e) => {
+                errs.add("document", "file", format!("{} {e}", u.filename));
+                None
+            }
+        },
+        None => None,
+    };
+    errs.into_result(())?;
+    let (Some(action), Some(on)) = (action, on) else {
+        return Err(AppError::Internal("validated step without action".into()));
+    };
+    let permit = if action.by_owner() {
+        who.permit_member(
+            Right::ReportTask,
+            t.owner_id,
+            "the unit that owns the task reports on it",
+        )?
+    } else {
+        who.permit_member(
+            Right::RunCommittee,
+            t.committee_id,
+            "the committee's own leaders decide on its tasks",
+        )?
+    };
+    let (cal, _) = rules(state).await?;
+    let m = move_of(action, due_on.map(|d| cal.next_working_day_from(d))).ok_or_else(|| {
+        bad(
+            "due_on",
+            "required",
+            "an extension must give the new due date",
+        )
+    })?;
+    let next = t
+        .facts
+        .apply(&m, on)
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let doc = match checked {
+        Some((u, media)) => Some(TaskDocument {
+            sha256: state
+                .files
+                .put(&u.bytes)
+                .map_err(|e| AppError::Internal(format!("storing a file: {e}")))?,
+            size: u.bytes.len() as i64,
+            media_type: media.to_owned(),
+            filename: u.filename.chars().take(200).collect(),
+        }),
+        None => None,
+    };
+    let mut tx = permit.begin(&state.store).await?;
+    store::record_step(
+        &mut tx,
+        permit.actor(),
+        &t,
+        action,
+        &next,
+        note.as_deref(),
+        doc.as_ref(),
+    )
+    .await?;
+    tx.commit().await?;
+    task(state, who, id).await
+}
+
+/// A document given with a step of a task the caller sees: its record and
+/// bytes.
+pub async fn document(
+    state: &AppState,
+    who: &Principal,
+    id: Uuid,
+    sha256: &str,
+) -> AppResult<(TaskDocument, Vec<u8>)> {
+    visible_task(state, who, id).await?;
+    let mut c = state.store.conn().await?;
+    let d = store::step_document(&mut c, id, sha256).await?;
+    drop(c);
+    let bytes = state
+        .files
+        .get(&d.sha256)
+        .map_err(|e| AppError::Internal(format!("reading a file: {e}")))?;
+    Ok((d, bytes))
+}
+
+/// What the activity figures count: the caller's reach, or a named unit's
+/// subtree within it.
+async fn counted(state: &AppState, who: &Principal, unit: Option<&str>) -> AppResult<Scope> {
+    let read = who.grant(Right::ReadCommitteeWork)?;
+    match unit.map(str::trim).filter(|u| !u.is_empty()) {
+        None => Ok(read.scope().clone()),
+        Some(code) => {
+            let mut c = state.store.conn().await?;
+            match units::by_code(&mut c, code).await {
+                Ok(u) if read.covers(&u.path) => Ok(Scope::Subtree(u.path)),
+                Ok(_) | Err(liem_store::StoreError::NotFound) => Err(bad(
+                    "unit",
+                    "unknown_value",
+                    "must be a unit code in your scope",
+                )),
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+}
+
+/// The committees' activity figures over a period: those in the caller's
+/// reach, or in a named unit's subtree.
+pub async fn figures(
+    state: &AppState,
+    who: &Principal,
+    unit: Option<&str>,
+    from: Date,
+    to: Date,
+) -> AppResult<ActivityFigures> {
+    let scope = counted(state, who, unit).await?;
+    let mut c = state.store.conn().await?;
+    let (m, k, t) = store::activity_facts(&mut c, &scope, from, to).await?;
+    Ok(activity(&m, &k, &t, from, to))
+}
+
+/// The meetings of a unit's committee, for a calendar feed: the unit must
+/// be in the caller's reach.
+pub async fn meetings_of_unit(
+    state: &AppState,
+    who: &Principal,
+    code: &str,
+) -> AppResult<(UnitRecord, Vec<MeetingBrief>)> {
+    let read = who.grant(Right::ReadCommitteeWork)?;
+    let mut c = state.store.conn().await?;
+    let unit = match units::by_code(&mut c, code.trim()).await {
+        Ok(u) if read.covers(&u.path) => u,
+        Ok(_) | Err(liem_store::StoreError::NotFound) => {
+            return Err(bad(
+                "unit",
+                "unknown_value",
+                "must be a unit code in your scope",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let rows = store::meetings(
+        &mut c,
+        &Scope::Unit(unit.path.clone()),
+        jiff::civil::date(1900, 1, 1),
+        jiff::civil::date(2200, 12, 31),
+        5_000,
+    )
+    .await?;
+    Ok((unit, rows))
+}
+
+/// The units a committee (by its unit's path) directs: its unit's subtree
+/// without itself, as (code, name), by code.
+pub async fn directed_units(
+    state: &AppState,
+    committee_path: &str,
+) -> AppResult<Vec<(String, String)>> {
+    let mut c = state.store.conn().await?;
+    let mut out: Vec<(String, String)> = units::list(&mut c)
+        .await?
+        .into_iter()
+        .filter(|u| u.path.starts_with(committee_path) && u.path != committee_path)
+        .map(|u| (u.code, u.name))
+        .collect();
+    out.sort();
+    Ok(out)
+}

@@ -1,0 +1,350 @@
+//! A steering committee's own work through the API, as its users meet it:
+//! a provincial committee's leader records a session and adopts a
+//! conclusion whose two directions give tasks to two agencies; the police
+//! report one done and the committee accepts it; the other passes its due
+//! date. Another province sees nothing of it, an agency cannot decide and
+//! the committee cannot report for an agency. On SQLite and PostgreSQL.
+
+#[macro_use]
+mod common;
+
+use axum::http::StatusCode;
+use jiff::ToSpan;
+use serde_json::{json, Value};
+
+on_both!(a_committee_gives_tasks_follows_them_up_and_counts_them);
+
+async fn ok(app: &common::App, method: &str, uri: &str, who: &str, body: Option<Value>) -> Value {
+    let (s, v) = app.call(method, uri, Some(who), body).await;
+    assert!(s.is_success(), "{method} {uri} as {who}: {s} {v}");
+    v
+}
+
+async fn a_committee_gives_tasks_follows_them_up_and_counts_them(app: common::App) {
+    let today = jiff::Zoned::now()
+        .with_time_zone(liem_domain::calendar::legal_zone())
+        .date();
+    let held = today.checked_sub(30.days()).unwrap();
+    let police_due = today.checked_add(20.days()).unwrap();
+    // A session of the Hà Nội committee, recorded by its leader.
+    let audit_before = app.count("audit_log").await;
+    let m = ok(
+        &app,
+        "POST",
+        "/api/v1/committee/meetings",
+        "leader.hni",
+        Some(json!({"kind": "session", "held_on": held.to_string(), "place": "Hội trường Thành ủy",
+                    "chair": "Bí thư Thành ủy, Trưởng Ban", "members_total": 11,
+                    "present": ["Nguyễn Văn A", "Trần Thị B", "Lê Văn C"], "excused": ["Phạm Văn D"],
+                    "quorum": true, "agenda": [{"title": "Tiến độ các vụ án theo dõi"}]})),
+    )
+    .await;
+    let meeting = m["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.count("audit_log").await, audit_before + 1);
+    // Only a steering committee's leader records one.
+    for who in ["handler.hni", "handler.ca", "analyst.hni", "clerk.hni"] {
+        let (s, _) = app
+            .call(
+                "POST",
+                "/api/v1/committee/meetings",
+                Some(who),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who}");
+    }
+    // A conclusion with two directions: the police within a date, the
+    // procuracy within five working days of the issue.
+    let body = json!({"kind": "conclusion", "number": "15-KL/BCĐ", "issued_on": held.to_string(),
+    "summary": "Kết luận phiên họp về tiến độ xử lý các vụ án",
+    "directions": [
+        {"text": "Công an thành phố đẩy nhanh điều tra vụ án", "tasks": [{"owner": "CA-HNI", "due_on": police_due.to_string()}]},
+        {"text": "Viện kiểm sát hoàn thành rà soát hồ sơ", "tasks": [{"owner": "VKS-HNI", "due_working_days": 5}]}
+    ]});
+    // Another province's agency, or the committee itself, is not a unit it directs.
+    let mut bad = body.clone();
+    bad["directions"][0]["tasks"][0]["owner"] = json!("HCM");
+    bad["directions"][1]["tasks"][0]["owner"] = json!("HNI");
+    let (s, p) = app
+        .call(
+            "POST",
+            &format!("/api/v1/committee/meetings/{meeting}/conclusions"),
+            Some("leader.hni"),
+            Some(bad),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let fields: Vec<(&str, &str)> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["rule"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("directions[0].tasks[0].owner", "directed_unit"),
+            ("directions[1].tasks[0].owner", "directed_unit")
+        ]
+    );
+    // Another province's leader finds no such meeting.
+    let (s, _) = app
+        .call(
+            "POST",
+            &format!("/api/v1/committee/meetings/{meeting}/conclusions"),
+            Some("leader.hcm"),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    ok(
+        &app,
+        "POST",
+        &format!("/api/v1/committee/meetings/{meeting}/conclusions"),
+        "leader.hni",
+        Some(body.clone()),
+    )
+    .await;
+    let (s, p) = app
+        .call(
+            "POST",
+            &format!("/api/v1/committee/meetings/{meeting}/conclusions"),
+            Some("leader.hni"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "the same number twice: {p}");
+
+    let v = ok(
+        &app,
+        "GET",
+        &format!("/api/v1/committee/meetings/{meeting}"),
+        "leader.hni",
+        None,
+    )
+    .await;
+    let tasks = v["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 2, "{v}");
+    let police = tasks.iter().find(|t| t["owner"] == "CA-HNI").unwrap();
+    let procuracy = tasks.iter().find(|t| t["owner"] == "VKS-HNI").unwrap();
+    // A date on a day off moves to the next working day; five working days
+    // run from the day after the issue.
+    let cal = liem_domain::calendar::Calendar::computed();
+    let police_due = cal.next_working_day_from(police_due);
+    assert_eq!(police["facts"]["due_on"], police_due.to_string());
+    let procuracy_due: jiff::civil::Date = procuracy["facts"]["due_on"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(procuracy_due, cal.add_working_days(held, 5, |_| false));
+    assert_eq!(procuracy["standing"]["standing"], "overdue", "{procuracy}");
+    let police_id = police["id"].as_str().unwrap().to_owned();
+    let procuracy_id = procuracy["id"].as_str().unwrap().to_owned();
+
+    // The police see their task, not the procuracy's; another province neither.
+    let mine = ok(&app, "GET", "/api/v1/committee/tasks", "handler.ca", None).await;
+    let ids: Vec<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![police_id.as_str()]);
+    for id in [&police_id, &procuracy_id] {
+        let (s, _) = app
+            .call(
+                "GET",
+                &format!("/api/v1/committee/tasks/{id}"),
+                Some("leader.hcm"),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+    let (s, _) = app
+        .call(
+            "GET",
+            &format!("/api/v1/committee/tasks/{procuracy_id}"),
+            Some("handler.ca"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "another agency's task");
+
+    // The committee cannot report for the agency, nor accept what was not
+    // reported; the agency cannot accept its own report.
+    let step = |id: &str| format!("/api/v1/committee/tasks/{id}/steps");
+    let (s, _) = app
+        .call(
+            "POST",
+            &step(&police_id),
+            Some("leader.hni"),
+            Some(json!({"action": "report_done"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, p) = app
+        .call(
+            "POST",
+            &step(&police_id),
+            Some("leader.hni"),
+            Some(json!({"action": "accept"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("cannot accept a task that is assigned"),
+        "{p}"
+    );
+    let (s, p) = app
+        .call(
+            "POST",
+            &step(&police_id),
+            Some("handler.ca"),
+            Some(json!({"action": "progress"})),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a progress report says what was done: {p}"
+    );
+    assert_eq!(p["errors"][0]["field"], "note");
+    ok(
+        &app,
+        "POST",
+        &step(&police_id),
+        "handler.ca",
+        Some(json!({"action": "progress", "note": "Đã khởi tố bổ sung 2 bị can"})),
+    )
+    .await;
+    ok(
+        &app,
+        "POST",
+        &step(&police_id),
+        "handler.ca",
+        Some(json!({"action": "report_done", "note": "Đã kết thúc điều tra"})),
+    )
+    .await;
+    let (s, _) = app
+        .call(
+            "POST",
+            &step(&police_id),
+            Some("handler.ca"),
+            Some(json!({"action": "accept"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let t = ok(
+        &app,
+        "POST",
+        &step(&police_id),
+        "leader.hni",
+        Some(json!({"action": "accept"})),
+    )
+    .await;
+    assert_eq!(t["facts"]["state"], "done");
+    assert_eq!(t["standing"]["standing"], "done_on_time");
+    let actions: Vec<&str> = t["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, vec!["progress", "report_done", "accept"]);
+
+    // The figures: one session, one conclusion, two tasks, one done on time
+    // and one overdue; the province's, and the nation's for the centre.
+    let q = format!("/api/v1/committee/figures?from={held}&to={today}");
+    for (who, unit) in [("leader.hni", ""), ("leader.tw", "&unit=HNI")] {
+        let f = ok(&app, "GET", &format!("{q}{unit}"), who, None).await;
+        assert_eq!(
+            (
+                f["sessions"].as_u64(),
+                f["conclusions"].as_u64(),
+                f["tasks_assigned"].as_u64(),
+                f["tasks_due"].as_u64(),
+                f["done_on_time"].as_u64(),
+                f["overdue"].as_u64()
+            ),
+            (Some(1), Some(1), Some(2), Some(2), Some(1), Some(1)),
+            "{who}: {f}"
+        );
+    }
+    let f = ok(&app, "GET", &q, "leader.hcm", None).await;
+    assert_eq!(f["sessions"], 0, "another province counts none of it: {f}");
+    let (s, _) = app
+        .call("GET", &format!("{q}&unit=HNI"), Some("leader.hcm"), None)
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let overdue = ok(
+        &app,
+        "GET",
+        "/api/v1/committee/tasks?show=overdue",
+        "leader.hni",
+        None,
+    )
+    .await;
+    assert_eq!(overdue["items"].as_array().unwrap().len(), 1);
+
+    // The meetings' calendar feed parses with a standard library.
+    let (s, ics) = app
+        .call(
+            "GET",
+            "/api/v1/meetings.ics?unit=HNI",
+            Some("analyst.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let ics = ics.as_str().unwrap().to_owned();
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
+    let (s, _) = app
+        .call(
+            "GET",
+            "/api/v1/meetings.ics?unit=HNI",
+            Some("leader.hcm"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "another province's feed is not there"
+    );
+    let python = match std::env::var("LIEM_PYTHON") {
+        Ok(p) => p,
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI is set and LIEM_PYTHON is not: run scripts/test")
+        }
+        _ => {
+            eprintln!("!!! icalendar not available (run scripts/test): feed check SKIPPED !!!");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("meetings.ics");
+    std::fs::write(&file, &ics).unwrap();
+    let out = std::process::Command::new(python)
+        .args([
+            "-c",
+            "import sys, icalendar\ncal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n\
+             for e in cal.walk('VEVENT'):\n    print(e.decoded('DTSTART').isoformat(), str(e.get('LOCATION')))",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("{held} Hội trường Thành ủy")
+    );
+}
