@@ -840,7 +840,7 @@ pub fn activity(
         }
         // Closed (done) by the period's end, on the day of the accepted report.
         let done_by_end = t.state == TaskState::Done && t.closed_on.is_some_and(|c| c <= to);
-        let open_at_start = !t.closed_on.is_some_and(|c| c < from);
+        let open_at_start = t.closed_on.is_none_or(|c| c >= from);
         let done_within = t.state == TaskState::Done && t.closed_on.is_some_and(within);
         let due = t.assigned_on <= to
             && ((t.due_on <= to && (within(t.due_on) || open_at_start)) || done_within);
@@ -1023,29 +1023,29 @@ mod tests {
         MeetingFact { kind, held_on: d }
     }
 
-    /// A province's first quarter of 2026, counted by hand:
-    /// - meetings: sessions on 15 Jan and 20 Mar (2), standing meetings on
-    ///   5 Feb and 12 Mar and a working group on 25 Mar (3); a session on
-    ///   2 Apr is outside the quarter.
-    /// - conclusions issued 16 Jan, 23 Mar (2); one on 3 Apr is outside.
-    /// - tasks (assigned, due, what happened):
-    ///   a. 16 Jan, due 27 Feb, reported 20 Feb, accepted → due, on time
-    ///   b. 16 Jan, due 13 Mar, reported 18 Mar, accepted → due, late
-    ///   c. 16 Jan, due 20 Mar, nothing → due, overdue at 31 Mar
-    ///   d. 23 Mar, due 30 Apr → not due in the quarter
-    ///   e. 23 Mar, due 27 Mar, reported 26 Mar, not yet reviewed → due,
-    ///      awaiting review
-    ///   f. 10 Dec 2025, due 15 Dec 2025, reported 5 Jan, accepted → open
-    ///      at the quarter's start, due, done late
-    ///   g. 16 Jan, due 31 Mar, withdrawn 10 Feb → not counted as due
-    ///   h. 1 Oct 2025, due 30 Nov 2025, done on time 25 Nov → closed
-    ///      before the quarter: not due in it
-    ///   i. 2 Mar, due 30 Apr, reported 20 Mar, accepted 25 Mar → done
-    ///      early, within the quarter: counted, on time
-    ///
-    ///   assigned in the quarter: a, b, c, d, e, g, i = 7; due: a, b, c, e,
-    ///   f, i = 6; on time 2 (a, i), late 2 (b, f), overdue 1 (c), awaiting
-    ///   1 (e); share on time 2/6 = 333 per mille.
+    // A province's first quarter of 2026, counted by hand:
+    // - meetings: sessions on 15 Jan and 20 Mar (2), standing meetings on
+    //   5 Feb and 12 Mar and a working group on 25 Mar (3); a session on
+    //   2 Apr is outside the quarter.
+    // - conclusions issued 16 Jan, 23 Mar (2); one on 3 Apr is outside.
+    // - tasks (assigned, due, what happened):
+    //   a. 16 Jan, due 27 Feb, reported 20 Feb, accepted → due, on time
+    //   b. 16 Jan, due 13 Mar, reported 18 Mar, accepted → due, late
+    //   c. 16 Jan, due 20 Mar, nothing → due, overdue at 31 Mar
+    //   d. 23 Mar, due 30 Apr → not due in the quarter
+    //   e. 23 Mar, due 27 Mar, reported 26 Mar, not yet reviewed → due,
+    //      awaiting review
+    //   f. 10 Dec 2025, due 15 Dec 2025, reported 5 Jan, accepted → open
+    //      at the quarter's start, due, done late
+    //   g. 16 Jan, due 31 Mar, withdrawn 10 Feb → not counted as due
+    //   h. 1 Oct 2025, due 30 Nov 2025, done on time 25 Nov → closed
+    //      before the quarter: not due in it
+    //   i. 2 Mar, due 30 Apr, reported 20 Mar, accepted 25 Mar → done
+    //      early, within the quarter: counted, on time
+    //
+    //   assigned in the quarter: a, b, c, d, e, g, i = 7; due: a, b, c, e,
+    //   f, i = 6; on time 2 (a, i), late 2 (b, f), overdue 1 (c), awaiting
+    //   1 (e); share on time 2/6 = 333 per mille.
     #[test]
     fn activity_figures_of_a_quarter_counted_by_hand() {
         let q = (date(2026, 1, 1), date(2026, 3, 31));
