@@ -100,6 +100,14 @@ pub const DUE_SOON_WORKING_DAYS: u32 = 5;
 /// The most members a committee's meeting records.
 pub const MAX_MEMBERS: u32 = 200;
 
+/// The earliest day a meeting or conclusion is recorded with.
+pub const EARLIEST: Date = Date::constant(1990, 1, 1);
+
+/// The latest due date a task may have: ten years after its conclusion.
+pub fn latest_due(issued: Date) -> Date {
+    issued.saturating_add(jiff::Span::new().years(10))
+}
+
 /// A meeting as a client sends it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -195,6 +203,9 @@ impl MeetingInput {
         let held_on = required_date(&mut errs, "held_on", self.held_on.as_deref());
         if held_on.is_some_and(|d| d > today) {
             errs.add("held_on", "not_in_future", "must not be after today");
+        }
+        if held_on.is_some_and(|d| d < EARLIEST) {
+            errs.add("held_on", "too_old", "must not be before 1990-01-01");
         }
         let place = required_text(&mut errs, "place", self.place.as_deref().unwrap_or(""), 200);
         let chair = required_text(&mut errs, "chair", self.chair.as_deref().unwrap_or(""), 200);
@@ -415,6 +426,9 @@ impl ConclusionInput {
             Some(d) if d > today => {
                 errs.add("issued_on", "not_in_future", "must not be after today")
             }
+            Some(d) if d < EARLIEST => {
+                errs.add("issued_on", "too_old", "must not be before 1990-01-01")
+            }
             Some(d) if d < held_on => errs.add(
                 "issued_on",
                 "after_meeting",
@@ -509,6 +523,14 @@ impl ConclusionInput {
                                 &g("due_on"),
                                 "after_issue",
                                 "must not be before the conclusion's issue",
+                            );
+                            None
+                        }
+                        Ok(d) if issued_on.is_some_and(|i| d > latest_due(i)) => {
+                            errs.add(
+                                &g("due_on"),
+                                "range",
+                                "must be within 10 years of the conclusion's issue",
                             );
                             None
                         }

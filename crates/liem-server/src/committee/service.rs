@@ -439,6 +439,10 @@ pub async fn step(
             None
         }
         (Some(TaskAction::Extend), Some(s)) => match s.parse::<Date>() {
+            Ok(d) if d > liem_domain::committee::latest_due(today) => {
+                errs.add("due_on", "range", "must be within 10 years from today");
+                None
+            }
             Ok(d) => Some(d),
             Err(_) => {
                 errs.add("due_on", "date_format", "must be a date written YYYY-MM-DD");
