@@ -66,6 +66,7 @@ pub mod register;
 pub mod register_import;
 pub mod report;
 pub mod role;
+pub mod screening;
 pub mod stats;
 pub mod text;
 pub mod timers;

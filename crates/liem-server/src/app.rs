@@ -6,7 +6,7 @@ use crate::state::AppState;
 use crate::web::routes::{Route, Routes};
 use crate::{
     account, admin, cases, committee, custody, openapi, people, petitions, public, reception,
-    reports, web,
+    reports, screening, web,
 };
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -29,6 +29,7 @@ fn routes() -> Routes {
         .merge(public::router())
         .merge(reception::router())
         .merge(committee::router())
+        .merge(screening::router())
         .merge(cases::router())
         .merge(people::router())
         .merge(reports::router())

@@ -530,6 +530,16 @@ pub fn vnd(n: impl std::borrow::Borrow<i64>) -> String {
     }
 }
 
+/// A share in per mille as a percentage with one decimal, as the language
+/// writes it (`33,3 %` in Vietnamese and French, `33.3 %` otherwise).
+pub fn per_mille(pm: u32, lang: Lang) -> String {
+    let sep = match lang {
+        Lang::Vi | Lang::Fr => ',',
+        _ => '.',
+    };
+    format!("{}{sep}{} %", pm / 10, pm % 10)
+}
+
 /// An integer with its thousands grouped as the language writes them.
 pub fn grouped(n: i64, lang: Lang) -> String {
     let sep = match lang {

@@ -23,6 +23,7 @@ pub mod proxies;
 pub mod public;
 pub mod reception;
 pub mod reports;
+pub mod screening;
 pub mod sealing;
 pub mod state;
 pub mod totp;

@@ -30,6 +30,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         crate::public::Doc::openapi(),
         crate::reception::Doc::openapi(),
         crate::committee::Doc::openapi(),
+        crate::screening::Doc::openapi(),
         crate::cases::Doc::openapi(),
         crate::people::Doc::openapi(),
         crate::reports::Doc::openapi(),
@@ -80,7 +81,7 @@ fn problem(description: &str) -> serde_json::Value {
 /// The schema of a path parameter, by its name.
 fn path_schema(name: &str) -> serde_json::Value {
     match name {
-        "id" => serde_json::json!({"type": "string", "format": "uuid"}),
+        "id" | "candidate" => serde_json::json!({"type": "string", "format": "uuid"}),
         "date" => serde_json::json!({"type": "string", "format": "date"}),
         "year" => serde_json::json!({"type": "integer", "minimum": 1990, "maximum": 2100}),
         _ => serde_json::json!({"type": "string"}),

@@ -414,6 +414,7 @@ enum Obj {
     Token,
     Meeting,
     Task,
+    Round,
 }
 
 /// Who may use a route.
@@ -690,6 +691,26 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
         ("POST", "/committee/tasks/{id}") | ("GET", "/committee/tasks/{id}/documents/{sha}") => {
             s(Special(R::ReadCommitteeWork), O::Task, None)
         }
+        ("GET", "/screening" | "/api/v1/screening/rounds") => {
+            s(Rights(R::ScreenPersons, None), O::None, None)
+        }
+        ("POST", "/screening" | "/api/v1/screening/rounds") => {
+            s(Rights(R::ScreenPersons, None), O::None, Some(json!({})))
+        }
+        // A round is not there for whoever lacks the right (404, not 403).
+        ("GET", "/screening/{id}" | "/api/v1/screening/rounds/{id}") => {
+            s(Special(R::ScreenPersons), O::Round, None)
+        }
+        (
+            "POST",
+            "/screening/{id}/candidates/{candidate}"
+            | "/api/v1/screening/rounds/{id}/candidates/{candidate}/answer",
+        ) => s(Special(R::ScreenPersons), O::Round, Some(json!({}))),
+        ("POST", "/api/v1/letters/{id}/subjects") => s(
+            Rights(R::ReadPetitions, Some(R::HandleMatter)),
+            O::Letter,
+            Some(json!({"person": "00000000-0000-0000-0000-000000000000"})),
+        ),
         ("GET", "/reception") => s(Rights(R::ReadPetitions, None), O::None, None),
         ("POST", "/reception" | "/api/v1/reception/sessions") => {
             s(Rights(R::RegisterLetter, None), O::None, Some(json!({})))
@@ -865,6 +886,7 @@ fn kind_of(o: Obj) -> &'static str {
         Obj::Token => "token",
         Obj::Meeting => "meeting",
         Obj::Task => "task",
+        Obj::Round => "round",
     }
 }
 
@@ -1070,6 +1092,23 @@ async fn world(app: &mut common::App) -> World {
             w.secrets.push(format!("Kết luận {t:?}"));
         }
     }
+    // Screening rounds.
+    for (t, leader) in [(Target::Own, "leader.hni"), (Target::Other, "leader.hcm")] {
+        let r = ok(
+            app,
+            "POST",
+            "/api/v1/screening/rounds",
+            leader,
+            json!({"kind": "congress", "title": format!("Đại hội {t:?}"), "level": "tỉnh",
+                   "requested_by": "Ban Tổ chức", "deadline": "2026-12-20",
+                   "candidates": [{"full_name": format!("Ứng viên {t:?}")}]}),
+        )
+        .await;
+        w.put("round", t, r["id"].as_str().unwrap());
+        if t == Target::Other {
+            w.secrets.push(format!("Ứng viên {t:?}"));
+        }
+    }
     w.put("unit", Target::Own, "HNI");
     w.put("unit", Target::Child, "HNI-M01");
     w.put("unit", Target::Other, "HCM");
@@ -1088,6 +1127,7 @@ async fn world(app: &mut common::App) -> World {
         "person",
         "meeting",
         "task",
+        "round",
     ] {
         w.put(k, Target::Missing, &missing);
     }
@@ -1139,6 +1179,7 @@ fn fill(path: &str, id: Option<&str>) -> String {
         p.push_str("?unit=HNI");
     }
     p = p.replace("{sha}", "00");
+    p = p.replace("{candidate}", "00000000-0000-0000-0000-000000000000");
     p
 }
 

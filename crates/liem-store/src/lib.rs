@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod petitions;
 pub mod public;
 pub mod reception;
+pub mod screening;
 pub mod stats;
 pub mod testing;
 pub mod units;

@@ -728,6 +728,11 @@ pub async fn ensure(
     );
     let sessions = reception(store, &provinces, start, end).await?;
     eprintln!("generated {sessions} demo citizen-reception sessions");
+    let work = crate::demo_committee::generate(store, &central, &case_provinces, end).await?;
+    eprintln!(
+        "generated the committees' year: {} meetings, {} conclusions, {} tasks, one screening round",
+        work.meetings, work.conclusions, work.tasks
+    );
     let creds = Credentials {
         admin: ("admin".into(), admin_pw),
         clerk: ("tiepnhan.hni".into(), clerk_pw),

@@ -6,6 +6,7 @@ mod bench_intake;
 mod config;
 mod demo;
 mod demo_cases;
+mod demo_committee;
 mod progress;
 
 use anyhow::{bail, Context, Result};

@@ -466,6 +466,10 @@ fn an_anonymous_reporter_in_arabic_follows_up_with_the_receipt_code() {
 
 /// Adds a user through the command line, beside the running demo.
 fn add_user(setup: &Setup, username: &str, role: &str, password: &str) {
+    add_user_in(setup, "HNI", username, role, password);
+}
+
+fn add_user_in(setup: &Setup, unit: &str, username: &str, role: &str, password: &str) {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_liem"))
         .args([
@@ -480,7 +484,7 @@ fn add_user(setup: &Setup, username: &str, role: &str, password: &str) {
             "--name",
             username,
             "--unit",
-            "HNI",
+            unit,
             "--role",
             role,
         ])
@@ -652,6 +656,134 @@ fn a_leader_places_a_case_under_monitoring_moves_it_with_a_transfer_and_sees_it_
         "{reference}"
     );
     assert!(reference.contains("HNI-CA"), "{reference}");
+}
+
+#[test]
+fn a_standing_body_member_records_a_session_gives_two_agencies_tasks_and_accepts_one_done() {
+    let Some(setup) = setup() else { return };
+    let (d, app) = (&setup.d, setup.app.clone());
+    let pw = "mật khẩu đủ dài 2026";
+    add_user_in(&setup, "HNI", "thuongtruc.test", "leader", pw);
+    add_user_in(&setup, "HNI-CA", "congan.test", "handler", pw);
+    let today = jiff::Zoned::now()
+        .with_time_zone(liem_domain::calendar::legal_zone())
+        .date();
+    let held = today.checked_sub(jiff::Span::new().days(30)).unwrap();
+    let due = today.checked_add(jiff::Span::new().days(20)).unwrap();
+    let figure = |name: &str| -> i64 {
+        d.text(&format!("#db-committee [data-figure={name}]"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let dashboard = format!("{app}/dashboard?unit=HNI&period={}", today.year());
+    login(d, &app, "thuongtruc.test", pw);
+    d.go(&dashboard);
+    d.wait_for("#db-committee", Duration::from_secs(20));
+    let (on_time, overdue) = (figure("done_on_time"), figure("overdue"));
+
+    // The session, held a month ago.
+    d.go(&format!("{app}/committee"));
+    d.wait_for("#cm-record", Duration::from_secs(10));
+    d.script(&format!(
+        "document.getElementById('kind').value = 'session';\
+         document.getElementById('held_on').value = '{held}';"
+    ));
+    d.type_in("#place", "Hội trường Thành ủy");
+    d.type_in("#chair", "Bí thư Thành ủy, Trưởng Ban Chỉ đạo");
+    d.type_in("#members_total", "11");
+    d.type_in("#present", "Nguyễn Văn A\nTrần Thị B\nLê Văn C");
+    d.type_in("#excused", "Phạm Văn D");
+    d.click("#quorum");
+    d.type_in("#agenda", "Tiến độ các vụ án thuộc diện theo dõi");
+    d.click("#cm-record-submit");
+    d.wait_for("#cm-adopt", Duration::from_secs(10));
+    assert!(
+        d.text("#cm-attendance").starts_with("3/11"),
+        "{}",
+        d.text("#cm-attendance")
+    );
+
+    // Its conclusion: two directions, a task for the police by a date and
+    // one for the procuracy within five working days — long past.
+    d.type_in("#number", "21-KL/BCĐ");
+    d.script(&format!(
+        "document.getElementById('issued_on').value = '{held}';\
+         document.getElementById('owner_0_0').value = 'HNI-CA';\
+         document.getElementById('due_0_0').value = '{due}';\
+         document.getElementById('owner_1_0').value = 'HNI-VKS';"
+    ));
+    d.type_in(
+        "#summary",
+        "Kết luận về tiến độ xử lý các vụ án tham nhũng.",
+    );
+    d.type_in(
+        "#text_0",
+        "Công an thành phố khẩn trương kết thúc điều tra vụ án.",
+    );
+    d.type_in("#text_1", "Viện kiểm sát hoàn thành rà soát hồ sơ vụ việc.");
+    d.type_in("#days_1_0", "5");
+    d.click("#cm-adopt-submit");
+    d.wait_for("#cm-tasks", Duration::from_secs(10));
+    let standings = d.script(
+        "return Array.from(document.querySelectorAll('#cm-tasks tbody tr')).map(r => r.dataset.standing);",
+    );
+    assert_eq!(
+        standings,
+        json!(["on_track", "overdue"]),
+        "{}",
+        d.text("#cm-tasks")
+    );
+
+    // The police report their task done, with the report attached.
+    login(d, &app, "congan.test", pw);
+    d.go(&format!("{app}/committee/tasks?mine=true"));
+    d.wait_for("#cm-task-list", Duration::from_secs(10));
+    assert_eq!(
+        d.script("return document.querySelectorAll('#cm-task-list tbody tr').length;"),
+        json!(1),
+        "the police see their own task only"
+    );
+    d.click("#cm-task-list tbody tr td a");
+    d.wait_for("#cm-report", Duration::from_secs(10));
+    let task_url = d.url();
+    let report = setup._dir.path().join("bao-cao-ket-thuc-dieu-tra.pdf");
+    std::fs::write(&report, b"%PDF-1.4\nBao cao ket thuc dieu tra\n%%EOF\n").unwrap();
+    d.script("document.getElementById('action').value = 'report_done';");
+    d.type_in(
+        "#note",
+        "Đã kết thúc điều tra, chuyển Viện kiểm sát đề nghị truy tố.",
+    );
+    d.type_in("#document", report.to_str().unwrap());
+    d.click("#cm-report-submit");
+    d.wait_for("#cm-step-done", Duration::from_secs(10));
+    assert_eq!(
+        d.script("return document.getElementById('cm-state').dataset.state;"),
+        json!("reported")
+    );
+    assert!(d.source().contains("bao-cao-ket-thuc-dieu-tra.pdf"));
+
+    // The standing body's member accepts it: done on time.
+    login(d, &app, "thuongtruc.test", pw);
+    d.go(&task_url);
+    d.wait_for("#cm-decide", Duration::from_secs(10));
+    d.script("document.getElementById('decide_action').value = 'accept';");
+    d.click("#cm-decide-submit");
+    d.wait_for("#cm-step-done", Duration::from_secs(10));
+    assert_eq!(
+        d.script("return document.getElementById('cm-standing').dataset.standing;"),
+        json!("done_on_time")
+    );
+
+    // The dashboard: one more task done on time, one more overdue.
+    d.go(&dashboard);
+    d.wait_for("#db-committee", Duration::from_secs(20));
+    assert_eq!(
+        (figure("done_on_time"), figure("overdue")),
+        (on_time + 1, overdue + 1),
+        "{}",
+        d.text("#db-committee-summary")
+    );
 }
 
 #[test]

@@ -50,6 +50,7 @@ struct IndexTpl {
     to: String,
     today: String,
     figures: ActivityFigures,
+    summary: String,
     meetings: Vec<MeetingBrief>,
     can_record: bool,
     kinds: Vec<&'static str>,
@@ -73,7 +74,7 @@ async fn index_page(
     let today = today();
     let parse = |s: &Option<String>| s.as_deref().and_then(|d| d.parse::<Date>().ok());
     let from = parse(&q.from).unwrap_or_else(|| today.first_of_year());
-    let to = parse(&q.to).unwrap_or(today);
+    let to = parse(&q.to).unwrap_or(today).max(from);
     let figures = service::figures(state, who, None, from, to).await?;
     let meetings = service::meetings(state, who, from, to).await?;
     let t = IndexTpl {
@@ -83,6 +84,7 @@ async fn index_page(
         from: from.to_string(),
         to: to.to_string(),
         today: today.to_string(),
+        summary: summary(page.tr(), &figures),
         figures,
         meetings,
         can_record: who.can(Right::RunCommittee),
@@ -419,4 +421,22 @@ pub(crate) fn standing_label(tr: &crate::i18n::Tr, s: &Standing) -> String {
         Standing::Overdue { days } => tr.t1("standing-overdue-days", "n", days),
         other => tr.code("standing", other.code()),
     }
+}
+
+/// The committees' work in one sentence, as a report's summary writes it.
+pub(crate) fn summary(tr: &crate::i18n::Tr, f: &ActivityFigures) -> String {
+    let percent = match f.on_time_per_mille {
+        Some(pm) => crate::i18n::per_mille(pm, tr.lang),
+        None => "—".to_owned(),
+    };
+    tr.t_args(
+        "cm-summary-sentence",
+        &[
+            ("sessions", f.sessions.to_string()),
+            ("meetings", f.meetings.to_string()),
+            ("conclusions", f.conclusions.to_string()),
+            ("tasks", f.tasks_assigned.to_string()),
+            ("percent", percent),
+        ],
+    )
 }

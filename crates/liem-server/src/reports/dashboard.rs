@@ -118,6 +118,9 @@ pub(super) struct DashTpl {
     children: Vec<(String, String, i64, i64, String)>,
     targets: Vec<(uuid::Uuid, String, String, String, i64)>,
     stages_overdue: i64,
+    /// The committees' activity in the period so far, with its sentence,
+    /// for readers of committee work.
+    committee: Option<(liem_domain::committee::ActivityFigures, String)>,
     units: Vec<(String, String)>,
     qs: String,
 }
@@ -467,6 +470,24 @@ pub(super) async fn dashboard(
         Err(_) => 0,
     };
     let unit = scope_unit.expect("resolved");
+    drop(c);
+    // The committees' work in the period so far (a task due later in the
+    // period is not overdue yet).
+    let committee = if who.can(Right::ReadCommitteeWork) {
+        let to = req.period.to.min(today());
+        let f = crate::committee::service::figures(
+            state,
+            who,
+            Some(&unit.code),
+            req.period.from,
+            to.max(req.period.from),
+        )
+        .await?;
+        let sentence = crate::committee::pages::summary(tr, &f);
+        Some((f, sentence))
+    } else {
+        None
+    };
     Ok(DashTpl {
         tr: tr.clone(),
         user: None,
@@ -484,6 +505,7 @@ pub(super) async fn dashboard(
         children,
         targets,
         stages_overdue,
+        committee,
         units: pick_list(&tree, who),
         qs,
     })

@@ -39,6 +39,7 @@ pub(crate) const SPECS: &[Spec] = &[
             ("letter_transfers", "t.letter_id", None),
             ("reports", "t.letter_id", None),
             ("letter_departures", "t.letter_id", None),
+            ("letter_subjects", "t.letter_id", None),
         ],
     },
     Spec {
@@ -116,6 +117,13 @@ pub(crate) const SPECS: &[Spec] = &[
         parts: &[("issued_reports", "t.id", None)],
     },
     Spec {
+        entity: "screening_round",
+        parts: &[
+            ("screening_rounds", "t.id", None),
+            ("screening_candidates", "t.round_id", None),
+        ],
+    },
+    Spec {
         entity: "committee_meeting",
         parts: &[
             ("committee_meetings", "t.id", None),
@@ -146,6 +154,7 @@ const ADDED_LATER: &[&str] = &[
     "matter_departures",
     "reception_online",
     "matter_duties",
+    "letter_subjects",
 ];
 
 fn counts(table: &str, rows: &[String]) -> bool {

@@ -758,8 +758,8 @@ pub struct Dossier {
     pub cases: Vec<(CaseRow, PartyRow)>,
     /// Their sanctions on all three tracks.
     pub sanctions: Vec<SanctionRow>,
-    /// Letters in the viewer's petition scope naming them as the subject,
-    /// or linked to their cases: (reference, received on, summary).
+    /// Letters in the viewer's petition scope whose subject a handler linked
+    /// to them, or linked to their cases: (reference, received on, summary).
     pub letters: Vec<(String, Date, String)>,
 }
 
@@ -798,10 +798,14 @@ pub async fn dossier(
             vec!["?"; case_ids.len()].join(", ")
         )
     };
-    let mut values = vec![format!("%{}%", liem_domain::text::fold(&p.person.full_name)).into()];
+    // Letters a handler linked to this person (not every letter that names
+    // someone of the same name), and those of their cases.
+    let mut values: Vec<Value> = vec![person.into()];
     values.extend(case_ids);
     f.and(
-        &format!("(l.search_text LIKE ? AND l.subject IS NOT NULL OR {in_cases})"),
+        &format!(
+            "(l.id IN (SELECT ls.letter_id FROM letter_subjects ls WHERE ls.person_id = ?) OR {in_cases})"
+        ),
         values,
     );
     let sql = format!(

@@ -1,0 +1,303 @@
+//! Screening candidates before a congress, an election or an appointment:
+//! the rounds a unit's leaders open, what the registers hold about each
+//! candidate, the draft answer, and the answer confirmed or amended.
+//!
+//! Only holders of the screening right see a round — anyone else, or a
+//! round of a unit outside their reach, finds nothing (404) — and every
+//! view of a round's findings and every answer leaves an audit record, in
+//! the transaction that reads or writes them. A denouncer's identity never
+//! enters a finding: a letter is named by its reference.
+
+use crate::auth::Principal;
+use crate::petitions::service as petitions;
+use crate::state::AppState;
+use crate::web::error::{AppError, AppResult};
+use crate::web::write::Writer;
+use liem_domain::ids::LetterId;
+use liem_domain::role::Right;
+use liem_domain::screening::{draft, CandidateInput, DraftLine, Findings, RoundInput};
+use liem_domain::ValidationErrors;
+use liem_store::audit;
+use liem_store::cases::Viewer;
+use liem_store::screening::{self as store, CandidateRecord, RoundBrief, RoundRecord};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A round and its candidates, as a client sends them.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+pub struct NewRoundInput {
+    /// The round.
+    #[serde(flatten)]
+    pub round: RoundInput,
+    /// Its candidates, in order.
+    #[serde(default)]
+    pub candidates: Vec<CandidateInput>,
+}
+
+fn viewer(who: &Principal) -> Viewer {
+    Viewer {
+        user: who.user.id,
+        scope: who.scope(Right::ReadCases),
+    }
+}
+
+/// Opens a round in the caller's unit with its candidates; each candidate's
+/// person, when given, must be one the caller can see.
+pub async fn open_round(state: &AppState, who: &Writer, input: &NewRoundInput) -> AppResult<Uuid> {
+    let permit = who.permit_own(Right::ScreenPersons)?;
+    let mut errs = ValidationErrors::new();
+    let round = match input.round.parse() {
+        Ok(r) => Some(r),
+        Err(e) => {
+            errs.merge(e);
+            None
+        }
+    };
+    if input.candidates.is_empty() {
+        errs.add("candidates", "required", "must list at least one candidate");
+    }
+    if input.candidates.len() > 500 {
+        errs.add(
+            "candidates",
+            "max_items",
+            "must list at most 500 candidates",
+        );
+    }
+    let v = viewer(who);
+    let mut candidates = Vec::new();
+    let mut c = state.store.conn().await?;
+    for (i, ci) in input.candidates.iter().enumerate() {
+        match ci.parse(&format!("candidates[{i}].")) {
+            Ok(nc) => {
+                if let Some(p) = nc.person {
+                    match liem_store::cases::visible_person(&mut c, &v, p).await {
+                        Ok(_) => {}
+                        Err(liem_store::StoreError::NotFound) => errs.add(
+                            &format!("candidates[{i}].person"),
+                            "unknown_value",
+                            "must be a person's id you can see",
+                        ),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                candidates.push(nc);
+            }
+            Err(e) => errs.merge(e),
+        }
+    }
+    drop(c);
+    let round = match (round, errs.is_empty()) {
+        (Some(r), true) => r,
+        _ => return Err(AppError::Validation(errs)),
+    };
+    let mut tx = permit.begin(&state.store).await?;
+    let id = store::insert_round(
+        &mut tx,
+        permit.actor(),
+        who.user.unit_id,
+        &round,
+        &candidates,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The rounds of the units in the caller's reach.
+pub async fn rounds(state: &AppState, who: &Principal) -> AppResult<Vec<RoundBrief>> {
+    let g = who.grant(Right::ScreenPersons)?;
+    let mut c = state.store.conn().await?;
+    Ok(store::rounds(&mut c, g.scope()).await?)
+}
+
+/// A candidate with what the registers hold about them and the draft answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidateView {
+    /// The candidate and the answer given, if any.
+    #[serde(flatten)]
+    pub candidate: CandidateRecord,
+    /// What the registers hold (none until the candidate's person is identified).
+    pub findings: Option<Findings>,
+    /// The draft answer's lines (empty until identified).
+    pub draft: Vec<DraftLine>,
+}
+
+/// A round with every candidate's findings, as they stood at `as_of`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoundView {
+    /// The round.
+    #[serde(flatten)]
+    pub round: RoundRecord,
+    /// Its candidates.
+    pub candidates: Vec<CandidateView>,
+    /// The instant the findings were read.
+    #[schema(value_type = String)]
+    pub as_of: jiff::Timestamp,
+}
+
+/// A round in the caller's reach, every candidate's findings read and the
+/// view audited in one transaction; not found otherwise (also for a caller
+/// without the screening right).
+pub async fn round(state: &AppState, who: &Principal, id: Uuid) -> AppResult<RoundView> {
+    // Without the right, a round is not there at all: its existence says
+    // that someone is being screened.
+    let g = who
+        .grant(Right::ScreenPersons)
+        .map_err(|_| AppError::NotFound)?;
+    let permit = g.audited_read();
+    let mut tx = permit.begin(&state.store).await?;
+    let round = store::round(&mut tx, id).await?;
+    g.reach(&round.unit_path)?;
+    let v = viewer(who);
+    let petition_scope = who.scope(Right::ReadPetitions);
+    let mut candidates = Vec::with_capacity(round.candidate_list.len());
+    for c in &round.candidate_list {
+        let findings = match c.person_id {
+            Some(p) => Some(store::findings(&mut tx, &v, &petition_scope, p).await?),
+            None => None,
+        };
+        candidates.push(CandidateView {
+            draft: findings.as_ref().map(draft).unwrap_or_default(),
+            findings,
+            candidate: c.clone(),
+        });
+    }
+    let as_of = jiff::Timestamp::now();
+    audit::append(
+        &mut tx,
+        permit.actor(),
+        "screening.view",
+        "screening_round",
+        &id.to_string(),
+        serde_json::json!({"candidates": candidates.len()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(RoundView {
+        round,
+        candidates,
+        as_of,
+    })
+}
+
+/// An answer for a candidate, as a client sends it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+pub struct AnswerInput {
+    /// The answer's text; absent to confirm the draft as it stands.
+    pub answer: Option<String>,
+    /// Why the draft was amended (required when the text differs from it).
+    pub reason: Option<String>,
+}
+
+/// Confirms a candidate's draft answer, or records an amended one with its
+/// reason; `draft_text` renders a draft in the language of the reply. The
+/// findings are read again in the transaction that records the answer, so
+/// that the answer states the instant its data stood at.
+pub async fn answer(
+    state: &AppState,
+    who: &Writer,
+    round_id: Uuid,
+    candidate_id: Uuid,
+    input: &AnswerInput,
+    draft_text: impl Fn(&[DraftLine]) -> String,
+) -> AppResult<RoundView> {
+    let g = who
+        .grant(Right::ScreenPersons)
+        .map_err(|_| AppError::NotFound)?;
+    let mut c = state.store.conn().await?;
+    let r = store::round(&mut c, round_id).await?;
+    drop(c);
+    g.reach(&r.unit_path)?;
+    let Some(candidate) = r.candidate_list.iter().find(|c| c.id == candidate_id) else {
+        return Err(AppError::NotFound);
+    };
+    let permit = who.permit(
+        Right::ScreenPersons,
+        &r.unit_path,
+        "screening answers are given by the round's unit",
+    )?;
+    let Some(person) = candidate.person_id else {
+        return Err(AppError::Validation(ValidationErrors::single(
+            "candidate",
+            "not_identified",
+            "identify the candidate's person record before answering",
+        )));
+    };
+    let mut errs = ValidationErrors::new();
+    let given =
+        liem_domain::validation::optional_text(&mut errs, "answer", input.answer.as_deref(), 5_000);
+    let reason =
+        liem_domain::validation::optional_text(&mut errs, "reason", input.reason.as_deref(), 2_000);
+    errs.into_result(())?;
+    let mut tx = permit.begin(&state.store).await?;
+    let as_of = jiff::Timestamp::now();
+    let findings = store::findings(
+        &mut tx,
+        &viewer(who),
+        &who.scope(Right::ReadPetitions),
+        person,
+    )
+    .await?;
+    let drafted = draft_text(&draft(&findings));
+    let (text, amended) = match given {
+        Some(t) if t != drafted.trim() => (t, true),
+        _ => (drafted.trim().to_owned(), false),
+    };
+    if amended && reason.is_none() {
+        return Err(AppError::Validation(ValidationErrors::single(
+            "reason",
+            "required",
+            "an amended answer says why",
+        )));
+    }
+    store::answer(
+        &mut tx,
+        permit.actor(),
+        round_id,
+        candidate_id,
+        &text,
+        amended,
+        reason.as_deref().filter(|_| amended),
+        &findings,
+        as_of,
+    )
+    .await?;
+    tx.commit().await?;
+    round(state, who, round_id).await
+}
+
+/// Links a letter in the caller's reach to the person its subject is (a
+/// person the caller can see), for a handler or leader of the letter's unit.
+pub async fn link_subject(
+    state: &AppState,
+    who: &Writer,
+    letter: LetterId,
+    person: &str,
+) -> AppResult<()> {
+    let l = petitions::letter(state, who, letter).await?;
+    let permit = who.permit(
+        Right::HandleMatter,
+        &l.unit_path,
+        "a letter's subject is linked by a handler of its unit",
+    )?;
+    let unknown = || {
+        AppError::Validation(ValidationErrors::single(
+            "person",
+            "unknown_value",
+            "must be a person's id you can see",
+        ))
+    };
+    let person: Uuid = person.trim().parse().map_err(|_| unknown())?;
+    let mut c = state.store.conn().await?;
+    match liem_store::cases::visible_person(&mut c, &viewer(who), person).await {
+        Ok(_) => {}
+        Err(liem_store::StoreError::NotFound) => return Err(unknown()),
+        Err(e) => return Err(e.into()),
+    }
+    drop(c);
+    let mut tx = permit.begin(&state.store).await?;
+    store::link_subject(&mut tx, permit.actor(), letter, person).await?;
+    tx.commit().await?;
+    Ok(())
+}
