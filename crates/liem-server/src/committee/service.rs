@@ -163,6 +163,8 @@ pub async fn meeting(state: &AppState, who: &Principal, id: Uuid) -> AppResult<M
         };
         tasks.extend(store::tasks(&mut c, read.scope(), &f, 1_000).await?);
     }
+    // In the order the conclusions and their directions give them.
+    tasks.sort_by_key(|t| (t.conclusion_id, t.direction, t.id));
     drop(c);
     let (cal, _) = rules(state).await?;
     let today = today();
