@@ -43,6 +43,27 @@ code_enum!(
         Conclusion = "conclusion",
         /// An announcement of the conclusion (thông báo kết luận).
         Announcement = "announcement",
+        /// The year's key work programme (chương trình công tác trọng
+        /// tâm), adopted by a session: its directions are the items.
+        Programme = "programme",
+    }
+);
+
+code_enum!(
+    /// What a programme item (or any task) is.
+    ItemKind {
+        /// A key project (đề án) submitted upward.
+        Project = "project",
+        /// A report.
+        Report = "report",
+        /// An inspection (kiểm tra).
+        Inspection = "inspection",
+        /// A supervision (giám sát).
+        Supervision = "supervision",
+        /// A conference or review meeting.
+        Conference = "conference",
+        /// Anything else.
+        Other = "other",
     }
 );
 
@@ -290,6 +311,44 @@ pub enum Due {
     On(Date),
     /// Within a number of working days of the conclusion's issue.
     WorkingDays(u32),
+    /// Within a month (its last day).
+    Month {
+        /// The year.
+        year: i16,
+        /// The month, 1–12.
+        month: i8,
+    },
+    /// Within a quarter (its last day).
+    Quarter {
+        /// The year.
+        year: i16,
+        /// The quarter, 1–4.
+        quarter: i8,
+    },
+}
+
+impl Due {
+    /// Parses a period a task is due within: `YYYY-MM` (a month) or
+    /// `YYYY-Qn` (a quarter).
+    pub fn period(raw: &str) -> Option<Due> {
+        let (y, rest) = raw.trim().split_once('-')?;
+        let year: i16 = y.parse().ok().filter(|y| (1990..=2100).contains(y))?;
+        if let Some(q) = rest.strip_prefix('Q').or_else(|| rest.strip_prefix('q')) {
+            let quarter: i8 = q.parse().ok().filter(|q| (1..=4).contains(q))?;
+            return Some(Due::Quarter { year, quarter });
+        }
+        let month: i8 = rest.parse().ok().filter(|m| (1..=12).contains(m))?;
+        (rest.len() == 2).then_some(Due::Month { year, month })
+    }
+
+    /// The period as written (`2026-06`, `2026-Q2`), for a due date given so.
+    pub fn label(self) -> Option<String> {
+        match self {
+            Due::Month { year, month } => Some(format!("{year}-{month:02}")),
+            Due::Quarter { year, quarter } => Some(format!("{year}-Q{quarter}")),
+            _ => None,
+        }
+    }
 }
 
 impl Due {
@@ -300,6 +359,12 @@ impl Due {
         match self {
             Due::On(d) => cal.next_working_day_from(d),
             Due::WorkingDays(n) => cal.add_working_days(issued, n, |_| false),
+            Due::Month { year, month } => cal.next_working_day_from(
+                Date::new(year, month, 1).map_or(issued, |d| d.last_of_month()),
+            ),
+            Due::Quarter { year, quarter } => cal.next_working_day_from(
+                Date::new(year, quarter * 3, 1).map_or(issued, |d| d.last_of_month()),
+            ),
         }
     }
 }
@@ -317,8 +382,13 @@ pub struct TaskInput {
     pub title: Option<String>,
     /// Due on this day, `YYYY-MM-DD`…
     pub due_on: Option<String>,
-    /// …or within this many working days of the conclusion's issue.
+    /// …or within this many working days of the conclusion's issue…
     pub due_working_days: Option<u32>,
+    /// …or within a month (`YYYY-MM`) or a quarter (`YYYY-Qn`).
+    pub due_period: Option<String>,
+    /// What it is: `project`, `report`, `inspection`, `supervision`,
+    /// `conference` or `other` (a programme's items say).
+    pub kind: Option<String>,
     /// The reference of a case or incident the task concerns.
     pub case: Option<String>,
 }
@@ -362,6 +432,8 @@ pub struct NewTask {
     pub title: String,
     /// When it is due, as given.
     pub due: Due,
+    /// What it is, when said.
+    pub kind: Option<ItemKind>,
     /// The case or incident it concerns (its reference).
     pub case: Option<String>,
 }
@@ -497,27 +569,29 @@ impl ConclusionInput {
                     Some(t) => t,
                     None => text.chars().take(2_000).collect(),
                 };
-                let due = match (
-                    t.due_on.as_deref().map(str::trim).filter(|d| !d.is_empty()),
-                    t.due_working_days,
-                ) {
-                    (Some(_), Some(_)) => {
-                        errs.add(
-                            &g("due_on"),
-                            "one_due",
-                            "give a due date or a number of working days, not both",
-                        );
-                        None
-                    }
-                    (None, None) => {
-                        errs.add(
-                            &g("due_on"),
-                            "required",
-                            "must give a due date or a number of working days",
-                        );
-                        None
-                    }
-                    (Some(d), None) => match d.parse::<Date>() {
+                let given_on = t.due_on.as_deref().map(str::trim).filter(|d| !d.is_empty());
+                let given_period = t
+                    .due_period
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty());
+                let given = [
+                    given_on.is_some(),
+                    t.due_working_days.is_some(),
+                    given_period.is_some(),
+                ]
+                .iter()
+                .filter(|g| **g)
+                .count();
+                let due = if given > 1 {
+                    errs.add(
+                        &g("due_on"),
+                        "one_due",
+                        "give one of a due date, a number of working days or a month or quarter",
+                    );
+                    None
+                } else if let Some(d) = given_on {
+                    match d.parse::<Date>() {
                         Ok(d) if issued_on.is_some_and(|i| d < i) => {
                             errs.add(
                                 &g("due_on"),
@@ -543,9 +617,11 @@ impl ConclusionInput {
                             );
                             None
                         }
-                    },
-                    (None, Some(n)) if (1..=1_000).contains(&n) => Some(Due::WorkingDays(n)),
-                    (None, Some(_)) => {
+                    }
+                } else if let Some(n) = t.due_working_days {
+                    if (1..=1_000).contains(&n) {
+                        Some(Due::WorkingDays(n))
+                    } else {
                         errs.add(
                             &g("due_working_days"),
                             "range",
@@ -553,7 +629,31 @@ impl ConclusionInput {
                         );
                         None
                     }
+                } else if let Some(p) = given_period {
+                    match Due::period(p) {
+                        Some(due) => Some(due),
+                        None => {
+                            errs.add(
+                                &g("due_period"),
+                                "period_format",
+                                "must be a month written YYYY-MM or a quarter written YYYY-Qn",
+                            );
+                            None
+                        }
+                    }
+                } else {
+                    errs.add(
+                        &g("due_on"),
+                        "required",
+                        "must give a due date, a number of working days or a month or quarter",
+                    );
+                    None
                 };
+                let item_kind = crate::validation::optional_code::<ItemKind>(
+                    &mut errs,
+                    &g("kind"),
+                    t.kind.as_deref(),
+                );
                 let case = optional_text(&mut errs, &g("case"), t.case.as_deref(), 64);
                 if let (Some(owner), Some(due)) = (owner, due) {
                     tasks.push(NewTask {
@@ -561,6 +661,7 @@ impl ConclusionInput {
                         coordinating,
                         title,
                         due,
+                        kind: item_kind,
                         case,
                     });
                 }
@@ -1017,6 +1118,36 @@ mod tests {
         assert_eq!(
             Due::On(date(2026, 6, 30)).date(&c, date(2026, 5, 1)),
             date(2026, 6, 30)
+        );
+    }
+
+    #[test]
+    fn a_programme_item_is_due_by_the_end_of_its_month_or_quarter() {
+        let c = cal();
+        assert_eq!(
+            Due::period("2026-Q2"),
+            Some(Due::Quarter {
+                year: 2026,
+                quarter: 2
+            })
+        );
+        // 30 June 2026 is a Tuesday.
+        assert_eq!(
+            Due::period("2026-Q2").unwrap().date(&c, date(2026, 1, 10)),
+            date(2026, 6, 30)
+        );
+        // 31 October 2026 is a Saturday: the next working day, Monday 2
+        // November (Civil Code 2015, art. 148(5)).
+        assert_eq!(
+            Due::period("2026-10").unwrap().date(&c, date(2026, 1, 10)),
+            date(2026, 11, 2)
+        );
+        for bad in ["2026-13", "2026-Q5", "2026-6", "26-06", "2026", "2026-Q0"] {
+            assert_eq!(Due::period(bad), None, "{bad}");
+        }
+        assert_eq!(
+            Due::period("2026-06").unwrap().label().as_deref(),
+            Some("2026-06")
         );
     }
 

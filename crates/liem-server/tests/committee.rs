@@ -291,6 +291,64 @@ async fn a_committee_gives_tasks_follows_them_up_and_counts_them(app: common::Ap
     .await;
     assert_eq!(overdue["items"].as_array().unwrap().len(), 1);
 
+    // The year's key work programme, adopted by the session: an item due
+    // within a quarter, with its kind. A standing-body meeting cannot adopt one.
+    let next = today.year() + 1;
+    let programme = json!({"kind": "programme", "number": "01-CTr/BCĐ", "issued_on": held.to_string(),
+        "summary": "Chương trình công tác trọng tâm",
+        "directions": [{"text": "Xây dựng đề án nâng cao hiệu quả thu hồi tài sản",
+                        "tasks": [{"owner": "VKS-HNI", "due_period": format!("{next}-Q1"), "kind": "project"}]}]});
+    let standing = ok(
+        &app,
+        "POST",
+        "/api/v1/committee/meetings",
+        "leader.hni",
+        Some(json!({"kind": "standing", "held_on": held.to_string(), "place": "Phòng họp", "chair": "Phó Trưởng ban",
+                    "members_total": 5, "present": ["A"], "quorum": true})),
+    )
+    .await;
+    let (s, p) = app
+        .call(
+            "POST",
+            &format!(
+                "/api/v1/committee/meetings/{}/conclusions",
+                standing["id"].as_str().unwrap()
+            ),
+            Some("leader.hni"),
+            Some(programme.clone()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["rule"], "programme_at_session", "{p}");
+    ok(
+        &app,
+        "POST",
+        &format!("/api/v1/committee/meetings/{meeting}/conclusions"),
+        "leader.hni",
+        Some(programme),
+    )
+    .await;
+    let v = ok(
+        &app,
+        "GET",
+        &format!("/api/v1/committee/meetings/{meeting}"),
+        "leader.hni",
+        None,
+    )
+    .await;
+    let item = v["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "project")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(item["due_period"], format!("{next}-Q1"));
+    let end_of_march = jiff::civil::date(next, 3, 31);
+    assert_eq!(
+        item["facts"]["due_on"],
+        cal.next_working_day_from(end_of_march).to_string()
+    );
+
     // The meetings' calendar feed parses with a standard library.
     let (s, ics) = app
         .call(
@@ -343,8 +401,16 @@ async fn a_committee_gives_tasks_follows_them_up_and_counts_them(app: common::Ap
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let mut events: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    events.sort();
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        format!("{held} Hội trường Thành ủy")
+        events,
+        vec![
+            format!("{held} Hội trường Thành ủy"),
+            format!("{held} Phòng họp")
+        ]
     );
 }

@@ -240,6 +240,10 @@ pub struct TaskToWrite {
     pub case_id: Option<Uuid>,
     /// Its due date.
     pub due_on: Date,
+    /// What it is (`project`, `report`…), when said.
+    pub kind: Option<String>,
+    /// The month or quarter it is due within, when given so (`2026-Q2`).
+    pub due_period: Option<String>,
 }
 
 /// Records a conclusion issued by a meeting of the committee of `unit`,
@@ -334,6 +338,14 @@ async fn insert_task(
         .bind(now())
         .execute(&mut *tx)
         .await?;
+    if t.kind.is_some() || t.due_period.is_some() {
+        query("INSERT INTO committee_task_items (task_id, kind, due_period) VALUES ($1, $2, $3)")
+            .bind(tid)
+            .bind(t.kind.clone())
+            .bind(t.due_period.clone())
+            .execute(&mut *tx)
+            .await?;
+    }
     audit::record_change(
         tx,
         actor,
@@ -449,16 +461,20 @@ pub struct TaskRecord {
     pub title: String,
     /// The case it concerns.
     pub case_id: Option<Uuid>,
+    /// What it is (`project`, `report`…), when said.
+    pub kind: Option<String>,
+    /// The month or quarter it is due within, when given so (`2026-Q2`).
+    pub due_period: Option<String>,
     /// Its follow-up.
     pub facts: TaskFacts,
 }
 
 const TASK_COLS: &str = "t.id, cu.code AS committee, cu.path AS committee_path, t.unit_id, t.conclusion_id, c.number, c.meeting_id, \
      t.direction, ou.code AS owner, ou.name AS owner_name, t.owner_unit_id, ou.path AS owner_path, t.coordinating, t.title, t.case_id, \
-     t.state, t.assigned_on, t.due_on, t.reported_on, t.closed_on, t.last_on";
+     t.state, t.assigned_on, t.due_on, t.reported_on, t.closed_on, t.last_on, ti.kind AS item_kind, ti.due_period";
 
 const TASK_FROM: &str = "committee_tasks t JOIN units cu ON cu.id = t.unit_id JOIN units ou ON ou.id = t.owner_unit_id \
-     JOIN committee_conclusions c ON c.id = t.conclusion_id";
+     JOIN committee_conclusions c ON c.id = t.conclusion_id LEFT JOIN committee_task_items ti ON ti.task_id = t.id";
 
 fn task(r: &Row) -> Result<TaskRecord> {
     Ok(TaskRecord {
@@ -477,6 +493,8 @@ fn task(r: &Row) -> Result<TaskRecord> {
         coordinating: read_list(r, "coordinating")?,
         title: r.text("title")?,
         case_id: r.opt_uuid("case_id")?,
+        kind: r.opt_text("item_kind")?,
+        due_period: r.opt_text("due_period")?,
         facts: TaskFacts {
             state: r.code("state")?,
             assigned_on: r.date("assigned_on")?,
@@ -716,8 +734,9 @@ pub async fn step_document(ex: &mut impl AsExec, task: Uuid, sha256: &str) -> Re
 }
 
 /// What the activity figures of the committees in `scope` count over a
-/// period: meetings held in it, conclusions issued in it, and every task
-/// given by the period's end that was not closed before it began.
+/// period: meetings held in it, conclusions and announcements issued in it
+/// (a work programme is not one), and every task given by the period's end
+/// that was not closed before it began.
 pub async fn activity_facts(
     ex: &mut impl AsExec,
     scope: &Scope,
@@ -746,7 +765,7 @@ pub async fn activity_facts(
     .collect::<Result<Vec<_>>>()?;
     let conclusions = query(format!(
         "SELECT c.issued_on FROM committee_conclusions c JOIN units un ON un.id = c.unit_id \
-         WHERE c.issued_on >= $1 AND c.issued_on <= $2 AND {cond}"
+         WHERE c.issued_on >= $1 AND c.issued_on <= $2 AND c.kind <> 'programme' AND {cond}"
     ))
     .bind(from)
     .bind(to)

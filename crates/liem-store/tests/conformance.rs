@@ -1086,6 +1086,7 @@ async fn conclusion_of(
                     coordinating: vec![],
                     title: "Đẩy nhanh tiến độ".into(),
                     due: Due::On(*due),
+                    kind: None,
                     case: None,
                 }],
             })
@@ -1101,6 +1102,8 @@ async fn conclusion_of(
             title: "Đẩy nhanh tiến độ".into(),
             case_id: None,
             due_on: *due,
+            kind: None,
+            due_period: None,
         })
         .collect();
     let mut tx = store.begin().await.unwrap();

@@ -112,6 +112,7 @@ pub async fn generate(
         }
         held.sort_by_key(|h| h.1);
         let mut number = 0;
+        let mut programme_done = false;
         for (kind, on) in held {
             let m = NewMeeting {
                 kind,
@@ -139,6 +140,10 @@ pub async fn generate(
             };
             let meeting = store::insert_meeting(&mut tx, &system, c.unit.id, &m, &[]).await?;
             g.meetings += 1;
+            if kind == MeetingKind::Session && !programme_done {
+                programme_done = true;
+                programme(&mut tx, &mut rng, &system, c, meeting, on, end, &cal).await?;
+            }
             let concludes = kind == MeetingKind::Session
                 || (kind == MeetingKind::Standing && rng.gen_bool(0.5));
             if !concludes || c.owners.is_empty() {
@@ -165,6 +170,8 @@ pub async fn generate(
                     title: (*text).to_owned(),
                     case_id: None,
                     due_on: due,
+                    kind: None,
+                    due_period: None,
                 });
                 directions.push(NewDirection {
                     text: (*text).to_owned(),
@@ -190,6 +197,80 @@ pub async fn generate(
     }
     screening(store, provinces, end).await?;
     Ok(g)
+}
+
+/// The year's key work programme, adopted at the committee's first session:
+/// an item of each kind, due within a quarter, some already done.
+#[allow(clippy::too_many_arguments)]
+async fn programme(
+    tx: &mut liem_store::Tx,
+    rng: &mut ChaCha8Rng,
+    actor: &Actor,
+    c: &Committee<'_>,
+    meeting: uuid::Uuid,
+    on: Date,
+    end: Date,
+    cal: &Calendar,
+) -> Result<()> {
+    use liem_domain::committee::ItemKind;
+    const ITEMS: &[(ItemKind, &str)] = &[
+        (
+            ItemKind::Project,
+            "Đề án nâng cao hiệu quả thu hồi tài sản tham nhũng",
+        ),
+        (
+            ItemKind::Report,
+            "Báo cáo sơ kết công tác phòng, chống tham nhũng 6 tháng",
+        ),
+        (
+            ItemKind::Inspection,
+            "Kiểm tra việc lãnh đạo, chỉ đạo công tác phòng, chống tham nhũng",
+        ),
+        (
+            ItemKind::Supervision,
+            "Giám sát chuyên đề việc kê khai tài sản, thu nhập",
+        ),
+        (ItemKind::Conference, "Hội nghị tổng kết công tác năm"),
+    ];
+    if c.owners.is_empty() {
+        return Ok(());
+    }
+    let year = on.year();
+    let mut directions = Vec::new();
+    let mut tasks = Vec::new();
+    for (i, (kind, text)) in ITEMS.iter().enumerate() {
+        let due = Due::Quarter {
+            year,
+            quarter: (i as i8 % 4) + 1,
+        };
+        let due_on = due.date(cal, on).max(on);
+        tasks.push(store::TaskToWrite {
+            direction: i as i64 + 1,
+            owner: c.owners.choose(rng).expect("owners").id,
+            coordinating: Vec::new(),
+            title: (*text).to_owned(),
+            case_id: None,
+            due_on,
+            kind: Some(kind.as_str().to_owned()),
+            due_period: due.label(),
+        });
+        directions.push(NewDirection {
+            text: (*text).to_owned(),
+            tasks: Vec::new(),
+        });
+    }
+    let k = NewConclusion {
+        kind: ConclusionKind::Programme,
+        number: format!("01-CTr/BCĐ-{}-{year}", c.unit.code),
+        issued_on: on,
+        summary: format!("Chương trình công tác trọng tâm năm {year} của Ban Chỉ đạo."),
+        directions,
+    };
+    let (_, ids) = store::insert_conclusion(tx, actor, c.unit.id, meeting, &k, &tasks).await?;
+    for (id, t) in ids.into_iter().zip(&tasks) {
+        follow_up(tx, rng, actor, id, on, t.due_on, end).await?;
+    }
+    Ok(())
 }
 
 /// Takes a task through its follow-up, as far as its dates allow: most

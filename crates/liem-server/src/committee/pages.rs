@@ -153,6 +153,7 @@ struct MeetingTpl {
     v: MeetingView,
     can_adopt: bool,
     units: Vec<(String, String)>,
+    item_kinds: Vec<&'static str>,
     slots: Vec<usize>,
     errors: Vec<FieldError>,
 }
@@ -179,6 +180,10 @@ async fn meeting_page(
         v,
         can_adopt,
         units,
+        item_kinds: liem_domain::committee::ItemKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect(),
         slots: (0..3).collect(),
         errors,
     };
@@ -211,7 +216,8 @@ fn conclusion_input(form: &Pairs) -> ConclusionInput {
             let owner = get(form, &format!("owner_{i}_{j}"));
             let due_on = get(form, &format!("due_{i}_{j}"));
             let days = get(form, &format!("days_{i}_{j}"));
-            if owner.is_none() && due_on.is_none() && days.is_none() {
+            let period = get(form, &format!("period_{i}_{j}"));
+            if owner.is_none() && due_on.is_none() && days.is_none() && period.is_none() {
                 continue;
             }
             tasks.push(TaskInput {
@@ -221,6 +227,8 @@ fn conclusion_input(form: &Pairs) -> ConclusionInput {
                 due_on,
                 // Not a number: out of range, so the error names the field.
                 due_working_days: days.map(|d| d.trim().parse().unwrap_or(0)),
+                due_period: period,
+                kind: get(form, &format!("kind_{i}_{j}")),
                 case: get(form, &format!("case_{i}_{j}")),
             });
         }
@@ -412,6 +420,18 @@ pub(super) async fn document(
         )
             .into_response(),
         Err(e) => page.error(e),
+    }
+}
+
+/// The month or quarter a task is due within, as the reader writes it.
+pub(crate) fn period_label(tr: &crate::i18n::Tr, p: &str) -> String {
+    match liem_domain::committee::Due::period(p) {
+        Some(liem_domain::committee::Due::Quarter { year, quarter }) => tr.t_args(
+            "cm-quarter",
+            &[("q", quarter.to_string()), ("y", year.to_string())],
+        ),
+        Some(liem_domain::committee::Due::Month { year, month }) => format!("{month:02}/{year}"),
+        _ => p.to_owned(),
     }
 }
 

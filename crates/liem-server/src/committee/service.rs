@@ -195,6 +195,15 @@ pub async fn adopt_conclusion(
         "conclusions are adopted by the committee's own leaders",
     )?;
     let conclusion = input.parse(meeting.brief.held_on, today())?;
+    if conclusion.kind == liem_domain::committee::ConclusionKind::Programme
+        && meeting.brief.kind != liem_domain::committee::MeetingKind::Session
+    {
+        return Err(bad(
+            "kind",
+            "programme_at_session",
+            "a key work programme is adopted by a session of the committee",
+        ));
+    }
     let (cal, _) = rules(state).await?;
     let mut errs = ValidationErrors::new();
     let mut tasks = Vec::new();
@@ -240,6 +249,8 @@ pub async fn adopt_conclusion(
                     title: t.title.clone(),
                     case_id,
                     due_on: t.due.date(&cal, conclusion.issued_on),
+                    kind: t.kind.map(|k| k.as_str().to_owned()),
+                    due_period: t.due.label(),
                 });
             }
         }

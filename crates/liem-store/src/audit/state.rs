@@ -142,6 +142,7 @@ pub(crate) const SPECS: &[Spec] = &[
         parts: &[
             ("committee_tasks", "t.id", None),
             ("committee_task_events", "t.task_id", None),
+            ("committee_task_items", "t.task_id", None),
         ],
     },
 ];
@@ -155,6 +156,7 @@ const ADDED_LATER: &[&str] = &[
     "reception_online",
     "matter_duties",
     "letter_subjects",
+    "committee_task_items",
 ];
 
 fn counts(table: &str, rows: &[String]) -> bool {
