@@ -419,6 +419,9 @@ pub struct ConclusionInput {
     /// Its numbered directions, in order.
     #[serde(default)]
     pub directions: Vec<DirectionInput>,
+    /// The inspection or supervision it concludes (its id), whose
+    /// recommendations the directions are.
+    pub inspection: Option<String>,
 }
 
 /// A validated task, before its units are looked up.
@@ -460,6 +463,8 @@ pub struct NewConclusion {
     pub summary: String,
     /// Its directions, numbered from 1 in this order.
     pub directions: Vec<NewDirection>,
+    /// The inspection or supervision it concludes.
+    pub inspection: Option<uuid::Uuid>,
 }
 
 fn unit_code(errs: &mut ValidationErrors, field: &str, raw: &str) -> Option<UnitCode> {
@@ -668,6 +673,21 @@ impl ConclusionInput {
             }
             directions.push(NewDirection { text, tasks });
         }
+        let inspection = match self
+            .inspection
+            .as_deref()
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+        {
+            None => None,
+            Some(i) => match i.parse::<uuid::Uuid>() {
+                Ok(u) => Some(u),
+                Err(_) => {
+                    errs.add("inspection", "unknown_value", "must be an inspection's id");
+                    None
+                }
+            },
+        };
         match (kind, issued_on) {
             (Some(kind), Some(issued_on)) if errs.is_empty() => Ok(NewConclusion {
                 kind,
@@ -675,6 +695,7 @@ impl ConclusionInput {
                 issued_on,
                 summary,
                 directions,
+                inspection,
             }),
             _ => Err(errs),
         }
@@ -895,6 +916,139 @@ impl Standing {
     }
 }
 
+code_enum!(
+    /// An inspection or supervision the committee runs.
+    InspectionKind {
+        /// A regular inspection, in the year's programme.
+        Regular = "regular",
+        /// A periodic inspection.
+        Periodic = "periodic",
+        /// An ad hoc inspection, when signs of wrongdoing appear.
+        AdHoc = "ad_hoc",
+        /// A thematic supervision (giám sát chuyên đề).
+        ThematicSupervision = "thematic_supervision",
+    }
+);
+
+impl InspectionKind {
+    /// Whether it is a supervision rather than an inspection.
+    pub fn is_supervision(self) -> bool {
+        self == InspectionKind::ThematicSupervision
+    }
+}
+
+/// An inspection or supervision as a client plans it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InspectionInput {
+    /// `regular`, `periodic`, `ad_hoc` or `thematic_supervision`.
+    pub kind: Option<String>,
+    /// What it looks at.
+    pub title: Option<String>,
+    /// The codes of the units inspected or supervised.
+    #[serde(default)]
+    pub subjects: Vec<String>,
+    /// The team, by name (its head first).
+    #[serde(default)]
+    pub team: Vec<String>,
+    /// First day, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD`.
+    pub to: Option<String>,
+}
+
+/// A validated inspection plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewInspection {
+    /// Its kind.
+    pub kind: InspectionKind,
+    /// What it looks at.
+    pub title: String,
+    /// The units inspected.
+    pub subjects: Vec<UnitCode>,
+    /// The team.
+    pub team: Vec<String>,
+    /// First day.
+    pub from: Date,
+    /// Last day.
+    pub to: Date,
+}
+
+impl InspectionInput {
+    /// Checks the plan; every broken rule, each naming its field.
+    pub fn parse(&self) -> Result<NewInspection, ValidationErrors> {
+        let mut errs = ValidationErrors::new();
+        let kind = required_code::<InspectionKind>(&mut errs, "kind", self.kind.as_deref());
+        let title = required_text(&mut errs, "title", self.title.as_deref().unwrap_or(""), 500);
+        let mut subjects = Vec::new();
+        for (i, c) in self.subjects.iter().enumerate() {
+            if let Some(c) = unit_code(&mut errs, &format!("subjects[{i}]"), c) {
+                if !subjects.contains(&c) {
+                    subjects.push(c);
+                }
+            }
+        }
+        if self.subjects.is_empty() {
+            errs.add("subjects", "required", "must name at least one unit");
+        }
+        let team = names(&mut errs, "team", &self.team);
+        if team.is_empty() {
+            errs.add("team", "required", "must name at least the team's head");
+        }
+        let period =
+            crate::validation::required_period(&mut errs, self.from.as_deref(), self.to.as_deref());
+        if period.is_some_and(|(f, _)| f < EARLIEST) {
+            errs.add("from", "too_old", "must not be before 1990-01-01");
+        }
+        match (kind, period) {
+            (Some(kind), Some((from, to))) if errs.is_empty() => Ok(NewInspection {
+                kind,
+                title,
+                subjects,
+                team,
+                from,
+                to,
+            }),
+            _ => Err(errs),
+        }
+    }
+}
+
+/// An inspection as the figures count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InspectionFact {
+    /// Its kind.
+    pub kind: InspectionKind,
+    /// Its first day.
+    pub from: Date,
+    /// The recommendations its conclusion made (its directions), and the
+    /// day that conclusion was issued.
+    pub recommendations: Option<(u32, Date)>,
+}
+
+/// Counts a period's inspections and supervisions (by their first day) and
+/// the recommendations of the conclusions issued on them in it:
+/// (inspections, supervisions, recommendations).
+pub fn inspection_counts(facts: &[InspectionFact], from: Date, to: Date) -> (u32, u32, u32) {
+    let within = |d: Date| d >= from && d <= to;
+    let mut out = (0, 0, 0);
+    for f in facts {
+        if within(f.from) {
+            if f.kind.is_supervision() {
+                out.1 += 1;
+            } else {
+                out.0 += 1;
+            }
+        }
+        if let Some((n, on)) = f.recommendations {
+            if within(on) {
+                out.2 += n;
+            }
+        }
+    }
+    out
+}
+
 /// A meeting as the figures count it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MeetingFact {
@@ -930,6 +1084,13 @@ pub struct ActivityFigures {
     /// Share of the tasks due that were done on time, in per mille (of
     /// `tasks_due`); `None` when none was due.
     pub on_time_per_mille: Option<u32>,
+    /// Inspections begun in the period.
+    pub inspections: u32,
+    /// Thematic supervisions begun in the period.
+    pub supervisions: u32,
+    /// Recommendations made by the conclusions on inspections and
+    /// supervisions issued in the period (each followed up as a task).
+    pub recommendations: u32,
 }
 
 /// Counts the activity of a period `from..=to`: the meetings held, the
@@ -1001,6 +1162,9 @@ impl ActivityFigures {
         self.done_late += o.done_late;
         self.overdue += o.overdue;
         self.awaiting_review += o.awaiting_review;
+        self.inspections += o.inspections;
+        self.supervisions += o.supervisions;
+        self.recommendations += o.recommendations;
         self.on_time_per_mille =
             (self.tasks_due > 0).then(|| self.done_on_time * 1000 / self.tasks_due);
     }
@@ -1271,7 +1435,38 @@ mod tests {
                 overdue: 1,
                 awaiting_review: 1,
                 on_time_per_mille: Some(333),
+                ..Default::default()
             }
+        );
+    }
+
+    #[test]
+    fn inspections_supervisions_and_their_recommendations_counted_by_hand() {
+        // A regular inspection begun 10 Feb whose conclusion (3
+        // recommendations) was issued 20 Apr; a thematic supervision begun
+        // 1 Mar, concluded 30 Mar with 2; an ad hoc inspection begun 28 Dec
+        // 2025, concluded 15 Jan with 4. First quarter of 2026: 1
+        // inspection, 1 supervision, 2 + 4 = 6 recommendations.
+        let facts = [
+            InspectionFact {
+                kind: InspectionKind::Regular,
+                from: date(2026, 2, 10),
+                recommendations: Some((3, date(2026, 4, 20))),
+            },
+            InspectionFact {
+                kind: InspectionKind::ThematicSupervision,
+                from: date(2026, 3, 1),
+                recommendations: Some((2, date(2026, 3, 30))),
+            },
+            InspectionFact {
+                kind: InspectionKind::AdHoc,
+                from: date(2025, 12, 28),
+                recommendations: Some((4, date(2026, 1, 15))),
+            },
+        ];
+        assert_eq!(
+            inspection_counts(&facts, date(2026, 1, 1), date(2026, 3, 31)),
+            (1, 1, 6)
         );
     }
 
@@ -1299,6 +1494,7 @@ mod tests {
                     },
                 ],
             }],
+            inspection: None,
         };
         let e = input
             .parse(date(2026, 3, 5), date(2026, 3, 10))
@@ -1336,6 +1532,7 @@ mod tests {
                     ..Default::default()
                 }],
             }],
+            inspection: None,
         };
         let c = input.parse(date(2026, 3, 5), date(2026, 3, 10)).unwrap();
         let t = &c.directions[0].tasks[0];

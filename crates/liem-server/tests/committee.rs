@@ -349,6 +349,102 @@ async fn a_committee_gives_tasks_follows_them_up_and_counts_them(app: common::Ap
         cal.next_working_day_from(end_of_march).to_string()
     );
 
+    // A thematic supervision of the police, its findings, and the
+    // conclusion issued on it at the session: its recommendation is a task.
+    let sup = ok(
+        &app,
+        "POST",
+        "/api/v1/committee/inspections",
+        "leader.hni",
+        Some(json!({"kind": "thematic_supervision", "title": "Giám sát việc thu hồi tài sản", "subjects": ["CA-HNI"],
+                    "team": ["Trưởng đoàn", "Thành viên"], "from": held.to_string(), "to": held.to_string()})),
+    )
+    .await;
+    let sup = sup["id"].as_str().unwrap().to_owned();
+    let (s, p) = app
+        .call(
+            "POST",
+            "/api/v1/committee/inspections",
+            Some("leader.hni"),
+            Some(
+                json!({"kind": "regular", "title": "Kiểm tra", "subjects": ["HCM"], "team": ["A"],
+                        "from": held.to_string(), "to": held.to_string()}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "another province is not inspected: {p}"
+    );
+    assert_eq!(p["errors"][0]["rule"], "directed_unit");
+    let on_it = json!({"kind": "announcement", "number": "30-TB/BCĐ", "issued_on": today.to_string(),
+        "summary": "Thông báo kết luận giám sát", "inspection": sup,
+        "directions": [{"text": "Công an thành phố rà soát, thu hồi tài sản", "tasks": [{"owner": "CA-HNI", "due_working_days": 20}]}]});
+    let (s, p) = app
+        .call(
+            "POST",
+            &format!("/api/v1/committee/meetings/{meeting}/conclusions"),
+            Some("leader.hni"),
+            Some(on_it.clone()),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no conclusion before the findings: {p}"
+    );
+    assert_eq!(p["errors"][0]["rule"], "inspection_open");
+    ok(
+        &app,
+        "POST",
+        &format!("/api/v1/committee/inspections/{sup}/findings"),
+        "leader.hni",
+        Some(json!({"findings": "Chưa thu hồi đủ tài sản theo bản án."})),
+    )
+    .await;
+    ok(
+        &app,
+        "POST",
+        &format!("/api/v1/committee/meetings/{meeting}/conclusions"),
+        "leader.hni",
+        Some(on_it),
+    )
+    .await;
+    let i = ok(
+        &app,
+        "GET",
+        &format!("/api/v1/committee/inspections/{sup}"),
+        "leader.hni",
+        None,
+    )
+    .await;
+    assert_eq!(i["conclusion_number"], "30-TB/BCĐ");
+    assert_eq!(i["tasks"].as_array().unwrap().len(), 1, "{i}");
+    assert_eq!(i["tasks"][0]["owner"], "CA-HNI");
+    let (s, _) = app
+        .call(
+            "GET",
+            &format!("/api/v1/committee/inspections/{sup}"),
+            Some("leader.hcm"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let f = ok(
+        &app,
+        "GET",
+        &format!("/api/v1/committee/figures?from={held}&to={today}"),
+        "leader.hni",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (f["supervisions"].as_u64(), f["recommendations"].as_u64()),
+        (Some(1), Some(1)),
+        "{f}"
+    );
+
     // The meetings' calendar feed parses with a standard library.
     let (s, ics) = app
         .call(

@@ -415,6 +415,7 @@ enum Obj {
     Meeting,
     Task,
     Round,
+    Inspection,
 }
 
 /// Who may use a route.
@@ -659,6 +660,22 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             O::None,
             Some(json!({"channel": "hotline"})),
         ),
+        ("GET", "/committee/inspections" | "/api/v1/committee/inspections") => {
+            s(Rights(R::ReadCommitteeWork, None), O::None, None)
+        }
+        ("POST", "/committee/inspections" | "/api/v1/committee/inspections") => {
+            s(Rights(R::RunCommittee, None), O::None, Some(json!({})))
+        }
+        ("GET", "/committee/inspections/{id}" | "/api/v1/committee/inspections/{id}") => {
+            s(Rights(R::ReadCommitteeWork, None), O::Inspection, None)
+        }
+        ("POST", "/committee/inspections/{id}" | "/api/v1/committee/inspections/{id}/findings") => {
+            s(
+                Rights(R::ReadCommitteeWork, Some(R::RunCommittee)),
+                O::Inspection,
+                Some(json!({"findings": "Phát hiện thiếu sót"})),
+            )
+        }
         ("GET", "/committee" | "/committee/tasks")
         | (
             "GET",
@@ -887,6 +904,7 @@ fn kind_of(o: Obj) -> &'static str {
         Obj::Meeting => "meeting",
         Obj::Task => "task",
         Obj::Round => "round",
+        Obj::Inspection => "inspection",
     }
 }
 
@@ -1086,6 +1104,19 @@ async fn world(app: &mut common::App) -> World {
                 None,
             )
             .await;
+        let i = ok(
+            app,
+            "POST",
+            "/api/v1/committee/inspections",
+            leader,
+            json!({"kind": "regular", "title": format!("Kiểm tra {t:?}"), "subjects": [agency],
+                   "team": ["Trưởng đoàn"], "from": "2026-10-01", "to": "2026-10-15"}),
+        )
+        .await;
+        w.put("inspection", t, i["id"].as_str().unwrap());
+        if t == Target::Other {
+            w.secrets.push(format!("Kiểm tra {t:?}"));
+        }
         w.put("meeting", t, &mid);
         w.put("task", t, v["tasks"][0]["id"].as_str().unwrap());
         if t == Target::Other {
@@ -1128,6 +1159,7 @@ async fn world(app: &mut common::App) -> World {
         "meeting",
         "task",
         "round",
+        "inspection",
     ] {
         w.put(k, Target::Missing, &missing);
     }

@@ -799,3 +799,225 @@ pub async fn activity_facts(
     .collect::<Result<Vec<_>>>()?;
     Ok((meetings, conclusions, tasks))
 }
+
+/// Plans an inspection or supervision of the committee of `unit`.
+pub async fn insert_inspection(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    unit: UnitId,
+    i: &liem_domain::committee::NewInspection,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    let subjects: Vec<String> = i.subjects.iter().map(|s| s.as_str().to_owned()).collect();
+    query("INSERT INTO committee_inspections (id, unit_id, kind, title, subjects, team, planned_from, planned_to, created_by, created_at) \
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+        .bind(id)
+        .bind(unit.0)
+        .bind(i.kind.as_str())
+        .bind(i.title.as_str())
+        .bind(json_list(&subjects))
+        .bind(json_list(&i.team))
+        .bind(i.from)
+        .bind(i.to)
+        .bind(actor.user.map(|u| u.0))
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit::record_change(
+        tx,
+        actor,
+        "committee.inspection.create",
+        "committee_inspection",
+        &id.to_string(),
+        serde_json::json!({"unit": unit, "kind": i.kind, "from": i.from.to_string(), "subjects": subjects}),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// An inspection or supervision as stored.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InspectionRecord {
+    /// Its id.
+    pub id: Uuid,
+    /// The committee's unit code.
+    pub unit: String,
+    /// The committee's unit.
+    #[serde(skip)]
+    pub unit_id: UnitId,
+    /// Its unit's path (for the gate).
+    #[serde(skip)]
+    pub unit_path: String,
+    /// Its kind.
+    pub kind: liem_domain::committee::InspectionKind,
+    /// What it looks at.
+    pub title: String,
+    /// The units inspected (codes).
+    pub subjects: Vec<String>,
+    /// The team.
+    pub team: Vec<String>,
+    /// First day.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub planned_from: Date,
+    /// Last day.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub planned_to: Date,
+    /// What it found.
+    pub findings: Option<String>,
+    /// The day the findings were reported.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub reported_on: Option<Date>,
+    /// The conclusion issued on it.
+    pub conclusion_id: Option<Uuid>,
+    /// That conclusion's number.
+    pub conclusion_number: Option<String>,
+    /// The meeting that issued it.
+    pub meeting_id: Option<Uuid>,
+}
+
+const INSPECTION_SELECT: &str = "SELECT i.id, un.code AS unit_code, un.path AS unit_path, i.unit_id, i.kind, i.title, i.subjects, i.team, \
+     i.planned_from, i.planned_to, i.findings, i.reported_on, i.conclusion_id, c.number, c.meeting_id \
+     FROM committee_inspections i JOIN units un ON un.id = i.unit_id \
+     LEFT JOIN committee_conclusions c ON c.id = i.conclusion_id";
+
+fn inspection(r: &Row) -> Result<InspectionRecord> {
+    Ok(InspectionRecord {
+        id: r.uuid("id")?,
+        unit: r.text("unit_code")?,
+        unit_id: UnitId(r.uuid("unit_id")?),
+        unit_path: r.text("unit_path")?,
+        kind: r.code("kind")?,
+        title: r.text("title")?,
+        subjects: read_list(r, "subjects")?,
+        team: read_list(r, "team")?,
+        planned_from: r.date("planned_from")?,
+        planned_to: r.date("planned_to")?,
+        findings: r.opt_text("findings")?,
+        reported_on: r.opt_date("reported_on")?,
+        conclusion_id: r.opt_uuid("conclusion_id")?,
+        conclusion_number: r.opt_text("number")?,
+        meeting_id: r.opt_uuid("meeting_id")?,
+    })
+}
+
+/// An inspection, or `NotFound`.
+pub async fn inspection_by_id(ex: &mut impl AsExec, id: Uuid) -> Result<InspectionRecord> {
+    query(format!("{INSPECTION_SELECT} WHERE i.id = $1"))
+        .bind(id)
+        .fetch_optional(ex)
+        .await?
+        .ok_or(StoreError::NotFound)
+        .and_then(|r| inspection(&r))
+}
+
+/// The inspections of the committees in `scope`, latest first.
+pub async fn inspections(ex: &mut impl AsExec, scope: &Scope) -> Result<Vec<InspectionRecord>> {
+    let Some((cond, path)) = scope_cond(scope, "un.path", 1) else {
+        return Ok(Vec::new());
+    };
+    query(format!(
+        "{INSPECTION_SELECT} WHERE {cond} ORDER BY i.planned_from DESC, i.id DESC LIMIT 500"
+    ))
+    .bind(path)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(inspection)
+    .collect()
+}
+
+/// Records an inspection's findings.
+pub async fn report_findings(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    id: Uuid,
+    findings: &str,
+    on: Date,
+) -> Result<()> {
+    let n = query("UPDATE committee_inspections SET findings = $1, reported_on = $2 WHERE id = $3 AND conclusion_id IS NULL")
+        .bind(findings)
+        .bind(on)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if n != 1 {
+        return Err(StoreError::Conflict(
+            "state: the inspection is already concluded".into(),
+        ));
+    }
+    audit::record_change(
+        tx,
+        actor,
+        "committee.inspection.findings",
+        "committee_inspection",
+        &id.to_string(),
+        serde_json::json!({"on": on.to_string()}),
+    )
+    .await
+}
+
+/// Links an inspection to the conclusion issued on it (once).
+pub async fn conclude_inspection(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    id: Uuid,
+    conclusion: Uuid,
+) -> Result<()> {
+    let n = query("UPDATE committee_inspections SET conclusion_id = $1 WHERE id = $2 AND conclusion_id IS NULL AND findings IS NOT NULL")
+        .bind(conclusion)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if n != 1 {
+        return Err(StoreError::Conflict(
+            "inspection: it has no findings yet, or is already concluded".into(),
+        ));
+    }
+    audit::record_change(
+        tx,
+        actor,
+        "committee.inspection.conclude",
+        "committee_inspection",
+        &id.to_string(),
+        serde_json::json!({"conclusion": conclusion}),
+    )
+    .await
+}
+
+/// The inspections of the committees in `scope` the figures of a period
+/// count: begun in it, or concluded in it.
+pub async fn inspection_facts(
+    ex: &mut impl AsExec,
+    scope: &Scope,
+    from: Date,
+    to: Date,
+) -> Result<Vec<liem_domain::committee::InspectionFact>> {
+    let Some((cond, path)) = scope_cond(scope, "un.path", 3) else {
+        return Ok(Vec::new());
+    };
+    query(format!(
+        "SELECT i.kind, i.planned_from, c.issued_on, \
+         (SELECT COUNT(*) FROM committee_directions d WHERE d.conclusion_id = c.id) AS recommendations \
+         FROM committee_inspections i JOIN units un ON un.id = i.unit_id \
+         LEFT JOIN committee_conclusions c ON c.id = i.conclusion_id \
+         WHERE ((i.planned_from >= $1 AND i.planned_from <= $2) OR (c.issued_on >= $1 AND c.issued_on <= $2)) AND {cond}"
+    ))
+    .bind(from)
+    .bind(to)
+    .bind(path)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(liem_domain::committee::InspectionFact {
+            kind: r.code("kind")?,
+            from: r.date("planned_from")?,
+            recommendations: match r.opt_date("issued_on")? {
+                Some(d) => Some((r.i64("recommendations")? as u32, d)),
+                None => None,
+            },
+        })
+    })
+    .collect()
+}

@@ -1091,6 +1091,7 @@ async fn conclusion_of(
                 }],
             })
             .collect(),
+        inspection: None,
     };
     let write: Vec<TaskToWrite> = tasks
         .iter()
@@ -1219,6 +1220,7 @@ async fn committee_figures_of_a_province_and_the_nation(store: &Store) {
             issued_on: date(2026, 1, 20),
             summary: "x".into(),
             directions: vec![],
+            inspection: None,
         };
         c::insert_conclusion(&mut tx, &actor(None, &w.hni), w.hni.id, hni1, &c, &[]).await
     };
@@ -1291,6 +1293,7 @@ async fn committee_figures_of_a_province_and_the_nation(store: &Store) {
             overdue: 1,
             awaiting_review: 0,
             on_time_per_mille: Some(500),
+            ..Default::default()
         }
     );
     assert_eq!(
@@ -1306,6 +1309,7 @@ async fn committee_figures_of_a_province_and_the_nation(store: &Store) {
             overdue: 0,
             awaiting_review: 0,
             on_time_per_mille: Some(0),
+            ..Default::default()
         }
     );
     assert_eq!(
@@ -1321,7 +1325,74 @@ async fn committee_figures_of_a_province_and_the_nation(store: &Store) {
             overdue: 1,
             awaiting_review: 1,
             on_time_per_mille: Some(250),
+            ..Default::default()
         }
+    );
+
+    // A thematic supervision of Hồ Chí Minh City's procuracy begun on
+    // 5 March; its findings reported, it is concluded on 5 April with one
+    // recommendation: a supervision in the first quarter, a recommendation
+    // in the second, for the province and the nation; nothing for Hà Nội.
+    let plan = liem_domain::committee::InspectionInput {
+        kind: Some("thematic_supervision".into()),
+        title: Some("Giám sát việc kê khai tài sản".into()),
+        subjects: vec!["HCM-VKS".into()],
+        team: vec!["Trưởng đoàn".into()],
+        from: Some("2026-03-05".into()),
+        to: Some("2026-03-25".into()),
+    }
+    .parse()
+    .unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let sup = c::insert_inspection(&mut tx, &actor(None, &w.hcm), w.hcm.id, &plan)
+        .await
+        .unwrap();
+    // No conclusion before its findings.
+    let early = c::conclude_inspection(&mut tx, &actor(None, &w.hcm), sup, hcm_tasks[0]).await;
+    assert!(matches!(early, Err(StoreError::Conflict(_))), "{early:?}");
+    c::report_findings(
+        &mut tx,
+        &actor(None, &w.hcm),
+        sup,
+        "Chậm kê khai",
+        date(2026, 3, 28),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let rec = conclusion_of(
+        store,
+        &w.hcm,
+        hcm1,
+        "07-TB/BCĐ",
+        date(2026, 4, 5),
+        &[(&procuracy, date(2026, 5, 29))],
+    )
+    .await;
+    let mut tx = store.begin().await.unwrap();
+    let kid = c::task_by_id(&mut tx, rec[0]).await.unwrap().conclusion_id;
+    c::conclude_inspection(&mut tx, &actor(None, &w.hcm), sup, kid)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let counts = |scope: Scope, from: Date, to: Date| async move {
+        let mut conn = store.conn().await.unwrap();
+        let facts = c::inspection_facts(&mut conn, &scope, from, to)
+            .await
+            .unwrap();
+        liem_domain::committee::inspection_counts(&facts, from, to)
+    };
+    let q2 = (date(2026, 4, 1), date(2026, 6, 30));
+    for scope in [
+        Scope::Subtree(w.hcm.path.clone()),
+        Scope::Subtree(w.central.path.clone()),
+    ] {
+        assert_eq!(counts(scope.clone(), q.0, q.1).await, (0, 1, 0));
+        assert_eq!(counts(scope, q2.0, q2.1).await, (0, 0, 1));
+    }
+    assert_eq!(
+        counts(Scope::Subtree(w.hni.path.clone()), q.0, q.1).await,
+        (0, 0, 0)
     );
 
     // Who sees which tasks: the police see theirs only; Hồ Chí Minh City
@@ -1351,9 +1422,9 @@ async fn committee_figures_of_a_province_and_the_nation(store: &Store) {
     );
     assert_eq!(
         seen(Scope::Subtree(w.hcm.path.clone())).await,
-        sorted(vec![hcm_tasks[0], tw_tasks[1]])
+        sorted(vec![hcm_tasks[0], tw_tasks[1], rec[0]])
     );
-    assert_eq!(seen(Scope::Subtree(w.central.path.clone())).await.len(), 5);
+    assert_eq!(seen(Scope::Subtree(w.central.path.clone())).await.len(), 6);
     let open = c::tasks(
         &mut conn,
         &Scope::Subtree(w.central.path.clone()),
@@ -1365,7 +1436,7 @@ async fn committee_figures_of_a_province_and_the_nation(store: &Store) {
     )
     .await
     .unwrap();
-    assert_eq!(open.len(), 3, "two accepted tasks are closed");
+    assert_eq!(open.len(), 4, "two accepted tasks are closed");
     let steps = c::steps(&mut conn, tw_tasks[1]).await.unwrap();
     let actions: Vec<&str> = steps.iter().map(|s| s.action.as_str()).collect();
     assert_eq!(actions, vec!["report_done", "send_back", "report_done"]);

@@ -184,6 +184,7 @@ pub async fn generate(
                 issued_on: issued,
                 summary: "Kết luận của Ban Chỉ đạo về tiến độ xử lý các vụ án, vụ việc.".into(),
                 directions,
+                inspection: None,
             };
             let (_, ids) =
                 store::insert_conclusion(&mut tx, &system, c.unit.id, meeting, &k, &tasks).await?;
@@ -195,8 +196,144 @@ pub async fn generate(
         }
         tx.commit().await?;
     }
+    inspections(store, provinces, end, &cal).await?;
     screening(store, provinces, end).await?;
     Ok(g)
+}
+
+/// Two of Hà Nội's: an inspection concluded with recommendations under way,
+/// and a thematic supervision whose findings wait for a conclusion.
+async fn inspections(
+    store: &Store,
+    provinces: &[Province],
+    end: Date,
+    cal: &Calendar,
+) -> Result<()> {
+    use liem_domain::committee::{InspectionKind, NewInspection};
+    let Some(p) = provinces.iter().find(|p| p.unit.code == "HNI") else {
+        return Ok(());
+    };
+    let (Some(police), Some(inspectorate)) = (p.agencies.get("CA"), p.agencies.get("TT")) else {
+        return Ok(());
+    };
+    let system = Actor::system("demo");
+    let mut tx = store.begin().await?;
+    let code = |u: &UnitRecord| liem_domain::unit::UnitCode::parse(&u.code);
+    let started = end.checked_sub(3.months())?;
+    let inspection = store::insert_inspection(
+        &mut tx,
+        &system,
+        p.unit.id,
+        &NewInspection {
+            kind: InspectionKind::Regular,
+            title: "Kiểm tra công tác lãnh đạo, chỉ đạo phát hiện, xử lý tham nhũng".into(),
+            subjects: vec![code(police)?, code(inspectorate)?],
+            team: vec![
+                "Phó Trưởng Ban Nội chính (Trưởng đoàn)".into(),
+                "Chuyên viên".into(),
+            ],
+            from: started,
+            to: started.checked_add(20.days())?,
+        },
+    )
+    .await?;
+    let reported = started.checked_add(25.days())?;
+    store::report_findings(
+        &mut tx,
+        &system,
+        inspection,
+        "Một số vụ việc chậm chuyển cơ quan điều tra; việc thu hồi tài sản còn thấp.",
+        reported,
+    )
+    .await?;
+    let held = reported.checked_add(5.days())?;
+    let meeting = store::insert_meeting(
+        &mut tx,
+        &system,
+        p.unit.id,
+        &NewMeeting {
+            kind: MeetingKind::Standing,
+            held_on: held,
+            place: format!("Trụ sở {}", p.unit.name),
+            chair: "Phó Trưởng Ban Thường trực".into(),
+            members_total: 5,
+            present: (1..=5).map(|i| format!("Thành viên {i}")).collect(),
+            excused: Vec::new(),
+            quorum: true,
+            agenda: vec![liem_domain::committee::AgendaItem {
+                title: "Kết quả kiểm tra".into(),
+                case: None,
+            }],
+            minutes: None,
+        },
+        &[],
+    )
+    .await?;
+    let recs = [
+        (
+            police,
+            "Chuyển ngay các vụ việc có dấu hiệu tội phạm sang cơ quan điều tra.",
+        ),
+        (
+            inspectorate,
+            "Tập trung thu hồi tài sản theo kết luận thanh tra.",
+        ),
+    ];
+    let tasks: Vec<store::TaskToWrite> = recs
+        .iter()
+        .enumerate()
+        .map(|(i, (u, t))| store::TaskToWrite {
+            direction: i as i64 + 1,
+            owner: u.id,
+            coordinating: Vec::new(),
+            title: (*t).to_owned(),
+            case_id: None,
+            due_on: Due::WorkingDays(30).date(cal, held),
+            kind: None,
+            due_period: None,
+        })
+        .collect();
+    let k = NewConclusion {
+        kind: ConclusionKind::Announcement,
+        number: "KT-01-TB/BCĐ-HNI".into(),
+        issued_on: held,
+        summary: "Thông báo kết luận kiểm tra.".into(),
+        directions: recs
+            .iter()
+            .map(|(_, t)| NewDirection {
+                text: (*t).to_owned(),
+                tasks: Vec::new(),
+            })
+            .collect(),
+        inspection: Some(inspection),
+    };
+    let (kid, _) =
+        store::insert_conclusion(&mut tx, &system, p.unit.id, meeting, &k, &tasks).await?;
+    store::conclude_inspection(&mut tx, &system, inspection, kid).await?;
+    let supervision = store::insert_inspection(
+        &mut tx,
+        &system,
+        p.unit.id,
+        &NewInspection {
+            kind: InspectionKind::ThematicSupervision,
+            title: "Giám sát chuyên đề việc kê khai, kiểm soát tài sản, thu nhập".into(),
+            subjects: vec![code(inspectorate)?],
+            team: vec!["Ủy viên Ban Chỉ đạo (Trưởng đoàn)".into()],
+            from: end.checked_sub(1.months())?,
+            to: end.checked_sub(10.days())?,
+        },
+    )
+    .await?;
+    store::report_findings(
+        &mut tx,
+        &system,
+        supervision,
+        "Việc kê khai còn chậm ở một số đơn vị.",
+        end,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The year's key work programme, adopted at the committee's first session:
@@ -265,6 +402,7 @@ async fn programme(
         issued_on: on,
         summary: format!("Chương trình công tác trọng tâm năm {year} của Ban Chỉ đạo."),
         directions,
+        inspection: None,
     };
     let (_, ids) = store::insert_conclusion(tx, actor, c.unit.id, meeting, &k, &tasks).await?;
     for (id, t) in ids.into_iter().zip(&tasks) {

@@ -161,3 +161,46 @@ pub async fn feed(
     )
         .into_response())
 }
+
+#[utoipa::path(post, path = "/api/v1/committee/inspections", request_body = liem_domain::committee::InspectionInput, tag = "committee",
+    responses((status = 201, description = "The inspection planned", body = Created), (status = 403, body = Problem), (status = 422, body = Problem)))]
+/// Plans an inspection or supervision by the caller's committee.
+pub async fn plan_inspection(
+    State(state): State<AppState>,
+    who: Writer,
+    ApiJson(input): ApiJson<liem_domain::committee::InspectionInput>,
+) -> AppResult<Response> {
+    let id = service::plan_inspection(&state, &who, &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/committee/inspections", tag = "committee",
+    responses((status = 200, description = "The inspections and supervisions, latest first", body = Items<liem_store::committee::InspectionRecord>)))]
+/// The inspections and supervisions of the committees in the caller's reach.
+pub async fn inspections(State(state): State<AppState>, who: Principal) -> AppResult<Response> {
+    let items = service::inspections(&state, &who).await?;
+    Ok(Json(Items { items }).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/committee/inspections/{id}", tag = "committee",
+    responses((status = 200, body = service::InspectionView), (status = 404, description = "Absent, or not visible to the caller", body = Problem)))]
+/// An inspection with its recommendations' tasks.
+pub async fn inspection(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<uuid::Uuid>,
+) -> AppResult<Response> {
+    Ok(Json(service::inspection(&state, &who, id).await?).into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/committee/inspections/{id}/findings", request_body = service::FindingsInput, tag = "committee",
+    responses((status = 200, description = "The inspection with its findings", body = service::InspectionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "Already concluded", body = Problem), (status = 422, body = Problem)))]
+/// Records an inspection's findings.
+pub async fn findings(
+    State(state): State<AppState>,
+    who: Writer,
+    Path(id): Path<uuid::Uuid>,
+    ApiJson(input): ApiJson<service::FindingsInput>,
+) -> AppResult<Response> {
+    Ok(Json(service::report_findings(&state, &who, id, &input).await?).into_response())
+}

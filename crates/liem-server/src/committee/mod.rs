@@ -26,6 +26,31 @@ pub fn router() -> Routes {
         )
         .at("/committee/tasks", &["GET"], get(pages::tasks))
         .at(
+            "/committee/inspections",
+            &["GET", "POST"],
+            get(pages::inspections).post(pages::plan_inspection),
+        )
+        .at(
+            "/committee/inspections/{id}",
+            &["GET", "POST"],
+            get(pages::inspection).post(pages::findings),
+        )
+        .at(
+            "/api/v1/committee/inspections",
+            &["GET", "POST"],
+            get(api::inspections).post(api::plan_inspection),
+        )
+        .at(
+            "/api/v1/committee/inspections/{id}",
+            &["GET"],
+            get(api::inspection),
+        )
+        .at(
+            "/api/v1/committee/inspections/{id}/findings",
+            &["POST"],
+            post(api::findings),
+        )
+        .at(
             "/committee/tasks/{id}",
             &["GET", "POST"],
             get(pages::task).post(pages::step),
@@ -73,7 +98,11 @@ pub fn router() -> Routes {
         api::task,
         api::step,
         api::figures,
-        api::feed
+        api::feed,
+        api::plan_inspection,
+        api::inspections,
+        api::inspection,
+        api::findings
     ),
     components(schemas(
         liem_domain::committee::MeetingInput,
@@ -81,7 +110,9 @@ pub fn router() -> Routes {
         liem_domain::committee::ConclusionInput,
         liem_domain::committee::DirectionInput,
         liem_domain::committee::TaskInput,
-        service::StepInput
+        liem_domain::committee::InspectionInput,
+        service::StepInput,
+        service::FindingsInput
     ))
 )]
 pub struct Doc;

@@ -153,6 +153,7 @@ struct MeetingTpl {
     v: MeetingView,
     can_adopt: bool,
     units: Vec<(String, String)>,
+    open_inspections: Vec<(uuid::Uuid, String)>,
     item_kinds: Vec<&'static str>,
     slots: Vec<usize>,
     errors: Vec<FieldError>,
@@ -172,6 +173,18 @@ async fn meeting_page(
     } else {
         Vec::new()
     };
+    let open_inspections = if can_adopt {
+        service::inspections(state, who)
+            .await?
+            .into_iter()
+            .filter(|i| {
+                i.unit_id == v.meeting.unit_id && i.findings.is_some() && i.conclusion_id.is_none()
+            })
+            .map(|i| (i.id, i.title))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let t = MeetingTpl {
         tr: page.tr().clone(),
         user: Some(who.user.clone()),
@@ -180,6 +193,7 @@ async fn meeting_page(
         v,
         can_adopt,
         units,
+        open_inspections,
         item_kinds: liem_domain::committee::ItemKind::ALL
             .iter()
             .map(|k| k.as_str())
@@ -243,6 +257,7 @@ fn conclusion_input(form: &Pairs) -> ConclusionInput {
         issued_on: get(form, "issued_on"),
         summary: get(form, "summary"),
         directions,
+        inspection: get(form, "inspection"),
     }
 }
 
@@ -459,4 +474,148 @@ pub(crate) fn summary(tr: &crate::i18n::Tr, f: &ActivityFigures) -> String {
             ("percent", percent),
         ],
     )
+}
+
+#[derive(Template)]
+#[template(path = "committee_inspections.html")]
+struct InspectionsTpl {
+    tr: crate::i18n::Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    rows: Vec<liem_store::committee::InspectionRecord>,
+    can_plan: bool,
+    units: Vec<(String, String)>,
+    kinds: Vec<&'static str>,
+    errors: Vec<FieldError>,
+}
+
+async fn inspections_page(
+    state: &AppState,
+    page: &Page,
+    errors: Vec<FieldError>,
+) -> AppResult<Response> {
+    let who = page.principal().ok_or(AppError::Unauthenticated)?;
+    let rows = service::inspections(state, who).await?;
+    let can_plan = who.can(Right::RunCommittee);
+    let units = if can_plan {
+        service::directed_units(state, &who.user.unit_path).await?
+    } else {
+        Vec::new()
+    };
+    Ok(render(&InspectionsTpl {
+        tr: page.tr().clone(),
+        user: Some(who.user.clone()),
+        csrf: who.csrf.clone().unwrap_or_default(),
+        rows,
+        can_plan,
+        units,
+        kinds: liem_domain::committee::InspectionKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect(),
+        errors,
+    }))
+}
+
+pub(super) async fn inspections(State(state): State<AppState>, page: Page) -> Response {
+    if let Err(r) = page.who() {
+        return r.into_response();
+    }
+    inspections_page(&state, &page, Vec::new())
+        .await
+        .unwrap_or_else(|e| page.error(e))
+}
+
+pub(super) async fn plan_inspection(
+    State(state): State<AppState>,
+    PostedForm { page, who, form }: PostedForm<Pairs>,
+) -> Response {
+    let all = |k: &str| {
+        form.iter()
+            .filter(|(n, v)| n == k && !v.trim().is_empty())
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+    };
+    let input = liem_domain::committee::InspectionInput {
+        kind: get(&form, "kind"),
+        title: get(&form, "title"),
+        subjects: all("subjects"),
+        team: lines(get(&form, "team")),
+        from: get(&form, "from"),
+        to: get(&form, "to"),
+    };
+    match service::plan_inspection(&state, &who, &input).await {
+        Ok(id) => Redirect::to(&format!("/committee/inspections/{id}")).into_response(),
+        Err(AppError::Validation(e)) => inspections_page(&state, &page, e.errors)
+            .await
+            .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            .unwrap_or_else(|e| page.error(e)),
+        Err(e) => page.error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "committee_inspection.html")]
+struct InspectionTpl {
+    tr: crate::i18n::Tr,
+    user: Option<UserRecord>,
+    csrf: String,
+    today: String,
+    v: service::InspectionView,
+    can_report: bool,
+    errors: Vec<FieldError>,
+}
+
+async fn inspection_page(
+    state: &AppState,
+    page: &Page,
+    id: uuid::Uuid,
+    errors: Vec<FieldError>,
+) -> AppResult<Response> {
+    let who = page.principal().ok_or(AppError::Unauthenticated)?;
+    let v = service::inspection(state, who, id).await?;
+    let can_report = who.can(Right::RunCommittee)
+        && who.user.unit_id == v.inspection.unit_id
+        && v.inspection.conclusion_id.is_none();
+    Ok(render(&InspectionTpl {
+        tr: page.tr().clone(),
+        user: Some(who.user.clone()),
+        csrf: who.csrf.clone().unwrap_or_default(),
+        today: today().to_string(),
+        v,
+        can_report,
+        errors,
+    }))
+}
+
+pub(super) async fn inspection(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<uuid::Uuid>,
+) -> Response {
+    if let Err(r) = page.who() {
+        return r.into_response();
+    }
+    inspection_page(&state, &page, id, Vec::new())
+        .await
+        .unwrap_or_else(|e| page.error(e))
+}
+
+pub(super) async fn findings(
+    State(state): State<AppState>,
+    Path(id): Path<uuid::Uuid>,
+    PostedForm { page, who, form }: PostedForm<Pairs>,
+) -> Response {
+    let input = service::FindingsInput {
+        findings: get(&form, "findings"),
+        on: get(&form, "on"),
+    };
+    match service::report_findings(&state, &who, id, &input).await {
+        Ok(_) => Redirect::to(&format!("/committee/inspections/{id}")).into_response(),
+        Err(AppError::Validation(e)) => inspection_page(&state, &page, id, e.errors)
+            .await
+            .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            .unwrap_or_else(|e| page.error(e)),
+        Err(e) => page.error(e),
+    }
 }

@@ -255,6 +255,25 @@ pub async fn adopt_conclusion(
             }
         }
     }
+    if let Some(i) = conclusion.inspection {
+        match store::inspection_by_id(&mut c, i).await {
+            Ok(r) if r.unit_id == meeting.unit_id => {
+                if r.findings.is_none() || r.conclusion_id.is_some() {
+                    errs.add(
+                        "inspection",
+                        "inspection_open",
+                        "must be an inspection of the committee with findings and no conclusion yet",
+                    );
+                }
+            }
+            Ok(_) | Err(liem_store::StoreError::NotFound) => errs.add(
+                "inspection",
+                "unknown_value",
+                "must be an inspection of the committee",
+            ),
+            Err(e) => return Err(e.into()),
+        }
+    }
     drop(c);
     errs.into_result(())?;
     let mut tx = permit.begin(&state.store).await?;
@@ -267,6 +286,9 @@ pub async fn adopt_conclusion(
         &tasks,
     )
     .await?;
+    if let Some(i) = conclusion.inspection {
+        store::conclude_inspection(&mut tx, permit.actor(), i, id).await?;
+    }
     tx.commit().await?;
     Ok(id)
 }
@@ -589,7 +611,11 @@ pub async fn figures(
     let scope = counted(state, who, unit).await?;
     let mut c = state.store.conn().await?;
     let (m, k, t) = store::activity_facts(&mut c, &scope, from, to).await?;
-    Ok(activity(&m, &k, &t, from, to))
+    let mut f = activity(&m, &k, &t, from, to);
+    let facts = store::inspection_facts(&mut c, &scope, from, to).await?;
+    (f.inspections, f.supervisions, f.recommendations) =
+        liem_domain::committee::inspection_counts(&facts, from, to);
+    Ok(f)
 }
 
 /// The meetings of a unit's committee, for a calendar feed: the unit must
@@ -638,4 +664,143 @@ pub async fn directed_units(
         .collect();
     out.sort();
     Ok(out)
+}
+
+/// Plans an inspection or supervision by the caller's committee of units
+/// it directs.
+pub async fn plan_inspection(
+    state: &AppState,
+    who: &Writer,
+    input: &liem_domain::committee::InspectionInput,
+) -> AppResult<Uuid> {
+    let unit = own_committee(state, who).await?;
+    let plan = input.parse()?;
+    let mut errs = ValidationErrors::new();
+    let mut c = state.store.conn().await?;
+    for (k, code) in plan.subjects.iter().enumerate() {
+        match units::by_code(&mut c, code.as_str()).await {
+            Ok(u) if u.path.starts_with(unit.path.as_str()) && u.path != unit.path => {}
+            Ok(_) | Err(liem_store::StoreError::NotFound) => errs.add(
+                &format!("subjects[{k}]"),
+                "directed_unit",
+                "must be the code of a unit under the committee",
+            ),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    drop(c);
+    errs.into_result(())?;
+    let permit = who.permit_member(
+        Right::RunCommittee,
+        unit.id,
+        "inspections are planned by the committee's own leaders",
+    )?;
+    let mut tx = permit.begin(&state.store).await?;
+    let id = store::insert_inspection(&mut tx, permit.actor(), unit.id, &plan).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The inspections and supervisions of the committees in the caller's reach.
+pub async fn inspections(
+    state: &AppState,
+    who: &Principal,
+) -> AppResult<Vec<liem_store::committee::InspectionRecord>> {
+    let read = who.grant(Right::ReadCommitteeWork)?;
+    let mut c = state.store.conn().await?;
+    Ok(store::inspections(&mut c, read.scope()).await?)
+}
+
+/// An inspection and the recommendations of its conclusion, each a task.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InspectionView {
+    /// The inspection.
+    #[serde(flatten)]
+    pub inspection: liem_store::committee::InspectionRecord,
+    /// Its recommendations' tasks, with how each stands today.
+    pub tasks: Vec<TaskLine>,
+}
+
+/// An inspection of a committee in the caller's reach; not found otherwise.
+pub async fn inspection(state: &AppState, who: &Principal, id: Uuid) -> AppResult<InspectionView> {
+    let read = who.grant(Right::ReadCommitteeWork)?;
+    let mut c = state.store.conn().await?;
+    let inspection = store::inspection_by_id(&mut c, id).await?;
+    read.reach(&inspection.unit_path)?;
+    let tasks = match inspection.conclusion_id {
+        Some(k) => {
+            let f = TaskFilter {
+                conclusion: Some(k),
+                ..Default::default()
+            };
+            store::tasks(&mut c, read.scope(), &f, 1_000).await?
+        }
+        None => Vec::new(),
+    };
+    drop(c);
+    let (cal, _) = rules(state).await?;
+    let today = today();
+    let mut tasks: Vec<TaskLine> = tasks.into_iter().map(|t| line(t, &cal, today)).collect();
+    tasks.sort_by_key(|t| (t.task.direction, t.task.id));
+    Ok(InspectionView { inspection, tasks })
+}
+
+/// An inspection's findings, as a client sends them.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+pub struct FindingsInput {
+    /// What it found.
+    pub findings: Option<String>,
+    /// The day they were reported, `YYYY-MM-DD` (default: today).
+    pub on: Option<String>,
+}
+
+/// Records an inspection's findings (the committee's own leaders).
+pub async fn report_findings(
+    state: &AppState,
+    who: &Writer,
+    id: Uuid,
+    input: &FindingsInput,
+) -> AppResult<InspectionView> {
+    let v = inspection(state, who, id).await?;
+    let permit = who.permit_member(
+        Right::RunCommittee,
+        v.inspection.unit_id,
+        "an inspection's findings are recorded by the committee's own leaders",
+    )?;
+    let today = today();
+    let mut errs = ValidationErrors::new();
+    let findings = liem_domain::validation::required_text(
+        &mut errs,
+        "findings",
+        input.findings.as_deref().unwrap_or(""),
+        50_000,
+    );
+    let on = match input.on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(today),
+        Some(s) => match s.parse::<Date>() {
+            Ok(d) if d > today => {
+                errs.add("on", "not_in_future", "must not be after today");
+                None
+            }
+            Ok(d) if d < v.inspection.planned_from => {
+                errs.add(
+                    "on",
+                    "after_start",
+                    "must not be before the inspection began",
+                );
+                None
+            }
+            Ok(d) => Some(d),
+            Err(_) => {
+                errs.add("on", "date_format", "must be a date written YYYY-MM-DD");
+                None
+            }
+        },
+    };
+    errs.into_result(())?;
+    let on = on.unwrap_or(today);
+    let mut tx = permit.begin(&state.store).await?;
+    store::report_findings(&mut tx, permit.actor(), id, &findings, on).await?;
+    tx.commit().await?;
+    inspection(state, who, id).await
 }

@@ -138,6 +138,10 @@ pub(crate) const SPECS: &[Spec] = &[
         ],
     },
     Spec {
+        entity: "committee_inspection",
+        parts: &[("committee_inspections", "t.id", None)],
+    },
+    Spec {
         entity: "committee_task",
         parts: &[
             ("committee_tasks", "t.id", None),
