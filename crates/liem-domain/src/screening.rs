@@ -157,6 +157,56 @@ impl CandidateInput {
     }
 }
 
+/// The candidates of a list read from a sheet (Excel or CSV): columns found
+/// by their headings, in Vietnamese, English or French, with or without
+/// diacritics — full name (required), year of birth, post, person record.
+/// Rows with every cell empty are skipped.
+pub fn candidates_from_rows(
+    headings: &[String],
+    rows: &[Vec<String>],
+) -> Result<Vec<CandidateInput>, ValidationErrors> {
+    let folded: Vec<String> = headings.iter().map(|h| crate::text::fold(h)).collect();
+    let find = |names: &[&str]| folded.iter().position(|h| names.contains(&h.as_str()));
+    let Some(name) = find(&[
+        "ho va ten",
+        "ho ten",
+        "full name",
+        "name",
+        "nom",
+        "nom complet",
+    ]) else {
+        return Err(ValidationErrors::single(
+            "file",
+            "unknown_heading",
+            "the sheet needs a column of full names (Họ và tên)",
+        ));
+    };
+    let year = find(&[
+        "nam sinh",
+        "year of birth",
+        "birth year",
+        "annee de naissance",
+    ]);
+    let post = find(&["chuc vu", "chuc vu, don vi", "position", "post", "fonction"]);
+    let person = find(&["ma ho so", "ma ho so nguoi", "person", "person id", "fiche"]);
+    let cell = |r: &Vec<String>, i: Option<usize>| {
+        i.and_then(|i| r.get(i))
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+    };
+    Ok(rows
+        .iter()
+        .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
+        .map(|r| CandidateInput {
+            full_name: cell(r, Some(name)),
+            // Not a number: out of range, so the error names the field.
+            birth_year: cell(r, year).map(|y| y.parse().unwrap_or(0)),
+            position: cell(r, post),
+            person: cell(r, person),
+        })
+        .collect())
+}
+
 /// A letter naming the candidate whose matter is still being handled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -385,6 +435,37 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_list_of_candidates_is_read_by_its_headings_in_any_language() {
+        let rows = vec![
+            vec![
+                "Trần Văn Bình".into(),
+                "".into(),
+                "1972".into(),
+                "Giám đốc Sở".into(),
+            ],
+            vec!["".into(), "".into(), "".into(), "".into()],
+            vec!["Lê Thị Cúc".into(), "".into(), "".into(), "".into()],
+        ];
+        let c = candidates_from_rows(
+            &[
+                "HỌ VÀ TÊN".into(),
+                "Ghi chú".into(),
+                "Năm sinh".into(),
+                "Chức vụ".into(),
+            ],
+            &rows,
+        )
+        .unwrap();
+        assert_eq!(c.len(), 2, "the empty row is skipped");
+        assert_eq!(c[0].full_name.as_deref(), Some("Trần Văn Bình"));
+        assert_eq!(c[0].birth_year, Some(1972));
+        assert_eq!(c[0].position.as_deref(), Some("Giám đốc Sở"));
+        assert_eq!(c[1].birth_year, None);
+        let e = candidates_from_rows(&["Năm sinh".into()], &rows).unwrap_err();
+        assert_eq!(e.errors[0].rule, "unknown_heading");
     }
 
     #[test]

@@ -715,7 +715,11 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             s(Rights(R::ScreenPersons, None), O::None, Some(json!({})))
         }
         // A round is not there for whoever lacks the right (404, not 403).
-        ("GET", "/screening/{id}" | "/api/v1/screening/rounds/{id}") => {
+        (
+            "GET",
+            "/screening/{id}" | "/api/v1/screening/rounds/{id}" | "/screening/{id}/reply.xlsx",
+        ) => s(Special(R::ScreenPersons), O::Round, None),
+        ("POST", "/screening/{id}/import" | "/api/v1/screening/rounds/{id}/candidates") => {
             s(Special(R::ScreenPersons), O::Round, None)
         }
         (
@@ -1236,7 +1240,9 @@ async fn probe(
             || uri == "/petitions"
             || uri == "/api/v1/letters/import"
             || uri == "/petitions/import"
-            || (uri.starts_with("/committee/tasks/") && !uri.contains("/documents/")));
+            || (uri.starts_with("/committee/tasks/") && !uri.contains("/documents/"))
+            || (uri.starts_with("/screening/") && uri.ends_with("/import"))
+            || (uri.starts_with("/api/v1/screening/rounds/") && uri.ends_with("/candidates")));
     let body = match page {
         _ if multipart => {
             match page {

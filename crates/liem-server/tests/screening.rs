@@ -202,6 +202,91 @@ async fn three_candidates_give_the_three_expected_drafts(app: common::App) {
             .await,
         2
     );
+    // A list from the personnel body, as CSV: two more candidates, one
+    // identified; a row without a name is refused, naming its row.
+    let csv = format!("Họ và tên,Năm sinh,Chức vụ,Mã hồ sơ\nPhạm Văn Dũng,1969,Giám đốc Sở Tài chính,\nTrần Văn Bình,1972,Giám đốc Sở,{denounced}\n");
+    let post_csv = |body: String| {
+        let (ct, bytes) = common::multipart(&[], &[("file", "danh-sach.csv", body.as_bytes())]);
+        axum::http::Request::builder()
+            .method("POST")
+            .uri(format!("{uri}/candidates"))
+            .header(
+                "authorization",
+                format!("Bearer {}", app.tokens["leader.hni"]),
+            )
+            .header("content-type", ct)
+            .body(axum::body::Body::from(bytes))
+            .unwrap()
+    };
+    let (s, v) = app.raw(post_csv(csv), "10.0.0.9").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v.contains("\"added\":2"), "{v}");
+    let (s, v) = app
+        .raw(post_csv("Họ và tên,Năm sinh\n,1970\n".into()), "10.0.0.9")
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v.contains("rows[0].full_name"), "{v}");
+    let v = ok(&app, "GET", &uri, "leader.hni", None).await;
+    assert_eq!(v["candidates"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        v["candidates"][4]["draft"],
+        json!([{"line": "denunciations", "references": [reference]}])
+    );
+
+    // The reply as an Excel workbook, read back with openpyxl.
+    let (cookie, _) = common::session(&app, "leader.hni").await;
+    let req = axum::http::Request::builder()
+        .uri(format!("/screening/{id}/reply.xlsx"))
+        .header("cookie", cookie)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = {
+        use tower::ServiceExt;
+        app.router.clone().oneshot(req).await.unwrap()
+    };
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = {
+        use http_body_util::BodyExt;
+        resp.into_body().collect().await.unwrap().to_bytes()
+    };
+    match std::env::var("LIEM_PYTHON") {
+        Ok(python) => {
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("reply.xlsx");
+            std::fs::write(&file, &bytes).unwrap();
+            let out = std::process::Command::new(python)
+                .args([
+                    "-c",
+                    "import sys, openpyxl\nws = openpyxl.load_workbook(sys.argv[1]).active\n\
+                     for r in ws.iter_rows(min_row=7, values_only=True):\n    print(r[1], '|', r[4])",
+                ])
+                .arg(&file)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = String::from_utf8_lossy(&out.stdout);
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines.len(), 5, "{text}");
+            assert_eq!(
+                lines[2],
+                "Nguyễn Văn An | Không có đơn tố cáo, vụ việc, vụ án đang giải quyết liên quan; chưa bị xử lý kỷ luật."
+            );
+            assert!(lines[1].ends_with(text_of_amended()), "{text}");
+            assert!(
+                lines[0].contains("(Dự thảo ý kiến) Có 1 đơn tố cáo đang giải quyết"),
+                "{text}"
+            );
+        }
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI is set and LIEM_PYTHON is not: run scripts/test")
+        }
+        _ => eprintln!("!!! openpyxl not available (run scripts/test): Excel check SKIPPED !!!"),
+    }
+
     // The person's dossier names the letter linked to them, not the namesake's.
     let d = ok(
         &app,
@@ -221,4 +306,8 @@ async fn three_candidates_give_the_three_expected_drafts(app: common::App) {
     )
     .await;
     assert_eq!(d["letters"][0][0], reference.as_str());
+}
+
+fn text_of_amended() -> &'static str {
+    "Kỷ luật Đảng: Khiển trách ngày 03/11/2025; đã hết thời hạn theo dõi."
 }

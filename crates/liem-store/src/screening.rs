@@ -86,19 +86,7 @@ pub async fn insert_round(
         .bind(now())
         .execute(&mut *tx)
         .await?;
-    for (i, c) in candidates.iter().enumerate() {
-        query("INSERT INTO screening_candidates (id, round_id, position, full_name, birth_year, post, person_id) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(Uuid::now_v7())
-            .bind(id)
-            .bind(i as i64 + 1)
-            .bind(c.full_name.as_str())
-            .bind(c.birth_year.map(i64::from))
-            .bind(c.position.as_str())
-            .bind(c.person)
-            .execute(&mut *tx)
-            .await?;
-    }
+    insert_candidates(tx, id, 0, candidates).await?;
     audit::record_change(
         tx,
         actor,
@@ -109,6 +97,29 @@ pub async fn insert_round(
     )
     .await?;
     Ok(id)
+}
+
+/// Writes a round's candidates, numbered after `last`.
+async fn insert_candidates(
+    tx: &mut Tx,
+    round: Uuid,
+    last: i64,
+    candidates: &[NewCandidate],
+) -> Result<()> {
+    for (i, c) in candidates.iter().enumerate() {
+        query("INSERT INTO screening_candidates (id, round_id, position, full_name, birth_year, post, person_id) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(Uuid::now_v7())
+            .bind(round)
+            .bind(last + i as i64 + 1)
+            .bind(c.full_name.as_str())
+            .bind(c.birth_year.map(i64::from))
+            .bind(c.position.as_str())
+            .bind(c.person)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// A round in a list.
@@ -378,4 +389,31 @@ pub async fn answer(
         serde_json::json!({"candidate": candidate, "amended": amended}),
     )
     .await
+}
+
+/// Adds candidates to a round, after those it holds; how many were added.
+pub async fn add_candidates(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    round: Uuid,
+    candidates: &[NewCandidate],
+) -> Result<usize> {
+    let last = query(
+        "SELECT COALESCE(MAX(position), 0) AS last FROM screening_candidates WHERE round_id = $1",
+    )
+    .bind(round)
+    .fetch_one(&mut *tx)
+    .await?
+    .i64("last")?;
+    insert_candidates(tx, round, last, candidates).await?;
+    audit::record_change(
+        tx,
+        actor,
+        "screening.candidates.add",
+        "screening_round",
+        &round.to_string(),
+        serde_json::json!({"added": candidates.len()}),
+    )
+    .await?;
+    Ok(candidates.len())
 }

@@ -86,3 +86,31 @@ pub async fn link_subject(
     service::link_subject(&state, &who, id, &input.person).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+/// How many candidates a file added.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct Added {
+    /// Candidates added.
+    pub added: usize,
+}
+
+#[utoipa::path(post, path = "/api/v1/screening/rounds/{id}/candidates", tag = "screening",
+    request_body(content_type = "multipart/form-data", description = "`file`: an Excel workbook or a CSV file with a column of full names"),
+    responses((status = 200, description = "The candidates added", body = Added), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+/// Adds the candidates of an Excel or CSV list to a round.
+pub async fn import(
+    State(state): State<AppState>,
+    who: Writer,
+    Path(id): Path<uuid::Uuid>,
+    multipart: axum::extract::Multipart,
+) -> AppResult<Response> {
+    let uploads =
+        crate::web::multipart::read_uploads(multipart, state.settings.max_upload_bytes).await?;
+    let Some(file) = uploads.into_iter().find(|u| !u.bytes.is_empty()) else {
+        return Err(crate::web::error::AppError::Validation(
+            liem_domain::ValidationErrors::single("file", "required", "must contain a file"),
+        ));
+    };
+    let added = service::import_candidates(&state, &who, id, &file).await?;
+    Ok(Json(Added { added }).into_response())
+}

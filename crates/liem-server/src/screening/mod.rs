@@ -21,6 +21,17 @@ pub fn router() -> Routes {
             get(pages::index).post(pages::open),
         )
         .at("/screening/{id}", &["GET"], get(pages::round))
+        .at("/screening/{id}/import", &["POST"], post(pages::import))
+        .at(
+            "/screening/{id}/reply.xlsx",
+            &["GET"],
+            get(pages::reply_xlsx),
+        )
+        .at(
+            "/api/v1/screening/rounds/{id}/candidates",
+            &["POST"],
+            post(api::import),
+        )
         .at(
             "/screening/{id}/candidates/{candidate}",
             &["POST"],
@@ -47,7 +58,14 @@ pub fn router() -> Routes {
 /// This feature's part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(api::open, api::list, api::get, api::answer, api::link_subject),
+    paths(
+        api::open,
+        api::list,
+        api::get,
+        api::answer,
+        api::link_subject,
+        api::import
+    ),
     components(schemas(
         service::NewRoundInput,
         service::AnswerInput,

@@ -7,7 +7,7 @@ use super::service::{self, AnswerInput, CandidateView, NewRoundInput, RoundView}
 use crate::state::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::page::{render, Page};
-use crate::web::write::PostedForm;
+use crate::web::write::{PostedForm, PostedMultipart};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -187,5 +187,63 @@ pub(super) async fn answer(
             .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
             .unwrap_or_else(|e| page.error(e)),
         Err(e) => page.error(e),
+    }
+}
+
+pub(super) async fn import(
+    State(state): State<AppState>,
+    Path(id): Path<uuid::Uuid>,
+    PostedMultipart {
+        page, who, uploads, ..
+    }: PostedMultipart,
+) -> Response {
+    let Some(file) = uploads.into_iter().find(|u| !u.bytes.is_empty()) else {
+        let e = liem_domain::ValidationErrors::single("file", "required", "must contain a file");
+        return round_page(&state, &page, id, e.errors)
+            .await
+            .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            .unwrap_or_else(|e| page.error(e));
+    };
+    match service::import_candidates(&state, &who, id, &file).await {
+        Ok(_) => Redirect::to(&format!("/screening/{id}")).into_response(),
+        Err(AppError::Validation(e)) => round_page(&state, &page, id, e.errors)
+            .await
+            .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            .unwrap_or_else(|e| page.error(e)),
+        Err(e) => page.error(e),
+    }
+}
+
+pub(super) async fn reply_xlsx(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<uuid::Uuid>,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    let v = match service::round(&state, who, id).await {
+        Ok(v) => v,
+        Err(e) => return page.error(e),
+    };
+    let vi = crate::i18n::Tr::new(state.i18n.clone(), crate::i18n::Lang::Vi);
+    match present::reply_xlsx(&vi, &v) {
+        Ok(bytes) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"tham-dinh-{id}.xlsx\""),
+                ),
+                (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => page.error(AppError::Internal(format!("writing the workbook: {e}"))),
     }
 }

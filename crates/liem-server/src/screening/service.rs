@@ -64,29 +64,8 @@ pub async fn open_round(state: &AppState, who: &Writer, input: &NewRoundInput) -
             "must list at most 500 candidates",
         );
     }
-    let v = viewer(who);
-    let mut candidates = Vec::new();
-    let mut c = state.store.conn().await?;
-    for (i, ci) in input.candidates.iter().enumerate() {
-        match ci.parse(&format!("candidates[{i}].")) {
-            Ok(nc) => {
-                if let Some(p) = nc.person {
-                    match liem_store::cases::visible_person(&mut c, &v, p).await {
-                        Ok(_) => {}
-                        Err(liem_store::StoreError::NotFound) => errs.add(
-                            &format!("candidates[{i}].person"),
-                            "unknown_value",
-                            "must be a person's id you can see",
-                        ),
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-                candidates.push(nc);
-            }
-            Err(e) => errs.merge(e),
-        }
-    }
-    drop(c);
+    let candidates =
+        checked_candidates(state, who, &input.candidates, "candidates", &mut errs).await?;
     let round = match (round, errs.is_empty()) {
         (Some(r), true) => r,
         _ => return Err(AppError::Validation(errs)),
@@ -102,6 +81,78 @@ pub async fn open_round(state: &AppState, who: &Writer, input: &NewRoundInput) -
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The candidates of a list, each checked (its person one the caller can
+/// see); the errors name `{list}[i].field`.
+async fn checked_candidates(
+    state: &AppState,
+    who: &Principal,
+    list: &[CandidateInput],
+    name: &str,
+    errs: &mut ValidationErrors,
+) -> AppResult<Vec<liem_domain::screening::NewCandidate>> {
+    let v = viewer(who);
+    let mut out = Vec::new();
+    let mut c = state.store.conn().await?;
+    for (i, ci) in list.iter().enumerate() {
+        match ci.parse(&format!("{name}[{i}].")) {
+            Ok(nc) => {
+                if let Some(p) = nc.person {
+                    match liem_store::cases::visible_person(&mut c, &v, p).await {
+                        Ok(_) => {}
+                        Err(liem_store::StoreError::NotFound) => errs.add(
+                            &format!("{name}[{i}].person"),
+                            "unknown_value",
+                            "must be a person's id you can see",
+                        ),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                out.push(nc);
+            }
+            Err(e) => errs.merge(e),
+        }
+    }
+    Ok(out)
+}
+
+/// Adds the candidates of a sheet (Excel or CSV) to a round of the caller's
+/// reach; the errors name the sheet's rows (`rows[i]`, from the first row
+/// after the headings). How many were added.
+pub async fn import_candidates(
+    state: &AppState,
+    who: &Writer,
+    round_id: Uuid,
+    file: &crate::files::Upload,
+) -> AppResult<usize> {
+    let g = who
+        .grant(Right::ScreenPersons)
+        .map_err(|_| AppError::NotFound)?;
+    let mut c = state.store.conn().await?;
+    let r = store::round(&mut c, round_id).await?;
+    drop(c);
+    g.reach(&r.unit_path)?;
+    let permit = who.permit(
+        Right::ScreenPersons,
+        &r.unit_path,
+        "candidates are added by the round's unit",
+    )?;
+    let sheet = crate::web::sheet::read_sheet(&file.filename, &file.bytes)?;
+    let list = liem_domain::screening::candidates_from_rows(&sheet.headings, &sheet.rows)?;
+    let mut errs = ValidationErrors::new();
+    if list.is_empty() {
+        errs.add("file", "required", "must list at least one candidate");
+    }
+    if list.len() + r.candidate_list.len() > 500 {
+        errs.add("file", "max_items", "a round holds at most 500 candidates");
+    }
+    let candidates = checked_candidates(state, who, &list, "rows", &mut errs).await?;
+    errs.into_result(())?;
+    let mut tx = permit.begin(&state.store).await?;
+    let n = store::add_candidates(&mut tx, permit.actor(), round_id, &candidates).await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
 /// The rounds of the units in the caller's reach.

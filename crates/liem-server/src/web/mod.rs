@@ -15,4 +15,5 @@ pub mod lang;
 pub mod multipart;
 pub mod page;
 pub mod routes;
+pub mod sheet;
 pub mod write;
