@@ -84,7 +84,7 @@ async fn index_page(
         from: from.to_string(),
         to: to.to_string(),
         today: today.to_string(),
-        summary: summary(page.tr(), &figures),
+        summary: service::summary(page.tr(), &figures),
         figures,
         meetings,
         can_record: who.can(Right::RunCommittee),
@@ -456,24 +456,6 @@ pub(crate) fn standing_label(tr: &crate::i18n::Tr, s: &Standing) -> String {
         Standing::Overdue { days } => tr.t1("standing-overdue-days", "n", days),
         other => tr.code("standing", other.code()),
     }
-}
-
-/// The committees' work in one sentence, as a report's summary writes it.
-pub(crate) fn summary(tr: &crate::i18n::Tr, f: &ActivityFigures) -> String {
-    let percent = match f.on_time_per_mille {
-        Some(pm) => crate::i18n::per_mille(pm, tr.lang),
-        None => "—".to_owned(),
-    };
-    tr.t_args(
-        "cm-summary-sentence",
-        &[
-            ("sessions", f.sessions.to_string()),
-            ("meetings", f.meetings.to_string()),
-            ("conclusions", f.conclusions.to_string()),
-            ("tasks", f.tasks_assigned.to_string()),
-            ("percent", percent),
-        ],
-    )
 }
 
 #[derive(Template)]

@@ -804,3 +804,21 @@ pub async fn report_findings(
     tx.commit().await?;
     inspection(state, who, id).await
 }
+
+/// The committees' work in one sentence, as a report's summary writes it.
+pub fn summary(tr: &crate::i18n::Tr, f: &ActivityFigures) -> String {
+    let percent = match f.on_time_per_mille {
+        Some(pm) => crate::i18n::per_mille(pm, tr.lang),
+        None => "—".to_owned(),
+    };
+    tr.t_args(
+        "cm-summary-sentence",
+        &[
+            ("sessions", f.sessions.to_string()),
+            ("meetings", f.meetings.to_string()),
+            ("conclusions", f.conclusions.to_string()),
+            ("tasks", f.tasks_assigned.to_string()),
+            ("percent", percent),
+        ],
+    )
+}

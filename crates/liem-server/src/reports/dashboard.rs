@@ -483,7 +483,7 @@ pub(super) async fn dashboard(
             to.max(req.period.from),
         )
         .await?;
-        let sentence = crate::committee::pages::summary(tr, &f);
+        let sentence = crate::committee::service::summary(tr, &f);
         Some((f, sentence))
     } else {
         None
