@@ -1239,3 +1239,6 @@ field-rows = الصف
 field-rows-full_name = الاسم الكامل
 field-rows-birth_year = سنة الميلاد
 field-rows-person = سجل الشخص
+cm-by-committee = حسب اللجنة
+cm-figures-xlsx = تنزيل الأرقام (Excel)
+cm-total = المجموع

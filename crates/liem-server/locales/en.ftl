@@ -1239,3 +1239,6 @@ field-rows = Row
 field-rows-full_name = Full name
 field-rows-birth_year = Year of birth
 field-rows-person = Person record
+cm-by-committee = By committee
+cm-figures-xlsx = Download the figures (Excel)
+cm-total = Total

@@ -1239,3 +1239,6 @@ field-rows = Ligne
 field-rows-full_name = Nom complet
 field-rows-birth_year = Année de naissance
 field-rows-person = Fiche de la personne
+cm-by-committee = Par comité
+cm-figures-xlsx = Télécharger les chiffres (Excel)
+cm-total = Total

@@ -1239,3 +1239,6 @@ field-rows = Dòng
 field-rows-full_name = Họ và tên
 field-rows-birth_year = Năm sinh
 field-rows-person = Mã hồ sơ người
+cm-by-committee = Theo từng Ban Chỉ đạo
+cm-figures-xlsx = Tải bảng số liệu (Excel)
+cm-total = Tổng cộng

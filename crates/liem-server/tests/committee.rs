@@ -275,6 +275,41 @@ async fn a_committee_gives_tasks_follows_them_up_and_counts_them(app: common::Ap
             "{who}: {f}"
         );
     }
+    // Rolled up: a row per committee in reach, and their total.
+    let r = ok(
+        &app,
+        "GET",
+        &format!("/api/v1/committee/figures/by-committee?from={held}&to={today}"),
+        "leader.tw",
+        None,
+    )
+    .await;
+    let rows = r["rows"].as_array().unwrap();
+    let units: Vec<&str> = rows.iter().map(|r| r["unit"].as_str().unwrap()).collect();
+    assert!(units.contains(&"HNI") && units.contains(&"TW"), "{r}");
+    let hni = rows.iter().find(|r| r["unit"] == "HNI").unwrap();
+    assert_eq!(hni["figures"]["sessions"], 1);
+    let summed: u64 = rows
+        .iter()
+        .map(|r| r["figures"]["tasks_assigned"].as_u64().unwrap())
+        .sum();
+    assert_eq!(r["total"]["tasks_assigned"].as_u64(), Some(summed));
+    let r = ok(
+        &app,
+        "GET",
+        &format!("/api/v1/committee/figures/by-committee?from={held}&to={today}"),
+        "leader.hcm",
+        None,
+    )
+    .await;
+    assert!(
+        r["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["unit"] == "HCM"),
+        "another province sees its own committee only: {r}"
+    );
     let f = ok(&app, "GET", &q, "leader.hcm", None).await;
     assert_eq!(f["sessions"], 0, "another province counts none of it: {f}");
     let (s, _) = app

@@ -682,6 +682,8 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             "/api/v1/committee/meetings"
             | "/api/v1/committee/tasks"
             | "/api/v1/committee/figures"
+            | "/api/v1/committee/figures/by-committee"
+            | "/committee/figures.xlsx"
             | "/api/v1/meetings.ics",
         ) => s(Rights(R::ReadCommitteeWork, None), O::None, None),
         ("POST", "/committee" | "/api/v1/committee/meetings") => {
@@ -1206,6 +1208,7 @@ fn fill(path: &str, id: Option<&str>) -> String {
         "/api/v1/reception/compliance",
         "/api/v1/committee/meetings",
         "/api/v1/committee/figures",
+        "/api/v1/committee/figures/by-committee",
     ] {
         if p == q {
             p.push_str("?from=2026-01-01&to=2026-12-31");

@@ -204,3 +204,25 @@ pub async fn findings(
 ) -> AppResult<Response> {
     Ok(Json(service::report_findings(&state, &who, id, &input).await?).into_response())
 }
+
+/// The committees' figures, one row each, and their total.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RolledUp {
+    /// One row per committee in reach.
+    pub rows: Vec<service::CommitteeRow>,
+    /// Their total.
+    pub total: ActivityFigures,
+}
+
+#[utoipa::path(get, path = "/api/v1/committee/figures/by-committee", params(PeriodQuery), tag = "committee",
+    responses((status = 200, description = "Each committee's figures and their total", body = RolledUp), (status = 422, body = Problem)))]
+/// The activity figures of every committee in reach, rolled up.
+pub async fn by_committee(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(q): Query<PeriodQuery>,
+) -> AppResult<Response> {
+    let (from, to) = liem_domain::validation::period(Some(&q.from), Some(&q.to))?;
+    let (rows, total) = service::figures_by_committee(&state, &who, from, to).await?;
+    Ok(Json(RolledUp { rows, total }).into_response())
+}

@@ -83,6 +83,16 @@ pub fn router() -> Routes {
             post(api::step),
         )
         .at("/api/v1/committee/figures", &["GET"], get(api::figures))
+        .at(
+            "/api/v1/committee/figures/by-committee",
+            &["GET"],
+            get(api::by_committee),
+        )
+        .at(
+            "/committee/figures.xlsx",
+            &["GET"],
+            get(pages::figures_xlsx),
+        )
         .at("/api/v1/meetings.ics", &["GET"], get(api::feed))
 }
 
@@ -98,6 +108,7 @@ pub fn router() -> Routes {
         api::task,
         api::step,
         api::figures,
+        api::by_committee,
         api::feed,
         api::plan_inspection,
         api::inspections,

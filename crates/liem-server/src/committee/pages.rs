@@ -51,6 +51,7 @@ struct IndexTpl {
     today: String,
     figures: ActivityFigures,
     summary: String,
+    by_committee: Vec<service::CommitteeRow>,
     meetings: Vec<MeetingBrief>,
     can_record: bool,
     kinds: Vec<&'static str>,
@@ -77,6 +78,7 @@ async fn index_page(
     let to = parse(&q.to).unwrap_or(today).max(from);
     let figures = service::figures(state, who, None, from, to).await?;
     let meetings = service::meetings(state, who, from, to).await?;
+    let (by_committee, _) = service::figures_by_committee(state, who, from, to).await?;
     let t = IndexTpl {
         tr: page.tr().clone(),
         user: Some(who.user.clone()),
@@ -85,6 +87,7 @@ async fn index_page(
         to: to.to_string(),
         today: today.to_string(),
         summary: service::summary(page.tr(), &figures),
+        by_committee,
         figures,
         meetings,
         can_record: who.can(Right::RunCommittee),
@@ -600,4 +603,109 @@ pub(super) async fn findings(
             .unwrap_or_else(|e| page.error(e)),
         Err(e) => page.error(e),
     }
+}
+
+/// The committees' figures as an Excel workbook: a row per committee in
+/// reach, their total, headings in the reader's language.
+pub(super) async fn figures_xlsx(
+    State(state): State<AppState>,
+    page: Page,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    let today = today();
+    let parse = |s: &Option<String>| s.as_deref().and_then(|d| d.parse::<Date>().ok());
+    let from = parse(&q.from).unwrap_or_else(|| today.first_of_year());
+    let to = parse(&q.to).unwrap_or(today).max(from);
+    let (rows, total) = match service::figures_by_committee(&state, who, from, to).await {
+        Ok(r) => r,
+        Err(e) => return page.error(e),
+    };
+    match figures_workbook(page.tr(), from, to, &rows, &total) {
+        Ok(bytes) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"ban-chi-dao-{from}-{to}.xlsx\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => page.error(AppError::Internal(format!("writing the workbook: {e}"))),
+    }
+}
+
+/// The figures' columns: heading key and value.
+fn columns(f: &ActivityFigures) -> [(&'static str, u32); 12] {
+    [
+        ("cm-f-sessions", f.sessions),
+        ("cm-f-meetings", f.meetings),
+        ("cm-f-conclusions", f.conclusions),
+        ("cm-f-assigned", f.tasks_assigned),
+        ("cm-f-due", f.tasks_due),
+        ("cm-f-on-time", f.done_on_time),
+        ("cm-f-late", f.done_late),
+        ("cm-f-overdue", f.overdue),
+        ("cm-f-awaiting", f.awaiting_review),
+        ("cm-f-inspections", f.inspections),
+        ("cm-f-supervisions", f.supervisions),
+        ("cm-f-recommendations", f.recommendations),
+    ]
+}
+
+fn figures_workbook(
+    tr: &crate::i18n::Tr,
+    from: Date,
+    to: Date,
+    rows: &[service::CommitteeRow],
+    total: &ActivityFigures,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    if tr.lang == crate::i18n::Lang::Ar {
+        ws.set_right_to_left(true);
+    }
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_border(FormatBorder::Thin);
+    let cell = Format::new().set_border(FormatBorder::Thin);
+    let bold = Format::new().set_bold().set_border(FormatBorder::Thin);
+    ws.write_string_with_format(0, 0, tr.t("cm-figures"), &title)?;
+    ws.write_string(1, 0, format!("{} – {}", tr.date(from), tr.date(to)))?;
+    ws.write_string_with_format(3, 0, tr.t("cm-unit"), &head)?;
+    for (i, (key, _)) in columns(total).iter().enumerate() {
+        ws.write_string_with_format(3, i as u16 + 1, tr.t(key), &head)?;
+    }
+    let mut r = 4;
+    for row in rows {
+        ws.write_string_with_format(r, 0, &row.name, &cell)?;
+        for (i, (_, v)) in columns(&row.figures).iter().enumerate() {
+            ws.write_number_with_format(r, i as u16 + 1, f64::from(*v), &cell)?;
+        }
+        r += 1;
+    }
+    ws.write_string_with_format(r, 0, tr.t("cm-total"), &bold)?;
+    for (i, (_, v)) in columns(total).iter().enumerate() {
+        ws.write_number_with_format(r, i as u16 + 1, f64::from(*v), &bold)?;
+    }
+    ws.set_column_width(0, 40)?;
+    for i in 1..=12 {
+        ws.set_column_width(i, 14)?;
+    }
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    wb.save_to_buffer()
 }

@@ -822,3 +822,51 @@ pub fn summary(tr: &crate::i18n::Tr, f: &ActivityFigures) -> String {
         ],
     )
 }
+
+/// One committee's figures in a roll-up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommitteeRow {
+    /// Its unit's code.
+    pub unit: String,
+    /// Its unit's name.
+    pub name: String,
+    /// Its figures (its own meetings, conclusions and tasks).
+    pub figures: ActivityFigures,
+}
+
+/// The figures of every steering committee in the caller's reach, each of
+/// its own work, and their total (the nation's, for the centre): the
+/// committees' form, rolled up like the others.
+pub async fn figures_by_committee(
+    state: &AppState,
+    who: &Principal,
+    from: Date,
+    to: Date,
+) -> AppResult<(Vec<CommitteeRow>, ActivityFigures)> {
+    let read = who.grant(Right::ReadCommitteeWork)?;
+    let mut c = state.store.conn().await?;
+    let mut committees: Vec<UnitRecord> = units::list(&mut c)
+        .await?
+        .into_iter()
+        .filter(|u| u.kind.steers() && read.covers(&u.path))
+        .filter(|u| u.valid_from <= to && u.valid_to.is_none_or(|v| v >= from))
+        .collect();
+    committees.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut rows = Vec::with_capacity(committees.len());
+    let mut total = ActivityFigures::default();
+    for u in committees {
+        let scope = Scope::Unit(u.path.clone());
+        let (m, k, t) = store::activity_facts(&mut c, &scope, from, to).await?;
+        let mut f = activity(&m, &k, &t, from, to);
+        let facts = store::inspection_facts(&mut c, &scope, from, to).await?;
+        (f.inspections, f.supervisions, f.recommendations) =
+            liem_domain::committee::inspection_counts(&facts, from, to);
+        total.add(&f);
+        rows.push(CommitteeRow {
+            unit: u.code,
+            name: u.name,
+            figures: f,
+        });
+    }
+    Ok((rows, total))
+}
