@@ -480,6 +480,63 @@ async fn a_committee_gives_tasks_follows_them_up_and_counts_them(app: common::Ap
         "{f}"
     );
 
+    // A secret document of the session: the committee's leaders open it
+    // (each opening audited); an analyst of the same unit sees that it is
+    // there, not its name, and cannot open it.
+    let (cookie, csrf) = common::session(&app, "leader.hni").await;
+    let (ct, bytes) = common::multipart(
+        &[("csrf", csrf.as_str()), ("secret", "true")],
+        &[("file", "bien-ban-mat.pdf", b"%PDF-1.4 bien ban\n%%EOF")],
+    );
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri(format!("/committee/meetings/{meeting}/documents"))
+        .header("cookie", cookie.as_str())
+        .header("content-type", ct)
+        .body(axum::body::Body::from(bytes))
+        .unwrap();
+    let (s, _) = app.raw(req, "10.0.0.9").await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let seen = |who: &'static str| {
+        let app = &app;
+        let meeting = meeting.clone();
+        async move {
+            ok(
+                app,
+                "GET",
+                &format!("/api/v1/committee/meetings/{meeting}"),
+                who,
+                None,
+            )
+            .await
+        }
+    };
+    let v = seen("leader.hni").await;
+    assert_eq!(v["documents"][0]["filename"], "bien-ban-mat.pdf");
+    assert_eq!(v["documents"][0]["secret"], true);
+    let doc = v["documents"][0]["id"].as_str().unwrap().to_owned();
+    let v = seen("analyst.hni").await;
+    assert_eq!(v["documents"][0]["filename"], "", "{v}");
+    let get_doc = |cookie: String| {
+        axum::http::Request::builder()
+            .uri(format!("/committee/meetings/{meeting}/documents/{doc}"))
+            .header("cookie", cookie)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let reads = || async {
+        app.count("audit_log WHERE action = 'committee.document.read'")
+            .await
+    };
+    let (analyst, _) = common::session(&app, "analyst.hni").await;
+    let (s, _) = app.raw(get_doc(analyst), "10.0.0.9").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(reads().await, 0);
+    let (s, body) = app.raw(get_doc(cookie), "10.0.0.9").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.starts_with("%PDF-1.4 bien ban"));
+    assert_eq!(reads().await, 1);
+
     // The meetings' calendar feed parses with a standard library.
     let (s, ics) = app
         .call(

@@ -697,6 +697,12 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             O::Meeting,
             Some(json!({})),
         ),
+        // A meeting's documents: added by its committee's leaders (the form
+        // names no right the table knows); opened within the reach.
+        ("POST", "/committee/meetings/{id}/documents")
+        | ("GET", "/committee/meetings/{id}/documents/{doc}") => {
+            s(Special(R::ReadCommitteeWork), O::Meeting, None)
+        }
         ("GET", "/committee/tasks/{id}" | "/api/v1/committee/tasks/{id}") => {
             s(Rights(R::ReadCommitteeWork, None), O::Task, None)
         }
@@ -1218,6 +1224,7 @@ fn fill(path: &str, id: Option<&str>) -> String {
         p.push_str("?unit=HNI");
     }
     p = p.replace("{sha}", "00");
+    p = p.replace("{doc}", "00000000-0000-0000-0000-000000000000");
     p = p.replace("{candidate}", "00000000-0000-0000-0000-000000000000");
     p
 }
@@ -1245,6 +1252,7 @@ async fn probe(
             || uri == "/petitions/import"
             || (uri.starts_with("/committee/tasks/") && !uri.contains("/documents/"))
             || (uri.starts_with("/screening/") && uri.ends_with("/import"))
+            || (uri.starts_with("/committee/meetings/") && uri.ends_with("/documents"))
             || (uri.starts_with("/api/v1/screening/rounds/") && uri.ends_with("/candidates")));
     let body = match page {
         _ if multipart => {

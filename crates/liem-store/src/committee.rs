@@ -1021,3 +1021,73 @@ pub async fn inspection_facts(
     })
     .collect()
 }
+
+/// A document of a meeting.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MeetingDocument {
+    /// Its id.
+    pub id: Uuid,
+    /// Its storage address.
+    #[serde(skip)]
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: i64,
+    /// Its checked media type.
+    pub media_type: String,
+    /// The name it came with (empty for a reader who may not open a secret one).
+    pub filename: String,
+    /// Whether it is secret: opened only by the committee's own leaders.
+    pub secret: bool,
+}
+
+/// Adds a document to a meeting.
+pub async fn add_document(
+    tx: &mut Tx,
+    actor: &audit::Actor,
+    meeting: Uuid,
+    d: &MeetingDocument,
+) -> Result<()> {
+    query("INSERT INTO committee_meeting_documents (id, meeting_id, sha256, size, media_type, filename, secret, created_by, created_at) \
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(d.id)
+        .bind(meeting)
+        .bind(d.sha256.as_str())
+        .bind(d.size)
+        .bind(d.media_type.as_str())
+        .bind(d.filename.as_str())
+        .bind(d.secret)
+        .bind(actor.user.map(|u| u.0))
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit::record_change(
+        tx,
+        actor,
+        "committee.meeting.document",
+        "committee_meeting",
+        &meeting.to_string(),
+        serde_json::json!({"document": d.id, "secret": d.secret, "sha256": d.sha256}),
+    )
+    .await
+}
+
+/// A meeting's documents, in the order they were added.
+pub async fn documents_of(ex: &mut impl AsExec, meeting: Uuid) -> Result<Vec<MeetingDocument>> {
+    query("SELECT id, sha256, size, media_type, filename, secret FROM committee_meeting_documents WHERE meeting_id = $1 ORDER BY created_at, id")
+        .bind(meeting)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(MeetingDocument {
+                id: r.uuid("id")?,
+                sha256: r.text("sha256")?,
+                size: r.i64("size")?,
+                media_type: r.text("media_type")?,
+                filename: r.text("filename")?,
+                secret: r.bool("secret")?,
+            })
+        })
+        .collect()
+}

@@ -26,6 +26,16 @@ pub fn router() -> Routes {
         )
         .at("/committee/tasks", &["GET"], get(pages::tasks))
         .at(
+            "/committee/meetings/{id}/documents",
+            &["POST"],
+            post(pages::add_documents),
+        )
+        .at(
+            "/committee/meetings/{id}/documents/{doc}",
+            &["GET"],
+            get(pages::meeting_document),
+        )
+        .at(
             "/committee/inspections",
             &["GET", "POST"],
             get(pages::inspections).post(pages::plan_inspection),

@@ -709,3 +709,55 @@ fn figures_workbook(
     ws.set_paper_size(9);
     wb.save_to_buffer()
 }
+
+pub(super) async fn add_documents(
+    State(state): State<AppState>,
+    Path(id): Path<uuid::Uuid>,
+    PostedMultipart {
+        page,
+        who,
+        fields,
+        uploads,
+    }: PostedMultipart,
+) -> Response {
+    let secret = get(&fields, "secret").as_deref() == Some("true");
+    match service::add_documents(&state, &who, id, &uploads, secret).await {
+        Ok(_) => Redirect::to(&format!("/committee/meetings/{id}#documents")).into_response(),
+        Err(AppError::Validation(e)) => meeting_page(&state, &page, id, e.errors)
+            .await
+            .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            .unwrap_or_else(|e| page.error(e)),
+        Err(e) => page.error(e),
+    }
+}
+
+pub(super) async fn meeting_document(
+    State(state): State<AppState>,
+    page: Page,
+    Path((id, doc)): Path<(uuid::Uuid, uuid::Uuid)>,
+) -> Response {
+    let who = match page.who() {
+        Ok(w) => w,
+        Err(r) => return r.into_response(),
+    };
+    match service::meeting_document(&state, who, id, doc).await {
+        Ok((d, bytes)) => (
+            [
+                (header::CONTENT_TYPE, d.media_type.clone()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{}.{}\"",
+                        d.id,
+                        crate::files::extension(&d.media_type)
+                    ),
+                ),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => page.error(e),
+    }
+}

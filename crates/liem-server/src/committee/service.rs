@@ -125,6 +125,8 @@ pub async fn meetings(
 pub struct MeetingView {
     /// The meeting.
     pub meeting: MeetingRecord,
+    /// Its documents (a secret one's name only for the committee's leaders).
+    pub documents: Vec<liem_store::committee::MeetingDocument>,
     /// The conclusions it issued.
     pub conclusions: Vec<ConclusionRecord>,
     /// The tasks they gave, each with how it stands today.
@@ -165,11 +167,23 @@ pub async fn meeting(state: &AppState, who: &Principal, id: Uuid) -> AppResult<M
     }
     // In the order the conclusions and their directions give them.
     tasks.sort_by_key(|t| (t.conclusion_id, t.direction, t.id));
+    let opens_secrets = who.can(Right::RunCommittee) && who.user.unit_id == meeting.unit_id;
+    let documents = store::documents_of(&mut c, id)
+        .await?
+        .into_iter()
+        .map(|mut d| {
+            if d.secret && !opens_secrets {
+                d.filename = String::new();
+            }
+            d
+        })
+        .collect();
     drop(c);
     let (cal, _) = rules(state).await?;
     let today = today();
     Ok(MeetingView {
         meeting,
+        documents,
         conclusions,
         tasks: tasks.into_iter().map(|t| line(t, &cal, today)).collect(),
     })
@@ -869,4 +883,100 @@ pub async fn figures_by_committee(
         });
     }
     Ok((rows, total))
+}
+
+/// Adds documents to a meeting of the caller's committee (its own
+/// leaders), secret when `secret`.
+pub async fn add_documents(
+    state: &AppState,
+    who: &Writer,
+    meeting_id: Uuid,
+    uploads: &[Upload],
+    secret: bool,
+) -> AppResult<usize> {
+    let read = who.grant(Right::ReadCommitteeWork)?;
+    let mut c = state.store.conn().await?;
+    let meeting = store::meeting(&mut c, meeting_id).await?;
+    drop(c);
+    read.reach(&meeting.unit_path)?;
+    let permit = who.permit_member(
+        Right::RunCommittee,
+        meeting.unit_id,
+        "a meeting's documents are added by the committee's own leaders",
+    )?;
+    let mut errs = ValidationErrors::new();
+    let files: Vec<&Upload> = uploads.iter().filter(|u| !u.bytes.is_empty()).collect();
+    if files.is_empty() {
+        errs.add("file", "required", "must contain at least one file");
+    }
+    let mut checked = Vec::new();
+    for (i, u) in files.iter().enumerate() {
+        match crate::files::check(u, state.settings.max_upload_bytes) {
+            Ok(media) => checked.push((*u, media)),
+            Err(e) => errs.add(&format!("file[{i}]"), "file", format!("{} {e}", u.filename)),
+        }
+    }
+    errs.into_result(())?;
+    let mut docs = Vec::new();
+    for (u, media) in checked {
+        docs.push(liem_store::committee::MeetingDocument {
+            id: Uuid::now_v7(),
+            sha256: state
+                .files
+                .put(&u.bytes)
+                .map_err(|e| AppError::Internal(format!("storing a file: {e}")))?,
+            size: u.bytes.len() as i64,
+            media_type: media.to_owned(),
+            filename: u.filename.chars().take(200).collect(),
+            secret,
+        });
+    }
+    let mut tx = permit.begin(&state.store).await?;
+    for d in &docs {
+        store::add_document(&mut tx, permit.actor(), meeting_id, d).await?;
+    }
+    tx.commit().await?;
+    Ok(docs.len())
+}
+
+/// A meeting's document and its bytes: a secret one only for the
+/// committee's own leaders, each opening audited; anyone else finds nothing.
+pub async fn meeting_document(
+    state: &AppState,
+    who: &Principal,
+    meeting_id: Uuid,
+    doc: Uuid,
+) -> AppResult<(liem_store::committee::MeetingDocument, Vec<u8>)> {
+    let read = who.grant(Right::ReadCommitteeWork)?;
+    let mut c = state.store.conn().await?;
+    let meeting = store::meeting(&mut c, meeting_id).await?;
+    read.reach(&meeting.unit_path)?;
+    let d = store::documents_of(&mut c, meeting_id)
+        .await?
+        .into_iter()
+        .find(|d| d.id == doc)
+        .ok_or(AppError::NotFound)?;
+    drop(c);
+    if d.secret {
+        if !(who.can(Right::RunCommittee) && who.user.unit_id == meeting.unit_id) {
+            return Err(AppError::NotFound);
+        }
+        let permit = read.audited_read();
+        let mut tx = permit.begin(&state.store).await?;
+        liem_store::audit::append(
+            &mut tx,
+            permit.actor(),
+            "committee.document.read",
+            "committee_meeting",
+            &meeting_id.to_string(),
+            serde_json::json!({"document": doc}),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    let bytes = state
+        .files
+        .get(&d.sha256)
+        .map_err(|e| AppError::Internal(format!("reading a file: {e}")))?;
+    Ok((d, bytes))
 }

@@ -128,6 +128,7 @@ pub(crate) const SPECS: &[Spec] = &[
         parts: &[
             ("committee_meetings", "t.id", None),
             ("committee_agenda", "t.meeting_id", None),
+            ("committee_meeting_documents", "t.meeting_id", None),
         ],
     },
     Spec {
@@ -161,6 +162,7 @@ const ADDED_LATER: &[&str] = &[
     "matter_duties",
     "letter_subjects",
     "committee_task_items",
+    "committee_meeting_documents",
 ];
 
 fn counts(table: &str, rows: &[String]) -> bool {
