@@ -1248,3 +1248,5 @@ cm-secret-document = وثيقة سرية (يفتحها أعضاء اللجنة �
 cm-secret = سري
 cm-mark-secret = وثيقة سرية
 cm-add-document = إضافة الوثيقة
+cm-case-target = موعد المتابعة للقضية
+cm-drift = يختلف موعد المهمة عن موعد المتابعة: يجب توحيدهما

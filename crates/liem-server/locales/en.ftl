@@ -1248,3 +1248,5 @@ cm-secret-document = A secret document (opened by the committee's members only)
 cm-secret = Secret
 cm-mark-secret = Secret document
 cm-add-document = Add the document
+cm-case-target = The case's monitored target
+cm-drift = The task's due date differs from the target: align them

@@ -1248,3 +1248,5 @@ cm-secret-document = Document secret (ouvert par les membres du comité seulemen
 cm-secret = Secret
 cm-mark-secret = Document secret
 cm-add-document = Ajouter le document
+cm-case-target = Échéance suivie de l'affaire
+cm-drift = L'échéance de la tâche diffère de celle suivie : à harmoniser

@@ -1248,3 +1248,5 @@ cm-secret-document = Tài liệu mật (chỉ thành viên Ban Chỉ đạo đư
 cm-secret = Mật
 cm-mark-secret = Tài liệu mật
 cm-add-document = Thêm tài liệu
+cm-case-target = Mốc theo dõi của vụ án
+cm-drift = Thời hạn nhiệm vụ khác mốc theo dõi: cần thống nhất

@@ -480,6 +480,78 @@ async fn a_committee_gives_tasks_follows_them_up_and_counts_them(app: common::Ap
         "{f}"
     );
 
+    // A task on a case the committee monitors: its page shows the case's
+    // next target, and that the two dates differ.
+    let (s, c) = app
+        .call(
+            "POST",
+            "/api/v1/cases",
+            Some("handler.hni"),
+            Some(json!({"kind": "case", "title": "Vụ án đấu thầu", "summary": "Sai phạm đấu thầu", "source": "inspection",
+                        "field": "corruption", "opened_on": held.to_string(), "class": "very_serious"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let case_id = c["id"].as_str().unwrap().to_owned();
+    let case_ref = ok(
+        &app,
+        "GET",
+        &format!("/api/v1/cases/{case_id}"),
+        "leader.hni",
+        None,
+    )
+    .await["case"]["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let target = cal.next_working_day_from(today.checked_add(60.days()).unwrap());
+    ok(
+        &app,
+        "POST",
+        &format!("/api/v1/cases/{case_id}/monitoring"),
+        "leader.hni",
+        Some(json!({"committee": "HNI", "session": "Phiên họp thứ 5", "decided_on": held.to_string(),
+                    "targets": [{"milestone": "conclude_investigation", "due_on": target.to_string()}]})),
+    )
+    .await;
+    ok(
+        &app,
+        "POST",
+        &format!("/api/v1/committee/meetings/{meeting}/conclusions"),
+        "leader.hni",
+        Some(json!({"kind": "conclusion", "number": "31-KL/BCĐ", "issued_on": today.to_string(), "summary": "Vụ án đấu thầu",
+                    "directions": [{"text": "Kết thúc điều tra vụ án", "tasks": [{"owner": "CA-HNI", "due_working_days": 10, "case": case_ref}]}]})),
+    )
+    .await;
+    let tasks = ok(
+        &app,
+        "GET",
+        "/api/v1/committee/tasks?show=all",
+        "leader.hni",
+        None,
+    )
+    .await;
+    let on_case = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["case_id"] == case_id.as_str())
+        .unwrap_or_else(|| panic!("{tasks}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t = ok(
+        &app,
+        "GET",
+        &format!("/api/v1/committee/tasks/{on_case}"),
+        "leader.hni",
+        None,
+    )
+    .await;
+    assert_eq!(t["case_reference"], case_ref.as_str());
+    assert_eq!(t["case_target"]["due_on"], target.to_string());
+    assert_eq!(t["drifts"], true);
+
     // A secret document of the session: the committee's leaders open it
     // (each opening audited); an analyst of the same unit sees that it is
     // there, not its name, and cannot open it.

@@ -359,6 +359,13 @@ pub struct TaskView {
     pub steps: Vec<TaskEvent>,
     /// What the caller may do to it now.
     pub allowed: Vec<TaskAction>,
+    /// The reference of the case it concerns, when the caller can see it.
+    pub case_reference: Option<String>,
+    /// That case's next target under this committee's monitoring, when it
+    /// is monitored: the task and the target should not drift apart.
+    pub case_target: Option<liem_domain::register::NextTarget>,
+    /// Whether the task's due date and that target's differ.
+    pub drifts: bool,
 }
 
 async fn visible_task(state: &AppState, who: &Principal, id: Uuid) -> AppResult<TaskRecord> {
@@ -402,10 +409,36 @@ pub async fn task(state: &AppState, who: &Principal, id: Uuid) -> AppResult<Task
             t.facts.apply(&m, today.max(t.facts.last_on)).is_ok()
         })
         .collect();
+    // The case it concerns, as the caller may see it, and the committee's
+    // next target on it.
+    let (case_reference, case_target) = match t.case_id {
+        Some(cid) => match crate::cases::service::case_view(state, who, cid).await {
+            Ok(v) => (
+                Some(v.case.reference.clone()),
+                v.monitorings
+                    .into_iter()
+                    .find(|m| {
+                        m.monitoring.committee_id == t.committee_id
+                            && m.monitoring.removed_on.is_none()
+                    })
+                    .and_then(|m| m.next_target),
+            ),
+            Err(AppError::NotFound | AppError::Forbidden(_)) => (None, None),
+            Err(e) => return Err(e),
+        },
+        None => (None, None),
+    };
+    let drifts = t.facts.is_open()
+        && case_target
+            .as_ref()
+            .is_some_and(|n| n.due_on != t.facts.due_on);
     Ok(TaskView {
         line: line(t, &cal, today),
         steps,
         allowed,
+        case_reference,
+        case_target,
+        drifts,
     })
 }
 
