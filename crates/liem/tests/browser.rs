@@ -1367,6 +1367,7 @@ fn main_pages(d: &Driver, app: &str) -> Vec<String> {
     let meeting = first_link("/committee");
     let task = first_link("/committee/tasks");
     let round = first_link("/screening");
+    let inspection = first_link("/committee/inspections");
     let mut pages: Vec<String> = [
         "/petitions",
         "/petitions?mine=true",
@@ -1387,6 +1388,7 @@ fn main_pages(d: &Driver, app: &str) -> Vec<String> {
         "/admin/units",
         "/committee",
         "/committee/tasks",
+        "/committee/inspections",
         "/screening",
         "/report",
         "/follow",
@@ -1400,5 +1402,6 @@ fn main_pages(d: &Driver, app: &str) -> Vec<String> {
     pages.extend(meeting);
     pages.extend(task);
     pages.extend(round);
+    pages.extend(inspection);
     pages
 }
