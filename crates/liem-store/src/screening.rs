@@ -141,9 +141,9 @@ pub struct RoundBrief {
     /// The day the answer is due.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub deadline: Date,
-    /// Candidates.
-    pub candidates: i64,
-    /// Candidates answered.
+    /// How many candidates it holds.
+    pub candidate_count: i64,
+    /// How many of them were answered.
     pub answered: i64,
 }
 
@@ -187,7 +187,9 @@ pub struct RoundRecord {
     /// Its unit's path (for the gate).
     #[serde(skip)]
     pub unit_path: String,
-    /// Its candidates, in order.
+    /// Its candidates, in order (shown with their findings by the view
+    /// that holds the round).
+    #[serde(skip)]
     pub candidate_list: Vec<CandidateRecord>,
 }
 
@@ -204,7 +206,7 @@ fn brief(r: &Row) -> Result<RoundBrief> {
         level: r.text("level")?,
         requested_by: r.text("requested_by")?,
         deadline: r.date("deadline")?,
-        candidates: r.i64("candidates")?,
+        candidate_count: r.i64("candidates")?,
         answered: r.i64("answered")?,
     })
 }
