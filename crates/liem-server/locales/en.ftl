@@ -1250,3 +1250,5 @@ cm-mark-secret = Secret document
 cm-add-document = Add the document
 cm-case-target = The case's monitored target
 cm-drift = The task's due date differs from the target: align them
+cm-by-owner = By owner unit
+cm-due-soon-now = Tasks due soon (today)

@@ -1250,3 +1250,5 @@ cm-mark-secret = Document secret
 cm-add-document = Ajouter le document
 cm-case-target = Échéance suivie de l'affaire
 cm-drift = L'échéance de la tâche diffère de celle suivie : à harmoniser
+cm-by-owner = Par unité responsable
+cm-due-soon-now = Tâches à échéance proche (aujourd'hui)

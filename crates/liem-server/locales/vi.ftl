@@ -1250,3 +1250,5 @@ cm-mark-secret = Tài liệu mật
 cm-add-document = Thêm tài liệu
 cm-case-target = Mốc theo dõi của vụ án
 cm-drift = Thời hạn nhiệm vụ khác mốc theo dõi: cần thống nhất
+cm-by-owner = Theo đơn vị chủ trì
+cm-due-soon-now = Nhiệm vụ sắp đến hạn (hôm nay)

@@ -325,6 +325,30 @@ async fn a_committee_gives_tasks_follows_them_up_and_counts_them(app: common::Ap
     )
     .await;
     assert_eq!(overdue["items"].as_array().unwrap().len(), 1);
+    // The tasks page sums the open tasks by owner unit, the most overdue first.
+    let (cookie, _) = common::session(&app, "leader.hni").await;
+    let req = axum::http::Request::builder()
+        .uri("/committee/tasks")
+        .header("cookie", cookie)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (s, page) = app.raw(req, "10.0.0.9").await;
+    assert_eq!(s, StatusCode::OK);
+    let table = &page[page.find("id=\"cm-by-owner\"").expect("the owners' table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let first = &table[table.find("<tr data-owner=").unwrap()..];
+    assert!(first.starts_with("<tr data-owner=\"VKS-HNI\""), "{first}");
+    let cells: Vec<&str> = first
+        .split("<td class=\"num\">")
+        .skip(1)
+        .take(3)
+        .map(|c| c.split('<').next().unwrap())
+        .collect();
+    assert_eq!(cells, vec!["1", "0", "1"], "open, due soon, overdue");
+    assert!(
+        !table.contains("CA-HNI"),
+        "the police's task is done: {table}"
+    );
 
     // The year's key work programme, adopted by the session: an item due
     // within a quarter, with its kind. A standing-body meeting cannot adopt one.

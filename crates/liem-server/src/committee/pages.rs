@@ -289,6 +289,7 @@ struct TasksTpl {
     show: String,
     mine: bool,
     rows: Vec<TaskLine>,
+    owners: Vec<service::OwnerLoad>,
 }
 
 pub(super) async fn tasks(
@@ -300,8 +301,17 @@ pub(super) async fn tasks(
         Ok(w) => w,
         Err(r) => return r.into_response(),
     };
+    let open = TaskQuery {
+        show: Some("open".into()),
+        mine: q.mine,
+    };
+    let owners = match service::tasks(&state, who, &open).await {
+        Ok(all) => service::by_owner(&all),
+        Err(e) => return page.error(e),
+    };
     match service::tasks(&state, who, &q).await {
         Ok(rows) => render(&TasksTpl {
+            owners,
             tr: page.tr().clone(),
             user: Some(who.user.clone()),
             csrf: who.csrf.clone().unwrap_or_default(),

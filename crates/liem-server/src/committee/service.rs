@@ -1013,3 +1013,76 @@ pub async fn meeting_document(
         .map_err(|e| AppError::Internal(format!("reading a file: {e}")))?;
     Ok((d, bytes))
 }
+
+/// A unit's load of open tasks: how many, how many due soon, how many overdue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct OwnerLoad {
+    /// The owner unit's code.
+    pub owner: String,
+    /// Its name.
+    pub owner_name: String,
+    /// Open tasks.
+    pub open: u32,
+    /// Of those, due within the next working days.
+    pub due_soon: u32,
+    /// Of those, past their due date.
+    pub overdue: u32,
+}
+
+/// Open tasks grouped by owner unit, the most overdue first.
+pub fn by_owner(lines: &[TaskLine]) -> Vec<OwnerLoad> {
+    let mut out: Vec<OwnerLoad> = Vec::new();
+    for l in lines.iter().filter(|l| l.task.facts.is_open()) {
+        let i = match out.iter().position(|o| o.owner == l.task.owner) {
+            Some(i) => i,
+            None => {
+                out.push(OwnerLoad {
+                    owner: l.task.owner.clone(),
+                    owner_name: l.task.owner_name.clone(),
+                    open: 0,
+                    due_soon: 0,
+                    overdue: 0,
+                });
+                out.len() - 1
+            }
+        };
+        let o = &mut out[i];
+        o.open += 1;
+        match l.standing {
+            Standing::DueSoon => o.due_soon += 1,
+            Standing::Overdue { .. } => o.overdue += 1,
+            _ => {}
+        }
+    }
+    out.sort_by(|a, b| {
+        b.overdue
+            .cmp(&a.overdue)
+            .then(b.due_soon.cmp(&a.due_soon))
+            .then(a.owner.cmp(&b.owner))
+    });
+    out
+}
+
+/// The open tasks of the committees in a unit's subtree (within the
+/// caller's reach) as they stand today: (due soon, overdue).
+pub async fn open_standing(state: &AppState, who: &Principal, unit: &str) -> AppResult<(u32, u32)> {
+    let scope = counted(state, who, Some(unit)).await?;
+    let mut c = state.store.conn().await?;
+    let f = TaskFilter {
+        open_only: true,
+        ..Default::default()
+    };
+    let rows = store::tasks(&mut c, &scope, &f, 10_000).await?;
+    drop(c);
+    let (cal, _) = rules(state).await?;
+    let today = today();
+    let mut out = (0, 0);
+    for t in rows {
+        match t.facts.standing(&cal, today) {
+            Standing::DueSoon => out.0 += 1,
+            Standing::Overdue { .. } => out.1 += 1,
+            _ => {}
+        }
+    }
+    Ok(out)
+}

@@ -120,7 +120,7 @@ pub(super) struct DashTpl {
     stages_overdue: i64,
     /// The committees' activity in the period so far, with its sentence,
     /// for readers of committee work.
-    committee: Option<(liem_domain::committee::ActivityFigures, String)>,
+    committee: Option<(liem_domain::committee::ActivityFigures, String, u32)>,
     units: Vec<(String, String)>,
     qs: String,
 }
@@ -484,7 +484,9 @@ pub(super) async fn dashboard(
         )
         .await?;
         let sentence = crate::committee::service::summary(tr, &f);
-        Some((f, sentence))
+        let (due_soon, _) =
+            crate::committee::service::open_standing(state, who, &unit.code).await?;
+        Some((f, sentence, due_soon))
     } else {
         None
     };
