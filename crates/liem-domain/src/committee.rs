@@ -799,6 +799,13 @@ impl TaskFacts {
         }
     }
 
+    /// Whether an open task's due date differs from the target a committee
+    /// set on the case it concerns (`target`, when there is one): the two
+    /// should not drift apart.
+    pub fn drifts_from(&self, target: Option<Date>) -> bool {
+        self.is_open() && target.is_some_and(|d| d != self.due_on)
+    }
+
     /// Whether the task is still open (not done, not withdrawn).
     pub fn is_open(&self) -> bool {
         !matches!(self.state, TaskState::Done | TaskState::Cancelled)
@@ -1049,6 +1056,23 @@ pub fn inspection_counts(facts: &[InspectionFact], from: Date, to: Date) -> (u32
     out
 }
 
+impl ConclusionKind {
+    /// Whether the figures count it among conclusions and announcements (a
+    /// work programme is not one).
+    pub fn counts_as_conclusion(self) -> bool {
+        self != ConclusionKind::Programme
+    }
+}
+
+/// A conclusion as the figures count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConclusionFact {
+    /// Its kind.
+    pub kind: ConclusionKind,
+    /// The day it was issued.
+    pub issued_on: Date,
+}
+
 /// A meeting as the figures count it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MeetingFact {
@@ -1094,14 +1118,14 @@ pub struct ActivityFigures {
 }
 
 /// Counts the activity of a period `from..=to`: the meetings held, the
-/// conclusions issued (their issue days) and the tasks, as they stand at
+/// conclusions and announcements issued (not work programmes) and the tasks, as they stand at
 /// the period's end. A task counts among those due when its due date falls
 /// in the period, or fell before it while the task was still open at the
 /// period's start, or when it was done within the period (early); withdrawn
 /// tasks are not counted as due.
 pub fn activity(
     meetings: &[MeetingFact],
-    conclusions: &[Date],
+    conclusions: &[ConclusionFact],
     tasks: &[TaskFacts],
     from: Date,
     to: Date,
@@ -1114,7 +1138,10 @@ pub fn activity(
             MeetingKind::Standing | MeetingKind::WorkingGroup => f.meetings += 1,
         }
     }
-    f.conclusions = conclusions.iter().filter(|d| within(**d)).count() as u32;
+    f.conclusions = conclusions
+        .iter()
+        .filter(|c| c.kind.counts_as_conclusion() && within(c.issued_on))
+        .count() as u32;
     for t in tasks {
         if within(t.assigned_on) {
             f.tasks_assigned += 1;
@@ -1374,7 +1401,11 @@ mod tests {
             meeting(MeetingKind::WorkingGroup, date(2026, 3, 25)),
             meeting(MeetingKind::Session, date(2026, 4, 2)),
         ];
-        let conclusions = [date(2026, 1, 16), date(2026, 3, 23), date(2026, 4, 3)];
+        let conclusions =
+            [date(2026, 1, 16), date(2026, 3, 23), date(2026, 4, 3)].map(|d| ConclusionFact {
+                kind: ConclusionKind::Conclusion,
+                issued_on: d,
+            });
         let done = |a: Date, due: Date, rep: Date, acc: Date| {
             TaskFacts::assigned(a, due)
                 .apply(&TaskMove::ReportDone, rep)

@@ -357,10 +357,57 @@ pub fn draft(f: &Findings) -> Vec<DraftLine> {
     out
 }
 
+/// The answer given for a candidate: the draft as it stands when no other
+/// text is given (or the same text), else the text given, which amends the
+/// draft and must say why. The answer and whether it amends the draft.
+pub fn settle(
+    draft: &str,
+    given: Option<String>,
+    reason: Option<&str>,
+) -> Result<(String, bool), ValidationErrors> {
+    match given {
+        Some(t) if t.trim() != draft.trim() => {
+            if reason.is_none_or(|r| r.trim().is_empty()) {
+                Err(ValidationErrors::single(
+                    "reason",
+                    "required",
+                    "an amended answer says why",
+                ))
+            } else {
+                Ok((t, true))
+            }
+        }
+        _ => Ok((draft.trim().to_owned(), false)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn an_answer_confirms_the_draft_or_amends_it_with_a_reason() {
+        assert_eq!(
+            settle(" Bản nháp. ", None, None),
+            Ok(("Bản nháp.".into(), false))
+        );
+        assert_eq!(
+            settle("Bản nháp.", Some("Bản nháp.".into()), None),
+            Ok(("Bản nháp.".into(), false))
+        );
+        assert_eq!(
+            settle("Bản nháp.", Some("Khác.".into()), None)
+                .unwrap_err()
+                .errors[0]
+                .field,
+            "reason"
+        );
+        assert_eq!(
+            settle("Bản nháp.", Some("Khác.".into()), Some("Hồ sơ mới")),
+            Ok(("Khác.".into(), true))
+        );
+    }
 
     #[test]
     fn a_clean_candidate_has_nothing_pending() {

@@ -36,6 +36,13 @@ impl UnitKind {
     }
 }
 
+/// Whether a steering committee (at `committee_path`) directs the unit at
+/// `unit_path`: every unit of its subtree, not itself. Its tasks, its
+/// inspections and its co-ordinating units are chosen among them.
+pub fn directs(committee_path: &str, unit_path: &str) -> bool {
+    unit_path.starts_with(committee_path) && unit_path != committee_path
+}
+
 /// A unit's short code: 2–32 characters of `A–Z`, `0–9` and `-`, starting
 /// with a letter, not ending in `-` or a register infix (`-VV`, `-VA`, `-SV`). It prefixes the unit's register
 /// references.
@@ -113,6 +120,14 @@ pub fn is_root_path(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_committee_directs_its_subtree_not_itself_nor_a_neighbour() {
+        assert!(directs("/TW/HNI/", "/TW/HNI/HNI-CA/"));
+        assert!(!directs("/TW/HNI/", "/TW/HNI/"));
+        assert!(!directs("/TW/HNI/", "/TW/HCM/HCM-CA/"));
+        assert!(directs("/TW/", "/TW/HNI/"));
+    }
 
     #[test]
     fn only_a_one_segment_path_is_the_root() {

@@ -5,21 +5,15 @@ use crate::db::{query, AsExec, Row};
 use crate::{audit, now, Result, StoreError, Tx};
 use jiff::civil::Date;
 use liem_domain::committee::{
-    ConclusionKind, MeetingFact, MeetingKind, NewConclusion, NewMeeting, TaskAction, TaskFacts,
-    TaskState,
+    ConclusionFact, ConclusionKind, MeetingFact, MeetingKind, NewConclusion, NewMeeting,
+    TaskAction, TaskFacts, TaskState,
 };
 use liem_domain::ids::UnitId;
 use liem_domain::role::Scope;
 use serde::Serialize;
 use uuid::Uuid;
 
-fn scope_cond(scope: &Scope, col: &str, n: usize) -> Option<(String, String)> {
-    match scope {
-        Scope::None => None,
-        Scope::Unit(p) => Some((format!("{col} = ${n}"), p.clone())),
-        Scope::Subtree(p) => Some((format!("{col} LIKE ${n}"), format!("{p}%"))),
-    }
-}
+use crate::db::path_scope as scope_cond;
 
 fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
@@ -618,6 +612,19 @@ pub struct TaskEvent {
     pub at: jiff::Timestamp,
 }
 
+/// The document a step's row carries, if any.
+fn step_document_of(r: &Row) -> Result<Option<TaskDocument>> {
+    match r.opt_text("doc_sha256")? {
+        Some(sha256) => Ok(Some(TaskDocument {
+            sha256,
+            size: r.i64("doc_size")?,
+            media_type: r.text("doc_media_type")?,
+            filename: r.text("doc_filename")?,
+        })),
+        None => Ok(None),
+    }
+}
+
 /// Records a step of a task's follow-up and its new facts.
 #[allow(clippy::too_many_arguments)]
 pub async fn record_step(
@@ -689,15 +696,7 @@ pub async fn steps(ex: &mut impl AsExec, task: Uuid) -> Result<Vec<TaskEvent>> {
     .await?
     .iter()
     .map(|r| {
-        let document = match r.opt_text("doc_sha256")? {
-            Some(sha256) => Some(TaskDocument {
-                sha256,
-                size: r.i64("doc_size")?,
-                media_type: r.text("doc_media_type")?,
-                filename: r.text("doc_filename")?,
-            }),
-            None => None,
-        };
+        let document = step_document_of(r)?;
         Ok(TaskEvent {
             id: r.uuid("id")?,
             action: r.code("action")?,
@@ -723,26 +722,19 @@ pub async fn step_document(ex: &mut impl AsExec, task: Uuid, sha256: &str) -> Re
         .fetch_optional(ex)
         .await?
         .ok_or(StoreError::NotFound)
-        .and_then(|r| {
-            Ok(TaskDocument {
-                sha256: r.text("doc_sha256")?,
-                size: r.i64("doc_size")?,
-                media_type: r.text("doc_media_type")?,
-                filename: r.text("doc_filename")?,
-            })
-        })
+        .and_then(|r| step_document_of(&r)?.ok_or(StoreError::NotFound))
 }
 
 /// What the activity figures of the committees in `scope` count over a
-/// period: meetings held in it, conclusions and announcements issued in it
-/// (a work programme is not one), and every task given by the period's end
+/// period: meetings held in it, conclusions issued in it (of every kind; the
+/// domain says which count), and every task given by the period's end
 /// that was not closed before it began.
 pub async fn activity_facts(
     ex: &mut impl AsExec,
     scope: &Scope,
     from: Date,
     to: Date,
-) -> Result<(Vec<MeetingFact>, Vec<Date>, Vec<TaskFacts>)> {
+) -> Result<(Vec<MeetingFact>, Vec<ConclusionFact>, Vec<TaskFacts>)> {
     let Some((cond, path)) = scope_cond(scope, "un.path", 3) else {
         return Ok(Default::default());
     };
@@ -764,8 +756,8 @@ pub async fn activity_facts(
     })
     .collect::<Result<Vec<_>>>()?;
     let conclusions = query(format!(
-        "SELECT c.issued_on FROM committee_conclusions c JOIN units un ON un.id = c.unit_id \
-         WHERE c.issued_on >= $1 AND c.issued_on <= $2 AND c.kind <> 'programme' AND {cond}"
+        "SELECT c.kind, c.issued_on FROM committee_conclusions c JOIN units un ON un.id = c.unit_id \
+         WHERE c.issued_on >= $1 AND c.issued_on <= $2 AND {cond}"
     ))
     .bind(from)
     .bind(to)
@@ -773,7 +765,12 @@ pub async fn activity_facts(
     .fetch_all(&mut *ex)
     .await?
     .iter()
-    .map(|r| r.date("issued_on"))
+    .map(|r| {
+        Ok(ConclusionFact {
+            kind: r.code("kind")?,
+            issued_on: r.date("issued_on")?,
+        })
+    })
     .collect::<Result<Vec<_>>>()?;
     let tasks = query(format!(
         "SELECT t.state, t.assigned_on, t.due_on, t.reported_on, t.closed_on, t.last_on \

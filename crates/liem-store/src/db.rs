@@ -24,6 +24,21 @@ pub enum Dialect {
     Postgres,
 }
 
+/// The condition that a unit path column (`col`, bound as `$n`) lies in a
+/// scope, with the value to bind; `None` for the empty scope.
+pub(crate) fn path_scope(
+    scope: &liem_domain::role::Scope,
+    col: &str,
+    n: usize,
+) -> Option<(String, String)> {
+    use liem_domain::role::Scope;
+    match scope {
+        Scope::None => None,
+        Scope::Unit(p) => Some((format!("{col} = ${n}"), p.clone())),
+        Scope::Subtree(p) => Some((format!("{col} LIKE ${n}"), format!("{p}%"))),
+    }
+}
+
 /// A value to bind, typed so that NULLs carry their SQL type too.
 #[derive(Debug, Clone)]
 pub enum Value {

@@ -213,10 +213,8 @@ fn brief(r: &Row) -> Result<RoundBrief> {
 
 /// The rounds of the units in `scope`, latest deadline first.
 pub async fn rounds(ex: &mut impl AsExec, scope: &Scope) -> Result<Vec<RoundBrief>> {
-    let (cond, path) = match scope {
-        Scope::None => return Ok(Vec::new()),
-        Scope::Unit(p) => ("un.path = $1", p.clone()),
-        Scope::Subtree(p) => ("un.path LIKE $1", format!("{p}%")),
+    let Some((cond, path)) = crate::db::path_scope(scope, "un.path", 1) else {
+        return Ok(Vec::new());
     };
     query(format!(
         "SELECT {ROUND_COLS} FROM screening_rounds r JOIN units un ON un.id = r.unit_id WHERE {cond} \

@@ -1007,3 +1007,27 @@ pub async fn visible_case_id(
         Err(e) => Err(e.into()),
     }
 }
+
+/// The reference of a case the caller may read, and the next target that a
+/// committee monitoring it now has set on it; `None` when the caller cannot
+/// see the case (which says nothing of whether it exists).
+pub async fn reference_and_target(
+    state: &AppState,
+    who: &Principal,
+    id: uuid::Uuid,
+    committee: liem_domain::ids::UnitId,
+) -> AppResult<Option<(String, Option<NextTarget>)>> {
+    let Ok(v) = viewer(who) else { return Ok(None) };
+    let mut c = state.store.conn().await?;
+    let case = match store::get_case(&mut c, &v, id).await {
+        Ok(case) => case,
+        Err(liem_store::StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let target = store::monitorings_of(&mut c, id)
+        .await?
+        .into_iter()
+        .find(|m| m.committee_id == committee && m.removed_on.is_none())
+        .and_then(|m| monitoring_view(m, today()).next_target);
+    Ok(Some((case.reference, target)))
+}

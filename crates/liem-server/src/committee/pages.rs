@@ -301,21 +301,29 @@ pub(super) async fn tasks(
         Ok(w) => w,
         Err(r) => return r.into_response(),
     };
+    let show = q.show.clone().unwrap_or_else(|| "open".into());
     let open = TaskQuery {
         show: Some("open".into()),
         mine: q.mine,
     };
-    let owners = match service::tasks(&state, who, &open).await {
-        Ok(all) => service::by_owner(&all),
+    let all_open = match service::tasks(&state, who, &open).await {
+        Ok(all) => all,
         Err(e) => return page.error(e),
     };
-    match service::tasks(&state, who, &q).await {
+    let owners = service::by_owner(&all_open);
+    // The open list is the owners' table's: read once.
+    let rows = if show == "open" {
+        Ok(all_open)
+    } else {
+        service::tasks(&state, who, &q).await
+    };
+    match rows {
         Ok(rows) => render(&TasksTpl {
             owners,
             tr: page.tr().clone(),
             user: Some(who.user.clone()),
             csrf: who.csrf.clone().unwrap_or_default(),
-            show: q.show.clone().unwrap_or_else(|| "open".into()),
+            show,
             mine: q.mine.unwrap_or(false),
             rows,
         }),

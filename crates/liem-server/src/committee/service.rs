@@ -150,6 +150,55 @@ fn line(task: TaskRecord, cal: &Calendar, today: Date) -> TaskLine {
     }
 }
 
+/// The unit `code` names when the committee at `committee_path` directs it
+/// (`liem_domain::unit::directs`); `None` when it does not, or there is no
+/// such unit.
+async fn directed_unit(
+    c: &mut liem_store::Conn,
+    committee_path: &str,
+    code: &str,
+) -> AppResult<Option<UnitRecord>> {
+    match units::by_code(c, code).await {
+        Ok(u) if liem_domain::unit::directs(committee_path, &u.path) => Ok(Some(u)),
+        Ok(_) | Err(liem_store::StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The unit `code` names, when it lies in the grant's reach; an error on
+/// `unit` otherwise (the same whether it exists or not).
+async fn unit_in_reach(
+    state: &AppState,
+    read: &crate::auth::gate::Grant<'_>,
+    code: &str,
+) -> AppResult<UnitRecord> {
+    let mut c = state.store.conn().await?;
+    match units::by_code(&mut c, code.trim()).await {
+        Ok(u) if read.covers(&u.path) => Ok(u),
+        Ok(_) | Err(liem_store::StoreError::NotFound) => Err(bad(
+            "unit",
+            "unknown_value",
+            "must be a unit code in your scope",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The activity figures of the committees in `scope` over a period.
+async fn figures_in(
+    c: &mut liem_store::Conn,
+    scope: &Scope,
+    from: Date,
+    to: Date,
+) -> AppResult<ActivityFigures> {
+    let (m, k, t) = store::activity_facts(&mut *c, scope, from, to).await?;
+    let mut f = activity(&m, &k, &t, from, to);
+    let facts = store::inspection_facts(&mut *c, scope, from, to).await?;
+    (f.inspections, f.supervisions, f.recommendations) =
+        liem_domain::committee::inspection_counts(&facts, from, to);
+    Ok(f)
+}
+
 /// A meeting of a committee in the caller's scope; not found otherwise.
 pub async fn meeting(state: &AppState, who: &Principal, id: Uuid) -> AppResult<MeetingView> {
     let read = who.grant(Right::ReadCommitteeWork)?;
@@ -224,30 +273,24 @@ pub async fn adopt_conclusion(
     for (i, d) in conclusion.directions.iter().enumerate() {
         for (j, t) in d.tasks.iter().enumerate() {
             let field = |name: &str| format!("directions[{i}].tasks[{j}].{name}");
-            let directed = |u: &UnitRecord| {
-                u.path.starts_with(meeting.unit_path.as_str()) && u.path != meeting.unit_path
-            };
-            let owner = match units::by_code(&mut c, t.owner.as_str()).await {
-                Ok(u) if directed(&u) => Some(u),
-                Ok(_) | Err(liem_store::StoreError::NotFound) => {
-                    errs.add(
-                        &field("owner"),
-                        "directed_unit",
-                        "must be the code of a unit under the committee",
-                    );
-                    None
-                }
-                Err(e) => return Err(e.into()),
-            };
+            let owner = directed_unit(&mut c, &meeting.unit_path, t.owner.as_str()).await?;
+            if owner.is_none() {
+                errs.add(
+                    &field("owner"),
+                    "directed_unit",
+                    "must be the code of a unit under the committee",
+                );
+            }
             for (k, code) in t.coordinating.iter().enumerate() {
-                match units::by_code(&mut c, code.as_str()).await {
-                    Ok(u) if directed(&u) => {}
-                    Ok(_) | Err(liem_store::StoreError::NotFound) => errs.add(
+                if directed_unit(&mut c, &meeting.unit_path, code.as_str())
+                    .await?
+                    .is_none()
+                {
+                    errs.add(
                         &format!("{}[{k}]", field("coordinating")),
                         "directed_unit",
                         "must be the code of a unit under the committee",
-                    ),
-                    Err(e) => return Err(e.into()),
+                    );
                 }
             }
             let case_id = case_of(state, who, t.case.as_deref(), &field("case"), &mut errs).await?;
@@ -412,26 +455,17 @@ pub async fn task(state: &AppState, who: &Principal, id: Uuid) -> AppResult<Task
     // The case it concerns, as the caller may see it, and the committee's
     // next target on it.
     let (case_reference, case_target) = match t.case_id {
-        Some(cid) => match crate::cases::service::case_view(state, who, cid).await {
-            Ok(v) => (
-                Some(v.case.reference.clone()),
-                v.monitorings
-                    .into_iter()
-                    .find(|m| {
-                        m.monitoring.committee_id == t.committee_id
-                            && m.monitoring.removed_on.is_none()
-                    })
-                    .and_then(|m| m.next_target),
-            ),
-            Err(AppError::NotFound | AppError::Forbidden(_)) => (None, None),
-            Err(e) => return Err(e),
-        },
+        Some(cid) => {
+            match crate::cases::service::reference_and_target(state, who, cid, t.committee_id)
+                .await?
+            {
+                Some((r, target)) => (Some(r), target),
+                None => (None, None),
+            }
+        }
         None => (None, None),
     };
-    let drifts = t.facts.is_open()
-        && case_target
-            .as_ref()
-            .is_some_and(|n| n.due_on != t.facts.due_on);
+    let drifts = t.facts.drifts_from(case_target.as_ref().map(|n| n.due_on));
     Ok(TaskView {
         line: line(t, &cal, today),
         steps,
@@ -631,18 +665,9 @@ async fn counted(state: &AppState, who: &Principal, unit: Option<&str>) -> AppRe
     let read = who.grant(Right::ReadCommitteeWork)?;
     match unit.map(str::trim).filter(|u| !u.is_empty()) {
         None => Ok(read.scope().clone()),
-        Some(code) => {
-            let mut c = state.store.conn().await?;
-            match units::by_code(&mut c, code).await {
-                Ok(u) if read.covers(&u.path) => Ok(Scope::Subtree(u.path)),
-                Ok(_) | Err(liem_store::StoreError::NotFound) => Err(bad(
-                    "unit",
-                    "unknown_value",
-                    "must be a unit code in your scope",
-                )),
-                Err(e) => Err(e.into()),
-            }
-        }
+        Some(code) => Ok(Scope::Subtree(
+            unit_in_reach(state, &read, code).await?.path,
+        )),
     }
 }
 
@@ -657,12 +682,7 @@ pub async fn figures(
 ) -> AppResult<ActivityFigures> {
     let scope = counted(state, who, unit).await?;
     let mut c = state.store.conn().await?;
-    let (m, k, t) = store::activity_facts(&mut c, &scope, from, to).await?;
-    let mut f = activity(&m, &k, &t, from, to);
-    let facts = store::inspection_facts(&mut c, &scope, from, to).await?;
-    (f.inspections, f.supervisions, f.recommendations) =
-        liem_domain::committee::inspection_counts(&facts, from, to);
-    Ok(f)
+    figures_in(&mut c, &scope, from, to).await
 }
 
 /// The meetings of a unit's committee, for a calendar feed: the unit must
@@ -673,18 +693,8 @@ pub async fn meetings_of_unit(
     code: &str,
 ) -> AppResult<(UnitRecord, Vec<MeetingBrief>)> {
     let read = who.grant(Right::ReadCommitteeWork)?;
+    let unit = unit_in_reach(state, &read, code).await?;
     let mut c = state.store.conn().await?;
-    let unit = match units::by_code(&mut c, code.trim()).await {
-        Ok(u) if read.covers(&u.path) => u,
-        Ok(_) | Err(liem_store::StoreError::NotFound) => {
-            return Err(bad(
-                "unit",
-                "unknown_value",
-                "must be a unit code in your scope",
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
     let rows = store::meetings(
         &mut c,
         &Scope::Unit(unit.path.clone()),
@@ -706,7 +716,7 @@ pub async fn directed_units(
     let mut out: Vec<(String, String)> = units::list(&mut c)
         .await?
         .into_iter()
-        .filter(|u| u.path.starts_with(committee_path) && u.path != committee_path)
+        .filter(|u| liem_domain::unit::directs(committee_path, &u.path))
         .map(|u| (u.code, u.name))
         .collect();
     out.sort();
@@ -725,14 +735,15 @@ pub async fn plan_inspection(
     let mut errs = ValidationErrors::new();
     let mut c = state.store.conn().await?;
     for (k, code) in plan.subjects.iter().enumerate() {
-        match units::by_code(&mut c, code.as_str()).await {
-            Ok(u) if u.path.starts_with(unit.path.as_str()) && u.path != unit.path => {}
-            Ok(_) | Err(liem_store::StoreError::NotFound) => errs.add(
+        if directed_unit(&mut c, &unit.path, code.as_str())
+            .await?
+            .is_none()
+        {
+            errs.add(
                 &format!("subjects[{k}]"),
                 "directed_unit",
                 "must be the code of a unit under the committee",
-            ),
-            Err(e) => return Err(e.into()),
+            );
         }
     }
     drop(c);
@@ -902,12 +913,7 @@ pub async fn figures_by_committee(
     let mut rows = Vec::with_capacity(committees.len());
     let mut total = ActivityFigures::default();
     for u in committees {
-        let scope = Scope::Unit(u.path.clone());
-        let (m, k, t) = store::activity_facts(&mut c, &scope, from, to).await?;
-        let mut f = activity(&m, &k, &t, from, to);
-        let facts = store::inspection_facts(&mut c, &scope, from, to).await?;
-        (f.inspections, f.supervisions, f.recommendations) =
-            liem_domain::committee::inspection_counts(&facts, from, to);
+        let f = figures_in(&mut c, &Scope::Unit(u.path.clone()), from, to).await?;
         total.add(&f);
         rows.push(CommitteeRow {
             unit: u.code,

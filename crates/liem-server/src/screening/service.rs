@@ -290,18 +290,8 @@ pub async fn answer(
         person,
     )
     .await?;
-    let drafted = draft_text(&draft(&findings));
-    let (text, amended) = match given {
-        Some(t) if t != drafted.trim() => (t, true),
-        _ => (drafted.trim().to_owned(), false),
-    };
-    if amended && reason.is_none() {
-        return Err(AppError::Validation(ValidationErrors::single(
-            "reason",
-            "required",
-            "an amended answer says why",
-        )));
-    }
+    let (text, amended) =
+        liem_domain::screening::settle(&draft_text(&draft(&findings)), given, reason.as_deref())?;
     store::answer(
         &mut tx,
         permit.actor(),
