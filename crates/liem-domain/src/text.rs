@@ -1,34 +1,125 @@
-//! Text folding for search: lower case, Vietnamese diacritics removed, `đ` → `d`.
+//! Text folding for search: lower case, diacritics removed, `đ` → `d`,
+//! Arabic letter forms unified.
 //!
 //! `tham nhũng`, `THAM NHUNG` and `tham nhung` all fold to `tham nhung`, so a
-//! search typed without diacritics finds text written with them.
+//! search typed without diacritics finds text written with them; both
+//! Vietnamese tone placements (`hoà`, `hòa`) fold alike; French accents
+//! (`État` → `etat`) and Arabic hamza carriers, tā' marbūṭa, alif maqṣūra,
+//! harakāt and tatweel (`أحمد`, `احمد`) fold alike; compatibility forms
+//! (Arabic presentation forms, full-width letters, ligatures) fold to their
+//! plain letters.
+//!
+//! [`words`] is the one definition: [`fold`] joins its words with a space,
+//! and the search index's tokenizer uses its words with their byte offsets
+//! in the original text (for highlighting).
 
 use unicode_normalization::UnicodeNormalization;
 
-/// Folds text for matching: NFD, combining marks dropped, `đ`/`Đ` → `d`,
-/// lower case, runs of non-alphanumeric characters collapsed to one space.
-pub fn fold(input: &str) -> String {
-    let mut out = String::with_capacity(input.len());
-    let mut pending_space = false;
-    for c in input.nfd() {
-        if unicode_normalization::char::is_combining_mark(c) {
+/// Appends the folded form of one character to `out`: compatibility
+/// decomposition, combining marks dropped, lower case, and the letters the
+/// decomposition does not reach mapped by hand. Returns whether the
+/// character belongs to a word (it may fold to nothing: a combining mark
+/// or a tatweel continues the word it is in).
+fn fold_char(c: char, out: &mut String) -> bool {
+    let mut word = false;
+    for d in std::iter::once(c).nfkd() {
+        if unicode_normalization::char::is_combining_mark(d) {
+            word = true;
             continue;
         }
-        let c = match c {
-            'đ' | 'Đ' => 'd',
-            // Arabic tatweel carries no meaning for matching.
-            '\u{0640}' => continue,
-            _ => c,
-        };
-        if c.is_alphanumeric() {
-            if pending_space && !out.is_empty() {
-                out.push(' ');
+        for l in d.to_lowercase() {
+            // Lower-casing may yield a combining mark again (`İ` → `i̇`):
+            // decompose once more and drop it, so that folding is
+            // idempotent.
+            for e in std::iter::once(l).nfkd() {
+                if unicode_normalization::char::is_combining_mark(e) {
+                    word = true;
+                    continue;
+                }
+                let e = match e {
+                    'đ' | 'ð' => 'd',
+                    // Arabic: tatweel carries no meaning for matching.
+                    '\u{0640}' => {
+                        word = true;
+                        continue;
+                    }
+                    // tā' marbūṭa as hā', alif maqṣūra as yā'.
+                    '\u{0629}' => '\u{0647}',
+                    '\u{0649}' => '\u{064A}',
+                    // Hamza carriers the decomposition leaves alone.
+                    '\u{0671}' => '\u{0627}',
+                    _ => e,
+                };
+                if e.is_alphanumeric() {
+                    out.push(e);
+                    word = true;
+                }
             }
-            pending_space = false;
-            out.extend(c.to_lowercase());
-        } else {
-            pending_space = true;
         }
+    }
+    word
+}
+
+/// The words of `input`, folded, each with the byte range it came from.
+pub fn words(input: &str) -> Words<'_> {
+    Words {
+        input,
+        chars: input.char_indices(),
+        buf: String::new(),
+    }
+}
+
+/// Iterator over folded words; see [`words`].
+pub struct Words<'a> {
+    input: &'a str,
+    chars: std::str::CharIndices<'a>,
+    buf: String,
+}
+
+impl Words<'_> {
+    /// The next word: its folded text (borrowed until the next call) and
+    /// its byte range in the input.
+    pub fn next_word(&mut self) -> Option<(&str, std::ops::Range<usize>)> {
+        self.buf.clear();
+        let mut start = None;
+        let mut end = 0;
+        for (i, c) in self.chars.by_ref() {
+            let before = self.buf.len();
+            if fold_char(c, &mut self.buf) {
+                if start.is_none() {
+                    if self.buf.len() == before {
+                        // A mark or tatweel before any letter starts no word.
+                        continue;
+                    }
+                    start = Some(i);
+                }
+                end = i + c.len_utf8();
+            } else if start.is_some() {
+                break;
+            }
+        }
+        let start = start?;
+        debug_assert!(end <= self.input.len());
+        Some((&self.buf, start..end))
+    }
+}
+
+impl Iterator for Words<'_> {
+    type Item = (String, std::ops::Range<usize>);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_word().map(|(w, r)| (w.to_owned(), r))
+    }
+}
+
+/// Folds text for matching: the folded words joined by one space.
+pub fn fold(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut w = words(input);
+    while let Some((word, _)) = w.next_word() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
     }
     out
 }
@@ -84,5 +175,65 @@ mod tests {
         assert_eq!(query_terms("50%_off\0x"), vec!["50", "off", "x"]);
         assert_eq!(query_terms(&"từ ".repeat(1000)).len(), MAX_TERMS);
         assert_eq!(query_terms(&"a".repeat(60_000))[0].len(), MAX_TERM_CHARS);
+    }
+
+    #[test]
+    fn folds_arabic_letter_forms() {
+        // Hamza on alif, harakat and tatweel; ta marbuta and alif maqsura.
+        assert_eq!(fold("أَحْمَد"), fold("احمد"));
+        assert_eq!(fold("إدارة"), fold("اداره"));
+        assert_eq!(fold("مستشفى"), fold("مستشفي"));
+        assert_eq!(fold("فـــساد"), fold("فساد"));
+        // Presentation forms fold to the plain letters.
+        assert_eq!(fold("\u{FEF7}"), fold("\u{0644}\u{0627}"));
+    }
+
+    #[test]
+    fn words_carry_their_offsets_in_the_original() {
+        let s = "Đơn tố cáo: THAM NHŨNG";
+        let w: Vec<(String, std::ops::Range<usize>)> = words(s).collect();
+        let texts: Vec<&str> = w.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(texts, ["don", "to", "cao", "tham", "nhung"]);
+        assert_eq!(&s[w[0].1.clone()], "Đơn");
+        assert_eq!(&s[w[4].1.clone()], "NHŨNG");
+        // Decomposed input: the marks stay inside the word's range.
+        let d: String = "nhũng".nfd().collect();
+        let w: Vec<_> = words(&d).collect();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].1, 0..d.len());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn folding_is_idempotent(s in "\\PC{0,40}") {
+            let once = fold(&s);
+            proptest::prop_assert_eq!(fold(&once), once);
+        }
+
+        #[test]
+        fn composed_and_decomposed_fold_alike(s in "\\PC{0,40}") {
+            let nfc: String = s.nfc().collect();
+            let nfd: String = s.nfd().collect();
+            proptest::prop_assert_eq!(fold(&nfc), fold(&nfd));
+        }
+
+        #[test]
+        fn vietnamese_with_and_without_marks_fold_alike(
+            s in "[a-zàáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ ]{0,30}"
+        ) {
+            let plain: String = s.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+                .map(|c| if c == 'đ' { 'd' } else { c }).collect();
+            proptest::prop_assert_eq!(fold(&s), fold(&plain));
+            let upper = s.to_uppercase();
+            proptest::prop_assert_eq!(fold(&upper), fold(&s));
+        }
+
+        #[test]
+        fn offsets_always_cut_the_input_on_char_boundaries(s in "\\PC{0,40}") {
+            for (_, r) in words(&s) {
+                proptest::prop_assert!(s.is_char_boundary(r.start) && s.is_char_boundary(r.end));
+                proptest::prop_assert!(r.start < r.end);
+            }
+        }
     }
 }

@@ -1,0 +1,252 @@
+//! Repeated and near-duplicate letters: MinHash over folded word shingles,
+//! banded for locality-sensitive hashing (LSH).
+//!
+//! - A letter's text is folded, the formulas every petition shares
+//!   (`kính gửi`, `tôi xin trình bày`, `trân trọng cảm ơn`…) are cut out,
+//!   and the rest is cut into overlapping three-word shingles.
+//! - Its signature is the minimum of [`PERMUTATIONS`] hash functions over
+//!   the shingles; two letters' signatures agree in a position with the
+//!   probability of their Jaccard similarity.
+//! - The signature is cut into [`BANDS`] bands of [`ROWS`] rows; each band
+//!   is an index term, so the letters sharing a band with a new one are
+//!   found by the search index in one query. With 32 × 4, letters of
+//!   similarity 0.7 share a band with probability 0.9998, of 0.3 with 0.23;
+//!   candidates are then confirmed on their texts ([`similarity`]).
+
+use std::collections::HashSet;
+
+/// Hash functions in a signature.
+pub const PERMUTATIONS: usize = 128;
+/// Bands the signature is cut into.
+pub const BANDS: usize = 32;
+/// Rows per band.
+pub const ROWS: usize = PERMUTATIONS / BANDS;
+/// Words per shingle.
+pub const SHINGLE: usize = 3;
+/// Below this many shingles a text is too short to compare.
+pub const MIN_SHINGLES: usize = 3;
+
+/// The formulas of petitions, folded, that say nothing about the matter.
+const BOILERPLATE: &[&str] = &[
+    "cong hoa xa hoi chu nghia viet nam",
+    "doc lap tu do hanh phuc",
+    "kinh gui",
+    "toi ten la",
+    "toi xin trinh bay",
+    "toi xin trinh bay su viec nhu sau",
+    "noi dung su viec nhu sau",
+    "nay toi lam don nay",
+    "kinh de nghi",
+    "kinh mong",
+    "kinh mong quy co quan xem xet giai quyet",
+    "de nghi co quan co tham quyen xem xet giai quyet",
+    "xin chan thanh cam on",
+    "tran trong cam on",
+    "toi xin cam doan nhung noi dung tren la dung su that",
+    "toi xin chiu trach nhiem truoc phap luat",
+    "nguoi lam don",
+    "don to cao",
+    "don khieu nai",
+    "don kien nghi",
+    "don phan anh",
+];
+
+/// The boilerplate phrases as word lists, longest first.
+fn boilerplate() -> &'static [Vec<&'static str>] {
+    static LIST: std::sync::OnceLock<Vec<Vec<&'static str>>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut l: Vec<Vec<&str>> = BOILERPLATE.iter().map(|p| p.split(' ').collect()).collect();
+        l.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        l
+    })
+}
+
+/// The folded words of a text with the boilerplate phrases cut out.
+pub fn content_words(text: &str) -> Vec<String> {
+    let words: Vec<String> = liem_domain::text::words(text).map(|(w, _)| w).collect();
+    let phrases = boilerplate();
+    let mut out = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let skip = phrases.iter().find(|p| {
+            p.len() <= words.len() - i && p.iter().zip(&words[i..]).all(|(a, b)| *a == b)
+        });
+        match skip {
+            Some(p) => i += p.len(),
+            None => {
+                out.push(words[i].clone());
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// FNV-1a over the words, then a finaliser (splitmix64), so that nearby
+/// inputs spread over the whole range.
+fn shingle_hash<'a>(words: impl Iterator<Item = &'a str>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for w in words {
+        for b in w.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    mix(h)
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The shingles of a text, boilerplate cut out, as hashes.
+pub fn shingles(text: &str) -> HashSet<u64> {
+    let words = content_words(text);
+    words
+        .windows(SHINGLE)
+        .map(|w| shingle_hash(w.iter().map(String::as_str)))
+        .collect()
+}
+
+/// The permutations' coefficients (odd multipliers), fixed: signatures
+/// built by one version compare with another's.
+fn coefficients() -> &'static [(u64, u64); PERMUTATIONS] {
+    static C: std::sync::OnceLock<[(u64, u64); PERMUTATIONS]> = std::sync::OnceLock::new();
+    C.get_or_init(|| {
+        let mut c = [(0u64, 0u64); PERMUTATIONS];
+        let mut s: u64 = 0x4c69_c3aa_6d21_0001;
+        for slot in c.iter_mut() {
+            s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let a = mix(s) | 1;
+            s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            *slot = (a, mix(s));
+        }
+        c
+    })
+}
+
+/// The MinHash signature of a shingle set; `None` when it is too short to
+/// compare.
+pub fn signature_of(shingles: &HashSet<u64>) -> Option<[u32; PERMUTATIONS]> {
+    if shingles.len() < MIN_SHINGLES {
+        return None;
+    }
+    let mut sig = [u32::MAX; PERMUTATIONS];
+    let c = coefficients();
+    for &h in shingles {
+        for (slot, (a, b)) in sig.iter_mut().zip(c.iter()) {
+            let v = (a.wrapping_mul(h).wrapping_add(*b) >> 32) as u32;
+            if v < *slot {
+                *slot = v;
+            }
+        }
+    }
+    Some(sig)
+}
+
+/// The signature of a text.
+pub fn signature(text: &str) -> Option<[u32; PERMUTATIONS]> {
+    signature_of(&shingles(text))
+}
+
+/// The band terms of a signature (none for a text too short).
+pub fn bands(sig: &Option<[u32; PERMUTATIONS]>) -> Vec<String> {
+    let Some(sig) = sig else {
+        return Vec::new();
+    };
+    sig.chunks(ROWS)
+        .enumerate()
+        .map(|(i, rows)| {
+            let mut h: u64 = i as u64;
+            for r in rows {
+                h = mix(h ^ u64::from(*r));
+            }
+            format!("b{i}:{h:016x}")
+        })
+        .collect()
+}
+
+/// The share of the two texts' shingles they have in common (Jaccard), 0
+/// when either is too short to compare.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    jaccard(&shingles(a), &shingles(b))
+}
+
+/// Jaccard similarity of two shingle sets.
+pub fn jaccard(a: &HashSet<u64>, b: &HashSet<u64>) -> f64 {
+    if a.len() < MIN_SHINGLES || b.len() < MIN_SHINGLES {
+        return 0.0;
+    }
+    let inter = a.intersection(b).count();
+    let union = a.len() + b.len() - inter;
+    inter as f64 / union as f64
+}
+
+/// The estimate of Jaccard similarity from two signatures.
+pub fn estimate(a: &[u32; PERMUTATIONS], b: &[u32; PERMUTATIONS]) -> f64 {
+    a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / PERMUTATIONS as f64
+}
+
+/// From this similarity on, a letter is proposed as repeating another.
+pub const PROPOSE_AT: f64 = 0.5;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "Kính gửi Ủy ban nhân dân xã. Tôi xin trình bày sự việc như sau: ông Trần Văn Bình, \
+        cán bộ địa chính xã, đã nhận tiền của nhiều hộ dân để làm giấy chứng nhận quyền sử dụng đất \
+        nhưng đến nay vẫn chưa cấp, số tiền mỗi hộ từ năm đến mười triệu đồng. Xin chân thành cảm ơn.";
+
+    #[test]
+    fn the_same_matter_retyped_is_similar_and_another_is_not() {
+        let retyped = "KÍNH GỬI UBND XÃ. Tôi xin trình bày sự việc như sau: ông Tran Van Binh, can bo dia chinh xa, \
+            da nhan tien cua nhieu ho dan de lam giay chung nhan quyen su dung dat nhung den nay van chua cap, \
+            so tien moi ho tu nam den muoi trieu dong.";
+        let other = "Kính gửi Ủy ban nhân dân xã. Tôi xin trình bày sự việc như sau: trường tiểu học thu \
+            thêm các khoản phí ngoài quy định đầu năm học, phụ huynh không được báo trước và không có biên lai. \
+            Xin chân thành cảm ơn.";
+        let s = similarity(A, retyped);
+        assert!(s > 0.8, "retyped: {s}");
+        let o = similarity(A, other);
+        assert!(o < 0.1, "boilerplate alone must not match: {o}");
+    }
+
+    #[test]
+    fn boilerplate_alone_is_too_short_to_compare() {
+        let form = "Kính gửi. Tôi xin trình bày sự việc như sau. Xin chân thành cảm ơn.";
+        assert!(
+            shingles(form).len() < MIN_SHINGLES,
+            "{:?}",
+            shingles(form).len()
+        );
+        assert!(signature(form).is_none());
+        assert!(bands(&signature(form)).is_empty());
+    }
+
+    #[test]
+    fn signatures_estimate_similarity_and_similar_texts_share_a_band() {
+        let mut edited = A.replace("mười triệu", "mười lăm triệu");
+        edited.push_str(" Tôi gửi kèm bản sao biên nhận.");
+        let (a, b) = (signature(A).unwrap(), signature(&edited).unwrap());
+        let exact = similarity(A, &edited);
+        assert!(
+            (estimate(&a, &b) - exact).abs() < 0.2,
+            "{} vs {exact}",
+            estimate(&a, &b)
+        );
+        let ba: HashSet<String> = bands(&Some(a)).into_iter().collect();
+        assert!(bands(&Some(b)).iter().any(|x| ba.contains(x)));
+        assert_eq!(ba.len(), BANDS);
+    }
+
+    #[test]
+    fn signatures_are_stable_across_calls() {
+        assert_eq!(signature(A), signature(A));
+        assert_eq!(bands(&signature(A)), bands(&signature(A)));
+    }
+}

@@ -1,0 +1,881 @@
+//! Liêm's search index: letters, cases, people and organisations in one
+//! tantivy index per node, fed from the change feed (`outbox`), rebuilt by
+//! `liem reindex`.
+//!
+//! - **Folding**: every text goes through `liem_domain::text::words`, so
+//!   `tham nhung` finds `tham nhũng` and `dat dai` finds `đất đai`, on whole
+//!   words (`hung` is not found inside `nhũng`).
+//! - **Scope in the query**: each record carries the unit paths it is
+//!   visible through (`at`: exactly; `within`: every ancestor) and the users
+//!   granted it (`reader`); the search adds the viewer's scope as a clause of
+//!   the query itself, so a record out of scope is neither returned nor
+//!   counted nor faceted. A restricted case carries no unit paths: only its
+//!   readers find it.
+//! - **Nothing sealed is indexed**: a sealed identity and sealed content
+//!   never reach the index (they are not in the clear columns read here).
+//! - **Crash consistency**: the feed position is committed with the
+//!   documents, in one tantivy commit; after a crash the index resumes from
+//!   its last commit and reads the feed again from there (re-indexing a
+//!   record is idempotent: its document is replaced).
+
+pub mod docs;
+pub mod dupes;
+pub mod query;
+pub mod snippet;
+pub mod tokenizer;
+
+use liem_domain::role::Scope;
+use liem_store::db::AsExec;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery,
+    RegexQuery, TermQuery,
+};
+use tantivy::schema::{
+    Facet, FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing,
+    TextOptions, Value, FAST, INDEXED, STORED, STRING,
+};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Term};
+
+pub use query::{Clause, Target};
+pub use snippet::Part;
+
+/// Bumped whenever the schema or what is indexed changes: an index of
+/// another version is rebuilt.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How long a position missing from the feed is waited for (a PostgreSQL
+/// transaction that took its sequence number but has not committed yet)
+/// before it is taken as rolled back.
+const GAP_PATIENCE_SECS: i64 = 600;
+
+/// Changes read from the feed per commit while catching up.
+const FEED_BATCH: i64 = 20_000;
+
+/// A search failure.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The database.
+    #[error(transparent)]
+    Store(#[from] liem_store::StoreError),
+    /// The index.
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// The index directory.
+    #[error("search index directory: {0}")]
+    Io(#[from] std::io::Error),
+    /// The index is held by another process (a running `liem serve`).
+    #[error("the search index at {0} is in use by another process")]
+    Busy(PathBuf),
+}
+
+/// Shorthand.
+pub type Result<T, E = SearchError> = std::result::Result<T, E>;
+
+/// The kinds of record in the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A letter (petition) in the register.
+    Letter,
+    /// A case or incident.
+    Case,
+    /// A person.
+    Person,
+    /// An organisation.
+    Organisation,
+}
+
+impl Kind {
+    fn code(self) -> &'static str {
+        match self {
+            Kind::Letter => "letter",
+            Kind::Case => "case",
+            Kind::Person => "person",
+            Kind::Organisation => "organisation",
+        }
+    }
+
+    fn key(self, id: uuid::Uuid) -> String {
+        format!("{}:{id}", self.code())
+    }
+
+    fn from_key(key: &str) -> Option<(Kind, uuid::Uuid)> {
+        let (k, id) = key.split_once(':')?;
+        let kind = match k {
+            "letter" => Kind::Letter,
+            "case" => Kind::Case,
+            "person" => Kind::Person,
+            "organisation" => Kind::Organisation,
+            _ => return None,
+        };
+        Some((kind, id.parse().ok()?))
+    }
+}
+
+/// The index's fields.
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    pub key: Field,
+    pub kind: Field,
+    pub body: Field,
+    pub reference: Field,
+    pub sender: Field,
+    pub place: Field,
+    pub subject: Field,
+    pub at: Field,
+    pub within: Field,
+    pub reader: Field,
+    pub facet: Field,
+    pub petition_kind: Field,
+    pub field: Field,
+    pub state: Field,
+    pub unit: Field,
+    pub handler: Field,
+    pub received: Field,
+    pub newest: Field,
+    pub due: Field,
+    pub duty_due: Field,
+    pub lsh: Field,
+    pub sender_key: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let folded = |positions: bool| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer::NAME)
+                .set_index_option(if positions {
+                    IndexRecordOption::WithFreqsAndPositions
+                } else {
+                    IndexRecordOption::WithFreqs
+                }),
+        )
+    };
+    let num = || NumericOptions::default().set_indexed().set_fast();
+    let f = Fields {
+        key: b.add_text_field("key", STRING | STORED),
+        kind: b.add_text_field("kind", STRING),
+        body: b.add_text_field("body", folded(true)),
+        reference: b.add_text_field("reference", folded(true)),
+        sender: b.add_text_field("sender", folded(true)),
+        place: b.add_text_field("place", folded(true)),
+        subject: b.add_text_field("subject", folded(true)),
+        at: b.add_text_field("at", STRING),
+        within: b.add_text_field("within", STRING),
+        reader: b.add_text_field("reader", STRING),
+        facet: b.add_facet_field("facet", FacetOptions::default()),
+        petition_kind: b.add_text_field("petition_kind", STRING),
+        field: b.add_text_field("field", STRING),
+        state: b.add_text_field("state", STRING),
+        unit: b.add_text_field("unit", STRING),
+        handler: b.add_text_field("handler", STRING),
+        received: b.add_i64_field("received", num()),
+        newest: b.add_i64_field("newest", FAST | INDEXED),
+        due: b.add_i64_field("due", num()),
+        duty_due: b.add_i64_field("duty_due", num()),
+        lsh: b.add_text_field("lsh", STRING),
+        sender_key: b.add_text_field("sender_key", STRING),
+    };
+    (b.build(), f)
+}
+
+/// A civil date as a sortable number (`yyyymmdd`).
+pub fn day_number(d: jiff::civil::Date) -> i64 {
+    i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
+}
+
+/// Where the index stands in the change feed; committed with its documents.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Position {
+    version: u32,
+    /// Every change up to here is indexed (but the gaps).
+    seq: i64,
+    /// Positions below `seq` not seen in the feed yet, with when (Unix
+    /// seconds) they were first missed.
+    gaps: Vec<(i64, i64)>,
+    /// Whether a full build completed.
+    built: bool,
+}
+
+struct Writer {
+    writer: IndexWriter,
+    pos: Position,
+}
+
+/// One node's search index.
+pub struct SearchIndex {
+    dir: PathBuf,
+    reader: IndexReader,
+    writer: tokio::sync::Mutex<Writer>,
+    f: Fields,
+    /// Position last committed (for `/metrics` and tests without the lock).
+    committed: std::sync::atomic::AtomicI64,
+}
+
+/// How far a build or catch-up has come, for a progress display.
+pub type Progress<'a> = &'a (dyn Fn(&str, u64) + Send + Sync);
+
+fn register_tokenizer(index: &Index) {
+    index
+        .tokenizers()
+        .register(tokenizer::NAME, tokenizer::FoldTokenizer);
+}
+
+impl SearchIndex {
+    /// Opens (or creates) the index in `dir`. An index of another schema
+    /// version is removed and created afresh (it is derived data). Fails
+    /// with [`SearchError::Busy`] when another process holds it.
+    pub fn open(dir: &Path, heap_bytes: usize) -> Result<SearchIndex> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, f) = schema();
+        let stale = match Index::open_in_dir(dir) {
+            Ok(i) => {
+                let pos = read_position(&i);
+                pos.version != SCHEMA_VERSION || i.schema() != schema
+            }
+            Err(_) => false,
+        };
+        if stale {
+            tracing::info!(dir = %dir.display(), "search index of another version: rebuilding");
+            remove_index_files(dir)?;
+        }
+        let mmap = tantivy::directory::MmapDirectory::open(dir)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let index = Index::open_or_create(mmap, schema)?;
+        register_tokenizer(&index);
+        let writer = match index.writer_with_num_threads(1, heap_bytes.max(15_000_000)) {
+            Ok(w) => w,
+            Err(tantivy::TantivyError::LockFailure(..)) => {
+                return Err(SearchError::Busy(dir.to_owned()))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let pos = read_position(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            dir: dir.to_owned(),
+            committed: std::sync::atomic::AtomicI64::new(pos.seq),
+            reader,
+            writer: tokio::sync::Mutex::new(Writer { writer, pos }),
+            f,
+        })
+    }
+
+    /// Where it is.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The change-feed position of the last commit.
+    pub fn position(&self) -> i64 {
+        self.committed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether a full build has completed (a new index has none).
+    pub async fn is_built(&self) -> bool {
+        self.writer.lock().await.pos.built
+    }
+
+    /// Documents in the index.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Whether the index holds no document.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Rebuilds the whole index from the database: every document is read
+    /// again; the feed position is the head read before reading, so that a
+    /// change committed meanwhile is applied by the next catch-up.
+    pub async fn rebuild(&self, ex: &mut impl AsExec, progress: Progress<'_>) -> Result<u64> {
+        let mut w = self.writer.lock().await;
+        let head = liem_store::stats::data_version(&mut *ex).await?;
+        w.writer.delete_all_documents()?;
+        let mut n = 0u64;
+        for kind in [Kind::Letter, Kind::Case, Kind::Person, Kind::Organisation] {
+            let mut after = None;
+            loop {
+                let (docs, last) = docs::page(&mut *ex, &self.f, kind, after, 2_000).await?;
+                for d in docs {
+                    w.writer.add_document(d)?;
+                    n += 1;
+                }
+                progress(kind.code(), n);
+                match last {
+                    Some(l) => after = Some(l),
+                    None => break,
+                }
+            }
+        }
+        w.pos = Position {
+            version: SCHEMA_VERSION,
+            seq: head,
+            gaps: Vec::new(),
+            built: true,
+        };
+        self.commit(&mut w)?;
+        Ok(n)
+    }
+
+    /// Builds the index if it never was, else applies the changes of the
+    /// feed it has not seen. Returns the feed position reached.
+    pub async fn catch_up(&self, ex: &mut impl AsExec) -> Result<i64> {
+        if !self.writer.lock().await.pos.built {
+            self.rebuild(ex, &|_, _| {}).await?;
+        }
+        self.follow(ex).await
+    }
+
+    /// Applies the changes of the feed after the committed position.
+    pub async fn follow(&self, ex: &mut impl AsExec) -> Result<i64> {
+        loop {
+            let (pos, caught) = self.follow_step(ex, FEED_BATCH).await?;
+            if caught {
+                return Ok(pos);
+            }
+        }
+    }
+
+    /// Applies at most `batch` positions of the feed in one commit; returns
+    /// the position reached and whether it is the head.
+    pub async fn follow_step(&self, ex: &mut impl AsExec, batch: i64) -> Result<(i64, bool)> {
+        let mut w = self.writer.lock().await;
+        let head = liem_store::stats::data_version(&mut *ex).await?;
+        if head <= w.pos.seq && w.pos.gaps.is_empty() {
+            return Ok((w.pos.seq, true));
+        }
+        let upto = head.min(w.pos.seq + batch.max(1));
+        let mut changes = liem_store::stats::changes(&mut *ex, w.pos.seq, upto).await?;
+        let waiting: Vec<i64> = w.pos.gaps.iter().map(|g| g.0).collect();
+        if !waiting.is_empty() {
+            changes.extend(liem_store::stats::changes_at(&mut *ex, &waiting).await?);
+        }
+        let seen: std::collections::HashSet<i64> = changes.iter().map(|c| c.0).collect();
+        let now = jiff::Timestamp::now().as_second();
+        let gaps_before = w.pos.gaps.len();
+        w.pos
+            .gaps
+            .retain(|(s, since)| !seen.contains(s) && now - since < GAP_PATIENCE_SECS);
+        for s in (w.pos.seq + 1)..=upto {
+            if !seen.contains(&s) && w.pos.gaps.len() < 100_000 {
+                w.pos.gaps.push((s, now));
+            }
+        }
+        let moved = upto > w.pos.seq || w.pos.gaps.len() != gaps_before || !changes.is_empty();
+        w.pos.seq = w.pos.seq.max(upto);
+        let targets = docs::targets(&mut *ex, &changes).await?;
+        if targets.rebuild {
+            drop(w);
+            self.rebuild(ex, &|_, _| {}).await?;
+            return Ok((self.position(), false));
+        }
+        for (kind, ids) in &targets.ids {
+            let ids: Vec<uuid::Uuid> = ids.iter().copied().collect();
+            for chunk in ids.chunks(500) {
+                let found = docs::load(&mut *ex, &self.f, *kind, chunk).await?;
+                for id in chunk {
+                    w.writer
+                        .delete_term(Term::from_field_text(self.f.key, &kind.key(*id)));
+                }
+                for d in found {
+                    w.writer.add_document(d)?;
+                }
+            }
+        }
+        if moved {
+            self.commit(&mut w)?;
+        }
+        // Waiting gaps alone do not keep a caller here: they are looked at
+        // again at the next call.
+        Ok((w.pos.seq, upto >= head))
+    }
+
+    fn commit(&self, w: &mut Writer) -> Result<()> {
+        let payload = serde_json::to_string(&w.pos).expect("position serialises");
+        let mut prepared = w.writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.reader.reload()?;
+        self.committed
+            .store(w.pos.seq, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Searches (after catching up with the feed).
+    pub async fn search(&self, ex: &mut impl AsExec, req: &Request) -> Result<Hits> {
+        self.catch_up(ex).await?;
+        self.search_now(req)
+    }
+
+    /// Searches what is committed, without reading the feed.
+    pub fn search_now(&self, req: &Request) -> Result<Hits> {
+        let clauses = query::parse(&req.text);
+        let q = self.build_query(req, &clauses);
+        let searcher = self.reader.searcher();
+        let limit = req.limit.clamp(1, 10_000);
+        let offset = req.offset.min(1_000_000);
+        let mut facets = FacetCollector::for_field("facet");
+        for g in FACET_GROUPS {
+            facets.add_facet(Facet::from(&format!("/{g}")));
+        }
+        let scored = clauses.iter().any(|c| !c.negate);
+        let (total, top, counts) = if req.order == SortOrder::Newest || !scored {
+            let top = TopDocs::with_limit(limit)
+                .and_offset(offset)
+                .order_by_fast_field::<i64>("newest", Order::Desc);
+            let (total, docs, counts) = searcher.search(&q, &(Count, top, facets))?;
+            (
+                total,
+                docs.into_iter().map(|(_, a)| (0.0, a)).collect::<Vec<_>>(),
+                counts,
+            )
+        } else {
+            let top = TopDocs::with_limit(limit)
+                .and_offset(offset)
+                .order_by_score();
+            searcher.search(&q, &(Count, top, facets))?
+        };
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            if let Some((kind, id)) = self.key_of(&searcher, addr)? {
+                hits.push(Hit { kind, id, score });
+            }
+        }
+        let mut facet_counts = Vec::new();
+        for g in FACET_GROUPS {
+            let values: Vec<(String, u64)> = counts
+                .get(&format!("/{g}"))
+                .map(|(f, n)| {
+                    let s = f
+                        .to_path()
+                        .last()
+                        .map(|v| v.to_string())
+                        .unwrap_or_default();
+                    (s, n)
+                })
+                .collect();
+            if !values.is_empty() {
+                facet_counts.push(FacetGroup {
+                    name: (*g).to_owned(),
+                    values,
+                });
+            }
+        }
+        Ok(Hits {
+            total: total as u64,
+            hits,
+            facets: facet_counts,
+            terms: query::highlight_terms(&clauses),
+        })
+    }
+
+    fn key_of(
+        &self,
+        searcher: &tantivy::Searcher,
+        addr: DocAddress,
+    ) -> Result<Option<(Kind, uuid::Uuid)>> {
+        let doc: tantivy::TantivyDocument = searcher.doc(addr)?;
+        Ok(doc
+            .get_first(self.f.key)
+            .and_then(|v| v.as_str())
+            .and_then(Kind::from_key))
+    }
+
+    fn text_field(&self, t: Target) -> Field {
+        match t {
+            Target::Body => self.f.body,
+            Target::Reference => self.f.reference,
+            Target::Sender => self.f.sender,
+            Target::Place => self.f.place,
+            Target::Subject => self.f.subject,
+        }
+    }
+
+    fn clause_query(&self, c: &Clause) -> Box<dyn Query> {
+        let field = self.text_field(c.target);
+        let terms: Vec<Term> = c
+            .words
+            .iter()
+            .map(|w| Term::from_field_text(field, w))
+            .collect();
+        match (terms.len(), c.prefix) {
+            (1, false) => Box::new(TermQuery::new(
+                terms[0].clone(),
+                IndexRecordOption::WithFreqs,
+            )),
+            (1, true) => {
+                let pattern = format!("{}.*", regex_escape(&c.words[0]));
+                match RegexQuery::from_pattern(&pattern, field) {
+                    Ok(q) => Box::new(q),
+                    Err(_) => Box::new(TermQuery::new(
+                        terms[0].clone(),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                }
+            }
+            (_, false) => Box::new(PhraseQuery::new(terms)),
+            (_, true) => Box::new(PhrasePrefixQuery::new(terms)),
+        }
+    }
+
+    fn build_query(&self, req: &Request, clauses: &[Clause]) -> Box<dyn Query> {
+        let f = &self.f;
+        let term = |field: Field, v: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, v),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let mut must: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, term(f.kind, req.kind.code()))];
+        // The viewer's reach: units (exactly or as a subtree) or a grant.
+        let mut reach: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        match &req.scope {
+            Scope::None => {}
+            Scope::Unit(p) => reach.push((Occur::Should, term(f.at, p))),
+            Scope::Subtree(p) => reach.push((Occur::Should, term(f.within, p))),
+        }
+        if let Some(u) = req.reader {
+            reach.push((Occur::Should, term(f.reader, &u.to_string())));
+        }
+        if reach.is_empty() {
+            return Box::new(EmptyQuery);
+        }
+        must.push((Occur::Must, Box::new(BooleanQuery::new(reach))));
+        for c in clauses {
+            let occur = if c.negate {
+                Occur::MustNot
+            } else {
+                Occur::Must
+            };
+            must.push((occur, self.clause_query(c)));
+        }
+        let fl = &req.filter;
+        for (field, value) in [
+            (f.petition_kind, &fl.petition_kind),
+            (f.field, &fl.field),
+            (f.state, &fl.state),
+        ] {
+            if let Some(v) = value {
+                must.push((Occur::Must, term(field, v)));
+            }
+        }
+        if let Some(u) = fl.unit {
+            must.push((Occur::Must, term(f.unit, &u.to_string())));
+        }
+        if let Some(h) = fl.handler {
+            must.push((Occur::Must, term(f.handler, &h.to_string())));
+        }
+        let range = |field: Field, lo: std::ops::Bound<i64>, hi: std::ops::Bound<i64>| {
+            let t = |v: i64| Term::from_field_i64(field, v);
+            Box::new(RangeQuery::new(lo.map(t), hi.map(t))) as Box<dyn Query>
+        };
+        use std::ops::Bound::{Excluded, Included, Unbounded};
+        if fl.received_from.is_some() || fl.received_to.is_some() {
+            let lo = fl
+                .received_from
+                .map_or(Unbounded, |d| Included(day_number(d)));
+            let hi = fl
+                .received_to
+                .map_or(Unbounded, |d| Included(day_number(d)));
+            must.push((Occur::Must, range(f.received, lo, hi)));
+        }
+        if let Some(y) = fl.year {
+            let y = i64::from(y);
+            must.push((
+                Occur::Must,
+                range(f.received, Included(y * 10_000), Excluded((y + 1) * 10_000)),
+            ));
+        }
+        if let Some(today) = fl.overdue_on {
+            let t = day_number(today);
+            must.push((
+                Occur::Must,
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, range(f.due, Unbounded, Excluded(t))),
+                    (Occur::Should, range(f.duty_due, Unbounded, Excluded(t))),
+                ])),
+            ));
+        }
+        if let Some((from, to)) = fl.due_between {
+            must.push((
+                Occur::Must,
+                range(f.due, Included(day_number(from)), Included(day_number(to))),
+            ));
+        }
+        if clauses.iter().all(|c| c.negate) && !clauses.is_empty() {
+            must.push((Occur::Must, Box::new(AllQuery)));
+        }
+        Box::new(BooleanQuery::new(must))
+    }
+
+    /// Letters in the viewer's reach whose text shares bands with `sketch`
+    /// (and letters from the same sender), best first: candidates for
+    /// [`dupes`]; the caller confirms them on the text.
+    pub fn similar_letters(
+        &self,
+        scope: &Scope,
+        bands: &[String],
+        sender_keys: &[String],
+        exclude: Option<uuid::Uuid>,
+        limit: usize,
+    ) -> Result<Vec<(uuid::Uuid, f32)>> {
+        let f = &self.f;
+        let term = |field: Field, v: &str| -> Box<dyn Query> {
+            Box::new(tantivy::query::ConstScoreQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, v),
+                    IndexRecordOption::Basic,
+                )),
+                1.0,
+            ))
+        };
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for b in bands {
+            should.push((Occur::Should, term(f.lsh, b)));
+        }
+        for k in sender_keys {
+            should.push((Occur::Should, term(f.sender_key, k)));
+        }
+        if should.is_empty() {
+            return Ok(Vec::new());
+        }
+        let reach: Box<dyn Query> = match scope {
+            Scope::None => return Ok(Vec::new()),
+            Scope::Unit(p) => term(f.at, p),
+            Scope::Subtree(p) => term(f.within, p),
+        };
+        let mut must: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, term(f.kind, Kind::Letter.code())),
+            (Occur::Must, reach),
+            (Occur::Must, Box::new(BooleanQuery::new(should))),
+        ];
+        if let Some(x) = exclude {
+            must.push((Occur::MustNot, term(f.key, &Kind::Letter.key(x))));
+        }
+        // Scores add up: the number of shared bands (and same-sender keys).
+        let q = BooleanQuery::new(must);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&q, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let mut out = Vec::new();
+        for (score, addr) in top {
+            if let Some((_, id)) = self.key_of(&searcher, addr)? {
+                out.push((id, score));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !c.is_alphanumeric() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn read_position(index: &Index) -> Position {
+    index
+        .load_metas()
+        .ok()
+        .and_then(|m| m.payload)
+        .and_then(|p| serde_json::from_str(&p).ok())
+        .unwrap_or(Position {
+            version: SCHEMA_VERSION,
+            ..Position::default()
+        })
+}
+
+fn remove_index_files(dir: &Path) -> std::io::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
+        if p.is_file() {
+            std::fs::remove_file(p)?;
+        }
+    }
+    Ok(())
+}
+
+/// The facet groups counted for every search.
+pub const FACET_GROUPS: &[&str] = &["kind", "field", "state", "unit", "year", "stage"];
+
+/// The order of results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SortOrder {
+    /// Most relevant first (BM25); newest first when nothing is scored.
+    #[default]
+    Relevance,
+    /// Newest registered first.
+    Newest,
+}
+
+/// Narrowing beyond the words.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Petition kind (letters).
+    pub petition_kind: Option<String>,
+    /// Field code.
+    pub field: Option<String>,
+    /// A matter's state (letters), a stage (cases).
+    pub state: Option<String>,
+    /// Registering unit, exactly.
+    pub unit: Option<uuid::Uuid>,
+    /// A matter's handler.
+    pub handler: Option<uuid::Uuid>,
+    /// Received (opened) on or after.
+    pub received_from: Option<jiff::civil::Date>,
+    /// Received (opened) on or before.
+    pub received_to: Option<jiff::civil::Date>,
+    /// Received in this year.
+    pub year: Option<i16>,
+    /// Past a statutory limit or an owed duty as of this day.
+    pub overdue_on: Option<jiff::civil::Date>,
+    /// With a running limit in this range.
+    pub due_between: Option<(jiff::civil::Date, jiff::civil::Date)>,
+}
+
+/// A search.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Which records.
+    pub kind: Kind,
+    /// What was typed.
+    pub text: String,
+    /// The viewer's scope for this kind of record.
+    pub scope: Scope,
+    /// The viewer, for records granted to them by name.
+    pub reader: Option<uuid::Uuid>,
+    /// Narrowing.
+    pub filter: Filter,
+    /// Order.
+    pub order: SortOrder,
+    /// Results skipped.
+    pub offset: usize,
+    /// Results returned.
+    pub limit: usize,
+}
+
+/// One result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Kind.
+    pub kind: Kind,
+    /// Id.
+    pub id: uuid::Uuid,
+    /// Relevance (0 when ordered by date).
+    pub score: f32,
+}
+
+/// The values of one facet and how many results hold each.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FacetGroup {
+    /// `kind`, `field`, `state`, `unit`, `year`, `stage`.
+    pub name: String,
+    /// Value and count, as the index holds them.
+    pub values: Vec<(String, u64)>,
+}
+
+/// What a search found.
+#[derive(Debug, Clone)]
+pub struct Hits {
+    /// Every match in reach (exact).
+    pub total: u64,
+    /// The requested page.
+    pub hits: Vec<Hit>,
+    /// Facet counts over every match.
+    pub facets: Vec<FacetGroup>,
+    /// The folded words to highlight (with whether each is a prefix).
+    pub terms: Vec<(String, bool)>,
+}
+
+impl Hits {
+    /// The ids of the page, in order.
+    pub fn ids(&self) -> Vec<uuid::Uuid> {
+        self.hits.iter().map(|h| h.id).collect()
+    }
+}
+
+/// The highlighted passage of `text` for a search's words.
+pub fn highlight(text: &str, terms: &[(String, bool)]) -> Option<Vec<Part>> {
+    snippet::snippet(text, terms, 160)
+}
+
+/// A shared handle.
+pub type Shared = Arc<SearchIndex>;
+
+/// The ancestors of a unit path, itself included (`/TW/HNI/X/` gives
+/// `/TW/`, `/TW/HNI/`, `/TW/HNI/X/`).
+pub(crate) fn ancestors(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, c) in path.char_indices().skip(1) {
+        if c == '/' {
+            out.push(path[..=i].to_owned());
+        }
+    }
+    out
+}
+
+/// Unit paths for the `at` and `within` fields.
+pub(crate) fn reach_terms(paths: &BTreeSet<String>) -> (Vec<String>, Vec<String>) {
+    let mut within = BTreeSet::new();
+    for p in paths {
+        within.extend(ancestors(p));
+    }
+    (
+        paths.iter().cloned().collect(),
+        within.into_iter().collect(),
+    )
+}
+
+/// Facet values per group, for the page (value → count).
+pub fn facet_map(hits: &Hits) -> HashMap<String, Vec<(String, u64)>> {
+    hits.facets
+        .iter()
+        .map(|g| (g.name.clone(), g.values.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ancestors_of_a_path() {
+        assert_eq!(
+            ancestors("/TW/HNI/HNI-BADINH/"),
+            ["/TW/", "/TW/HNI/", "/TW/HNI/HNI-BADINH/"]
+        );
+        assert!(ancestors("").is_empty());
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        let id = uuid::Uuid::now_v7();
+        assert_eq!(Kind::from_key(&Kind::Case.key(id)), Some((Kind::Case, id)));
+        assert_eq!(Kind::from_key("nonsense"), None);
+    }
+
+    #[test]
+    fn day_numbers_sort_as_dates() {
+        let a = day_number(jiff::civil::date(2025, 12, 31));
+        let b = day_number(jiff::civil::date(2026, 1, 1));
+        assert!(a < b);
+        assert_eq!(b, 20260101);
+    }
+}
