@@ -27,7 +27,7 @@ pub mod tokenizer;
 use liem_domain::role::Scope;
 use liem_store::db::AsExec;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
@@ -425,26 +425,38 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let limit = req.limit.clamp(1, 10_000);
         let offset = req.offset.min(1_000_000);
-        let mut facets = FacetCollector::for_field("facet");
-        for g in FACET_GROUPS {
-            facets.add_facet(Facet::from(&format!("/{g}")));
-        }
+        let facets = || {
+            let mut c = FacetCollector::for_field("facet");
+            for g in FACET_GROUPS {
+                c.add_facet(Facet::from(&format!("/{g}")));
+            }
+            c
+        };
         let scored = clauses.iter().any(|c| !c.negate);
-        let (total, top, counts) = if req.order == SortOrder::Newest || !scored {
+        let by_field = |field: &str, order: Order| {
             let top = TopDocs::with_limit(limit)
                 .and_offset(offset)
-                .order_by_fast_field::<i64>("newest", Order::Desc);
-            let (total, docs, counts) = searcher.search(&q, &(Count, top, facets))?;
-            (
-                total,
-                docs.into_iter().map(|(_, a)| (0.0, a)).collect::<Vec<_>>(),
-                counts,
-            )
-        } else {
-            let top = TopDocs::with_limit(limit)
-                .and_offset(offset)
-                .order_by_score();
-            searcher.search(&q, &(Count, top, facets))?
+                .order_by_fast_field::<i64>(field.to_owned(), order);
+            searcher
+                .search(&q, &(Count, top, facets()))
+                .map(|(total, docs, counts)| {
+                    (
+                        total,
+                        docs.into_iter().map(|(_, a)| (0.0, a)).collect::<Vec<_>>(),
+                        counts,
+                    )
+                })
+        };
+        let (total, top, counts) = match req.order {
+            SortOrder::Relevance if scored => {
+                let top = TopDocs::with_limit(limit)
+                    .and_offset(offset)
+                    .order_by_score();
+                searcher.search(&q, &(Count, top, facets()))?
+            }
+            SortOrder::Relevance | SortOrder::Newest => by_field("newest", Order::Desc)?,
+            SortOrder::ReceivedDesc => by_field("received", Order::Desc)?,
+            SortOrder::ReceivedAsc => by_field("received", Order::Asc)?,
         };
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
@@ -454,15 +466,15 @@ impl SearchIndex {
         }
         let mut facet_counts = Vec::new();
         for g in FACET_GROUPS {
-            let values: Vec<(String, u64)> = counts
+            let values: Vec<FacetValue> = counts
                 .get(&format!("/{g}"))
-                .map(|(f, n)| {
-                    let s = f
+                .map(|(f, n)| FacetValue {
+                    value: f
                         .to_path()
                         .last()
                         .map(|v| v.to_string())
-                        .unwrap_or_default();
-                    (s, n)
+                        .unwrap_or_default(),
+                    count: n,
                 })
                 .collect();
             if !values.is_empty() {
@@ -722,6 +734,10 @@ pub enum SortOrder {
     Relevance,
     /// Newest registered first.
     Newest,
+    /// By the day received (opened), latest first.
+    ReceivedDesc,
+    /// By the day received (opened), earliest first.
+    ReceivedAsc,
 }
 
 /// Narrowing beyond the words.
@@ -788,7 +804,17 @@ pub struct FacetGroup {
     /// `kind`, `field`, `state`, `unit`, `year`, `stage`.
     pub name: String,
     /// Value and count, as the index holds them.
-    pub values: Vec<(String, u64)>,
+    pub values: Vec<FacetValue>,
+}
+
+/// One value of a facet.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FacetValue {
+    /// The code (a unit's id for `unit`).
+    pub value: String,
+    /// Matches holding it.
+    pub count: u64,
 }
 
 /// What a search found.
@@ -841,14 +867,6 @@ pub(crate) fn reach_terms(paths: &BTreeSet<String>) -> (Vec<String>, Vec<String>
         paths.iter().cloned().collect(),
         within.into_iter().collect(),
     )
-}
-
-/// Facet values per group, for the page (value → count).
-pub fn facet_map(hits: &Hits) -> HashMap<String, Vec<(String, u64)>> {
-    hits.facets
-        .iter()
-        .map(|g| (g.name.clone(), g.values.clone()))
-        .collect()
 }
 
 #[cfg(test)]

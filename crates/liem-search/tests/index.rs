@@ -262,7 +262,7 @@ fn facet_total(h: &liem_search::Hits, group: &str) -> u64 {
     h.facets
         .iter()
         .filter(|g| g.name == group)
-        .flat_map(|g| g.values.iter().map(|v| v.1))
+        .flat_map(|g| g.values.iter().map(|v| v.count))
         .sum()
 }
 

@@ -43,6 +43,8 @@ sender-sealed = (Identity sealed)
 sender-anonymous-label = (Anonymous)
 next-page = Next page
 no-results = No letter matches.
+search-facets = Results by group
+search-help = With or without diacritics; "a phrase" in quotes, prefix*, -exclude, reference: sender: place: subject: to look in one field.
 
 new-title = Register a letter
 f-kinds = Kinds (several allowed)
@@ -1252,3 +1254,8 @@ cm-case-target = The case's monitored target
 cm-drift = The task's due date differs from the target: align them
 cm-by-owner = By owner unit
 cm-due-soon-now = Tasks due soon (today)
+similar-title = May repeat a letter already received
+similar-help = Earlier letters whose text is close to this one's (the formulas every petition shares, such as "Kính gửi", left out). If it is the same matter, join this letter to it.
+similar-share = { $percent }% of the text in common
+similar-join = Join matter { $reference }
+similar-joined = The letter was joined to the matter.

@@ -43,6 +43,8 @@ sender-sealed = (Identité protégée)
 sender-anonymous-label = (Anonyme)
 next-page = Page suivante
 no-results = Aucune lettre ne correspond.
+search-facets = Résultats par groupe
+search-help = Avec ou sans diacritiques ; "une expression" entre guillemets, préfixe*, -exclure, reference: sender: place: subject: pour chercher dans un champ.
 
 new-title = Enregistrer une lettre
 f-kinds = Nature (plusieurs possibles)
@@ -1252,3 +1254,8 @@ cm-case-target = Échéance suivie de l'affaire
 cm-drift = L'échéance de la tâche diffère de celle suivie : à harmoniser
 cm-by-owner = Par unité responsable
 cm-due-soon-now = Tâches à échéance proche (aujourd'hui)
+similar-title = Peut répéter une lettre déjà reçue
+similar-help = Lettres antérieures dont le texte est proche de celui-ci (sans les formules communes à toutes les requêtes, comme « Kính gửi »). S’il s’agit de la même affaire, rattachez-y cette lettre.
+similar-share = { $percent } % du texte en commun
+similar-join = Rattacher à l’affaire { $reference }
+similar-joined = La lettre a été rattachée à l’affaire.

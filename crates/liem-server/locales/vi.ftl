@@ -43,6 +43,8 @@ sender-sealed = (Danh tính được bảo mật)
 sender-anonymous-label = (Nặc danh)
 next-page = Trang sau
 no-results = Không có đơn nào phù hợp.
+search-facets = Kết quả theo nhóm
+search-help = Gõ có dấu hoặc không dấu; "cụm từ" trong ngoặc kép, tiền tố*, -loại trừ, số: người gửi: nơi: đối tượng: để tìm trong một trường.
 
 new-title = Tiếp nhận đơn
 f-kinds = Loại đơn (có thể chọn nhiều)
@@ -1252,3 +1254,8 @@ cm-case-target = Mốc theo dõi của vụ án
 cm-drift = Thời hạn nhiệm vụ khác mốc theo dõi: cần thống nhất
 cm-by-owner = Theo đơn vị chủ trì
 cm-due-soon-now = Nhiệm vụ sắp đến hạn (hôm nay)
+similar-title = Có thể trùng với đơn đã nhận
+similar-help = Các đơn nhận trước có nội dung gần giống đơn này (đã bỏ phần thể thức chung như "Kính gửi", "Tôi xin trình bày"). Nếu cùng một vụ việc, hãy gộp đơn này vào vụ việc đã có.
+similar-share = trùng { $percent }% nội dung
+similar-join = Gộp vào vụ việc { $reference }
+similar-joined = Đã gộp đơn vào vụ việc.

@@ -25,6 +25,7 @@ pub mod reception;
 pub mod reports;
 pub mod screening;
 pub mod sealing;
+pub mod search;
 pub mod state;
 pub mod totp;
 pub mod web;

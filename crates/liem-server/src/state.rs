@@ -17,6 +17,10 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Where attachments are stored.
     pub files_dir: PathBuf,
+    /// Where this node keeps its search index (derived data: rebuilt from
+    /// the database when missing); by default `search-index` inside
+    /// `files_dir` (`liem` sets `search` in its data directory).
+    pub search_dir: Option<PathBuf>,
     /// Leading zero bits the public form's proof of work needs.
     pub pow_bits: u32,
     /// How failed receipt-code checks are slowed and refused.
@@ -42,6 +46,15 @@ pub struct Settings {
     pub require_second_factor: bool,
 }
 
+impl Settings {
+    /// Where the search index lives.
+    pub fn search_dir(&self) -> PathBuf {
+        self.search_dir
+            .clone()
+            .unwrap_or_else(|| self.files_dir.join("search-index"))
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -49,6 +62,7 @@ impl Default for Settings {
             session_hours: 12,
             secure_cookies: false,
             files_dir: PathBuf::from("liem-data/files"),
+            search_dir: None,
             pow_bits: 16,
             rate: guard::RatePolicy::default(),
             login_rate: guard::RatePolicy {
@@ -123,6 +137,8 @@ pub struct Inner {
     /// The calendar and the deadline rules as last read, under the settings
     /// version they were read at (`admin::service::rules`).
     pub rules: std::sync::Mutex<Option<RulesAt>>,
+    /// This node's search index, opened at first use.
+    pub search: tokio::sync::OnceCell<Arc<liem_search::SearchIndex>>,
 }
 
 /// The calendar and rules read at one settings version.
@@ -226,6 +242,7 @@ impl AppState {
             // Letters one intake transaction registers at most.
             intake: crate::web::groups::Groups::new(12),
             rules: std::sync::Mutex::new(None),
+            search: tokio::sync::OnceCell::new(),
         }))
     }
 }

@@ -607,6 +607,15 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             O::Letter,
             form_body,
         ),
+        ("GET", "/api/v1/letters/{id}/similar") => {
+            s(Rights(R::ReadPetitions, None), O::Letter, None)
+        }
+        ("POST", "/api/v1/letters/{id}/join" | "/petitions/{id}/join") => s(
+            Rights(R::ReadPetitions, Some(R::RegisterLetter)),
+            O::Letter,
+            // A matter that is nowhere: the gate is passed, nothing is joined.
+            Some(json!({"matter_id": "00000000-0000-4000-8000-000000000000"})),
+        ),
         ("POST", "/api/v1/letters/{id}/transfer") => s(
             Rights(R::ReadPetitions, Some(R::HandleMatter)),
             O::Letter,

@@ -392,6 +392,16 @@ impl Filter {
         self.conds.push(out);
     }
 
+    /// Keeps rows whose `col` is one of `values` (none when empty).
+    pub fn and_in(&mut self, col: &str, values: Vec<Value>) {
+        if values.is_empty() {
+            self.and("1 = 0", Vec::new());
+            return;
+        }
+        let marks = vec!["?"; values.len()].join(", ");
+        self.and(&format!("{col} IN ({marks})"), values);
+    }
+
     /// The placeholder number the next bound value will get.
     pub fn next_placeholder(&self) -> usize {
         self.params.len() + 1

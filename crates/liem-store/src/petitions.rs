@@ -1314,8 +1314,11 @@ pub struct LetterFilter {
     /// Letters with a matter assigned to this handler.
     pub handler: Option<UserId>,
     /// Words to find (reference, sender, identity number, content),
-    /// matched without diacritics.
+    /// matched without diacritics. Answered by the search index
+    /// (`liem-search`), never by this crate: the SQL listing refuses it.
     pub text: Option<String>,
+    /// With `text`, the results skipped (a search's pages are numbered).
+    pub offset: Option<u32>,
     /// Received on or after.
     pub received_from: Option<Date>,
     /// Received on or before.
@@ -1339,6 +1342,8 @@ pub enum LetterSort {
     ReceivedDesc,
     /// By the day received, earliest first.
     ReceivedAsc,
+    /// Most relevant first (a search only).
+    Relevance,
 }
 
 impl LetterSort {
@@ -1348,6 +1353,7 @@ impl LetterSort {
             "" | "registered" => Some(LetterSort::Registered),
             "received" => Some(LetterSort::ReceivedAsc),
             "-received" => Some(LetterSort::ReceivedDesc),
+            "relevance" => Some(LetterSort::Relevance),
             _ => None,
         }
     }
@@ -1358,6 +1364,7 @@ impl LetterSort {
             LetterSort::Registered => "registered",
             LetterSort::ReceivedAsc => "received",
             LetterSort::ReceivedDesc => "-received",
+            LetterSort::Relevance => "relevance",
         }
     }
 }
@@ -1440,12 +1447,17 @@ fn letter_filter(scope: &Scope, lf: &LetterFilter) -> Filter {
     if let Some(d) = lf.received_to {
         f.and("l.received_on <= ?", vec![d.into()]);
     }
-    if let Some(t) = &lf.text {
-        for term in liem_domain::text::query_terms(t) {
-            f.and("l.search_text LIKE ?", vec![format!("%{term}%").into()]);
-        }
-    }
     f
+}
+
+/// Words are found by the search index, not by scanning the register.
+fn refuse_text(lf: &LetterFilter) -> Result<()> {
+    if lf.text.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+        return Err(StoreError::Config(
+            "words are searched in the search index, not in the register's rows".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// A page of results and the cursor of the next one.
@@ -1482,11 +1494,12 @@ pub async fn list_letters(
     cursor: Option<LetterId>,
     limit: u32,
 ) -> Result<Page<LetterRecord>> {
+    refuse_text(lf)?;
     let mut f = letter_filter(scope, lf);
     // Keyset pages: after the cursor's letter in the list's order.
     match (lf.sort, cursor, lf.cursor_received) {
         (_, None, _) => {}
-        (LetterSort::Registered, Some(c), _) | (_, Some(c), None) => {
+        (LetterSort::Registered | LetterSort::Relevance, Some(c), _) | (_, Some(c), None) => {
             f.and("l.id < ?", vec![c.0.into()])
         }
         (LetterSort::ReceivedDesc, Some(c), Some(d)) => f.and(
@@ -1499,7 +1512,7 @@ pub async fn list_letters(
         ),
     }
     let order = match lf.sort {
-        LetterSort::Registered => "l.id DESC",
+        LetterSort::Registered | LetterSort::Relevance => "l.id DESC",
         LetterSort::ReceivedDesc => "l.received_on DESC, l.id DESC",
         LetterSort::ReceivedAsc => "l.received_on ASC, l.id ASC",
     };
@@ -1516,7 +1529,9 @@ pub async fn list_letters(
         .await?;
     let items = rows.iter().map(letter_from).collect::<Result<Vec<_>>>()?;
     let mut page = match lf.sort {
-        LetterSort::Registered => Page::cut(items, limit, |l| l.id.to_string()),
+        LetterSort::Registered | LetterSort::Relevance => {
+            Page::cut(items, limit, |l| l.id.to_string())
+        }
         _ => Page::cut(items, limit, |l| format!("{}~{}", l.received_on, l.id)),
     };
     let ids: Vec<LetterId> = page.items.iter().map(|l| l.id).collect();
@@ -1530,9 +1545,40 @@ pub async fn list_letters(
 
 /// How many letters in scope match the filter.
 pub async fn count_letters(ex: &mut impl AsExec, scope: &Scope, lf: &LetterFilter) -> Result<i64> {
+    refuse_text(lf)?;
     let f = letter_filter(scope, lf);
     let sql = format!("SELECT COUNT(*) AS n FROM letters l{}", f.where_clause());
     f.query(sql).fetch_one(ex).await?.i64("n")
+}
+
+/// These letters, in the order given (an id not found, or outside `scope`,
+/// is left out), each with its matters.
+pub async fn letters_by_ids(
+    ex: &mut impl AsExec,
+    scope: &Scope,
+    ids: &[LetterId],
+) -> Result<Vec<LetterRecord>> {
+    let mut found: std::collections::HashMap<LetterId, LetterRecord> =
+        std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut f = Filter::default();
+        scope_condition(&mut f, scope, "l.unit_id");
+        f.and_in("l.id", chunk.iter().map(|i| i.0.into()).collect());
+        let sql = format!(
+            "SELECT {LETTER_COLS} FROM letters l JOIN units un ON un.id = l.unit_id{}",
+            f.where_clause()
+        );
+        for r in f.query(sql).fetch_all(&mut *ex).await? {
+            let l = letter_from(&r)?;
+            found.insert(l.id, l);
+        }
+        for (lid, brief) in briefs_for(ex, chunk).await? {
+            if let Some(l) = found.get_mut(&lid) {
+                l.matters.push(brief);
+            }
+        }
+    }
+    Ok(ids.iter().filter_map(|i| found.remove(i)).collect())
 }
 
 /// Counts of running deadlines for one unit and handler.

@@ -219,6 +219,7 @@ impl Config {
             session_hours: self.session_hours,
             secure_cookies: self.secure_cookies,
             files_dir: self.data_dir.join("files"),
+            search_dir: Some(self.data_dir.join("search")),
             pow_bits: self.pow_bits,
             proxies: self.proxies(),
             checkpoint_file: self.checkpoint_file.clone(),

@@ -216,6 +216,13 @@ enum Command {
         #[arg(long = "writers", default_values_t = vec![1usize, 8, 32])]
         writers: Vec<usize>,
     },
+    /// Rebuilds this node's search index from the database (letters,
+    /// cases, people, organisations), showing progress. Stop `liem serve`
+    /// first: the index has one writer.
+    Reindex {
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Writes a consistent copy of the SQLite database.
     Backup {
         #[command(flatten)]
@@ -507,6 +514,12 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             } else {
                 store.close().await;
             }
+        }
+        Command::Reindex { data } => {
+            let cfg = data.config()?;
+            let store = open(&cfg).await?;
+            reindex(&cfg, &store).await?;
+            store.close().await;
         }
         Command::Migrate { data } => {
             let cfg = data.config()?;
@@ -1233,6 +1246,52 @@ fn read_password() -> Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
+/// Rebuilds the search index, with a progress bar over every record.
+async fn reindex(cfg: &Config, store: &Store) -> Result<()> {
+    let dir = cfg.settings().search_dir();
+    let ix = match liem_search::SearchIndex::open(&dir, 256 * 1024 * 1024) {
+        Ok(ix) => ix,
+        Err(liem_search::SearchError::Busy(d)) => anyhow::bail!(
+            "the search index at {} is open in a running `liem serve`: stop it first (it keeps its index current by itself)",
+            d.display()
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let mut c = store.conn().await?;
+    let mut total = 0u64;
+    for table in ["letters", "cases", "persons", "organisations"] {
+        let n = liem_store::db::query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(&mut c)
+            .await?
+            .i64("n")?;
+        total += n.unsigned_abs();
+    }
+    let started = std::time::Instant::now();
+    let shown = std::sync::Mutex::new((progress::Progress::new("search index", total), 0u64));
+    let n = ix
+        .rebuild(&mut c, &|_, done| {
+            if let Ok(mut g) = shown.lock() {
+                let step = done.saturating_sub(g.1);
+                g.0.advance(step);
+                g.1 = done;
+            }
+        })
+        .await?;
+    let (bar, _) = shown.into_inner().unwrap_or_else(|e| e.into_inner());
+    let secs = started.elapsed().as_secs_f64();
+    bar.finish(&format!(
+        "{n} records indexed in {secs:.1} s ({:.0}/s) at change-feed position {}",
+        n as f64 / secs.max(1e-9),
+        ix.position()
+    ));
+    println!(
+        "search index rebuilt: {n} records at change-feed position {} in {}",
+        ix.position(),
+        dir.display()
+    );
+    Ok(())
+}
+
 async fn serve(cfg: &Config, store: Store) -> Result<()> {
     let key = cfg.seal_key(true)?;
     let state = liem_server::AppState::new(
@@ -1261,6 +1320,9 @@ async fn serve(cfg: &Config, store: Store) -> Result<()> {
         }
     });
     liem_server::checkpoints::spawn_schedule(state.clone(), cfg.checkpoint_every());
+    // The search index: built if new, then kept near the change feed's head
+    // (every search also catches up before it runs).
+    liem_server::search::follow(state.clone(), std::time::Duration::from_secs(1));
     let app = liem_server::router(state);
     let listener = tokio::net::TcpListener::bind(&cfg.bind)
         .await

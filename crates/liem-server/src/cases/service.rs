@@ -948,7 +948,8 @@ impl CaseQuery {
         let mut e = ValidationErrors::new();
         let kind = optional_code::<CaseKind>(&mut e, "kind", self.kind.as_deref());
         let stage = optional_code::<Stage>(&mut e, "stage", self.stage.as_deref());
-        let text = liem_domain::validation::search(&mut e, "q", self.q.as_deref());
+        // The words are validated here and searched in the index by `list`.
+        let _words = liem_domain::validation::search(&mut e, "q", self.q.as_deref());
         e.into_result(())?;
         let unit = |f: &'static str, c: &Option<String>| {
             let c = c.clone().filter(|c| !c.trim().is_empty());
@@ -960,7 +961,7 @@ impl CaseQuery {
             }
         };
         Ok(CaseFilter {
-            text,
+            ids: None,
             kind,
             stage,
             holder: unit("holder", &self.holder).await?,
@@ -979,7 +980,10 @@ pub async fn list(
     q: &CaseQuery,
 ) -> AppResult<(liem_store::petitions::Page<CaseRow>, i64)> {
     let v = viewer(who)?;
-    let f = q.filter(state).await?;
+    let mut f = q.filter(state).await?;
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        f.ids = Some(search_cases(state, &v, text).await?);
+    }
     let mut c = state.store.conn().await?;
     let limit = if q.format.as_deref() == Some("csv") {
         5000
@@ -989,6 +993,16 @@ pub async fn list(
     let page = store::list_cases(&mut c, &v, &f, q.cursor, limit).await?;
     let total = store::count_cases(&mut c, &v, &f).await?;
     Ok((page, total))
+}
+
+/// The most matches a search of the cases register narrows the list to.
+const MAX_CASE_MATCHES: usize = 5000;
+
+/// The cases the viewer may see that the words find, most relevant first
+/// (at most [`MAX_CASE_MATCHES`]); the list's other filters and order then
+/// apply to them.
+async fn search_cases(state: &AppState, v: &Viewer, text: &str) -> AppResult<Vec<uuid::Uuid>> {
+    crate::search::find_ids(state, liem_search::Kind::Case, text, v, MAX_CASE_MATCHES).await
 }
 
 /// The id of the case or incident a reference names, when the caller may

@@ -212,8 +212,9 @@ pub async fn find_persons(
     who.grant(Right::HandleCases)?;
     let v = viewer(who)?;
     let q = searched(q)?;
+    let ids = crate::search::find_ids(state, liem_search::Kind::Person, &q, &v, 50).await?;
     let mut c = state.store.conn().await?;
-    Ok(store::find_persons(&mut c, &v, &q, 50).await?)
+    Ok(store::persons_by_ids(&mut c, &v, &ids).await?)
 }
 
 /// Organisations by name or tax code.
@@ -225,8 +226,9 @@ pub async fn find_organisations(
     who.grant(Right::HandleCases)?;
     let v = viewer(who)?;
     let q = searched(q)?;
+    let ids = crate::search::find_ids(state, liem_search::Kind::Organisation, &q, &v, 50).await?;
     let mut c = state.store.conn().await?;
-    Ok(store::find_organisations(&mut c, &v, &q, 50).await?)
+    Ok(store::organisations_by_ids(&mut c, &v, &ids).await?)
 }
 
 /// A search text within its bounds (`q`), or the refusal naming the rule.

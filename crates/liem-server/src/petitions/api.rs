@@ -6,7 +6,6 @@ use crate::petitions::service;
 use crate::petitions::service::LetterView;
 use crate::petitions::service::MatterView;
 use crate::state::AppState;
-use crate::web::answer::Listed;
 use crate::web::error::AppResult;
 use crate::web::error::Problem;
 use crate::web::json::ApiJson;
@@ -77,7 +76,9 @@ pub struct LetterQuery {
     /// Only letters with a matter assigned to the caller ("my letters");
     /// with `handler` as well, the two must name the same user.
     pub mine: Option<bool>,
-    /// Words to find, with or without diacritics.
+    /// Words to find, with or without diacritics, on whole words:
+    /// `"a phrase"`, `prefix*`, `-excluded`, and `reference:`, `sender:`,
+    /// `place:`, `subject:` to look in one field only.
     pub q: Option<String>,
     /// Received on or after (YYYY-MM-DD).
     pub from: Option<String>,
@@ -86,7 +87,8 @@ pub struct LetterQuery {
     /// The cursor from the previous page.
     pub cursor: Option<String>,
     /// The order: newest registered first (default), `received` (the day
-    /// received, earliest first) or `-received` (latest first).
+    /// received, earliest first), `-received` (latest first) or, with
+    /// words, `relevance` (the default with words).
     pub sort: Option<String>,
     /// Page size (1–500, default 50).
     pub limit: Option<u32>,
@@ -121,23 +123,48 @@ impl LetterQuery {
         let sort = match LetterSort::parse(self.sort.as_deref().unwrap_or("").trim()) {
             Some(s) => s,
             None => {
-                errs.add("sort", "unknown_value", "must be received or -received");
+                errs.add(
+                    "sort",
+                    "unknown_value",
+                    "must be registered, received, -received or relevance",
+                );
                 LetterSort::Registered
             }
         };
-        // A cursor is the last letter's id, or, sorted by the day
-        // received, that day and the id (`2026-11-02~<id>`).
+        let text = liem_domain::validation::search(&mut errs, "q", self.q.as_deref());
+        let words = text.as_deref().is_some_and(|t| !t.trim().is_empty());
+        // With words, the most relevant first unless an order is asked for;
+        // without, relevance means nothing: newest registered first.
+        let sort = match (sort, words, self.sort.as_deref().map(str::trim)) {
+            (_, true, None | Some("")) => LetterSort::Relevance,
+            (LetterSort::Relevance, false, _) => LetterSort::Registered,
+            (s, _, _) => s,
+        };
+        // A search's cursor is `@` and the results seen; the register's is
+        // the last letter's id, or, sorted by the day received, that day
+        // and the id (`2026-11-02~<id>`).
+        let mut offset = None;
         let (cursor, cursor_received) = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => (None, None),
+            Some(c) if words => {
+                match c.strip_prefix('@').and_then(|n| n.parse::<u32>().ok()) {
+                    Some(n) if n <= 1_000_000 => offset = Some(n),
+                    _ => errs.add(
+                        "cursor",
+                        "cursor_format",
+                        "must be a cursor returned by a previous page of the same search",
+                    ),
+                }
+                (None, None)
+            }
             Some(c) => {
                 let (day, id) = match c.split_once('~') {
                     Some((d, id)) => (d.parse::<jiff::civil::Date>().ok().map(Some), id),
                     None => (Some(None), c),
                 };
+                let keyset = matches!(sort, LetterSort::Registered | LetterSort::Relevance);
                 match (day, id.parse::<LetterId>()) {
-                    (Some(day), Ok(id)) if day.is_some() == (sort != LetterSort::Registered) => {
-                        (Some(id), day)
-                    }
+                    (Some(day), Ok(id)) if day.is_some() != keyset => (Some(id), day),
                     _ => {
                         errs.add(
                             "cursor",
@@ -152,7 +179,6 @@ impl LetterQuery {
         if self.due_within.is_some_and(|d| d > 3650) {
             errs.add("due_within", "range", "must be at most 3650 days");
         }
-        let text = liem_domain::validation::search(&mut errs, "q", self.q.as_deref());
         let mine = self.mine.unwrap_or(false).then_some(who.user.id);
         if let (Some(me), Some(h)) = (mine, self.handler) {
             if me.0 != h {
@@ -183,6 +209,7 @@ impl LetterQuery {
                 due_within: self.due_within,
                 handler: mine.or(self.handler.map(UserId)),
                 text,
+                offset,
                 received_from: from,
                 received_to: to,
                 today: None,
@@ -196,7 +223,7 @@ impl LetterQuery {
 
 /// The register of letters in the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/letters", params(LetterQuery), tag = "letters",
-    responses((status = 200, description = "A page of the register; or, with `format=csv`, every letter the filter finds as CSV", body = Listed<LetterRecord>), (status = 422, body = Problem)))]
+    responses((status = 200, description = "A page of the register; or, with `format=csv`, every letter the filter finds as CSV", body = service::LetterList), (status = 422, body = Problem)))]
 pub(super) async fn list_letters(
     State(state): State<AppState>,
     who: Principal,
@@ -223,14 +250,8 @@ pub(super) async fn list_letters(
             )
         }
     }
-    let (page, total) =
-        service::list_letters(&state, &who, &filter, cursor, q.limit.unwrap_or(50)).await?;
-    Ok(Json(Listed {
-        items: page.items,
-        next_cursor: page.next_cursor,
-        total,
-    })
-    .into_response())
+    let list = service::list_letters(&state, &who, &filter, cursor, q.limit.unwrap_or(50)).await?;
+    Ok(Json(list).into_response())
 }
 
 /// Registers a letter; one matter is opened per kind.
@@ -507,4 +528,38 @@ pub struct Field {
     pub name_vi: String,
     /// English name.
     pub name_en: String,
+}
+
+/// The earlier letters in the caller's scope this letter may repeat, most
+/// similar first (at most five), each with its matters.
+#[utoipa::path(get, path = "/api/v1/letters/{id}/similar", tag = "letters",
+    responses((status = 200, description = "Earlier letters sharing most of its text", body = crate::web::answer::Items<service::Similar>), (status = 404, body = Problem)))]
+pub(super) async fn similar(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<LetterId>,
+) -> AppResult<Response> {
+    let items = service::similar_letters(&state, &who, id).await?;
+    Ok(Json(crate::web::answer::Items { items }).into_response())
+}
+
+/// Which matter to join a letter to.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinInput {
+    /// The matter (an earlier letter's).
+    pub matter_id: MatterId,
+}
+
+/// Joins the letter to an existing matter (a repeated letter, or one sent
+/// to several bodies).
+#[utoipa::path(post, path = "/api/v1/letters/{id}/join", request_body = JoinInput, tag = "letters",
+    responses((status = 200, description = "The letter, one of the matter's letters now", body = LetterRecord), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub(super) async fn join(
+    State(state): State<AppState>,
+    who: Writer,
+    Path(id): Path<LetterId>,
+    ApiJson(input): ApiJson<JoinInput>,
+) -> AppResult<Response> {
+    Ok(Json(service::join_matter(&state, &who, id, input.matter_id).await?).into_response())
 }

@@ -46,6 +46,8 @@ pub fn router() -> Routes {
             &["POST"],
             post(api::acknowledge),
         )
+        .at("/api/v1/letters/{id}/similar", &["GET"], get(api::similar))
+        .at("/api/v1/letters/{id}/join", &["POST"], post(api::join))
         .at(
             "/api/v1/letters/{id}/transfer",
             &["POST"],
@@ -88,6 +90,7 @@ pub fn router() -> Routes {
             &["POST"],
             post(pages::view_identity),
         )
+        .at("/petitions/{id}/join", &["POST"], post(pages::join))
         .at(
             "/petitions/{id}/acknowledge",
             &["POST"],
@@ -114,6 +117,8 @@ pub fn router() -> Routes {
         api::add_attachments,
         api::import_register,
         api::acknowledge,
+        api::similar,
+        api::join,
         api::transfer,
         api::list_messages,
         api::send_message,
@@ -130,7 +135,8 @@ pub fn router() -> Routes {
         liem_domain::workflow::ActionInput,
         api::AssignInput,
         api::MessageInput,
-        api::LetterTransferInput
+        api::LetterTransferInput,
+        api::JoinInput
     ))
 )]
 pub struct Doc;

@@ -57,6 +57,17 @@ pub(super) struct Row {
     overdue: bool,
     /// The limit passed and by how many days, when it has passed.
     late: String,
+    /// Where a search's words are in the letter.
+    snippet: Vec<liem_search::Part>,
+}
+
+/// One value of a search's facet: its label, count and the same search
+/// narrowed to it.
+pub(super) struct FacetLink {
+    label: String,
+    count: u64,
+    href: String,
+    current: bool,
 }
 
 #[derive(Template)]
@@ -78,6 +89,8 @@ pub(super) struct ListTpl {
     /// The same filter as a CSV file.
     csv_link: String,
     sort_links: SortLinks,
+    /// With words: the matches by state, kind and field.
+    facets: Vec<(String, Vec<FacetLink>)>,
 }
 
 pub(super) async fn list(
@@ -91,19 +104,21 @@ pub(super) async fn list(
     };
     let result = async {
         let (filter, cursor) = q.to_filter(&state, who).await?;
-        let (p, total) =
-            service::list_letters(&state, who, &filter, cursor, q.limit.unwrap_or(50).min(200))
-                .await?;
+        let p = service::list_letters(&state, who, &filter, cursor, q.limit.unwrap_or(50).min(200))
+            .await?;
         let fields = field_names(&state, &page.tr).await?;
-        Ok::<_, AppError>((p, total, fields))
+        Ok::<_, AppError>((p, fields))
     }
     .await;
-    let (p, total, fields) = match result {
+    let (p, fields) = match result {
         Ok(v) => v,
         Err(e) => return page.error(e),
     };
     let tr = &page.tr;
     let today = today();
+    let total = p.total;
+    let snippets: std::collections::HashMap<LetterId, &Vec<liem_search::Part>> =
+        p.highlights.iter().map(|h| (h.id, &h.parts)).collect();
     let rows = p
         .items
         .iter()
@@ -130,9 +145,14 @@ pub(super) async fn list(
                 due: tr.date_opt(due),
                 overdue: due.is_some_and(|d| overdue(d, today)),
                 late,
+                snippet: snippets
+                    .get(&l.id)
+                    .map(|p| (*p).clone())
+                    .unwrap_or_default(),
             }
         })
         .collect();
+    let facets = facet_links(tr, &q, &p.facets, &fields);
     let filters = filter_query(&q);
     let next_link = p.next_cursor.map(|c| {
         let sep = if filters.is_empty() { "" } else { "&" };
@@ -143,9 +163,13 @@ pub(super) async fn list(
         format!("/api/v1/letters?{filters}{sep}format=csv&lang={}", tr.tag())
     };
     // The headings that sort: the same filters, another order.
+    let words = q.q.as_deref().is_some_and(|t| !t.trim().is_empty());
     let sorted = |sort: &str| {
         let mut q2 = q.clone();
-        q2.sort = Some(sort.to_owned()).filter(|s| s != "registered");
+        q2.cursor = None;
+        // Without words the register's default order is "registered"; with
+        // words it is relevance, so "registered" is then said.
+        q2.sort = Some(sort.to_owned()).filter(|s| words || s != "registered");
         let f = filter_query(&q2);
         if f.is_empty() {
             "/petitions".to_owned()
@@ -153,7 +177,11 @@ pub(super) async fn list(
             format!("/petitions?{f}")
         }
     };
-    let current = q.sort.as_deref().unwrap_or("registered");
+    let current = q
+        .sort
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(if words { "relevance" } else { "registered" });
     let sort_links = SortLinks {
         registered: sorted("registered"),
         received: sorted(if current == "-received" {
@@ -183,7 +211,59 @@ pub(super) async fn list(
         next_link,
         csv_link,
         sort_links,
+        facets,
     })
+}
+
+/// A search's facets as links narrowing the same search (state, kind,
+/// field), each labelled in the reader's language.
+fn facet_links(
+    tr: &Tr,
+    q: &LetterQuery,
+    facets: &[liem_search::FacetGroup],
+    fields: &[(String, String)],
+) -> Vec<(String, Vec<FacetLink>)> {
+    let mut out = Vec::new();
+    for (group, heading) in [
+        ("state", "filter-status"),
+        ("kind", "filter-kind"),
+        ("field", "filter-field"),
+    ] {
+        let Some(g) = facets.iter().find(|g| g.name == group) else {
+            continue;
+        };
+        let mut links: Vec<FacetLink> = g
+            .values
+            .iter()
+            .map(|v| {
+                let mut q2 = q.clone();
+                q2.cursor = None;
+                let slot = match group {
+                    "state" => &mut q2.status,
+                    "kind" => &mut q2.kind,
+                    _ => &mut q2.field,
+                };
+                let current = slot.as_deref() == Some(v.value.as_str());
+                *slot = Some(v.value.clone());
+                let label = match group {
+                    "field" => fields
+                        .iter()
+                        .find(|f| f.0 == v.value)
+                        .map_or_else(|| v.value.clone(), |f| f.1.clone()),
+                    _ => tr.code(group, &v.value),
+                };
+                FacetLink {
+                    label,
+                    count: v.count,
+                    href: format!("/petitions?{}", filter_query(&q2)),
+                    current,
+                }
+            })
+            .collect();
+        links.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+        out.push((tr.t(heading), links));
+    }
+    out
 }
 
 /// The register's sortable headings: where each leads, and the order now.
@@ -400,6 +480,8 @@ pub(super) struct LetterTpl {
     outcomes: Vec<&'static str>,
     /// The actions that end a matter (confirmed before they are sent).
     final_actions: Vec<&'static str>,
+    /// Earlier letters it may repeat, with the share of text in common (%).
+    similar: Vec<(service::Similar, u32)>,
 }
 
 pub(super) async fn letter_page(
@@ -412,6 +494,25 @@ pub(super) async fn letter_page(
     action_error: Option<String>,
 ) -> Result<LetterTpl, AppError> {
     let v = service::letter_view(state, who, id).await?;
+    // Proposed only to those who may join (and never worth failing the
+    // page for: the letter shows without them).
+    let similar = if who.grant(liem_domain::role::Right::RegisterLetter).is_err() {
+        Vec::new()
+    } else {
+        match service::similar_letters(state, who, id).await {
+            Ok(s) => s
+                .into_iter()
+                .map(|x| {
+                    let pct = (x.similarity * 100.0).round() as u32;
+                    (x, pct)
+                })
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "similar letters not found");
+                Vec::new()
+            }
+        }
+    };
     let messages = {
         let mut c = state.store.conn().await?;
         if liem_store::public::has_receipt(&mut c, id).await? {
@@ -585,6 +686,7 @@ pub(super) async fn letter_page(
             .filter(|a| a.ends_matter())
             .map(|a| a.as_str())
             .collect(),
+        similar,
         v,
     })
 }
@@ -593,6 +695,7 @@ pub(super) async fn letter_page(
 pub(super) struct ShowQuery {
     created: Option<String>,
     assigned: Option<String>,
+    joined: Option<String>,
 }
 
 pub(super) async fn show(
@@ -611,6 +714,8 @@ pub(super) async fn show(
                 t.notice = Some(t.tr.t1("created-notice", "reference", &t.v.letter.reference));
             } else if sq.assigned.is_some() {
                 t.notice = Some(t.tr.t("d-assign-done"));
+            } else if sq.joined.is_some() {
+                t.notice = Some(t.tr.t("similar-joined"));
             }
             render(&t)
         }
@@ -833,6 +938,30 @@ async fn refused_on_letter_page(
     };
     match letter_page(state, page, who, letter, None, None, Some(message)).await {
         Ok(t) => (status, render(&t)).into_response(),
+        Err(e) => page.error(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct JoinForm {
+    matter_id: String,
+}
+
+/// Joins the letter to an earlier letter's matter, then shows it.
+pub(super) async fn join(
+    State(state): State<AppState>,
+    Path(id): Path<LetterId>,
+    PostedForm { page, who, form }: PostedForm<JoinForm>,
+) -> Response {
+    let Ok(matter) = form.matter_id.trim().parse::<MatterId>() else {
+        return page.error(AppError::Validation(liem_domain::ValidationErrors::single(
+            "matter_id",
+            "format",
+            "must be a matter's id",
+        )));
+    };
+    match service::join_matter(&state, &who, id, matter).await {
+        Ok(_) => Redirect::to(&format!("/petitions/{id}?joined=1")).into_response(),
         Err(e) => page.error(e),
     }
 }

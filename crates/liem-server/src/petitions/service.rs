@@ -22,7 +22,7 @@ use liem_domain::workflow::{apply, Action, ActionInput, ActionKind};
 use liem_domain::ValidationErrors;
 use liem_store::audit::Actor;
 use liem_store::petitions::{
-    self, AttachmentRecord, LetterFilter, LetterRecord, MatterEvent, MatterRecord, Page, Transition,
+    self, AttachmentRecord, LetterFilter, LetterRecord, MatterEvent, MatterRecord, Transition,
 };
 use liem_store::units::{self, UnitRecord};
 use liem_store::{calendar, public, Tx};
@@ -462,16 +462,28 @@ pub async fn all_letters(
     max: usize,
 ) -> AppResult<Vec<LetterRecord>> {
     let read = who.grant(Right::ReadPetitions)?;
-    let mut conn = state.store.conn().await?;
     let mut f = filter.clone();
     f.today.get_or_insert_with(today);
-    let total = petitions::count_letters(&mut conn, read.scope(), &f).await?;
-    if usize::try_from(total).unwrap_or(usize::MAX) > max {
-        return Err(AppError::Validation(ValidationErrors::single(
+    let too_many = |total: u64| {
+        AppError::Validation(ValidationErrors::single(
             "format",
             "too_many_rows",
             format!("the filter finds {total} letters; a file holds at most {max}: narrow it"),
-        )));
+        ))
+    };
+    if let Some(req) = search_request(read.scope(), &f, 0, max) {
+        let hits = crate::search::search(state, &req).await?;
+        if usize::try_from(hits.total).unwrap_or(usize::MAX) > max {
+            return Err(too_many(hits.total));
+        }
+        let ids: Vec<LetterId> = hits.ids().into_iter().map(LetterId).collect();
+        let mut conn = state.store.conn().await?;
+        return Ok(petitions::letters_by_ids(&mut conn, read.scope(), &ids).await?);
+    }
+    let mut conn = state.store.conn().await?;
+    let total = petitions::count_letters(&mut conn, read.scope(), &f).await?;
+    if usize::try_from(total).unwrap_or(usize::MAX) > max {
+        return Err(too_many(total.unsigned_abs()));
     }
     let mut out = Vec::new();
     let mut cursor = None;
@@ -490,21 +502,125 @@ pub async fn all_letters(
     Ok(out)
 }
 
+/// The search a register filter with words makes (`None` without words:
+/// the register's own listing answers it).
+fn search_request(
+    scope: &liem_domain::role::Scope,
+    f: &LetterFilter,
+    offset: usize,
+    limit: usize,
+) -> Option<liem_search::Request> {
+    let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
+    let today = f.today.unwrap_or_else(today);
+    let order = match f.sort {
+        petitions::LetterSort::Relevance => liem_search::SortOrder::Relevance,
+        petitions::LetterSort::Registered => liem_search::SortOrder::Newest,
+        petitions::LetterSort::ReceivedDesc => liem_search::SortOrder::ReceivedDesc,
+        petitions::LetterSort::ReceivedAsc => liem_search::SortOrder::ReceivedAsc,
+    };
+    Some(liem_search::Request {
+        kind: liem_search::Kind::Letter,
+        text: text.to_owned(),
+        scope: scope.clone(),
+        reader: None,
+        filter: liem_search::Filter {
+            petition_kind: f.kind.map(|k| k.as_str().to_owned()),
+            field: f.field.clone(),
+            state: f.state.map(|s| s.as_str().to_owned()),
+            unit: f.unit.map(|u| u.0),
+            handler: f.handler.map(|h| h.0),
+            received_from: f.received_from,
+            received_to: f.received_to,
+            year: None,
+            overdue_on: f.overdue.then_some(today),
+            due_between: f.due_within.map(|n| {
+                let end = today
+                    .checked_add(jiff::Span::new().days(i64::from(n)))
+                    .unwrap_or(today);
+                (today, end)
+            }),
+        },
+        order,
+        offset,
+        limit,
+    })
+}
+
+/// A page of the register, and what a search adds to it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LetterList {
+    /// The letters of this page.
+    pub items: Vec<LetterRecord>,
+    /// Pass as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
+    /// Letters that match the filter, in the caller's scope.
+    pub total: i64,
+    /// With words: how many of the matches hold each kind, field, state,
+    /// unit and year.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub facets: Vec<liem_search::FacetGroup>,
+    /// With words: the passage of each letter where they are, by letter id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub highlights: Vec<Highlight>,
+}
+
+/// Where a search's words are in one letter.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Highlight {
+    /// The letter.
+    pub id: LetterId,
+    /// The passage, cut into plain and matching parts.
+    pub parts: Vec<liem_search::Part>,
+}
+
 /// The register: letters in scope matching a filter, and how many match.
+/// Words are searched in the index (ranked, with facets and highlighted
+/// passages; the cursor is then `@` and the results skipped); without
+/// words the register is listed from the database.
 pub async fn list_letters(
     state: &AppState,
     who: &Principal,
     filter: &LetterFilter,
     cursor: Option<LetterId>,
     limit: u32,
-) -> AppResult<(Page<LetterRecord>, i64)> {
+) -> AppResult<LetterList> {
     let read = who.grant(Right::ReadPetitions)?;
-    let mut conn = state.store.conn().await?;
     let mut f = filter.clone();
     f.today.get_or_insert_with(today);
+    let offset = f.offset.unwrap_or(0) as usize;
+    let limit = limit.clamp(1, 500);
+    if let Some(req) = search_request(read.scope(), &f, offset, limit as usize) {
+        let hits = crate::search::search(state, &req).await?;
+        let ids: Vec<LetterId> = hits.ids().into_iter().map(LetterId).collect();
+        let mut conn = state.store.conn().await?;
+        let items = petitions::letters_by_ids(&mut conn, read.scope(), &ids).await?;
+        let seen = offset + ids.len();
+        let highlights = items
+            .iter()
+            .filter_map(|l| {
+                let text = format!("{}\n{}", l.summary, l.content);
+                liem_search::highlight(&text, &hits.terms)
+                    .map(|parts| Highlight { id: l.id, parts })
+            })
+            .collect();
+        return Ok(LetterList {
+            items,
+            next_cursor: ((seen as u64) < hits.total).then(|| format!("@{seen}")),
+            total: i64::try_from(hits.total).unwrap_or(i64::MAX),
+            facets: hits.facets,
+            highlights,
+        });
+    }
+    let mut conn = state.store.conn().await?;
     let page = petitions::list_letters(&mut conn, read.scope(), &f, cursor, limit).await?;
     let total = petitions::count_letters(&mut conn, read.scope(), &f).await?;
-    Ok((page, total))
+    Ok(LetterList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        total,
+        facets: Vec::new(),
+        highlights: Vec::new(),
+    })
 }
 
 /// Overdue and due-soon matters per unit and handler, and overdue
@@ -811,4 +927,115 @@ pub async fn transfer_letter(
     .await?;
     tx.commit().await?;
     Ok(t)
+}
+
+/// An earlier letter a letter may repeat: how much of its text they share
+/// (after the formulas every petition holds are cut out) and its matters.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Similar {
+    /// The earlier letter.
+    pub id: LetterId,
+    /// Its reference.
+    pub reference: String,
+    /// Received on.
+    pub received_on: Date,
+    /// Share of word shingles in common (Jaccard), 0–1.
+    pub similarity: f64,
+    /// Its matters, each one the letter may be joined to.
+    pub matters: Vec<petitions::MatterBrief>,
+}
+
+/// Letters proposed at most.
+const MAX_SIMILAR: usize = 5;
+
+/// The earlier letters in the caller's scope that this letter may repeat,
+/// most similar first: candidates sharing a MinHash band with it in the
+/// search index, confirmed on their texts; letters already in one of its
+/// matters are left out. A letter whose content is sealed is compared with
+/// nothing (its content is not indexed).
+pub async fn similar_letters(
+    state: &AppState,
+    who: &Principal,
+    id: LetterId,
+) -> AppResult<Vec<Similar>> {
+    let read = who.grant(Right::ReadPetitions)?;
+    let l = letter(state, who, id).await?;
+    if l.content_sealed {
+        return Ok(Vec::new());
+    }
+    let text = format!("{}\n{}", l.summary, l.content);
+    let candidates =
+        crate::search::similar_letters(state, read.scope(), &text, Some(id.0), 4 * MAX_SIMILAR)
+            .await?;
+    let ids: Vec<LetterId> = candidates.iter().map(|c| LetterId(c.0)).collect();
+    let mut conn = state.store.conn().await?;
+    let records = petitions::letters_by_ids(&mut conn, read.scope(), &ids).await?;
+    let own: std::collections::HashSet<MatterId> = l.matters.iter().map(|m| m.id).collect();
+    let mine = liem_search::dupes::shingles(&text);
+    let mut out: Vec<Similar> = records
+        .into_iter()
+        .filter(|r| r.created_at < l.created_at && !r.matters.iter().any(|m| own.contains(&m.id)))
+        .filter_map(|r| {
+            let theirs = liem_search::dupes::shingles(&format!("{}\n{}", r.summary, r.content));
+            let similarity = liem_search::dupes::jaccard(&mine, &theirs);
+            (similarity >= liem_search::dupes::PROPOSE_AT).then_some(Similar {
+                id: r.id,
+                reference: r.reference,
+                received_on: r.received_on,
+                similarity,
+                matters: r.matters,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
+    out.truncate(MAX_SIMILAR);
+    Ok(out)
+}
+
+/// Joins a letter to an existing matter (the same matter sent again, or
+/// to several bodies): the letter is then one of the matter's letters, and
+/// counts as such in the forms. Both must be in the caller's reach; the
+/// right to register letters in the letter's unit is needed.
+pub async fn join_matter(
+    state: &AppState,
+    who: &Writer,
+    id: LetterId,
+    matter: MatterId,
+) -> AppResult<LetterRecord> {
+    let l = letter(state, who, id).await?;
+    // Grouping a letter is part of registering it (as `join_matter` is at
+    // intake): the clerk's right.
+    let permit = who.permit(
+        Right::RegisterLetter,
+        &l.unit_path,
+        "joining a letter to a matter needs the right to register letters in the letter's unit",
+    )?;
+    // The matter must be in reach too; one out of reach is named like one
+    // that does not exist.
+    match matter_view(state, who, matter).await {
+        Ok(_) => {}
+        Err(AppError::NotFound) => {
+            return Err(AppError::Validation(ValidationErrors::single(
+                "matter_id",
+                "not_found",
+                "must name a matter in your reach",
+            )))
+        }
+        Err(e) => return Err(e),
+    }
+    if l.matters.iter().any(|m| m.id == matter) {
+        return Err(AppError::Conflict(
+            "the letter is already one of this matter's letters".into(),
+        ));
+    }
+    let mut tx = permit.begin(&state.store).await?;
+    petitions::link(
+        &mut tx,
+        permit.actor(),
+        id,
+        petitions::Grouping::Existing(matter),
+    )
+    .await?;
+    tx.commit().await?;
+    letter(state, who, id).await
 }

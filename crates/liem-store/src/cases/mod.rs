@@ -394,9 +394,10 @@ pub async fn case_id_by_reference(
 /// Filters for the register.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
-    /// Words to find (reference, title, summary, place, parties' names),
-    /// matched without diacritics.
-    pub text: Option<String>,
+    /// Only these entries: the ones the search index found for the words
+    /// typed (reference, title, summary, place, parties' names). Words
+    /// themselves are never matched here, by a scan of every row.
+    pub ids: Option<Vec<uuid::Uuid>>,
     /// Incident or case.
     pub kind: Option<CaseKind>,
     /// Stage.
@@ -448,16 +449,8 @@ fn case_filter(v: &Viewer, cf: &CaseFilter) -> Filter {
             vec![today.into(), end.into()],
         );
     }
-    if let Some(t) = &cf.text {
-        for term in liem_domain::text::query_terms(t) {
-            let like = format!("%{term}%");
-            f.and(
-                "(c.search_text LIKE ? OR EXISTS (SELECT 1 FROM case_parties cp LEFT JOIN persons p ON p.id = cp.person_id \
-                 LEFT JOIN organisations o ON o.id = cp.organisation_id WHERE cp.case_id = c.id \
-                 AND (p.search_text LIKE ? OR o.search_text LIKE ?)))",
-                vec![like.clone().into(), like.clone().into(), like.into()],
-            );
-        }
+    if let Some(ids) = &cf.ids {
+        f.and_in("c.id", ids.iter().map(|i| (*i).into()).collect());
     }
     f
 }

@@ -262,58 +262,61 @@ pub async fn get_organisation(ex: &mut impl AsExec, id: uuid::Uuid) -> Result<Or
     )
 }
 
-/// People whose name, identity number or position matches, by name.
-pub async fn find_persons(
+/// These people, in the order given, those the viewer may see (the search
+/// index found them; the visibility rule is checked here again).
+pub async fn persons_by_ids(
     ex: &mut impl AsExec,
     v: &Viewer,
-    text: &str,
-    limit: u32,
+    ids: &[uuid::Uuid],
 ) -> Result<Vec<PersonRow>> {
-    let mut f = Filter::default();
-    for term in liem_domain::text::query_terms(text) {
-        f.and("pe.search_text LIKE ?", vec![format!("%{term}%").into()]);
+    let sql = format!("SELECT {PERSON_COLS_PE} FROM persons pe");
+    let rows = visible_parties(ex, v, ("persons", "pe"), &sql, ids).await?;
+    let mut found = std::collections::HashMap::new();
+    for r in &rows {
+        let p = person_from(r)?;
+        found.insert(p.id, p);
     }
-    let (rule, values) = party_visible_sql(v, "persons", "pe");
-    f.and(&rule, values);
-    let n = f.next_placeholder();
-    let sql = format!(
-        "SELECT {PERSON_COLS_PE} FROM persons pe{} ORDER BY pe.full_name, pe.id LIMIT ${n}",
-        f.where_clause()
-    );
-    f.query(sql)
-        .bind(i64::from(limit.clamp(1, 500)))
-        .fetch_all(ex)
-        .await?
-        .iter()
-        .map(person_from)
-        .collect()
+    Ok(ids.iter().filter_map(|i| found.remove(i)).collect())
 }
 
-/// Organisations whose name or tax code matches.
-pub async fn find_organisations(
+/// These organisations, in the order given, those the viewer may see.
+pub async fn organisations_by_ids(
     ex: &mut impl AsExec,
     v: &Viewer,
-    text: &str,
-    limit: u32,
+    ids: &[uuid::Uuid],
 ) -> Result<Vec<OrganisationRow>> {
-    let mut f = Filter::default();
-    for term in liem_domain::text::query_terms(text) {
-        f.and("o.search_text LIKE ?", vec![format!("%{term}%").into()]);
+    let sql = "SELECT o.id, o.name, o.kind, o.tax_code, o.address, o.ftm_id FROM organisations o";
+    let rows = visible_parties(ex, v, ("organisations", "o"), sql, ids).await?;
+    let mut found = std::collections::HashMap::new();
+    for r in &rows {
+        let o = organisation_from(r)?;
+        found.insert(o.id, o);
     }
-    let (rule, values) = party_visible_sql(v, "organisations", "o");
-    f.and(&rule, values);
-    let n = f.next_placeholder();
-    let sql = format!(
-        "SELECT o.id, o.name, o.kind, o.tax_code, o.address, o.ftm_id FROM organisations o{} ORDER BY o.name, o.id LIMIT ${n}",
-        f.where_clause()
-    );
-    f.query(sql)
-        .bind(i64::from(limit.clamp(1, 500)))
-        .fetch_all(ex)
-        .await?
-        .iter()
-        .map(organisation_from)
-        .collect()
+    Ok(ids.iter().filter_map(|i| found.remove(i)).collect())
+}
+
+/// The rows of `select` (a table and its alias) among `ids` that the viewer
+/// may see.
+async fn visible_parties(
+    ex: &mut impl AsExec,
+    v: &Viewer,
+    (table, alias): (&str, &str),
+    select: &str,
+    ids: &[uuid::Uuid],
+) -> Result<Vec<crate::db::Row>> {
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut f = Filter::default();
+        let (rule, values) = party_visible_sql(v, table, alias);
+        f.and(&rule, values);
+        f.and_in(
+            &format!("{alias}.id"),
+            chunk.iter().map(|i| (*i).into()).collect(),
+        );
+        let sql = format!("{select}{}", f.where_clause());
+        rows.extend(f.query(sql).fetch_all(&mut *ex).await?);
+    }
+    Ok(rows)
 }
 
 /// A person or organisation's id for an FtM id, if imported or exported before.
