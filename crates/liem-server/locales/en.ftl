@@ -1259,3 +1259,5 @@ similar-help = Earlier letters whose text is close to this one's (the formulas e
 similar-share = { $percent }% of the text in common
 similar-join = Join matter { $reference }
 similar-joined = The letter was joined to the matter.
+repeats-help = The letter being registered reads much like the letters below. If it is the same matter, join that matter; if not, register it as a new one. Attachments must be chosen again.
+repeats-register-new = Not a repeat — register a new matter

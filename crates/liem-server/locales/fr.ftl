@@ -1259,3 +1259,5 @@ similar-help = Lettres antérieures dont le texte est proche de celui-ci (sans l
 similar-share = { $percent } % du texte en commun
 similar-join = Rattacher à l’affaire { $reference }
 similar-joined = La lettre a été rattachée à l’affaire.
+repeats-help = La lettre en cours d’enregistrement ressemble fort aux lettres ci-dessous. S’il s’agit de la même affaire, rattachez-la ; sinon, enregistrez-la comme nouvelle affaire. Les pièces jointes doivent être choisies à nouveau.
+repeats-register-new = Pas une répétition — enregistrer une nouvelle affaire

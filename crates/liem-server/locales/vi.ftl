@@ -1259,3 +1259,5 @@ similar-help = Các đơn nhận trước có nội dung gần giống đơn nà
 similar-share = trùng { $percent }% nội dung
 similar-join = Gộp vào vụ việc { $reference }
 similar-joined = Đã gộp đơn vào vụ việc.
+repeats-help = Đơn đang nhập có nội dung gần giống các đơn đã nhận dưới đây. Nếu cùng một vụ việc, hãy gộp vào vụ việc đã có; nếu không, đăng ký như vụ việc mới. Tệp đính kèm cần chọn lại.
+repeats-register-new = Không trùng — đăng ký vụ việc mới

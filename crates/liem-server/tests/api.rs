@@ -1232,3 +1232,117 @@ async fn an_action_that_ends_a_matter_is_confirmed_and_errors_read_in_vietnamese
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(state().await, "filed");
 }
+
+#[tokio::test]
+async fn a_repeated_letter_is_proposed_in_scope_only_and_joined_once() {
+    let app = app().await;
+    let text = "Ông Trần Văn Kế, cán bộ địa chính phường Ba Đình, đã nhận tiền của nhiều hộ dân \
+                để làm giấy chứng nhận quyền sử dụng đất nhưng đến nay vẫn chưa cấp giấy.";
+    let with = |content: &str| {
+        let mut l = letter("complaint", "Lê Thị Lặp");
+        l["content"] = json!(content);
+        l
+    };
+    let (_, first) = app
+        .call(
+            "POST",
+            "/api/v1/letters",
+            Some("clerk.hni"),
+            Some(with(text)),
+        )
+        .await;
+    let (_, second) = app
+        .call(
+            "POST",
+            "/api/v1/letters",
+            Some("clerk.hni"),
+            Some(with(&format!("Kính gửi. {text} Tôi gửi lần hai."))),
+        )
+        .await;
+    let (_, other) = app
+        .call(
+            "POST",
+            "/api/v1/letters",
+            Some("clerk.hcm"),
+            Some(with(text)),
+        )
+        .await;
+    let second_id = second["id"].as_str().unwrap();
+    let (s, v) = app
+        .call(
+            "GET",
+            &format!("/api/v1/letters/{second_id}/similar"),
+            Some("clerk.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "only the earlier letter of the unit: {v}");
+    assert_eq!(items[0]["id"], first["id"]);
+    assert!(items[0]["similarity"].as_f64().unwrap() > 0.8, "{v}");
+    // Another province's letter with the same text is not proposed, and
+    // another province's clerk finds neither the letter nor its proposals.
+    assert!(!v.to_string().contains(other["id"].as_str().unwrap()));
+    let (s, _) = app
+        .call(
+            "GET",
+            &format!("/api/v1/letters/{second_id}/similar"),
+            Some("clerk.hcm"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Joining a matter out of reach is refused like one that does not exist.
+    let other_matter = other["matter_views"][0]["id"].as_str().unwrap();
+    let (s, p) = app
+        .call(
+            "POST",
+            &format!("/api/v1/letters/{second_id}/join"),
+            Some("clerk.hni"),
+            Some(json!({"matter_id": other_matter})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(
+        fields_of(&p),
+        vec![("matter_id".into(), "not_found".into())]
+    );
+    let first_matter = items[0]["matters"][0]["id"].as_str().unwrap();
+    let join = Some(json!({"matter_id": first_matter}));
+    let (s, l) = app
+        .call(
+            "POST",
+            &format!("/api/v1/letters/{second_id}/join"),
+            Some("clerk.hni"),
+            join.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{l}");
+    let matters: Vec<&str> = l["matters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(matters.contains(&first_matter), "{l}");
+    let (s, _) = app
+        .call(
+            "POST",
+            &format!("/api/v1/letters/{second_id}/join"),
+            Some("clerk.hni"),
+            join,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "joined once");
+    // Once in the same matter, it is no longer proposed.
+    let (_, v) = app
+        .call(
+            "GET",
+            &format!("/api/v1/letters/{second_id}/similar"),
+            Some("clerk.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(v["items"], json!([]));
+}

@@ -1001,6 +1001,7 @@ fn a_clerk_registers_a_repeated_letter_sees_the_earlier_one_and_joins_its_matter
     let (d, app) = (&setup.d, setup.app.clone());
     let (clerk, clerk_pw) = setup.clerk.clone();
     login(d, &app, &clerk, &clerk_pw);
+    // Registers a letter that repeats nothing: its page at once.
     let register = |name: &str, summary: &str, content: &str| {
         d.go(&format!("{app}/petitions/new"));
         d.click("input[name=kinds][value=complaint]");
@@ -1025,35 +1026,45 @@ fn a_clerk_registers_a_repeated_letter_sees_the_earlier_one_and_joins_its_matter
          sử dụng đất, mỗi hộ năm triệu đồng, nhưng đến nay đã hơn một năm vẫn chưa cấp giấy và \
          không trả lại tiền. Xin chân thành cảm ơn.",
     );
-    // The same matter sent again, retyped without diacritics in part and
-    // with a line more; the formulas differ.
-    let (second_url, second) = register(
-        "Hà Văn Lặp",
-        "Khiếu nại lần hai việc thu tiền làm sổ đỏ",
+    let first_matter = d
+        .script("return document.querySelector('section.matter h2 .token').textContent;")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The same matter sent again, retyped, with a line more; the formulas
+    // differ. Before it is saved, the earlier letter is proposed.
+    d.go(&format!("{app}/petitions/new"));
+    d.click("input[name=kinds][value=complaint]");
+    d.type_in("#sender_name", "Hà Văn Lặp");
+    d.type_in("#summary", "Khiếu nại lần hai việc thu tiền làm sổ đỏ");
+    d.type_in(
+        "#content",
         "Kính gửi Chủ tịch UBND xã. Cán bộ địa chính xã Nguyễn Văn Thu đã nhận tiền của mười hai \
          hộ dân thôn Bắc để làm giấy chứng nhận quyền sử dụng đất, mỗi hộ năm triệu đồng, nhưng \
          đến nay đã hơn một năm vẫn chưa cấp giấy và không trả lại tiền. Tôi đã gửi đơn một lần.",
     );
-    assert_ne!(first, second);
-    // Its page proposes the earlier letter, with the share of text in common.
-    d.go(&second_url);
-    d.wait_for("#similar", Duration::from_secs(10));
-    let proposed = d.text("#similar");
+    d.click("#register-submit");
+    d.wait_for("#repeats", Duration::from_secs(10));
+    let proposed = d.text("#repeats");
     assert!(proposed.contains(&first), "{first} proposed: {proposed}");
-    let first_matter =
-        d.script("return document.querySelector('#similar .join-submit').dataset.matter;");
-    let first_matter = first_matter.as_str().unwrap().to_owned();
-    // The earlier letter's page proposes nothing: only earlier letters are.
-    d.go(&first_url);
-    assert_eq!(
-        d.script("return document.getElementById('similar') === null;"),
-        json!(true)
+    assert!(
+        d.source().contains("mười hai"),
+        "what was typed is kept while the clerk decides"
     );
-    // Joined in one step; the letter now shows the earlier letter's matter.
-    d.go(&second_url);
-    d.wait_for("#similar", Duration::from_secs(10));
-    d.click("#similar .join-submit");
-    d.wait_for(".notice", Duration::from_secs(10));
+    // Joined in one step: the letter is registered into the earlier matter,
+    // and no second matter is opened for it.
+    d.click(&format!(
+        "#repeats .join-submit[data-matter='{first_matter}']"
+    ));
+    wait_away(d, &format!("{app}/petitions"));
+    d.wait_for("#letter-reference", Duration::from_secs(10));
+    let second = d
+        .text("#letter-reference")
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_owned();
+    assert_ne!(first, second);
     let matters: Vec<String> = d
         .script("return [...document.querySelectorAll('section.matter h2 .token')].map(e => e.textContent);")
         .as_array()
@@ -1061,15 +1072,26 @@ fn a_clerk_registers_a_repeated_letter_sees_the_earlier_one_and_joins_its_matter
         .iter()
         .map(|v| v.as_str().unwrap().to_owned())
         .collect();
-    assert!(
-        matters.contains(&first_matter),
-        "{first_matter} in {matters:?}"
+    assert_eq!(
+        matters,
+        vec![first_matter.clone()],
+        "the letter shows the earlier matter, and only it"
     );
+    // The earlier letter's page proposes nothing (only earlier letters are,
+    // and the later one is in its matter already).
+    d.go(&first_url);
     assert_eq!(
         d.script("return document.getElementById('similar') === null;"),
-        json!(true),
-        "once joined, the earlier letter is no longer proposed"
+        json!(true)
     );
+    // A letter that repeats nothing is registered at once.
+    let (_, third) = register(
+        "Lò Thị Khác",
+        "Phản ánh trường học thu thêm tiền ngoài quy định",
+        "Trường tiểu học thôn Nam thu thêm tiền điều hòa, tiền vệ sinh và tiền học thêm \
+         ngoài các khoản phí được phép, phụ huynh không được họp bàn trước.",
+    );
+    assert!(third.contains("HNI-"), "{third}");
     // A search finds both letters, the words highlighted.
     d.go(&format!("{app}/petitions?q=nguyen+van+thu+so+do"));
     let list = d.source();

@@ -317,6 +317,9 @@ pub(super) struct NewTpl {
     sender_kinds: Vec<String>,
     fields: Vec<(String, String)>,
     max_mb: usize,
+    /// Earlier letters the one being registered may repeat (with the share
+    /// of text in common, %): offered before it is saved.
+    repeats: Vec<(service::Similar, u32)>,
 }
 
 impl NewTpl {
@@ -342,6 +345,16 @@ pub(super) async fn new_page(
     page: &Page,
     input: LetterInput,
     errors: Vec<FieldError>,
+) -> Response {
+    new_page_with(state, page, input, errors, Vec::new()).await
+}
+
+async fn new_page_with(
+    state: &AppState,
+    page: &Page,
+    input: LetterInput,
+    errors: Vec<FieldError>,
+    repeats: Vec<(service::Similar, u32)>,
 ) -> Response {
     let fields = match field_names(state, &page.tr).await {
         Ok(f) => f,
@@ -369,6 +382,7 @@ pub(super) async fn new_page(
             .collect(),
         fields,
         max_mb: state.settings.max_upload_bytes / (1024 * 1024),
+        repeats,
     };
     (status, render(&t)).into_response()
 }
@@ -412,10 +426,17 @@ fn intake_input(fields: Vec<(String, String)>) -> LetterInput {
             "content" => input.content = opt(),
             "forwarded_by" => input.forwarded_by = opt(),
             "seal_identity" => input.seal_identity = text == "true",
+            "join_matter" => input.join_matter = text.trim().parse().ok(),
             _ => {}
         }
     }
     input
+}
+
+/// The share of text in common, as a whole percentage.
+fn percent(s: service::Similar) -> (service::Similar, u32) {
+    let pct = (s.similarity * 100.0).round() as u32;
+    (s, pct)
 }
 
 pub(super) async fn create(
@@ -427,7 +448,25 @@ pub(super) async fn create(
         uploads,
     }: PostedMultipart,
 ) -> Response {
+    // Asked once: does it repeat an earlier letter? The form comes back
+    // with the earlier letters and a button to join each one's matter (or
+    // to register it as a new matter).
+    let checked = fields
+        .iter()
+        .any(|(k, v)| k == "repeat_checked" && v == "true");
     let input = intake_input(fields);
+    if !checked && input.join_matter.is_none() && !input.seal_content {
+        let summary = input.summary.as_deref().unwrap_or_default();
+        let content = input.content.as_deref().unwrap_or_default();
+        match service::repeats_of(&state, &who, summary, content).await {
+            Ok(r) if !r.is_empty() => {
+                let repeats = r.into_iter().map(percent).collect();
+                return new_page_with(&state, &page, input, Vec::new(), repeats).await;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "repeats not looked for"),
+        }
+    }
     match service::register_letter(&state, &who, &input, uploads).await {
         Ok(v) => Redirect::to(&format!("/petitions/{}?created=1", v.letter.id)).into_response(),
         Err(AppError::Validation(errs)) => new_page(&state, &page, input, errs.errors).await,
@@ -500,13 +539,7 @@ pub(super) async fn letter_page(
         Vec::new()
     } else {
         match service::similar_letters(state, who, id).await {
-            Ok(s) => s
-                .into_iter()
-                .map(|x| {
-                    let pct = (x.similarity * 100.0).round() as u32;
-                    (x, pct)
-                })
-                .collect(),
+            Ok(s) => s.into_iter().map(percent).collect(),
             Err(e) => {
                 tracing::warn!(error = %e, "similar letters not found");
                 Vec::new()

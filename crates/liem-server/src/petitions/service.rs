@@ -958,23 +958,56 @@ pub async fn similar_letters(
     who: &Principal,
     id: LetterId,
 ) -> AppResult<Vec<Similar>> {
-    let read = who.grant(Right::ReadPetitions)?;
     let l = letter(state, who, id).await?;
     if l.content_sealed {
         return Ok(Vec::new());
     }
+    let own: std::collections::HashSet<MatterId> = l.matters.iter().map(|m| m.id).collect();
     let text = format!("{}\n{}", l.summary, l.content);
-    let candidates =
-        crate::search::similar_letters(state, read.scope(), &text, Some(id.0), 4 * MAX_SIMILAR)
-            .await?;
+    similar_to(state, who, &text, Some(id), |r| {
+        r.created_at < l.created_at && !r.matters.iter().any(|m| own.contains(&m.id))
+    })
+    .await
+}
+
+/// The letters in the caller's scope that a letter being registered, with
+/// this summary and content, may repeat: proposed before it is saved, so
+/// that it joins the earlier matter instead of opening a new one.
+pub async fn repeats_of(
+    state: &AppState,
+    who: &Principal,
+    summary: &str,
+    content: &str,
+) -> AppResult<Vec<Similar>> {
+    let text = format!("{summary}\n{content}");
+    similar_to(state, who, &text, None, |_| true).await
+}
+
+/// Candidates from the index's MinHash bands, confirmed on their texts
+/// (at least [`liem_search::dupes::PROPOSE_AT`] in common), kept by `keep`.
+async fn similar_to(
+    state: &AppState,
+    who: &Principal,
+    text: &str,
+    exclude: Option<LetterId>,
+    keep: impl Fn(&LetterRecord) -> bool,
+) -> AppResult<Vec<Similar>> {
+    let read = who.grant(Right::ReadPetitions)?;
+    let candidates = crate::search::similar_letters(
+        state,
+        read.scope(),
+        text,
+        exclude.map(|l| l.0),
+        4 * MAX_SIMILAR,
+    )
+    .await?;
     let ids: Vec<LetterId> = candidates.iter().map(|c| LetterId(c.0)).collect();
     let mut conn = state.store.conn().await?;
     let records = petitions::letters_by_ids(&mut conn, read.scope(), &ids).await?;
-    let own: std::collections::HashSet<MatterId> = l.matters.iter().map(|m| m.id).collect();
-    let mine = liem_search::dupes::shingles(&text);
+    let mine = liem_search::dupes::shingles(text);
     let mut out: Vec<Similar> = records
         .into_iter()
-        .filter(|r| r.created_at < l.created_at && !r.matters.iter().any(|m| own.contains(&m.id)))
+        .filter(|r| !r.content_sealed && keep(r))
         .filter_map(|r| {
             let theirs = liem_search::dupes::shingles(&format!("{}\n{}", r.summary, r.content));
             let similarity = liem_search::dupes::jaccard(&mine, &theirs);
