@@ -294,99 +294,188 @@ async fn letters(
     let mut docs = Vec::with_capacity(rows.len());
     for r in &rows {
         let id = r.uuid("id")?;
-        let mut doc = TantivyDocument::default();
-        doc.add_text(f.key, Kind::Letter.key(id));
-        doc.add_text(f.kind, "letter");
-        let reference = r.text("reference")?;
-        let mut refs = vec![reference.clone()];
-        let mut body: Vec<String> = vec![reference];
         let sealed = r.bool("sealed")?;
         let content_sealed = r.bool("content_sealed")?;
-        let mut text_for_dupes = String::new();
-        if !content_sealed {
-            let summary = r.text("summary")?;
-            let content = r.text("content")?;
-            text_for_dupes = format!("{summary}\n{content}");
-            body.push(summary);
-            body.push(content);
-        }
-        for col in ["subject", "place", "forwarded_by"] {
-            if let Some(v) = r.opt_text(col)? {
-                body.push(v);
-            }
-        }
-        let mut sender = Vec::new();
-        if !sealed {
-            for col in ["sender_name", "sender_id_number"] {
-                if let Some(v) = r.opt_text(col)? {
-                    sender.push(v);
-                }
-            }
-        }
-        body.extend(sender.iter().cloned());
-        let field = r.text("field_code")?;
-        let received = r.date("received_on")?;
-        let kinds = r.text("kinds")?;
-        for k in kinds.split(',').filter(|k| !k.is_empty()) {
-            doc.add_text(f.petition_kind, k);
-            add_facet(&mut doc, f, "kind", k);
-        }
-        doc.add_text(f.field, &field);
-        add_facet(&mut doc, f, "field", &field);
-        let unit = r.uuid("unit_id")?;
-        doc.add_text(f.unit, unit.to_string());
-        add_facet(&mut doc, f, "unit", &unit.to_string());
-        add_facet(&mut doc, f, "year", &received.year().to_string());
-        doc.add_i64(f.received, day_number(received));
-        doc.add_i64(f.newest, newest(r.timestamp("created_at")?));
-        let mut due: Option<i64> = None;
-        let mut duty: Option<i64> = None;
-        let mut states = BTreeSet::new();
+        let mut matters_of = Vec::new();
         for m in by_letter.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
-            refs.push(m.text("reference")?);
-            states.insert(m.text("state")?);
-            if let Some(h) = m.opt_uuid("handler_id")? {
-                doc.add_text(f.handler, h.to_string());
-            }
-            if let Some(d) = m.opt_date("due_on")? {
-                let d = day_number(d);
-                due = Some(due.map_or(d, |x| x.min(d)));
-            }
-            if let Some(d) = m.opt_date("duty_due")? {
-                let d = day_number(d);
-                duty = Some(duty.map_or(d, |x| x.min(d)));
-            }
+            matters_of.push(MatterFields {
+                reference: m.text("reference")?,
+                state: m.text("state")?,
+                handler: m.opt_uuid("handler_id")?,
+                due_on: m.opt_date("due_on")?,
+                duty_due: m.opt_date("duty_due")?,
+            });
         }
-        for s in &states {
-            doc.add_text(f.state, s);
-            add_facet(&mut doc, f, "state", s);
-        }
-        if let Some(d) = due {
-            doc.add_i64(f.due, d);
-        }
-        if let Some(d) = duty {
-            doc.add_i64(f.duty_due, d);
-        }
-        body.extend(refs.iter().skip(1).cloned());
-        doc.add_text(f.reference, refs.join(" "));
-        doc.add_text(f.body, body.join("\n"));
-        if !sender.is_empty() {
-            doc.add_text(f.sender, sender.join(" "));
-        }
-        if let Some(p) = r.opt_text("place")? {
-            doc.add_text(f.place, p);
-        }
-        if let Some(s) = r.opt_text("subject")? {
-            doc.add_text(f.subject, s);
-        }
-        let paths = BTreeSet::from([r.text("path")?]);
-        add_reach(&mut doc, f, &paths, &BTreeSet::new());
-        for band in dupes::bands(&dupes::signature(&text_for_dupes)) {
-            doc.add_text(f.lsh, band);
-        }
-        docs.push(doc);
+        let opt = |c: &str| r.opt_text(c);
+        let letter = LetterFields {
+            id,
+            unit: r.uuid("unit_id")?,
+            unit_path: r.text("path")?,
+            reference: r.text("reference")?,
+            kinds: r
+                .text("kinds")?
+                .split(',')
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            field: r.text("field_code")?,
+            received_on: r.date("received_on")?,
+            created_at: r.timestamp("created_at")?,
+            summary: if content_sealed {
+                String::new()
+            } else {
+                r.text("summary")?
+            },
+            content: if content_sealed {
+                String::new()
+            } else {
+                r.text("content")?
+            },
+            subject: opt("subject")?,
+            place: opt("place")?,
+            forwarded_by: opt("forwarded_by")?,
+            sender_name: if sealed { None } else { opt("sender_name")? },
+            sender_id_number: if sealed {
+                None
+            } else {
+                opt("sender_id_number")?
+            },
+            matters: matters_of,
+        };
+        docs.push(letter_doc(f, &letter));
     }
     Ok(docs)
+}
+
+/// One of a letter's matters, as indexed with it.
+#[derive(Debug, Clone)]
+pub struct MatterFields {
+    /// Its reference.
+    pub reference: String,
+    /// Its state's code.
+    pub state: String,
+    /// Its handler.
+    pub handler: Option<uuid::Uuid>,
+    /// Its running limit.
+    pub due_on: Option<jiff::civil::Date>,
+    /// The last day of a duty owed beside it.
+    pub duty_due: Option<jiff::civil::Date>,
+}
+
+/// What the index holds of a letter: never a sealed identity (`sender_*`
+/// are `None` then) nor sealed content (`summary` and `content` empty).
+#[derive(Debug, Clone)]
+pub struct LetterFields {
+    /// Id.
+    pub id: uuid::Uuid,
+    /// Registering unit.
+    pub unit: uuid::Uuid,
+    /// Its tree path.
+    pub unit_path: String,
+    /// Register reference.
+    pub reference: String,
+    /// Kind codes.
+    pub kinds: Vec<String>,
+    /// Field code.
+    pub field: String,
+    /// Received on.
+    pub received_on: jiff::civil::Date,
+    /// Registered at.
+    pub created_at: jiff::Timestamp,
+    /// Summary (empty when sealed).
+    pub summary: String,
+    /// Content (empty when sealed).
+    pub content: String,
+    /// Who it is about.
+    pub subject: Option<String>,
+    /// Place.
+    pub place: Option<String>,
+    /// Who forwarded it.
+    pub forwarded_by: Option<String>,
+    /// Sender's name, unless sealed.
+    pub sender_name: Option<String>,
+    /// Sender's identity number, unless sealed.
+    pub sender_id_number: Option<String>,
+    /// Its matters.
+    pub matters: Vec<MatterFields>,
+}
+
+/// The document of a letter.
+pub(crate) fn letter_doc(f: &Fields, l: &LetterFields) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.key, Kind::Letter.key(l.id));
+    doc.add_text(f.kind, "letter");
+    let mut refs: Vec<&str> = vec![&l.reference];
+    let mut body: Vec<&str> = vec![&l.reference, &l.summary, &l.content];
+    for v in [&l.subject, &l.place, &l.forwarded_by]
+        .into_iter()
+        .flatten()
+    {
+        body.push(v);
+    }
+    let sender: Vec<&str> = [&l.sender_name, &l.sender_id_number]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    body.extend(sender.iter().copied());
+    for k in &l.kinds {
+        doc.add_text(f.petition_kind, k);
+        add_facet(&mut doc, f, "kind", k);
+    }
+    doc.add_text(f.field, &l.field);
+    add_facet(&mut doc, f, "field", &l.field);
+    let unit = l.unit.to_string();
+    doc.add_text(f.unit, &unit);
+    add_facet(&mut doc, f, "unit", &unit);
+    add_facet(&mut doc, f, "year", &l.received_on.year().to_string());
+    doc.add_i64(f.received, day_number(l.received_on));
+    doc.add_i64(f.newest, newest(l.created_at));
+    let mut due: Option<i64> = None;
+    let mut duty: Option<i64> = None;
+    let mut states = BTreeSet::new();
+    for m in &l.matters {
+        refs.push(&m.reference);
+        body.push(&m.reference);
+        states.insert(m.state.as_str());
+        if let Some(h) = m.handler {
+            doc.add_text(f.handler, h.to_string());
+        }
+        if let Some(d) = m.due_on.map(day_number) {
+            due = Some(due.map_or(d, |x| x.min(d)));
+        }
+        if let Some(d) = m.duty_due.map(day_number) {
+            duty = Some(duty.map_or(d, |x| x.min(d)));
+        }
+    }
+    for s in &states {
+        doc.add_text(f.state, s);
+        add_facet(&mut doc, f, "state", s);
+    }
+    if let Some(d) = due {
+        doc.add_i64(f.due, d);
+    }
+    if let Some(d) = duty {
+        doc.add_i64(f.duty_due, d);
+    }
+    doc.add_text(f.reference, refs.join(" "));
+    doc.add_text(f.body, body.join("\n"));
+    if !sender.is_empty() {
+        doc.add_text(f.sender, sender.join(" "));
+    }
+    if let Some(p) = &l.place {
+        doc.add_text(f.place, p);
+    }
+    if let Some(s) = &l.subject {
+        doc.add_text(f.subject, s);
+    }
+    let paths = BTreeSet::from([l.unit_path.clone()]);
+    add_reach(&mut doc, f, &paths, &BTreeSet::new());
+    let text = format!("{}\n{}", l.summary, l.content);
+    for band in dupes::bands(&dupes::signature(&text)) {
+        doc.add_text(f.lsh, band);
+    }
+    doc
 }
 
 /// Who may find a case: the unit paths it is visible through (none when

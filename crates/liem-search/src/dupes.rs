@@ -9,18 +9,23 @@
 //!   probability of their Jaccard similarity.
 //! - The signature is cut into [`BANDS`] bands of [`ROWS`] rows; each band
 //!   is an index term, so the letters sharing a band with a new one are
-//!   found by the search index in one query. With 32 × 4, letters of
-//!   similarity 0.7 share a band with probability 0.9998, of 0.3 with 0.23;
-//!   candidates are then confirmed on their texts ([`similarity`]).
+//!   found by the search index in one query, ranked by the bands they
+//!   share. With 42 × 3, letters of similarity 0.5 share a band with
+//!   probability 0.996, of 0.3 with 0.68, of 0.1 with 0.04; candidates are
+//!   then confirmed on their texts ([`similarity`], at least
+//!   [`PROPOSE_AT`]). A letter retyped with a tenth of its words changed
+//!   keeps about half its three-word shingles: 32 × 4 found only 87 % of
+//!   those (docs/benchmarks.md).
 
 use std::collections::HashSet;
 
 /// Hash functions in a signature.
 pub const PERMUTATIONS: usize = 128;
-/// Bands the signature is cut into.
-pub const BANDS: usize = 32;
+/// Bands the signature is cut into (the last `PERMUTATIONS % ROWS` rows
+/// are in none).
+pub const BANDS: usize = PERMUTATIONS / ROWS;
 /// Rows per band.
-pub const ROWS: usize = PERMUTATIONS / BANDS;
+pub const ROWS: usize = 3;
 /// Words per shingle.
 pub const SHINGLE: usize = 3;
 /// Below this many shingles a text is too short to compare.
@@ -158,7 +163,7 @@ pub fn bands(sig: &Option<[u32; PERMUTATIONS]>) -> Vec<String> {
     let Some(sig) = sig else {
         return Vec::new();
     };
-    sig.chunks(ROWS)
+    sig.chunks_exact(ROWS)
         .enumerate()
         .map(|(i, rows)| {
             let mut h: u64 = i as u64;
@@ -192,7 +197,7 @@ pub fn estimate(a: &[u32; PERMUTATIONS], b: &[u32; PERMUTATIONS]) -> f64 {
 }
 
 /// From this similarity on, a letter is proposed as repeating another.
-pub const PROPOSE_AT: f64 = 0.5;
+pub const PROPOSE_AT: f64 = 0.4;
 
 #[cfg(test)]
 mod tests {

@@ -401,6 +401,17 @@ impl SearchIndex {
         Ok((w.pos.seq, upto >= head))
     }
 
+    /// Adds letters given as fields (not read from the database) and
+    /// commits them, keeping the feed position: for benchmarks and tools
+    /// that index a corpus directly.
+    pub async fn put_letters(&self, letters: &[docs::LetterFields]) -> Result<()> {
+        let mut w = self.writer.lock().await;
+        for l in letters {
+            w.writer.add_document(docs::letter_doc(&self.f, l))?;
+        }
+        self.commit(&mut w)
+    }
+
     fn commit(&self, w: &mut Writer) -> Result<()> {
         let payload = serde_json::to_string(&w.pos).expect("position serialises");
         let mut prepared = w.writer.prepare_commit()?;

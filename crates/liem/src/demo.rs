@@ -102,7 +102,7 @@ const AGENCIES: &[(&str, UnitKind, &str)] = &[
     ("THA", UnitKind::Enforcement, "Thi hành án dân sự"),
 ];
 
-const COMMUNE_NAMES: &[&str] = &[
+pub(crate) const COMMUNE_NAMES: &[&str] = &[
     "Phường Trung Tâm",
     "Phường Hòa Bình",
     "Xã Tân Thành",
@@ -129,7 +129,7 @@ const GIVEN: &[&str] = &[
     "Lan", "Linh", "Long", "Mai", "Minh", "Nam", "Nga", "Ngọc", "Phúc", "Phương", "Quân", "Sơn",
     "Tâm", "Thảo", "Thắng", "Trang", "Trung", "Tuấn", "Vân", "Yến",
 ];
-const SUBJECTS: &[&str] = &[
+pub(crate) const SUBJECTS: &[&str] = &[
     "Chủ tịch UBND xã",
     "UBND phường",
     "Sở Nông nghiệp và Môi trường",
@@ -143,7 +143,7 @@ const SUBJECTS: &[&str] = &[
     "Cán bộ địa chính xã",
     "Hội đồng bồi thường, hỗ trợ tái định cư",
 ];
-const PROJECTS: &[&str] = &[
+pub(crate) const PROJECTS: &[&str] = &[
     "mở rộng quốc lộ",
     "khu đô thị mới phía Nam",
     "cụm công nghiệp",
@@ -154,7 +154,7 @@ const PROJECTS: &[&str] = &[
     "nâng cấp chợ trung tâm",
 ];
 
-fn name(rng: &mut ChaCha8Rng) -> String {
+pub(crate) fn name(rng: &mut ChaCha8Rng) -> String {
     format!(
         "{} {} {}",
         SURNAMES.choose(rng).expect("non-empty"),

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_intake;
+mod bench_search;
 mod config;
 mod demo;
 mod demo_cases;
@@ -222,6 +223,26 @@ enum Command {
     Reindex {
         #[command(flatten)]
         data: DataArgs,
+    },
+    /// Times the search index and repeated-letter detection on a synthetic
+    /// corpus beside SQLite FTS5 and PostgreSQL tsvector + GIN (see
+    /// docs/benchmarks.md). Needs a new --dir.
+    BenchSearch {
+        /// Letters in the corpus.
+        #[arg(long, default_value_t = 100_000)]
+        letters: usize,
+        /// Ten million letters.
+        #[arg(long)]
+        large: bool,
+        /// Repetitions of each query.
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+        /// A new directory for the index and the FTS5 file.
+        #[arg(long)]
+        dir: PathBuf,
+        /// PostgreSQL for the tsvector peer (a schema is made and dropped).
+        #[arg(long)]
+        postgres: Option<String>,
     },
     /// Writes a consistent copy of the SQLite database.
     Backup {
@@ -514,6 +535,21 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             } else {
                 store.close().await;
             }
+        }
+        Command::BenchSearch {
+            letters,
+            large,
+            runs,
+            dir,
+            postgres,
+        } => {
+            bench_search::run(bench_search::Plan {
+                letters: if large { 10_000_000 } else { letters },
+                runs: runs.max(1),
+                dir,
+                postgres,
+            })
+            .await?;
         }
         Command::Reindex { data } => {
             let cfg = data.config()?;

@@ -1,0 +1,564 @@
+//! `liem bench-search`: the search index, repeated-letter detection and
+//! their peers on one synthetic corpus of Vietnamese letters, in one run.
+//!
+//! - **Search**: Liêm's index (scope in the query, exact total, top 20 by
+//!   relevance) beside SQLite FTS5 (`unicode61`, the text folded by the
+//!   same function) and PostgreSQL `tsvector` + GIN over `unaccent` (when a
+//!   PostgreSQL URL is given), each answering the same queries with the
+//!   exact count and the 20 best.
+//! - **Repeats**: near-duplicates planted in the corpus (a tenth of the
+//!   words changed, a sentence added, the formulas retyped), looked up by
+//!   their MinHash bands: recall of the planted original among the first
+//!   five candidates, candidates per query, and the time to sketch and
+//!   look up.
+//!
+//! Nothing here is a register: the corpus is indexed directly, not
+//! written as letters.
+
+use anyhow::{Context, Result};
+use liem_domain::role::Scope;
+use liem_search::docs::{LetterFields, MatterFields};
+use liem_search::{Kind, Request, SearchIndex, SortOrder};
+use liem_store::db::{query, values_rows, Value};
+use liem_store::{Location, Store};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What to measure.
+pub struct Plan {
+    /// Letters in the corpus.
+    pub letters: usize,
+    /// Repetitions of each query.
+    pub runs: usize,
+    /// Where the index and the FTS5 file go (a new directory).
+    pub dir: PathBuf,
+    /// PostgreSQL for the `tsvector` peer (a new schema is made and dropped).
+    pub postgres: Option<String>,
+}
+
+const PROVINCES: &[&str] = &["HNI", "HCM", "DNG", "HPG", "CTO", "NAN", "THA", "QNI"];
+
+const OPENINGS: &[&str] = &[
+    "Kính gửi Ủy ban nhân dân.",
+    "Kính gửi Chủ tịch UBND.",
+    "Kính gửi Thanh tra tỉnh.",
+    "Tôi xin trình bày sự việc như sau:",
+    "Nay tôi làm đơn này",
+];
+const CLOSINGS: &[&str] = &[
+    "Xin chân thành cảm ơn.",
+    "Trân trọng cảm ơn.",
+    "Tôi xin cam đoan những nội dung trên là đúng sự thật.",
+    "Kính mong quý cơ quan xem xét giải quyết.",
+];
+const SENTENCES: &[&str] = &[
+    "{s} có hành vi tham nhũng khi giải quyết hồ sơ đất đai của người dân tại {p}.",
+    "Ông {n} đã nhận tiền của nhiều hộ dân, mỗi hộ từ {k} triệu đồng, để làm giấy chứng nhận quyền sử dụng đất.",
+    "Việc bồi thường, hỗ trợ tái định cư dự án {j} không đúng quy định, mức giá thấp hơn thị trường.",
+    "Cán bộ {s} nhũng nhiễu, gây khó khăn, yêu cầu nộp thêm giấy tờ không có trong văn bản hướng dẫn.",
+    "Gói thầu thuộc dự án {j} có dấu hiệu thông thầu, nâng khống giá trị, gây thất thoát ngân sách.",
+    "Tố cáo hành vi tham ô tài sản của hợp tác xã tại {p} trong năm {y}.",
+    "Cơ sở sản xuất tại {p} xả thải ra kênh, gây ô nhiễm môi trường và nguồn nước sinh hoạt.",
+    "Bản án có hiệu lực từ năm {y} nhưng cơ quan thi hành án chưa tổ chức thi hành.",
+    "Gia đình tôi đã nhiều lần gửi đơn đến {s} nhưng chưa nhận được văn bản trả lời.",
+    "Hồ sơ đề nghị cấp phép xây dựng nộp từ năm {y} đến nay chưa được giải quyết.",
+    "Tôi đề nghị làm rõ việc {s} lập hồ sơ khống để chiếm đoạt tiền hỗ trợ của người dân.",
+    "Trường học tại {p} thu thêm các khoản ngoài quy định, phụ huynh không được họp bàn trước.",
+    "Tuyến đường liên xã qua {p} xuống cấp nghiêm trọng do xe quá tải của công ty {j}.",
+    "Việc tuyển dụng viên chức năm {y} tại {p} không công khai, có dấu hiệu nhận tiền để bố trí việc làm.",
+    "Người dân phản ánh việc sử dụng tài sản công vào việc riêng của cán bộ {s}.",
+    "Đề nghị cơ quan có thẩm quyền thanh tra việc quản lý quỹ đất công tại {p}.",
+    "Số tiền chi cho dự án {j} không được công khai, nhiều hạng mục chưa thi công đã nghiệm thu.",
+    "Văn bản của {s} ban hành trái thẩm quyền, ảnh hưởng quyền lợi hợp pháp của gia đình tôi.",
+];
+
+/// A letter of the corpus.
+struct Doc {
+    fields: LetterFields,
+}
+
+fn fill(rng: &mut ChaCha8Rng, t: &str, place: &str) -> String {
+    t.replace("{s}", crate::demo::SUBJECTS.choose(rng).expect("non-empty"))
+        .replace("{p}", place)
+        .replace("{j}", crate::demo::PROJECTS.choose(rng).expect("non-empty"))
+        .replace("{n}", &crate::demo::name(rng))
+        .replace("{k}", &rng.gen_range(2..30).to_string())
+        .replace("{y}", &rng.gen_range(2012..2027).to_string())
+}
+
+fn corpus(n: usize, rng: &mut ChaCha8Rng) -> Vec<Doc> {
+    let units: Vec<(uuid::Uuid, String)> = PROVINCES
+        .iter()
+        .map(|p| (uuid::Uuid::now_v7(), format!("/TW/{p}/")))
+        .collect();
+    let mut seq = vec![0u32; PROVINCES.len()];
+    let start = jiff::Timestamp::from_second(1_700_000_000).expect("valid");
+    (0..n)
+        .map(|i| {
+            let u = rng.gen_range(0..units.len());
+            seq[u] += 1;
+            let place = format!(
+                "{}, {}",
+                crate::demo::COMMUNE_NAMES.choose(rng).expect("non-empty"),
+                PROVINCES[u]
+            );
+            let mut content = vec![OPENINGS.choose(rng).expect("non-empty").to_string()];
+            for _ in 0..rng.gen_range(3..7) {
+                let t = *SENTENCES.choose(rng).expect("non-empty");
+                content.push(fill(rng, t, &place));
+            }
+            content.push(CLOSINGS.choose(rng).expect("non-empty").to_string());
+            let received = jiff::civil::date(2026, 1, 1)
+                .checked_add(jiff::Span::new().days(rng.gen_range(0..330)))
+                .expect("in range");
+            Doc {
+                fields: LetterFields {
+                    id: uuid::Uuid::now_v7(),
+                    unit: units[u].0,
+                    unit_path: units[u].1.clone(),
+                    reference: format!("{}-2026-{:06}", PROVINCES[u], seq[u]),
+                    kinds: vec!["denunciation".into()],
+                    field: "corruption".into(),
+                    received_on: received,
+                    created_at: start
+                        .checked_add(jiff::SignedDuration::from_secs(i as i64 * 30))
+                        .expect("in range"),
+                    summary: {
+                        let t = *SENTENCES.choose(rng).expect("non-empty");
+                        fill(rng, t, &place)
+                    },
+                    content: content.join(" "),
+                    subject: Some(
+                        crate::demo::SUBJECTS
+                            .choose(rng)
+                            .expect("non-empty")
+                            .to_string(),
+                    ),
+                    place: Some(place),
+                    forwarded_by: None,
+                    sender_name: Some(crate::demo::name(rng)),
+                    sender_id_number: Some(format!("0010{:08}", rng.gen_range(0..100_000_000))),
+                    matters: vec![MatterFields {
+                        reference: format!("{}-VV-2026-{:06}", PROVINCES[u], seq[u]),
+                        state: "received".into(),
+                        handler: None,
+                        due_on: None,
+                        duty_due: None,
+                    }],
+                },
+            }
+        })
+        .collect()
+}
+
+/// Everything a peer database indexes: the searchable text of a letter.
+fn text_of(d: &Doc) -> String {
+    let f = &d.fields;
+    format!(
+        "{} {} {} {} {} {}",
+        f.reference,
+        f.summary,
+        f.content,
+        f.place.as_deref().unwrap_or(""),
+        f.subject.as_deref().unwrap_or(""),
+        f.sender_name.as_deref().unwrap_or("")
+    )
+}
+
+/// The queries, as typed, and as each peer writes them.
+const QUERIES: &[&str] = &[
+    "tham nhung",
+    "đất đai",
+    "Nguyễn Văn Hùng",
+    "\"tham ô tài sản\"",
+    "boi thuong tai dinh cu",
+    "nhan tien giay chung nhan",
+    "o nhiem moi truong",
+    "thong thau nang khong",
+];
+
+fn fts5_query(q: &str) -> String {
+    match q.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(p) => format!("\"{}\"", liem_domain::text::fold(p)),
+        None => liem_domain::text::fold(q)
+            .split(' ')
+            .map(|w| format!("\"{w}\""))
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+fn percentile(v: &mut [Duration], p: f64) -> Duration {
+    v.sort();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+fn dir_mib(p: &Path) -> f64 {
+    let mut total = 0u64;
+    if let Ok(rd) = std::fs::read_dir(p) {
+        for e in rd.flatten() {
+            if let Ok(m) = e.metadata() {
+                total += if m.is_dir() { 0 } else { m.len() };
+            }
+        }
+    }
+    total as f64 / (1024.0 * 1024.0)
+}
+
+struct Timing {
+    p50: Duration,
+    p95: Duration,
+    total: i64,
+}
+
+/// Runs the benchmark and prints its tables.
+pub async fn run(plan: Plan) -> Result<()> {
+    std::fs::create_dir_all(&plan.dir)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(15);
+    let rss0 = rss_mib();
+    let t = Instant::now();
+    let docs = corpus(plan.letters, &mut rng);
+    println!(
+        "corpus: {} letters generated in {:.1} s",
+        docs.len(),
+        t.elapsed().as_secs_f64()
+    );
+
+    // Liêm.
+    let index_dir = plan.dir.join("liem-index");
+    let ix = SearchIndex::open(&index_dir, 512 * 1024 * 1024)?;
+    let rss1 = rss_mib();
+    let t = Instant::now();
+    for chunk in docs.chunks(100_000) {
+        let fields: Vec<LetterFields> = chunk.iter().map(|d| d.fields.clone()).collect();
+        ix.put_letters(&fields).await?;
+    }
+    let liem_secs = t.elapsed().as_secs_f64();
+    let rss2 = rss_mib();
+    println!(
+        "liem: indexed in {liem_secs:.1} s ({:.0} letters/s), {:.0} MiB on disk, {:.0} MiB more resident",
+        docs.len() as f64 / liem_secs,
+        dir_mib(&index_dir),
+        rss2 - rss1
+    );
+    let scope = Scope::Subtree("/TW/".into());
+    let mut liem = Vec::new();
+    for q in QUERIES {
+        let req = Request {
+            kind: Kind::Letter,
+            text: (*q).to_owned(),
+            scope: scope.clone(),
+            reader: None,
+            filter: liem_search::Filter::default(),
+            order: SortOrder::Relevance,
+            offset: 0,
+            limit: 20,
+        };
+        let mut times = Vec::with_capacity(plan.runs);
+        let mut total = 0;
+        for _ in 0..plan.runs {
+            let t = Instant::now();
+            let h = ix.search_now(&req)?;
+            times.push(t.elapsed());
+            total = h.total as i64;
+        }
+        liem.push(Timing {
+            p50: percentile(&mut times, 0.5),
+            p95: percentile(&mut times, 0.95),
+            total,
+        });
+    }
+
+    // SQLite FTS5.
+    let fts_path = plan.dir.join("fts5.sqlite3");
+    let fts = Store::open(
+        &Location::SqliteFile(fts_path.clone()),
+        liem_store::audit::AuditKeys::derive(b"bench-search"),
+    )
+    .await?;
+    let mut tx = fts.begin().await?;
+    query("CREATE VIRTUAL TABLE f USING fts5(body, tokenize = 'unicode61 remove_diacritics 2')")
+        .execute(&mut tx)
+        .await
+        .context("FTS5")?;
+    let t = Instant::now();
+    for chunk in docs.chunks(400) {
+        let values: Vec<Value> = chunk
+            .iter()
+            .map(|d| liem_domain::text::fold(&text_of(d)).into())
+            .collect();
+        query(format!(
+            "INSERT INTO f (body) VALUES {}",
+            values_rows(chunk.len(), 1, 1)
+        ))
+        .bind_all(values)
+        .execute(&mut tx)
+        .await?;
+    }
+    tx.commit().await?;
+    let mut c = fts.conn().await?;
+    let fts_secs = t.elapsed().as_secs_f64();
+    println!(
+        "fts5: indexed in {fts_secs:.1} s ({:.0} letters/s), {:.0} MiB on disk",
+        docs.len() as f64 / fts_secs,
+        std::fs::metadata(&fts_path).map_or(0, |m| m.len()) as f64 / (1024.0 * 1024.0)
+    );
+    let mut fts5 = Vec::new();
+    for q in QUERIES {
+        let m = fts5_query(q);
+        let mut times = Vec::with_capacity(plan.runs);
+        let mut total = 0;
+        for _ in 0..plan.runs {
+            let t = Instant::now();
+            query("SELECT rowid FROM f WHERE f MATCH $1 ORDER BY rank LIMIT 20")
+                .bind(m.as_str())
+                .fetch_all(&mut c)
+                .await?;
+            total = query("SELECT COUNT(*) AS n FROM f WHERE f MATCH $1")
+                .bind(m.as_str())
+                .fetch_one(&mut c)
+                .await?
+                .i64("n")?;
+            times.push(t.elapsed());
+        }
+        fts5.push(Timing {
+            p50: percentile(&mut times, 0.5),
+            p95: percentile(&mut times, 0.95),
+            total,
+        });
+    }
+    drop(c);
+    fts.close().await;
+
+    // PostgreSQL tsvector + GIN over unaccent.
+    let mut pg = Vec::new();
+    if let Some(url) = &plan.postgres {
+        let admin = Store::open(
+            &Location::Postgres {
+                url: url.clone(),
+                schema: None,
+            },
+            liem_store::audit::AuditKeys::derive(b"bench-search"),
+        )
+        .await?;
+        let mut c = admin.begin().await?;
+        let schema = format!("bench_search_{}", uuid::Uuid::new_v4().simple());
+        query("CREATE EXTENSION IF NOT EXISTS unaccent")
+            .execute(&mut c)
+            .await
+            .context("the unaccent extension (Debian: postgresql-contrib)")?;
+        query(format!("CREATE SCHEMA {schema}"))
+            .execute(&mut c)
+            .await?;
+        query(format!(
+            "CREATE TABLE {schema}.f (id BIGINT PRIMARY KEY, tsv TSVECTOR NOT NULL)"
+        ))
+        .execute(&mut c)
+        .await?;
+        let t = Instant::now();
+        for (i, chunk) in docs.chunks(1000).enumerate() {
+            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
+            let mut rows = Vec::with_capacity(chunk.len());
+            for (j, d) in chunk.iter().enumerate() {
+                let n = values.len();
+                rows.push(format!(
+                    "(${}, to_tsvector('simple', unaccent(lower(${}))))",
+                    n + 1,
+                    n + 2
+                ));
+                values.push(((i * 1000 + j) as i64).into());
+                values.push(text_of(d).into());
+            }
+            query(format!(
+                "INSERT INTO {schema}.f (id, tsv) VALUES {}",
+                rows.join(", ")
+            ))
+            .bind_all(values)
+            .execute(&mut c)
+            .await?;
+        }
+        query(format!("CREATE INDEX f_tsv ON {schema}.f USING GIN (tsv)"))
+            .execute(&mut c)
+            .await?;
+        c.commit().await?;
+        let mut c = admin.conn().await?;
+        query(format!("ANALYZE {schema}.f")).execute(&mut c).await?;
+        let pg_secs = t.elapsed().as_secs_f64();
+        let size = query(format!(
+            "SELECT CAST(pg_total_relation_size('{schema}.f') AS BIGINT) AS n"
+        ))
+        .fetch_one(&mut c)
+        .await?
+        .i64("n")?;
+        println!(
+            "postgres: indexed in {pg_secs:.1} s ({:.0} letters/s), {:.0} MiB",
+            docs.len() as f64 / pg_secs,
+            size as f64 / (1024.0 * 1024.0)
+        );
+        for q in QUERIES {
+            let (func, text) = match q.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+                Some(p) => ("phraseto_tsquery", p.to_owned()),
+                None => ("plainto_tsquery", (*q).to_owned()),
+            };
+            let tsq = format!("{func}('simple', unaccent(lower($1)))");
+            let mut times = Vec::with_capacity(plan.runs);
+            let mut total = 0;
+            for _ in 0..plan.runs {
+                let t = Instant::now();
+                query(format!(
+                    "SELECT id FROM {schema}.f WHERE tsv @@ {tsq} ORDER BY ts_rank(tsv, {tsq}) DESC LIMIT 20"
+                ))
+                .bind(text.as_str())
+                .fetch_all(&mut c)
+                .await?;
+                total = query(format!(
+                    "SELECT COUNT(*) AS n FROM {schema}.f WHERE tsv @@ {tsq}"
+                ))
+                .bind(text.as_str())
+                .fetch_one(&mut c)
+                .await?
+                .i64("n")?;
+                times.push(t.elapsed());
+            }
+            pg.push(Timing {
+                p50: percentile(&mut times, 0.5),
+                p95: percentile(&mut times, 0.95),
+                total,
+            });
+        }
+        drop(c);
+        let mut tx = admin.begin().await?;
+        query(format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        admin.close().await;
+    }
+
+    println!(
+        "\n### Search, {} letters, {} runs a query (ms; total = exact matches)\n",
+        docs.len(),
+        plan.runs
+    );
+    println!("| query | Liêm p50 | Liêm p95 | total | FTS5 p50 | FTS5 p95 | total | tsvector p50 | tsvector p95 | total | faster peer ÷ Liêm (p95) |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for (i, q) in QUERIES.iter().enumerate() {
+        let l = &liem[i];
+        let f = &fts5[i];
+        let (pp50, pp95, pt, best) = match pg.get(i) {
+            Some(p) => (ms(p.p50), ms(p.p95), p.total.to_string(), f.p95.min(p.p95)),
+            None => ("–".into(), "–".into(), "–".into(), f.p95),
+        };
+        println!(
+            "| `{q}` | {} | {} | {} | {} | {} | {} | {pp50} | {pp95} | {pt} | {:.1}× |",
+            ms(l.p50),
+            ms(l.p95),
+            l.total,
+            ms(f.p50),
+            ms(f.p95),
+            f.total,
+            best.as_secs_f64() / l.p95.as_secs_f64().max(1e-9)
+        );
+    }
+
+    // Repeats: planted near-duplicates, at two distances from their
+    // original: the formulas retyped, a sentence added, and 5 % or 10 % of
+    // the words changed.
+    let by_id: std::collections::HashMap<uuid::Uuid, &Doc> =
+        docs.iter().map(|d| (d.fields.id, d)).collect();
+    let planted = 1000.min(docs.len() / 10).max(1);
+    println!(
+        "\n### Repeats, {} letters, {planted} planted near-duplicates at each distance\n",
+        docs.len()
+    );
+    println!("| words changed | Jaccard to the original (mean) | recall among those proposed | proposed a query (mean) | letters sharing a band a query | sketch + lookup + confirm a query |");
+    println!("|---|---|---|---|---|---|");
+    for share in [20usize, 10] {
+        let (mut hits, mut proposed, mut sharing, mut jac) = (0usize, 0usize, 0usize, 0.0f64);
+        let mut elapsed = Duration::ZERO;
+        for d in docs.iter().take(planted) {
+            let mut words: Vec<String> = d.fields.content.split(' ').map(str::to_owned).collect();
+            for _ in 0..(words.len() / share).max(1) {
+                let i = rng.gen_range(0..words.len());
+                words[i] = crate::demo::name(&mut rng)
+                    .rsplit(' ')
+                    .next()
+                    .unwrap_or("x")
+                    .to_lowercase();
+            }
+            words[0] = "Kính gửi Thanh tra huyện.".into();
+            let variant = format!(
+                "{}\n{} Tôi đã gửi đơn lần trước nhưng chưa được trả lời.",
+                d.fields.summary,
+                words.join(" ")
+            );
+            let original = format!("{}\n{}", d.fields.summary, d.fields.content);
+            jac += liem_search::dupes::similarity(&variant, &original);
+            let t = Instant::now();
+            // What intake does: bands, candidates, confirmation on the text.
+            let bands = liem_search::dupes::bands(&liem_search::dupes::signature(&variant));
+            let all = ix.similar_letters(&scope, &bands, &[], None, 20)?;
+            let mine = liem_search::dupes::shingles(&variant);
+            let mut confirmed: Vec<(f64, uuid::Uuid)> = all
+                .iter()
+                .filter_map(|(id, _)| {
+                    let o = by_id.get(id)?;
+                    let s = liem_search::dupes::jaccard(
+                        &mine,
+                        &liem_search::dupes::shingles(&format!(
+                            "{}\n{}",
+                            o.fields.summary, o.fields.content
+                        )),
+                    );
+                    (s >= liem_search::dupes::PROPOSE_AT).then_some((s, *id))
+                })
+                .collect();
+            confirmed.sort_by(|a, b| b.0.total_cmp(&a.0));
+            confirmed.truncate(5);
+            elapsed += t.elapsed();
+            sharing += ix
+                .similar_letters(&scope, &bands, &[], None, 100_000)?
+                .len();
+            proposed += confirmed.len();
+            if confirmed.iter().any(|c| c.1 == d.fields.id) {
+                hits += 1;
+            }
+        }
+        println!(
+            "| {} % | {:.2} | {:.3} | {:.2} | {:.1} | {} ms |",
+            100 / share,
+            jac / planted as f64,
+            hits as f64 / planted as f64,
+            proposed as f64 / planted as f64,
+            sharing as f64 / planted as f64,
+            ms(elapsed / planted as u32)
+        );
+    }
+    println!(
+        "\nresident memory: {:.0} MiB at start, {:.0} MiB with the corpus, {:.0} MiB at the end",
+        rss0,
+        rss1,
+        rss_mib()
+    );
+    Ok(())
+}
