@@ -53,6 +53,7 @@ pub mod committee;
 pub mod deadline;
 pub mod forms;
 pub mod ftm;
+pub mod hotspot;
 pub mod ids;
 pub mod limits;
 pub mod lunar;
