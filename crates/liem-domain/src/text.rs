@@ -15,12 +15,76 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+/// Characters below this are folded from a table built once (Latin,
+/// Vietnamese, Greek, Cyrillic, Arabic): the same answer as
+/// [`fold_char_slow`], without decomposing each one again.
+const TABLE_END: u32 = 0x2000;
+
+/// How a tabled character folds.
+#[derive(Clone, Copy)]
+enum Folded {
+    /// Not part of a word.
+    Separator,
+    /// Continues a word, adds nothing (a mark, a tatweel).
+    Silent,
+    /// Adds this one character.
+    One(char),
+    /// Adds more than one: folded the slow way.
+    Many,
+}
+
+fn table() -> &'static [Folded] {
+    static T: std::sync::OnceLock<Vec<Folded>> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        (0..TABLE_END)
+            .map(|u| {
+                let Some(c) = char::from_u32(u) else {
+                    return Folded::Separator;
+                };
+                let mut s = String::new();
+                let word = fold_char_slow(c, &mut s);
+                let mut it = s.chars();
+                match (word, it.next(), it.next()) {
+                    (false, _, _) => Folded::Separator,
+                    (true, None, _) => Folded::Silent,
+                    (true, Some(x), None) => Folded::One(x),
+                    (true, Some(_), Some(_)) => Folded::Many,
+                }
+            })
+            .collect()
+    })
+}
+
+/// Appends the folded form of one character to `out`; see
+/// [`fold_char_slow`].
+fn fold_char(c: char, out: &mut String) -> bool {
+    if c.is_ascii() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+            return true;
+        }
+        return false;
+    }
+    if (c as u32) < TABLE_END {
+        match table()[c as usize] {
+            Folded::Separator => return false,
+            Folded::Silent => return true,
+            Folded::One(x) => {
+                out.push(x);
+                return true;
+            }
+            Folded::Many => {}
+        }
+    }
+    fold_char_slow(c, out)
+}
+
 /// Appends the folded form of one character to `out`: compatibility
 /// decomposition, combining marks dropped, lower case, and the letters the
 /// decomposition does not reach mapped by hand. Returns whether the
 /// character belongs to a word (it may fold to nothing: a combining mark
 /// or a tatweel continues the word it is in).
-fn fold_char(c: char, out: &mut String) -> bool {
+fn fold_char_slow(c: char, out: &mut String) -> bool {
     let mut word = false;
     for d in std::iter::once(c).nfkd() {
         if unicode_normalization::char::is_combining_mark(d) {
@@ -201,6 +265,16 @@ mod tests {
         let w: Vec<_> = words(&d).collect();
         assert_eq!(w.len(), 1);
         assert_eq!(w[0].1, 0..d.len());
+    }
+
+    #[test]
+    fn the_table_folds_as_the_slow_way_does() {
+        for u in 0..TABLE_END {
+            let Some(c) = char::from_u32(u) else { continue };
+            let (mut a, mut b) = (String::new(), String::new());
+            assert_eq!(fold_char(c, &mut a), fold_char_slow(c, &mut b), "{c:?}");
+            assert_eq!(a, b, "{c:?}");
+        }
     }
 
     proptest::proptest! {

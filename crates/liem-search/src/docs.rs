@@ -473,7 +473,7 @@ pub(crate) fn letter_doc(f: &Fields, l: &LetterFields) -> TantivyDocument {
     add_reach(&mut doc, f, &paths, &BTreeSet::new());
     let text = format!("{}\n{}", l.summary, l.content);
     for band in dupes::bands(&dupes::signature(&text)) {
-        doc.add_text(f.lsh, band);
+        doc.add_u64(f.lsh, band);
     }
     doc
 }

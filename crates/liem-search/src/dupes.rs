@@ -56,35 +56,62 @@ const BOILERPLATE: &[&str] = &[
     "don phan anh",
 ];
 
-/// The boilerplate phrases as word lists, longest first.
-fn boilerplate() -> &'static [Vec<&'static str>] {
-    static LIST: std::sync::OnceLock<Vec<Vec<&'static str>>> = std::sync::OnceLock::new();
-    LIST.get_or_init(|| {
-        let mut l: Vec<Vec<&str>> = BOILERPLATE.iter().map(|p| p.split(' ').collect()).collect();
-        l.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        l
+/// The boilerplate phrases as word lists by their first word, longest
+/// first.
+fn boilerplate() -> &'static std::collections::HashMap<&'static str, Vec<Vec<&'static str>>> {
+    type ByFirst = std::collections::HashMap<&'static str, Vec<Vec<&'static str>>>;
+    static MAP: std::sync::OnceLock<ByFirst> = std::sync::OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut m: ByFirst = std::collections::HashMap::new();
+        for p in BOILERPLATE {
+            let words: Vec<&str> = p.split(' ').collect();
+            m.entry(words[0]).or_default().push(words);
+        }
+        for v in m.values_mut() {
+            v.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        }
+        m
     })
 }
 
 /// The folded words of a text with the boilerplate phrases cut out.
 pub fn content_words(text: &str) -> Vec<String> {
-    let words: Vec<String> = liem_domain::text::words(text).map(|(w, _)| w).collect();
+    let (buf, spans) = content_spans(text);
+    spans.iter().map(|r| buf[r.clone()].to_owned()).collect()
+}
+
+/// The folded words of a text, boilerplate cut out, as ranges of one
+/// buffer (no allocation per word).
+fn content_spans(text: &str) -> (String, Vec<std::ops::Range<usize>>) {
+    let mut buf = String::with_capacity(text.len());
+    let mut spans = Vec::new();
+    let mut w = liem_domain::text::words(text);
+    while let Some((word, _)) = w.next_word() {
+        let start = buf.len();
+        buf.push_str(word);
+        spans.push(start..buf.len());
+    }
     let phrases = boilerplate();
-    let mut out = Vec::with_capacity(words.len());
+    let mut kept = Vec::with_capacity(spans.len());
     let mut i = 0;
-    while i < words.len() {
-        let skip = phrases.iter().find(|p| {
-            p.len() <= words.len() - i && p.iter().zip(&words[i..]).all(|(a, b)| *a == b)
+    while i < spans.len() {
+        let skip = phrases.get(&buf[spans[i].clone()]).and_then(|ps| {
+            ps.iter().find(|p| {
+                p.len() <= spans.len() - i
+                    && p.iter()
+                        .zip(&spans[i..])
+                        .all(|(a, r)| *a == &buf[r.clone()])
+            })
         });
         match skip {
             Some(p) => i += p.len(),
             None => {
-                out.push(words[i].clone());
+                kept.push(spans[i].clone());
                 i += 1;
             }
         }
     }
-    out
+    (buf, kept)
 }
 
 /// FNV-1a over the words, then a finaliser (splitmix64), so that nearby
@@ -110,11 +137,19 @@ fn mix(mut z: u64) -> u64 {
 
 /// The shingles of a text, boilerplate cut out, as hashes.
 pub fn shingles(text: &str) -> HashSet<u64> {
-    let words = content_words(text);
-    words
+    shingle_list(text).into_iter().collect()
+}
+
+/// The distinct shingle hashes of a text, sorted.
+fn shingle_list(text: &str) -> Vec<u64> {
+    let (buf, spans) = content_spans(text);
+    let mut v: Vec<u64> = spans
         .windows(SHINGLE)
-        .map(|w| shingle_hash(w.iter().map(String::as_str)))
-        .collect()
+        .map(|w| shingle_hash(w.iter().map(|r| &buf[r.clone()])))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// The permutations' coefficients (odd multipliers), fixed: signatures
@@ -137,6 +172,11 @@ fn coefficients() -> &'static [(u64, u64); PERMUTATIONS] {
 /// The MinHash signature of a shingle set; `None` when it is too short to
 /// compare.
 pub fn signature_of(shingles: &HashSet<u64>) -> Option<[u32; PERMUTATIONS]> {
+    let v: Vec<u64> = shingles.iter().copied().collect();
+    signature_of_slice(&v)
+}
+
+fn signature_of_slice(shingles: &[u64]) -> Option<[u32; PERMUTATIONS]> {
     if shingles.len() < MIN_SHINGLES {
         return None;
     }
@@ -155,22 +195,23 @@ pub fn signature_of(shingles: &HashSet<u64>) -> Option<[u32; PERMUTATIONS]> {
 
 /// The signature of a text.
 pub fn signature(text: &str) -> Option<[u32; PERMUTATIONS]> {
-    signature_of(&shingles(text))
+    signature_of_slice(&shingle_list(text))
 }
 
-/// The band terms of a signature (none for a text too short).
-pub fn bands(sig: &Option<[u32; PERMUTATIONS]>) -> Vec<String> {
+/// The band keys of a signature (none for a text too short): each band's
+/// rows hashed with the band's number, one 64-bit index term each.
+pub fn bands(sig: &Option<[u32; PERMUTATIONS]>) -> Vec<u64> {
     let Some(sig) = sig else {
         return Vec::new();
     };
     sig.chunks_exact(ROWS)
         .enumerate()
         .map(|(i, rows)| {
-            let mut h: u64 = i as u64;
+            let mut h: u64 = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
             for r in rows {
                 h = mix(h ^ u64::from(*r));
             }
-            format!("b{i}:{h:016x}")
+            h
         })
         .collect()
 }
@@ -244,7 +285,7 @@ mod tests {
             "{} vs {exact}",
             estimate(&a, &b)
         );
-        let ba: HashSet<String> = bands(&Some(a)).into_iter().collect();
+        let ba: HashSet<u64> = bands(&Some(a)).into_iter().collect();
         assert!(bands(&Some(b)).iter().any(|x| ba.contains(x)));
         assert_eq!(ba.len(), BANDS);
     }

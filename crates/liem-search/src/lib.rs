@@ -46,7 +46,7 @@ pub use snippet::Part;
 
 /// Bumped whenever the schema or what is indexed changes: an index of
 /// another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How long a position missing from the feed is waited for (a PostgreSQL
 /// transaction that took its sequence number but has not committed yet)
@@ -179,7 +179,7 @@ fn schema() -> (Schema, Fields) {
         newest: b.add_i64_field("newest", FAST | INDEXED),
         due: b.add_i64_field("due", num()),
         duty_due: b.add_i64_field("duty_due", num()),
-        lsh: b.add_text_field("lsh", STRING),
+        lsh: b.add_u64_field("lsh", INDEXED),
         sender_key: b.add_text_field("sender_key", STRING),
     };
     (b.build(), f)
@@ -232,6 +232,12 @@ impl SearchIndex {
     /// version is removed and created afresh (it is derived data). Fails
     /// with [`SearchError::Busy`] when another process holds it.
     pub fn open(dir: &Path, heap_bytes: usize) -> Result<SearchIndex> {
+        Self::open_with(dir, heap_bytes, 1)
+    }
+
+    /// Opens with `threads` indexing threads (a rebuild on an idle node may
+    /// use every core; a serving node keeps one).
+    pub fn open_with(dir: &Path, heap_bytes: usize, threads: usize) -> Result<SearchIndex> {
         std::fs::create_dir_all(dir)?;
         let (schema, f) = schema();
         let stale = match Index::open_in_dir(dir) {
@@ -249,13 +255,15 @@ impl SearchIndex {
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         let index = Index::open_or_create(mmap, schema)?;
         register_tokenizer(&index);
-        let writer = match index.writer_with_num_threads(1, heap_bytes.max(15_000_000)) {
-            Ok(w) => w,
-            Err(tantivy::TantivyError::LockFailure(..)) => {
-                return Err(SearchError::Busy(dir.to_owned()))
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let threads = threads.clamp(1, 8);
+        let writer =
+            match index.writer_with_num_threads(threads, heap_bytes.max(15_000_000 * threads)) {
+                Ok(w) => w,
+                Err(tantivy::TantivyError::LockFailure(..)) => {
+                    return Err(SearchError::Busy(dir.to_owned()))
+                }
+                Err(e) => return Err(e.into()),
+            };
         let pos = read_position(&index);
         let reader = index
             .reader_builder()
@@ -405,9 +413,26 @@ impl SearchIndex {
     /// commits them, keeping the feed position: for benchmarks and tools
     /// that index a corpus directly.
     pub async fn put_letters(&self, letters: &[docs::LetterFields]) -> Result<()> {
+        // Documents (their MinHash sketches most of all) are built on every
+        // core; the writer's threads tokenize them.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per = letters.len().div_ceil(cores).max(1);
+        let f = self.f;
+        let built: Vec<Vec<tantivy::TantivyDocument>> = std::thread::scope(|s| {
+            let handles: Vec<_> = letters
+                .chunks(per)
+                .map(|chunk| {
+                    s.spawn(move || chunk.iter().map(|l| docs::letter_doc(&f, l)).collect())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
         let mut w = self.writer.lock().await;
-        for l in letters {
-            w.writer.add_document(docs::letter_doc(&self.f, l))?;
+        for d in built.into_iter().flatten() {
+            w.writer.add_document(d)?;
         }
         self.commit(&mut w)
     }
@@ -649,7 +674,7 @@ impl SearchIndex {
     pub fn similar_letters(
         &self,
         scope: &Scope,
-        bands: &[String],
+        bands: &[u64],
         sender_keys: &[String],
         exclude: Option<uuid::Uuid>,
         limit: usize,
@@ -666,7 +691,16 @@ impl SearchIndex {
         };
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for b in bands {
-            should.push((Occur::Should, term(f.lsh, b)));
+            should.push((
+                Occur::Should,
+                Box::new(tantivy::query::ConstScoreQuery::new(
+                    Box::new(TermQuery::new(
+                        Term::from_field_u64(f.lsh, *b),
+                        IndexRecordOption::Basic,
+                    )),
+                    1.0,
+                )),
+            ));
         }
         for k in sender_keys {
             should.push((Occur::Should, term(f.sender_key, k)));

@@ -246,7 +246,8 @@ pub async fn run(plan: Plan) -> Result<()> {
 
     // Liêm.
     let index_dir = plan.dir.join("liem-index");
-    let ix = SearchIndex::open(&index_dir, 512 * 1024 * 1024)?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let ix = SearchIndex::open_with(&index_dir, 512 * 1024 * 1024, cores)?;
     let rss1 = rss_mib();
     let t = Instant::now();
     for chunk in docs.chunks(100_000) {

@@ -1285,7 +1285,8 @@ fn read_password() -> Result<String> {
 /// Rebuilds the search index, with a progress bar over every record.
 async fn reindex(cfg: &Config, store: &Store) -> Result<()> {
     let dir = cfg.settings().search_dir();
-    let ix = match liem_search::SearchIndex::open(&dir, 256 * 1024 * 1024) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let ix = match liem_search::SearchIndex::open_with(&dir, 256 * 1024 * 1024, cores) {
         Ok(ix) => ix,
         Err(liem_search::SearchError::Busy(d)) => anyhow::bail!(
             "the search index at {} is open in a running `liem serve`: stop it first (it keeps its index current by itself)",
