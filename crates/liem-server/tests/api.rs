@@ -1345,4 +1345,20 @@ async fn a_repeated_letter_is_proposed_in_scope_only_and_joined_once() {
         )
         .await;
     assert_eq!(v["items"], json!([]));
+    // The register's file of a search holds what the search finds in reach.
+    let (s, csv) = app
+        .call(
+            "GET",
+            "/api/v1/letters?q=tran+van+ke&format=csv",
+            Some("clerk.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let csv = csv.as_str().unwrap();
+    for l in [&first, &second] {
+        assert!(csv.contains(l["reference"].as_str().unwrap()), "{csv}");
+    }
+    assert!(!csv.contains(other["reference"].as_str().unwrap()), "{csv}");
+    assert_eq!(csv.lines().count(), 3, "a heading and two letters: {csv}");
 }

@@ -471,12 +471,23 @@ pub async fn all_letters(
             format!("the filter finds {total} letters; a file holds at most {max}: narrow it"),
         ))
     };
-    if let Some(req) = search_request(read.scope(), &f, 0, max) {
-        let hits = crate::search::search(state, &req).await?;
-        if usize::try_from(hits.total).unwrap_or(usize::MAX) > max {
-            return Err(too_many(hits.total));
+    // A search answers at most `SEARCH_PAGE` at a time: the file is read
+    // page by page, in the search's order.
+    const SEARCH_PAGE: usize = 5_000;
+    if let Some(mut req) = search_request(read.scope(), &f, 0, SEARCH_PAGE) {
+        let mut ids: Vec<LetterId> = Vec::new();
+        loop {
+            let hits = crate::search::search(state, &req).await?;
+            if usize::try_from(hits.total).unwrap_or(usize::MAX) > max {
+                return Err(too_many(hits.total));
+            }
+            let n = hits.hits.len();
+            ids.extend(hits.ids().into_iter().map(LetterId));
+            if n < SEARCH_PAGE || ids.len() as u64 >= hits.total {
+                break;
+            }
+            req.offset += n;
         }
-        let ids: Vec<LetterId> = hits.ids().into_iter().map(LetterId).collect();
         let mut conn = state.store.conn().await?;
         return Ok(petitions::letters_by_ids(&mut conn, read.scope(), &ids).await?);
     }
