@@ -609,8 +609,10 @@ pub async fn list_letters(
         let highlights = items
             .iter()
             .filter_map(|l| {
-                let text = format!("{}\n{}", l.summary, l.content);
-                liem_search::highlight(&text, &hits.terms)
+                // The content's passage (the summary is shown beside it),
+                // or the summary's when the words are only there.
+                liem_search::highlight(&l.content, &hits.terms)
+                    .or_else(|| liem_search::highlight(&l.summary, &hits.terms))
                     .map(|parts| Highlight { id: l.id, parts })
             })
             .collect();
