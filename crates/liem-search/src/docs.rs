@@ -12,8 +12,6 @@ use tantivy::TantivyDocument;
 #[derive(Debug, Default)]
 pub(crate) struct Targets {
     pub ids: BTreeMap<Kind, BTreeSet<uuid::Uuid>>,
-    /// A unit moved in the tree: every record's reach may have changed.
-    pub rebuild: bool,
 }
 
 impl PartialOrd for Kind {
@@ -66,18 +64,13 @@ pub(crate) async fn targets(
 ) -> Result<Targets> {
     let mut t = Targets::default();
     let mut by: HashMap<&str, Vec<uuid::Uuid>> = HashMap::new();
+    // A unit's change moves no record: paths are never rewritten (a merger
+    // ends a unit, its records keep it), so the reach of every document
+    // stays as indexed.
     for (_, entity, id) in changes {
-        if entity == "unit" {
-            // A new unit moves nothing; a merge may: rebuild (rare).
-            t.rebuild = true;
-            continue;
-        }
         if let Ok(u) = id.parse() {
             by.entry(entity.as_str()).or_default().push(u);
         }
-    }
-    if t.rebuild {
-        return Ok(t);
     }
     let get = |k: &str| by.get(k).cloned().unwrap_or_default();
     let mut letters = get("letter");

@@ -16,7 +16,8 @@
 //! - **Crash consistency**: the feed position is committed with the
 //!   documents, in one tantivy commit; after a crash the index resumes from
 //!   its last commit and reads the feed again from there (re-indexing a
-//!   record is idempotent: its document is replaced).
+//!   record is idempotent: its document is replaced). A unit's change
+//!   touches no document: unit paths are never rewritten.
 
 pub mod docs;
 pub mod dupes;
@@ -383,11 +384,6 @@ impl SearchIndex {
         let moved = upto > w.pos.seq || w.pos.gaps.len() != gaps_before || !changes.is_empty();
         w.pos.seq = w.pos.seq.max(upto);
         let targets = docs::targets(&mut *ex, &changes).await?;
-        if targets.rebuild {
-            drop(w);
-            self.rebuild(ex, &|_, _| {}).await?;
-            return Ok((self.position(), false));
-        }
         for (kind, ids) in &targets.ids {
             let ids: Vec<uuid::Uuid> = ids.iter().copied().collect();
             for chunk in ids.chunks(500) {
