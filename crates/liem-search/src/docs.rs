@@ -41,14 +41,8 @@ async fn ids_where(
 ) -> Result<Vec<uuid::Uuid>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
-        let mut q = query(sql.replace("{ids}", &marks(chunk.len())));
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        for r in q.fetch_all(&mut *ex).await? {
-            if let Some(u) = r.opt_uuid(col)? {
-                out.push(u);
-            }
+        for r in fetch(&mut *ex, sql, chunk).await? {
+            out.extend(r.opt_uuid(col)?);
         }
     }
     Ok(out)
@@ -222,7 +216,12 @@ pub(crate) async fn load(
     }
 }
 
+/// Runs `sql` with `{ids}` replaced by one placeholder per id (callers keep
+/// `ids` to 500 at most).
 async fn fetch(ex: &mut impl AsExec, sql: &str, ids: &[uuid::Uuid]) -> Result<Vec<Row>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut q = query(sql.replace("{ids}", &marks(ids.len())));
     for id in ids {
         q = q.bind(*id);
