@@ -282,6 +282,94 @@ pub fn scan<K: Clone>(cells: &[Cell<K>], s: &Scan) -> Vec<Cluster<K>> {
     found
 }
 
+/// What a cell saw in a week: letters, of them collective petitions, and
+/// reception delegations. A scan counts letters and delegations.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Letters received.
+    pub letters: u32,
+    /// Of them, collective petitions.
+    pub collective: u32,
+    /// Reception delegations.
+    pub delegations: u32,
+}
+
+impl Tally {
+    /// What the scan counts.
+    pub fn counted(&self) -> u32 {
+        self.letters.saturating_add(self.delegations)
+    }
+
+    fn add(&mut self, o: &Tally) {
+        self.letters = self.letters.saturating_add(o.letters);
+        self.collective = self.collective.saturating_add(o.collective);
+        self.delegations = self.delegations.saturating_add(o.delegations);
+    }
+}
+
+/// The weeks of a scan: `weeks` spans of seven days, the last ending on
+/// `as_of` (a rolling week, so that a scan on any day of the week reads a
+/// whole last week, not the few days of a calendar week begun).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Weeks {
+    /// The last day of the last week.
+    pub as_of: jiff::civil::Date,
+    /// How many weeks.
+    pub weeks: usize,
+}
+
+impl Weeks {
+    /// The first day of the first week.
+    pub fn first_day(&self) -> jiff::civil::Date {
+        self.start_of(self.weeks)
+    }
+
+    /// The first day of the window of the last `n` weeks.
+    pub fn start_of(&self, n: usize) -> jiff::civil::Date {
+        let days = i64::try_from(n * 7).unwrap_or(i64::MAX) - 1;
+        self.as_of
+            .checked_sub(jiff::Span::new().days(days))
+            .unwrap_or(jiff::civil::Date::MIN)
+    }
+
+    /// The week (0 the oldest) a day falls in, if any.
+    pub fn index(&self, day: jiff::civil::Date) -> Option<usize> {
+        if day > self.as_of {
+            return None;
+        }
+        let back = usize::try_from((self.as_of - day).get_days()).ok()? / 7;
+        (back < self.weeks).then(|| self.weeks - 1 - back)
+    }
+
+    /// Gathers daily tallies into each key's weeks, oldest first (days
+    /// outside the weeks are left out); keys in first-seen order.
+    pub fn gather<K: Clone + Eq + std::hash::Hash>(
+        &self,
+        days: impl IntoIterator<Item = (K, jiff::civil::Date, Tally)>,
+    ) -> Vec<(K, Vec<Tally>)> {
+        let mut at: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
+        let mut out: Vec<(K, Vec<Tally>)> = Vec::new();
+        for (k, day, t) in days {
+            let Some(w) = self.index(day) else { continue };
+            let i = *at.entry(k.clone()).or_insert_with(|| {
+                out.push((k, vec![Tally::default(); self.weeks]));
+                out.len() - 1
+            });
+            out[i].1[w].add(&t);
+        }
+        out
+    }
+
+    /// The sum of the last `n` weeks of a cell.
+    pub fn window(tallies: &[Tally], n: usize) -> Tally {
+        let mut t = Tally::default();
+        for x in &tallies[tallies.len().saturating_sub(n)..] {
+            t.add(x);
+        }
+        t
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,5 +528,40 @@ mod tests {
             scan(&cells, &Scan::default()),
             scan(&cells, &Scan::default())
         );
+    }
+
+    #[test]
+    fn rolling_weeks_gather_days_and_sum_windows() {
+        use jiff::civil::date;
+        let w = Weeks {
+            as_of: date(2026, 12, 6),
+            weeks: 3,
+        };
+        assert_eq!(w.first_day(), date(2026, 11, 16));
+        assert_eq!(w.start_of(1), date(2026, 11, 30));
+        assert_eq!(w.index(date(2026, 12, 6)), Some(2));
+        assert_eq!(w.index(date(2026, 11, 30)), Some(2));
+        assert_eq!(w.index(date(2026, 11, 29)), Some(1));
+        assert_eq!(w.index(date(2026, 11, 16)), Some(0));
+        assert_eq!(w.index(date(2026, 11, 15)), None);
+        assert_eq!(w.index(date(2026, 12, 7)), None);
+        let t = |letters, collective, delegations| Tally {
+            letters,
+            collective,
+            delegations,
+        };
+        let g = w.gather([
+            ("a", date(2026, 12, 6), t(2, 1, 0)),
+            ("b", date(2026, 11, 20), t(1, 0, 0)),
+            ("a", date(2026, 12, 1), t(1, 0, 1)),
+            ("a", date(2026, 11, 1), t(9, 9, 9)),
+        ]);
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].0, "a");
+        assert_eq!(g[0].1[2], t(3, 1, 1));
+        assert_eq!(g[0].1[2].counted(), 4);
+        assert_eq!(g[1].1[0], t(1, 0, 0));
+        assert_eq!(Weeks::window(&g[0].1, 2), t(3, 1, 1));
+        assert_eq!(Weeks::window(&g[1].1, 3), t(1, 0, 0));
     }
 }

@@ -63,6 +63,9 @@ pub enum Right {
     RunCommittee,
     /// Report progress on, and the completion of, a task one's unit owns.
     ReportTask,
+    /// Run the hot-spot scan on demand and acknowledge the alerts of the
+    /// units in scope (reading them is `ReadStatistics`).
+    WatchHotSpots,
 }
 
 impl Role {
@@ -99,10 +102,11 @@ impl Role {
                     | ReadCommitteeWork
                     | RunCommittee
                     | ReportTask
+                    | WatchHotSpots
             ),
             Role::Analyst => matches!(
                 right,
-                ReadPetitions | ReadCases | ReadStatistics | ReadCommitteeWork
+                ReadPetitions | ReadCases | ReadStatistics | ReadCommitteeWork | WatchHotSpots
             ),
             Role::Auditor => matches!(right, ReadAudit),
             Role::Custodian => matches!(right, ReadPetitions | ApproveUnseal),

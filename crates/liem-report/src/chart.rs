@@ -186,6 +186,8 @@ pub struct Tile {
     pub row: u32,
     /// Value (colour and text).
     pub value: i64,
+    /// A hot spot is open in it: drawn with a red frame and a mark.
+    pub alert: bool,
 }
 
 /// A tile map of the provinces: one square per province at its rough
@@ -216,6 +218,20 @@ pub fn tiles(title: &str, tiles: &[Tile]) -> Result<String, ChartError> {
                 shade.filled(),
             ))
             .map_err(err)?;
+            if t.alert {
+                let red = RGBColor(200, 0, 0);
+                root.draw(&Rectangle::new(
+                    [(x + 1, y + 1), (x + size as i32 - 4, y + size as i32 - 4)],
+                    red.stroke_width(3),
+                ))
+                .map_err(err)?;
+                root.draw(&Text::new(
+                    "▲".to_owned(),
+                    (x + size as i32 - 17, y + 24),
+                    ("sans-serif", 12).into_font().color(&red),
+                ))
+                .map_err(err)?;
+            }
             let ink = if share > 0.55 { WHITE } else { BLACK };
             root.draw(&Text::new(
                 t.code.clone(),

@@ -5,8 +5,8 @@
 use crate::state::AppState;
 use crate::web::routes::{Route, Routes};
 use crate::{
-    account, admin, cases, committee, custody, openapi, people, petitions, public, reception,
-    reports, screening, web,
+    account, admin, cases, committee, custody, hotspots, openapi, people, petitions, public,
+    reception, reports, screening, web,
 };
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -33,6 +33,7 @@ fn routes() -> Routes {
         .merge(cases::router())
         .merge(people::router())
         .merge(reports::router())
+        .merge(hotspots::router())
         .at("/healthz", &["GET"], get(|| async { "ok" }))
         .at("/readyz", &["GET"], get(readyz))
 }

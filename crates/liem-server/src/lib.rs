@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod custody;
 pub mod files;
 pub mod guard;
+pub mod hotspots;
 pub mod i18n;
 pub mod keys;
 pub mod openapi;

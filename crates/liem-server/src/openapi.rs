@@ -33,6 +33,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         crate::screening::Doc::openapi(),
         crate::cases::Doc::openapi(),
         crate::people::Doc::openapi(),
+        crate::hotspots::Doc::openapi(),
         crate::reports::Doc::openapi(),
     ] {
         doc.merge(part);

@@ -139,6 +139,8 @@ pub struct Inner {
     pub rules: std::sync::Mutex<Option<RulesAt>>,
     /// This node's search index, opened at first use.
     pub search: tokio::sync::OnceCell<Arc<liem_search::SearchIndex>>,
+    /// Held while this node scans for hot spots (one scan at a time).
+    pub hotspot_scan: tokio::sync::Mutex<()>,
 }
 
 /// The calendar and rules read at one settings version.
@@ -243,6 +245,7 @@ impl AppState {
             intake: crate::web::groups::Groups::new(12),
             rules: std::sync::Mutex::new(None),
             search: tokio::sync::OnceCell::new(),
+            hotspot_scan: tokio::sync::Mutex::new(()),
         }))
     }
 }

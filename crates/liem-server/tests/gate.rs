@@ -416,6 +416,7 @@ enum Obj {
     Task,
     Round,
     Inspection,
+    Alert,
 }
 
 /// Who may use a route.
@@ -859,6 +860,18 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
             | "/reports/{form}/cells/{column}"
             | "/dashboard",
         ) => s(Rights(R::ReadStatistics, None), O::None, None),
+        ("GET", "/api/v1/hotspots" | "/hotspots") => {
+            s(Rights(R::ReadStatistics, None), O::None, None)
+        }
+        ("GET", "/api/v1/hotspots/{id}") => s(Rights(R::ReadStatistics, None), O::Alert, None),
+        ("POST", "/api/v1/hotspots/scan" | "/hotspots/scan") => {
+            s(Rights(R::WatchHotSpots, None), O::None, Some(json!({})))
+        }
+        ("POST", "/api/v1/hotspots/{id}/acknowledge" | "/hotspots/{id}/acknowledge") => s(
+            Rights(R::ReadStatistics, Some(R::WatchHotSpots)),
+            O::Alert,
+            Some(json!({"note": "Đã giao Thanh tra tỉnh nắm tình hình"})),
+        ),
         ("POST", "/api/v1/reports/{form}/issue" | "/reports/{form}/issue") => s(
             Rights(R::IssueReports, None),
             O::None,
@@ -926,6 +939,7 @@ fn kind_of(o: Obj) -> &'static str {
         Obj::Task => "task",
         Obj::Round => "round",
         Obj::Inspection => "inspection",
+        Obj::Alert => "alert",
     }
 }
 
@@ -1161,6 +1175,65 @@ async fn world(app: &mut common::App) -> World {
             w.secrets.push(format!("Ứng viên {t:?}"));
         }
     }
+    // Hot-spot alerts, one in each unit, as a scan would have raised them.
+    {
+        let mut c = app.state.store.conn().await.unwrap();
+        let mut found = Vec::new();
+        for code in ["HNI", "HNI-M01", "HCM"] {
+            let u = liem_store::units::by_code(&mut c, code).await.unwrap();
+            found.push(liem_store::hotspots::Found {
+                unit: u.id,
+                field: "admin_land".into(),
+                window_from: jiff::civil::date(2026, 11, 1),
+                window_to: jiff::civil::date(2026, 11, 28),
+                observed: 12,
+                letters: 11,
+                collective: 2,
+                delegations: 1,
+                expected_milli: 3000,
+                llr_milli: 8000,
+                p_micro: 1000,
+            });
+        }
+        drop(c);
+        let mut tx = app.state.store.begin().await.unwrap();
+        liem_store::hotspots::record_run(
+            &mut tx,
+            &liem_store::audit::Actor::system("test"),
+            &liem_store::hotspots::RunFacts {
+                as_of: jiff::civil::date(2026, 11, 28),
+                nightly: true,
+                weeks: 56,
+                max_window: 4,
+                replicas: 999,
+                cells: 3,
+                counted: 36,
+                millis: 1,
+                requested_by: None,
+            },
+            &found,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let mut c = app.state.store.conn().await.unwrap();
+        let all = liem_store::hotspots::alerts(
+            &mut c,
+            &liem_domain::role::Scope::Subtree("/".into()),
+            &Default::default(),
+            10,
+        )
+        .await
+        .unwrap();
+        for (t, code) in [
+            (Target::Own, "HNI"),
+            (Target::Child, "HNI-M01"),
+            (Target::Other, "HCM"),
+        ] {
+            let a = all.iter().find(|a| a.unit == code).expect("an alert");
+            w.put("alert", t, a.id.to_string());
+        }
+    }
     w.put("unit", Target::Own, "HNI");
     w.put("unit", Target::Child, "HNI-M01");
     w.put("unit", Target::Other, "HCM");
@@ -1181,6 +1254,7 @@ async fn world(app: &mut common::App) -> World {
         "task",
         "round",
         "inspection",
+        "alert",
     ] {
         w.put(k, Target::Missing, &missing);
     }

@@ -52,6 +52,7 @@ conformance!(
     reception_sessions_round_trip_into_the_same_figures,
     settings_writes_leave_one_audit_record_and_one_change_feed_entry,
     committee_figures_of_a_province_and_the_nation,
+    hot_spot_alerts_open_continue_end_and_are_acknowledged_once,
 );
 
 struct World {
@@ -1449,4 +1450,163 @@ async fn committee_figures_of_a_province_and_the_nation(store: &Store) {
 
 fn next_action() -> liem_domain::committee::TaskAction {
     liem_domain::committee::TaskAction::Accept
+}
+
+async fn hot_spot_alerts_open_continue_end_and_are_acknowledged_once(store: &Store) {
+    use liem_store::hotspots::{self as h, AlertFilter, Found, RunFacts};
+    let w = world(store).await;
+    let found = |unit: &UnitRecord, field: &str, observed: u32| Found {
+        unit: unit.id,
+        field: field.into(),
+        window_from: date(2026, 11, 23),
+        window_to: date(2026, 12, 6),
+        observed,
+        letters: observed - 1,
+        collective: 1,
+        delegations: 1,
+        expected_milli: 2500,
+        llr_milli: 7250,
+        p_micro: 2000,
+    };
+    let facts = |as_of: Date, nightly: bool| RunFacts {
+        as_of,
+        nightly,
+        weeks: 56,
+        max_window: 4,
+        replicas: 999,
+        cells: 40,
+        counted: 300,
+        millis: 12,
+        requested_by: None,
+    };
+    let run = |f: RunFacts, found: Vec<Found>| async move {
+        let mut tx = store.begin().await.unwrap();
+        let o = h::record_run(&mut tx, &Actor::system("test"), &f, &found)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        o
+    };
+    let all = Scope::Subtree(w.central.path.clone());
+    let list = |scope: Scope, f: AlertFilter| async move {
+        let mut c = store.conn().await.unwrap();
+        h::alerts(&mut c, &scope, &f, 100).await.unwrap()
+    };
+    // The first scan opens two alerts; the same day's nightly scan again
+    // (another node) records nothing.
+    let o = run(
+        facts(date(2026, 12, 6), true),
+        vec![
+            found(&w.hni, "admin_land", 9),
+            found(&w.hcm, "corruption", 6),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!((o.opened, o.continued, o.ended), (2, 0, 0));
+    assert!(run(facts(date(2026, 12, 6), true), vec![]).await.is_none());
+    let open = list(
+        all.clone(),
+        AlertFilter {
+            open_only: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(open.len(), 2);
+    // Most significant first; figures read back as stored.
+    let a = open.iter().find(|a| a.unit == "HNI").unwrap();
+    assert_eq!(
+        (a.observed, a.letters, a.collective, a.delegations),
+        (9, 8, 1, 1)
+    );
+    assert_eq!(a.expected, 2.5);
+    assert_eq!(a.llr, 7.25);
+    assert_eq!(a.p_value, 0.002);
+    assert_eq!(a.ratio, 9.0 / 2.5);
+    assert_eq!(a.opened_on, date(2026, 12, 6));
+    // Scope: Hà Nội sees its own only; an alert of Hồ Chí Minh City is
+    // absent to it.
+    let hni_scope = Scope::Subtree(w.hni.path.clone());
+    let seen = list(hni_scope.clone(), AlertFilter::default()).await;
+    assert_eq!(
+        seen.iter().map(|a| a.unit.as_str()).collect::<Vec<_>>(),
+        ["HNI"]
+    );
+    let hcm_alert = open.iter().find(|a| a.unit == "HCM").unwrap().id;
+    let mut c = store.conn().await.unwrap();
+    assert!(h::alert(&mut c, &hni_scope, hcm_alert)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(h::alert(&mut c, &Scope::None, a.id)
+        .await
+        .unwrap()
+        .is_none());
+    drop(c);
+    // Acknowledged once.
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        h::acknowledge(&mut tx, &actor(Some(w.clerk), &w.hni), a.id, "Đã nắm")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !h::acknowledge(&mut tx, &actor(Some(w.clerk), &w.hni), a.id, "Lại")
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    // The next scan (asked for) finds Hà Nội's cell again and not Hồ Chí
+    // Minh City's: the first continues, acknowledged, the second ends.
+    let o = run(
+        facts(date(2026, 12, 7), false),
+        vec![found(&w.hni, "admin_land", 11), found(&w.hni, "", 3)],
+    )
+    .await
+    .unwrap();
+    assert_eq!((o.opened, o.continued, o.ended), (1, 1, 1));
+    let now = list(all.clone(), AlertFilter::default()).await;
+    assert_eq!(now.len(), 3);
+    let a2 = now.iter().find(|x| x.id == a.id).unwrap();
+    assert_eq!(a2.observed, 11);
+    assert_eq!(a2.note.as_deref(), Some("Đã nắm"));
+    assert!(a2.acknowledged_at.is_some());
+    assert_eq!(a2.ended_on, None);
+    let ended = now.iter().find(|x| x.id == hcm_alert).unwrap();
+    assert_eq!(ended.ended_on, Some(date(2026, 12, 7)));
+    // Ended ones come after the open ones, and `since` leaves out those
+    // ended before it.
+    assert_eq!(now.last().unwrap().id, hcm_alert);
+    let recent = list(
+        all.clone(),
+        AlertFilter {
+            since: Some(date(2026, 12, 8)),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(recent.len(), 2);
+    // Only under a unit.
+    let under = list(
+        all,
+        AlertFilter {
+            within: Some(w.hcm.path.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(under.len(), 1);
+    // Every change is in the trail: two scans and one acknowledgement.
+    let mut c = store.conn().await.unwrap();
+    let n = query("SELECT COUNT(*) AS n FROM audit_log WHERE action IN ('hotspot.scan', 'hotspot.acknowledge')")
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+        .i64("n")
+        .unwrap();
+    assert_eq!(n, 3);
+    let last = h::last_run(&mut c).await.unwrap().unwrap();
+    assert_eq!(last.as_of, date(2026, 12, 7));
+    assert!(!last.nightly);
 }

@@ -1360,6 +1360,11 @@ async fn serve(cfg: &Config, store: Store) -> Result<()> {
     // The search index: built if new, then kept near the change feed's head
     // (every search also catches up before it runs).
     liem_server::search::follow(state.clone(), std::time::Duration::from_secs(1));
+    // The hot-spot scan: once a day, the first check soon after start.
+    liem_server::hotspots::service::spawn_nightly(
+        state.clone(),
+        std::time::Duration::from_secs(15 * 60),
+    );
     let app = liem_server::router(state);
     let listener = tokio::net::TcpListener::bind(&cfg.bind)
         .await

@@ -123,6 +123,8 @@ pub(super) struct DashTpl {
     committee: Option<(liem_domain::committee::ActivityFigures, String, u32)>,
     units: Vec<(String, String)>,
     qs: String,
+    /// The open hot spots in the unit's tree, most significant first.
+    hotspots: Vec<crate::hotspots::pages::HotRow>,
 }
 
 /// A chart as the page shows it: the drawing, and its figures as a table
@@ -394,6 +396,24 @@ pub(super) async fn dashboard(
             &bars,
         )?);
     }
+    // The open hot spots under the unit, for the list and the tile map.
+    let scope_path = tree.get(req.scope).map(|u| u.path.clone());
+    let open_alerts = match who.grant(Right::ReadStatistics) {
+        Ok(g) => {
+            liem_store::hotspots::alerts(
+                &mut c,
+                g.scope(),
+                &liem_store::hotspots::AlertFilter {
+                    open_only: true,
+                    since: None,
+                    within: scope_path,
+                },
+                200,
+            )
+            .await?
+        }
+        Err(_) => Vec::new(),
+    };
     // The tile map shows provinces only (not the agencies beside them).
     let provinces: Vec<&(String, String, i64, i64, String)> = children
         .iter()
@@ -418,11 +438,17 @@ pub(super) async fn dashboard(
                         (5 + (extra - 1) % 3, (extra - 1) / 3)
                     }
                 };
+                let path = tree
+                    .by_code(&c.0)
+                    .map(|u| u.path.clone())
+                    .unwrap_or_default();
                 chart::Tile {
                     code: c.0.clone(),
                     col,
                     row,
                     value: c.2,
+                    alert: !path.is_empty()
+                        && open_alerts.iter().any(|a| a.unit_path.starts_with(&path)),
                 }
             })
             .collect();
@@ -470,6 +496,19 @@ pub(super) async fn dashboard(
         Err(_) => 0,
     };
     let unit = scope_unit.expect("resolved");
+    let fields = if open_alerts.is_empty() {
+        Vec::new()
+    } else {
+        drop(c);
+        let f = crate::petitions::present::field_names(state, tr).await?;
+        c = state.store.conn().await?;
+        f
+    };
+    let hotspots = open_alerts
+        .iter()
+        .take(10)
+        .map(|a| crate::hotspots::pages::row(a, tr, &fields))
+        .collect();
     drop(c);
     // The committees' work in the period so far (a task due later in the
     // period is not overdue yet).
@@ -510,5 +549,6 @@ pub(super) async fn dashboard(
         committee,
         units: pick_list(&tree, who),
         qs,
+        hotspots,
     })
 }

@@ -89,7 +89,7 @@ pub(super) struct ReportTpl {
     units: Vec<(String, String)>,
 }
 
-pub(super) fn pick_list(tree: &Tree, who: &Principal) -> Vec<(String, String)> {
+pub(crate) fn pick_list(tree: &Tree, who: &Principal) -> Vec<(String, String)> {
     let Ok(read) = who.grant(Right::ReadStatistics) else {
         return Vec::new();
     };

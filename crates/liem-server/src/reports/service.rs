@@ -156,7 +156,7 @@ fn check_committee_form(form: &liem_domain::stats::Form, q: &ReportQuery) -> App
     Ok(())
 }
 
-pub(super) fn report_error(e: liem_report::ReportError) -> AppError {
+pub(crate) fn report_error(e: liem_report::ReportError) -> AppError {
     use liem_report::ReportError as R;
     match e {
         R::Store(s) => s.into(),
@@ -333,7 +333,7 @@ fn billions(vnd: i64, lang: Lang) -> String {
     )
 }
 
-pub(super) fn localise_decimal(s: &str, lang: Lang) -> String {
+pub(crate) fn localise_decimal(s: &str, lang: Lang) -> String {
     match lang {
         Lang::Vi | Lang::Fr => s.replace('.', ","),
         _ => s.to_owned(),

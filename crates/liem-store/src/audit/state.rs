@@ -117,6 +117,14 @@ pub(crate) const SPECS: &[Spec] = &[
         parts: &[("issued_reports", "t.id", None)],
     },
     Spec {
+        entity: "hotspot_run",
+        parts: &[("hotspot_runs", "t.id", None)],
+    },
+    Spec {
+        entity: "hotspot_alert",
+        parts: &[("hotspot_alerts", "t.id", None)],
+    },
+    Spec {
         entity: "screening_round",
         parts: &[
             ("screening_rounds", "t.id", None),
