@@ -220,11 +220,18 @@ pub fn tiles(title: &str, tiles: &[Tile]) -> Result<String, ChartError> {
             .map_err(err)?;
             if t.alert {
                 let red = RGBColor(200, 0, 0);
-                root.draw(&Rectangle::new(
-                    [(x + 1, y + 1), (x + size as i32 - 4, y + size as i32 - 4)],
-                    red.stroke_width(3),
-                ))
-                .map_err(err)?;
+                // Three nested outlines (the SVG backend drops a stroke's
+                // width).
+                for d in 0..3 {
+                    root.draw(&Rectangle::new(
+                        [
+                            (x + d, y + d),
+                            (x + size as i32 - 4 - d, y + size as i32 - 4 - d),
+                        ],
+                        red,
+                    ))
+                    .map_err(err)?;
+                }
                 root.draw(&Text::new(
                     "▲".to_owned(),
                     (x + size as i32 - 17, y + 24),
@@ -307,5 +314,21 @@ mod tests {
             "{t:?}"
         );
         assert!(b.contains("<rect"));
+    }
+
+    #[test]
+    fn a_tile_with_an_open_hot_spot_is_framed_in_red_and_marked() {
+        let tile = |code: &str, col, alert| Tile {
+            code: code.into(),
+            col,
+            row: 0,
+            value: 5,
+            alert,
+        };
+        let svg = tiles("Map", &[tile("HNI", 0, true), tile("HCM", 1, false)]).unwrap();
+        assert_eq!(svg.matches("stroke=\"#C80000\"").count(), 3, "{svg}");
+        assert_eq!(texts(&svg).iter().filter(|t| t.as_str() == "▲").count(), 1);
+        let plain = tiles("Map", &[tile("HNI", 0, false)]).unwrap();
+        assert!(!plain.contains("#C80000"));
     }
 }

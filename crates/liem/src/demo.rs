@@ -711,6 +711,71 @@ pub async fn ensure(
         "generated {count} demo letters in {:.1} s",
         started.elapsed().as_secs_f64()
     ));
+    // A build-up to see on the hot-spot page: a commune of the first
+    // province, whose land letters usually trickle in, receives a dozen on
+    // one compensation decision over the last ten days.
+    if let Some(commune) = provinces
+        .first()
+        .and_then(|p| p.1.iter().find(|u| u.kind == UnitKind::Commune))
+    {
+        let mut tx = store.begin().await?;
+        let created_by = clerks.get(&commune.id).copied().unwrap_or(admin_id);
+        let actor = Actor {
+            user: Some(created_by),
+            unit: Some(commune.id),
+            source: "demo".into(),
+        };
+        for k in 0..12u16 {
+            let received = end.checked_sub(i64::from(k % 10).days()).expect("in range");
+            let collective = k % 4 == 0;
+            let input = LetterInput {
+                kinds: vec!["complaint".into()],
+                channel: Some(if k % 3 == 0 { "reception_desk" } else { "post" }.into()),
+                field: Some("admin_land".into()),
+                received_on: Some(received.to_string()),
+                place: Some(commune.name.clone()),
+                sender: SenderInput {
+                    kind: Some("person".into()),
+                    name: Some(name(&mut rng)),
+                    address: Some(format!("Thôn {}, {}", k + 1, commune.name)),
+                    ..Default::default()
+                },
+                signatories: Some(if collective { rng.gen_range(8..40) } else { 1 }),
+                subject: Some(format!("Ủy ban nhân dân {}", commune.name)),
+                summary: Some(
+                    "Khiếu nại quyết định phê duyệt phương án bồi thường khi thu hồi đất làm khu tái định cư"
+                        .into(),
+                ),
+                content: Some(format!(
+                    "Gia đình tôi bị thu hồi đất tại {} để làm khu tái định cư. Đơn giá bồi thường thấp hơn nhiều so với giá chuyển nhượng thực tế; đề nghị xem xét lại quyết định phê duyệt phương án bồi thường.",
+                    commune.name
+                )),
+                forwarded_by: None,
+                seal_identity: false,
+                seal_content: false,
+                join_matter: None,
+            };
+            let letter = NewLetter::parse(&input, end)
+                .map_err(|e| anyhow::anyhow!("generated letter invalid: {e}"))?;
+            let at = received
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map(|z| z.timestamp())
+                .unwrap_or_else(|_| jiff::Timestamp::now());
+            register_in_tx(
+                &mut tx,
+                &actor,
+                commune,
+                Some(created_by),
+                &letter,
+                LetterId(uuid_at(at, 4000 + k)),
+                &cal,
+                &book,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("registering a demo letter: {e}"))?;
+        }
+        tx.commit().await?;
+    }
     let cases_started = std::time::Instant::now();
     let (n_cases, n_persons, n_monitored) = crate::demo_cases::generate(
         store,

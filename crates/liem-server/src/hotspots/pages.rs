@@ -48,8 +48,15 @@ pub struct HotRow {
     pub href: String,
 }
 
+/// A tenth, or a hundredth below one (a quiet cell's usual level is often
+/// a fraction of a letter).
 fn tenths(x: f64, tr: &Tr) -> String {
-    crate::reports::service::localise_decimal(&format!("{x:.1}"), tr.lang)
+    let text = if x < 1.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.1}")
+    };
+    crate::reports::service::localise_decimal(&text, tr.lang)
 }
 
 /// Presents an alert; `fields` maps field codes to their names.
