@@ -283,6 +283,19 @@ async fn letters(
     for m in &matters {
         by_letter.entry(m.uuid("letter_id")?).or_default().push(m);
     }
+    let senders = fetch(
+        &mut *ex,
+        "SELECT letter_id, digest FROM letter_senders WHERE letter_id IN ({ids})",
+        ids,
+    )
+    .await?;
+    let mut keys_of: HashMap<uuid::Uuid, Vec<String>> = HashMap::new();
+    for s in &senders {
+        keys_of
+            .entry(s.uuid("letter_id")?)
+            .or_default()
+            .push(s.text("digest")?);
+    }
     let mut docs = Vec::with_capacity(rows.len());
     for r in &rows {
         let id = r.uuid("id")?;
@@ -332,6 +345,7 @@ async fn letters(
             } else {
                 opt("sender_id_number")?
             },
+            sender_keys: keys_of.remove(&id).unwrap_or_default(),
             matters: matters_of,
         };
         docs.push(letter_doc(f, &letter));
@@ -388,6 +402,9 @@ pub struct LetterFields {
     pub sender_name: Option<String>,
     /// Sender's identity number, unless sealed.
     pub sender_id_number: Option<String>,
+    /// The digests of the sender's marks (a sealed sender's too: they
+    /// cannot be turned back without the instance's key).
+    pub sender_keys: Vec<String>,
     /// Its matters.
     pub matters: Vec<MatterFields>,
 }
@@ -454,6 +471,9 @@ pub(crate) fn letter_doc(f: &Fields, l: &LetterFields) -> TantivyDocument {
     doc.add_text(f.body, body.join("\n"));
     if !sender.is_empty() {
         doc.add_text(f.sender, sender.join(" "));
+    }
+    for k in &l.sender_keys {
+        doc.add_text(f.sender_key, k);
     }
     if let Some(p) = &l.place {
         doc.add_text(f.place, p);

@@ -237,8 +237,7 @@ pub fn estimate(a: &[u32; PERMUTATIONS], b: &[u32; PERMUTATIONS]) -> f64 {
     a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / PERMUTATIONS as f64
 }
 
-/// From this similarity on, a letter is proposed as repeating another.
-pub const PROPOSE_AT: f64 = 0.4;
+pub use liem_domain::petition::{repeats, PROPOSE_AT, SAME_SENDER_AT};
 
 #[cfg(test)]
 mod tests {

@@ -47,7 +47,7 @@ pub use snippet::Part;
 
 /// Bumped whenever the schema or what is indexed changes: an index of
 /// another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// How long a position missing from the feed is waited for (a PostgreSQL
 /// transaction that took its sequence number but has not committed yet)

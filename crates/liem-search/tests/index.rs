@@ -162,6 +162,7 @@ async fn register(store: &Store, w: &World, unit: &UnitRecord, l: &NewLetter) ->
             }),
             ack_due: None,
             feedback_due: None,
+            sender_keys: Vec::new(),
         },
     )
     .await

@@ -1295,3 +1295,4 @@ db-hotspots = البؤر الساخنة المفتوحة
 db-hotspots-none = لا توجد بؤر ساخنة مفتوحة.
 db-hotspots-all = عرض كل التنبيهات
 db-tiles-alert = إطار أحمر ▲: مقاطعة فيها بؤرة ساخنة مفتوحة.
+similar-same-sender = المرسل نفسه

@@ -1295,3 +1295,4 @@ db-hotspots = Open hot spots
 db-hotspots-none = No open hot spots.
 db-hotspots-all = See every alert
 db-tiles-alert = Red frame ▲: a province with an open hot spot.
+similar-same-sender = same sender

@@ -1295,3 +1295,4 @@ db-hotspots = Points chauds ouverts
 db-hotspots-none = Aucun point chaud ouvert.
 db-hotspots-all = Voir toutes les alertes
 db-tiles-alert = Cadre rouge ▲ : province où un point chaud est ouvert.
+similar-same-sender = même expéditeur

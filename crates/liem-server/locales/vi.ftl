@@ -1295,3 +1295,4 @@ db-hotspots = Điểm nóng đang diễn ra
 db-hotspots-none = Không có điểm nóng nào đang diễn ra.
 db-hotspots-all = Xem tất cả cảnh báo
 db-tiles-alert = Khung đỏ ▲: tỉnh, thành phố có điểm nóng đang diễn ra.
+similar-same-sender = cùng người gửi

@@ -61,6 +61,47 @@ impl SecretKey {
     }
 }
 
+/// Digests senders' marks (`liem_domain::petition::sender_marks`) under a
+/// key derived from the instance key: the same sender gives the same
+/// digests on every node, and a database read without the key cannot be
+/// turned back into ID numbers or telephone numbers by trying them all.
+#[derive(Clone)]
+pub struct SenderKey([u8; 32]);
+
+impl SenderKey {
+    /// The instance's key for digests (every node derives the same).
+    pub fn of_instance(instance: &SecretKey) -> SenderKey {
+        SenderKey(instance.derive("liem sender digest v1"))
+    }
+
+    /// One mark's digest: the first 16 bytes of its HMAC-SHA256, in hex.
+    pub fn digest(&self, mark: &str) -> String {
+        hex::encode(&crate::guard::hmac_sha256(&self.0, mark.as_bytes())[..16])
+    }
+
+    /// The digests of a letter's sender (none for an anonymous one).
+    pub fn of_letter(&self, letter: &liem_domain::petition::NewLetter) -> Vec<String> {
+        letter
+            .identity
+            .as_ref()
+            .map(|i| i.marks().iter().map(|m| self.digest(m)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The digests of a sender as typed into a form.
+    pub fn of_input(&self, s: &liem_domain::petition::SenderInput) -> Vec<String> {
+        liem_domain::petition::sender_marks(
+            s.name.as_deref(),
+            s.id_number.as_deref(),
+            s.address.as_deref(),
+            s.phone.as_deref(),
+        )
+        .iter()
+        .map(|m| self.digest(m))
+        .collect()
+    }
+}
+
 /// Seals identities with ChaCha20-Poly1305 under a key that lives in the
 /// configuration, never in the database. The letter id is bound as
 /// associated data, so a sealed blob cannot be moved to another letter.

@@ -59,23 +59,25 @@ pub async fn find_ids(
     Ok(search(state, &req).await?.ids())
 }
 
-/// Letters in the reach of `scope` that may repeat a text, best first:
-/// (letter, shared LSH bands).
+/// Letters in the reach of `scope` that may repeat a text or come from
+/// the same sender (its marks' digests), best first: (letter, shared LSH
+/// bands and sender digests).
 pub async fn similar_letters(
     state: &AppState,
     scope: &liem_domain::role::Scope,
     text: &str,
+    sender_keys: &[String],
     exclude: Option<uuid::Uuid>,
     limit: usize,
 ) -> AppResult<Vec<(uuid::Uuid, f32)>> {
     let bands = liem_search::dupes::bands(&liem_search::dupes::signature(text));
-    if bands.is_empty() {
+    if bands.is_empty() && sender_keys.is_empty() {
         return Ok(Vec::new());
     }
     let ix = index(state).await?;
     let mut c = state.store.conn().await?;
     ix.catch_up(&mut c).await.map_err(failed)?;
-    ix.similar_letters(scope, &bands, &[], exclude, limit)
+    ix.similar_letters(scope, &bands, sender_keys, exclude, limit)
         .map_err(failed)
 }
 

@@ -139,6 +139,8 @@ pub struct Inner {
     pub rules: std::sync::Mutex<Option<RulesAt>>,
     /// This node's search index, opened at first use.
     pub search: tokio::sync::OnceCell<Arc<liem_search::SearchIndex>>,
+    /// Digests senders' marks (a key derived from the instance key).
+    pub sender_key: crypto::SenderKey,
     /// Held while this node scans for hot spots (one scan at a time).
     pub hotspot_scan: tokio::sync::Mutex<()>,
 }
@@ -246,6 +248,7 @@ impl AppState {
             rules: std::sync::Mutex::new(None),
             search: tokio::sync::OnceCell::new(),
             hotspot_scan: tokio::sync::Mutex::new(()),
+            sender_key: crypto::SenderKey::of_instance(seal_key),
         }))
     }
 }

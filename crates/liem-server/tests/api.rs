@@ -680,6 +680,7 @@ async fn identities_sealed_under_the_configuration_key_are_migrated_to_custodian
         sealed: Some(legacy),
         ack_due: None,
         feedback_due: None,
+        sender_keys: Vec::new(),
     };
     liem_store::petitions::insert_letter(&mut tx, &liem_store::audit::Actor::system("test"), &reg)
         .await

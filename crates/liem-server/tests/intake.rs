@@ -109,13 +109,15 @@ async fn a_letter_that_fails_in_a_group_fails_alone(app: common::App) {
             v["join_matter"] = json!(m);
         }
         let input: LetterInput = serde_json::from_value(v).unwrap();
+        let letter = NewLetter::parse(&input, jiff::civil::date(2026, 11, 2)).unwrap();
         Job {
             permit: liem_server::web::write::Writer::cli(clerk.clone())
                 .permit_own(liem_domain::role::Right::RegisterLetter)
                 .unwrap(),
             unit: unit.clone(),
             created_by: None,
-            letter: NewLetter::parse(&input, jiff::civil::date(2026, 11, 2)).unwrap(),
+            sender_keys: state.sender_key.of_letter(&letter),
+            letter,
             id: LetterId::new(),
             attachments: Vec::new(),
             rules: rules.clone(),

@@ -419,6 +419,9 @@ pub struct LetterRegistration<'a> {
     pub ack_due: Option<Date>,
     /// Give the sender feedback by (the unit's timer policy).
     pub feedback_due: Option<Date>,
+    /// The digests of the sender's marks (`liem_domain::petition::sender_marks`
+    /// under the instance's key), sealed identity or not.
+    pub sender_keys: Vec<String>,
 }
 
 /// Registers a letter (without its matters) under its allocated reference;
@@ -473,6 +476,25 @@ pub async fn insert_letters(
     .bind_all(values)
     .execute(&mut *tx)
     .await?;
+    let senders: Vec<Value> = regs
+        .iter()
+        .flat_map(|(_, reg)| {
+            let mut keys: Vec<&String> = reg.sender_keys.iter().collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter()
+                .flat_map(move |k| [Value::from(reg.id.0), Value::from(k.as_str())])
+        })
+        .collect();
+    if !senders.is_empty() {
+        query(format!(
+            "INSERT INTO letter_senders (letter_id, digest) VALUES {}",
+            values_rows(senders.len() / 2, 2, 1)
+        ))
+        .bind_all(senders)
+        .execute(&mut *tx)
+        .await?;
+    }
     if !sealed.is_empty() {
         query(format!(
             "INSERT INTO sealed_identities (letter_id, key_id, nonce, ciphertext) VALUES {}",
@@ -2067,4 +2089,32 @@ pub async fn record_import(
         serde_json::json!({"key": key}),
     )
     .await
+}
+
+/// The sender digests of letters, by letter.
+pub async fn sender_keys_of(
+    ex: &mut impl AsExec,
+    ids: &[LetterId],
+) -> Result<std::collections::HashMap<LetterId, Vec<String>>> {
+    let mut out: std::collections::HashMap<LetterId, Vec<String>> = Default::default();
+    for chunk in ids.chunks(500) {
+        let mut f = crate::db::Filter::default();
+        f.and_in(
+            "letter_id",
+            chunk.iter().map(|i| Value::from(i.0)).collect(),
+        );
+        for r in f
+            .query(format!(
+                "SELECT letter_id, digest FROM letter_senders{} ORDER BY letter_id, digest",
+                f.where_clause()
+            ))
+            .fetch_all(&mut *ex)
+            .await?
+        {
+            out.entry(LetterId(r.uuid("letter_id")?))
+                .or_default()
+                .push(r.text("digest")?);
+        }
+    }
+    Ok(out)
 }

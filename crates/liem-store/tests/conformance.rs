@@ -173,6 +173,7 @@ async fn register(
             sealed,
             ack_due: None,
             feedback_due: None,
+            sender_keys: Vec::new(),
         },
     )
     .await

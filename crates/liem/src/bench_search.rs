@@ -141,6 +141,8 @@ fn corpus(n: usize, rng: &mut ChaCha8Rng) -> Vec<Doc> {
                     forwarded_by: None,
                     sender_name: Some(crate::demo::name(rng)),
                     sender_id_number: Some(format!("0010{:08}", rng.gen_range(0..100_000_000))),
+                    // The planted repeats measure the text alone.
+                    sender_keys: Vec::new(),
                     matters: vec![MatterFields {
                         reference: format!("{}-VV-2026-{:06}", PROVINCES[u], seq[u]),
                         state: "received".into(),

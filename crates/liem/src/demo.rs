@@ -273,6 +273,7 @@ pub async fn ensure(
     let started = std::time::Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let system = Actor::system("demo");
+    let sender_key = liem_server::crypto::SenderKey::of_instance(&cfg.seal_key(false)?);
     let founded = Date::constant(2025, 7, 1);
 
     // The unit tree.
@@ -685,6 +686,7 @@ pub async fn ensure(
                 id,
                 &cal,
                 &book,
+                &sender_key,
             )
             .await
             .map_err(|e| anyhow::anyhow!("registering a demo letter: {e}"))?;
@@ -770,6 +772,7 @@ pub async fn ensure(
                 LetterId(uuid_at(at, 4000 + k)),
                 &cal,
                 &book,
+                &sender_key,
             )
             .await
             .map_err(|e| anyhow::anyhow!("registering a demo letter: {e}"))?;

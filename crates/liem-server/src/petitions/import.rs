@@ -166,6 +166,7 @@ pub async fn import_register(
         &letters,
         &rules.0,
         &rules.1,
+        &state.sender_key,
     )
     .await?;
     for (r, (_, id)) in new.iter().zip(&letters) {

@@ -61,6 +61,8 @@ pub struct Job {
     pub rules: Arc<(Calendar, RuleBook)>,
     /// The unit's acknowledgement and feedback timers, read with the unit.
     pub policy: ChannelPolicy,
+    /// The digests of its sender's marks.
+    pub sender_keys: Vec<String>,
 }
 
 /// A letter as its transaction wrote it: what a read of it right after the
@@ -186,6 +188,7 @@ async fn write(tx: &mut Tx, jobs: &[&Job]) -> AppResult<Vec<Written>> {
             id: job.id,
             cal: &job.rules.0,
             book: &job.rules.1,
+            sender_keys: job.sender_keys.clone(),
         })
         .collect();
     let written = write_letters(tx, &entries).await?;
@@ -210,6 +213,7 @@ pub async fn register_in_tx(
     id: LetterId,
     cal: &Calendar,
     book: &RuleBook,
+    key: &crate::crypto::SenderKey,
 ) -> AppResult<Reference> {
     let policy = units::policy(tx, unit.id).await?;
     let entry = Entry {
@@ -221,6 +225,7 @@ pub async fn register_in_tx(
         id,
         cal,
         book,
+        sender_keys: key.of_letter(letter),
     };
     write_letters(tx, &[entry])
         .await?
@@ -241,6 +246,7 @@ pub async fn register_many_in_tx(
     letters: &[(NewLetter, LetterId)],
     cal: &Calendar,
     book: &RuleBook,
+    key: &crate::crypto::SenderKey,
 ) -> AppResult<Vec<Reference>> {
     let policy = units::policy(tx, unit.id).await?;
     let mut out = Vec::with_capacity(letters.len());
@@ -256,6 +262,7 @@ pub async fn register_many_in_tx(
                 id: *id,
                 cal,
                 book,
+                sender_keys: key.of_letter(letter),
             })
             .collect();
         out.extend(
@@ -278,6 +285,7 @@ struct Entry<'a> {
     id: LetterId,
     cal: &'a Calendar,
     book: &'a RuleBook,
+    sender_keys: Vec<String>,
 }
 
 /// A letter's parts before they are written.
@@ -381,6 +389,7 @@ async fn write_letters(tx: &mut Tx, entries: &[Entry<'_>]) -> AppResult<Vec<Writ
             sealed: p.sealed.take(),
             ack_due: p.timers.ack_due,
             feedback_due: p.timers.feedback_due,
+            sender_keys: e.sender_keys.clone(),
         })
         .collect();
     let by_actor: Vec<_> = entries

@@ -456,9 +456,7 @@ pub(super) async fn create(
         .any(|(k, v)| k == "repeat_checked" && v == "true");
     let input = intake_input(fields);
     if !checked && input.join_matter.is_none() && !input.seal_content {
-        let summary = input.summary.as_deref().unwrap_or_default();
-        let content = input.content.as_deref().unwrap_or_default();
-        match service::repeats_of(&state, &who, summary, content).await {
+        match service::repeats_of(&state, &who, &input).await {
             Ok(r) if !r.is_empty() => {
                 let repeats = r.into_iter().map(percent).collect();
                 return new_page_with(&state, &page, input, Vec::new(), repeats).await;

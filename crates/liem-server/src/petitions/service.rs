@@ -114,6 +114,7 @@ pub async fn register_letter(
         permit,
         unit: ctx.unit,
         created_by: Some(who.user.id),
+        sender_keys: state.sender_key.of_letter(&letter),
         letter,
         id,
         attachments: attachments.clone(),
@@ -954,6 +955,10 @@ pub struct Similar {
     pub received_on: Date,
     /// Share of word shingles in common (Jaccard), 0–1.
     pub similarity: f64,
+    /// From the same sender (an ID number, telephone, or name with address
+    /// in common, compared by their keyed digests — a sealed identity
+    /// without being opened).
+    pub same_sender: bool,
     /// Its matters, each one the letter may be joined to.
     pub matters: Vec<petitions::MatterBrief>,
 }
@@ -977,7 +982,13 @@ pub async fn similar_letters(
     }
     let own: std::collections::HashSet<MatterId> = l.matters.iter().map(|m| m.id).collect();
     let text = format!("{}\n{}", l.summary, l.content);
-    similar_to(state, who, &text, Some(id), |r| {
+    let mut conn = state.store.conn().await?;
+    let keys = petitions::sender_keys_of(&mut conn, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    drop(conn);
+    similar_to(state, who, &text, &keys, Some(id), |r| {
         r.created_at < l.created_at && !r.matters.iter().any(|m| own.contains(&m.id))
     })
     .await
@@ -989,19 +1000,27 @@ pub async fn similar_letters(
 pub async fn repeats_of(
     state: &AppState,
     who: &Principal,
-    summary: &str,
-    content: &str,
+    input: &LetterInput,
 ) -> AppResult<Vec<Similar>> {
-    let text = format!("{summary}\n{content}");
-    similar_to(state, who, &text, None, |_| true).await
+    let text = format!(
+        "{}\n{}",
+        input.summary.as_deref().unwrap_or_default(),
+        input.content.as_deref().unwrap_or_default()
+    );
+    let keys = state.sender_key.of_input(&input.sender);
+    similar_to(state, who, &text, &keys, None, |_| true).await
 }
 
-/// Candidates from the index's MinHash bands, confirmed on their texts
-/// (at least [`liem_search::dupes::PROPOSE_AT`] in common), kept by `keep`.
+/// Candidates from the index's MinHash bands and the sender's digests,
+/// confirmed on their texts by [`liem_domain::petition::repeats`] (at
+/// least [`liem_domain::petition::PROPOSE_AT`] of the text in common, or
+/// [`liem_domain::petition::SAME_SENDER_AT`] from the same sender), kept by
+/// `keep`.
 async fn similar_to(
     state: &AppState,
     who: &Principal,
     text: &str,
+    sender_keys: &[String],
     exclude: Option<LetterId>,
     keep: impl Fn(&LetterRecord) -> bool,
 ) -> AppResult<Vec<Similar>> {
@@ -1010,6 +1029,7 @@ async fn similar_to(
         state,
         read.scope(),
         text,
+        sender_keys,
         exclude.map(|l| l.0),
         4 * MAX_SIMILAR,
     )
@@ -1017,6 +1037,8 @@ async fn similar_to(
     let ids: Vec<LetterId> = candidates.iter().map(|c| LetterId(c.0)).collect();
     let mut conn = state.store.conn().await?;
     let records = petitions::letters_by_ids(&mut conn, read.scope(), &ids).await?;
+    let keys_of = petitions::sender_keys_of(&mut conn, &ids).await?;
+    drop(conn);
     let mine = liem_search::dupes::shingles(text);
     let mut out: Vec<Similar> = records
         .into_iter()
@@ -1024,16 +1046,25 @@ async fn similar_to(
         .filter_map(|r| {
             let theirs = liem_search::dupes::shingles(&format!("{}\n{}", r.summary, r.content));
             let similarity = liem_search::dupes::jaccard(&mine, &theirs);
-            (similarity >= liem_search::dupes::PROPOSE_AT).then_some(Similar {
+            let same_sender = keys_of
+                .get(&r.id)
+                .is_some_and(|k| k.iter().any(|d| sender_keys.contains(d)));
+            liem_domain::petition::repeats(similarity, same_sender).then_some(Similar {
                 id: r.id,
                 reference: r.reference,
                 received_on: r.received_on,
                 similarity,
+                same_sender,
                 matters: r.matters,
             })
         })
         .collect();
-    out.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
+    // The same sender first, then by the text in common.
+    out.sort_by(|a, b| {
+        b.same_sender
+            .cmp(&a.same_sender)
+            .then(b.similarity.total_cmp(&a.similarity))
+    });
     out.truncate(MAX_SIMILAR);
     Ok(out)
 }

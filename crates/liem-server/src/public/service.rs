@@ -102,7 +102,18 @@ pub async fn submit_report(
     };
     let actor = permit.actor();
     let mut tx = permit.begin(&state.store).await?;
-    register_in_tx(&mut tx, actor, &unit, created_by, &letter, id, &cal, &book).await?;
+    register_in_tx(
+        &mut tx,
+        actor,
+        &unit,
+        created_by,
+        &letter,
+        id,
+        &cal,
+        &book,
+        &state.sender_key,
+    )
+    .await?;
     // The receipt code is the acknowledgement: given at once.
     service::record_contact_in_tx(
         &mut tx,

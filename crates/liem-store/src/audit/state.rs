@@ -40,6 +40,7 @@ pub(crate) const SPECS: &[Spec] = &[
             ("reports", "t.letter_id", None),
             ("letter_departures", "t.letter_id", None),
             ("letter_subjects", "t.letter_id", None),
+            ("letter_senders", "t.letter_id", None),
         ],
     },
     Spec {
