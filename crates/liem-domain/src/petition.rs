@@ -180,6 +180,46 @@ pub fn repeats(similarity: f64, same_sender: bool) -> bool {
     similarity >= PROPOSE_AT || (same_sender && similarity >= SAME_SENDER_AT)
 }
 
+/// Letters sharing at least this much of their text are one text sent by
+/// several (a campaign, or a collective petition signed and sent one by
+/// one).
+pub const CAMPAIGN_AT: f64 = 0.7;
+
+/// From this many senders on, one text is flagged as a campaign.
+pub const CAMPAIGN_SENDERS: usize = 3;
+
+/// How many senders a set of letters has, each letter given by its
+/// sender digests: letters sharing a digest are one sender, and a letter
+/// without any (anonymous, or too little given) is a sender of its own.
+pub fn distinct_senders(letters: &[&[String]]) -> usize {
+    // Union of letters through shared digests.
+    let mut parent: Vec<usize> = (0..letters.len()).collect();
+    fn root(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, keys) in letters.iter().enumerate() {
+        for k in keys.iter() {
+            match first.get(k.as_str()) {
+                Some(&j) => {
+                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                    parent[a] = b;
+                }
+                None => {
+                    first.insert(k, i);
+                }
+            }
+        }
+    }
+    (0..letters.len())
+        .filter(|&i| root(&mut parent, i) == i)
+        .count()
+}
+
 /// What identifies a sender, as plain marks to be hashed under a secret
 /// key before they are stored (never stored as they are): the ID number's
 /// digits (nine or more), the last nine digits of the telephone, and the
@@ -737,6 +777,20 @@ mod mark_tests {
         // Too little to tell a person apart: no mark.
         assert!(sender_marks(Some("Hùng"), Some("1234"), Some("Hà Nội"), Some("113")).is_empty());
         assert!(sender_marks(Some("Nguyễn Văn Hùng"), None, None, None).is_empty());
+    }
+
+    #[test]
+    fn senders_are_counted_through_any_shared_mark() {
+        let k = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (a, b, c, d, anon) = (k(&["x", "y"]), k(&["y"]), k(&["z"]), k(&["w", "x"]), k(&[]));
+        assert_eq!(distinct_senders(&[&a, &b, &c]), 2);
+        assert_eq!(
+            distinct_senders(&[&b, &c, &d, &a]),
+            2,
+            "b–a–d through y and x"
+        );
+        assert_eq!(distinct_senders(&[&anon, &anon, &c]), 3);
+        assert_eq!(distinct_senders(&[]), 0);
     }
 
     #[test]

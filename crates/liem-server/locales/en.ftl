@@ -1296,3 +1296,4 @@ db-hotspots-none = No open hot spots.
 db-hotspots-all = See every alert
 db-tiles-alert = Red frame ▲: a province with an open hot spot.
 similar-same-sender = same sender
+campaign-flag = The same text is in { $letters } letters from { $senders } different senders: possibly a campaign, or a collective petition sent one by one. Consider joining them into one matter and handling it as a collective petition.

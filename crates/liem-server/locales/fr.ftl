@@ -1296,3 +1296,4 @@ db-hotspots-none = Aucun point chaud ouvert.
 db-hotspots-all = Voir toutes les alertes
 db-tiles-alert = Cadre rouge ▲ : province où un point chaud est ouvert.
 similar-same-sender = même expéditeur
+campaign-flag = Le même texte figure dans { $letters } lettres de { $senders } expéditeurs différents : peut-être une campagne, ou une pétition collective envoyée une à une. Envisagez de les réunir en une seule affaire traitée comme une pétition collective.

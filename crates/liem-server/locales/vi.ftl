@@ -1296,3 +1296,4 @@ db-hotspots-none = Không có điểm nóng nào đang diễn ra.
 db-hotspots-all = Xem tất cả cảnh báo
 db-tiles-alert = Khung đỏ ▲: tỉnh, thành phố có điểm nóng đang diễn ra.
 similar-same-sender = cùng người gửi
+campaign-flag = Cùng một nội dung có trong { $letters } đơn của { $senders } người gửi khác nhau: có thể là đơn vận động hoặc đơn tập thể gửi riêng lẻ. Cân nhắc gộp vào một vụ việc và xử lý như đơn tập thể.

@@ -1,7 +1,8 @@
 //! A citizen writes again, in other words, with their identity sealed:
 //! the earlier letter is proposed because the two share a sender (their
 //! ID numbers' keyed digests match; neither identity is opened), while the
-//! same words from someone else are not proposed. The database holds
+//! same words from someone else are not proposed. When one text comes
+//! from three senders it is flagged as a campaign. The database holds
 //! digests, never the marks they were made from. On SQLite and PostgreSQL.
 
 #[macro_use]
@@ -40,6 +41,19 @@ async fn register(app: &common::App, body: Value) -> String {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     v["id"].as_str().unwrap().to_owned()
+}
+
+async fn proposals(app: &common::App, id: &str) -> Value {
+    let (s, v) = app
+        .call(
+            "GET",
+            &format!("/api/v1/letters/{id}/similar"),
+            Some("clerk.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v
 }
 
 async fn similar(app: &common::App, id: &str) -> Vec<Value> {
@@ -95,6 +109,26 @@ async fn a_sealed_sender_writing_again_in_other_words_is_recognised_without_bein
     );
     let copy = proposed.iter().find(|s| s["id"] == again.as_str()).unwrap();
     assert_eq!(copy["same_sender"], false);
+    // Two senders of one text are not a campaign; a third (anonymous, a
+    // sender of its own) makes one, seen from any of its letters.
+    assert_eq!(proposals(&app, &other).await["campaign"], Value::Null);
+    let mut anonymous = letter("", "", "", AGAIN);
+    anonymous["sender"] = json!({"kind": "anonymous"});
+    anonymous["seal_identity"] = json!(false);
+    let anonymous = register(&app, anonymous).await;
+    for id in [&other, &anonymous, &again] {
+        let p = proposals(&app, id).await;
+        assert_eq!(p["campaign"], json!({"letters": 3, "senders": 3}), "{p}");
+    }
+    // The first letter's text is not the campaign's.
+    assert_eq!(proposals(&app, &first).await["campaign"], Value::Null);
+    let (s, html) = common::page(&app, "clerk.hni", &format!("/petitions/{other}?lang=en")).await;
+    assert_eq!(s, StatusCode::OK);
+    let flag = common::between(&html, "id=\"campaign\"", "</p>").expect("the flag");
+    assert!(
+        flag.contains("3 letters from 3 different senders"),
+        "{flag}"
+    );
     // Digests only: no ID number, name or address in the table, and the
     // two letters of one sender share their ID number's digest.
     let mut c = app.state.store.conn().await.unwrap();
@@ -109,6 +143,7 @@ async fn a_sealed_sender_writing_again_in_other_words_is_recognised_without_bein
             .collect()
     };
     let (a, b, o) = (digests(&first), digests(&again), digests(&other));
+    assert!(digests(&anonymous).is_empty());
     assert_eq!(a.len(), 2, "ID number, name with address: {a:?}");
     assert_eq!(a, b, "the same marks, however typed");
     assert!(o.iter().all(|d| !a.contains(d)));

@@ -533,14 +533,13 @@ pub struct Field {
 /// The earlier letters in the caller's scope this letter may repeat, most
 /// similar first (at most five), each with its matters.
 #[utoipa::path(get, path = "/api/v1/letters/{id}/similar", tag = "letters",
-    responses((status = 200, description = "Earlier letters sharing most of its text", body = crate::web::answer::Items<service::Similar>), (status = 404, body = Problem)))]
+    responses((status = 200, description = "Earlier letters sharing most of its text, and whether the text is a campaign's", body = service::Proposals), (status = 404, body = Problem)))]
 pub(super) async fn similar(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<LetterId>,
 ) -> AppResult<Response> {
-    let items = service::similar_letters(&state, &who, id).await?;
-    Ok(Json(crate::web::answer::Items { items }).into_response())
+    Ok(Json(service::similar_letters(&state, &who, id).await?).into_response())
 }
 
 /// Which matter to join a letter to.

@@ -320,6 +320,8 @@ pub(super) struct NewTpl {
     /// Earlier letters the one being registered may repeat (with the share
     /// of text in common, %): offered before it is saved.
     repeats: Vec<(service::Similar, u32)>,
+    /// The campaign sentence, when the text comes from many senders.
+    campaign: Option<String>,
 }
 
 impl NewTpl {
@@ -346,7 +348,18 @@ pub(super) async fn new_page(
     input: LetterInput,
     errors: Vec<FieldError>,
 ) -> Response {
-    new_page_with(state, page, input, errors, Vec::new()).await
+    new_page_with(state, page, input, errors, service::Proposals::default()).await
+}
+
+/// The sentence that flags a campaign.
+fn campaign_text(tr: &crate::i18n::Tr, c: &service::Campaign) -> String {
+    tr.t_args(
+        "campaign-flag",
+        &[
+            ("letters", c.letters.to_string()),
+            ("senders", c.senders.to_string()),
+        ],
+    )
 }
 
 async fn new_page_with(
@@ -354,8 +367,13 @@ async fn new_page_with(
     page: &Page,
     input: LetterInput,
     errors: Vec<FieldError>,
-    repeats: Vec<(service::Similar, u32)>,
+    proposals: service::Proposals,
 ) -> Response {
+    let campaign = proposals
+        .campaign
+        .as_ref()
+        .map(|c| campaign_text(&page.tr, c));
+    let repeats = proposals.items.into_iter().map(percent).collect();
     let fields = match field_names(state, &page.tr).await {
         Ok(f) => f,
         Err(e) => return page.error(e),
@@ -383,6 +401,7 @@ async fn new_page_with(
         fields,
         max_mb: state.settings.max_upload_bytes / (1024 * 1024),
         repeats,
+        campaign,
     };
     (status, render(&t)).into_response()
 }
@@ -457,9 +476,8 @@ pub(super) async fn create(
     let input = intake_input(fields);
     if !checked && input.join_matter.is_none() && !input.seal_content {
         match service::repeats_of(&state, &who, &input).await {
-            Ok(r) if !r.is_empty() => {
-                let repeats = r.into_iter().map(percent).collect();
-                return new_page_with(&state, &page, input, Vec::new(), repeats).await;
+            Ok(r) if !r.items.is_empty() || r.campaign.is_some() => {
+                return new_page_with(&state, &page, input, Vec::new(), r).await;
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "repeats not looked for"),
@@ -519,6 +537,8 @@ pub(super) struct LetterTpl {
     final_actions: Vec<&'static str>,
     /// Earlier letters it may repeat, with the share of text in common (%).
     similar: Vec<(service::Similar, u32)>,
+    /// The campaign sentence, when the text comes from many senders.
+    campaign: Option<String>,
 }
 
 pub(super) async fn letter_page(
@@ -533,17 +553,22 @@ pub(super) async fn letter_page(
     let v = service::letter_view(state, who, id).await?;
     // Proposed only to those who may join (and never worth failing the
     // page for: the letter shows without them).
-    let similar = if who.grant(liem_domain::role::Right::RegisterLetter).is_err() {
-        Vec::new()
+    let proposals = if who.grant(liem_domain::role::Right::RegisterLetter).is_err() {
+        service::Proposals::default()
     } else {
         match service::similar_letters(state, who, id).await {
-            Ok(s) => s.into_iter().map(percent).collect(),
+            Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "similar letters not found");
-                Vec::new()
+                service::Proposals::default()
             }
         }
     };
+    let campaign = proposals
+        .campaign
+        .as_ref()
+        .map(|c| campaign_text(&page.tr, c));
+    let similar = proposals.items.into_iter().map(percent).collect();
     let messages = {
         let mut c = state.store.conn().await?;
         if liem_store::public::has_receipt(&mut c, id).await? {
@@ -718,6 +743,7 @@ pub(super) async fn letter_page(
             .map(|a| a.as_str())
             .collect(),
         similar,
+        campaign,
         v,
     })
 }

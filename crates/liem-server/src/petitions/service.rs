@@ -966,6 +966,32 @@ pub struct Similar {
 /// Letters proposed at most.
 const MAX_SIMILAR: usize = 5;
 
+/// Letters looked at for a campaign at most.
+const CAMPAIGN_CANDIDATES: usize = 200;
+
+/// One text sent by several senders: the letters in the caller's reach
+/// sharing most of it ([`liem_domain::petition::CAMPAIGN_AT`]) and how many
+/// senders they come from, this letter included.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Campaign {
+    /// Letters with the text, this one included.
+    pub letters: usize,
+    /// Their senders (letters sharing a sender mark are one sender; an
+    /// anonymous letter is a sender of its own).
+    pub senders: usize,
+}
+
+/// What a letter may repeat, and whether its text is a campaign's.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Proposals {
+    /// The earlier letters it may repeat, the same sender first, then the
+    /// most similar (at most five).
+    pub items: Vec<Similar>,
+    /// Set when the text comes from at least
+    /// [`liem_domain::petition::CAMPAIGN_SENDERS`] senders.
+    pub campaign: Option<Campaign>,
+}
+
 /// The earlier letters in the caller's scope that this letter may repeat,
 /// most similar first: candidates sharing a MinHash band with it in the
 /// search index, confirmed on their texts; letters already in one of its
@@ -975,10 +1001,10 @@ pub async fn similar_letters(
     state: &AppState,
     who: &Principal,
     id: LetterId,
-) -> AppResult<Vec<Similar>> {
+) -> AppResult<Proposals> {
     let l = letter(state, who, id).await?;
     if l.content_sealed {
-        return Ok(Vec::new());
+        return Ok(Proposals::default());
     }
     let own: std::collections::HashSet<MatterId> = l.matters.iter().map(|m| m.id).collect();
     let text = format!("{}\n{}", l.summary, l.content);
@@ -1001,7 +1027,7 @@ pub async fn repeats_of(
     state: &AppState,
     who: &Principal,
     input: &LetterInput,
-) -> AppResult<Vec<Similar>> {
+) -> AppResult<Proposals> {
     let text = format!(
         "{}\n{}",
         input.summary.as_deref().unwrap_or_default(),
@@ -1023,7 +1049,7 @@ async fn similar_to(
     sender_keys: &[String],
     exclude: Option<LetterId>,
     keep: impl Fn(&LetterRecord) -> bool,
-) -> AppResult<Vec<Similar>> {
+) -> AppResult<Proposals> {
     let read = who.grant(Right::ReadPetitions)?;
     let candidates = crate::search::similar_letters(
         state,
@@ -1031,7 +1057,7 @@ async fn similar_to(
         text,
         sender_keys,
         exclude.map(|l| l.0),
-        4 * MAX_SIMILAR,
+        CAMPAIGN_CANDIDATES,
     )
     .await?;
     let ids: Vec<LetterId> = candidates.iter().map(|c| LetterId(c.0)).collect();
@@ -1040,12 +1066,33 @@ async fn similar_to(
     let keys_of = petitions::sender_keys_of(&mut conn, &ids).await?;
     drop(conn);
     let mine = liem_search::dupes::shingles(text);
-    let mut out: Vec<Similar> = records
+    let scored: Vec<(LetterRecord, f64)> = records
         .into_iter()
-        .filter(|r| !r.content_sealed && keep(r))
-        .filter_map(|r| {
+        .filter(|r| !r.content_sealed)
+        .map(|r| {
             let theirs = liem_search::dupes::shingles(&format!("{}\n{}", r.summary, r.content));
             let similarity = liem_search::dupes::jaccard(&mine, &theirs);
+            (r, similarity)
+        })
+        .collect();
+    // One text, many senders: this letter and those sharing most of it.
+    let no_keys: Vec<String> = Vec::new();
+    let mut same_text: Vec<&[String]> = vec![sender_keys];
+    same_text.extend(
+        scored
+            .iter()
+            .filter(|(_, s)| *s >= liem_domain::petition::CAMPAIGN_AT)
+            .map(|(r, _)| keys_of.get(&r.id).unwrap_or(&no_keys).as_slice()),
+    );
+    let senders = liem_domain::petition::distinct_senders(&same_text);
+    let campaign = (senders >= liem_domain::petition::CAMPAIGN_SENDERS).then_some(Campaign {
+        letters: same_text.len(),
+        senders,
+    });
+    let mut out: Vec<Similar> = scored
+        .into_iter()
+        .filter(|(r, _)| keep(r))
+        .filter_map(|(r, similarity)| {
             let same_sender = keys_of
                 .get(&r.id)
                 .is_some_and(|k| k.iter().any(|d| sender_keys.contains(d)));
@@ -1066,7 +1113,10 @@ async fn similar_to(
             .then(b.similarity.total_cmp(&a.similarity))
     });
     out.truncate(MAX_SIMILAR);
-    Ok(out)
+    Ok(Proposals {
+        items: out,
+        campaign,
+    })
 }
 
 /// Joins a letter to an existing matter (the same matter sent again, or
