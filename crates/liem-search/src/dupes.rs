@@ -4,9 +4,15 @@
 //! - A letter's text is folded, the formulas every petition shares
 //!   (`kính gửi`, `tôi xin trình bày`, `trân trọng cảm ơn`…) are cut out,
 //!   and the rest is cut into overlapping three-word shingles.
-//! - Its signature is the minimum of [`PERMUTATIONS`] hash functions over
-//!   the shingles; two letters' signatures agree in a position with the
-//!   probability of their Jaccard similarity.
+//! - Its signature is a one-permutation MinHash (Li, Owen and Zhang 2012)
+//!   with optimal densification (Shrivastava 2017): each shingle is hashed
+//!   four times, into [`PERMUTATIONS`] bins, and each bin keeps its
+//!   minimum; an empty bin takes the value of a bin chosen by a fixed
+//!   sequence of its own. Two letters' signatures agree in a position with
+//!   the probability of their Jaccard similarity, as with 128 separate hash
+//!   functions, for four hashes a shingle instead of 128 (the signature was
+//!   the minimum of 128 hash functions until 7 December 2026; the index's
+//!   schema version rebuilds the bands).
 //! - The signature is cut into [`BANDS`] bands of [`ROWS`] rows; each band
 //!   is an index term, so the letters sharing a band with a new one are
 //!   found by the search index in one query, ranked by the bands they
@@ -152,23 +158,6 @@ fn shingle_list(text: &str) -> Vec<u64> {
     v
 }
 
-/// The permutations' coefficients (odd multipliers), fixed: signatures
-/// built by one version compare with another's.
-fn coefficients() -> &'static [(u64, u64); PERMUTATIONS] {
-    static C: std::sync::OnceLock<[(u64, u64); PERMUTATIONS]> = std::sync::OnceLock::new();
-    C.get_or_init(|| {
-        let mut c = [(0u64, 0u64); PERMUTATIONS];
-        let mut s: u64 = 0x4c69_c3aa_6d21_0001;
-        for slot in c.iter_mut() {
-            s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let a = mix(s) | 1;
-            s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            *slot = (a, mix(s));
-        }
-        c
-    })
-}
-
 /// The MinHash signature of a shingle set; `None` when it is too short to
 /// compare.
 pub fn signature_of(shingles: &HashSet<u64>) -> Option<[u32; PERMUTATIONS]> {
@@ -176,18 +165,57 @@ pub fn signature_of(shingles: &HashSet<u64>) -> Option<[u32; PERMUTATIONS]> {
     signature_of_slice(&v)
 }
 
+/// An empty bin's value.
+const EMPTY: u32 = u32::MAX;
+
+/// Points a shingle puts down in the bins.
+const FILLS: usize = 4;
+
+const SEEDS: [u64; FILLS] = [
+    0x4c69_656d_4f50_4831,
+    0x4c69_656d_4f50_4832,
+    0x4c69_656d_4f50_4833,
+    0x4c69_656d_4f50_4834,
+];
+
 fn signature_of_slice(shingles: &[u64]) -> Option<[u32; PERMUTATIONS]> {
     if shingles.len() < MIN_SHINGLES {
         return None;
     }
-    let mut sig = [u32::MAX; PERMUTATIONS];
-    let c = coefficients();
+    // A few hashes a shingle: each one's top bits choose a bin, its low 32
+    // bits are the value (a value of `EMPTY` is taken one below, so that it
+    // never reads as an empty bin). Every point a shingle puts down is its
+    // own, so a bin's minimum agrees between two sets with the probability
+    // of their Jaccard similarity; [`FILLS`] points a shingle leave few
+    // bins empty (a fortieth for a hundred shingles), so that the bins a
+    // band is made of are seldom copies of one another.
+    let mut bins = [EMPTY; PERMUTATIONS];
     for &h in shingles {
-        for (slot, (a, b)) in sig.iter_mut().zip(c.iter()) {
-            let v = (a.wrapping_mul(h).wrapping_add(*b) >> 32) as u32;
-            if v < *slot {
-                *slot = v;
+        for k in 0..FILLS {
+            let x = mix(h ^ SEEDS[k]);
+            let bin = (x >> (64 - PERMUTATIONS.trailing_zeros())) as usize;
+            let v = (x as u32).min(EMPTY - 1);
+            if v < bins[bin] {
+                bins[bin] = v;
             }
+        }
+    }
+    // Optimal densification: an empty bin borrows from the first non-empty
+    // bin of its own fixed sequence of bins.
+    let mut sig = bins;
+    for (i, slot) in sig.iter_mut().enumerate() {
+        if bins[i] != EMPTY {
+            continue;
+        }
+        let mut attempt: u64 = 0;
+        loop {
+            let j = (mix(((i as u64) << 32 | attempt) ^ 0x6465_6e73_6966_7921)
+                >> (64 - PERMUTATIONS.trailing_zeros())) as usize;
+            if bins[j] != EMPTY {
+                *slot = bins[j];
+                break;
+            }
+            attempt += 1;
         }
     }
     Some(sig)
@@ -287,6 +315,36 @@ mod tests {
         let ba: HashSet<u64> = bands(&Some(a)).into_iter().collect();
         assert!(bands(&Some(b)).iter().any(|x| ba.contains(x)));
         assert_eq!(ba.len(), BANDS);
+    }
+
+    #[test]
+    fn one_permutation_signatures_estimate_jaccard_without_bias() {
+        // Pairs of sets of 60–200 shingles with a known overlap: the share
+        // of agreeing positions, averaged, is the Jaccard similarity.
+        let mut seed: u64 = 7;
+        let mut next = || {
+            seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            mix(seed)
+        };
+        for target in [0.2f64, 0.5, 0.8] {
+            let (mut sum_est, mut sum_exact) = (0.0, 0.0);
+            let pairs = 300;
+            for k in 0..pairs {
+                let n = 60 + (k % 141);
+                let shared = (n as f64 * 2.0 * target / (1.0 + target)).round() as usize;
+                let common: Vec<u64> = (0..shared).map(|_| next()).collect();
+                let mut a: HashSet<u64> = common.iter().copied().collect();
+                let mut b = a.clone();
+                a.extend((0..n - shared).map(|_| next()));
+                b.extend((0..n - shared).map(|_| next()));
+                let exact = a.intersection(&b).count() as f64 / a.union(&b).count() as f64;
+                let (sa, sb) = (signature_of(&a).unwrap(), signature_of(&b).unwrap());
+                sum_est += estimate(&sa, &sb);
+                sum_exact += exact;
+            }
+            let (est, exact) = (sum_est / pairs as f64, sum_exact / pairs as f64);
+            assert!((est - exact).abs() < 0.02, "{target}: {est} vs {exact}");
+        }
     }
 
     #[test]

@@ -37,6 +37,10 @@ pub struct Plan {
     pub dir: PathBuf,
     /// PostgreSQL for the `tsvector` peer (a new schema is made and dropped).
     pub postgres: Option<String>,
+    /// A Python with `datasketch`, for the MinHash LSH peer.
+    pub python: Option<PathBuf>,
+    /// Only the repeats against datasketch (no index, no search peers).
+    pub repeats_only: bool,
 }
 
 const PROVINCES: &[&str] = &["HNI", "HCM", "DNG", "HPG", "CTO", "NAN", "THA", "QNI"];
@@ -245,6 +249,9 @@ pub async fn run(plan: Plan) -> Result<()> {
         docs.len(),
         t.elapsed().as_secs_f64()
     );
+    if plan.repeats_only {
+        return versus_datasketch(&docs, &plan);
+    }
 
     // Liêm.
     let index_dir = plan.dir.join("liem-index");
@@ -500,21 +507,7 @@ pub async fn run(plan: Plan) -> Result<()> {
         let (mut hits, mut proposed, mut sharing, mut jac) = (0usize, 0usize, 0usize, 0.0f64);
         let mut elapsed = Duration::ZERO;
         for d in docs.iter().take(planted) {
-            let mut words: Vec<String> = d.fields.content.split(' ').map(str::to_owned).collect();
-            for _ in 0..(words.len() / share).max(1) {
-                let i = rng.gen_range(0..words.len());
-                words[i] = crate::demo::name(&mut rng)
-                    .rsplit(' ')
-                    .next()
-                    .unwrap_or("x")
-                    .to_lowercase();
-            }
-            words[0] = "Kính gửi Thanh tra huyện.".into();
-            let variant = format!(
-                "{}\n{} Tôi đã gửi đơn lần trước nhưng chưa được trả lời.",
-                d.fields.summary,
-                words.join(" ")
-            );
+            let variant = retyped(&mut rng, d, share);
             let original = format!("{}\n{}", d.fields.summary, d.fields.content);
             jac += liem_search::dupes::similarity(&variant, &original);
             let t = Instant::now();
@@ -557,6 +550,7 @@ pub async fn run(plan: Plan) -> Result<()> {
             ms(elapsed / planted as u32)
         );
     }
+    versus_datasketch(&docs, &plan)?;
     hot_spots(plan.letters, plan.runs.clamp(5, 20));
     println!(
         "\nresident memory: {:.0} MiB at start, {:.0} MiB with the corpus, {:.0} MiB at the end",
@@ -564,6 +558,189 @@ pub async fn run(plan: Plan) -> Result<()> {
         rss1,
         rss_mib()
     );
+    Ok(())
+}
+
+/// A planted near-duplicate of a letter: the formulas retyped, a sentence
+/// added, and one word in `share` replaced.
+fn retyped(rng: &mut ChaCha8Rng, d: &Doc, share: usize) -> String {
+    let mut words: Vec<String> = d.fields.content.split(' ').map(str::to_owned).collect();
+    for _ in 0..(words.len() / share).max(1) {
+        let i = rng.gen_range(0..words.len());
+        words[i] = crate::demo::name(rng)
+            .rsplit(' ')
+            .next()
+            .unwrap_or("x")
+            .to_lowercase();
+    }
+    words[0] = "Kính gửi Thanh tra huyện.".into();
+    format!(
+        "{}\n{} Tôi đã gửi đơn lần trước nhưng chưa được trả lời.",
+        d.fields.summary,
+        words.join(" ")
+    )
+}
+
+const DATASKETCH: &str = r#"
+import json, sys, time
+from datasketch import MinHash, MinHashLSH
+docs, queries = [], []
+with open(sys.argv[1]) as f:
+    for line in f:
+        parts = line.split()
+        (docs if parts[0] == "d" else queries).append([bytes.fromhex(x) for x in parts[1:]])
+lsh = MinHashLSH(num_perm=128, params=(int(sys.argv[2]), int(sys.argv[3])))
+t = time.perf_counter()
+for i, sh in enumerate(docs):
+    m = MinHash(num_perm=128)
+    m.update_batch(sh)
+    lsh.insert(i, m)
+index_s = time.perf_counter() - t
+hits, found = 0, 0
+t = time.perf_counter()
+for j, sh in enumerate(queries):
+    m = MinHash(num_perm=128)
+    m.update_batch(sh)
+    r = lsh.query(m)
+    found += len(r)
+    hits += j in r
+query_s = time.perf_counter() - t
+print(json.dumps({"index_s": index_s, "query_s": query_s, "recall": hits / len(queries), "candidates": found / len(queries)}))
+"#;
+
+/// Liêm's MinHash LSH against datasketch's `MinHashLSH` (128 permutations,
+/// the same bands × rows) on the same shingles: every letter sketched and
+/// put in the bands' tables, then each planted near-duplicate (a tenth of
+/// its words changed) sketched and looked up; one thread each (datasketch
+/// is single-threaded).
+fn versus_datasketch(docs: &[Doc], plan: &Plan) -> Result<()> {
+    use liem_search::dupes::{bands, shingles, signature_of, BANDS, ROWS};
+    let mut rng = ChaCha8Rng::seed_from_u64(16);
+    let planted = 1000.min(docs.len() / 10).max(1);
+    let sets: Vec<std::collections::HashSet<u64>> = docs
+        .iter()
+        .map(|d| shingles(&format!("{}\n{}", d.fields.summary, d.fields.content)))
+        .collect();
+    let queries: Vec<std::collections::HashSet<u64>> = docs
+        .iter()
+        .take(planted)
+        .map(|d| shingles(&retyped(&mut rng, d, 10)))
+        .collect();
+    // Liêm: sketch every letter and keep its band keys in one table sorted
+    // by key (as the index keeps a term's postings), then look each
+    // variant's keys up by binary search.
+    let t = Instant::now();
+    let mut table: Vec<(u64, u32)> = Vec::with_capacity(docs.len() * BANDS);
+    for (i, s) in sets.iter().enumerate() {
+        for b in bands(&signature_of(s)) {
+            table.push((b, i as u32));
+        }
+    }
+    table.sort_unstable();
+    // A directory on the keys' top bits (as a term dictionary's index):
+    // a lookup reads one short run instead of searching the whole table.
+    const TOP: u32 = 20;
+    let mut dir: Vec<u32> = vec![0; (1 << TOP) + 1];
+    for e in &table {
+        dir[(e.0 >> (64 - TOP)) as usize + 1] += 1;
+    }
+    for i in 1..dir.len() {
+        dir[i] += dir[i - 1];
+    }
+    let liem_index = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let (mut hits, mut found) = (0usize, 0usize);
+    // Each lookup's candidates, marked with the lookup's number (no set
+    // to clear or sort between lookups).
+    let mut seen: Vec<u32> = vec![0; docs.len()];
+    let mut c: Vec<u32> = Vec::new();
+    for (j, q) in queries.iter().enumerate() {
+        c.clear();
+        let mark = j as u32 + 1;
+        for b in bands(&signature_of(q)) {
+            let top = (b >> (64 - TOP)) as usize;
+            let run = &table[dir[top] as usize..dir[top + 1] as usize];
+            let from = run.partition_point(|e| e.0 < b);
+            for e in run[from..].iter().take_while(|e| e.0 == b) {
+                let s = &mut seen[e.1 as usize];
+                if *s != mark {
+                    *s = mark;
+                    c.push(e.1);
+                }
+            }
+        }
+        found += c.len();
+        hits += usize::from(seen[j] == mark);
+    }
+    let liem_query = t.elapsed().as_secs_f64();
+    drop(table);
+    println!(
+        "\n### Repeats against datasketch MinHashLSH, {} letters, {planted} lookups ({BANDS} bands × {ROWS} rows, 128 permutations, one thread)\n",
+        docs.len()
+    );
+    println!("| engine | sketch + table every letter | a letter | lookups | a lookup | recall of the original | candidates a lookup |");
+    println!("|---|---|---|---|---|---|---|");
+    let n = docs.len() as f64;
+    let q = planted as f64;
+    println!(
+        "| Liêm | {liem_index:.2} s | {:.1} µs | {liem_query:.3} s | {:.1} µs | {:.3} | {:.1} |",
+        liem_index / n * 1e6,
+        liem_query / q * 1e6,
+        hits as f64 / q,
+        found as f64 / q
+    );
+    let Some(python) = &plan.python else {
+        println!("\n(datasketch: no --python given)");
+        return Ok(());
+    };
+    // The same shingles, as 8-byte values, for datasketch.
+    let data = plan.dir.join("shingles.txt");
+    {
+        use std::io::Write as _;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&data)?);
+        for (tag, list) in [("d", &sets), ("q", &queries)] {
+            for s in list.iter() {
+                write!(f, "{tag}")?;
+                for h in s {
+                    write!(f, " {h:016x}")?;
+                }
+                writeln!(f)?;
+            }
+        }
+    }
+    let script = plan.dir.join("datasketch_bench.py");
+    std::fs::write(&script, DATASKETCH)?;
+    let out = std::process::Command::new(python)
+        .arg(&script)
+        .arg(&data)
+        .arg(BANDS.to_string())
+        .arg(ROWS.to_string())
+        .output()
+        .with_context(|| format!("running {}", python.display()))?;
+    if !out.status.success() {
+        println!(
+            "\n(datasketch failed: {})",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        return Ok(());
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    println!(
+        "| datasketch | {:.2} s | {:.1} µs | {:.3} s | {:.1} µs | {:.3} | {:.1} |",
+        f("index_s"),
+        f("index_s") / n * 1e6,
+        f("query_s"),
+        f("query_s") / q * 1e6,
+        f("recall"),
+        f("candidates")
+    );
+    println!(
+        "\nLiêm is {:.0}× faster to sketch and table, {:.0}× faster to look up.",
+        f("index_s") / liem_index,
+        f("query_s") / liem_query
+    );
+    let _ = std::fs::remove_file(&data);
     Ok(())
 }
 

@@ -243,6 +243,12 @@ enum Command {
         /// PostgreSQL for the tsvector peer (a schema is made and dropped).
         #[arg(long)]
         postgres: Option<String>,
+        /// A Python with datasketch installed, for the MinHash LSH peer.
+        #[arg(long)]
+        python: Option<PathBuf>,
+        /// Only repeated letters against datasketch (no index, no search).
+        #[arg(long)]
+        repeats_only: bool,
     },
     /// Writes a consistent copy of the SQLite database.
     Backup {
@@ -542,12 +548,16 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             runs,
             dir,
             postgres,
+            python,
+            repeats_only,
         } => {
             bench_search::run(bench_search::Plan {
                 letters: if large { 10_000_000 } else { letters },
                 runs: runs.max(1),
                 dir,
                 postgres,
+                python,
+                repeats_only,
             })
             .await?;
         }
