@@ -191,8 +191,8 @@ fn signature_of_slice(shingles: &[u64]) -> Option<[u32; PERMUTATIONS]> {
     // band is made of are seldom copies of one another.
     let mut bins = [EMPTY; PERMUTATIONS];
     for &h in shingles {
-        for k in 0..FILLS {
-            let x = mix(h ^ SEEDS[k]);
+        for seed in SEEDS {
+            let x = mix(h ^ seed);
             let bin = (x >> (64 - PERMUTATIONS.trailing_zeros())) as usize;
             let v = (x as u32).min(EMPTY - 1);
             if v < bins[bin] {
