@@ -457,34 +457,26 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let limit = req.limit.clamp(1, 10_000);
         let offset = req.offset.min(1_000_000);
-        let facets = || {
-            let mut c = FacetCollector::for_field("facet");
-            for g in FACET_GROUPS {
-                c.add_facet(Facet::from(&format!("/{g}")));
-            }
-            c
-        };
         let scored = clauses.iter().any(|c| !c.negate);
+        let want = req.facets;
         let by_field = |field: &str, order: Order| {
             let top = TopDocs::with_limit(limit)
                 .and_offset(offset)
                 .order_by_fast_field::<i64>(field.to_owned(), order);
-            searcher
-                .search(&q, &(Count, top, facets()))
-                .map(|(total, docs, counts)| {
-                    (
-                        total,
-                        docs.into_iter().map(|(_, a)| (0.0, a)).collect::<Vec<_>>(),
-                        counts,
-                    )
-                })
+            collect(&searcher, &q, top, want).map(|(total, docs, counts)| {
+                (
+                    total,
+                    docs.into_iter().map(|(_, a)| (0.0, a)).collect::<Vec<_>>(),
+                    counts,
+                )
+            })
         };
         let (total, top, counts) = match req.order {
             SortOrder::Relevance if scored => {
                 let top = TopDocs::with_limit(limit)
                     .and_offset(offset)
                     .order_by_score();
-                searcher.search(&q, &(Count, top, facets()))?
+                collect(&searcher, &q, top, want)?
             }
             SortOrder::Relevance | SortOrder::Newest => by_field("newest", Order::Desc)?,
             SortOrder::ReceivedDesc => by_field("received", Order::Desc)?,
@@ -497,7 +489,10 @@ impl SearchIndex {
             }
         }
         let mut facet_counts = Vec::new();
-        for g in FACET_GROUPS {
+        for (g, counts) in FACET_GROUPS
+            .iter()
+            .flat_map(|g| counts.as_ref().map(|c| (g, c)))
+        {
             let values: Vec<FacetValue> = counts
                 .get(&format!("/{g}"))
                 .map(|(f, n)| FacetValue {
@@ -731,6 +726,30 @@ impl SearchIndex {
     }
 }
 
+/// Runs a query for its total, its top documents and, when asked, its
+/// facet counts.
+fn collect<C>(
+    searcher: &tantivy::Searcher,
+    q: &dyn Query,
+    top: C,
+    facets: bool,
+) -> tantivy::Result<(usize, C::Fruit, Option<tantivy::collector::FacetCounts>)>
+where
+    C: tantivy::collector::Collector,
+{
+    if facets {
+        let mut f = FacetCollector::for_field("facet");
+        for g in FACET_GROUPS {
+            f.add_facet(Facet::from(&format!("/{g}")));
+        }
+        let (n, t, c) = searcher.search(q, &(Count, top, f))?;
+        Ok((n, t, Some(c)))
+    } else {
+        let (n, t) = searcher.search(q, &(Count, top))?;
+        Ok((n, t, None))
+    }
+}
+
 fn regex_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -825,6 +844,9 @@ pub struct Request {
     pub offset: usize,
     /// Results returned.
     pub limit: usize,
+    /// Count the matches by facet too (every match is visited once more:
+    /// leave it off when only the results and the total are read).
+    pub facets: bool,
 }
 
 /// One result.

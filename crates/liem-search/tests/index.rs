@@ -244,6 +244,7 @@ fn req(kind: Kind, text: &str, scope: Scope, reader: Option<UserId>) -> Request 
         order: SortOrder::Relevance,
         offset: 0,
         limit: 50,
+        facets: true,
     }
 }
 

@@ -55,6 +55,7 @@ pub async fn find_ids(
         order: liem_search::SortOrder::Relevance,
         offset: 0,
         limit,
+        facets: false,
     };
     Ok(search(state, &req).await?.ids())
 }

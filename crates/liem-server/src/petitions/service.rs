@@ -476,6 +476,8 @@ pub async fn all_letters(
     // page by page, in the search's order.
     const SEARCH_PAGE: usize = 5_000;
     if let Some(mut req) = search_request(read.scope(), &f, 0, SEARCH_PAGE) {
+        // The file needs the letters, not their counts by facet.
+        req.facets = false;
         let mut ids: Vec<LetterId> = Vec::new();
         loop {
             let hits = crate::search::search(state, &req).await?;
@@ -555,6 +557,7 @@ fn search_request(
         order,
         offset,
         limit,
+        facets: true,
     })
 }
 
