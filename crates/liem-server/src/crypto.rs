@@ -88,8 +88,12 @@ impl SenderKey {
             .unwrap_or_default()
     }
 
-    /// The digests of a sender as typed into a form.
+    /// The digests of a sender as typed into a form (none for an anonymous
+    /// one, whatever its fields hold: the letter will keep no identity).
     pub fn of_input(&self, s: &liem_domain::petition::SenderInput) -> Vec<String> {
+        if s.kind.as_deref().map(str::trim) == Some("anonymous") {
+            return Vec::new();
+        }
         liem_domain::petition::sender_marks(
             s.name.as_deref(),
             s.id_number.as_deref(),
@@ -260,6 +264,32 @@ pub fn random_password() -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn sender_digests_are_keyed_and_none_for_an_anonymous_sender() {
+        use liem_domain::petition::SenderInput;
+        let s = SenderInput {
+            kind: Some("person".into()),
+            name: Some("Lê Thị Lặp".into()),
+            id_number: Some("001190012345".into()),
+            address: Some("12 Hàng Bông".into()),
+            ..Default::default()
+        };
+        let one = SenderKey::of_instance(&SecretKey([1; 32]));
+        let other = SenderKey::of_instance(&SecretKey([2; 32]));
+        let d = one.of_input(&s);
+        assert_eq!(d.len(), 2);
+        assert!(d.iter().all(|x| x.len() == 32 && !x.contains("001190")));
+        assert!(
+            other.of_input(&s).iter().all(|x| !d.contains(x)),
+            "another key, other digests"
+        );
+        let anonymous = SenderInput {
+            kind: Some("anonymous".into()),
+            ..s
+        };
+        assert!(one.of_input(&anonymous).is_empty());
+    }
     use super::*;
 
     fn identity() -> Identity {
