@@ -57,16 +57,7 @@ async fn proposals(app: &common::App, id: &str) -> Value {
 }
 
 async fn similar(app: &common::App, id: &str) -> Vec<Value> {
-    let (s, v) = app
-        .call(
-            "GET",
-            &format!("/api/v1/letters/{id}/similar"),
-            Some("clerk.hni"),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    v["items"].as_array().unwrap().clone()
+    proposals(app, id).await["items"].as_array().unwrap().clone()
 }
 
 async fn a_sealed_sender_writing_again_in_other_words_is_recognised_without_being_opened(
