@@ -57,7 +57,10 @@ async fn proposals(app: &common::App, id: &str) -> Value {
 }
 
 async fn similar(app: &common::App, id: &str) -> Vec<Value> {
-    proposals(app, id).await["items"].as_array().unwrap().clone()
+    proposals(app, id).await["items"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 async fn a_sealed_sender_writing_again_in_other_words_is_recognised_without_being_opened(
