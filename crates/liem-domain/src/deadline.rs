@@ -58,6 +58,9 @@ code_enum!(
         DenunciationResolve = "denunciation_resolve",
         /// Denunciation: each extension.
         DenunciationExtension = "denunciation_extension",
+        /// Continued denunciation: review the earlier resolution and decide
+        /// whether to resolve it again.
+        DenunciationContinuedReview = "denunciation_continued_review",
         /// Recommendation or reflection: handle the letter.
         LetterHandling = "letter_handling",
         /// Citizen reception: written reply after a reception.
@@ -208,6 +211,20 @@ pub fn default_rules() -> Vec<Rule> {
             30,
             Days,
             "Law on Denunciations 2018, art. 30",
+            DENUNCIATIONS_2018
+        ),
+        // Art. 37(1) as a legal Q&A service quotes it (thukyluat.vn, "Thủ
+        // tục tố cáo tiếp, giải quyết lại vụ việc tố cáo theo Luật Tố cáo
+        // 2018"): within 20 days of receiving a continued denunciation the
+        // head of the body directly above reviews the earlier file and
+        // decides not to resolve it again (telling the denouncer) or to
+        // resolve it again. The gazette text was not read: administrators
+        // can enter another version (`RuleVersion`) or change its unit.
+        rule!(
+            DenunciationContinuedReview,
+            20,
+            Days,
+            "Law on Denunciations 2018, art. 37(1)",
             DENUNCIATIONS_2018
         ),
         rule!(
@@ -420,6 +437,12 @@ pub fn current_deadline(facts: &MatterFacts, cal: &Calendar, book: &RuleBook) ->
         (S::Classified, PetitionKind::Denunciation) if c.is_some_and(|c| !c.competent) => {
             (RuleCode::DenunciationTransfer, facts.received_on, 0)
         }
+        // Art. 37(1): a continued denunciation, once classified as one, is
+        // reviewed (and re-resolution decided) within 20 days of receipt;
+        // accepting it for resolution again, or refusing, ends the step.
+        (S::Classified, PetitionKind::Denunciation) if c.is_some_and(|c| c.continued) => {
+            (RuleCode::DenunciationContinuedReview, facts.received_on, 0)
+        }
         (S::Received | S::Classified, PetitionKind::Denunciation) => {
             let multi = c.is_some_and(|c| c.multi_place);
             let code = if multi {
@@ -522,6 +545,7 @@ mod tests {
     fn classified(complex: bool, remote: bool, round: u8) -> Classification {
         Classification {
             especially_complex: false,
+            continued: false,
             eligible: true,
             ineligibility: None,
             competent: true,

@@ -108,6 +108,31 @@ pub fn complaint_limitation(c: &Classification, cal: &Calendar) -> Option<Limit>
     })
 }
 
+/// Checks a classification against the matter it classifies: a continued
+/// denunciation (Law on Denunciations 2018, art. 37) is a denunciation, and
+/// a complaint is checked against its limitation ([`check_limitation`]).
+pub fn check_classification(
+    facts: &MatterFacts,
+    c: &Classification,
+    cal: &Calendar,
+) -> Result<(), ValidationErrors> {
+    let mut errs = match check_limitation(facts, c, cal) {
+        Ok(()) => ValidationErrors::new(),
+        Err(e) => e,
+    };
+    if c.continued && facts.kind != PetitionKind::Denunciation {
+        errs.add(
+            "classification.continued",
+            "denunciation_only",
+            format!(
+                "must be false: only a denunciation is continued (Law on Denunciations 2018, art. 37); this matter is a {}",
+                facts.kind
+            ),
+        );
+    }
+    errs.into_result(())
+}
+
 /// Checks a complaint's classification against its limitation: one
 /// received after the limitation ended is not eligible, for that reason
 /// (art. 11(3)); one received within it is not refused for it.
@@ -263,6 +288,7 @@ mod tests {
             repeated: false,
             complex: false,
             especially_complex: false,
+            continued: false,
             remote_area: remote,
             multi_place: false,
             round,
@@ -318,6 +344,32 @@ mod tests {
         // Days lost to an obstacle keep it open.
         let ill = complaint(1, Some(date(2026, 3, 2)), 20, false);
         assert!(check_limitation(&late, &ill, &cal).is_ok());
+    }
+
+    #[test]
+    fn only_a_denunciation_is_continued_and_a_late_complaint_says_both() {
+        let cal = Calendar::new();
+        let mut c = complaint(1, None, 0, false);
+        c.continued = true;
+        let den = MatterFacts::received(PetitionKind::Denunciation, date(2026, 3, 2), false);
+        assert!(check_classification(&den, &c, &cal).is_ok());
+        for kind in [
+            PetitionKind::Complaint,
+            PetitionKind::Recommendation,
+            PetitionKind::Reflection,
+        ] {
+            let f = MatterFacts::received(kind, date(2026, 3, 2), false);
+            let e = check_classification(&f, &c, &cal).unwrap_err();
+            assert_eq!(e.errors.len(), 1, "{kind}");
+            assert_eq!(e.errors[0].field, "classification.continued");
+            assert_eq!(e.errors[0].rule, "denunciation_only");
+        }
+        // A complaint both continued and past its limitation: two errors.
+        c.decision_known_on = Some(date(2026, 3, 2));
+        let late = MatterFacts::received(PetitionKind::Complaint, date(2026, 6, 2), false);
+        let e = check_classification(&late, &c, &cal).unwrap_err();
+        let rules: Vec<_> = e.errors.iter().map(|e| e.rule.as_str()).collect();
+        assert_eq!(rules, ["limitation_expired", "denunciation_only"]);
     }
 
     #[test]

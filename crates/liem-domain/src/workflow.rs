@@ -149,6 +149,13 @@ pub struct Classification {
     /// Denunciations 2018, art. 30(1)).
     #[serde(default)]
     pub especially_complex: bool,
+    /// Denunciation: a continued denunciation (tố cáo tiếp), sent to the
+    /// head of the body directly above the one that resolved it because it
+    /// was not resolved in time or the denouncer holds its resolution
+    /// unlawful; the head reviews the earlier file and decides whether to
+    /// resolve it again within 20 days (Law on Denunciations 2018, art. 37).
+    #[serde(default)]
+    pub continued: bool,
     /// From a remote or disadvantaged area (longer legal limits).
     pub remote_area: bool,
     /// Checks span several places (denunciation: 10 working days, not 7).
@@ -195,6 +202,10 @@ pub struct ClassificationInput {
     /// Denunciation: especially complex (implies complex).
     #[serde(default)]
     pub especially_complex: bool,
+    /// Denunciation: a continued denunciation (tố cáo tiếp, Law on
+    /// Denunciations 2018, art. 37).
+    #[serde(default)]
+    pub continued: bool,
     /// Remote or disadvantaged area.
     #[serde(default)]
     pub remote_area: bool,
@@ -285,6 +296,7 @@ impl Classification {
             repeated: i.repeated,
             complex: i.complex || i.especially_complex,
             especially_complex: i.especially_complex,
+            continued: i.continued,
             remote_area: i.remote_area,
             multi_place: i.multi_place,
             round,
@@ -993,6 +1005,7 @@ mod tests {
     fn classification(eligible: bool, competent: bool) -> Classification {
         Classification {
             especially_complex: false,
+            continued: false,
             eligible,
             ineligibility: (!eligible).then_some(IneligibilityReason::Illegible),
             competent,

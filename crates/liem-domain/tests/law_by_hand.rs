@@ -60,6 +60,7 @@ fn classified(complex: bool, remote: bool, round: u8, competent: bool) -> Classi
         repeated: false,
         complex,
         especially_complex: false,
+        continued: false,
         remote_area: remote,
         multi_place: false,
         decision_known_on: None,
@@ -527,6 +528,15 @@ fn petition_rows() -> Vec<Row> {
     };
     let mut multi = classified(false, false, 1, true);
     multi.multi_place = true;
+    let continued = |received: &str, classified_on: &str, competent: bool| {
+        let mut c = classified(false, false, 1, competent);
+        c.continued = true;
+        matter_due(&matter(
+            Denunciation,
+            received,
+            &[(Action::Classify(c), classified_on)],
+        ))
+    };
     vec![
         Row {
             cite: "Law on Complaints 2011 art. 27",
@@ -631,6 +641,46 @@ fn petition_rows() -> Vec<Row> {
                 "2026-03-02",
                 &[(classify(false, false, 1, false), "2026-03-10")],
             )),
+        },
+        Row {
+            cite: "Law on Denunciations 2018 art. 37(1)",
+            start: "continued denunciation received 02/03/2026 (Monday), classified 04/03",
+            conditions: "the head of the body directly above reviews the earlier resolution",
+            due: Some(date(2026, 3, 23)),
+            why: "20 days from the day after receipt: Sunday 22/03, so Monday 23/03",
+            computed: continued("2026-03-02", "2026-03-04", true),
+        },
+        Row {
+            cite: "Law on Denunciations 2018 art. 37(1)",
+            start: "continued denunciation received 30/01/2026, classified 02/02",
+            conditions: "across Tết (16-20/02/2026 off)",
+            due: Some(date(2026, 2, 23)),
+            why: "the 20th day is Thursday 19/02, off for Tết; Friday 20/02 off, then a weekend: Monday 23/02",
+            computed: continued("2026-01-30", "2026-02-02", true),
+        },
+        Row {
+            cite: "Law on Denunciations 2018 art. 37(1)",
+            start: "continued denunciation received 31/03/2026",
+            conditions: "across a month end",
+            due: Some(date(2026, 4, 20)),
+            why: "1/04 is day 1, so 20/04, a Monday",
+            computed: continued("2026-03-31", "2026-04-01", true),
+        },
+        Row {
+            cite: "Law on Denunciations 2018 art. 37(1)",
+            start: "continued denunciation received 10/04/2026",
+            conditions: "the 20th day is 30/04, a holiday",
+            due: Some(date(2026, 5, 4)),
+            why: "30/04 and 1/05 off, 2-3/05 a weekend: Monday 04/05",
+            computed: continued("2026-04-10", "2026-04-13", true),
+        },
+        Row {
+            cite: "Law on Denunciations 2018 art. 24(1)(b)",
+            start: "continued denunciation received 02/03/2026, classified 04/03",
+            conditions: "sent to a body that is not the one above the resolver",
+            due: Some(date(2026, 3, 9)),
+            why: "a denunciation outside one's competence goes on within 5 working days of receipt: 3, 4, 5, 6, 9 March",
+            computed: continued("2026-03-02", "2026-03-04", false),
         },
         Row {
             cite: "Law on Complaints 2011 art. 27",

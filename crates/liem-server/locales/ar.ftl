@@ -115,6 +115,7 @@ c-bypass = تخطّي المستوى المختص
 c-repeated = متكررة
 c-complex = معقدة
 c-especially-complex = معقدة بشكل خاص (يجوز التمديد مرتين)
+c-continued = بلاغ متابَع (إلى رئيس الجهة الأعلى مباشرة من الجهة التي بتّت فيه)
 c-remote = منطقة نائية
 c-multi-place = التحقق في عدة أماكن
 c-round = المرحلة
@@ -222,6 +223,7 @@ rule-denunciation_register_multi_place = تسجيل البلاغ (عدة أما�
 rule-denunciation_transfer = إحالة بلاغ خارج الاختصاص
 rule-denunciation_resolve = البت في البلاغ
 rule-denunciation_extension = تمديد البت في البلاغ
+rule-denunciation_continued_review = مراجعة البلاغ المتابَع والبتّ في إعادة معالجته
 rule-letter_handling = معالجة مقترح أو إفادة
 rule-reception_reply = الرد بعد استقبال المواطنين
 
@@ -946,6 +948,7 @@ field-display_name = الاسم
 field-roles = الأدوار
 field-confirm = التأكيد
 rule-not_self = لا يمكن فعل ذلك لنفسك هنا
+rule-denunciation_only = ينطبق على البلاغ فقط
 db-chart-data = أرقام الرسم البياني
 
 # The calendar's entered days.

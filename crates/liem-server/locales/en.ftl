@@ -115,6 +115,7 @@ c-bypass = Bypasses the competent level
 c-repeated = Repeated
 c-complex = Complex
 c-especially-complex = Especially complex (may be extended twice)
+c-continued = Continued denunciation (to the head of the body above the one that resolved it)
 c-remote = Remote area
 c-multi-place = Checks span several places
 c-round = Round
@@ -222,6 +223,7 @@ rule-denunciation_register_multi_place = Register a denunciation (several places
 rule-denunciation_transfer = Transfer a denunciation outside competence
 rule-denunciation_resolve = Resolve a denunciation
 rule-denunciation_extension = Extend a denunciation
+rule-denunciation_continued_review = Review a continued denunciation and decide whether to resolve it again
 rule-letter_handling = Handle a recommendation or reflection
 rule-reception_reply = Reply after a citizen reception
 
@@ -946,6 +948,7 @@ field-display_name = Name
 field-roles = Roles
 field-confirm = Confirmation
 rule-not_self = cannot be done to oneself here
+rule-denunciation_only = applies to a denunciation only
 db-chart-data = The chart’s figures
 
 # The calendar's entered days.

@@ -115,6 +115,7 @@ c-bypass = Saisine d’un niveau supérieur
 c-repeated = Réitérée
 c-complex = Complexe
 c-especially-complex = Particulièrement complexe (deux prolongations possibles)
+c-continued = Dénonciation poursuivie (auprès du supérieur direct de l'autorité qui l'a traitée)
 c-remote = Zone reculée
 c-multi-place = Vérifications en plusieurs lieux
 c-round = Degré
@@ -222,6 +223,7 @@ rule-denunciation_register_multi_place = Enregistrer une dénonciation (plusieur
 rule-denunciation_transfer = Transmettre une dénonciation hors compétence
 rule-denunciation_resolve = Trancher une dénonciation
 rule-denunciation_extension = Prolonger une dénonciation
+rule-denunciation_continued_review = Examiner une dénonciation poursuivie et décider de la traiter à nouveau ou non
 rule-letter_handling = Traiter une recommandation ou un signalement
 rule-reception_reply = Répondre après une réception de citoyens
 
@@ -946,6 +948,7 @@ field-display_name = Nom
 field-roles = Rôles
 field-confirm = Confirmation
 rule-not_self = ne peut se faire pour soi-même ici
+rule-denunciation_only = ne s'applique qu'à une dénonciation
 db-chart-data = Les chiffres du graphique
 
 # The calendar's entered days.

@@ -115,6 +115,7 @@ c-bypass = Vượt cấp
 c-repeated = Đơn trùng / tái diễn
 c-complex = Vụ việc phức tạp
 c-especially-complex = Vụ việc đặc biệt phức tạp (được gia hạn hai lần)
+c-continued = Tố cáo tiếp (gửi người đứng đầu cấp trên trực tiếp của người đã giải quyết)
 c-remote = Vùng sâu, vùng xa
 c-multi-place = Xác minh ở nhiều nơi
 c-round = Lần giải quyết
@@ -222,6 +223,7 @@ rule-denunciation_register_multi_place = Vào sổ, kiểm tra tố cáo (nhiề
 rule-denunciation_transfer = Chuyển tố cáo không thuộc thẩm quyền
 rule-denunciation_resolve = Giải quyết tố cáo
 rule-denunciation_extension = Gia hạn giải quyết tố cáo
+rule-denunciation_continued_review = Xem xét tố cáo tiếp, quyết định có giải quyết lại hay không
 rule-letter_handling = Xử lý đơn kiến nghị, phản ánh
 rule-reception_reply = Trả lời sau tiếp công dân
 
@@ -946,6 +948,7 @@ field-display_name = Họ tên
 field-roles = Vai trò
 field-confirm = Xác nhận
 rule-not_self = không áp dụng cho chính mình ở đây
+rule-denunciation_only = chỉ áp dụng cho đơn tố cáo
 db-chart-data = Số liệu của biểu đồ
 
 # The calendar's entered days.

@@ -7,8 +7,11 @@
 #[macro_use]
 mod common;
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
 use serde_json::{json, Value};
+use tower::ServiceExt;
 
 on_both!(
     a_dozen_hand_worked_limits_hold_through_the_api,
@@ -18,6 +21,7 @@ on_both!(
     a_reception_is_held_online_from_1_july_2026_with_what_it_was_held_through,
     the_cases_list_says_which_limit_a_late_case_passed_and_by_how_many_days,
     a_denunciations_notices_and_an_internal_report_are_duties_on_the_overdue_list,
+    a_continued_denunciation_is_reviewed_within_twenty_days_and_only_a_denunciation_is_continued,
 );
 
 async fn letter(app: &common::App, kind: &str, received: &str) -> String {
@@ -80,6 +84,28 @@ async fn matter_due(app: &common::App, m: &str) -> String {
         .as_str()
         .unwrap_or("none")
         .to_owned()
+}
+
+/// What the overdue list says of matter `m`: its `column` (`due_rule` for
+/// the running step, `duty_rule` for a duty), as the leader reads it.
+async fn overdue_rules(app: &common::App, m: &str, column: &str) -> Vec<String> {
+    let (s, v) = app
+        .call(
+            "GET",
+            "/api/v1/letters?overdue=true&limit=200",
+            Some("leader.hni"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l["matters"].as_array().unwrap().clone())
+        .filter(|x| x["id"] == m)
+        .filter_map(|x| x[column].as_str().map(str::to_owned))
+        .collect()
 }
 
 async fn case_due(app: &common::App, class: &str, prosecuted: &str, extensions: usize) -> String {
@@ -530,25 +556,6 @@ async fn a_denunciations_notices_and_an_internal_report_are_duties_on_the_overdu
             .find(|l| l["code"] == code)
             .unwrap_or_else(|| panic!("no {code} in {v}"))
     }
-    async fn overdue_rules(app: &common::App, m: &str) -> Vec<String> {
-        let (s, v) = app
-            .call(
-                "GET",
-                "/api/v1/letters?overdue=true&limit=200",
-                Some("leader.hni"),
-                None,
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|l| l["matters"].as_array().unwrap().clone())
-            .filter(|x| x["id"] == m)
-            .filter_map(|x| x["duty_rule"].as_str().map(str::to_owned))
-            .collect()
-    }
     // Accepted Friday 24/04/2026 → Wednesday 06/05 (Hùng Kings' day
     // compensated on Monday 27/04; 30/04 and 01/05 off).
     let d = letter(&app, "denunciation", "2026-04-20").await;
@@ -565,7 +572,7 @@ async fn a_denunciations_notices_and_an_internal_report_are_duties_on_the_overdu
         .iter()
         .any(|a| a == "send_acceptance_notice"));
     assert_eq!(
-        overdue_rules(&app, &d).await,
+        overdue_rules(&app, &d, "duty_rule").await,
         ["denunciation_acceptance_notice"]
     );
     // A notice dated before its decision is refused, naming the dates.
@@ -596,7 +603,7 @@ async fn a_denunciations_notices_and_an_internal_report_are_duties_on_the_overdu
         limit(&v, "denunciation_acceptance_notice")["done_on"],
         "2026-05-05"
     );
-    assert!(overdue_rules(&app, &d).await.is_empty());
+    assert!(overdue_rules(&app, &d, "duty_rule").await.is_empty());
     // Suspended Friday 28/08/2026 → Tuesday 08/09 (National Day and the
     // day joined to it, 02–03/09, off).
     act(
@@ -610,7 +617,7 @@ async fn a_denunciations_notices_and_an_internal_report_are_duties_on_the_overdu
     assert_eq!(sent["on"], "2026-09-08", "{v}");
     assert_eq!(sent["citation"], "Law on Denunciations 2018, art. 34(3)");
     assert_eq!(
-        overdue_rules(&app, &d).await,
+        overdue_rules(&app, &d, "duty_rule").await,
         ["denunciation_suspension_notice"]
     );
     act(
@@ -619,7 +626,7 @@ async fn a_denunciations_notices_and_an_internal_report_are_duties_on_the_overdu
         json!({"action": "send_suspension_notice", "on": "2026-09-01"}),
     )
     .await;
-    assert!(overdue_rules(&app, &d).await.is_empty());
+    assert!(overdue_rules(&app, &d, "duty_rule").await.is_empty());
 
     // An official's report of corruption, received Friday 30/01/2026: the
     // 15th day is Saturday 14/02, Tết runs 16–20/02, so Monday 23/02.
@@ -637,7 +644,10 @@ async fn a_denunciations_notices_and_an_internal_report_are_duties_on_the_overdu
     let handled = limit(&v, "internal_report_handling");
     assert_eq!(handled["on"], "2026-02-23", "{v}");
     assert_eq!(handled["citation"], "Anti-Corruption Law 2018, art. 66(2)");
-    assert_eq!(overdue_rules(&app, &r).await, ["internal_report_handling"]);
+    assert_eq!(
+        overdue_rules(&app, &r, "duty_rule").await,
+        ["internal_report_handling"]
+    );
     // An administrator makes Monday 23/02 a day off: the duty's stored day
     // moves with the calendar (recomputed in the same transaction), to 24/02.
     let (s, p) = app
@@ -663,5 +673,102 @@ async fn a_denunciations_notices_and_an_internal_report_are_duties_on_the_overdu
         limit(&v, "internal_report_handling")["done_on"],
         "2026-02-20"
     );
-    assert!(overdue_rules(&app, &r).await.is_empty());
+    assert!(overdue_rules(&app, &r, "duty_rule").await.is_empty());
+}
+
+/// Law on Denunciations 2018, art. 37(1), as worked out by hand in the
+/// domain table: a continued denunciation received Friday 10/04/2026 is
+/// reviewed by Monday 04/05 (the 20th day, 30/04, and 1/05 are holidays,
+/// then a weekend). Classified on the letter page by a leader, as a clerk's
+/// browser posts the form.
+async fn a_continued_denunciation_is_reviewed_within_twenty_days_and_only_a_denunciation_is_continued(
+    app: common::App,
+) {
+    let (s, v) = app
+        .call(
+            "POST",
+            "/api/v1/letters",
+            Some("clerk.hni"),
+            Some(json!({
+                "kinds": ["denunciation"], "channel": "post", "field": "admin_land",
+                "received_on": "2026-04-10",
+                "sender": {"kind": "person", "name": "Phạm Văn D", "address": "3 Hàng Bài"},
+                "summary": "Tố cáo tiếp việc giải quyết tố cáo về thu hồi đất",
+                "content": "Tôi đã tố cáo, quá hạn chưa được giải quyết nên tố cáo tiếp.",
+            })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let letter_id = v["id"].as_str().unwrap().to_owned();
+    let d = v["matters"][0]["id"].as_str().unwrap().to_owned();
+    // Before classification the 7-working-day step of art. 24 runs.
+    assert_eq!(matter_due(&app, &d).await, "2026-04-21");
+    // The page offers the box for a denunciation, in Vietnamese.
+    let (s, page) = common::page(&app, "leader.hni", &format!("/petitions/{letter_id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("name=\"continued\""), "{page}");
+    assert!(page.contains("Tố cáo tiếp (gửi người đứng đầu"), "{page}");
+    let (cookie, csrf) = common::session(&app, "leader.hni").await;
+    let req = Request::post(format!("/matters/{d}/actions"))
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "csrf={csrf}&action=classify&letter={letter_id}&on=2026-04-13\
+             &eligible=true&competent=true&round=1&continued=true"
+        )))
+        .unwrap();
+    let resp = app.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let v = matter(&app, &d).await;
+    assert_eq!(v["facts"]["classification"]["continued"], true, "{v}");
+    assert_eq!(
+        v["deadline"]["code"], "denunciation_continued_review",
+        "{v}"
+    );
+    assert_eq!(v["deadline"]["due"], "2026-05-04", "{v}");
+    assert_eq!(
+        v["deadline"]["citation"],
+        "Law on Denunciations 2018, art. 37(1)"
+    );
+    // Past that day it is on the overdue list, saying which step.
+    assert_eq!(
+        overdue_rules(&app, &d, "due_rule").await,
+        ["denunciation_continued_review"]
+    );
+    // The page names the step and its article in Vietnamese.
+    let (_, page) = common::page(&app, "leader.hni", &format!("/petitions/{letter_id}")).await;
+    assert!(
+        page.contains("Xem xét tố cáo tiếp, quyết định có giải quyết lại hay không"),
+        "{page}"
+    );
+    // Resolving it again: the resolution's 30 days run from the
+    // acceptance, 30/04 + 30 = Saturday 30/05, so Monday 01/06.
+    act(&app, &d, json!({"action": "accept", "on": "2026-04-30"})).await;
+    let v = matter(&app, &d).await;
+    assert_eq!(v["deadline"]["code"], "denunciation_resolve", "{v}");
+    assert_eq!(v["deadline"]["due"], "2026-06-01", "{v}");
+
+    // A complaint is not continued: 422 naming the field, nothing written.
+    let c = letter(&app, "complaint", "2026-04-10").await;
+    let mut body = classify("2026-04-13", true, false);
+    body["classification"]["continued"] = json!(true);
+    let (s, e) = app
+        .call(
+            "POST",
+            &format!("/api/v1/matters/{c}/actions"),
+            Some("leader.hni"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e.to_string().contains("classification.continued"), "{e}");
+    assert!(e.to_string().contains("denunciation_only"), "{e}");
+    assert_eq!(matter(&app, &c).await["facts"]["state"], "received");
 }

@@ -540,6 +540,7 @@ fn classification() -> Classification {
         repeated: false,
         complex: false,
         especially_complex: false,
+        continued: false,
         remote_area: false,
         multi_place: false,
         decision_known_on: None,

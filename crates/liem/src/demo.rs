@@ -895,6 +895,7 @@ async fn progress(
         repeated: rng.gen_bool(0.05),
         complex: rng.gen_bool(0.2),
         especially_complex: false,
+        continued: false,
         remote_area: rng.gen_bool(0.1),
         multi_place: rng.gen_bool(0.1),
         decision_known_on: None,

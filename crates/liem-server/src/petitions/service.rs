@@ -294,7 +294,7 @@ pub async fn act(
     // A complaint's limitation (Law on Complaints 2011, arts. 9, 33(1)) is
     // a reason for not accepting it, and no reason when it has not lapsed.
     if let Action::Classify(c) = &action {
-        liem_domain::limits::check_limitation(&m.facts, c, cal)?;
+        liem_domain::limits::check_classification(&m.facts, c, cal)?;
     }
     let next = apply(&m.facts, &action, on)?;
     let due = current_deadline(&next, cal, book);
