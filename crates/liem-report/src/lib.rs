@@ -21,7 +21,7 @@ use liem_domain::stats::{CheckFailure, Form, Period, Rule, Source, Span, Val};
 use liem_store::cases::Viewer;
 use liem_store::db::AsExec;
 use liem_store::stats::{self, Record};
-pub use model::Model;
+pub use model::{Model, ModelStats};
 use serde::Serialize;
 use std::collections::HashMap;
 pub use tree::{Tree, TreeMode};

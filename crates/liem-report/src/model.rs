@@ -286,6 +286,32 @@ fn resolve(state: &State, source: Source, cond: &Cond, span: Span) -> Leaf {
 #[derive(Debug, Default)]
 pub struct Model {
     state: tokio::sync::Mutex<Option<State>>,
+    stats: Counters,
+}
+
+/// What the model has done since the process started, for `/metrics`.
+#[derive(Debug, Default)]
+struct Counters {
+    position: std::sync::atomic::AtomicI64,
+    loaded: std::sync::atomic::AtomicBool,
+    load_micros: std::sync::atomic::AtomicU64,
+    refreshes: std::sync::atomic::AtomicU64,
+    refresh_micros: std::sync::atomic::AtomicU64,
+}
+
+/// A reading of the model's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ModelStats {
+    /// Whether the model was loaded (its first use happened).
+    pub loaded: bool,
+    /// The change-feed position it reflects (0 before its first load).
+    pub position: i64,
+    /// How long the load took, in microseconds.
+    pub load_micros: u64,
+    /// Refreshes that applied changes from the feed.
+    pub refreshes: u64,
+    /// Their total time, in microseconds.
+    pub refresh_micros: u64,
 }
 
 /// A source's rows counted for some rules: per unit, one value per rule.
@@ -300,7 +326,47 @@ impl Model {
     /// Brings the model up to the change feed's head; returns the position.
     pub async fn refresh(&self, ex: &mut impl AsExec) -> Result<i64, ReportError> {
         let mut guard = self.state.lock().await;
-        refresh(&mut guard, ex).await
+        self.counted_refresh(&mut guard, ex).await
+    }
+
+    /// What the model has done since start, read without waiting for it.
+    pub fn stats(&self) -> ModelStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        let c = &self.stats;
+        ModelStats {
+            loaded: c.loaded.load(Relaxed),
+            position: c.position.load(Relaxed),
+            load_micros: c.load_micros.load(Relaxed),
+            refreshes: c.refreshes.load(Relaxed),
+            refresh_micros: c.refresh_micros.load(Relaxed),
+        }
+    }
+
+    /// [`refresh`], timed and counted.
+    async fn counted_refresh(
+        &self,
+        slot: &mut Option<State>,
+        ex: &mut impl AsExec,
+    ) -> Result<i64, ReportError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let before = slot.as_ref().map(|s| s.seq);
+        let started = std::time::Instant::now();
+        let pos = refresh(slot, ex).await?;
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let c = &self.stats;
+        match before {
+            None => {
+                c.load_micros.store(micros, Relaxed);
+                c.loaded.store(true, Relaxed);
+            }
+            Some(seq) if seq != pos => {
+                c.refreshes.fetch_add(1, Relaxed);
+                c.refresh_micros.fetch_add(micros, Relaxed);
+            }
+            Some(_) => {}
+        }
+        c.position.store(pos, Relaxed);
+        Ok(pos)
     }
 
     /// The unit tree with its merger map, read again only after a unit
@@ -310,7 +376,7 @@ impl Model {
         ex: &mut impl AsExec,
     ) -> Result<std::sync::Arc<crate::Tree>, ReportError> {
         let mut guard = self.state.lock().await;
-        refresh(&mut guard, &mut *ex).await?;
+        self.counted_refresh(&mut guard, &mut *ex).await?;
         let state = guard.as_mut().expect("refreshed");
         if let Some(t) = &state.tree {
             return Ok(t.clone());
@@ -329,7 +395,7 @@ impl Model {
         f: impl FnOnce(&View<'_>) -> R,
     ) -> Result<(R, i64), ReportError> {
         let mut guard = self.state.lock().await;
-        let version = refresh(&mut guard, ex).await?;
+        let version = self.counted_refresh(&mut guard, ex).await?;
         let view = View {
             state: guard.as_ref(),
         };

@@ -36,6 +36,7 @@ fn routes() -> Routes {
         .merge(hotspots::router())
         .at("/healthz", &["GET"], get(|| async { "ok" }))
         .at("/readyz", &["GET"], get(readyz))
+        .at("/metrics", &["GET"], get(crate::metrics::scrape))
 }
 
 /// Every route the application serves, with its methods.
@@ -75,7 +76,10 @@ pub fn router(state: AppState) -> Router {
     };
     router
         .layer(axum::middleware::from_fn(crate::web::error::api_problems))
-        .layer(axum::middleware::from_fn(log_request))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         .with_state(state)
 }
 
@@ -96,21 +100,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
-}
-
-/// One log line per request: method, route pattern (never the concrete path
-/// or query, which may carry personal data), status and duration.
-async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
-    let started = std::time::Instant::now();
-    let span = tracing::info_span!("request", %method, route = %route);
-    let resp = tracing::Instrument::instrument(next.run(req), span.clone()).await;
-    tracing::info!(parent: &span, status = resp.status().as_u16(), micros = started.elapsed().as_micros() as u64, "handled");
-    resp
 }
 
 /// Headers on every response unless a handler set its own: no framing, no

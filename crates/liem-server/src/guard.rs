@@ -1,12 +1,12 @@
-//! Protections of the public pages: a rate limiter for receipt-code checks
-//! keyed by a salted hash of the client address (the salt lives in memory
-//! and rotates, so no address is ever stored or recoverable), and a small
-//! proof of work that the submit form computes in the browser.
+//! Protections of the public pages and the login: rate limiters for
+//! receipt-code checks and logins, keyed by a salted digest of the client
+//! address or account (the salt derives from the instance key and rotates,
+//! so no address is ever stored or recoverable), and a small proof of work
+//! that the submit form computes in the browser. Both count in the
+//! database, so that every node of a deployment counts as one.
 
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How failed receipt-code checks are slowed and then refused.
 #[derive(Debug, Clone, Copy)]
@@ -38,18 +38,6 @@ impl Default for RatePolicy {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct ClientState {
-    failures: u32,
-    since: Instant,
-}
-
-struct Inner {
-    salt: [u8; 32],
-    salt_born: Instant,
-    clients: HashMap<[u8; 32], ClientState>,
-}
-
 /// What the limiter says about a client before a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -59,10 +47,15 @@ pub enum Verdict {
     Refused,
 }
 
-/// The in-memory limiter.
+/// A limiter whose counts every node of a deployment shares (in the
+/// database: a guesser spreading attempts over the nodes meets one limit).
+/// A client is stored as a keyed digest under a salt that changes every
+/// `salt_lifetime` (derived from the instance key, so every node computes
+/// the same), so no address or name is ever stored or recoverable.
 pub struct RateLimiter {
+    name: &'static str,
     policy: RatePolicy,
-    inner: Mutex<Inner>,
+    key: [u8; 32],
 }
 
 fn random32() -> [u8; 32] {
@@ -72,76 +65,78 @@ fn random32() -> [u8; 32] {
     b
 }
 
+fn unix_millis() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
 impl RateLimiter {
-    /// A limiter with a fresh salt.
-    pub fn new(policy: RatePolicy) -> RateLimiter {
-        RateLimiter {
-            policy,
-            inner: Mutex::new(Inner {
-                salt: random32(),
-                salt_born: Instant::now(),
-                clients: HashMap::new(),
-            }),
-        }
+    /// A limiter named `name` (its counts apart from the others'), keyed
+    /// by `key` (the same on every node).
+    pub fn new(name: &'static str, policy: RatePolicy, key: [u8; 32]) -> RateLimiter {
+        RateLimiter { name, policy, key }
     }
 
-    fn key(inner: &mut Inner, client: &str, policy: &RatePolicy) -> [u8; 32] {
-        if inner.salt_born.elapsed() > policy.salt_lifetime {
-            inner.salt = random32();
-            inner.salt_born = Instant::now();
-            inner.clients.clear();
-        }
-        let mut h = Sha256::new();
-        h.update(inner.salt);
-        h.update(client.as_bytes());
-        h.finalize().into()
+    /// The stored name of `client` now: a digest under the salt of the
+    /// current period.
+    fn client_key(&self, client: &str) -> String {
+        let lifetime = self.policy.salt_lifetime.as_millis().max(1) as i64;
+        let period = unix_millis() / lifetime;
+        let salt = hmac_sha256(&self.key, format!("{}:{period}", self.name).as_bytes());
+        hex::encode(&hmac_sha256(&salt, client.as_bytes())[..16])
+    }
+
+    fn window_start(&self) -> i64 {
+        unix_millis() - self.policy.window.as_millis() as i64
     }
 
     /// Counts an attempt before it runs, and says whether it may: a burst
-    /// of concurrent attempts is counted whole, so it gets no more checks
-    /// than the limit allows. An attempt that succeeds is forgiven
-    /// ([`RateLimiter::forgive`]); one that fails stays counted.
-    pub fn attempt(&self, client: &str) -> Verdict {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let key = Self::key(&mut inner, client, &self.policy);
-        let now = Instant::now();
-        let window = self.policy.window;
-        let e = inner.clients.entry(key).or_insert(ClientState {
-            failures: 0,
-            since: now,
-        });
-        if e.since.elapsed() > window {
-            *e = ClientState {
-                failures: 0,
-                since: now,
-            };
-        }
-        if e.failures >= self.policy.block_after {
+    /// of concurrent attempts, on any node, is counted whole, so it gets no
+    /// more checks than the limit allows. An attempt that succeeds is
+    /// forgiven ([`RateLimiter::forgive`]); one that fails stays counted.
+    /// When the count cannot be kept (the database is unreachable) the
+    /// attempt is refused.
+    pub async fn attempt(&self, store: &liem_store::Store, client: &str) -> Verdict {
+        let key = self.client_key(client);
+        let p = &self.policy;
+        let counted = async {
+            // Now and then, the expired windows go.
+            if rand::random::<u8>() == 0 {
+                liem_store::guards::prune_counts(store, self.name, self.window_start()).await?;
+            }
+            liem_store::guards::count_attempt(
+                store,
+                self.name,
+                &key,
+                unix_millis(),
+                self.window_start(),
+                p.block_after.saturating_add(1),
+            )
+            .await
+        };
+        let before = match counted.await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(limiter = self.name, error = %e, "rate count not kept: refused");
+                return Verdict::Refused;
+            }
+        };
+        if before >= p.block_after {
             return Verdict::Refused;
         }
-        let over = e.failures.saturating_sub(self.policy.free_failures);
-        e.failures += 1;
-        let verdict = Verdict::Proceed((self.policy.step * over).min(self.policy.max_delay));
-        if inner.clients.len() > 100_000 {
-            inner.clients.retain(|_, s| s.since.elapsed() < window);
-        }
-        verdict
+        let over = before.saturating_sub(p.free_failures);
+        Verdict::Proceed((p.step * over).min(p.max_delay))
     }
 
     /// Takes back an attempt that succeeded.
-    pub fn forgive(&self, client: &str) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let key = Self::key(&mut inner, client, &self.policy);
-        if let Some(e) = inner.clients.get_mut(&key) {
-            e.failures = e.failures.saturating_sub(1);
-        }
+    pub async fn forgive(&self, store: &liem_store::Store, client: &str) {
+        let key = self.client_key(client);
+        let _ = liem_store::guards::forgive(store, self.name, &key).await;
     }
 
     /// Forgets a client's failures (after a success that proves who it is).
-    pub fn clear(&self, client: &str) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let key = Self::key(&mut inner, client, &self.policy);
-        inner.clients.remove(&key);
+    pub async fn clear(&self, store: &liem_store::Store, client: &str) {
+        let key = self.client_key(client);
+        let _ = liem_store::guards::clear(store, self.name, &key).await;
     }
 }
 
@@ -178,7 +173,6 @@ pub struct ProofOfWork {
     /// Required leading zero bits.
     pub bits: u32,
     lifetime: Duration,
-    used: Mutex<HashMap<String, u64>>,
 }
 
 /// Why a proof of work was refused.
@@ -228,7 +222,6 @@ impl ProofOfWork {
             key,
             bits,
             lifetime: Duration::from_secs(2 * 3600),
-            used: Mutex::new(HashMap::new()),
         }
     }
 
@@ -240,8 +233,10 @@ impl ProofOfWork {
         format!("{body}.{}", hex::encode(&mac[..16]))
     }
 
-    /// Checks a solved challenge, once.
-    pub fn verify(&self, challenge: &str, nonce: &str) -> Result<(), PowError> {
+    /// Checks a solved challenge (without spending it): issued by a node
+    /// of this deployment, not expired, solved to the difficulty. Returns
+    /// when it was issued (Unix seconds).
+    pub fn check(&self, challenge: &str, nonce: &str) -> Result<u64, PowError> {
         let parts: Vec<&str> = challenge.split('.').collect();
         let [ts, rand, mac] = parts.as_slice() else {
             return Err(PowError::Missing);
@@ -263,13 +258,35 @@ impl ProofOfWork {
         if leading_zero_bits(&h) < self.bits {
             return Err(PowError::TooWeak);
         }
-        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        let horizon = now.saturating_sub(self.lifetime.as_secs());
-        used.retain(|_, at| *at >= horizon);
-        if used.insert(challenge.to_owned(), issued).is_some() {
-            return Err(PowError::Replayed);
+        Ok(issued)
+    }
+
+    /// Checks a solved challenge and spends it: once in the whole
+    /// deployment (the spent challenges are in the database until they
+    /// expire). When the spending cannot be recorded the form is refused
+    /// as if replayed, never let through twice.
+    pub async fn verify(
+        &self,
+        store: &liem_store::Store,
+        challenge: &str,
+        nonce: &str,
+    ) -> Result<(), PowError> {
+        let issued = self.check(challenge, nonce)?;
+        let expires = (issued + self.lifetime.as_secs() + 60) as i64 * 1000;
+        let spent = async {
+            if rand::random::<u8>() == 0 {
+                liem_store::guards::prune_challenges(store, unix_millis()).await?;
+            }
+            liem_store::guards::spend_challenge(store, challenge, expires).await
+        };
+        match spent.await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(PowError::Replayed),
+            Err(e) => {
+                tracing::warn!(error = %e, "proof of work not spent: refused");
+                Err(PowError::Replayed)
+            }
         }
-        Ok(())
     }
 
     /// Solves a challenge (what the browser's script does; used by tests and
@@ -289,49 +306,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn attempts_are_slowed_then_refused_one_client_only_and_a_success_takes_back_its_own() {
-        let l = RateLimiter::new(RatePolicy {
-            step: Duration::from_millis(10),
-            ..Default::default()
-        });
-        // Five free attempts, then ten milliseconds more for each.
-        for _ in 0..5 {
-            assert_eq!(l.attempt("a"), Verdict::Proceed(Duration::ZERO));
-        }
-        assert_eq!(l.attempt("a"), Verdict::Proceed(Duration::ZERO));
-        assert_eq!(l.attempt("a"), Verdict::Proceed(Duration::from_millis(10)));
-        // A success takes back its own attempt only: alternating a right
-        // answer with wrong ones does not reset the count.
-        assert_eq!(l.attempt("a"), Verdict::Proceed(Duration::from_millis(20)));
-        l.forgive("a");
-        assert_eq!(l.attempt("a"), Verdict::Proceed(Duration::from_millis(20)));
-        for _ in 0..12 {
-            l.attempt("a");
-        }
-        assert_eq!(l.attempt("a"), Verdict::Refused);
-        assert_eq!(
-            l.attempt("a"),
-            Verdict::Refused,
-            "a refusal is not counted further"
-        );
-        assert_eq!(l.attempt("b"), Verdict::Proceed(Duration::ZERO));
-        // Clearing forgets a client.
-        l.clear("a");
-        assert_eq!(l.attempt("a"), Verdict::Proceed(Duration::ZERO));
-    }
-
-    #[test]
-    fn proof_of_work_is_checked_once_and_cannot_be_forged() {
+    fn proof_of_work_must_be_solved_and_cannot_be_forged() {
         let p = ProofOfWork::new([7; 32], 8);
         let c = p.challenge();
         let n = ProofOfWork::solve(&c, 8);
-        assert_eq!(p.verify(&c, "x"), Err(PowError::Missing));
-        assert_eq!(p.verify(&c, &n), Ok(()));
-        assert_eq!(p.verify(&c, &n), Err(PowError::Replayed));
+        assert_eq!(p.check(&c, "x"), Err(PowError::Missing));
+        assert!(p.check(&c, &n).is_ok());
         let forged = format!("{}.{}", &c[..c.rfind('.').unwrap()], "00".repeat(16));
-        assert_eq!(p.verify(&forged, &n), Err(PowError::Forged));
+        assert_eq!(p.check(&forged, &n), Err(PowError::Forged));
         let other = ProofOfWork::new([8; 32], 8);
-        assert_eq!(other.verify(&c, &n), Err(PowError::Forged));
+        assert_eq!(other.check(&c, &n), Err(PowError::Forged));
     }
 
     #[test]

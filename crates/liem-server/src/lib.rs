@@ -17,6 +17,7 @@ pub mod guard;
 pub mod hotspots;
 pub mod i18n;
 pub mod keys;
+pub mod metrics;
 pub mod openapi;
 pub mod people;
 pub mod petitions;
@@ -29,6 +30,7 @@ pub mod sealing;
 pub mod search;
 pub mod state;
 pub mod totp;
+pub mod traffic;
 pub mod web;
 
 pub use app::{route_list, router};

@@ -134,6 +134,8 @@ pub struct Inner {
     pub model: liem_report::Model,
     /// Letters waiting for their intake transaction (group commit).
     pub intake: crate::web::groups::Groups,
+    /// This node's request figures for `/metrics`.
+    pub metrics: crate::traffic::Metrics,
     /// The calendar and the deadline rules as last read, under the settings
     /// version they were read at (`admin::service::rules`).
     pub rules: std::sync::Mutex<Option<RulesAt>>,
@@ -217,6 +219,7 @@ impl AppState {
         passwords: crypto::PasswordPolicy,
         settings: Settings,
     ) -> AppState {
+        let limits_key = seal_key.derive("liem rate limits v1");
         AppState(Arc::new(Inner {
             store,
             sealer: crypto::Sealer::new(seal_key),
@@ -227,10 +230,18 @@ impl AppState {
                 settings.files_dir.clone(),
                 seal_key.derive("liem files v1"),
             ),
-            limiter: guard::RateLimiter::new(settings.rate),
-            login_limiter: guard::RateLimiter::new(settings.login_rate),
-            login_address_limiter: guard::RateLimiter::new(settings.login_address_rate),
-            login_account_limiter: guard::RateLimiter::new(settings.login_account_rate),
+            limiter: guard::RateLimiter::new("receipt", settings.rate, limits_key),
+            login_limiter: guard::RateLimiter::new("login", settings.login_rate, limits_key),
+            login_address_limiter: guard::RateLimiter::new(
+                "login_address",
+                settings.login_address_rate,
+                limits_key,
+            ),
+            login_account_limiter: guard::RateLimiter::new(
+                "login_account",
+                settings.login_account_rate,
+                limits_key,
+            ),
             hashing: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism()
                     .map(|n| n.get().saturating_sub(1))
@@ -245,6 +256,7 @@ impl AppState {
             model: liem_report::Model::new(),
             // Letters one intake transaction registers at most.
             intake: crate::web::groups::Groups::new(12),
+            metrics: crate::traffic::Metrics::default(),
             rules: std::sync::Mutex::new(None),
             search: tokio::sync::OnceCell::new(),
             hotspot_scan: tokio::sync::Mutex::new(()),

@@ -567,6 +567,8 @@ fn spec(method: &str, path: &str) -> Option<Spec> {
                 json!({"valid_from": "2999-01-01", "amount": 7, "unit": "days", "citation": "Thử ma trận"}),
             ),
         ),
+        // A node's figures: the central level's administrators.
+        ("GET", "/metrics") => s(Special(R::Administer), O::None, None),
         ("GET", "/api/v1/audit/verify" | "/api/v1/audit/checkpoint") => {
             s(Rights(R::ReadAudit, None), O::None, None)
         }

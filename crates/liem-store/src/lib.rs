@@ -12,6 +12,7 @@ pub mod cases;
 pub mod committee;
 pub mod db;
 pub mod deadlines;
+pub mod guards;
 pub mod hotspots;
 pub mod keys;
 pub mod outbox;

@@ -53,6 +53,7 @@ conformance!(
     settings_writes_leave_one_audit_record_and_one_change_feed_entry,
     committee_figures_of_a_province_and_the_nation,
     hot_spot_alerts_open_continue_end_and_are_acknowledged_once,
+    shared_rate_counts_and_spent_challenges,
 );
 
 struct World {
@@ -1611,4 +1612,82 @@ async fn hot_spot_alerts_open_continue_end_and_are_acknowledged_once(store: &Sto
     let last = h::last_run(&mut c).await.unwrap().unwrap();
     assert_eq!(last.as_of, date(2026, 12, 7));
     assert!(!last.nightly);
+}
+
+/// The counts every node shares: each attempt counted before it runs, a
+/// stale window starting afresh, the count stopping at its cap, a success
+/// taken back, a client forgotten, limiters apart; a challenge spent once.
+async fn shared_rate_counts_and_spent_challenges(store: &Store) {
+    use liem_store::guards::*;
+    let c = store;
+    let counts: Vec<u32> = {
+        let mut v = Vec::new();
+        for _ in 0..5 {
+            v.push(
+                count_attempt(c, "receipt", "k1", 1_000, 0, 4)
+                    .await
+                    .unwrap(),
+            );
+        }
+        v
+    };
+    assert_eq!(counts, [0, 1, 2, 3, 3], "stops at the cap: four failures");
+    assert_eq!(
+        count_attempt(c, "receipt", "k1", 1_000, 0, 4)
+            .await
+            .unwrap(),
+        3
+    );
+    // Another limiter, another client: counted apart.
+    assert_eq!(
+        count_attempt(c, "login", "k1", 1_000, 0, 4).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        count_attempt(c, "receipt", "k2", 1_000, 0, 4)
+            .await
+            .unwrap(),
+        0
+    );
+    // Forgiven twice: two fewer (4 → 2), then this attempt.
+    forgive(c, "receipt", "k1").await.unwrap();
+    forgive(c, "receipt", "k1").await.unwrap();
+    assert_eq!(
+        count_attempt(c, "receipt", "k1", 1_000, 0, 4)
+            .await
+            .unwrap(),
+        2
+    );
+    // A window that began before the current one's start begins again.
+    assert_eq!(
+        count_attempt(c, "receipt", "k1", 5_000, 2_000, 4)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        count_attempt(c, "receipt", "k1", 5_100, 2_000, 4)
+            .await
+            .unwrap(),
+        1
+    );
+    clear(c, "receipt", "k1").await.unwrap();
+    assert_eq!(
+        count_attempt(c, "receipt", "k1", 5_200, 2_000, 4)
+            .await
+            .unwrap(),
+        0
+    );
+    // Pruning removes the limiter's stale windows only.
+    assert_eq!(prune_counts(c, "receipt", 2_000).await.unwrap(), 1, "k2's");
+    assert_eq!(
+        count_attempt(c, "login", "k1", 5_300, 0, 4).await.unwrap(),
+        1
+    );
+    // A challenge is spent once; expired ones are pruned.
+    assert!(spend_challenge(c, "1.a.b", 10_000).await.unwrap());
+    assert!(!spend_challenge(c, "1.a.b", 10_000).await.unwrap());
+    assert!(spend_challenge(c, "2.a.b", 20_000).await.unwrap());
+    assert_eq!(prune_challenges(c, 15_000).await.unwrap(), 1);
+    assert!(!spend_challenge(c, "2.a.b", 20_000).await.unwrap());
 }

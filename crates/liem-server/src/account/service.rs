@@ -45,7 +45,7 @@ pub async fn login(
         (&state.login_address_limiter, address.as_str(), true),
         (&state.login_account_limiter, name.as_str(), false),
     ] {
-        match limiter.attempt(key) {
+        match limiter.attempt(&state.store, key).await {
             Verdict::Refused if refuses => return Err(AppError::TooManyRequests),
             Verdict::Refused => {}
             Verdict::Proceed(d) => wait = wait.max(d),
@@ -85,9 +85,12 @@ pub async fn login(
         }
     };
     // The right password: this client and account start afresh.
-    state.login_limiter.clear(&pair);
-    state.login_address_limiter.forgive(&address);
-    state.login_account_limiter.clear(&name);
+    state.login_limiter.clear(&state.store, &pair).await;
+    state
+        .login_address_limiter
+        .forgive(&state.store, &address)
+        .await;
+    state.login_account_limiter.clear(&state.store, &name).await;
     let token = random_token();
     let csrf = random_token();
     let hours = state.settings.session_hours;

@@ -185,7 +185,7 @@ pub(super) async fn submit(State(state): State<AppState>, v: Visitor, mp: Multip
     let pow = state.clone();
     let gate = |fields: Vec<(String, String)>| async move {
         let (_, challenge, nonce) = report_from(&fields);
-        pow.pow.verify(&challenge, &nonce)
+        pow.pow.verify(&pow.store, &challenge, &nonce).await
     };
     let limits = Limits::with_files(state.settings.max_upload_bytes);
     let (fields, uploads) = match read_gated(mp, limits, gate).await {

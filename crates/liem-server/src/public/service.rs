@@ -198,7 +198,7 @@ pub async fn open_mailbox(
     code_text: &str,
 ) -> Result<LetterId, CodeRefusal> {
     // Counted before it runs: a burst gets no more checks than the limit.
-    match state.limiter.attempt(client) {
+    match state.limiter.attempt(&state.store, client).await {
         Verdict::Refused => return Err(CodeRefusal::Refused),
         Verdict::Proceed(delay) if !delay.is_zero() => tokio::time::sleep(delay).await,
         Verdict::Proceed(_) => {}
@@ -224,7 +224,7 @@ pub async fn open_mailbox(
     };
     match found {
         Some(id) => {
-            state.limiter.forgive(client);
+            state.limiter.forgive(&state.store, client).await;
             Ok(id)
         }
         None => Err(CodeRefusal::Wrong),

@@ -56,6 +56,11 @@ impl Groups {
         }
     }
 
+    /// Jobs waiting for their group now.
+    pub fn waiting(&self) -> usize {
+        self.queue.lock().map_or(0, |q| q.len())
+    }
+
     /// Jobs done since start, and the groups that did them.
     pub fn done(&self) -> (u64, u64) {
         (

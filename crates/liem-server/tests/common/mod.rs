@@ -82,6 +82,10 @@ pub struct App {
     pub state: AppState,
     /// The units' recovery keys, by code.
     pub recovery: Vec<(String, liem_server::keys::PrivateKey)>,
+    /// The instance key every node of the deployment shares.
+    pub key: SecretKey,
+    /// A second node's own data (its search index).
+    pub second: tempfile::TempDir,
 }
 
 /// Every test user's password.
@@ -170,7 +174,8 @@ pub async fn app_with(db: TestDb, settings: Settings) -> App {
         max_upload_bytes: 1024 * 1024,
         ..settings
     };
-    let state = AppState::new(store, &SecretKey::generate(), POLICY, settings);
+    let key = SecretKey::generate();
+    let state = AppState::new(store, &key, POLICY, settings);
     App {
         router: liem_server::router(state.clone()),
         db,
@@ -178,6 +183,8 @@ pub async fn app_with(db: TestDb, settings: Settings) -> App {
         tokens,
         state,
         recovery,
+        key,
+        second: tempfile::tempdir().unwrap(),
     }
 }
 
@@ -193,16 +200,24 @@ impl App {
     }
 
     /// A second server node on the same database (its own memory: caches,
-    /// groups, limiters), as a second process behind the load balancer.
+    /// groups, model, search index), as a second process behind the load
+    /// balancer with the deployment's instance key and files.
     pub fn second_node(&self) -> axum::Router {
+        self.second_node_with(Settings::default())
+    }
+
+    /// The same, with these settings (the files and the search index are
+    /// the node's own).
+    pub fn second_node_with(&self, settings: Settings) -> axum::Router {
         let settings = Settings {
             files_dir: self.files.path().to_owned(),
+            search_dir: Some(self.second.path().join("search")),
             max_upload_bytes: 1024 * 1024,
-            ..Settings::default()
+            ..settings
         };
         liem_server::router(AppState::new(
             self.db.store.clone(),
-            &SecretKey::generate(),
+            &self.key,
             POLICY,
             settings,
         ))
