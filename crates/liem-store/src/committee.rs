@@ -170,12 +170,11 @@ pub async fn meetings(
     };
     query(format!(
         "SELECT {MEETING_COLS} FROM committee_meetings m JOIN units un ON un.id = m.unit_id \
-         WHERE m.held_on >= $1 AND m.held_on <= $2 AND {cond} ORDER BY m.held_on DESC, m.id DESC LIMIT $4"
+         WHERE m.held_on >= $1 AND m.held_on <= $2 AND {cond} ORDER BY m.held_on DESC, m.id DESC LIMIT {limit}"
     ))
     .bind(from)
     .bind(to)
-    .bind(path)
-    .bind(limit)
+    .bind_some(path)
     .fetch_all(ex)
     .await?
     .iter()
@@ -538,7 +537,7 @@ pub async fn tasks(
     };
     let (c2, _) = scope_cond(scope, "ou.path", 1).expect("same scope");
     let mut conds = vec![format!("({c1} OR {c2})")];
-    let mut q_binds: Vec<crate::db::Value> = vec![path.into()];
+    let mut q_binds: Vec<crate::db::Value> = path.into_iter().map(Into::into).collect();
     if filter.open_only {
         conds.push(format!(
             "t.state NOT IN ('{}', '{}')",
@@ -744,7 +743,7 @@ pub async fn activity_facts(
     ))
     .bind(from)
     .bind(to)
-    .bind(path.clone())
+    .bind_some(path.clone())
     .fetch_all(&mut *ex)
     .await?
     .iter()
@@ -761,7 +760,7 @@ pub async fn activity_facts(
     ))
     .bind(from)
     .bind(to)
-    .bind(path.clone())
+    .bind_some(path.clone())
     .fetch_all(&mut *ex)
     .await?
     .iter()
@@ -779,7 +778,7 @@ pub async fn activity_facts(
     ))
     .bind(from)
     .bind(to)
-    .bind(path)
+    .bind_some(path)
     .fetch_all(&mut *ex)
     .await?
     .iter()
@@ -916,7 +915,7 @@ pub async fn inspections(ex: &mut impl AsExec, scope: &Scope) -> Result<Vec<Insp
     query(format!(
         "{INSPECTION_SELECT} WHERE {cond} ORDER BY i.planned_from DESC, i.id DESC LIMIT 500"
     ))
-    .bind(path)
+    .bind_some(path)
     .fetch_all(ex)
     .await?
     .iter()
@@ -1002,7 +1001,7 @@ pub async fn inspection_facts(
     ))
     .bind(from)
     .bind(to)
-    .bind(path)
+    .bind_some(path)
     .fetch_all(ex)
     .await?
     .iter()

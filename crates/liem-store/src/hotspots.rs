@@ -441,7 +441,10 @@ pub async fn alerts(
         return Ok(Vec::new());
     };
     let mut f = crate::db::Filter::default();
-    f.and(&cond.replace("$1", "?"), vec![path.into()]);
+    f.and(
+        &cond.replace("$1", "?"),
+        path.into_iter().map(Into::into).collect(),
+    );
     if filter.open_only {
         f.and("a.ended_on IS NULL", Vec::new());
     }
@@ -475,7 +478,7 @@ pub async fn alert(ex: &mut impl AsExec, scope: &Scope, id: Uuid) -> Result<Opti
          LEFT JOIN users us ON us.id = a.acknowledged_by WHERE a.id = $1 AND {cond}"
     ))
     .bind(id)
-    .bind(path)
+    .bind_some(path)
     .fetch_optional(ex)
     .await?
     .as_ref()

@@ -1391,24 +1391,51 @@ impl LetterSort {
     }
 }
 
-/// The units of a scope as a subquery (`SELECT id FROM units WHERE …`) and
-/// its one bound value; `None` for an empty scope.
-pub(crate) fn scope_units(scope: &Scope) -> Option<(&'static str, Value)> {
-    match scope {
-        Scope::None => None,
-        Scope::Unit(p) => Some(("SELECT id FROM units WHERE path = ?", p.clone().into())),
-        Scope::Subtree(p) => Some((
-            "SELECT id FROM units WHERE path LIKE ?",
-            format!("{p}%").into(),
-        )),
+/// The units of a scope as a subquery (`SELECT id FROM units WHERE …`),
+/// the scope's path written into it when it can be
+/// ([`crate::db::path_literal`]), else bound: `value` then holds what each
+/// use of `sql` binds; `None` for an empty scope.
+pub(crate) struct ScopeUnits {
+    /// The subquery.
+    pub sql: String,
+    /// The value each use of it binds, if any.
+    pub value: Option<Value>,
+}
+
+impl ScopeUnits {
+    /// The values `uses` uses of the subquery bind, in order.
+    pub fn values(&self, uses: usize) -> Vec<Value> {
+        self.value
+            .iter()
+            .flat_map(|v| std::iter::repeat_n(v.clone(), uses))
+            .collect()
     }
+}
+
+/// The units of a scope ([`ScopeUnits`]); `None` for an empty scope.
+pub(crate) fn scope_units(scope: &Scope) -> Option<ScopeUnits> {
+    let (op, value) = match scope {
+        Scope::None => return None,
+        Scope::Unit(p) => ("=", p.clone()),
+        Scope::Subtree(p) => ("LIKE", format!("{p}%")),
+    };
+    Some(match crate::db::path_literal(&value) {
+        Some(lit) => ScopeUnits {
+            sql: format!("SELECT id FROM units WHERE path {op} {lit}"),
+            value: None,
+        },
+        None => ScopeUnits {
+            sql: format!("SELECT id FROM units WHERE path {op} ?"),
+            value: Some(value.into()),
+        },
+    })
 }
 
 /// Keeps rows whose `unit_col` lies in the scope.
 pub(crate) fn scope_condition(f: &mut Filter, scope: &Scope, unit_col: &str) {
     match scope_units(scope) {
         None => f.and("1 = 0", vec![]),
-        Some((units, p)) => f.and(&format!("{unit_col} IN ({units})"), vec![p]),
+        Some(u) => f.and(&format!("{unit_col} IN ({})", u.sql), u.values(1)),
     }
 }
 

@@ -87,10 +87,8 @@ pub async fn sessions(
     from: Date,
     to: Date,
 ) -> Result<Vec<Session>> {
-    let (cond, path) = match scope {
-        Scope::None => return Ok(Vec::new()),
-        Scope::Unit(p) => ("un.path = $3", p.clone()),
-        Scope::Subtree(p) => ("un.path LIKE $3", format!("{p}%")),
+    let Some((cond, path)) = crate::db::path_scope(scope, "un.path", 3) else {
+        return Ok(Vec::new());
     };
     let rows = query(format!(
         "SELECT s.id AS session_id, s.held_on, s.kind, s.host, v.id AS visit_id, v.people, v.delegation, v.representatives, v.outcome, \
@@ -103,7 +101,7 @@ pub async fn sessions(
     ))
     .bind(from)
     .bind(to)
-    .bind(path)
+    .bind_some(path)
     .fetch_all(ex)
     .await?;
     let mut out: Vec<(uuid::Uuid, Session, Vec<uuid::Uuid>)> = Vec::new();
@@ -155,17 +153,15 @@ pub async fn replies_due(
     scope: &Scope,
     by: Date,
 ) -> Result<Vec<(uuid::Uuid, Date, String)>> {
-    let (cond, path) = match scope {
-        Scope::None => return Ok(Vec::new()),
-        Scope::Unit(p) => ("un.path = $2", p.clone()),
-        Scope::Subtree(p) => ("un.path LIKE $2", format!("{p}%")),
+    let Some((cond, path)) = crate::db::path_scope(scope, "un.path", 2) else {
+        return Ok(Vec::new());
     };
     query(format!(
         "SELECT v.id, v.reply_due, un.code FROM reception_visits v JOIN reception_sessions s ON s.id = v.session_id \
          JOIN units un ON un.id = s.unit_id WHERE v.reply_due IS NOT NULL AND v.reply_due <= $1 AND {cond} ORDER BY v.reply_due"
     ))
     .bind(by)
-    .bind(path)
+    .bind_some(path)
     .fetch_all(ex)
     .await?
     .iter()

@@ -220,7 +220,7 @@ pub async fn rounds(ex: &mut impl AsExec, scope: &Scope) -> Result<Vec<RoundBrie
         "SELECT {ROUND_COLS} FROM screening_rounds r JOIN units un ON un.id = r.unit_id WHERE {cond} \
          ORDER BY r.deadline DESC, r.id DESC LIMIT 500"
     ))
-    .bind(path)
+    .bind_some(path)
     .fetch_all(ex)
     .await?
     .iter()

@@ -173,10 +173,16 @@ pub async fn list(ex: &mut impl AsExec) -> Result<Vec<UnitRecord>> {
 
 /// The units whose path starts with `prefix` (a subtree), in tree order.
 pub async fn subtree(ex: &mut impl AsExec, prefix: &str) -> Result<Vec<UnitRecord>> {
+    let (cond, value) = crate::db::path_scope(
+        &liem_domain::role::Scope::Subtree(prefix.to_owned()),
+        "path",
+        1,
+    )
+    .expect("a subtree");
     query(format!(
-        "SELECT {COLS} FROM units WHERE path LIKE $1 ORDER BY path"
+        "SELECT {COLS} FROM units WHERE {cond} ORDER BY path"
     ))
-    .bind(format!("{prefix}%"))
+    .bind_some(value)
     .fetch_all(ex)
     .await?
     .iter()

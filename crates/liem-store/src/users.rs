@@ -163,12 +163,16 @@ pub async fn by_username(
 
 /// The users of the units under a path prefix, by name.
 pub async fn in_subtree(ex: &mut impl AsExec, prefix: &str) -> Result<Vec<UserRecord>> {
-    let rows = query(format!(
-        "{SELECT} WHERE un.path LIKE $1 ORDER BY u.username, r.role"
-    ))
-    .bind(format!("{prefix}%"))
-    .fetch_all(ex)
-    .await?;
+    let (cond, value) = crate::db::path_scope(
+        &liem_domain::role::Scope::Subtree(prefix.to_owned()),
+        "un.path",
+        1,
+    )
+    .expect("a subtree");
+    let rows = query(format!("{SELECT} WHERE {cond} ORDER BY u.username, r.role"))
+        .bind_some(value)
+        .fetch_all(ex)
+        .await?;
     users_of(&rows)
 }
 

@@ -68,21 +68,18 @@ pub(crate) fn visible_sql(v: &Viewer) -> (String, Vec<crate::db::Value>) {
     let access = "EXISTS (SELECT 1 FROM case_access ca WHERE ca.case_id = c.id AND ca.user_id = ?)";
     match petitions::scope_units(&v.scope) {
         None => (access.to_owned(), vec![v.user.0.into()]),
-        Some((units, p)) => (
+        Some(u) => (
             format!(
                 "((c.restricted = ? AND (c.unit_id IN ({units}) OR c.holder_id IN ({units}) \
                  OR EXISTS (SELECT 1 FROM case_transfers t WHERE t.case_id = c.id AND (t.from_unit_id IN ({units}) OR t.to_unit_id IN ({units}))) \
-                 OR EXISTS (SELECT 1 FROM monitorings mo WHERE mo.case_id = c.id AND mo.committee_id IN ({units})))) OR {access})"
+                 OR EXISTS (SELECT 1 FROM monitorings mo WHERE mo.case_id = c.id AND mo.committee_id IN ({units})))) OR {access})",
+                units = u.sql
             ),
-            vec![
-                false.into(),
-                p.clone(),
-                p.clone(),
-                p.clone(),
-                p.clone(),
-                p,
-                v.user.0.into(),
-            ],
+            [false.into()]
+                .into_iter()
+                .chain(u.values(5))
+                .chain([v.user.0.into()])
+                .collect(),
         ),
     }
 }

@@ -46,8 +46,9 @@ pub(crate) fn party_visible_sql(v: &Viewer, table: &str, alias: &str) -> (String
             ),
             values,
         ),
-        Some((units, p)) => {
-            values.push(p);
+        Some(u) => {
+            values.extend(u.values(1));
+            let units = &u.sql;
             (
                 format!(
                     "(EXISTS (SELECT 1 FROM case_parties cp JOIN cases c ON c.id = cp.case_id WHERE cp.{column} = {alias}.id AND {cases}) \

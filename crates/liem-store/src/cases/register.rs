@@ -203,10 +203,11 @@ pub async fn pending_transfers(
     let mut f = Filter::default();
     visible(&mut f, v);
     f.and("t.acknowledged_on IS NULL", vec![]);
-    if let Some((units, p)) = petitions::scope_units(&v.scope) {
+    if let Some(u) = petitions::scope_units(&v.scope) {
+        let units = &u.sql;
         f.and(
             &format!("(t.from_unit_id IN ({units}) OR t.to_unit_id IN ({units}))"),
-            vec![p.clone(), p],
+            u.values(2),
         );
     }
     if overdue_only {
