@@ -9,6 +9,7 @@
 //! stood or on today's tree.
 
 pub mod chart;
+mod column;
 pub mod export;
 pub mod model;
 pub mod tree;

@@ -30,6 +30,8 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::{Duration, Instant};
 
+use crate::column::{with_cells, Cell, Column};
+
 const NULL: i64 = i64::MIN;
 const EPOCH: Date = date(1970, 1, 1);
 const GAP_PATIENCE: Duration = Duration::from_secs(600);
@@ -83,13 +85,26 @@ impl Dict {
 struct Table {
     index: HashMap<uuid::Uuid, usize>,
     unit: Vec<u32>,
-    cols: Vec<Vec<i64>>,
+    cols: Vec<Column>,
     /// The rows of each unit (by the unit's number), so that a province's
     /// figures read its own rows only.
     by_unit: Vec<Vec<u32>>,
 }
 
 impl Table {
+    /// Bytes it holds: its columns, units, per-unit row lists and the
+    /// index of its ids (a hash table's entries and control bytes).
+    fn bytes(&self) -> usize {
+        let cols: usize = self.cols.iter().map(Column::bytes).sum();
+        let by_unit: usize = self
+            .by_unit
+            .iter()
+            .map(|r| r.capacity() * 4 + std::mem::size_of::<Vec<u32>>())
+            .sum();
+        let index = self.index.capacity() * (std::mem::size_of::<(uuid::Uuid, usize)>() + 1);
+        cols + self.unit.capacity() * 4 + by_unit + index
+    }
+
     fn file(&mut self, unit: u32, row: u32) {
         let u = unit as usize;
         if self.by_unit.len() <= u {
@@ -113,6 +128,14 @@ struct State {
 }
 
 impl State {
+    /// Bytes the model holds (its tables and the cases; the codes'
+    /// dictionaries and the unit tree are small beside them).
+    fn bytes(&self) -> usize {
+        self.tables.values().map(Table::bytes).sum::<usize>()
+            + self.cases.capacity() * std::mem::size_of::<(UnitId, CaseRecord)>()
+            + self.units.capacity() * std::mem::size_of::<UnitId>()
+    }
+
     fn unit(&mut self, u: UnitId) -> u32 {
         if let Some(i) = self.unit_index.get(&u) {
             return *i;
@@ -161,7 +184,7 @@ impl State {
         }
         let t = self.tables.entry(source).or_default();
         if t.cols.is_empty() {
-            t.cols = vec![Vec::new(); columns.len()];
+            t.cols = vec![Column::default(); columns.len()];
         }
         for (id, u, cells) in encoded {
             match t.index.get(&id).copied() {
@@ -174,7 +197,7 @@ impl State {
                     }
                     t.unit[i] = u;
                     for (c, v) in t.cols.iter_mut().zip(cells) {
-                        c[i] = v;
+                        c.set(i, v);
                     }
                 }
                 None => {
@@ -215,9 +238,14 @@ struct Leaf {
 
 impl Leaf {
     /// Adds this leaf's value (two bits at `shift`) to the key of each row.
-    fn mark(&self, col: &[i64], rows: &[u32], keys: &mut [u128], shift: u32) {
-        fn each(
-            col: &[i64],
+    fn mark(&self, col: &Column, rows: &[u32], keys: &mut [u128], shift: u32) {
+        with_cells!(col, cells => self.mark_in(cells, rows, keys, shift))
+    }
+
+    /// [`Leaf::mark`] over cells of one type (a tight loop per type).
+    fn mark_in<T: Cell>(&self, col: &[T], rows: &[u32], keys: &mut [u128], shift: u32) {
+        fn each<T: Cell>(
+            col: &[T],
             rows: &[u32],
             keys: &mut [u128],
             shift: u32,
@@ -226,7 +254,11 @@ impl Leaf {
         ) {
             for (k, r) in keys.iter_mut().zip(rows) {
                 let v = col[*r as usize];
-                let bits = if v == NULL { null } else { u128::from(t(v)) };
+                let bits = if v == T::NULL {
+                    null
+                } else {
+                    u128::from(t(v.raw()))
+                };
                 *k |= bits << shift;
             }
         }
@@ -297,6 +329,9 @@ struct Counters {
     load_micros: std::sync::atomic::AtomicU64,
     refreshes: std::sync::atomic::AtomicU64,
     refresh_micros: std::sync::atomic::AtomicU64,
+    bytes: std::sync::atomic::AtomicU64,
+    cells: std::sync::atomic::AtomicU64,
+    column_bytes: std::sync::atomic::AtomicU64,
 }
 
 /// A reading of the model's counters.
@@ -312,6 +347,13 @@ pub struct ModelStats {
     pub refreshes: u64,
     /// Their total time, in microseconds.
     pub refresh_micros: u64,
+    /// Bytes the model holds in memory, as of its last load or refresh.
+    pub bytes: u64,
+    /// Cells in its tables (at eight bytes each, what its columns took
+    /// before they were narrowed).
+    pub cells: u64,
+    /// Bytes of those cells now.
+    pub column_bytes: u64,
 }
 
 /// A source's rows counted for some rules: per unit, one value per rule.
@@ -339,6 +381,9 @@ impl Model {
             load_micros: c.load_micros.load(Relaxed),
             refreshes: c.refreshes.load(Relaxed),
             refresh_micros: c.refresh_micros.load(Relaxed),
+            bytes: c.bytes.load(Relaxed),
+            cells: c.cells.load(Relaxed),
+            column_bytes: c.column_bytes.load(Relaxed),
         }
     }
 
@@ -354,6 +399,25 @@ impl Model {
         let pos = refresh(slot, ex).await?;
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let c = &self.stats;
+        if before != Some(pos) {
+            let bytes = slot.as_ref().map_or(0, State::bytes);
+            c.bytes.store(bytes as u64, Relaxed);
+            let cells = slot.as_ref().map_or(0, |s| {
+                s.tables
+                    .values()
+                    .map(|t| t.cols.len() * t.unit.len())
+                    .sum::<usize>()
+            });
+            c.cells.store(cells as u64, Relaxed);
+            let column_bytes = slot.as_ref().map_or(0, |s| {
+                s.tables
+                    .values()
+                    .flat_map(|t| &t.cols)
+                    .map(Column::bytes)
+                    .sum::<usize>()
+            });
+            c.column_bytes.store(column_bytes as u64, Relaxed);
+        }
         match before {
             None => {
                 c.load_micros.store(micros, Relaxed);
@@ -590,7 +654,7 @@ fn tally(
             let rule = rule as usize;
             let v = match sum_of[rule] {
                 Some(j) => {
-                    let v = table.cols[sums[j]][r];
+                    let v = table.cols[sums[j]].get(r);
                     if v == NULL {
                         0
                     } else {

@@ -242,6 +242,13 @@ fn render(state: &AppState, head: i64) -> String {
     );
     sample(
         &mut out,
+        "liem_model_bytes",
+        "gauge",
+        "Bytes the statistics model holds in memory.",
+        model.bytes,
+    );
+    sample(
+        &mut out,
         "liem_model_load_seconds",
         "gauge",
         "How long the model's load took.",

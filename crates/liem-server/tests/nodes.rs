@@ -377,8 +377,17 @@ fn value(families: &BTreeMap<String, Family>, name: &str) -> f64 {
 }
 
 async fn metrics_are_prometheus_text_for_the_central_administrators_only(app: common::App) {
-    // Some traffic: a list, a letter that does not exist, a registration,
+    // Some traffic: a registration, a list, a letter that does not exist,
     // figures (the model loads), a search (the index opens).
+    let (s, v) = app
+        .call(
+            "POST",
+            "/api/v1/letters",
+            Some("clerk.hni"),
+            Some(common::complaint("Đo đạc")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
     let missing = "/api/v1/letters/00000000-0000-7000-8000-000000000000";
     for (who, method, uri) in [
         ("leader.hni", "GET", "/api/v1/letters"),
@@ -392,15 +401,6 @@ async fn metrics_are_prometheus_text_for_the_central_administrators_only(app: co
     ] {
         app.call(method, uri, Some(who), None).await;
     }
-    let (s, v) = app
-        .call(
-            "POST",
-            "/api/v1/letters",
-            Some("clerk.hni"),
-            Some(common::complaint("Đo đạc")),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
     // Only a central administrator reads them.
     for (who, status) in [
         ("admin.hni", StatusCode::FORBIDDEN),
@@ -493,6 +493,7 @@ async fn metrics_are_prometheus_text_for_the_central_administrators_only(app: co
     drop(c);
     assert_eq!(value(&f, "liem_change_feed_head"), head as f64);
     assert_eq!(value(&f, "liem_model_loaded"), 1.0);
+    assert!(value(&f, "liem_model_bytes") > 0.0);
     assert!(value(&f, "liem_model_position") > 0.0);
     assert!(value(&f, "liem_search_position") > 0.0);
     assert_eq!(value(&f, "liem_intake_letters_total"), 1.0);

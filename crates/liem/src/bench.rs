@@ -885,9 +885,15 @@ pub async fn run(store: Store, plan: &Plan) -> Result<()> {
     let model = liem_report::Model::new();
     let s = Instant::now();
     model.refresh(&mut c).await?;
+    let ms = model.stats();
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     println!(
-        "statistics model loaded from the database in {:.1} s",
-        s.elapsed().as_secs_f64()
+        "statistics model loaded from the database in {:.1} s: {:.0} MiB in memory \
+         ({} cells; {:.0} MiB were each eight bytes)",
+        s.elapsed().as_secs_f64(),
+        mib(ms.bytes),
+        ms.cells,
+        mib(ms.bytes - ms.column_bytes + ms.cells * 8)
     );
     let mut times = Vec::new();
     let mut failures = 0;
@@ -917,6 +923,8 @@ pub async fn run(store: Store, plan: &Plan) -> Result<()> {
         summarise("one national form (02-XLD-KN, 2025)", times)
     );
     drop(c);
+    // The server below loads its own: one model in memory at a time.
+    drop(model);
 
     // A province leader's dashboard page, through the router.
     let policy = PasswordPolicy {
