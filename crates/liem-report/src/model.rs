@@ -83,7 +83,9 @@ impl Dict {
 /// The rows of one source, column by column.
 #[derive(Debug, Default)]
 struct Table {
-    index: HashMap<uuid::Uuid, usize>,
+    /// Row of each id (a row number fits in 32 bits: rows are counted in
+    /// `u32` everywhere else too).
+    index: HashMap<uuid::Uuid, u32>,
     unit: Vec<u32>,
     cols: Vec<Column>,
     /// The rows of each unit (by the unit's number), so that a province's
@@ -101,7 +103,7 @@ impl Table {
             .iter()
             .map(|r| r.capacity() * 4 + std::mem::size_of::<Vec<u32>>())
             .sum();
-        let index = self.index.capacity() * (std::mem::size_of::<(uuid::Uuid, usize)>() + 1);
+        let index = self.index.capacity() * (std::mem::size_of::<(uuid::Uuid, u32)>() + 1);
         cols + self.unit.capacity() * 4 + by_unit + index
     }
 
@@ -187,7 +189,7 @@ impl State {
             t.cols = vec![Column::default(); columns.len()];
         }
         for (id, u, cells) in encoded {
-            match t.index.get(&id).copied() {
+            match t.index.get(&id).map(|i| *i as usize) {
                 Some(i) => {
                     let old = t.unit[i];
                     if old != u {
@@ -202,7 +204,7 @@ impl State {
                 }
                 None => {
                     let i = t.unit.len();
-                    t.index.insert(id, i);
+                    t.index.insert(id, i as u32);
                     t.file(u, i as u32);
                     t.unit.push(u);
                     for (c, v) in t.cols.iter_mut().zip(cells) {
