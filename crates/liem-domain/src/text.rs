@@ -85,10 +85,14 @@ fn fold_char(c: char, out: &mut String) -> bool {
 /// character belongs to a word (it may fold to nothing: a combining mark
 /// or a tatweel continues the word it is in).
 fn fold_char_slow(c: char, out: &mut String) -> bool {
-    let mut word = false;
+    // A mark continues the word it is in, unless the character is a
+    // symbol carrying it (`⋠` is `≼` with a stroke): then, as its
+    // decomposed form reads, the symbol parts words and the mark after it
+    // starts none.
+    let (mut emitted, mut marked, mut symbol) = (false, false, false);
     for d in std::iter::once(c).nfkd() {
         if unicode_normalization::char::is_combining_mark(d) {
-            word = true;
+            marked = true;
             continue;
         }
         for l in d.to_lowercase() {
@@ -97,14 +101,14 @@ fn fold_char_slow(c: char, out: &mut String) -> bool {
             // idempotent.
             for e in std::iter::once(l).nfkd() {
                 if unicode_normalization::char::is_combining_mark(e) {
-                    word = true;
+                    marked = true;
                     continue;
                 }
                 let e = match e {
                     'đ' | 'ð' => 'd',
                     // Arabic: tatweel carries no meaning for matching.
                     '\u{0640}' => {
-                        word = true;
+                        marked = true;
                         continue;
                     }
                     // tā' marbūṭa as hā', alif maqṣūra as yā'.
@@ -116,12 +120,14 @@ fn fold_char_slow(c: char, out: &mut String) -> bool {
                 };
                 if e.is_alphanumeric() {
                     out.push(e);
-                    word = true;
+                    emitted = true;
+                } else {
+                    symbol = true;
                 }
             }
         }
     }
-    word
+    emitted || (marked && !symbol)
 }
 
 /// The words of `input`, folded, each with the byte range it came from.
