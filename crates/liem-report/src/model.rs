@@ -94,9 +94,9 @@ struct Table {
 }
 
 impl Table {
-    /// Bytes it holds: its columns, units, per-unit row lists and the
+    /// What it holds: its columns, units, per-unit row lists and the
     /// index of its ids (a hash table's entries and control bytes).
-    fn bytes(&self) -> usize {
+    fn size(&self) -> Size {
         let cols: usize = self.cols.iter().map(Column::bytes).sum();
         let by_unit: usize = self
             .by_unit
@@ -104,7 +104,11 @@ impl Table {
             .map(|r| r.capacity() * 4 + std::mem::size_of::<Vec<u32>>())
             .sum();
         let index = self.index.capacity() * (std::mem::size_of::<(uuid::Uuid, u32)>() + 1);
-        cols + self.unit.capacity() * 4 + by_unit + index
+        Size {
+            bytes: cols + self.unit.capacity() * 4 + by_unit + index,
+            cells: self.cols.len() * self.unit.len(),
+            column_bytes: cols,
+        }
     }
 
     fn file(&mut self, unit: u32, row: u32) {
@@ -114,6 +118,14 @@ impl Table {
         }
         self.by_unit[u].push(row);
     }
+}
+
+/// Bytes held, cells, and the cells' bytes.
+#[derive(Debug, Default, Clone, Copy)]
+struct Size {
+    bytes: usize,
+    cells: usize,
+    column_bytes: usize,
 }
 
 #[derive(Debug, Default)]
@@ -130,12 +142,21 @@ struct State {
 }
 
 impl State {
-    /// Bytes the model holds (its tables and the cases; the codes'
-    /// dictionaries and the unit tree are small beside them).
-    fn bytes(&self) -> usize {
-        self.tables.values().map(Table::bytes).sum::<usize>()
-            + self.cases.capacity() * std::mem::size_of::<(UnitId, CaseRecord)>()
-            + self.units.capacity() * std::mem::size_of::<UnitId>()
+    /// What the model holds (its tables and the cases; the codes'
+    /// dictionaries and the unit tree are small beside them), in one pass.
+    fn size(&self) -> Size {
+        let mut size = Size {
+            bytes: self.cases.capacity() * std::mem::size_of::<(UnitId, CaseRecord)>()
+                + self.units.capacity() * std::mem::size_of::<UnitId>(),
+            ..Size::default()
+        };
+        for t in self.tables.values() {
+            let s = t.size();
+            size.bytes += s.bytes;
+            size.cells += s.cells;
+            size.column_bytes += s.column_bytes;
+        }
+        size
     }
 
     fn unit(&mut self, u: UnitId) -> u32 {
@@ -402,23 +423,10 @@ impl Model {
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let c = &self.stats;
         if before != Some(pos) {
-            let bytes = slot.as_ref().map_or(0, State::bytes);
-            c.bytes.store(bytes as u64, Relaxed);
-            let cells = slot.as_ref().map_or(0, |s| {
-                s.tables
-                    .values()
-                    .map(|t| t.cols.len() * t.unit.len())
-                    .sum::<usize>()
-            });
-            c.cells.store(cells as u64, Relaxed);
-            let column_bytes = slot.as_ref().map_or(0, |s| {
-                s.tables
-                    .values()
-                    .flat_map(|t| &t.cols)
-                    .map(Column::bytes)
-                    .sum::<usize>()
-            });
-            c.column_bytes.store(column_bytes as u64, Relaxed);
+            let size = slot.as_ref().map(State::size).unwrap_or_default();
+            c.bytes.store(size.bytes as u64, Relaxed);
+            c.cells.store(size.cells as u64, Relaxed);
+            c.column_bytes.store(size.column_bytes as u64, Relaxed);
         }
         match before {
             None => {

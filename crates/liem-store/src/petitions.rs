@@ -1412,22 +1412,13 @@ impl ScopeUnits {
     }
 }
 
-/// The units of a scope ([`ScopeUnits`]); `None` for an empty scope.
+/// The units of a scope ([`ScopeUnits`]), on [`crate::db::path_scope`]'s
+/// choice of literal or bound path; `None` for an empty scope.
 pub(crate) fn scope_units(scope: &Scope) -> Option<ScopeUnits> {
-    let (op, value) = match scope {
-        Scope::None => return None,
-        Scope::Unit(p) => ("=", p.clone()),
-        Scope::Subtree(p) => ("LIKE", format!("{p}%")),
-    };
-    Some(match crate::db::path_literal(&value) {
-        Some(lit) => ScopeUnits {
-            sql: format!("SELECT id FROM units WHERE path {op} {lit}"),
-            value: None,
-        },
-        None => ScopeUnits {
-            sql: format!("SELECT id FROM units WHERE path {op} ?"),
-            value: Some(value.into()),
-        },
+    let (cond, value) = crate::db::path_scope(scope, "path", 1)?;
+    Some(ScopeUnits {
+        sql: format!("SELECT id FROM units WHERE {}", cond.replace("$1", "?")),
+        value: value.map(Into::into),
     })
 }
 
