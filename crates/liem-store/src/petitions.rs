@@ -779,7 +779,7 @@ pub async fn link(
         .bind(matter.0)
         .execute(&mut *tx)
         .await?;
-    refresh_letter_figures(tx, matter).await?;
+    refresh_letter_figures(tx, &[matter]).await?;
     let detail = serde_json::json!({"letter": letter, "matter": matter});
     audit::append(
         tx,
@@ -831,41 +831,75 @@ pub async fn link_opened(tx: &mut Tx, links: &[(&audit::Actor, LetterId, MatterI
 /// closed without it: withdrawn, filed, before classification); it is
 /// eligible when one of them is, and within competence when one of them is
 /// eligible and within competence.
-async fn refresh_letter_figures(tx: &mut Tx, matter: MatterId) -> Result<()> {
-    for r in query("SELECT letter_id FROM letter_matters WHERE matter_id = $1")
-        .bind(matter.0)
+async fn refresh_letter_figures(tx: &mut Tx, matters: &[MatterId]) -> Result<()> {
+    // The letters first, by the matters' index; then each letter's row by
+    // its key (a condition over a subquery let PostgreSQL, on tables it has
+    // no statistics of yet, scan every letter for each matter).
+    let mut letters: Vec<uuid::Uuid> = Vec::new();
+    for chunk in matters.chunks(IN_CHUNK) {
+        let (marks, ids) = in_list(chunk.iter().map(|m| m.0).collect());
+        for r in query(format!(
+            "SELECT DISTINCT letter_id FROM letter_matters WHERE matter_id IN ({marks})"
+        ))
+        .bind_all(ids)
         .fetch_all(&mut *tx)
         .await?
-    {
-        audit::touch(tx, "letter", &r.uuid("letter_id")?.to_string());
+        {
+            letters.push(r.uuid("letter_id")?);
+        }
     }
-    query(
-        "UPDATE letters SET processed_on = CASE \
-           WHEN EXISTS (SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
-                        WHERE lm.letter_id = letters.id AND COALESCE(m.classified_on, m.closed_on) IS NULL) THEN NULL \
-           ELSE (SELECT CASE WHEN MAX(COALESCE(m.classified_on, m.closed_on)) < letters.received_on THEN letters.received_on \
-                        ELSE MAX(COALESCE(m.classified_on, m.closed_on)) END \
-                 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
-                 WHERE lm.letter_id = letters.id) END \
-         WHERE id IN (SELECT letter_id FROM letter_matters WHERE matter_id = $1)",
-    )
-    .bind(matter.0)
-    .execute(&mut *tx)
-    .await?;
-    query(
-        "UPDATE letters SET \
-           eligible = CASE WHEN processed_on IS NULL THEN NULL ELSE EXISTS ( \
-             SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
-             WHERE lm.letter_id = letters.id AND m.eligible = TRUE) END, \
-           competent = CASE WHEN processed_on IS NULL THEN NULL ELSE EXISTS ( \
-             SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
-             WHERE lm.letter_id = letters.id AND m.eligible = TRUE AND m.competent = TRUE) END \
-         WHERE id IN (SELECT letter_id FROM letter_matters WHERE matter_id = $1)",
-    )
-    .bind(matter.0)
-    .execute(tx)
-    .await?;
+    letters.sort();
+    letters.dedup();
+    for l in &letters {
+        audit::touch(tx, "letter", &l.to_string());
+    }
+    for chunk in letters.chunks(IN_CHUNK) {
+        let (marks, ids) = in_list(chunk.to_vec());
+        query(format!(
+            "UPDATE letters SET processed_on = CASE \
+               WHEN EXISTS (SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
+                            WHERE lm.letter_id = letters.id AND COALESCE(m.classified_on, m.closed_on) IS NULL) THEN NULL \
+               ELSE (SELECT CASE WHEN MAX(COALESCE(m.classified_on, m.closed_on)) < letters.received_on THEN letters.received_on \
+                            ELSE MAX(COALESCE(m.classified_on, m.closed_on)) END \
+                     FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
+                     WHERE lm.letter_id = letters.id) END \
+             WHERE id IN ({marks})"
+        ))
+        .bind_all(ids.clone())
+        .execute(&mut *tx)
+        .await?;
+        query(format!(
+            "UPDATE letters SET \
+               eligible = CASE WHEN processed_on IS NULL THEN NULL ELSE EXISTS ( \
+                 SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
+                 WHERE lm.letter_id = letters.id AND m.eligible = TRUE) END, \
+               competent = CASE WHEN processed_on IS NULL THEN NULL ELSE EXISTS ( \
+                 SELECT 1 FROM letter_matters lm JOIN matters m ON m.id = lm.matter_id \
+                 WHERE lm.letter_id = letters.id AND m.eligible = TRUE AND m.competent = TRUE) END \
+             WHERE id IN ({marks})"
+        ))
+        .bind_all(ids)
+        .execute(&mut *tx)
+        .await?;
+    }
     Ok(())
+}
+
+/// Keys listed in one `IN (…)` at most.
+const IN_CHUNK: usize = 512;
+
+/// The placeholders of an `IN (…)` list and their values, the list padded
+/// to a power of two by repeating its last key (the same answer), so that
+/// a few statement texts serve every length.
+fn in_list(mut keys: Vec<uuid::Uuid>) -> (String, Vec<Value>) {
+    if let Some(last) = keys.last().copied() {
+        keys.resize(keys.len().next_power_of_two(), last);
+    }
+    let marks = (1..=keys.len())
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (marks, keys.into_iter().map(Value::from).collect())
 }
 
 /// A workflow step to record.
@@ -921,83 +955,235 @@ pub(crate) async fn write_duty(
     Ok(())
 }
 
+/// Stores many matters' first duties ([`write_duty`]): the owed ones in one
+/// statement, the cleared ones in another, a few hundred at a time.
+async fn write_duties(
+    tx: &mut Tx,
+    duties: &[(MatterId, Option<&liem_domain::limits::Limit>)],
+) -> Result<()> {
+    if let [(matter, duty)] = duties {
+        return write_duty(tx, *matter, *duty).await;
+    }
+    let owed: Vec<(MatterId, &liem_domain::limits::Limit)> = duties
+        .iter()
+        .filter_map(|(m, d)| d.map(|d| (*m, d)))
+        .collect();
+    for chunk in owed.chunks(EVENT_CHUNK) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 3);
+        for (m, l) in chunk {
+            values.extend::<[Value; 3]>([m.0.into(), l.on.into(), l.code.as_str().into()]);
+        }
+        query(format!(
+            "INSERT INTO matter_duties (matter_id, due_on, rule) VALUES {} \
+             ON CONFLICT (matter_id) DO UPDATE SET due_on = excluded.due_on, rule = excluded.rule",
+            values_rows(chunk.len(), 3, 1)
+        ))
+        .bind_all(values)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let cleared: Vec<uuid::Uuid> = duties
+        .iter()
+        .filter(|(_, d)| d.is_none())
+        .map(|(m, _)| m.0)
+        .collect();
+    for chunk in cleared.chunks(IN_CHUNK) {
+        let (marks, ids) = in_list(chunk.to_vec());
+        query(format!(
+            "DELETE FROM matter_duties WHERE matter_id IN ({marks})"
+        ))
+        .bind_all(ids)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Records a workflow step: new facts, the event, the audit record.
 pub async fn record_transition(
     tx: &mut Tx,
     actor: &audit::Actor,
     t: &Transition<'_>,
 ) -> Result<()> {
-    let facts = serde_json::to_string(t.facts).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    record_transitions(tx, &[(actor, t)]).await
+}
+
+/// The update of a matter's row by its steps, before its `FROM (VALUES …)`:
+/// the statistics columns mirror the facts; `late` is decided against the
+/// row's own due date when the concluding step is the first one written
+/// (`SET` expressions read the old row), else as the caller decided it.
+const MATTER_STEPS: &str = "UPDATE matters SET state = v.column4, facts = v.column5, due_on = v.column6, \
+     due_rule = v.column7, version = matters.version + v.column3, updated_at = v.column20, \
+     classified_on = v.column8, eligible = v.column9, competent = v.column10, round = v.column11, \
+     accepted_on = v.column12, concluded_on = v.column13, outcome = v.column14, closed_on = v.column15, \
+     late = CASE WHEN v.column16 THEN (matters.due_on IS NOT NULL AND matters.due_on < v.column17) \
+                 WHEN v.column18 THEN v.column19 ELSE matters.late END";
+
+/// [`MATTER_STEPS`] for one matter, its values numbered alike.
+const MATTER_STEPS_ONE: &str = "UPDATE matters SET state = $4, facts = $5, due_on = $6, due_rule = $7, \
+     version = version + $3, updated_at = $20, classified_on = $8, eligible = $9, competent = $10, \
+     round = $11, accepted_on = $12, concluded_on = $13, outcome = $14, closed_on = $15, \
+     late = CASE WHEN $16 THEN (due_on IS NOT NULL AND due_on < $17) WHEN $18 THEN $19 ELSE late END \
+     WHERE id = $1 AND version = $2";
+
+/// The values of a matter's row in [`MATTER_STEPS`].
+const MATTER_STEP_COLS: usize = 20;
+
+/// Matters' rows updated in one statement at most.
+const MATTER_CHUNK: usize = 100;
+
+/// Events written in one statement at most (9 values each).
+const EVENT_CHUNK: usize = 200;
+
+/// Records workflow steps, many matters' at once (the demo's bulk path, an
+/// import): each matter's steps follow one another in the order given,
+/// from the version its first step expects. What is written is what
+/// [`record_transition`] writes step by step — each matter's row as its
+/// last step leaves it (`late` decided at its concluding step, against the
+/// deadline that ran until then), every step's event, audit record and
+/// change-feed entry in the order given, its duty, its letters' figures —
+/// in one statement per matter and a few for the rest.
+pub async fn record_transitions(
+    tx: &mut Tx,
+    steps: &[(&audit::Actor, &Transition<'_>)],
+) -> Result<()> {
+    // Each matter's steps, in order, by first appearance.
+    let mut groups: Vec<(MatterId, Vec<usize>)> = Vec::new();
+    let mut place: std::collections::HashMap<MatterId, usize> = std::collections::HashMap::new();
+    for (i, (_, t)) in steps.iter().enumerate() {
+        let g = *place.entry(t.matter).or_insert_with(|| {
+            groups.push((t.matter, Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(i);
+    }
     let at = now();
-    let f = t.facts;
-    let c = f.classification.as_ref();
-    // The statistics columns mirror the facts. `late` is decided when the
-    // matter is concluded, against the deadline that ran until then (the
-    // row's due_on before this update: SET expressions read the old row).
-    let concluding = f.state == MatterState::Concluded && t.from != MatterState::Concluded;
-    let n = query(
-        "UPDATE matters SET state = $1, facts = $2, due_on = $3, due_rule = $4, version = version + 1, updated_at = $5, \
-         classified_on = $8, eligible = $9, competent = $10, round = $11, accepted_on = $12, concluded_on = $13, \
-         outcome = $14, closed_on = $15, \
-         late = CASE WHEN $16 THEN (due_on IS NOT NULL AND due_on < $13) ELSE late END \
-         WHERE id = $6 AND version = $7",
-    )
-    .bind(f.state.as_str())
-    .bind(facts)
-    .bind(t.due.map(|d| d.due))
-    .bind(t.due.map(|d| d.code.as_str()))
-    .bind(at)
-    .bind(t.matter.0)
-    .bind(t.expected_version)
-    .bind(f.classified_on)
-    .bind(c.map(|c| c.eligible))
-    .bind(c.map(|c| c.competent))
-    .bind(c.map(|c| i64::from(c.round)))
-    .bind(f.accepted_for_resolution())
-    .bind(f.concluded_on)
-    .bind(f.outcome.map(|o| o.as_str()))
-    .bind(f.closed_on)
-    .bind(concluding)
-    .execute(tx)
-    .await?;
-    if n == 0 {
-        return Err(StoreError::Conflict("version".into()));
+    let mut refresh: Vec<MatterId> = Vec::new();
+    let mut duties: Vec<(MatterId, Option<&liem_domain::limits::Limit>)> = Vec::new();
+    // Each matter's row as its last step leaves it, in the order of
+    // [`MATTER_STEPS`]'s columns.
+    let mut rows: Vec<Vec<Value>> = Vec::new();
+    for (matter, idx) in &groups {
+        let first = steps[idx[0]].1;
+        for (k, &i) in idx.iter().enumerate() {
+            if steps[i].1.expected_version != first.expected_version + k as i64 {
+                return Err(StoreError::Conflict("version".into()));
+            }
+        }
+        let last = steps[idx[idx.len() - 1]].1;
+        let f = last.facts;
+        let c = f.classification.as_ref();
+        // The statistics columns mirror the facts. `late` is decided when
+        // the matter is concluded, against the deadline that ran until then:
+        // the row's due_on before this update when the concluding step is
+        // the first (SET expressions read the old row), else the deadline
+        // the step before it set.
+        let concluding = idx.iter().rposition(|&i| {
+            let t = steps[i].1;
+            t.facts.state == MatterState::Concluded && t.from != MatterState::Concluded
+        });
+        let (from_row, late_known, concluded_on) = match concluding {
+            Some(0) => (true, None, first.facts.concluded_on),
+            Some(k) => {
+                let t = steps[idx[k]].1;
+                let before = steps[idx[k - 1]].1.due.map(|d| d.due);
+                let late = matches!((before, t.facts.concluded_on), (Some(d), Some(on)) if d < on);
+                (false, Some(late), t.facts.concluded_on)
+            }
+            None => (false, None, None),
+        };
+        let facts = serde_json::to_string(f).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        rows.push(vec![
+            matter.0.into(),
+            first.expected_version.into(),
+            (idx.len() as i64).into(),
+            f.state.as_str().into(),
+            facts.into(),
+            last.due.map(|d| d.due).into(),
+            last.due.map(|d| d.code.as_str()).into(),
+            f.classified_on.into(),
+            c.map(|c| c.eligible).into(),
+            c.map(|c| c.competent).into(),
+            c.map(|c| i64::from(c.round)).into(),
+            f.accepted_for_resolution().into(),
+            f.concluded_on.into(),
+            f.outcome.map(|o| o.as_str()).into(),
+            f.closed_on.into(),
+            from_row.into(),
+            concluded_on.into(),
+            late_known.is_some().into(),
+            late_known.unwrap_or(false).into(),
+            at.into(),
+        ]);
+        duties.push((*matter, last.duty));
+        // Classified, or closed without it (withdrawn, filed): the letter
+        // may be processed now.
+        if idx.iter().any(|&i| {
+            let t = steps[i].1;
+            t.action == "classify" || t.facts.closed_on.is_some()
+        }) {
+            refresh.push(*matter);
+        }
     }
-    write_duty(tx, t.matter, t.duty).await?;
-    // Classified, or closed without it (withdrawn, filed): the letter may
-    // be processed now.
-    if t.action == "classify" || f.closed_on.is_some() {
-        refresh_letter_figures(tx, t.matter).await?;
+    for chunk in rows.chunks(MATTER_CHUNK) {
+        let sql = if chunk.len() == 1 {
+            MATTER_STEPS_ONE.to_owned()
+        } else {
+            format!(
+                "{MATTER_STEPS} FROM (VALUES {}) AS v WHERE matters.id = v.column1 AND matters.version = v.column2",
+                values_rows(chunk.len(), MATTER_STEP_COLS, 1)
+            )
+        };
+        let n = query(sql)
+            .bind_all(chunk.iter().flatten().cloned().collect())
+            .execute(&mut *tx)
+            .await?;
+        if n != chunk.len() as u64 {
+            return Err(StoreError::Conflict("version".into()));
+        }
     }
-    query(
-        "INSERT INTO matter_events (id, matter_id, action, on_date, from_state, to_state, detail, actor_id, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(uuid::Uuid::now_v7())
-    .bind(t.matter.0)
-    .bind(t.action)
-    .bind(t.on)
-    .bind(t.from.as_str())
-    .bind(t.facts.state.as_str())
-    .bind(t.detail.to_string())
-    .bind(actor.user.map(|u| u.0))
-    .bind(at)
-    .execute(tx)
-    .await?;
-    let detail = serde_json::json!({
-        "action": t.action, "on": t.on.to_string(), "from": t.from, "to": t.facts.state,
-        "due_on": t.due.map(|d| d.due.to_string()),
-    });
-    audit::append(
-        tx,
-        actor,
-        &format!("matter.{}", t.action),
-        "matter",
-        &t.matter.to_string(),
-        detail.clone(),
-    )
-    .await?;
-    outbox::append(tx, "matter", &t.matter.to_string(), "transition", detail).await
+    write_duties(tx, &duties).await?;
+    refresh_letter_figures(tx, &refresh).await?;
+    for chunk in steps.chunks(EVENT_CHUNK) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 9);
+        for (actor, t) in chunk {
+            values.extend([
+                uuid::Uuid::now_v7().into(),
+                t.matter.0.into(),
+                t.action.into(),
+                t.on.into(),
+                t.from.as_str().into(),
+                t.facts.state.as_str().into(),
+                t.detail.to_string().into(),
+                actor.user.map(|u| u.0).into(),
+                at.into(),
+            ]);
+        }
+        query(format!(
+            "INSERT INTO matter_events (id, matter_id, action, on_date, from_state, to_state, detail, actor_id, at) VALUES {}",
+            values_rows(chunk.len(), 9, 1)
+        ))
+        .bind_all(values)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (actor, t) in steps {
+        let detail = serde_json::json!({
+            "action": t.action, "on": t.on.to_string(), "from": t.from, "to": t.facts.state,
+            "due_on": t.due.map(|d| d.due.to_string()),
+        });
+        audit::append(
+            tx,
+            actor,
+            &format!("matter.{}", t.action),
+            "matter",
+            &t.matter.to_string(),
+            detail.clone(),
+        )
+        .await?;
+        outbox::append(tx, "matter", &t.matter.to_string(), "transition", detail).await?;
+    }
+    Ok(())
 }
 
 /// Assigns a handler to a matter.
@@ -1007,28 +1193,48 @@ pub async fn assign(
     matter: MatterId,
     handler: Option<UserId>,
 ) -> Result<()> {
-    let n = query(
-        "UPDATE matters SET handler_id = $1, version = version + 1, updated_at = $2 WHERE id = $3",
-    )
-    .bind(handler.map(|h| h.0))
-    .bind(now())
-    .bind(matter.0)
-    .execute(tx)
-    .await?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
+    assign_many(tx, &[(actor, matter, handler)]).await
+}
+
+/// Assigns handlers to matters (many at once on the demo's bulk path):
+/// one statement a hundred matters, each audited and fed, in the order
+/// given; `NotFound` when one of them does not exist.
+pub async fn assign_many(
+    tx: &mut Tx,
+    assignments: &[(&audit::Actor, MatterId, Option<UserId>)],
+) -> Result<()> {
+    let at = now();
+    for chunk in assignments.chunks(MATTER_CHUNK) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 3);
+        for (_, m, h) in chunk {
+            values.extend::<[Value; 3]>([m.0.into(), h.map(|h| h.0).into(), at.into()]);
+        }
+        let n = query(format!(
+            "UPDATE matters SET handler_id = v.column2, version = matters.version + 1, updated_at = v.column3 \
+             FROM (VALUES {}) AS v WHERE matters.id = v.column1",
+            values_rows(chunk.len(), 3, 1)
+        ))
+        .bind_all(values)
+        .execute(&mut *tx)
+        .await?;
+        if n != chunk.len() as u64 {
+            return Err(StoreError::NotFound);
+        }
     }
-    let detail = serde_json::json!({"handler": handler});
-    audit::append(
-        tx,
-        actor,
-        "matter.assign",
-        "matter",
-        &matter.to_string(),
-        detail.clone(),
-    )
-    .await?;
-    outbox::append(tx, "matter", &matter.to_string(), "assign", detail).await
+    for (actor, matter, handler) in assignments {
+        let detail = serde_json::json!({"handler": handler});
+        audit::append(
+            tx,
+            actor,
+            "matter.assign",
+            "matter",
+            &matter.to_string(),
+            detail.clone(),
+        )
+        .await?;
+        outbox::append(tx, "matter", &matter.to_string(), "assign", detail).await?;
+    }
+    Ok(())
 }
 
 /// Reads a sealed identity, auditing the read in the same transaction.

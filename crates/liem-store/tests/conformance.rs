@@ -46,6 +46,7 @@ conformance!(
     scope_hides_other_units,
     the_register_pages_and_leaves_words_to_the_index,
     concurrent_transition_is_a_conflict,
+    batched_steps_write_each_matter_once_and_refuse_a_stale_one,
     calendar_days_round_trip,
     deadline_counts_by_unit_and_handler,
     usernames_are_unique,
@@ -605,6 +606,146 @@ async fn concurrent_transition_is_a_conflict(store: &Store) {
     );
 }
 
+/// Steps of several matters recorded at once: each matter's steps must
+/// follow its version; one stale matter refuses the whole batch; a good
+/// batch leaves each row as its last step does, with every event.
+async fn batched_steps_write_each_matter_once_and_refuse_a_stale_one(store: &Store) {
+    let w = world(store).await;
+    let mut ids = Vec::new();
+    for (i, day) in ["2026-11-02", "2026-11-03"].iter().enumerate() {
+        let (_, mid) = register(
+            store,
+            &w,
+            &w.hni,
+            &letter("complaint", &format!("B{i}"), "x", day),
+        )
+        .await;
+        ids.push(mid);
+    }
+    let mut c = store.conn().await.unwrap();
+    let mut ms = Vec::new();
+    for id in &ids {
+        ms.push(petitions::get_matter(&mut c, *id).await.unwrap());
+    }
+    drop(c);
+    let on = date(2026, 11, 4);
+    let classified: Vec<_> = ms
+        .iter()
+        .map(|m| apply(&m.facts, &Action::Classify(classification()), on).unwrap())
+        .collect();
+    let accepted: Vec<_> = classified
+        .iter()
+        .map(|f| apply(f, &Action::Accept, date(2026, 11, 5)).unwrap())
+        .collect();
+    let step = |k: usize, version: i64, from: MatterState, facts, action| Transition {
+        matter: ids[k],
+        expected_version: version,
+        from,
+        facts,
+        due: None,
+        duty: None,
+        action,
+        on,
+        detail: serde_json::json!({}),
+    };
+    let a = actor(Some(w.clerk), &w.hni);
+    // A matter's second step that skips a version.
+    let s1 = step(
+        0,
+        ms[0].version,
+        MatterState::Received,
+        &classified[0],
+        "classify",
+    );
+    let s2 = step(
+        0,
+        ms[0].version + 2,
+        MatterState::Classified,
+        &accepted[0],
+        "accept",
+    );
+    let mut tx = store.begin().await.unwrap();
+    let err = petitions::record_transitions(&mut tx, &[(&a, &s1), (&a, &s2)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(ref c) if c == "version"),
+        "{err:?}"
+    );
+    drop(tx);
+    // The second matter stale (a version already past): nothing written.
+    let good = step(
+        0,
+        ms[0].version + 1,
+        MatterState::Classified,
+        &accepted[0],
+        "accept",
+    );
+    let stale = step(
+        1,
+        ms[1].version - 1,
+        MatterState::Received,
+        &classified[1],
+        "classify",
+    );
+    let mut tx = store.begin().await.unwrap();
+    let err = petitions::record_transitions(&mut tx, &[(&a, &s1), (&a, &good), (&a, &stale)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(ref c) if c == "version"),
+        "{err:?}"
+    );
+    drop(tx);
+    let mut c = store.conn().await.unwrap();
+    let m0 = petitions::get_matter(&mut c, ids[0]).await.unwrap();
+    assert_eq!(
+        (m0.facts.state, m0.version),
+        (MatterState::Received, ms[0].version)
+    );
+    drop(c);
+    // Both matters, two steps and one: each row as its last step leaves it.
+    let fresh = step(
+        1,
+        ms[1].version,
+        MatterState::Received,
+        &classified[1],
+        "classify",
+    );
+    let mut tx = store.begin().await.unwrap();
+    petitions::record_transitions(&mut tx, &[(&a, &s1), (&a, &fresh), (&a, &good)])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.conn().await.unwrap();
+    let m0 = petitions::get_matter(&mut c, ids[0]).await.unwrap();
+    let m1 = petitions::get_matter(&mut c, ids[1]).await.unwrap();
+    assert_eq!(
+        (m0.facts.state, m0.version),
+        (MatterState::Accepted, ms[0].version + 2)
+    );
+    assert_eq!(
+        (m1.facts.state, m1.version),
+        (MatterState::Classified, ms[1].version + 1)
+    );
+    let ev0 = petitions::events(&mut c, ids[0]).await.unwrap();
+    let ev1 = petitions::events(&mut c, ids[1]).await.unwrap();
+    assert_eq!(
+        ev0.iter().map(|e| e.to_state.as_str()).collect::<Vec<_>>(),
+        ["classified", "accepted"]
+    );
+    assert_eq!(ev1.len(), 1);
+    // Both letters processed on the day they were classified.
+    let n = query("SELECT COUNT(*) AS n FROM letters WHERE processed_on = $1")
+        .bind(on)
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+        .i64("n")
+        .unwrap();
+    assert_eq!(n, 2);
+}
+
 async fn calendar_days_round_trip(store: &Store) {
     use liem_domain::calendar::{DayOverride, OverrideKind};
     // Days no announcement touches (a Friday, a Saturday), so that what is
@@ -881,6 +1022,14 @@ fn every_writing_function_writes_one_audit_record_and_one_change_feed_entry() {
         (
             "petitions::insert_matter",
             "one row of petitions::insert_matters, which records each matter",
+        ),
+        (
+            "petitions::assign",
+            "one row of petitions::assign_many, which records each assignment",
+        ),
+        (
+            "petitions::record_transition",
+            "one step of petitions::record_transitions, which records each step",
         ),
         (
             "petitions::unseal",

@@ -8,20 +8,23 @@ use anyhow::{Context, Result};
 use jiff::civil::Date;
 use jiff::ToSpan;
 use liem_domain::calendar::Calendar;
+use liem_domain::deadline::Deadline;
 use liem_domain::deadline::{current_deadline, RuleBook};
-use liem_domain::ids::{uuid_at, LetterId, UnitId, UserId};
+use liem_domain::ids::{uuid_at, LetterId, MatterId, UnitId, UserId};
 use liem_domain::petition::{LetterInput, NewLetter, SenderInput};
 use liem_domain::role::{Role, Username};
 use liem_domain::unit::{UnitCode, UnitKind};
 use liem_domain::workflow::{
-    apply, Action, Classification, CompetentBody, IneligibilityReason, MatterState, Outcome,
+    apply, Action, Classification, CompetentBody, IneligibilityReason, MatterFacts, MatterState,
+    Outcome,
 };
 use liem_server::clock::today;
 use liem_server::crypto::{random_password, random_token, token_hash, PasswordPolicy};
+use liem_server::petitions::intake::{register_group_in_tx, GroupLetter};
 use liem_server::petitions::service::{action_detail, register_in_tx};
 use liem_store::audit::Actor;
 use liem_store::db::query;
-use liem_store::petitions::{self, Transition};
+use liem_store::petitions::{self, MatterRecord, Transition};
 use liem_store::units::{self, NewUnit, UnitRecord};
 use liem_store::{users, Store};
 use rand::seq::SliceRandom;
@@ -253,6 +256,7 @@ pub async fn ensure(
     seed: u64,
     count: usize,
     cases: usize,
+    writer: Writer,
 ) -> Result<Credentials> {
     let creds_file = cfg.data_dir.join("demo-credentials.txt");
     let mut c = store.conn().await?;
@@ -552,9 +556,13 @@ pub async fn ensure(
         HashMap::new();
     let batch = 500;
     let mut i = 0;
+    let mut groups = 0u32;
     let mut shown = crate::progress::Progress::new("demo letters", dates.len() as u64);
     while i < dates.len() {
-        let mut tx = store.begin().await?;
+        // A group of letters is generated, then written; then the matters
+        // they opened are moved along. Joins reach matters of earlier
+        // groups only, so both writers see the same draws.
+        let mut specs: Vec<(UnitRecord, Actor, UserId, NewLetter, LetterId)> = Vec::new();
         for (n, received) in dates[i..(i + batch).min(dates.len())].iter().enumerate() {
             let mut w = rng.gen_range(0..total_weight);
             let (prov, handling, _) = provinces
@@ -679,35 +687,66 @@ pub async fn ensure(
                 .map(|z| z.timestamp())
                 .unwrap_or_else(|_| jiff::Timestamp::now());
             let id = LetterId(uuid_at(at, ((i + n) % 4096) as u16));
-            register_in_tx(
-                &mut tx,
-                &actor,
+            specs.push((unit.clone(), actor, created_by, letter, id));
+        }
+        let group: Vec<GroupLetter<'_>> = specs
+            .iter()
+            .map(|(unit, actor, created_by, letter, id)| GroupLetter {
+                actor,
                 unit,
-                Some(created_by),
-                &letter,
-                id,
-                &cal,
-                &book,
-                &sender_key,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("registering a demo letter: {e}"))?;
-            let rec = petitions::get_letter(&mut tx, id).await?;
-            for brief in &rec.matters {
-                if join == Some(brief.id) {
-                    continue;
+                created_by: Some(*created_by),
+                letter,
+                id: *id,
+            })
+            .collect();
+        let mut tx = match writer {
+            Writer::Bulk => Some(store.begin().await?),
+            Writer::Live => None,
+        };
+        let written = match &mut tx {
+            Some(tx) => register_group_in_tx(tx, &group, &cal, &book, &sender_key)
+                .await
+                .map_err(|e| anyhow::anyhow!("registering demo letters: {e}"))?,
+            None => {
+                let mut out = Vec::with_capacity(group.len());
+                for g in &group {
+                    let mut tx = store.begin().await?;
+                    out.extend(
+                        register_group_in_tx(
+                            &mut tx,
+                            std::slice::from_ref(g),
+                            &cal,
+                            &book,
+                            &sender_key,
+                        )
+                        .await
+                        .map_err(|e| anyhow::anyhow!("registering a demo letter: {e}"))?,
+                    );
+                    tx.commit().await?;
                 }
+                out
+            }
+        };
+        let mut plans = Vec::new();
+        for ((unit, ..), w) in specs.iter().zip(&written) {
+            for m in &w.opened {
                 recent
-                    .entry((unit.id, brief.kind.as_str()))
+                    .entry((unit.id, m.facts.kind.as_str()))
                     .or_default()
-                    .push(brief.id);
-                progress(
-                    &mut tx, &mut rng, brief.id, unit.id, &handlers, end, &cal, &book,
-                )
-                .await?;
+                    .push(m.id);
+                plans.push(plan_progress(
+                    &mut rng, m, unit.id, &handlers, end, &cal, &book,
+                ));
             }
         }
-        tx.commit().await?;
+        write_progress(store, tx.as_mut(), &plans).await?;
+        if let Some(tx) = tx {
+            tx.commit().await?;
+        }
+        groups += 1;
+        if groups.is_power_of_two() {
+            fresh_statistics(store, LETTER_TABLES).await?;
+        }
         shown.advance(batch.min(dates.len() - i) as u64);
         i += batch;
     }
@@ -849,20 +888,132 @@ fn parse_credentials(text: &str) -> Result<Credentials> {
     }
 }
 
-/// Moves a fresh matter along its workflow as far as its age allows; a few
-/// stall on purpose, so that the register shows overdue matters.
-#[allow(clippy::too_many_arguments)]
-async fn progress(
-    tx: &mut liem_store::Tx,
+/// Has PostgreSQL gather the tables' statistics, as a bulk load grows them
+/// (its own gathering waits for a minute to pass and a tenth of a table to
+/// change): without them its planner takes the first groups' tables for
+/// empty and keeps scanning them whole as they grow.
+pub(crate) async fn fresh_statistics(store: &Store, tables: &[&str]) -> Result<()> {
+    if store.dialect() == liem_store::db::Dialect::Postgres {
+        query(format!("ANALYZE {}", tables.join(", ")))
+            .execute(&mut store.conn().await?)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The tables the demo's letters fill.
+const LETTER_TABLES: &[&str] = &[
+    "letters",
+    "letter_senders",
+    "letter_matters",
+    "matters",
+    "matter_events",
+    "matter_duties",
+];
+
+/// How the demo writes its letters and their matters' steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Writer {
+    /// A group of letters and their steps in one transaction, the letters
+    /// in grouped statements, the steps in one statement per matter.
+    Bulk,
+    /// Each letter, assignment and step in its own transaction, through the
+    /// functions the server's handlers call: slow, for comparison.
+    Live,
+}
+
+/// A matter's steps, planned before they are written.
+struct MatterPlan {
+    id: MatterId,
+    actor: Actor,
+    handler: Option<UserId>,
+    /// The version its first step expects (after the assignment).
+    version: i64,
+    steps: Vec<PlannedStep>,
+}
+
+/// One planned workflow step.
+struct PlannedStep {
+    from: MatterState,
+    facts: MatterFacts,
+    due: Option<Deadline>,
+    duty: Option<liem_domain::limits::Limit>,
+    action: &'static str,
+    on: Date,
+    detail: serde_json::Value,
+}
+
+impl MatterPlan {
+    /// Its steps as the store records them.
+    fn transitions(&self) -> impl Iterator<Item = Transition<'_>> {
+        self.steps.iter().enumerate().map(|(k, s)| Transition {
+            matter: self.id,
+            expected_version: self.version + k as i64,
+            from: s.from,
+            facts: &s.facts,
+            due: s.due.as_ref(),
+            duty: s.duty.as_ref(),
+            action: s.action,
+            on: s.on,
+            detail: s.detail.clone(),
+        })
+    }
+}
+
+/// Writes the planned steps: in the bulk writer's transaction, or each
+/// assignment and step in its own (the live writer).
+async fn write_progress(
+    store: &Store,
+    tx: Option<&mut liem_store::Tx>,
+    plans: &[MatterPlan],
+) -> Result<()> {
+    match tx {
+        Some(tx) => {
+            let assignments: Vec<_> = plans
+                .iter()
+                .filter(|p| p.handler.is_some())
+                .map(|p| (&p.actor, p.id, p.handler))
+                .collect();
+            petitions::assign_many(tx, &assignments).await?;
+            let transitions: Vec<(&Actor, Transition<'_>)> = plans
+                .iter()
+                .flat_map(|p| p.transitions().map(move |t| (&p.actor, t)))
+                .collect();
+            let steps: Vec<(&Actor, &Transition<'_>)> =
+                transitions.iter().map(|(a, t)| (*a, t)).collect();
+            petitions::record_transitions(tx, &steps).await?;
+        }
+        None => {
+            for p in plans {
+                if let Some(h) = p.handler {
+                    let mut tx = store.begin().await?;
+                    petitions::assign(&mut tx, &p.actor, p.id, Some(h)).await?;
+                    tx.commit().await?;
+                }
+                for t in p.transitions() {
+                    let mut tx = store.begin().await?;
+                    petitions::record_transition(&mut tx, &p.actor, &t).await?;
+                    tx.commit().await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Plans a fresh matter's steps along its workflow as far as its age
+/// allows; a few stall on purpose, so that the register shows overdue
+/// matters.
+fn plan_progress(
     rng: &mut ChaCha8Rng,
-    id: liem_domain::ids::MatterId,
+    m: &MatterRecord,
     unit: UnitId,
     handlers: &HashMap<UnitId, Vec<UserId>>,
     today: Date,
     cal: &Calendar,
     book: &RuleBook,
-) -> Result<()> {
-    let m = petitions::get_matter(tx, id).await?;
+) -> MatterPlan {
+    let id = m.id;
     let mut facts = m.facts.clone();
     let mut version = m.version;
     let mut day = facts.received_on;
@@ -1031,10 +1182,10 @@ async fn progress(
             plan.push((rng.gen_range(1..10), Action::Close));
         }
     }
-    if let Some(h) = handler {
-        petitions::assign(tx, &actor, id, Some(h)).await?;
+    if handler.is_some() {
         version += 1;
     }
+    let mut steps = Vec::new();
     for (after, action) in plan {
         let next_day = cal.add_days(day, after as u32, |_| false);
         if next_day > today {
@@ -1045,30 +1196,28 @@ async fn progress(
         };
         let due = current_deadline(&next, cal, book);
         let duty = liem_domain::limits::next_duty(&next, cal);
-        petitions::record_transition(
-            tx,
-            &actor,
-            &Transition {
-                matter: id,
-                expected_version: version,
-                from: facts.state,
-                facts: &next,
-                due: due.as_ref(),
-                duty: duty.as_ref(),
-                action: action.kind().as_str(),
-                on: next_day,
-                detail: action_detail(&action),
-            },
-        )
-        .await?;
-        version += 1;
+        steps.push(PlannedStep {
+            from: facts.state,
+            facts: next.clone(),
+            due,
+            duty,
+            action: action.kind().as_str(),
+            on: next_day,
+            detail: action_detail(&action),
+        });
         facts = next;
         day = next_day;
         if facts.state == MatterState::Closed {
             break;
         }
     }
-    Ok(())
+    MatterPlan {
+        id,
+        actor,
+        handler,
+        version,
+        steps,
+    }
 }
 
 /// Citizen-reception sessions over the demo's two years: each province and

@@ -160,6 +160,23 @@ fn billions(rng: &mut ChaCha8Rng, lo: i64, hi: i64) -> i64 {
 
 /// Generates `count` entries. Returns (entries, persons, monitored).
 #[allow(clippy::too_many_lines)]
+/// The tables the demo's cases fill.
+const CASE_TABLES: &[&str] = &[
+    "cases",
+    "case_events",
+    "case_parties",
+    "case_letters",
+    "case_access",
+    "charges",
+    "asset_events",
+    "persons",
+    "organisations",
+    "party_links",
+    "sanctions",
+    "monitorings",
+    "monitoring_targets",
+];
+
 pub async fn generate(
     store: &Store,
     rng: &mut ChaCha8Rng,
@@ -175,6 +192,7 @@ pub async fn generate(
     let start = days(today, -4 * 365);
     let mut tax_seq = 100_000u64;
     let mut shown = crate::progress::Progress::new("demo cases", count as u64);
+    let mut open: Option<liem_store::Tx> = None;
     for i in 0..count {
         shown.advance(1);
         let mut pick = rng.gen_range(0..total_weight);
@@ -276,9 +294,13 @@ pub async fn generate(
         } else {
             CaseFacts::reported(class, new.complex, opened)
         };
-        let mut tx = store.begin().await?;
+        // Fifty cases a transaction: one durable commit each, not one a case.
+        if open.is_none() {
+            open = Some(store.begin().await?);
+        }
+        let tx = open.as_mut().expect("just opened");
         let (id, _) = store::insert_case(
-            &mut tx,
+            tx,
             &actor,
             &store::CaseOpening {
                 unit: &register_unit,
@@ -308,7 +330,7 @@ pub async fn generate(
                 tax_code: Some(format!("01{:08}", tax_seq)),
                 address: Some(prov.unit.name.clone()),
             };
-            Some(store::insert_organisation(&mut tx, &actor, prov.unit.id, &o, None).await?)
+            Some(store::insert_organisation(tx, &actor, prov.unit.id, &o, None).await?)
         } else {
             None
         };
@@ -339,7 +361,7 @@ pub async fn generate(
                 },
                 party_member: official,
             };
-            let pid = store::insert_person(&mut tx, &actor, prov.unit.id, &p, None).await?;
+            let pid = store::insert_person(tx, &actor, prov.unit.id, &p, None).await?;
             persons += 1;
             if let Some(o) = org {
                 if !official || rng.gen_bool(0.3) {
@@ -351,7 +373,7 @@ pub async fn generate(
                     .choose(rng)
                     .expect("non-empty");
                     store::insert_link(
-                        &mut tx,
+                        tx,
                         &actor,
                         &store::NewLink {
                             kind,
@@ -370,7 +392,7 @@ pub async fn generate(
         }
         if people.len() >= 2 && rng.gen_bool(0.3) {
             store::insert_link(
-                &mut tx,
+                tx,
                 &actor,
                 &store::NewLink {
                     kind: LinkKind::RelatedTo,
@@ -386,7 +408,7 @@ pub async fn generate(
         }
         let damage = billions(rng, 1, 800);
         store::add_asset(
-            &mut tx,
+            tx,
             &actor,
             id,
             &AssetEvent {
@@ -411,7 +433,7 @@ pub async fn generate(
         // Walk the stages.
         let mut holder = register_unit.clone();
         let mut on = opened;
-        let mut row = store::get_case_unchecked(&mut tx, id).await?;
+        let mut row = store::get_case_unchecked(tx, id).await?;
         let mut prosecuted: Option<Date> = None;
         let mut party_ids = Vec::new();
         let mut to_recover = 0i64;
@@ -490,7 +512,7 @@ pub async fn generate(
                 _ => None,
             };
             store::record_stage(
-                &mut tx,
+                tx,
                 &actor,
                 &row,
                 &store::StageRecord {
@@ -508,7 +530,7 @@ pub async fn generate(
                 let to = ag(k);
                 if to.id != holder.id {
                     let tid = store::send_transfer(
-                        &mut tx,
+                        tx,
                         &actor,
                         id,
                         &store::TransferSend {
@@ -529,7 +551,7 @@ pub async fn generate(
                     if rng.gen_bool(0.93) {
                         let ack = days(on, rng.gen_range(1..6)).min(today);
                         store::acknowledge_transfer(
-                            &mut tx,
+                            tx,
                             &Actor {
                                 unit: Some(to.id),
                                 ..actor.clone()
@@ -556,7 +578,7 @@ pub async fn generate(
                             on
                         };
                         let party = store::add_party(
-                            &mut tx,
+                            tx,
                             &actor,
                             id,
                             PartyRef::Person(*pid),
@@ -565,12 +587,12 @@ pub async fn generate(
                             liem_domain::people::is_added(Some(p_on), Some(on)),
                         )
                         .await?;
-                        store::add_charge(&mut tx, &actor, id, party, &charges[k]).await?;
+                        store::add_charge(tx, &actor, id, party, &charges[k]).await?;
                         party_ids.push((party, *pid));
                     }
                     if rng.gen_bool(0.5) {
                         store::add_asset(
-                            &mut tx,
+                            tx,
                             &actor,
                             id,
                             &AssetEvent {
@@ -588,7 +610,7 @@ pub async fn generate(
                 StageAction::Judge => {
                     to_recover = damage * rng.gen_range(50..=100) / 100;
                     store::add_asset(
-                        &mut tx,
+                        tx,
                         &actor,
                         id,
                         &AssetEvent {
@@ -618,13 +640,13 @@ pub async fn generate(
                             months: Some(m),
                             fine_vnd: None,
                         };
-                        store::add_sanction(&mut tx, &actor, PartyRef::Person(*pid), Some(id), &s)
+                        store::add_sanction(tx, &actor, PartyRef::Person(*pid), Some(id), &s)
                             .await?;
                     }
                 }
                 _ => {}
             }
-            row = store::get_case_unchecked(&mut tx, id).await?;
+            row = store::get_case_unchecked(tx, id).await?;
         }
         // Party discipline for officials once prosecuted.
         if let Some(prosecuted_on) = prosecuted {
@@ -646,15 +668,14 @@ pub async fn generate(
                         months: None,
                         fine_vnd: None,
                     };
-                    store::add_sanction(&mut tx, &actor, PartyRef::Person(*pid), Some(id), &s)
-                        .await?;
+                    store::add_sanction(tx, &actor, PartyRef::Person(*pid), Some(id), &s).await?;
                 }
             }
         }
         if enforced && to_recover > 0 {
             let got = to_recover * rng.gen_range(10..=100) / 100;
             store::add_asset(
-                &mut tx,
+                tx,
                 &actor,
                 id,
                 &AssetEvent {
@@ -694,7 +715,7 @@ pub async fn generate(
                 ..actor.clone()
             };
             let mid = store::place_monitoring(
-                &mut tx,
+                tx,
                 &committee_actor,
                 id,
                 committee.id,
@@ -707,7 +728,7 @@ pub async fn generate(
             if facts.stage == Stage::Closed {
                 let removed = days(on.max(decided), 30).min(today);
                 store::remove_monitoring(
-                    &mut tx,
+                    tx,
                     &committee_actor,
                     mid,
                     removed,
@@ -717,6 +738,17 @@ pub async fn generate(
             }
             monitored += 1;
         }
+        if (i + 1) % 50 == 0 {
+            if let Some(tx) = open.take() {
+                tx.commit().await?;
+            }
+            let groups = (i + 1) / 50;
+            if groups.is_power_of_two() {
+                crate::demo::fresh_statistics(store, CASE_TABLES).await?;
+            }
+        }
+    }
+    if let Some(tx) = open.take() {
         tx.commit().await?;
     }
     shown.clear();

@@ -88,6 +88,11 @@ enum Command {
         /// Generate the data, print the logins, and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// How the letters are written: bulk (grouped, the default) or
+        /// live (each letter and step in its own transaction, as the
+        /// server writes them; slow, for comparison).
+        #[arg(long, value_enum, default_value = "bulk")]
+        writer: demo::Writer,
     },
     /// Applies database migrations.
     Migrate {
@@ -518,6 +523,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             petitions,
             cases,
             no_serve,
+            writer,
         } => {
             let mut cfg = data.config()?;
             if let Some(b) = bind {
@@ -529,7 +535,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             }
             // The instance key (proof of work, first-release seals) is made on first run.
             cfg.seal_key(true)?;
-            let creds = demo::ensure(&store, &cfg, seed, petitions, cases).await?;
+            let creds = demo::ensure(&store, &cfg, seed, petitions, cases, writer).await?;
             println!("admin login: {} {}", creds.admin.0, creds.admin.1);
             println!("clerk login: {} {}", creds.clerk.0, creds.clerk.1);
             for (role, user, pw) in &creds.others {

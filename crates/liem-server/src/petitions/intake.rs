@@ -25,7 +25,7 @@ use liem_domain::calendar::Calendar;
 use liem_domain::deadline::current_deadline;
 use liem_domain::deadline::RuleBook;
 use liem_domain::ids::MatterId;
-use liem_domain::ids::{LetterId, UserId};
+use liem_domain::ids::{LetterId, UnitId, UserId};
 use liem_domain::petition::NewLetter;
 use liem_domain::petition::SenderKind;
 use liem_domain::reference::Reference;
@@ -38,6 +38,7 @@ use liem_store::petitions::{Grouping, LetterRegistration, MatterOpening, Want};
 use liem_store::units;
 use liem_store::units::UnitRecord;
 use liem_store::{Store, Tx};
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::oneshot;
 
@@ -248,29 +249,72 @@ pub async fn register_many_in_tx(
     book: &RuleBook,
     key: &crate::crypto::SenderKey,
 ) -> AppResult<Vec<Reference>> {
-    let policy = units::policy(tx, unit.id).await?;
+    let group: Vec<GroupLetter<'_>> = letters
+        .iter()
+        .map(|(letter, id)| GroupLetter {
+            actor,
+            unit,
+            created_by,
+            letter,
+            id: *id,
+        })
+        .collect();
+    Ok(register_group_in_tx(tx, &group, cal, book, key)
+        .await?
+        .into_iter()
+        .map(|w| w.reference)
+        .collect())
+}
+
+/// A letter of a group registered at once, with who registers it where.
+pub struct GroupLetter<'a> {
+    /// Who registers it.
+    pub actor: &'a Actor,
+    /// The unit that receives it.
+    pub unit: &'a UnitRecord,
+    /// The registering user.
+    pub created_by: Option<UserId>,
+    /// The validated letter.
+    pub letter: &'a NewLetter,
+    /// Its id.
+    pub id: LetterId,
+}
+
+/// Registers validated letters of any units inside a transaction, as the
+/// intake service writes a group of letters (a hundred to a statement
+/// group; each unit's policy read once): what was written, in the order
+/// given. A letter that joins a matter must come after the group that
+/// opened it. The demo's bulk path and imports use it.
+pub async fn register_group_in_tx(
+    tx: &mut Tx,
+    letters: &[GroupLetter<'_>],
+    cal: &Calendar,
+    book: &RuleBook,
+    key: &crate::crypto::SenderKey,
+) -> AppResult<Vec<Written>> {
+    let mut policies: HashMap<UnitId, ChannelPolicy> = HashMap::new();
+    for g in letters {
+        if let std::collections::hash_map::Entry::Vacant(e) = policies.entry(g.unit.id) {
+            e.insert(units::policy(tx, g.unit.id).await?);
+        }
+    }
     let mut out = Vec::with_capacity(letters.len());
     for chunk in letters.chunks(100) {
         let entries: Vec<Entry<'_>> = chunk
             .iter()
-            .map(|(letter, id)| Entry {
-                actor,
-                unit,
-                policy,
-                created_by,
-                letter,
-                id: *id,
+            .map(|g| Entry {
+                actor: g.actor,
+                unit: g.unit,
+                policy: policies[&g.unit.id],
+                created_by: g.created_by,
+                letter: g.letter,
+                id: g.id,
                 cal,
                 book,
-                sender_keys: key.of_letter(letter),
+                sender_keys: key.of_letter(g.letter),
             })
             .collect();
-        out.extend(
-            write_letters(tx, &entries)
-                .await?
-                .into_iter()
-                .map(|w| w.reference),
-        );
+        out.extend(write_letters(tx, &entries).await?);
     }
     Ok(out)
 }
