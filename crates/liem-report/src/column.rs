@@ -22,6 +22,10 @@ pub(crate) trait Cell: Copy + PartialEq + Send + Sync + 'static {
     }
     /// `v` in this type, if it fits (`i64::MIN` is the missing value).
     fn narrow(v: i64) -> Option<Self>;
+    /// Appends its little-endian bytes.
+    fn put(self, out: &mut Vec<u8>);
+    /// The cell of its little-endian bytes ([`Cell::BYTES`] of them).
+    fn of(b: &[u8]) -> Self;
 }
 
 macro_rules! cell {
@@ -40,6 +44,12 @@ macro_rules! cell {
                 } else {
                     None
                 }
+            }
+            fn put(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn of(b: &[u8]) -> Self {
+                <$t>::from_le_bytes(b.try_into().expect("a cell's bytes"))
             }
         }
     };
@@ -82,6 +92,39 @@ macro_rules! with_cells {
 pub(crate) use with_cells;
 
 impl Column {
+    /// Bytes a cell takes.
+    pub(crate) fn width(&self) -> usize {
+        fn of<T: Cell>(_: &[T]) -> usize {
+            T::BYTES
+        }
+        with_cells!(self, v => of(v))
+    }
+
+    /// Appends its cells' bytes, little-endian.
+    pub(crate) fn put(&self, out: &mut Vec<u8>) {
+        fn all<T: Cell>(v: &[T], out: &mut Vec<u8>) {
+            out.reserve(v.len() * T::BYTES);
+            for x in v {
+                x.put(out);
+            }
+        }
+        with_cells!(self, v => all(v, out))
+    }
+
+    /// The column of `width`-byte cells in `bytes`, if the width is one.
+    pub(crate) fn from_bytes(width: usize, bytes: &[u8]) -> Option<Column> {
+        fn all<T: Cell>(bytes: &[u8]) -> Vec<T> {
+            bytes.chunks_exact(T::BYTES).map(T::of).collect()
+        }
+        Some(match width {
+            1 => Column::I8(all(bytes)),
+            2 => Column::I16(all(bytes)),
+            4 => Column::I32(all(bytes)),
+            8 => Column::I64(all(bytes)),
+            _ => return None,
+        })
+    }
+
     /// The value of row `r` (`i64::MIN` when missing).
     pub(crate) fn get(&self, r: usize) -> i64 {
         with_cells!(self, v => v[r].wide())

@@ -12,6 +12,7 @@ pub mod chart;
 mod column;
 pub mod export;
 pub mod model;
+pub mod snapshot;
 pub mod tree;
 
 use jiff::civil::Date;
@@ -22,7 +23,7 @@ use liem_domain::stats::{CheckFailure, Form, Period, Rule, Source, Span, Val};
 use liem_store::cases::Viewer;
 use liem_store::db::AsExec;
 use liem_store::stats::{self, Record};
-pub use model::{Model, ModelStats};
+pub use model::{Model, ModelStats, Restored};
 use serde::Serialize;
 use std::collections::HashMap;
 pub use tree::{Tree, TreeMode};
@@ -33,6 +34,9 @@ pub enum ReportError {
     /// The storage failed.
     #[error(transparent)]
     Store(#[from] liem_store::StoreError),
+    /// A snapshot of the model could not be read or written.
+    #[error("the statistics model's snapshot: {0}")]
+    Snapshot(String),
     /// No such form.
     #[error("form {0:?} does not exist; `liem report --list` names the forms")]
     UnknownForm(String),

@@ -66,8 +66,8 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// The codes a text or list column holds, numbered.
 #[derive(Debug, Default, Clone)]
-struct Dict {
-    ids: HashMap<String, i64>,
+pub(crate) struct Dict {
+    pub(crate) ids: HashMap<String, i64>,
 }
 
 impl Dict {
@@ -82,15 +82,15 @@ impl Dict {
 
 /// The rows of one source, column by column.
 #[derive(Debug, Default)]
-struct Table {
+pub(crate) struct Table {
     /// Row of each id (a row number fits in 32 bits: rows are counted in
     /// `u32` everywhere else too).
-    index: HashMap<uuid::Uuid, u32>,
-    unit: Vec<u32>,
-    cols: Vec<Column>,
+    pub(crate) index: HashMap<uuid::Uuid, u32>,
+    pub(crate) unit: Vec<u32>,
+    pub(crate) cols: Vec<Column>,
     /// The rows of each unit (by the unit's number), so that a province's
     /// figures read its own rows only.
-    by_unit: Vec<Vec<u32>>,
+    pub(crate) by_unit: Vec<Vec<u32>>,
 }
 
 impl Table {
@@ -111,7 +111,7 @@ impl Table {
         }
     }
 
-    fn file(&mut self, unit: u32, row: u32) {
+    pub(crate) fn file(&mut self, unit: u32, row: u32) {
         let u = unit as usize;
         if self.by_unit.len() <= u {
             self.by_unit.resize_with(u + 1, Vec::new);
@@ -129,16 +129,16 @@ struct Size {
 }
 
 #[derive(Debug, Default)]
-struct State {
-    seq: i64,
-    gaps: Vec<(i64, Instant)>,
-    units: Vec<UnitId>,
-    unit_index: HashMap<UnitId, u32>,
-    dicts: HashMap<Col, Dict>,
-    tables: HashMap<Source, Table>,
-    cases: Vec<(UnitId, CaseRecord)>,
+pub(crate) struct State {
+    pub(crate) seq: i64,
+    pub(crate) gaps: Vec<(i64, Instant)>,
+    pub(crate) units: Vec<UnitId>,
+    pub(crate) unit_index: HashMap<UnitId, u32>,
+    pub(crate) dicts: HashMap<Col, Dict>,
+    pub(crate) tables: HashMap<Source, Table>,
+    pub(crate) cases: Vec<(UnitId, CaseRecord)>,
     /// The unit tree, until a unit changes.
-    tree: Option<std::sync::Arc<crate::Tree>>,
+    pub(crate) tree: Option<std::sync::Arc<crate::Tree>>,
 }
 
 impl State {
@@ -379,6 +379,25 @@ pub struct ModelStats {
     pub column_bytes: u64,
 }
 
+/// What [`Model::restore`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Restored {
+    /// The model was taken from the snapshot, which reflected `position`,
+    /// and caught up from the feed to `caught_up_to`.
+    Taken {
+        /// The snapshot's position.
+        position: i64,
+        /// The feed's head after catching up.
+        caught_up_to: i64,
+    },
+    /// There was no snapshot.
+    Absent,
+    /// The snapshot was not taken, for this reason.
+    Refused(crate::snapshot::Refused),
+    /// The model was loaded already.
+    AlreadyLoaded,
+}
+
 /// A source's rows counted for some rules: per unit, one value per rule.
 pub type PerUnit = HashMap<UnitId, Vec<i64>>;
 
@@ -423,10 +442,7 @@ impl Model {
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let c = &self.stats;
         if before != Some(pos) {
-            let size = slot.as_ref().map(State::size).unwrap_or_default();
-            c.bytes.store(size.bytes as u64, Relaxed);
-            c.cells.store(size.cells as u64, Relaxed);
-            c.column_bytes.store(size.column_bytes as u64, Relaxed);
+            self.record_size(slot.as_ref());
         }
         match before {
             None => {
@@ -441,6 +457,91 @@ impl Model {
         }
         c.position.store(pos, Relaxed);
         Ok(pos)
+    }
+
+    /// Records what the model holds, for [`Model::stats`].
+    fn record_size(&self, state: Option<&State>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let size = state.map(State::size).unwrap_or_default();
+        let c = &self.stats;
+        c.bytes.store(size.bytes as u64, Relaxed);
+        c.cells.store(size.cells as u64, Relaxed);
+        c.column_bytes.store(size.column_bytes as u64, Relaxed);
+    }
+
+    /// Writes a snapshot of the model to `path` (loading or refreshing it
+    /// first): the position it reflects. See [`crate::snapshot`].
+    pub async fn save(
+        &self,
+        path: &std::path::Path,
+        ex: &mut impl AsExec,
+    ) -> Result<i64, ReportError> {
+        let (bytes, position) = {
+            let mut guard = self.state.lock().await;
+            self.counted_refresh(&mut guard, &mut *ex).await?;
+            let state = guard.as_ref().expect("refreshed");
+            let position = crate::snapshot::settled(state);
+            let marks = crate::snapshot::marks(&mut *ex, position).await?;
+            (crate::snapshot::encode(state, position, &marks), position)
+        };
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || crate::snapshot::write(&path, &bytes))
+            .await
+            .map_err(|e| ReportError::Snapshot(e.to_string()))?
+            .map_err(|e| ReportError::Snapshot(e.to_string()))?;
+        Ok(position)
+    }
+
+    /// Takes the model from the snapshot at `path` when there is one taken
+    /// from this database (and the model is not loaded yet), then brings it
+    /// up to the change feed's head. Without one, or with one refused, the
+    /// model is left as it was: its first use reads the database.
+    pub async fn restore(
+        &self,
+        path: &std::path::Path,
+        ex: &mut impl AsExec,
+    ) -> Result<Restored, ReportError> {
+        let mut guard = self.state.lock().await;
+        if guard.is_some() {
+            return Ok(Restored::AlreadyLoaded);
+        }
+        let owned = path.to_owned();
+        let bytes = match tokio::task::spawn_blocking(move || std::fs::read(owned))
+            .await
+            .map_err(|e| ReportError::Snapshot(e.to_string()))?
+        {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Restored::Absent),
+            Err(e) => return Err(ReportError::Snapshot(e.to_string())),
+        };
+        let started = Instant::now();
+        let (position, marks) = match crate::snapshot::header(&bytes) {
+            Ok(h) => h,
+            Err(r) => return Ok(Restored::Refused(r)),
+        };
+        let head = stats::data_version(&mut *ex).await?;
+        if head < position || crate::snapshot::marks(&mut *ex, position).await? != marks {
+            return Ok(Restored::Refused(crate::snapshot::Refused::OtherDatabase));
+        }
+        let state = match tokio::task::spawn_blocking(move || crate::snapshot::decode(&bytes))
+            .await
+            .map_err(|e| ReportError::Snapshot(e.to_string()))?
+        {
+            Ok(s) => s,
+            Err(r) => return Ok(Restored::Refused(r)),
+        };
+        *guard = Some(state);
+        let c = &self.stats;
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        c.load_micros
+            .store(micros, std::sync::atomic::Ordering::Relaxed);
+        c.loaded.store(true, std::sync::atomic::Ordering::Relaxed);
+        let now = self.counted_refresh(&mut guard, ex).await?;
+        self.record_size(guard.as_ref());
+        Ok(Restored::Taken {
+            position,
+            caught_up_to: now,
+        })
     }
 
     /// The unit tree with its merger map, read again only after a unit

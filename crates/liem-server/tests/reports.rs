@@ -21,6 +21,7 @@ on_both!(
     every_form_matches_the_hand_count_for_a_commune_its_province_and_the_nation,
     a_report_before_a_merger_has_the_same_national_totals_on_both_trees,
     each_unit_counts_what_it_received_and_did_and_a_closed_quarter_stays_closed,
+    a_snapshot_of_the_model_gives_its_figures_and_is_refused_when_not_its_own,
 );
 
 struct L<'a> {
@@ -515,14 +516,6 @@ async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_na
                 .unwrap();
         for ((f, by_sql), by_model) in forms.iter().zip(sql).zip(by_model) {
             let by_rust = liem_report::per_unit_from_rows(f, &facts, &cases, period.span());
-            let norm = |m: std::collections::HashMap<_, Vec<i64>>| {
-                let mut v: Vec<_> = m
-                    .into_iter()
-                    .filter(|(_, c)| c.iter().any(|x| *x != 0))
-                    .collect();
-                v.sort();
-                v
-            };
             let by_sql = norm(by_sql);
             assert_eq!(by_sql, norm(by_rust), "{} over {p}", f.code);
             assert_eq!(by_sql, norm(by_model), "{} over {p} (model)", f.code);
@@ -871,6 +864,113 @@ async fn every_form_matches_the_hand_count_for_a_commune_its_province_and_the_na
         .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(deep().await, vec![]);
+}
+
+/// A unit's figures where one is not zero, in the units' order.
+fn norm(
+    m: std::collections::HashMap<liem_domain::ids::UnitId, Vec<i64>>,
+) -> Vec<(liem_domain::ids::UnitId, Vec<i64>)> {
+    let mut v: Vec<_> = m
+        .into_iter()
+        .filter(|(_, c)| c.iter().any(|x| *x != 0))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The statistics model written to disk and read back by another process's
+/// model gives every form's figures as the database does, after catching
+/// up on a letter registered since; a damaged, cut or foreign snapshot is
+/// refused and leaves the model to load from the database.
+async fn a_snapshot_of_the_model_gives_its_figures_and_is_refused_when_not_its_own(
+    mut app: common::App,
+) {
+    use liem_report::snapshot::Refused;
+    use liem_report::{Model, Restored};
+    fixed_data_set(&mut app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.snapshot");
+    let mut c = app.db.store.conn().await.unwrap();
+    let saved = app.state.model.save(&path, &mut c).await.unwrap();
+    assert!(saved > 0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the snapshot is the owner's only");
+    }
+    drop(c);
+    // A letter after the snapshot: the restored model must catch up on it.
+    letter(
+        &app,
+        "leader.x01",
+        l(&["denunciation"], "post", "corruption", "2026-03-10"),
+    )
+    .await;
+    let mut c = app.db.store.conn().await.unwrap();
+    let restored = Model::new();
+    let got = restored.restore(&path, &mut c).await.unwrap();
+    let Restored::Taken {
+        position,
+        caught_up_to,
+    } = got
+    else {
+        panic!("the snapshot is taken: {got:?}");
+    };
+    assert_eq!(position, saved);
+    assert!(caught_up_to > position, "{caught_up_to} > {position}");
+    assert!(restored.stats().loaded);
+    let forms: Vec<_> = all_forms().iter().collect();
+    let mut nonzero = 0;
+    for p in ["2025", "2026", "2026-Q1", "2025-12-15..2026-12-14"] {
+        let period = Period::parse(p).unwrap();
+        let sql = liem_report::per_unit_sql(&mut c, &forms, period.span(), None, None)
+            .await
+            .unwrap();
+        let (by_snapshot, _) =
+            liem_report::per_unit(&mut c, &restored, &forms, period.span(), None)
+                .await
+                .unwrap();
+        for ((f, a), b) in forms.iter().zip(sql).zip(by_snapshot) {
+            let a = norm(a);
+            nonzero += a.len();
+            assert_eq!(a, norm(b), "{} over {p} (from the snapshot)", f.code);
+        }
+    }
+    assert!(nonzero > 20, "the forms hold figures: {nonzero}");
+    // A byte changed, or the file cut short: refused, nothing loaded.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    let damaged = dir.path().join("damaged.snapshot");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let fresh = Model::new();
+    assert_eq!(
+        fresh.restore(&damaged, &mut c).await.unwrap(),
+        Restored::Refused(Refused::Damaged)
+    );
+    let cut = std::fs::read(&path).unwrap();
+    std::fs::write(&damaged, &cut[..cut.len() - 100]).unwrap();
+    assert_eq!(
+        fresh.restore(&damaged, &mut c).await.unwrap(),
+        Restored::Refused(Refused::Damaged)
+    );
+    assert_eq!(
+        fresh
+            .restore(&dir.path().join("absent"), &mut c)
+            .await
+            .unwrap(),
+        Restored::Absent
+    );
+    assert!(!fresh.stats().loaded, "a refused snapshot loads nothing");
+    drop(c);
+    // Another database (its own chain and feed): refused.
+    let other = liem_store::testing::TestDb::sqlite().await;
+    let mut oc = other.store.conn().await.unwrap();
+    assert_eq!(
+        Model::new().restore(&path, &mut oc).await.unwrap(),
+        Restored::Refused(Refused::OtherDatabase)
+    );
 }
 
 /// The CSV download starts with a byte-order mark (a spreadsheet program

@@ -1020,11 +1020,22 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 committee,
             };
             let cp = audit::checkpoint(&mut c, store.audit_keys()).await?;
-            let mut report =
-                liem_report::compute(&mut c, &liem_report::Model::new(), &t, &[form], &req)
-                    .await?
-                    .pop()
-                    .expect("one form, one report");
+            // The model from its snapshot when there is one of this database
+            // (caught up from the feed), else from the database; the
+            // snapshot is then written for the next call.
+            let model = liem_report::Model::new();
+            let snapshot = cfg.data_dir.join("model.snapshot");
+            let restored = model.restore(&snapshot, &mut c).await?;
+            let mut report = liem_report::compute(&mut c, &model, &t, &[form], &req)
+                .await?
+                .pop()
+                .expect("one form, one report");
+            let current = matches!(restored, liem_report::Restored::Taken { position, caught_up_to } if position == caught_up_to);
+            if !current && std::fs::metadata(&cfg.data_dir).is_ok() {
+                if let Err(e) = model.save(&snapshot, &mut c).await {
+                    eprintln!("note: the statistics model's snapshot was not written: {e}");
+                }
+            }
             report.checkpoint = Some(cp.to_string());
             drop(c);
             store.close().await;
@@ -1353,13 +1364,31 @@ async fn serve(cfg: &Config, store: Store) -> Result<()> {
         PasswordPolicy::default(),
         cfg.settings(),
     );
-    // Load the statistics model in the background: the first dashboard
-    // need not wait for a million rows.
+    // Load the statistics model in the background: from its snapshot on
+    // disk when there is one of this database (a second), else from the
+    // database (a million rows: a minute); then keep a snapshot current for
+    // the next start.
     let warm = state.clone();
+    let snapshot = cfg.data_dir.join("model.snapshot");
     tokio::spawn(async move {
         let started = std::time::Instant::now();
         let loaded = match warm.store.conn().await {
-            Ok(mut c) => warm.model.refresh(&mut c).await.map_err(|e| e.to_string()),
+            Ok(mut c) => {
+                let restored = warm.model.restore(&snapshot, &mut c).await;
+                match &restored {
+                    Ok(liem_report::Restored::Refused(why)) => {
+                        tracing::warn!(
+                            ?why,
+                            "statistics model snapshot not taken; reading the database"
+                        )
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "statistics model snapshot unreadable; reading the database")
+                    }
+                    _ => {}
+                }
+                warm.model.refresh(&mut c).await.map_err(|e| e.to_string())
+            }
             Err(e) => Err(e.to_string()),
         };
         match loaded {
@@ -1370,6 +1399,36 @@ async fn serve(cfg: &Config, store: Store) -> Result<()> {
             Err(e) => {
                 tracing::warn!(error = %e, "statistics model not loaded; it loads on first use")
             }
+        }
+        // A snapshot just taken and current needs no rewriting.
+        let mut saved = None;
+        if let Ok(mut c) = warm.store.conn().await {
+            if let (Ok(marked), Ok(head)) = (
+                liem_report::snapshot::position_of(&snapshot),
+                liem_store::stats::data_version(&mut c).await,
+            ) {
+                if marked == head && warm.model.stats().position == head {
+                    saved = Some(head);
+                }
+            }
+        }
+        loop {
+            let position = warm.model.stats().position;
+            if warm.model.stats().loaded && saved != Some(position) {
+                let done = match warm.store.conn().await {
+                    Ok(mut c) => warm
+                        .model
+                        .save(&snapshot, &mut c)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                match done {
+                    Ok(_) => saved = Some(position),
+                    Err(e) => tracing::warn!(error = %e, "statistics model snapshot not written"),
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(600)).await;
         }
     });
     liem_server::checkpoints::spawn_schedule(state.clone(), cfg.checkpoint_every());

@@ -163,6 +163,7 @@ pub(crate) fn report_error(e: liem_report::ReportError) -> AppError {
         R::UnknownForm(_) => AppError::NotFound,
         R::UnknownColumn { .. } => AppError::NotFound,
         R::NotARow(_) => bad("row", "unknown_value", "must be a row of the report"),
+        R::Snapshot(e) => AppError::Internal(e),
     }
 }
 

@@ -1,0 +1,364 @@
+//! The statistics model on disk, so that a restart (or `liem report`)
+//! serves figures at once instead of reading every fact row again.
+//!
+//! A snapshot holds the model's tables column by column (each in its
+//! narrow type), its units and codes, the cases, and the change-feed
+//! position it reflects; it is checksummed (SHA-256 over all of it) and
+//! versioned, and it names the database it was taken from: the first audit
+//! record's hash (which differs between any two databases) and the
+//! change-feed entry at its position (which differs when the database was
+//! restored to an earlier point and went on elsewhere). A snapshot that
+//! does not match in every respect is ignored and the model is read from
+//! the database, as without one. Taken from a snapshot, the model then
+//! catches up from the feed like any refresh: the rows changed since are
+//! read again.
+//!
+//! Layout, little-endian: magic `LIEMSNAP`, format version (u32), layout
+//! hash of the sources and columns (u64), position (i64), the two database
+//! marks (strings), the body, then the SHA-256 of everything before it.
+
+use crate::column::Column;
+use crate::model::{Dict, State, Table};
+use crate::ReportError;
+use liem_domain::ids::UnitId;
+use liem_domain::stats::Source;
+use liem_store::db::{query, AsExec};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+const MAGIC: &[u8; 8] = b"LIEMSNAP";
+const FORMAT: u32 = 1;
+
+/// What names the database a snapshot was taken from, at its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Marks {
+    genesis: String,
+    at_position: String,
+}
+
+/// The marks of the database at `position`.
+pub(crate) async fn marks(ex: &mut impl AsExec, position: i64) -> Result<Marks, ReportError> {
+    let genesis = query("SELECT hash FROM audit_log WHERE seq = 1")
+        .fetch_optional(&mut *ex)
+        .await?
+        .map(|r| r.text("hash"))
+        .transpose()?
+        .unwrap_or_default();
+    let at_position = query(
+        "SELECT seq, entity, entity_id, op FROM outbox WHERE seq <= $1 ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(position)
+    .fetch_optional(&mut *ex)
+    .await?
+    .map(|r| -> Result<String, liem_store::StoreError> {
+        Ok(format!(
+            "{} {} {} {}",
+            r.i64("seq")?,
+            r.text("entity")?,
+            r.text("entity_id")?,
+            r.text("op")?
+        ))
+    })
+    .transpose()?
+    .unwrap_or_default();
+    Ok(Marks {
+        genesis,
+        at_position,
+    })
+}
+
+/// A hash of the sources' columns and types: a snapshot of another layout
+/// (a column added, renamed, retyped) is not read.
+fn layout() -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for s in Source::ALL {
+        for c in s.columns() {
+            for b in format!("{s:?}.{c:?}.{}:{:?};", c.name(), c.ty()).bytes() {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+    }
+    h
+}
+
+/// The position a snapshot of `state` may claim: below the first position
+/// still awaited (a transaction that may yet commit), all is in.
+pub(crate) fn settled(state: &State) -> i64 {
+    state
+        .gaps
+        .iter()
+        .map(|g| g.0 - 1)
+        .min()
+        .unwrap_or(state.seq)
+        .min(state.seq)
+}
+
+struct Out(Vec<u8>);
+
+impl Out {
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn i64(&mut self, v: i64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn len(&mut self, n: usize) {
+        self.u64(n as u64);
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.len(b.len());
+        self.0.extend_from_slice(b);
+    }
+    fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+}
+
+/// The snapshot of `state` at `position`, marked with `marks`.
+pub(crate) fn encode(state: &State, position: i64, marks: &Marks) -> Vec<u8> {
+    let mut o = Out(Vec::with_capacity(1 << 20));
+    o.0.extend_from_slice(MAGIC);
+    o.u32(FORMAT);
+    o.u64(layout());
+    o.i64(position);
+    o.str(&marks.genesis);
+    o.str(&marks.at_position);
+    o.len(state.units.len());
+    for u in &state.units {
+        o.0.extend_from_slice(u.0.as_bytes());
+    }
+    let mut dicts: Vec<(String, &Dict)> = state
+        .dicts
+        .iter()
+        .map(|(c, d)| (format!("{c:?}"), d))
+        .collect();
+    dicts.sort_by(|a, b| a.0.cmp(&b.0));
+    o.len(dicts.len());
+    for (name, d) in dicts {
+        o.str(&name);
+        o.len(d.ids.len());
+        for (code, id) in &d.ids {
+            o.str(code);
+            o.i64(*id);
+        }
+    }
+    o.len(state.tables.len());
+    for (source, t) in &state.tables {
+        let at = Source::ALL
+            .iter()
+            .position(|s| s == source)
+            .expect("a source");
+        o.u8(at as u8);
+        let mut ids = vec![uuid::Uuid::nil(); t.unit.len()];
+        for (id, row) in &t.index {
+            ids[*row as usize] = *id;
+        }
+        o.len(ids.len());
+        for id in &ids {
+            o.0.extend_from_slice(id.as_bytes());
+        }
+        for u in &t.unit {
+            o.u32(*u);
+        }
+        o.len(t.cols.len());
+        for c in &t.cols {
+            o.u8(c.width() as u8);
+            c.put(&mut o.0);
+        }
+    }
+    o.bytes(&serde_json::to_vec(&state.cases).expect("cases serialise"));
+    let sum = Sha256::digest(&o.0);
+    o.0.extend_from_slice(&sum);
+    o.0
+}
+
+struct In<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> In<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.at.checked_add(n)?;
+        let s = self.b.get(self.at..end)?;
+        self.at = end;
+        Some(s)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8)
+            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+    fn i64(&mut self) -> Option<i64> {
+        self.take(8)
+            .map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+    fn len(&mut self) -> Option<usize> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        // No count can exceed the bytes left (each item takes one at least).
+        (n <= self.b.len() - self.at).then_some(n)
+    }
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.len()?;
+        self.take(n)
+    }
+    fn str(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.bytes()?).ok()
+    }
+    fn uuid(&mut self) -> Option<uuid::Uuid> {
+        Some(uuid::Uuid::from_bytes(self.take(16)?.try_into().ok()?))
+    }
+}
+
+/// Why a snapshot was not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// Not a snapshot, cut short, or its checksum does not match.
+    Damaged,
+    /// Another format or another layout of the sources.
+    OtherVersion,
+    /// Taken from another database, or from this one before it was
+    /// restored to an earlier point.
+    OtherDatabase,
+}
+
+/// The position and marks a snapshot claims, read before its body.
+pub(crate) fn header(bytes: &[u8]) -> Result<(i64, Marks), Refused> {
+    if bytes.len() < 8 + 32 || &bytes[..8] != MAGIC {
+        return Err(Refused::Damaged);
+    }
+    let (body, sum) = bytes.split_at(bytes.len() - 32);
+    if Sha256::digest(body).as_slice() != sum {
+        return Err(Refused::Damaged);
+    }
+    let mut i = In { b: body, at: 8 };
+    if i.u32() != Some(FORMAT) || i.u64() != Some(layout()) {
+        return Err(Refused::OtherVersion);
+    }
+    let position = i.i64().ok_or(Refused::Damaged)?;
+    let genesis = i.str().ok_or(Refused::Damaged)?.to_owned();
+    let at_position = i.str().ok_or(Refused::Damaged)?.to_owned();
+    Ok((
+        position,
+        Marks {
+            genesis,
+            at_position,
+        },
+    ))
+}
+
+/// The position the snapshot at `path` claims (its header only; not
+/// checked against a database).
+pub fn position_of(path: &std::path::Path) -> std::io::Result<i64> {
+    use std::io::Read as _;
+    let mut head = [0u8; 28];
+    std::fs::File::open(path)?.read_exact(&mut head)?;
+    if &head[..8] != MAGIC {
+        return Err(std::io::Error::other("not a snapshot"));
+    }
+    Ok(i64::from_le_bytes(
+        head[20..28].try_into().expect("8 bytes"),
+    ))
+}
+
+/// The model a snapshot holds (checked by [`header`] first).
+pub(crate) fn decode(bytes: &[u8]) -> Result<State, Refused> {
+    let (position, _) = header(bytes)?;
+    let body = &bytes[..bytes.len() - 32];
+    let mut i = In {
+        b: body,
+        at: 8 + 4 + 8 + 8,
+    };
+    i.str().ok_or(Refused::Damaged)?;
+    i.str().ok_or(Refused::Damaged)?;
+    read_state(&mut i, position).ok_or(Refused::Damaged)
+}
+
+fn read_state(i: &mut In<'_>, position: i64) -> Option<State> {
+    let mut state = State {
+        seq: position,
+        ..State::default()
+    };
+    for n in 0..i.len()? {
+        let u = UnitId(i.uuid()?);
+        state.units.push(u);
+        state.unit_index.insert(u, u32::try_from(n).ok()?);
+    }
+    let by_name: HashMap<String, liem_domain::stats::Col> = Source::ALL
+        .iter()
+        .flat_map(|s| s.columns().iter().map(|c| (format!("{c:?}"), *c)))
+        .collect();
+    for _ in 0..i.len()? {
+        let col = *by_name.get(i.str()?)?;
+        let mut d = Dict::default();
+        for _ in 0..i.len()? {
+            let code = i.str()?.to_owned();
+            d.ids.insert(code, i.i64()?);
+        }
+        state.dicts.insert(col, d);
+    }
+    for _ in 0..i.len()? {
+        let source = *Source::ALL.get(usize::from(i.u8()?))?;
+        let rows = i.len()?;
+        let mut t = Table::default();
+        t.index.reserve(rows);
+        for r in 0..rows {
+            t.index.insert(i.uuid()?, u32::try_from(r).ok()?);
+        }
+        for r in 0..rows {
+            let u = i.u32()?;
+            if u as usize >= state.units.len() {
+                return None;
+            }
+            t.unit.push(u);
+            t.file(u, r as u32);
+        }
+        let ncols = i.len()?;
+        if ncols != source.columns().len() {
+            return None;
+        }
+        for _ in 0..ncols {
+            let width = usize::from(i.u8()?);
+            let bytes = i.take(rows.checked_mul(width)?)?;
+            t.cols.push(Column::from_bytes(width, bytes)?);
+        }
+        state.tables.insert(source, t);
+    }
+    state.cases = serde_json::from_slice(i.bytes()?).ok()?;
+    (i.at == i.b.len()).then_some(state)
+}
+
+/// Writes a snapshot to `path` by a file beside it, synced, then renamed
+/// over it: a crash leaves the old snapshot or the new, never half of one.
+pub(crate) fn write(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let tmp = path.with_extension("tmp");
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create(true).truncate(true);
+    // Counts by unit and code, and the cases' figures: the owner's only.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    let mut f = open.open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
