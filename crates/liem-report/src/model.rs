@@ -485,10 +485,12 @@ impl Model {
             (crate::snapshot::encode(state, position, &marks), position)
         };
         let path = path.to_owned();
-        tokio::task::spawn_blocking(move || crate::snapshot::write(&path, &bytes))
-            .await
-            .map_err(|e| ReportError::Snapshot(e.to_string()))?
-            .map_err(|e| ReportError::Snapshot(e.to_string()))?;
+        tokio::task::spawn_blocking(move || {
+            crate::snapshot::write(&path, &crate::snapshot::seal(bytes))
+        })
+        .await
+        .map_err(|e| ReportError::Snapshot(e.to_string()))?
+        .map_err(|e| ReportError::Snapshot(e.to_string()))?;
         Ok(position)
     }
 

@@ -120,7 +120,8 @@ impl Out {
     }
 }
 
-/// The snapshot of `state` at `position`, marked with `marks`.
+/// The snapshot of `state` at `position`, marked with `marks`, before its
+/// checksum ([`seal`]).
 pub(crate) fn encode(state: &State, position: i64, marks: &Marks) -> Vec<u8> {
     let mut o = Out(Vec::with_capacity(1 << 20));
     o.0.extend_from_slice(MAGIC);
@@ -173,9 +174,15 @@ pub(crate) fn encode(state: &State, position: i64, marks: &Marks) -> Vec<u8> {
         }
     }
     o.bytes(&serde_json::to_vec(&state.cases).expect("cases serialise"));
-    let sum = Sha256::digest(&o.0);
-    o.0.extend_from_slice(&sum);
     o.0
+}
+
+/// Appends the checksum to what [`encode`] wrote (apart, so that it is
+/// computed without holding the model).
+pub(crate) fn seal(mut bytes: Vec<u8>) -> Vec<u8> {
+    let sum = Sha256::digest(&bytes);
+    bytes.extend_from_slice(&sum);
+    bytes
 }
 
 struct In<'a> {
