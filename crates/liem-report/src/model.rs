@@ -508,30 +508,36 @@ impl Model {
             return Ok(Restored::AlreadyLoaded);
         }
         let owned = path.to_owned();
-        let bytes = match tokio::task::spawn_blocking(move || std::fs::read(owned))
+        let opened = tokio::task::spawn_blocking(move || crate::snapshot::open(&owned))
             .await
-            .map_err(|e| ReportError::Snapshot(e.to_string()))?
-        {
-            Ok(b) => b,
+            .map_err(|e| ReportError::Snapshot(e.to_string()))?;
+        let (position, marks, reader) = match opened {
+            Ok(Ok(h)) => h,
+            Ok(Err(r)) => return Ok(Restored::Refused(r)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Restored::Absent),
             Err(e) => return Err(ReportError::Snapshot(e.to_string())),
         };
         let started = Instant::now();
-        let (position, marks) = match crate::snapshot::header(&bytes) {
-            Ok(h) => h,
-            Err(r) => return Ok(Restored::Refused(r)),
-        };
         let head = stats::data_version(&mut *ex).await?;
         if head < position || crate::snapshot::marks(&mut *ex, position).await? != marks {
-            return Ok(Restored::Refused(crate::snapshot::Refused::OtherDatabase));
+            // A damaged header can name another database too: say which.
+            let sound = tokio::task::spawn_blocking(move || reader.check_rest())
+                .await
+                .map_err(|e| ReportError::Snapshot(e.to_string()))?;
+            return Ok(Restored::Refused(if sound {
+                crate::snapshot::Refused::OtherDatabase
+            } else {
+                crate::snapshot::Refused::Damaged
+            }));
         }
-        let state = match tokio::task::spawn_blocking(move || crate::snapshot::decode(&bytes))
-            .await
-            .map_err(|e| ReportError::Snapshot(e.to_string()))?
-        {
-            Ok(s) => s,
-            Err(r) => return Ok(Restored::Refused(r)),
-        };
+        let state =
+            match tokio::task::spawn_blocking(move || crate::snapshot::decode(reader, position))
+                .await
+                .map_err(|e| ReportError::Snapshot(e.to_string()))?
+            {
+                Ok(s) => s,
+                Err(r) => return Ok(Restored::Refused(r)),
+            };
         *guard = Some(state);
         let c = &self.stats;
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);

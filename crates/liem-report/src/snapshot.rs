@@ -185,47 +185,88 @@ pub(crate) fn seal(mut bytes: Vec<u8>) -> Vec<u8> {
     bytes
 }
 
-struct In<'a> {
-    b: &'a [u8],
-    at: usize,
+/// A snapshot read as it streams from its file, hashed as it goes: the
+/// model is decoded without the file ever held whole beside it.
+pub struct Reader {
+    r: std::io::BufReader<std::fs::File>,
+    hasher: Sha256,
+    /// Bytes of the body not read yet (the checksum after them).
+    left: u64,
 }
 
-impl<'a> In<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let end = self.at.checked_add(n)?;
-        let s = self.b.get(self.at..end)?;
-        self.at = end;
-        Some(s)
+impl Reader {
+    fn fill(&mut self, buf: &mut [u8]) -> Option<()> {
+        use std::io::Read as _;
+        if buf.len() as u64 > self.left {
+            return None;
+        }
+        self.r.read_exact(buf).ok()?;
+        self.hasher.update(&*buf);
+        self.left -= buf.len() as u64;
+        Some(())
+    }
+    fn take(&mut self, n: usize) -> Option<Vec<u8>> {
+        if n as u64 > self.left {
+            return None;
+        }
+        let mut v = vec![0; n];
+        self.fill(&mut v)?;
+        Some(v)
+    }
+    fn arr<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let mut a = [0u8; N];
+        self.fill(&mut a)?;
+        Some(a)
     }
     fn u8(&mut self) -> Option<u8> {
-        self.take(1).map(|b| b[0])
+        self.arr::<1>().map(|b| b[0])
     }
     fn u32(&mut self) -> Option<u32> {
-        self.take(4)
-            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+        self.arr().map(u32::from_le_bytes)
     }
     fn u64(&mut self) -> Option<u64> {
-        self.take(8)
-            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+        self.arr().map(u64::from_le_bytes)
     }
     fn i64(&mut self) -> Option<i64> {
-        self.take(8)
-            .map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes")))
+        self.arr().map(i64::from_le_bytes)
     }
     fn len(&mut self) -> Option<usize> {
-        let n = usize::try_from(self.u64()?).ok()?;
+        let n = self.u64()?;
         // No count can exceed the bytes left (each item takes one at least).
-        (n <= self.b.len() - self.at).then_some(n)
+        if n > self.left {
+            return None;
+        }
+        usize::try_from(n).ok()
     }
-    fn bytes(&mut self) -> Option<&'a [u8]> {
+    fn bytes(&mut self) -> Option<Vec<u8>> {
         let n = self.len()?;
         self.take(n)
     }
-    fn str(&mut self) -> Option<&'a str> {
-        std::str::from_utf8(self.bytes()?).ok()
+    fn str(&mut self) -> Option<String> {
+        String::from_utf8(self.bytes()?).ok()
     }
     fn uuid(&mut self) -> Option<uuid::Uuid> {
-        Some(uuid::Uuid::from_bytes(self.take(16)?.try_into().ok()?))
+        self.arr().map(uuid::Uuid::from_bytes)
+    }
+    /// Whether the body was read to its end and its checksum matches.
+    fn sound(mut self) -> bool {
+        use std::io::Read as _;
+        let mut sum = [0u8; 32];
+        self.left == 0
+            && self.r.read_exact(&mut sum).is_ok()
+            && self.r.read(&mut [0u8; 1]).ok() == Some(0)
+            && self.hasher.finalize().as_slice() == sum
+    }
+    /// Reads the rest and says whether the whole is sound.
+    pub(crate) fn check_rest(mut self) -> bool {
+        let mut buf = vec![0u8; 1 << 16];
+        while self.left > 0 {
+            let n = buf.len().min(self.left as usize);
+            if self.fill(&mut buf[..n]).is_none() {
+                return false;
+            }
+        }
+        self.sound()
     }
 }
 
@@ -241,29 +282,40 @@ pub enum Refused {
     OtherDatabase,
 }
 
-/// The position and marks a snapshot claims, read before its body.
-pub(crate) fn header(bytes: &[u8]) -> Result<(i64, Marks), Refused> {
-    if bytes.len() < 8 + 32 || &bytes[..8] != MAGIC {
-        return Err(Refused::Damaged);
+/// Opens a snapshot and reads its header: the position and marks it
+/// claims, and the reader at its body. The checksum is known only once the
+/// body is read ([`decode`], [`Reader::check_rest`]).
+pub(crate) fn open(
+    path: &std::path::Path,
+) -> std::io::Result<Result<(i64, Marks, Reader), Refused>> {
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    let Some(left) = size.checked_sub(32) else {
+        return Ok(Err(Refused::Damaged));
+    };
+    let mut i = Reader {
+        r: std::io::BufReader::with_capacity(1 << 16, file),
+        hasher: Sha256::new(),
+        left,
+    };
+    if i.arr::<8>().as_ref() != Some(MAGIC) {
+        return Ok(Err(Refused::Damaged));
     }
-    let (body, sum) = bytes.split_at(bytes.len() - 32);
-    if Sha256::digest(body).as_slice() != sum {
-        return Err(Refused::Damaged);
-    }
-    let mut i = In { b: body, at: 8 };
     if i.u32() != Some(FORMAT) || i.u64() != Some(layout()) {
-        return Err(Refused::OtherVersion);
+        return Ok(Err(Refused::OtherVersion));
     }
-    let position = i.i64().ok_or(Refused::Damaged)?;
-    let genesis = i.str().ok_or(Refused::Damaged)?.to_owned();
-    let at_position = i.str().ok_or(Refused::Damaged)?.to_owned();
-    Ok((
+    let head = (|| Some((i.i64()?, i.str()?, i.str()?)))();
+    let Some((position, genesis, at_position)) = head else {
+        return Ok(Err(Refused::Damaged));
+    };
+    Ok(Ok((
         position,
         Marks {
             genesis,
             at_position,
         },
-    ))
+        i,
+    )))
 }
 
 /// The position the snapshot at `path` claims (its header only; not
@@ -280,20 +332,18 @@ pub fn position_of(path: &std::path::Path) -> std::io::Result<i64> {
     ))
 }
 
-/// The model a snapshot holds (checked by [`header`] first).
-pub(crate) fn decode(bytes: &[u8]) -> Result<State, Refused> {
-    let (position, _) = header(bytes)?;
-    let body = &bytes[..bytes.len() - 32];
-    let mut i = In {
-        b: body,
-        at: 8 + 4 + 8 + 8,
-    };
-    i.str().ok_or(Refused::Damaged)?;
-    i.str().ok_or(Refused::Damaged)?;
-    read_state(&mut i, position).ok_or(Refused::Damaged)
+/// The model a snapshot's body holds, if the body is whole and its
+/// checksum matches.
+pub(crate) fn decode(mut i: Reader, position: i64) -> Result<State, Refused> {
+    let state = read_state(&mut i, position).ok_or(Refused::Damaged)?;
+    if i.sound() {
+        Ok(state)
+    } else {
+        Err(Refused::Damaged)
+    }
 }
 
-fn read_state(i: &mut In<'_>, position: i64) -> Option<State> {
+fn read_state(i: &mut Reader, position: i64) -> Option<State> {
     let mut state = State {
         seq: position,
         ..State::default()
@@ -308,10 +358,10 @@ fn read_state(i: &mut In<'_>, position: i64) -> Option<State> {
         .flat_map(|s| s.columns().iter().map(|c| (format!("{c:?}"), *c)))
         .collect();
     for _ in 0..i.len()? {
-        let col = *by_name.get(i.str()?)?;
+        let col = *by_name.get(&i.str()?)?;
         let mut d = Dict::default();
         for _ in 0..i.len()? {
-            let code = i.str()?.to_owned();
+            let code = i.str()?;
             d.ids.insert(code, i.i64()?);
         }
         state.dicts.insert(col, d);
@@ -339,12 +389,12 @@ fn read_state(i: &mut In<'_>, position: i64) -> Option<State> {
         for _ in 0..ncols {
             let width = usize::from(i.u8()?);
             let bytes = i.take(rows.checked_mul(width)?)?;
-            t.cols.push(Column::from_bytes(width, bytes)?);
+            t.cols.push(Column::from_bytes(width, &bytes)?);
         }
         state.tables.insert(source, t);
     }
-    state.cases = serde_json::from_slice(i.bytes()?).ok()?;
-    (i.at == i.b.len()).then_some(state)
+    state.cases = serde_json::from_slice(&i.bytes()?).ok()?;
+    (i.left == 0).then_some(state)
 }
 
 /// Writes a snapshot to `path` by a file beside it, synced, then renamed

@@ -949,6 +949,14 @@ async fn a_snapshot_of_the_model_gives_its_figures_and_is_refused_when_not_its_o
         fresh.restore(&damaged, &mut c).await.unwrap(),
         Restored::Refused(Refused::Damaged)
     );
+    // A byte of the database's mark changed: damaged, not another database.
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[40] ^= 0x01;
+    std::fs::write(&damaged, &bytes).unwrap();
+    assert_eq!(
+        fresh.restore(&damaged, &mut c).await.unwrap(),
+        Restored::Refused(Refused::Damaged)
+    );
     let cut = std::fs::read(&path).unwrap();
     std::fs::write(&damaged, &cut[..cut.len() - 100]).unwrap();
     assert_eq!(
