@@ -120,6 +120,27 @@ impl Driver {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+    /// Waits until no element matches (a form posted, its page reloaded
+    /// without it): waiting for an element the old page had too would race.
+    fn wait_gone(&self, css: &str, timeout: Duration) {
+        let started = Instant::now();
+        loop {
+            let found = self.call(
+                "POST",
+                "/elements",
+                Some(json!({"using": "css selector", "value": css})),
+            );
+            if found.as_array().is_some_and(|a| a.is_empty()) {
+                return;
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "{css} is still there; page: {}",
+                self.url()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
     /// Runs a script that answers through its callback (the last
     /// argument), waiting up to the session's script timeout.
     fn script_async(&self, js: &str, args: Value) -> Value {
@@ -626,6 +647,7 @@ fn a_leader_places_a_case_under_monitoring_moves_it_with_a_transfer_and_sees_it_
     );
     // The police acknowledge the file (the leader's scope holds the agency).
     d.click(".ack");
+    d.wait_gone(".ack", Duration::from_secs(10));
     d.wait_for("#stage-form", Duration::from_secs(10));
     assert!(!d.source().contains("class=\"ack\""), "acknowledged");
 
