@@ -476,21 +476,27 @@ impl Model {
         path: &std::path::Path,
         ex: &mut impl AsExec,
     ) -> Result<i64, ReportError> {
-        let (bytes, position) = {
+        let (file, tmp, position) = {
             let mut guard = self.state.lock().await;
             self.counted_refresh(&mut guard, &mut *ex).await?;
             let state = guard.as_ref().expect("refreshed");
             let position = crate::snapshot::settled(state);
             let marks = crate::snapshot::marks(&mut *ex, position).await?;
-            (crate::snapshot::encode(state, position, &marks), position)
+            // Streamed to the file under the lock (the model must not move
+            // meanwhile), off the runtime's workers where it has several.
+            let write = || crate::snapshot::write_body(path, state, position, &marks);
+            let written = match tokio::runtime::Handle::current().runtime_flavor() {
+                tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(write),
+                _ => write(),
+            };
+            let (file, tmp) = written.map_err(|e| ReportError::Snapshot(e.to_string()))?;
+            (file, tmp, position)
         };
         let path = path.to_owned();
-        tokio::task::spawn_blocking(move || {
-            crate::snapshot::write(&path, &crate::snapshot::seal(bytes))
-        })
-        .await
-        .map_err(|e| ReportError::Snapshot(e.to_string()))?
-        .map_err(|e| ReportError::Snapshot(e.to_string()))?;
+        tokio::task::spawn_blocking(move || crate::snapshot::finish(file, &tmp, &path))
+            .await
+            .map_err(|e| ReportError::Snapshot(e.to_string()))?
+            .map_err(|e| ReportError::Snapshot(e.to_string()))?;
         Ok(position)
     }
 

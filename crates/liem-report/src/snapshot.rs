@@ -93,38 +93,64 @@ pub(crate) fn settled(state: &State) -> i64 {
         .min(state.seq)
 }
 
-struct Out(Vec<u8>);
+/// Where a snapshot is written: a buffer, passed on to its file (and its
+/// hash) after each large part, so that the snapshot is never held whole.
+struct Out {
+    buf: Vec<u8>,
+    sink: Option<Sink>,
+}
+
+/// The file a snapshot streams to, hashed as it goes.
+struct Sink {
+    w: std::io::BufWriter<std::fs::File>,
+    hasher: Sha256,
+    err: Option<std::io::Error>,
+}
 
 impl Out {
     fn u8(&mut self, v: u8) {
-        self.0.push(v);
+        self.buf.push(v);
     }
     fn u32(&mut self, v: u32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
+        self.buf.extend_from_slice(&v.to_le_bytes());
     }
     fn u64(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
+        self.buf.extend_from_slice(&v.to_le_bytes());
     }
     fn i64(&mut self, v: i64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
+        self.buf.extend_from_slice(&v.to_le_bytes());
     }
     fn len(&mut self, n: usize) {
         self.u64(n as u64);
     }
     fn bytes(&mut self, b: &[u8]) {
         self.len(b.len());
-        self.0.extend_from_slice(b);
+        self.buf.extend_from_slice(b);
     }
     fn str(&mut self, s: &str) {
         self.bytes(s.as_bytes());
     }
+    /// Passes what is buffered on to the file (a buffer without a file
+    /// keeps it).
+    fn spill(&mut self) {
+        use std::io::Write as _;
+        let Some(s) = self.sink.as_mut() else {
+            return;
+        };
+        if s.err.is_none() {
+            s.hasher.update(&self.buf);
+            if let Err(e) = s.w.write_all(&self.buf) {
+                s.err = Some(e);
+            }
+        }
+        self.buf.clear();
+    }
 }
 
-/// The snapshot of `state` at `position`, marked with `marks`, before its
-/// checksum ([`seal`]).
-pub(crate) fn encode(state: &State, position: i64, marks: &Marks) -> Vec<u8> {
-    let mut o = Out(Vec::with_capacity(1 << 20));
-    o.0.extend_from_slice(MAGIC);
+/// Writes the snapshot of `state` at `position`, marked with `marks`,
+/// before its checksum.
+fn encode_into(o: &mut Out, state: &State, position: i64, marks: &Marks) {
+    o.buf.extend_from_slice(MAGIC);
     o.u32(FORMAT);
     o.u64(layout());
     o.i64(position);
@@ -132,7 +158,7 @@ pub(crate) fn encode(state: &State, position: i64, marks: &Marks) -> Vec<u8> {
     o.str(&marks.at_position);
     o.len(state.units.len());
     for u in &state.units {
-        o.0.extend_from_slice(u.0.as_bytes());
+        o.buf.extend_from_slice(u.0.as_bytes());
     }
     let mut dicts: Vec<(String, &Dict)> = state
         .dicts
@@ -162,27 +188,61 @@ pub(crate) fn encode(state: &State, position: i64, marks: &Marks) -> Vec<u8> {
         }
         o.len(ids.len());
         for id in &ids {
-            o.0.extend_from_slice(id.as_bytes());
+            o.buf.extend_from_slice(id.as_bytes());
         }
+        drop(ids);
+        o.spill();
         for u in &t.unit {
             o.u32(*u);
         }
+        o.spill();
         o.len(t.cols.len());
         for c in &t.cols {
             o.u8(c.width() as u8);
-            c.put(&mut o.0);
+            c.put(&mut o.buf);
+            o.spill();
         }
     }
     o.bytes(&serde_json::to_vec(&state.cases).expect("cases serialise"));
-    o.0
+    o.spill();
 }
 
-/// Appends the checksum to what [`encode`] wrote (apart, so that it is
-/// computed without holding the model).
-pub(crate) fn seal(mut bytes: Vec<u8>) -> Vec<u8> {
-    let sum = Sha256::digest(&bytes);
-    bytes.extend_from_slice(&sum);
-    bytes
+/// Writes the snapshot to a file beside `path`, streamed and hashed as it
+/// goes, its checksum last; [`finish`] syncs it and puts it in place. The
+/// file and its temporary path.
+pub(crate) fn write_body(
+    path: &std::path::Path,
+    state: &State,
+    position: i64,
+    marks: &Marks,
+) -> std::io::Result<(std::fs::File, std::path::PathBuf)> {
+    use std::io::Write as _;
+    let tmp = path.with_extension("tmp");
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create(true).truncate(true);
+    // Counts by unit and code, and the cases' figures: the owner's only.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    let file = open.open(&tmp)?;
+    let mut o = Out {
+        buf: Vec::with_capacity(1 << 20),
+        sink: Some(Sink {
+            w: std::io::BufWriter::with_capacity(1 << 20, file),
+            hasher: Sha256::new(),
+            err: None,
+        }),
+    };
+    encode_into(&mut o, state, position, marks);
+    let Some(sink) = o.sink.take() else {
+        unreachable!("made with a sink")
+    };
+    if let Some(e) = sink.err {
+        return Err(e);
+    }
+    let mut w = sink.w;
+    w.write_all(&sink.hasher.finalize())?;
+    let file = w.into_inner().map_err(|e| e.into_error())?;
+    Ok((file, tmp))
 }
 
 /// A snapshot read as it streams from its file, hashed as it goes: the
@@ -397,21 +457,16 @@ fn read_state(i: &mut Reader, position: i64) -> Option<State> {
     (i.left == 0).then_some(state)
 }
 
-/// Writes a snapshot to `path` by a file beside it, synced, then renamed
-/// over it: a crash leaves the old snapshot or the new, never half of one.
-pub(crate) fn write(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let tmp = path.with_extension("tmp");
-    let mut open = std::fs::OpenOptions::new();
-    open.write(true).create(true).truncate(true);
-    // Counts by unit and code, and the cases' figures: the owner's only.
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
-    let mut f = open.open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(&tmp, path)?;
+/// Syncs a snapshot [`write_body`] wrote and renames it over `path`: a
+/// crash leaves the old snapshot or the new, never half of one.
+pub(crate) fn finish(
+    file: std::fs::File,
+    tmp: &std::path::Path,
+    path: &std::path::Path,
+) -> std::io::Result<()> {
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(tmp, path)?;
     if let Some(dir) = path.parent() {
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
