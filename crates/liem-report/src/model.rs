@@ -398,6 +398,20 @@ pub enum Restored {
     AlreadyLoaded,
 }
 
+impl Restored {
+    /// The position of a snapshot taken that needed no catching up (so
+    /// writing it again would change nothing).
+    pub fn current(&self) -> Option<i64> {
+        match self {
+            Restored::Taken {
+                position,
+                caught_up_to,
+            } if position == caught_up_to => Some(*position),
+            _ => None,
+        }
+    }
+}
+
 /// A source's rows counted for some rules: per unit, one value per rule.
 pub type PerUnit = HashMap<UnitId, Vec<i64>>;
 

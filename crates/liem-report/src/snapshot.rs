@@ -378,20 +378,6 @@ pub(crate) fn open(
     )))
 }
 
-/// The position the snapshot at `path` claims (its header only; not
-/// checked against a database).
-pub fn position_of(path: &std::path::Path) -> std::io::Result<i64> {
-    use std::io::Read as _;
-    let mut head = [0u8; 28];
-    std::fs::File::open(path)?.read_exact(&mut head)?;
-    if &head[..8] != MAGIC {
-        return Err(std::io::Error::other("not a snapshot"));
-    }
-    Ok(i64::from_le_bytes(
-        head[20..28].try_into().expect("8 bytes"),
-    ))
-}
-
 /// The model a snapshot's body holds, if the body is whole and its
 /// checksum matches.
 pub(crate) fn decode(mut i: Reader, position: i64) -> Result<State, Refused> {

@@ -1019,13 +1019,6 @@ const MATTER_STEPS: &str = "UPDATE matters SET state = v.column4, facts = v.colu
      late = CASE WHEN v.column16 THEN (matters.due_on IS NOT NULL AND matters.due_on < v.column17) \
                  WHEN v.column18 THEN v.column19 ELSE matters.late END";
 
-/// [`MATTER_STEPS`] for one matter, its values numbered alike.
-const MATTER_STEPS_ONE: &str = "UPDATE matters SET state = $4, facts = $5, due_on = $6, due_rule = $7, \
-     version = version + $3, updated_at = $20, classified_on = $8, eligible = $9, competent = $10, \
-     round = $11, accepted_on = $12, concluded_on = $13, outcome = $14, closed_on = $15, \
-     late = CASE WHEN $16 THEN (due_on IS NOT NULL AND due_on < $17) WHEN $18 THEN $19 ELSE late END \
-     WHERE id = $1 AND version = $2";
-
 /// The values of a matter's row in [`MATTER_STEPS`].
 const MATTER_STEP_COLS: usize = 20;
 
@@ -1126,14 +1119,10 @@ pub async fn record_transitions(
         }
     }
     for chunk in rows.chunks(MATTER_CHUNK) {
-        let sql = if chunk.len() == 1 {
-            MATTER_STEPS_ONE.to_owned()
-        } else {
-            format!(
-                "{MATTER_STEPS} FROM (VALUES {}) AS v WHERE matters.id = v.column1 AND matters.version = v.column2",
-                values_rows(chunk.len(), MATTER_STEP_COLS, 1)
-            )
-        };
+        let sql = format!(
+            "{MATTER_STEPS} FROM (VALUES {}) AS v WHERE matters.id = v.column1 AND matters.version = v.column2",
+            values_rows(chunk.len(), MATTER_STEP_COLS, 1)
+        );
         let n = query(sql)
             .bind_all(chunk.iter().flatten().cloned().collect())
             .execute(&mut *tx)

@@ -1030,8 +1030,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 .await?
                 .pop()
                 .expect("one form, one report");
-            let current = matches!(restored, liem_report::Restored::Taken { position, caught_up_to } if position == caught_up_to);
-            if !current && std::fs::metadata(&cfg.data_dir).is_ok() {
+            if restored.current().is_none() && std::fs::metadata(&cfg.data_dir).is_ok() {
                 if let Err(e) = model.save(&snapshot, &mut c).await {
                     eprintln!("note: the statistics model's snapshot was not written: {e}");
                 }
@@ -1372,9 +1371,15 @@ async fn serve(cfg: &Config, store: Store) -> Result<()> {
     let snapshot = cfg.data_dir.join("model.snapshot");
     tokio::spawn(async move {
         let started = std::time::Instant::now();
+        // A snapshot taken and already current needs no rewriting.
+        let mut saved = None;
         let loaded = match warm.store.conn().await {
             Ok(mut c) => {
                 let restored = warm.model.restore(&snapshot, &mut c).await;
+                saved = restored
+                    .as_ref()
+                    .ok()
+                    .and_then(liem_report::Restored::current);
                 match &restored {
                     Ok(liem_report::Restored::Refused(why)) => {
                         tracing::warn!(
@@ -1398,18 +1403,6 @@ async fn serve(cfg: &Config, store: Store) -> Result<()> {
             ),
             Err(e) => {
                 tracing::warn!(error = %e, "statistics model not loaded; it loads on first use")
-            }
-        }
-        // A snapshot just taken and current needs no rewriting.
-        let mut saved = None;
-        if let Ok(mut c) = warm.store.conn().await {
-            if let (Ok(marked), Ok(head)) = (
-                liem_report::snapshot::position_of(&snapshot),
-                liem_store::stats::data_version(&mut c).await,
-            ) {
-                if marked == head && warm.model.stats().position == head {
-                    saved = Some(head);
-                }
             }
         }
         loop {

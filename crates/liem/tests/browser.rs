@@ -100,16 +100,21 @@ impl Driver {
             .unwrap()
             .to_owned()
     }
+    /// How many elements match.
+    fn count(&self, css: &str) -> usize {
+        self.call(
+            "POST",
+            "/elements",
+            Some(json!({"using": "css selector", "value": css})),
+        )
+        .as_array()
+        .map_or(0, Vec::len)
+    }
     /// Waits until an element matches (pages that run scripts first).
     fn wait_for(&self, css: &str, timeout: Duration) -> String {
         let started = Instant::now();
         loop {
-            let found = self.call(
-                "POST",
-                "/elements",
-                Some(json!({"using": "css selector", "value": css})),
-            );
-            if found.as_array().is_some_and(|a| !a.is_empty()) {
+            if self.count(css) > 0 {
                 return self.el(css);
             }
             assert!(
@@ -125,12 +130,7 @@ impl Driver {
     fn wait_gone(&self, css: &str, timeout: Duration) {
         let started = Instant::now();
         loop {
-            let found = self.call(
-                "POST",
-                "/elements",
-                Some(json!({"using": "css selector", "value": css})),
-            );
-            if found.as_array().is_some_and(|a| a.is_empty()) {
+            if self.count(css) == 0 {
                 return;
             }
             assert!(
