@@ -320,6 +320,9 @@ pub async fn per_unit_sql(
 
 /// Per-unit values of several forms at once, from the in-memory model
 /// (refreshed first): each source's rows read once for all their columns.
+/// While the model is being loaded the database counts them
+/// ([`per_unit_sql`]: the same figures), so that no request waits for the
+/// load.
 pub async fn per_unit(
     ex: &mut impl AsExec,
     model: &Model,
@@ -327,8 +330,8 @@ pub async fn per_unit(
     span: Span,
     units: Option<&[UnitId]>,
 ) -> Result<(Vec<HashMap<UnitId, Vec<i64>>>, i64), ReportError> {
-    let (out, version) = model
-        .view(ex, |view| {
+    let viewed = model
+        .try_view(&mut *ex, |view| {
             let mut out: Vec<HashMap<UnitId, Vec<i64>>> = vec![HashMap::new(); forms.len()];
             for source in Source::ALL {
                 let wanted = columns_over(forms, *source);
@@ -352,7 +355,41 @@ pub async fn per_unit(
             out
         })
         .await?;
-    Ok((out, version))
+    match viewed {
+        Some(v) => Ok(v),
+        None => {
+            let version = stats::data_version(&mut *ex).await?;
+            Ok((per_unit_sql(ex, forms, span, units, None).await?, version))
+        }
+    }
+}
+
+/// Per-unit values of rules over sources, each rule over its own period
+/// (a trend by month): `(source, rules)` in, one map per pair out, from
+/// one consistent view of the model, or counted by the database while the
+/// model is being loaded.
+pub async fn per_unit_spans(
+    ex: &mut impl AsExec,
+    model: &Model,
+    asked: &[(Source, &[(&Rule, Span)])],
+    units: Option<&[UnitId]>,
+) -> Result<Vec<model::PerUnit>, ReportError> {
+    let viewed = model
+        .try_view(&mut *ex, |view| {
+            asked
+                .iter()
+                .map(|(source, rules)| view.aggregate(*source, rules, units))
+                .collect::<Vec<_>>()
+        })
+        .await?;
+    if let Some((out, _)) = viewed {
+        return Ok(out);
+    }
+    let mut out = Vec::with_capacity(asked.len());
+    for (source, rules) in asked {
+        out.push(stats::aggregate_spans(&mut *ex, *source, rules, units, None).await?);
+    }
+    Ok(out)
 }
 
 /// What a report is asked for.

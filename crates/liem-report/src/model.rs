@@ -80,12 +80,88 @@ impl Dict {
     }
 }
 
+/// The ids of a table's rows: each row's id, and the rows in the order of
+/// their ids, so that a binary search finds an id's row (20 bytes a row; a
+/// hash table of ids took 44 at a million rows, the model's largest part).
+/// Rows added since the last sort wait in a small hash table until
+/// [`Ids::settle`] merges them. A row number fits in 32 bits: rows are
+/// counted in `u32` everywhere else too.
+#[derive(Debug, Default)]
+pub(crate) struct Ids {
+    pub(crate) by_row: Vec<uuid::Uuid>,
+    sorted: Vec<u32>,
+    recent: HashMap<uuid::Uuid, u32>,
+}
+
+impl Ids {
+    /// The row of an id.
+    pub(crate) fn get(&self, id: &uuid::Uuid) -> Option<u32> {
+        if let Some(r) = self.recent.get(id) {
+            return Some(*r);
+        }
+        self.sorted
+            .binary_search_by(|r| self.by_row[*r as usize].cmp(id))
+            .ok()
+            .map(|k| self.sorted[k])
+    }
+
+    /// Adds the next row's id (not present yet); returns its row.
+    pub(crate) fn push(&mut self, id: uuid::Uuid) -> u32 {
+        let row = self.by_row.len() as u32;
+        self.by_row.push(id);
+        self.recent.insert(id, row);
+        row
+    }
+
+    /// The ids of rows `0..n`, in row order (a snapshot's).
+    pub(crate) fn from_rows(by_row: Vec<uuid::Uuid>) -> Ids {
+        let mut sorted: Vec<u32> = (0..by_row.len() as u32).collect();
+        sorted.sort_unstable_by_key(|r| by_row[*r as usize]);
+        Ids {
+            by_row,
+            sorted,
+            recent: HashMap::new(),
+        }
+    }
+
+    /// Merges the recent ids into the sorted ones once they are more than
+    /// an eighth of them (a merge reads every row: a load of a million
+    /// rows merges some thirty times).
+    pub(crate) fn settle(&mut self) {
+        if self.recent.len() <= 4096 + self.sorted.len() / 8 {
+            return;
+        }
+        let by_row = &self.by_row;
+        let mut new: Vec<u32> = std::mem::take(&mut self.recent).into_values().collect();
+        new.sort_unstable_by_key(|r| by_row[*r as usize]);
+        let old = std::mem::take(&mut self.sorted);
+        let mut merged = Vec::with_capacity(old.len() + new.len());
+        let (mut a, mut b) = (old.into_iter().peekable(), new.into_iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if by_row[*x as usize] <= by_row[*y as usize] => a.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, None) => break,
+            };
+            merged.extend(next);
+        }
+        self.sorted = merged;
+    }
+
+    /// Bytes held.
+    fn bytes(&self) -> usize {
+        self.by_row.capacity() * 16
+            + self.sorted.capacity() * 4
+            + self.recent.capacity() * (std::mem::size_of::<(uuid::Uuid, u32)>() + 1)
+    }
+}
+
 /// The rows of one source, column by column.
 #[derive(Debug, Default)]
 pub(crate) struct Table {
-    /// Row of each id (a row number fits in 32 bits: rows are counted in
-    /// `u32` everywhere else too).
-    pub(crate) index: HashMap<uuid::Uuid, u32>,
+    /// The rows' ids.
+    pub(crate) ids: Ids,
     pub(crate) unit: Vec<u32>,
     pub(crate) cols: Vec<Column>,
     /// The rows of each unit (by the unit's number), so that a province's
@@ -103,7 +179,7 @@ impl Table {
             .iter()
             .map(|r| r.capacity() * 4 + std::mem::size_of::<Vec<u32>>())
             .sum();
-        let index = self.index.capacity() * (std::mem::size_of::<(uuid::Uuid, u32)>() + 1);
+        let index = self.ids.bytes();
         Size {
             bytes: cols + self.unit.capacity() * 4 + by_unit + index,
             cells: self.cols.len() * self.unit.len(),
@@ -210,7 +286,7 @@ impl State {
             t.cols = vec![Column::default(); columns.len()];
         }
         for (id, u, cells) in encoded {
-            match t.index.get(&id).map(|i| *i as usize) {
+            match t.ids.get(&id).map(|i| i as usize) {
                 Some(i) => {
                     let old = t.unit[i];
                     if old != u {
@@ -224,9 +300,8 @@ impl State {
                     }
                 }
                 None => {
-                    let i = t.unit.len();
-                    t.index.insert(id, i as u32);
-                    t.file(u, i as u32);
+                    let i = t.ids.push(id);
+                    t.file(u, i);
                     t.unit.push(u);
                     for (c, v) in t.cols.iter_mut().zip(cells) {
                         c.push(v);
@@ -234,6 +309,7 @@ impl State {
                 }
             }
         }
+        t.ids.settle();
     }
 }
 
@@ -341,6 +417,10 @@ fn resolve(state: &State, source: Source, cond: &Cond, span: Span) -> Leaf {
 #[derive(Debug, Default)]
 pub struct Model {
     state: tokio::sync::Mutex<Option<State>>,
+    /// Held while the model is first read from the database, so that one
+    /// load runs at a time without holding `state` (a million rows take
+    /// seconds; figures meanwhile come from the database: [`Model::try_view`]).
+    loading: tokio::sync::Mutex<()>,
     stats: Counters,
 }
 
@@ -421,10 +501,53 @@ impl Model {
         Model::default()
     }
 
-    /// Brings the model up to the change feed's head; returns the position.
+    /// Brings the model up to the change feed's head (loading it first if
+    /// it is not loaded); returns the position.
     pub async fn refresh(&self, ex: &mut impl AsExec) -> Result<i64, ReportError> {
+        self.ensure_loaded(&mut *ex).await?;
         let mut guard = self.state.lock().await;
         self.counted_refresh(&mut guard, ex).await
+    }
+
+    /// Whether the model is loaded (from its snapshot or the database).
+    pub fn is_loaded(&self) -> bool {
+        self.stats.loaded.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Reads the model from the database when it is not loaded. The rows
+    /// are read into a model of their own, not under the model's lock, so
+    /// that [`Model::try_view`] and [`Model::stats`] answer meanwhile; one
+    /// load runs at a time, and one that finds the model loaded (restored
+    /// from its snapshot meanwhile) is dropped.
+    async fn ensure_loaded(&self, ex: &mut impl AsExec) -> Result<(), ReportError> {
+        if self.is_loaded() {
+            return Ok(());
+        }
+        let _one = self.loading.lock().await;
+        if self.state.lock().await.is_some() {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let state = load(ex).await?;
+        let mut guard = self.state.lock().await;
+        if guard.is_some() {
+            return Ok(());
+        }
+        let position = state.seq;
+        *guard = Some(state);
+        self.loaded(started, position, guard.as_ref());
+        Ok(())
+    }
+
+    /// Records a load (from the database or a snapshot) as done.
+    fn loaded(&self, started: Instant, position: i64, state: Option<&State>) {
+        use std::sync::atomic::Ordering::{Relaxed, Release};
+        let c = &self.stats;
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        c.load_micros.store(micros, Relaxed);
+        c.position.store(position, Relaxed);
+        self.record_size(state);
+        c.loaded.store(true, Release);
     }
 
     /// What the model has done since start, read without waiting for it.
@@ -443,31 +566,26 @@ impl Model {
         }
     }
 
-    /// [`refresh`], timed and counted.
+    /// [`refresh`] of a loaded model, timed and counted.
     async fn counted_refresh(
         &self,
         slot: &mut Option<State>,
         ex: &mut impl AsExec,
     ) -> Result<i64, ReportError> {
         use std::sync::atomic::Ordering::Relaxed;
-        let before = slot.as_ref().map(|s| s.seq);
+        // Every caller loads it first (and nothing empties it again).
+        let state = slot
+            .as_mut()
+            .expect("the model is loaded before it is refreshed");
+        let before = state.seq;
         let started = std::time::Instant::now();
-        let pos = refresh(slot, ex).await?;
+        let pos = refresh(state, ex).await?;
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let c = &self.stats;
-        if before != Some(pos) {
+        if before != pos {
             self.record_size(slot.as_ref());
-        }
-        match before {
-            None => {
-                c.load_micros.store(micros, Relaxed);
-                c.loaded.store(true, Relaxed);
-            }
-            Some(seq) if seq != pos => {
-                c.refreshes.fetch_add(1, Relaxed);
-                c.refresh_micros.fetch_add(micros, Relaxed);
-            }
-            Some(_) => {}
+            c.refreshes.fetch_add(1, Relaxed);
+            c.refresh_micros.fetch_add(micros, Relaxed);
         }
         c.position.store(pos, Relaxed);
         Ok(pos)
@@ -490,6 +608,7 @@ impl Model {
         path: &std::path::Path,
         ex: &mut impl AsExec,
     ) -> Result<i64, ReportError> {
+        self.ensure_loaded(&mut *ex).await?;
         let (file, tmp, position) = {
             let mut guard = self.state.lock().await;
             self.counted_refresh(&mut guard, &mut *ex).await?;
@@ -559,13 +678,8 @@ impl Model {
                 Err(r) => return Ok(Restored::Refused(r)),
             };
         *guard = Some(state);
-        let c = &self.stats;
-        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        c.load_micros
-            .store(micros, std::sync::atomic::Ordering::Relaxed);
-        c.loaded.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.loaded(started, position, guard.as_ref());
         let now = self.counted_refresh(&mut guard, ex).await?;
-        self.record_size(guard.as_ref());
         Ok(Restored::Taken {
             position,
             caught_up_to: now,
@@ -578,6 +692,11 @@ impl Model {
         &self,
         ex: &mut impl AsExec,
     ) -> Result<std::sync::Arc<crate::Tree>, ReportError> {
+        if !self.is_loaded() {
+            // Not cached until the model is loaded: a unit's change is
+            // noticed by the model's refresh.
+            return Ok(std::sync::Arc::new(crate::load_tree(ex).await?));
+        }
         let mut guard = self.state.lock().await;
         self.counted_refresh(&mut guard, &mut *ex).await?;
         let state = guard.as_mut().expect("refreshed");
@@ -597,12 +716,27 @@ impl Model {
         ex: &mut impl AsExec,
         f: impl FnOnce(&View<'_>) -> R,
     ) -> Result<(R, i64), ReportError> {
+        self.ensure_loaded(&mut *ex).await?;
         let mut guard = self.state.lock().await;
         let version = self.counted_refresh(&mut guard, ex).await?;
         let view = View {
             state: guard.as_ref(),
         };
         Ok((f(&view), version))
+    }
+
+    /// [`Model::view`] when the model is loaded; `None` at once while it is
+    /// not (being read from the database or its snapshot), so that the
+    /// caller counts from the database instead of waiting.
+    pub async fn try_view<R>(
+        &self,
+        ex: &mut impl AsExec,
+        f: impl FnOnce(&View<'_>) -> R,
+    ) -> Result<Option<(R, i64)>, ReportError> {
+        if !self.is_loaded() {
+            return Ok(None);
+        }
+        self.view(ex, f).await.map(Some)
     }
 }
 
@@ -654,45 +788,39 @@ async fn load_cases(state: &mut State, ex: &mut impl AsExec) -> Result<(), Repor
     Ok(())
 }
 
-/// Every row of a source, a page at a time: the driver never holds them
-/// all.
+/// Every row of a source, as the database sends them, a chunk at a time:
+/// the driver never holds them all.
 async fn load_source(
     state: &mut State,
     ex: &mut impl AsExec,
     source: Source,
 ) -> Result<(), ReportError> {
-    let mut after = None;
-    loop {
-        let (rows, last) = stats::fact_page(&mut *ex, source, after).await?;
-        state.upsert(source, rows);
-        match last {
-            Some(l) => after = Some(l),
-            None => return Ok(()),
-        }
-    }
+    stats::fact_stream(ex, source, |rows| state.upsert(source, rows)).await?;
+    Ok(())
 }
 
-async fn refresh(slot: &mut Option<State>, ex: &mut impl AsExec) -> Result<i64, ReportError> {
+/// The whole model, read from the database. The head is read first, so
+/// that a change committed while loading is read again at the next refresh.
+async fn load(ex: &mut impl AsExec) -> Result<State, ReportError> {
     let head = stats::data_version(&mut *ex).await?;
-    let Some(state) = slot.as_mut() else {
-        // First use: everything. The head is read first, so that a change
-        // committed while loading is read again at the next refresh.
-        let mut state = State {
-            seq: head,
-            ..State::default()
-        };
-        for source in [
-            Source::Letter,
-            Source::Matter,
-            Source::Session,
-            Source::Visit,
-        ] {
-            load_source(&mut state, &mut *ex, source).await?;
-        }
-        load_cases(&mut state, ex).await?;
-        *slot = Some(state);
-        return Ok(head);
+    let mut state = State {
+        seq: head,
+        ..State::default()
     };
+    for source in [
+        Source::Letter,
+        Source::Matter,
+        Source::Session,
+        Source::Visit,
+    ] {
+        load_source(&mut state, &mut *ex, source).await?;
+    }
+    load_cases(&mut state, ex).await?;
+    Ok(state)
+}
+
+async fn refresh(state: &mut State, ex: &mut impl AsExec) -> Result<i64, ReportError> {
+    let head = stats::data_version(&mut *ex).await?;
     if head <= state.seq && state.gaps.is_empty() {
         return Ok(state.seq);
     }
@@ -943,4 +1071,45 @@ fn aggregate(
         start = end;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ids;
+
+    /// Every id finds its row, and no other id finds one, whether it waits
+    /// among the recent ids or was merged into the sorted ones, and after a
+    /// snapshot's rows are taken whole.
+    #[test]
+    fn ids_find_their_rows_before_and_after_merging() {
+        let mut ids = Ids::default();
+        let made: Vec<uuid::Uuid> = (0..50_000u128)
+            .map(|i| {
+                uuid::Uuid::from_u128(i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835))
+            })
+            .collect();
+        for (n, id) in made.iter().enumerate() {
+            assert_eq!(ids.push(*id), n as u32);
+            if n % 1000 == 999 {
+                ids.settle();
+            }
+        }
+        assert!(!ids.sorted.is_empty(), "merged on the way");
+        assert!(!ids.recent.is_empty(), "some still recent");
+        for (n, id) in made.iter().enumerate() {
+            assert_eq!(ids.get(id), Some(n as u32), "row {n}");
+        }
+        let absent = uuid::Uuid::from_u128(7);
+        assert!(!made.contains(&absent));
+        assert_eq!(ids.get(&absent), None);
+        assert!(ids
+            .sorted
+            .windows(2)
+            .all(|w| { ids.by_row[w[0] as usize] < ids.by_row[w[1] as usize] }));
+        let whole = Ids::from_rows(made.clone());
+        for (n, id) in made.iter().enumerate() {
+            assert_eq!(whole.get(id), Some(n as u32));
+        }
+        assert_eq!(whole.get(&absent), None);
+    }
 }

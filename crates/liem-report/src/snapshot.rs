@@ -182,15 +182,13 @@ fn encode_into(o: &mut Out, state: &State, position: i64, marks: &Marks) {
             .position(|s| s == source)
             .expect("a source");
         o.u8(at as u8);
-        let mut ids = vec![uuid::Uuid::nil(); t.unit.len()];
-        for (id, row) in &t.index {
-            ids[*row as usize] = *id;
-        }
-        o.len(ids.len());
-        for id in &ids {
+        o.len(t.ids.by_row.len());
+        for id in &t.ids.by_row {
             o.buf.extend_from_slice(id.as_bytes());
+            if o.buf.len() >= 1 << 20 {
+                o.spill();
+            }
         }
-        drop(ids);
         o.spill();
         for u in &t.unit {
             o.u32(*u);
@@ -415,11 +413,13 @@ fn read_state(i: &mut Reader, position: i64) -> Option<State> {
     for _ in 0..i.len()? {
         let source = *Source::ALL.get(usize::from(i.u8()?))?;
         let rows = i.len()?;
+        u32::try_from(rows).ok()?;
         let mut t = Table::default();
-        t.index.reserve(rows);
-        for r in 0..rows {
-            t.index.insert(i.uuid()?, u32::try_from(r).ok()?);
+        let mut ids = Vec::with_capacity(rows);
+        for _ in 0..rows {
+            ids.push(i.uuid()?);
         }
+        t.ids = crate::model::Ids::from_rows(ids);
         for r in 0..rows {
             let u = i.u32()?;
             if u as usize >= state.units.len() {

@@ -22,6 +22,7 @@ on_both!(
     a_report_before_a_merger_has_the_same_national_totals_on_both_trees,
     each_unit_counts_what_it_received_and_did_and_a_closed_quarter_stays_closed,
     a_snapshot_of_the_model_gives_its_figures_and_is_refused_when_not_its_own,
+    before_the_model_is_loaded_the_database_counts_the_same_figures,
 );
 
 struct L<'a> {
@@ -979,6 +980,82 @@ async fn a_snapshot_of_the_model_gives_its_figures_and_is_refused_when_not_its_o
         Model::new().restore(&path, &mut oc).await.unwrap(),
         Restored::Refused(Refused::OtherDatabase)
     );
+}
+
+/// Every form over three periods, for the nation and for `within`, as
+/// [`liem_report::per_unit`] gives them (units with a figure only).
+async fn every_form(
+    c: &mut liem_store::Conn,
+    model: &liem_report::Model,
+    within: Option<&[liem_domain::ids::UnitId]>,
+) -> Vec<Vec<Vec<(liem_domain::ids::UnitId, Vec<i64>)>>> {
+    let forms: Vec<_> = all_forms().iter().collect();
+    let mut out = Vec::new();
+    for p in ["2025", "2026", "2026-Q1"] {
+        let span = Period::parse(p).unwrap().span();
+        for units in [None, within] {
+            let (v, _) = liem_report::per_unit(&mut *c, model, &forms, span, units)
+                .await
+                .unwrap();
+            out.push(v.into_iter().map(norm).collect());
+        }
+    }
+    out
+}
+
+/// A node whose model is not loaded yet (a first start, no snapshot)
+/// answers from the database without loading it; the model, read in one
+/// pass per source, then gives the same figures, and so do the dashboard's
+/// trends (each month its own period) both ways.
+async fn before_the_model_is_loaded_the_database_counts_the_same_figures(mut app: common::App) {
+    use liem_report::Model;
+    fixed_data_set(&mut app).await;
+    let mut c = app.db.store.conn().await.unwrap();
+    let model = Model::new();
+    let hni = units::by_code(&mut c, "HNI").await.unwrap().id;
+    let tree = model.tree(&mut c).await.unwrap();
+    assert!(!model.is_loaded(), "the unit tree does not load the model");
+    let within = tree.units_in(hni, liem_report::TreeMode::AsOf);
+    let before = every_form(&mut c, &model, within.as_deref()).await;
+    let months: Vec<(&liem_domain::stats::Rule, liem_domain::stats::Span)> =
+        ["2026-01", "2026-02", "2026-03"]
+            .iter()
+            .map(|m| {
+                (
+                    liem_domain::forms::key_rule("letters_received").unwrap(),
+                    Period::parse(m).unwrap().span(),
+                )
+            })
+            .collect();
+    let trend = |v: Vec<liem_report::model::PerUnit>| v.into_iter().map(norm).collect::<Vec<_>>();
+    let trend_before = trend(
+        liem_report::per_unit_spans(&mut c, &model, &[(Source::Letter, &months)], None)
+            .await
+            .unwrap(),
+    );
+    assert!(
+        !model.is_loaded(),
+        "answering from the database leaves the model to its loader"
+    );
+    let nonzero: usize = before.iter().flatten().map(Vec::len).sum();
+    assert!(nonzero > 20, "the forms hold figures: {nonzero}");
+    assert!(
+        trend_before[0]
+            .iter()
+            .any(|(_, v)| v.iter().any(|x| *x > 0)),
+        "letters were received in the first quarter of 2026: {trend_before:?}"
+    );
+    model.refresh(&mut c).await.unwrap();
+    assert!(model.is_loaded());
+    assert!(model.stats().loaded && model.stats().position > 0);
+    let after = every_form(&mut c, &model, within.as_deref()).await;
+    assert_eq!(before, after, "the model's figures are the database's");
+    let trend_after = trend(
+        liem_report::per_unit_spans(&mut c, &model, &[(Source::Letter, &months)], None)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(trend_before, trend_after);
 }
 
 /// The CSV download starts with a byte-order mark (a spreadsheet program

@@ -286,6 +286,47 @@ impl Query {
         })
     }
 
+    /// Runs the statement and hands its rows to `each` as they arrive, up to
+    /// `chunk` at a time: one pass over a large result (the statistics
+    /// model's load), without holding it whole and without paging (a keyset
+    /// page of a union evaluates the whole union again for every page).
+    pub async fn fetch_chunks(
+        self,
+        ex: &mut impl AsExec,
+        chunk: usize,
+        mut each: impl FnMut(Vec<Row>) -> Result<(), StoreError> + Send,
+    ) -> Result<(), StoreError> {
+        use futures_util::TryStreamExt;
+        self.checked()?;
+        let chunk = chunk.max(1);
+        let mut rows = Vec::with_capacity(chunk);
+        match ex.as_exec() {
+            Exec::Sqlite(c) => {
+                let sql = sqlite_sql(&self.sql);
+                let mut s = bind_sqlite(sqlx::query(&sql), self.params).fetch(c);
+                while let Some(r) = s.try_next().await? {
+                    rows.push(Row::Sqlite(r));
+                    if rows.len() == chunk {
+                        each(std::mem::replace(&mut rows, Vec::with_capacity(chunk)))?;
+                    }
+                }
+            }
+            Exec::Postgres(c) => {
+                let mut s = bind_pg(sqlx::query(&self.sql), self.params).fetch(c);
+                while let Some(r) = s.try_next().await? {
+                    rows.push(Row::Postgres(r));
+                    if rows.len() == chunk {
+                        each(std::mem::replace(&mut rows, Vec::with_capacity(chunk)))?;
+                    }
+                }
+            }
+        }
+        if !rows.is_empty() {
+            each(rows)?;
+        }
+        Ok(())
+    }
+
     /// Runs the statement and returns its one row, or `NotFound`.
     pub async fn fetch_one(self, ex: &mut impl AsExec) -> Result<Row, StoreError> {
         self.fetch_optional(ex).await?.ok_or(StoreError::NotFound)

@@ -355,46 +355,42 @@ pub enum Only<'a> {
     VisitsOfSessions(&'a [uuid::Uuid]),
 }
 
-const PAGE: usize = 20_000;
+/// How many rows [`fact_stream`] hands over at a time.
+const CHUNK: usize = 20_000;
 
-/// One page of a source's rows after the id `after` (keyset order), and
-/// the id to continue after (`None` at the end): loading a million rows a
-/// page at a time keeps the driver's memory small.
-pub async fn fact_page(
+/// Every row of a source, handed to `each` a chunk at a time as the
+/// database sends them, in one statement: loading a million rows keeps the
+/// driver's memory small, and the union behind letters and matters (a row
+/// per stay) is evaluated once, not once per page as a keyset page of it
+/// would be (a second a page at a million letters on PostgreSQL).
+pub async fn fact_stream(
     ex: &mut impl AsExec,
     source: Source,
-    after: Option<uuid::Uuid>,
-) -> Result<(Vec<(uuid::Uuid, UnitId, Vec<Val>)>, Option<uuid::Uuid>)> {
-    let ss = source_sql(source);
-    let select = fact_select(source);
-    let sql = match after {
-        None => format!("{select} ORDER BY {} LIMIT {PAGE}", ss.row),
-        Some(_) => format!(
-            "{select} WHERE {id} > $1 ORDER BY {id} LIMIT {PAGE}",
-            id = ss.row
-        ),
-    };
-    let mut q = query(sql);
-    if let Some(a) = after {
-        q = q.bind(a);
-    }
-    let rows = q.fetch_all(&mut *ex).await?;
-    let n = rows.len();
-    let mut out = Vec::with_capacity(n);
-    let mut last = None;
+    mut each: impl FnMut(Vec<(uuid::Uuid, UnitId, Vec<Val>)>) + Send,
+) -> Result<()> {
+    query(fact_select(source))
+        .fetch_chunks(ex, CHUNK, |rows| {
+            each(fact_values(source, &rows)?);
+            Ok(())
+        })
+        .await
+}
+
+/// The id, unit and column values of fact rows read by [`fact_select`];
+/// a row without a unit is left out.
+fn fact_values(source: Source, rows: &[Row]) -> Result<Vec<(uuid::Uuid, UnitId, Vec<Val>)>> {
+    let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let id = row.uuid("row_id")?;
-        last = Some(id);
         let Some(unit) = row.opt_uuid("unit_id")? else {
             continue;
         };
         let mut v = Vec::with_capacity(source.columns().len());
         for (i, c) in source.columns().iter().enumerate() {
-            v.push(val(&row, &format!("f{i}"), c.ty())?);
+            v.push(val(row, &format!("f{i}"), c.ty())?);
         }
-        out.push((id, UnitId(unit), v));
+        out.push((row.uuid("row_id")?, UnitId(unit), v));
     }
-    Ok((out, if n < PAGE { None } else { last }))
+    Ok(out)
 }
 
 fn fact_select(source: Source) -> String {
@@ -448,15 +444,8 @@ pub async fn fact_rows_keyed(
     };
     let mut out = Vec::new();
     if only.is_none() {
-        let mut after = None;
-        loop {
-            let (rows, last) = fact_page(&mut *ex, source, after).await?;
-            out.extend(rows);
-            match last {
-                Some(l) => after = Some(l),
-                None => return Ok(out),
-            }
-        }
+        fact_stream(ex, source, |rows| out.extend(rows)).await?;
+        return Ok(out);
     }
     let chunks: Vec<&[uuid::Uuid]> = ids.chunks(500).collect();
     for chunk in chunks {
@@ -473,16 +462,7 @@ pub async fn fact_rows_keyed(
         for id in chunk {
             q = q.bind(*id);
         }
-        for row in q.fetch_all(&mut *ex).await? {
-            let Some(unit) = row.opt_uuid("unit_id")? else {
-                continue;
-            };
-            let mut v = Vec::with_capacity(source.columns().len());
-            for (i, c) in source.columns().iter().enumerate() {
-                v.push(val(&row, &format!("f{i}"), c.ty())?);
-            }
-            out.push((row.uuid("row_id")?, UnitId(unit), v));
-        }
+        out.extend(fact_values(source, &q.fetch_all(&mut *ex).await?)?);
     }
     Ok(out)
 }

@@ -1021,8 +1021,9 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             };
             let cp = audit::checkpoint(&mut c, store.audit_keys()).await?;
             // The model from its snapshot when there is one of this database
-            // (caught up from the feed), else from the database; the
-            // snapshot is then written for the next call.
+            // (caught up from the feed); without one the database counts
+            // the form, and the snapshot is written after the report is
+            // out, for the next call.
             let model = liem_report::Model::new();
             let snapshot = cfg.data_dir.join("model.snapshot");
             let restored = model.restore(&snapshot, &mut c).await?;
@@ -1030,14 +1031,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 .await?
                 .pop()
                 .expect("one form, one report");
-            if restored.current().is_none() && std::fs::metadata(&cfg.data_dir).is_ok() {
-                if let Err(e) = model.save(&snapshot, &mut c).await {
-                    eprintln!("note: the statistics model's snapshot was not written: {e}");
-                }
-            }
             report.checkpoint = Some(cp.to_string());
-            drop(c);
-            store.close().await;
             let bytes = match format.as_str() {
                 "json" => serde_json::to_vec_pretty(&report)?,
                 "csv" => liem_report::export::csv(&report).into_bytes(),
@@ -1067,6 +1061,13 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             for f in &report.failures {
                 eprintln!("warning: the form does not add up: {f}");
             }
+            if restored.current().is_none() && std::fs::metadata(&cfg.data_dir).is_ok() {
+                if let Err(e) = model.save(&snapshot, &mut c).await {
+                    eprintln!("note: the statistics model's snapshot was not written: {e}");
+                }
+            }
+            drop(c);
+            store.close().await;
             if !report.failures.is_empty() {
                 return Ok(ExitCode::from(3));
             }

@@ -254,22 +254,20 @@ pub(super) async fn dashboard(
         }
         t
     };
-    let ((lv, mv), _) = state
-        .model
-        .view(&mut c, |view| {
-            (
-                totals(
-                    view.aggregate(Source::Letter, &letter_rules, units.as_deref()),
-                    letter_rules.len(),
-                ),
-                totals(
-                    view.aggregate(Source::Matter, &matter_rules, units.as_deref()),
-                    matter_rules.len(),
-                ),
-            )
-        })
-        .await
-        .map_err(report_error)?;
+    let counted = liem_report::per_unit_spans(
+        &mut c,
+        &state.model,
+        &[
+            (Source::Letter, &letter_rules),
+            (Source::Matter, &matter_rules),
+        ],
+        units.as_deref(),
+    )
+    .await
+    .map_err(report_error)?;
+    let mut counted = counted.into_iter();
+    let lv = totals(counted.next().unwrap_or_default(), letter_rules.len());
+    let mv = totals(counted.next().unwrap_or_default(), matter_rules.len());
     let k = months.len();
     let labels: Vec<String> = months.iter().map(|m| m.label.clone()).collect();
     let this_year = req.period.to.year().to_string();
