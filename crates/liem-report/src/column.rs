@@ -142,6 +142,11 @@ impl Column {
         with_cells!(self, v => v[r] = Cell::narrow(value).expect("fits after widening"));
     }
 
+    /// Lets go of the room reserved beyond its cells.
+    pub(crate) fn shrink(&mut self) {
+        with_cells!(self, v => v.shrink_to_fit())
+    }
+
     /// Bytes its cells take (what it holds, not what it reserved).
     pub(crate) fn bytes(&self) -> usize {
         fn of<T: Cell>(v: &Vec<T>) -> usize {

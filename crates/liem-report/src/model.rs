@@ -187,6 +187,22 @@ impl Table {
         }
     }
 
+    /// Lets go of the room its vectors reserved as they grew (up to as much
+    /// again as they hold), once a load is done.
+    pub(crate) fn shrink(&mut self) {
+        self.ids.by_row.shrink_to_fit();
+        self.ids.sorted.shrink_to_fit();
+        self.ids.recent.shrink_to_fit();
+        self.unit.shrink_to_fit();
+        for rows in &mut self.by_unit {
+            rows.shrink_to_fit();
+        }
+        self.by_unit.shrink_to_fit();
+        for c in &mut self.cols {
+            c.shrink();
+        }
+    }
+
     pub(crate) fn file(&mut self, unit: u32, row: u32) {
         let u = unit as usize;
         if self.by_unit.len() <= u {
@@ -421,6 +437,10 @@ pub struct Model {
     /// load runs at a time without holding `state` (a million rows take
     /// seconds; figures meanwhile come from the database: [`Model::try_view`]).
     loading: tokio::sync::Mutex<()>,
+    /// Set while [`Model::restore`] reads a snapshot (under `state`'s
+    /// lock): half a second at a million letters, less than the database
+    /// takes to count a form, so [`Model::try_view`] waits for it.
+    restoring: std::sync::atomic::AtomicBool,
     stats: Counters,
 }
 
@@ -642,7 +662,21 @@ impl Model {
         path: &std::path::Path,
         ex: &mut impl AsExec,
     ) -> Result<Restored, ReportError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.restoring.store(true, SeqCst);
         let mut guard = self.state.lock().await;
+        let restored = self.restore_locked(&mut guard, path, ex).await;
+        self.restoring.store(false, SeqCst);
+        restored
+    }
+
+    /// [`Model::restore`] under the model's lock.
+    async fn restore_locked(
+        &self,
+        guard: &mut Option<State>,
+        path: &std::path::Path,
+        ex: &mut impl AsExec,
+    ) -> Result<Restored, ReportError> {
         if guard.is_some() {
             return Ok(Restored::AlreadyLoaded);
         }
@@ -679,7 +713,7 @@ impl Model {
             };
         *guard = Some(state);
         self.loaded(started, position, guard.as_ref());
-        let now = self.counted_refresh(&mut guard, ex).await?;
+        let now = self.counted_refresh(guard, ex).await?;
         Ok(Restored::Taken {
             position,
             caught_up_to: now,
@@ -733,6 +767,10 @@ impl Model {
         ex: &mut impl AsExec,
         f: impl FnOnce(&View<'_>) -> R,
     ) -> Result<Option<(R, i64)>, ReportError> {
+        if !self.is_loaded() && self.restoring.load(std::sync::atomic::Ordering::SeqCst) {
+            // The restore holds the lock until it is done or refused.
+            drop(self.state.lock().await);
+        }
         if !self.is_loaded() {
             return Ok(None);
         }
@@ -816,6 +854,10 @@ async fn load(ex: &mut impl AsExec) -> Result<State, ReportError> {
         load_source(&mut state, &mut *ex, source).await?;
     }
     load_cases(&mut state, ex).await?;
+    for t in state.tables.values_mut() {
+        t.shrink();
+    }
+    state.cases.shrink_to_fit();
     Ok(state)
 }
 

@@ -437,6 +437,7 @@ fn read_state(i: &mut Reader, position: i64) -> Option<State> {
             let bytes = i.take(rows.checked_mul(width)?)?;
             t.cols.push(Column::from_bytes(width, &bytes)?);
         }
+        t.shrink();
         state.tables.insert(source, t);
     }
     state.cases = serde_json::from_slice(&i.bytes()?).ok()?;

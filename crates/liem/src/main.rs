@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod demo_cases;
 mod demo_committee;
+mod memory;
 mod progress;
 
 use anyhow::{bail, Context, Result};
@@ -1398,10 +1399,13 @@ async fn serve(cfg: &Config, store: Store) -> Result<()> {
             Err(e) => Err(e.to_string()),
         };
         match loaded {
-            Ok(_) => tracing::info!(
-                millis = started.elapsed().as_millis() as u64,
-                "statistics model loaded"
-            ),
+            Ok(_) => {
+                tracing::info!(
+                    millis = started.elapsed().as_millis() as u64,
+                    "statistics model loaded"
+                );
+                let _ = tokio::task::spawn_blocking(memory::give_back).await;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "statistics model not loaded; it loads on first use")
             }
@@ -1425,6 +1429,7 @@ async fn serve(cfg: &Config, store: Store) -> Result<()> {
             tokio::time::sleep(std::time::Duration::from_secs(600)).await;
         }
     });
+    memory::spawn_give_back(std::time::Duration::from_secs(60));
     liem_server::checkpoints::spawn_schedule(state.clone(), cfg.checkpoint_every());
     // The search index: built if new, then kept near the change feed's head
     // (every search also catches up before it runs).
