@@ -460,6 +460,7 @@ enum AuditCommand {
 }
 
 fn main() -> std::process::ExitCode {
+    memory::few_arenas();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
