@@ -1408,12 +1408,14 @@ async fn serve(cfg: &Config, store: Store) -> Result<()> {
                 let _ = tokio::task::spawn_blocking(memory::give_back).await;
             }
             Err(e) => {
-                tracing::warn!(error = %e, "statistics model not loaded; it loads on first use")
+                tracing::warn!(error = %e, "statistics model not loaded; the database counts the figures until it is (tried again in a minute)")
             }
         }
         loop {
             let position = warm.model.stats().position;
-            if warm.model.stats().loaded && saved != Some(position) {
+            let loaded = warm.model.is_loaded();
+            // Not loaded (the load failed): saving loads it first.
+            if !loaded || saved != Some(position) {
                 let done = match warm.store.conn().await {
                     Ok(mut c) => warm
                         .model
@@ -1427,7 +1429,8 @@ async fn serve(cfg: &Config, store: Store) -> Result<()> {
                     Err(e) => tracing::warn!(error = %e, "statistics model snapshot not written"),
                 }
             }
-            tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+            let pause = if warm.model.is_loaded() { 600 } else { 60 };
+            tokio::time::sleep(std::time::Duration::from_secs(pause)).await;
         }
     });
     memory::spawn_give_back(std::time::Duration::from_secs(60));
