@@ -222,7 +222,10 @@ async fn a_report_without_proof_of_work_is_refused_and_nothing_is_written() {
         .raw(post_multipart("/report", &fields, &[]), "192.0.2.20")
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("proof of work"), "{html}");
+    // Said in the page's language (Vietnamese by default), not the server's
+    // English.
+    assert!(html.contains("không xác minh được biểu mẫu"), "{html}");
+    assert!(!html.contains("proof of work"), "{html}");
     assert_eq!(app.count("letters").await, before);
     // A forged challenge fails the same way.
     let forged = [
