@@ -331,29 +331,7 @@ pub async fn per_unit(
     units: Option<&[UnitId]>,
 ) -> Result<(Vec<HashMap<UnitId, Vec<i64>>>, i64), ReportError> {
     let viewed = model
-        .try_view(&mut *ex, |view| {
-            let mut out: Vec<HashMap<UnitId, Vec<i64>>> = vec![HashMap::new(); forms.len()];
-            for source in Source::ALL {
-                let wanted = columns_over(forms, *source);
-                if wanted.is_empty() {
-                    continue;
-                }
-                let rules: Vec<(&Rule, Span)> = wanted.iter().map(|w| (w.2, span)).collect();
-                for (unit, vals) in view.aggregate(*source, &rules, units) {
-                    for ((fi, ci, _), v) in wanted.iter().zip(vals) {
-                        let n = forms[*fi].columns.len();
-                        out[*fi].entry(unit).or_insert_with(|| vec![0; n])[*ci] = v;
-                    }
-                }
-            }
-            if forms.iter().any(|f| f.needs_cases()) {
-                let cases = view.cases(units);
-                for (fi, f) in forms.iter().enumerate() {
-                    case_cells(f, cases.iter().copied(), span, &mut out[fi]);
-                }
-            }
-            out
-        })
+        .try_view(&mut *ex, |view| forms_of(view, forms, span, units))
         .await?;
     match viewed {
         Some(v) => Ok(v),
@@ -362,6 +340,50 @@ pub async fn per_unit(
             Ok((per_unit_sql(ex, forms, span, units, None).await?, version))
         }
     }
+}
+
+/// Per-unit values of several forms from a view of the model.
+fn forms_of(
+    view: &model::View<'_>,
+    forms: &[&Form],
+    span: Span,
+    units: Option<&[UnitId]>,
+) -> Vec<HashMap<UnitId, Vec<i64>>> {
+    let mut out: Vec<HashMap<UnitId, Vec<i64>>> = vec![HashMap::new(); forms.len()];
+    for source in Source::ALL {
+        let wanted = columns_over(forms, *source);
+        if wanted.is_empty() {
+            continue;
+        }
+        let rules: Vec<(&Rule, Span)> = wanted.iter().map(|w| (w.2, span)).collect();
+        for (unit, vals) in view.aggregate(*source, &rules, units) {
+            for ((fi, ci, _), v) in wanted.iter().zip(vals) {
+                let n = forms[*fi].columns.len();
+                out[*fi].entry(unit).or_insert_with(|| vec![0; n])[*ci] = v;
+            }
+        }
+    }
+    if forms.iter().any(|f| f.needs_cases()) {
+        let cases = view.cases(units);
+        for (fi, f) in forms.iter().enumerate() {
+            case_cells(f, cases.iter().copied(), span, &mut out[fi]);
+        }
+    }
+    out
+}
+
+/// The model's figures of fact rows given here rather than read from a
+/// database (no cases): what the property tests hold against
+/// [`per_unit_from_rows`] on many rows. Not for the server.
+#[doc(hidden)]
+pub fn per_unit_of_facts(
+    forms: &[&Form],
+    facts: &[(Source, UnitId, Vec<Val>)],
+    span: Span,
+    units: Option<&[UnitId]>,
+) -> Vec<HashMap<UnitId, Vec<i64>>> {
+    let state = model::State::of_facts(facts);
+    forms_of(&model::View::of(&state), forms, span, units)
 }
 
 /// Per-unit values of rules over sources, each rule over its own period

@@ -285,6 +285,16 @@ impl State {
         }
     }
 
+    /// A model of fact rows given directly, each its own id (tests).
+    pub(crate) fn of_facts(facts: &[(Source, UnitId, Vec<Val>)]) -> State {
+        let mut state = State::default();
+        for (n, (source, unit, vals)) in facts.iter().enumerate() {
+            let id = uuid::Uuid::from_u128(n as u128 + 1);
+            state.upsert(*source, vec![(id, *unit, vals.clone())]);
+        }
+        state
+    }
+
     fn upsert(&mut self, source: Source, rows: Vec<(uuid::Uuid, UnitId, Vec<Val>)>) {
         let columns = source.columns();
         let mut encoded = Vec::with_capacity(rows.len());
@@ -783,7 +793,12 @@ pub struct View<'a> {
     state: Option<&'a State>,
 }
 
-impl View<'_> {
+impl<'a> View<'a> {
+    /// A view of a model held outside a [`Model`] (tests).
+    pub(crate) fn of(state: &'a State) -> View<'a> {
+        View { state: Some(state) }
+    }
+
     /// Per-unit values of `rules` (each over its own period) over one
     /// source, for the units `within` (all when `None`).
     pub fn aggregate(
@@ -924,58 +939,77 @@ async fn refresh(state: &mut State, ex: &mut impl AsExec) -> Result<i64, ReportE
     Ok(state.seq)
 }
 
-/// Adds each row to the rules its key makes true, per unit: a vector of
-/// `nunits × rules` values. A key's rules are evaluated the first time the
-/// key is met.
-fn tally(
-    table: &Table,
-    rows: &[u32],
-    keys: &[u128],
-    progs: &[Prog],
-    sum_of: &[Option<usize>],
-    sums: &[usize],
-    nunits: usize,
-) -> Vec<i64> {
-    let n = progs.len();
-    let mut acc = vec![0i64; nunits * n];
-    let mut known: FastMap<u128, u32> = FastMap::default();
-    let mut truths: Vec<Vec<u16>> = Vec::new();
-    for (row, key) in rows.iter().zip(keys) {
-        let id = *known.entry(*key).or_insert_with(|| {
-            let leaf = |i: usize| match (key >> (2 * i)) & 3 {
-                0 => Some(false),
-                1 => Some(true),
-                _ => None,
-            };
-            truths.push(
-                progs
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| p.eval(&leaf) == Some(true))
-                    .map(|(r, _)| r as u16)
-                    .collect(),
-            );
-            truths.len() as u32 - 1
-        });
-        let r = *row as usize;
-        let base = table.unit[r] as usize * n;
-        for &rule in &truths[id as usize] {
-            let rule = rule as usize;
-            let v = match sum_of[rule] {
-                Some(j) => {
-                    let v = table.cols[sums[j]].get(r);
-                    if v == NULL {
-                        0
-                    } else {
-                        v
-                    }
-                }
-                None => 1,
-            };
-            acc[base + rule] += v;
+/// Rows counted together: their keys fit in the cache.
+const BLOCK: usize = 4096;
+
+/// One core's counts: a vector of `nunits × rules` values, and the rules
+/// each key makes true, evaluated the first time the key is met.
+struct Tally<'a> {
+    progs: &'a [Prog],
+    sum_of: &'a [Option<usize>],
+    sums: &'a [usize],
+    acc: Vec<i64>,
+    known: FastMap<u128, u32>,
+    truths: Vec<Vec<u16>>,
+}
+
+impl<'a> Tally<'a> {
+    fn new(
+        progs: &'a [Prog],
+        sum_of: &'a [Option<usize>],
+        sums: &'a [usize],
+        nunits: usize,
+    ) -> Self {
+        Tally {
+            progs,
+            sum_of,
+            sums,
+            acc: vec![0i64; nunits * progs.len()],
+            known: FastMap::default(),
+            truths: Vec::new(),
         }
     }
-    acc
+
+    /// Adds each row to the rules its key makes true, for its unit.
+    fn add(&mut self, table: &Table, rows: &[u32], keys: &[u128]) {
+        let n = self.progs.len();
+        for (row, key) in rows.iter().zip(keys) {
+            let (progs, truths) = (self.progs, &mut self.truths);
+            let id = *self.known.entry(*key).or_insert_with(|| {
+                let leaf = |i: usize| match (key >> (2 * i)) & 3 {
+                    0 => Some(false),
+                    1 => Some(true),
+                    _ => None,
+                };
+                truths.push(
+                    progs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, p)| p.eval(&leaf) == Some(true))
+                        .map(|(r, _)| r as u16)
+                        .collect(),
+                );
+                truths.len() as u32 - 1
+            });
+            let r = *row as usize;
+            let base = table.unit[r] as usize * n;
+            for &rule in &self.truths[id as usize] {
+                let rule = rule as usize;
+                let v = match self.sum_of[rule] {
+                    Some(j) => {
+                        let v = table.cols[self.sums[j]].get(r);
+                        if v == NULL {
+                            0
+                        } else {
+                            v
+                        }
+                    }
+                    None => 1,
+                };
+                self.acc[base + rule] += v;
+            }
+        }
+    }
 }
 
 fn aggregate(
@@ -1068,24 +1102,32 @@ fn aggregate(
                 _ => None,
             })
             .collect();
-        // The rows counted, then each one's key, leaf by leaf (a tight loop
-        // per leaf over one column).
-        let mut row_keys = vec![0u128; rows.len()];
-        for (i, leaf) in resolved.iter().enumerate() {
-            leaf.mark(&table.cols[leaf.col], &rows, &mut row_keys, 2 * i as u32);
-        }
-        // Each distinct key's rules evaluated once; each row then adds to
-        // the rules its key makes true, for its unit — on both cores.
+        // Each half of the rows on its own core, a block at a time: each
+        // row's key, leaf by leaf (a tight loop per leaf over one column),
+        // then each distinct key's rules evaluated once and each row added
+        // to the rules its key makes true, for its unit. A block's keys stay
+        // in the cache between the two (the keys of a million rows did not).
         let nrules = progs.len();
         let nunits = state.units.len();
         let half = rows.len().div_ceil(2).max(1);
         let parts: Vec<Vec<i64>> = std::thread::scope(|scope| {
             let handles: Vec<_> = rows
                 .chunks(half)
-                .zip(row_keys.chunks(half))
-                .map(|(rs, ks)| {
-                    let (progs, sum_of, sums) = (&progs, &sum_of, &sums);
-                    scope.spawn(move || tally(table, rs, ks, progs, sum_of, sums, nunits))
+                .map(|rs| {
+                    let (progs, sum_of, sums, resolved) = (&progs, &sum_of, &sums, &resolved);
+                    scope.spawn(move || {
+                        let mut t = Tally::new(progs, sum_of, sums, nunits);
+                        let mut keys = vec![0u128; BLOCK.min(rs.len())];
+                        for block in rs.chunks(BLOCK) {
+                            let keys = &mut keys[..block.len()];
+                            keys.fill(0);
+                            for (i, leaf) in resolved.iter().enumerate() {
+                                leaf.mark(&table.cols[leaf.col], block, keys, 2 * i as u32);
+                            }
+                            t.add(table, block, keys);
+                        }
+                        t.acc
+                    })
                 })
                 .collect();
             handles

@@ -11,7 +11,7 @@ use jiff::civil::{date, Date};
 use liem_domain::case::{CaseRecord, DefendantFacts, StageAction};
 use liem_domain::forms::all_forms;
 use liem_domain::ids::UnitId;
-use liem_domain::stats::{Period, Source, Val};
+use liem_domain::stats::{Form, Period, Source, Val};
 use liem_domain::unit::UnitKind;
 use liem_report::{assemble, per_unit_from_rows, Tree, TreeMode};
 use liem_store::stats::Merger;
@@ -485,4 +485,53 @@ proptest! {
             prop_assert!(new.rows.iter().filter(|r| !r.own).all(|r| r.unit.code.starts_with('N')));
         }
     }
+}
+
+/// The in-memory model counts many rows (several blocks of them on each
+/// core, with rows of every unit mixed) exactly as the rules evaluated row
+/// by row do, for the nation and for one province's units, on every form.
+#[test]
+fn the_model_counts_many_rows_as_the_rules_do() {
+    use liem_report::per_unit_of_facts;
+    let mut g = Gen(0x5EED_2026);
+    let w = world(&mut g);
+    let units: Vec<UnitId> = w.units.iter().map(|u| u.id).collect();
+    let mut facts = Vec::new();
+    for _ in 0..21_000 {
+        let u = units[g.below(units.len() as u64) as usize];
+        let received = g.day(date(2024, 10, 1), 800);
+        facts.push((Source::Letter, u, letter(&mut g, received)));
+        if g.chance(60) {
+            facts.push((Source::Matter, u, matter(&mut g, received)));
+        }
+    }
+    let forms: Vec<&Form> = all_forms().iter().collect();
+    let some: Vec<UnitId> = units.iter().copied().step_by(2).collect();
+    let mut counted = 0i64;
+    for label in ["2025", "2025-Q3", "2026-H1"] {
+        let span = Period::parse(label).expect("valid").span();
+        for within in [None, Some(some.as_slice())] {
+            let rows: Vec<(Source, UnitId, Vec<Val>)> = facts
+                .iter()
+                .filter(|(_, u, _)| within.is_none_or(|w| w.contains(u)))
+                .cloned()
+                .collect();
+            let model = per_unit_of_facts(&forms, &facts, span, within);
+            for (form, got) in forms.iter().zip(model) {
+                let mut want = per_unit_from_rows(form, &rows, &[], span);
+                want.retain(|_, v| v.iter().any(|x| *x != 0));
+                let mut got = got;
+                got.retain(|_, v| v.iter().any(|x| *x != 0));
+                counted += want.values().flatten().sum::<i64>();
+                assert_eq!(
+                    got,
+                    want,
+                    "{} over {label}, within {:?}",
+                    form.code,
+                    within.map(<[UnitId]>::len)
+                );
+            }
+        }
+    }
+    assert!(counted > 100_000, "the forms count the rows: {counted}");
 }
