@@ -451,6 +451,8 @@ pub struct Model {
     /// lock): half a second at a million letters, less than the database
     /// takes to count a form, so [`Model::try_view`] waits for it.
     restoring: std::sync::atomic::AtomicBool,
+    /// Whether a load in the background was asked for ([`Model::claim_load`]).
+    load_claimed: std::sync::atomic::AtomicBool,
     stats: Counters,
 }
 
@@ -537,6 +539,27 @@ impl Model {
         self.ensure_loaded(&mut *ex).await?;
         let mut guard = self.state.lock().await;
         self.counted_refresh(&mut guard, ex).await
+    }
+
+    /// Whether the caller should start loading the model in the background:
+    /// true once, for the first caller while it is not loaded and nothing
+    /// restores it (a request that was answered from the database asks, so
+    /// that a node whose loader did not run still gets its model); after a
+    /// failed load, [`Model::unclaim_load`] lets the next caller try again.
+    pub fn claim_load(&self) -> bool {
+        use std::sync::atomic::Ordering::SeqCst;
+        !self.is_loaded()
+            && !self.restoring.load(SeqCst)
+            && self
+                .load_claimed
+                .compare_exchange(false, true, SeqCst, SeqCst)
+                .is_ok()
+    }
+
+    /// Lets the next [`Model::claim_load`] succeed (the claimed load failed).
+    pub fn unclaim_load(&self) {
+        self.load_claimed
+            .store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Whether the model is loaded (from its snapshot or the database).

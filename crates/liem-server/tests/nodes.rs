@@ -401,6 +401,16 @@ async fn metrics_are_prometheus_text_for_the_central_administrators_only(app: co
     ] {
         app.call(method, uri, Some(who), None).await;
     }
+    // The figures were counted by the database (no model yet); asking for
+    // them started the model's load in the background.
+    let asked = std::time::Instant::now();
+    while !app.state.model.is_loaded() {
+        assert!(
+            asked.elapsed() < std::time::Duration::from_secs(30),
+            "the model loads after a figures request"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     // Only a central administrator reads them.
     for (who, status) in [
         ("admin.hni", StatusCode::FORBIDDEN),

@@ -57,6 +57,27 @@ pub(super) fn bad(field: &str, rule: &str, message: &str) -> AppError {
 
 /// Resolves the period, scope and tree of a request, checking that the
 /// scope is within what the caller may read.
+/// Starts loading the statistics model in the background when it is not
+/// loaded and no load was asked for yet (`liem serve` loads it at start; a
+/// router without that task, or whose load failed, gets it this way). The
+/// figures are counted by the database until it is loaded.
+pub(crate) fn load_model_in_background(state: &AppState) {
+    if !state.model.claim_load() {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        let loaded = match state.store.conn().await {
+            Ok(mut c) => state.model.refresh(&mut c).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = loaded {
+            tracing::warn!(error = %e, "statistics model not loaded; a later request tries again");
+            state.model.unclaim_load();
+        }
+    });
+}
+
 pub(super) async fn resolve(
     state: &AppState,
     who: &Principal,
@@ -64,6 +85,7 @@ pub(super) async fn resolve(
     default_period: bool,
 ) -> AppResult<(Arc<Tree>, Request)> {
     let read = who.grant(Right::ReadStatistics)?;
+    load_model_in_background(state);
     let scope = read.scope();
     let mut e = ValidationErrors::new();
     let raw = q.period.as_deref().map(str::trim).filter(|s| !s.is_empty());
