@@ -1341,3 +1341,4 @@ rule-max_items = { $n } عنصرًا على الأكثر
 rule-max_terms = { $n } كلمة على الأكثر
 rule-term_length = { $n } حرفًا على الأكثر لكل كلمة
 rule-does_not_open = كلمة المرور هذه لا تفتح مفتاحك
+field-pow = التحقق من المرسل

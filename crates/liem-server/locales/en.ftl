@@ -1341,3 +1341,4 @@ rule-max_items = at most { $n } items
 rule-max_terms = at most { $n } words
 rule-term_length = each word at most { $n } characters
 rule-does_not_open = this password does not open your key
+field-pow = Sender check

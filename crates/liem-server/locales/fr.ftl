@@ -1341,3 +1341,4 @@ rule-max_items = { $n } éléments au plus
 rule-max_terms = { $n } mots au plus
 rule-term_length = { $n } caractères au plus par mot
 rule-does_not_open = ce mot de passe n'ouvre pas votre clé
+field-pow = Vérification de l'envoi

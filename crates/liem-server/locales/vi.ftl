@@ -1341,3 +1341,4 @@ rule-max_items = tối đa { $n } mục
 rule-max_terms = tối đa { $n } từ
 rule-term_length = mỗi từ tối đa { $n } ký tự
 rule-does_not_open = mật khẩu này không mở được khóa của bạn
+field-pow = Xác nhận người gửi
