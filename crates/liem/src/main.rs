@@ -1372,6 +1372,9 @@ async fn serve(cfg: &Config, store: Store) -> Result<()> {
     // the next start.
     let warm = state.clone();
     let snapshot = cfg.data_dir.join("model.snapshot");
+    // This task loads the model: a figures request that comes before the
+    // restore has begun must not start a second load from the database.
+    warm.model.claim_load();
     tokio::spawn(async move {
         let started = std::time::Instant::now();
         // A snapshot taken and already current needs no rewriting.
