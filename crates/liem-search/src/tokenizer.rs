@@ -36,8 +36,11 @@ impl TokenStream for FoldStream<'_> {
                 self.token.text.clear();
                 // A word longer than the index keeps is cut (on a char
                 // boundary), as the query side cuts it.
-                let cut: String = w.chars().take(liem_domain::text::MAX_TERM_CHARS).collect();
-                self.token.text.push_str(&cut);
+                let cut = w
+                    .char_indices()
+                    .nth(liem_domain::text::MAX_TERM_CHARS)
+                    .map_or(w.len(), |(i, _)| i);
+                self.token.text.push_str(&w[..cut]);
                 self.token.offset_from = range.start;
                 self.token.offset_to = range.end;
                 self.token.position = self.token.position.wrapping_add(1);

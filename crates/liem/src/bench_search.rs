@@ -41,6 +41,11 @@ pub struct Plan {
     pub python: Option<PathBuf>,
     /// Only the repeats against datasketch (no index, no search peers).
     pub repeats_only: bool,
+    /// Keep the index and the FTS5 file in `dir` and use them again when
+    /// they hold this corpus (the corpus is the same for the same size).
+    pub reuse: bool,
+    /// Only Liêm's search (no peers, repeats or hot spots).
+    pub liem_only: bool,
 }
 
 const PROVINCES: &[&str] = &["HNI", "HCM", "DNG", "HPG", "CTO", "NAN", "THA", "QNI"];
@@ -96,7 +101,8 @@ fn fill(rng: &mut ChaCha8Rng, t: &str, place: &str) -> String {
 fn corpus(n: usize, rng: &mut ChaCha8Rng) -> Vec<Doc> {
     let units: Vec<(uuid::Uuid, String)> = PROVINCES
         .iter()
-        .map(|p| (uuid::Uuid::now_v7(), format!("/TW/{p}/")))
+        .enumerate()
+        .map(|(i, p)| (uuid::Uuid::from_u64_pair(1, i as u64), format!("/TW/{p}/")))
         .collect();
     let mut seq = vec![0u32; PROVINCES.len()];
     let start = jiff::Timestamp::from_second(1_700_000_000).expect("valid");
@@ -120,7 +126,10 @@ fn corpus(n: usize, rng: &mut ChaCha8Rng) -> Vec<Doc> {
                 .expect("in range");
             Doc {
                 fields: LetterFields {
-                    id: uuid::Uuid::now_v7(),
+                    // Fixed ids (not drawn from `rng`: the corpus stays the
+                    // one earlier runs measured), so that a kept index
+                    // (`--reuse`) names the same letters.
+                    id: uuid::Uuid::from_u64_pair(2, i as u64),
                     unit: units[u].0,
                     unit_path: units[u].1.clone(),
                     reference: format!("{}-2026-{:06}", PROVINCES[u], seq[u]),
@@ -256,21 +265,34 @@ pub async fn run(plan: Plan) -> Result<()> {
     // Liêm.
     let index_dir = plan.dir.join("liem-index");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let ix = SearchIndex::open_with(&index_dir, 512 * 1024 * 1024, cores)?;
+    let mut ix = SearchIndex::open_with(&index_dir, 512 * 1024 * 1024, cores)?;
     let rss1 = rss_mib();
-    let t = Instant::now();
-    for chunk in docs.chunks(100_000) {
-        let fields: Vec<LetterFields> = chunk.iter().map(|d| d.fields.clone()).collect();
-        ix.put_letters(&fields).await?;
+    if plan.reuse && ix.len() == docs.len() as u64 {
+        println!(
+            "liem: the index in {} holds the corpus; not indexed again",
+            index_dir.display()
+        );
+    } else {
+        if !ix.is_empty() {
+            drop(ix);
+            std::fs::remove_dir_all(&index_dir)?;
+            ix = SearchIndex::open_with(&index_dir, 512 * 1024 * 1024, cores)?;
+        }
+        let t = Instant::now();
+        for chunk in docs.chunks(100_000) {
+            let fields: Vec<LetterFields> = chunk.iter().map(|d| d.fields.clone()).collect();
+            ix.put_letters(&fields).await?;
+        }
+        let liem_secs = t.elapsed().as_secs_f64();
+        let rss2 = rss_mib();
+        println!(
+            "liem: indexed in {liem_secs:.1} s ({:.0} letters/s), {:.0} MiB on disk, {:.0} MiB more resident",
+            docs.len() as f64 / liem_secs,
+            dir_mib(&index_dir),
+            rss2 - rss1
+        );
     }
-    let liem_secs = t.elapsed().as_secs_f64();
-    let rss2 = rss_mib();
-    println!(
-        "liem: indexed in {liem_secs:.1} s ({:.0} letters/s), {:.0} MiB on disk, {:.0} MiB more resident",
-        docs.len() as f64 / liem_secs,
-        dir_mib(&index_dir),
-        rss2 - rss1
-    );
+    println!("liem: {} segments", ix.segments());
     let scope = Scope::Subtree("/TW/".into());
     let mut liem = Vec::new();
     let mut liem_faceted = Vec::new();
@@ -312,6 +334,22 @@ pub async fn run(plan: Plan) -> Result<()> {
         liem_faceted.push(percentile(&mut with_facets, 0.95));
     }
 
+    if plan.liem_only {
+        println!("\n| query | Liêm p50 | Liêm p95 | Liêm p95 with facets | total |");
+        println!("|---|---|---|---|---|");
+        for (i, q) in QUERIES.iter().enumerate() {
+            let l = &liem[i];
+            println!(
+                "| `{q}` | {} | {} | {} | {} |",
+                ms(l.p50),
+                ms(l.p95),
+                ms(liem_faceted[i]),
+                l.total
+            );
+        }
+        return Ok(());
+    }
+
     // SQLite FTS5.
     let fts_path = plan.dir.join("fts5.sqlite3");
     let fts = Store::open(
@@ -319,33 +357,54 @@ pub async fn run(plan: Plan) -> Result<()> {
         liem_store::audit::AuditKeys::derive(b"bench-search"),
     )
     .await?;
-    let mut tx = fts.begin().await?;
-    query("CREATE VIRTUAL TABLE f USING fts5(body, tokenize = 'unicode61 remove_diacritics 2')")
+    let mut c = fts.conn().await?;
+    let held = if plan.reuse {
+        query("SELECT COUNT(*) AS n FROM f")
+            .fetch_one(&mut c)
+            .await
+            .and_then(|r| r.i64("n"))
+            .ok()
+    } else {
+        None
+    };
+    drop(c);
+    if held == Some(docs.len() as i64) {
+        println!(
+            "fts5: {} holds the corpus; not indexed again",
+            fts_path.display()
+        );
+    } else {
+        let mut tx = fts.begin().await?;
+        query("DROP TABLE IF EXISTS f").execute(&mut tx).await?;
+        query(
+            "CREATE VIRTUAL TABLE f USING fts5(body, tokenize = 'unicode61 remove_diacritics 2')",
+        )
         .execute(&mut tx)
         .await
         .context("FTS5")?;
-    let t = Instant::now();
-    for chunk in docs.chunks(400) {
-        let values: Vec<Value> = chunk
-            .iter()
-            .map(|d| liem_domain::text::fold(&text_of(d)).into())
-            .collect();
-        query(format!(
-            "INSERT INTO f (body) VALUES {}",
-            values_rows(chunk.len(), 1, 1)
-        ))
-        .bind_all(values)
-        .execute(&mut tx)
-        .await?;
+        let t = Instant::now();
+        for chunk in docs.chunks(400) {
+            let values: Vec<Value> = chunk
+                .iter()
+                .map(|d| liem_domain::text::fold(&text_of(d)).into())
+                .collect();
+            query(format!(
+                "INSERT INTO f (body) VALUES {}",
+                values_rows(chunk.len(), 1, 1)
+            ))
+            .bind_all(values)
+            .execute(&mut tx)
+            .await?;
+        }
+        tx.commit().await?;
+        let fts_secs = t.elapsed().as_secs_f64();
+        println!(
+            "fts5: indexed in {fts_secs:.1} s ({:.0} letters/s), {:.0} MiB on disk",
+            docs.len() as f64 / fts_secs,
+            std::fs::metadata(&fts_path).map_or(0, |m| m.len()) as f64 / (1024.0 * 1024.0)
+        );
     }
-    tx.commit().await?;
     let mut c = fts.conn().await?;
-    let fts_secs = t.elapsed().as_secs_f64();
-    println!(
-        "fts5: indexed in {fts_secs:.1} s ({:.0} letters/s), {:.0} MiB on disk",
-        docs.len() as f64 / fts_secs,
-        std::fs::metadata(&fts_path).map_or(0, |m| m.len()) as f64 / (1024.0 * 1024.0)
-    );
     let mut fts5 = Vec::new();
     for q in QUERIES {
         let m = fts5_query(q);

@@ -255,6 +255,13 @@ enum Command {
         /// Only repeated letters against datasketch (no index, no search).
         #[arg(long)]
         repeats_only: bool,
+        /// Use the index and the FTS5 file already in DIR when they hold
+        /// this corpus (same --letters), instead of building them again.
+        #[arg(long)]
+        reuse: bool,
+        /// Only Liêm's own search (no peers, repeats or hot spots).
+        #[arg(long)]
+        liem_only: bool,
     },
     /// Writes a consistent copy of the SQLite database.
     Backup {
@@ -558,6 +565,8 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             postgres,
             python,
             repeats_only,
+            reuse,
+            liem_only,
         } => {
             bench_search::run(bench_search::Plan {
                 letters: if large { 10_000_000 } else { letters },
@@ -566,6 +575,8 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 postgres,
                 python,
                 repeats_only,
+                reuse,
+                liem_only,
             })
             .await?;
         }
