@@ -338,10 +338,8 @@ impl SearchIndex {
             let mut after = None;
             loop {
                 let (docs, last) = docs::page(&mut *ex, &self.f, kind, after, 2_000).await?;
-                for d in docs {
-                    w.writer.add_document(d)?;
-                    n += 1;
-                }
+                n += docs.len() as u64;
+                add_all(&w.writer, docs)?;
                 progress(kind.code(), n);
                 match last {
                     Some(l) => after = Some(l),
@@ -410,13 +408,19 @@ impl SearchIndex {
             let ids: Vec<uuid::Uuid> = ids.iter().copied().collect();
             for chunk in ids.chunks(500) {
                 let found = docs::load(&mut *ex, &self.f, *kind, chunk).await?;
-                for id in chunk {
-                    w.writer
-                        .delete_term(Term::from_field_text(self.f.key, &kind.key(*id)));
-                }
-                for d in found {
-                    w.writer.add_document(d)?;
-                }
+                // The old documents deleted, then the new ones added, in
+                // one hand-over (deletes apply to what came before them).
+                let ops: Vec<tantivy::indexer::UserOperation> = chunk
+                    .iter()
+                    .map(|id| {
+                        tantivy::indexer::UserOperation::Delete(Term::from_field_text(
+                            self.f.key,
+                            &kind.key(*id),
+                        ))
+                    })
+                    .chain(found.into_iter().map(tantivy::indexer::UserOperation::Add))
+                    .collect();
+                w.writer.run(ops)?;
             }
         }
         if moved {
@@ -431,6 +435,20 @@ impl SearchIndex {
     /// commits them, keeping the feed position: for benchmarks and tools
     /// that index a corpus directly.
     pub async fn put_letters(&self, letters: &[docs::LetterFields]) -> Result<()> {
+        self.add_letters(letters).await?;
+        self.commit_added().await
+    }
+
+    /// Commits what [`SearchIndex::add_letters`] added (a rebuild commits
+    /// once, at its end, as this does after a corpus's last letters).
+    pub async fn commit_added(&self) -> Result<()> {
+        let mut w = self.writer.lock().await;
+        self.commit(&mut w)
+    }
+
+    /// Adds letters given as fields without committing them: the writer's
+    /// threads index one chunk while the next one's documents are built.
+    pub async fn add_letters(&self, letters: &[docs::LetterFields]) -> Result<()> {
         // Documents (their MinHash sketches most of all) are built on every
         // core; the writer's threads tokenize them.
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -448,11 +466,9 @@ impl SearchIndex {
                 .map(|h| h.join().unwrap_or_default())
                 .collect()
         });
-        let mut w = self.writer.lock().await;
-        for d in built.into_iter().flatten() {
-            w.writer.add_document(d)?;
-        }
-        self.commit(&mut w)
+        let w = self.writer.lock().await;
+        add_all(&w.writer, built.into_iter().flatten().collect())?;
+        Ok(())
     }
 
     fn commit(&self, w: &mut Writer) -> Result<()> {
@@ -763,6 +779,24 @@ impl SearchIndex {
         }
         Ok(out)
     }
+}
+
+/// Documents handed to the writer's threads in batches (one hand-over per
+/// document made the threads sleep and wake for each), each batch to one
+/// thread, in order. The writer queues at most 10,000 batches: 16
+/// documents a batch keeps what waits in memory bounded.
+fn add_all(writer: &IndexWriter, docs: Vec<tantivy::TantivyDocument>) -> tantivy::Result<()> {
+    const BATCH: usize = 16;
+    let mut docs = docs.into_iter().peekable();
+    while docs.peek().is_some() {
+        let batch: Vec<tantivy::indexer::UserOperation> = docs
+            .by_ref()
+            .take(BATCH)
+            .map(tantivy::indexer::UserOperation::Add)
+            .collect();
+        writer.run(batch)?;
+    }
+    Ok(())
 }
 
 /// Whether the query [`SearchIndex::build_query`] makes of a request is an

@@ -279,10 +279,12 @@ pub async fn run(plan: Plan) -> Result<()> {
             ix = SearchIndex::open_with(&index_dir, 512 * 1024 * 1024, cores)?;
         }
         let t = Instant::now();
-        for chunk in docs.chunks(100_000) {
+        // As a rebuild does: chunk after chunk, one commit at the end.
+        for chunk in docs.chunks(20_000) {
             let fields: Vec<LetterFields> = chunk.iter().map(|d| d.fields.clone()).collect();
-            ix.put_letters(&fields).await?;
+            ix.add_letters(&fields).await?;
         }
+        ix.commit_added().await?;
         let liem_secs = t.elapsed().as_secs_f64();
         let rss2 = rss_mib();
         println!(
