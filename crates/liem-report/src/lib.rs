@@ -461,19 +461,177 @@ pub async fn compute(
     Ok(forms
         .iter()
         .zip(values)
-        .map(|(f, v)| {
-            assemble(
-                f,
-                tree,
-                req.mode,
-                req.scope,
-                &req.period,
-                req.today,
-                &v,
-                data_version,
-            )
-        })
+        .map(|(f, v)| assemble_for(f, tree, req, &v, data_version))
         .collect())
+}
+
+/// One form for several periods of one scope, and figures of rules over
+/// their own spans (a dashboard's key figures now and a year before, and
+/// its monthly trends), all from one view of the model: each source's rows
+/// are gathered once and counted for everything asked in as few passes as
+/// the rules' leaves allow, where [`compute`] and [`per_unit_spans`] called
+/// one after the other gathered and counted them for each call. While the
+/// model is being loaded the database counts them (the same figures).
+///
+/// Every request must have the same scope and tree and no committee list
+/// (a committee's list is counted by the database: use [`compute`]).
+pub async fn compute_periods(
+    ex: &mut impl AsExec,
+    model: &Model,
+    tree: &Tree,
+    form: &Form,
+    reqs: &[Request],
+    asked: &[(Source, &[(&Rule, Span)])],
+) -> Result<(Vec<Report>, Vec<model::PerUnit>), ReportError> {
+    let Some(first) = reqs.first() else {
+        return Ok((Vec::new(), per_unit_spans(ex, model, asked, None).await?));
+    };
+    assert!(
+        reqs.iter()
+            .all(|r| r.scope == first.scope && r.mode == first.mode && r.committee.is_none()),
+        "compute_periods: one scope and tree, no committee list"
+    );
+    let units = tree.units_in(first.scope, first.mode);
+    let spans: Vec<Span> = reqs.iter().map(|r| r.period.span()).collect();
+    let viewed = model
+        .try_view(&mut *ex, |view| {
+            periods_of(view, form, &spans, asked, units.as_deref())
+        })
+        .await?;
+    let ((values, extra), version) = match viewed {
+        Some(v) => v,
+        None => {
+            let version = stats::data_version(&mut *ex).await?;
+            let mut values = Vec::with_capacity(spans.len());
+            for span in &spans {
+                let mut v = per_unit_sql(&mut *ex, &[form], *span, units.as_deref(), None).await?;
+                values.push(v.pop().unwrap_or_default());
+            }
+            let mut extra = Vec::with_capacity(asked.len());
+            for (source, rules) in asked {
+                extra.push(
+                    stats::aggregate_spans(&mut *ex, *source, rules, units.as_deref(), None)
+                        .await?,
+                );
+            }
+            ((values, extra), version)
+        }
+    };
+    let reports = reqs
+        .iter()
+        .zip(values)
+        .map(|(req, v)| assemble_for(form, tree, req, &v, version))
+        .collect();
+    Ok((reports, extra))
+}
+
+/// Per-unit values of one form over each span, and of each asked list of
+/// rules, from a view: one aggregate per source for all of them.
+fn periods_of(
+    view: &model::View<'_>,
+    form: &Form,
+    spans: &[Span],
+    asked: &[(Source, &[(&Rule, Span)])],
+    units: Option<&[UnitId]>,
+) -> (Vec<HashMap<UnitId, Vec<i64>>>, Vec<model::PerUnit>) {
+    let width = form.columns.len();
+    let mut out: Vec<HashMap<UnitId, Vec<i64>>> = vec![HashMap::new(); spans.len()];
+    let mut extra: Vec<model::PerUnit> = vec![model::PerUnit::new(); asked.len()];
+    for source in Source::ALL {
+        let wanted = columns_over(&[form], *source);
+        let mut rules: Vec<(&Rule, Span)> = Vec::new();
+        for span in spans {
+            rules.extend(wanted.iter().map(|w| (w.2, *span)));
+        }
+        let own = rules.len();
+        let mine: Vec<usize> = (0..asked.len())
+            .filter(|i| asked[*i].0 == *source)
+            .collect();
+        for i in &mine {
+            rules.extend(asked[*i].1.iter().copied());
+        }
+        if rules.is_empty() {
+            continue;
+        }
+        for (unit, vals) in view.aggregate(*source, &rules, units) {
+            if !wanted.is_empty() {
+                for (si, part) in vals[..own].chunks(wanted.len()).enumerate() {
+                    let row = out[si].entry(unit).or_insert_with(|| vec![0; width]);
+                    for ((_, ci, _), v) in wanted.iter().zip(part) {
+                        row[*ci] = *v;
+                    }
+                }
+            }
+            let mut at = own;
+            for i in &mine {
+                let k = asked[*i].1.len();
+                extra[*i].insert(unit, vals[at..at + k].to_vec());
+                at += k;
+            }
+        }
+    }
+    if form.needs_cases() {
+        let cases = view.cases(units);
+        for (si, span) in spans.iter().enumerate() {
+            case_cells(form, cases.iter().copied(), *span, &mut out[si]);
+        }
+    }
+    (out, extra)
+}
+
+/// [`compute_periods`]'s figures of fact rows given here (no cases), and
+/// the same figures asked one call at a time: what a test holds equal.
+/// Not for the server.
+#[doc(hidden)]
+#[allow(clippy::type_complexity)]
+pub fn periods_of_facts(
+    form: &Form,
+    facts: &[(Source, UnitId, Vec<Val>)],
+    spans: &[Span],
+    asked: &[(Source, &[(&Rule, Span)])],
+    units: Option<&[UnitId]>,
+) -> (
+    (Vec<HashMap<UnitId, Vec<i64>>>, Vec<model::PerUnit>),
+    (Vec<HashMap<UnitId, Vec<i64>>>, Vec<model::PerUnit>),
+) {
+    let state = model::State::of_facts(facts);
+    let view = model::View::of(&state);
+    let together = periods_of(&view, form, spans, asked, units);
+    let apart = (
+        spans
+            .iter()
+            .map(|s| {
+                forms_of(&view, &[form], *s, units)
+                    .pop()
+                    .unwrap_or_default()
+            })
+            .collect(),
+        asked
+            .iter()
+            .map(|(source, rules)| view.aggregate(*source, rules, units))
+            .collect(),
+    );
+    (together, apart)
+}
+
+/// A form's report for a request, from its per-unit values.
+fn assemble_for(
+    form: &Form,
+    tree: &Tree,
+    req: &Request,
+    values: &HashMap<UnitId, Vec<i64>>,
+    data_version: i64,
+) -> Report {
+    assemble(
+        form,
+        tree,
+        req.mode,
+        req.scope,
+        &req.period,
+        req.today,
+        values,
+        data_version,
+    )
 }
 
 /// Every standard form for one period and scope.

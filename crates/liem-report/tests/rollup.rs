@@ -487,6 +487,27 @@ proptest! {
     }
 }
 
+/// `n` letters of random units received over `days` days from `from`, and
+/// a matter for three in five of them.
+fn letters_and_matters(
+    g: &mut Gen,
+    units: &[UnitId],
+    n: usize,
+    from: Date,
+    days: i64,
+) -> Vec<(Source, UnitId, Vec<Val>)> {
+    let mut facts = Vec::new();
+    for _ in 0..n {
+        let u = units[g.below(units.len() as u64) as usize];
+        let received = g.day(from, days);
+        facts.push((Source::Letter, u, letter(g, received)));
+        if g.chance(60) {
+            facts.push((Source::Matter, u, matter(g, received)));
+        }
+    }
+    facts
+}
+
 /// The in-memory model counts many rows (several blocks of them on each
 /// core, with rows of every unit mixed) exactly as the rules evaluated row
 /// by row do, for the nation and for one province's units, on every form.
@@ -496,15 +517,7 @@ fn the_model_counts_many_rows_as_the_rules_do() {
     let mut g = Gen(0x5EED_2026);
     let w = world(&mut g);
     let units: Vec<UnitId> = w.units.iter().map(|u| u.id).collect();
-    let mut facts = Vec::new();
-    for _ in 0..21_000 {
-        let u = units[g.below(units.len() as u64) as usize];
-        let received = g.day(date(2024, 10, 1), 800);
-        facts.push((Source::Letter, u, letter(&mut g, received)));
-        if g.chance(60) {
-            facts.push((Source::Matter, u, matter(&mut g, received)));
-        }
-    }
+    let facts = letters_and_matters(&mut g, &units, 21_000, date(2024, 10, 1), 800);
     let forms: Vec<&Form> = all_forms().iter().collect();
     let some: Vec<UnitId> = units.iter().copied().step_by(2).collect();
     let mut counted = 0i64;
@@ -534,4 +547,46 @@ fn the_model_counts_many_rows_as_the_rules_do() {
         }
     }
     assert!(counted > 100_000, "the forms count the rows: {counted}");
+}
+
+/// A dashboard's figures asked together (the key form for two periods and
+/// the monthly trends, one aggregate per source) equal the same figures
+/// asked one call at a time, for the nation and for half the units.
+#[test]
+fn figures_asked_together_equal_figures_asked_apart() {
+    use liem_domain::forms::{key_rule, letters_by_field};
+    use liem_report::periods_of_facts;
+    let mut g = Gen(0xDA5B_2026);
+    let w = world(&mut g);
+    let units: Vec<UnitId> = w.units.iter().map(|u| u.id).collect();
+    let facts = letters_and_matters(&mut g, &units, 9_000, date(2024, 1, 1), 900);
+    let key = &all_forms()[0];
+    let now = Period::parse("2025").expect("valid");
+    let spans = [now.span(), now.year_before().span()];
+    let months = now.months();
+    let by_month = |code: &str| {
+        let r = key_rule(code).expect("a key figure");
+        months
+            .iter()
+            .map(|m| (r, m.span()))
+            .chain(months.iter().map(|m| (r, m.year_before().span())))
+            .collect::<Vec<_>>()
+    };
+    let mut letters = by_month("letters_received");
+    letters.extend(letters_by_field().iter().map(|(_, r)| (r, now.span())));
+    let matters = by_month("matters_resolved");
+    let asked = [
+        (Source::Letter, letters.as_slice()),
+        (Source::Matter, matters.as_slice()),
+    ];
+    let some: Vec<UnitId> = units.iter().copied().step_by(2).collect();
+    for within in [None, Some(some.as_slice())] {
+        let ((forms, figures), (forms_apart, figures_apart)) =
+            periods_of_facts(key, &facts, &spans, &asked, within);
+        assert_eq!(forms, forms_apart, "the key form, within {within:?}");
+        assert_eq!(figures, figures_apart, "the trends, within {within:?}");
+        let counted: i64 = forms.iter().flat_map(|m| m.values().flatten()).sum();
+        let trend: i64 = figures.iter().flat_map(|m| m.values().flatten()).sum();
+        assert!(counted > 1_000 && trend > 1_000, "{counted} {trend}");
+    }
 }

@@ -1013,6 +1013,10 @@ pub async fn run(store: Store, plan: &Plan) -> Result<()> {
             .header("accept-language", "vi")
             .body(axum::body::Body::empty())?)
     };
+    // As `liem serve` does, the load is claimed for the node's own loader
+    // (here the restore below), so that the first request does not start
+    // one in the background.
+    state.model.claim_load();
     // A first start, no snapshot: the page is counted by the database
     // while the model is not loaded.
     {

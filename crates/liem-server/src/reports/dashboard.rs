@@ -177,17 +177,50 @@ pub(super) async fn dashboard(
         period: req.period.year_before(),
         ..req.clone()
     };
+    // Trends by month and the breakdown by field. Months still to come are
+    // not drawn.
+    let mut months = req.period.months();
+    months.retain(|m| m.from <= today());
+    let rule = |code: &str| {
+        liem_domain::forms::key_rule(code)
+            .ok_or_else(|| AppError::BadRequest(format!("no key figure {code}")))
+    };
+    // Each month of the period, then the same month a year before.
+    let by_month = |r: &'static Rule| -> Vec<(&'static Rule, liem_domain::stats::Span)> {
+        months
+            .iter()
+            .map(|m| (r, m.span()))
+            .chain(months.iter().map(|m| (r, m.year_before().span())))
+            .collect()
+    };
+    let mut letter_rules = by_month(rule("letters_received")?);
+    letter_rules.extend(
+        liem_domain::forms::letters_by_field()
+            .iter()
+            .map(|(_, r)| (r, req.period.span())),
+    );
+    let matter_rules = by_month(rule("matters_resolved")?);
+    // The key figures now and a year before, and the trends: one view of
+    // the model, each source's rows gathered once.
     let mut c = state.store.conn().await?;
-    let now = liem_report::compute(&mut c, &state.model, &tree, &[key], &req)
-        .await
-        .map_err(report_error)?
-        .pop()
-        .expect("one");
-    let before = liem_report::compute(&mut c, &state.model, &tree, &[key], &before_req)
-        .await
-        .map_err(report_error)?
-        .pop()
-        .expect("one");
+    let (reports, counted) = liem_report::compute_periods(
+        &mut c,
+        &state.model,
+        &tree,
+        key,
+        &[req.clone(), before_req.clone()],
+        &[
+            (Source::Letter, &letter_rules),
+            (Source::Matter, &matter_rules),
+        ],
+    )
+    .await
+    .map_err(report_error)?;
+    let mut reports = reports.into_iter();
+    let (now, before) = (
+        reports.next().expect("now"),
+        reports.next().expect("a year before"),
+    );
     let qs = query_string(&req, &tree);
     let lang = tr.lang;
     let figures = DASH_FIGURES
@@ -221,30 +254,6 @@ pub(super) async fn dashboard(
             }
         })
         .collect();
-    // Trends by month and the breakdown by field: two queries.
-    // Months still to come are not drawn.
-    let mut months = req.period.months();
-    months.retain(|m| m.from <= today());
-    let units = tree.units_in(req.scope, req.mode);
-    let rule = |code: &str| {
-        liem_domain::forms::key_rule(code)
-            .ok_or_else(|| AppError::BadRequest(format!("no key figure {code}")))
-    };
-    // Each month of the period, then the same month a year before.
-    let by_month = |r: &'static Rule| -> Vec<(&'static Rule, liem_domain::stats::Span)> {
-        months
-            .iter()
-            .map(|m| (r, m.span()))
-            .chain(months.iter().map(|m| (r, m.year_before().span())))
-            .collect()
-    };
-    let mut letter_rules = by_month(rule("letters_received")?);
-    letter_rules.extend(
-        liem_domain::forms::letters_by_field()
-            .iter()
-            .map(|(_, r)| (r, req.period.span())),
-    );
-    let matter_rules = by_month(rule("matters_resolved")?);
     let totals = |map: std::collections::HashMap<UnitId, Vec<i64>>, n: usize| {
         let mut t = vec![0i64; n];
         for v in map.values() {
@@ -254,17 +263,6 @@ pub(super) async fn dashboard(
         }
         t
     };
-    let counted = liem_report::per_unit_spans(
-        &mut c,
-        &state.model,
-        &[
-            (Source::Letter, &letter_rules),
-            (Source::Matter, &matter_rules),
-        ],
-        units.as_deref(),
-    )
-    .await
-    .map_err(report_error)?;
     let mut counted = counted.into_iter();
     let lv = totals(counted.next().unwrap_or_default(), letter_rules.len());
     let mv = totals(counted.next().unwrap_or_default(), matter_rules.len());
