@@ -262,7 +262,21 @@ impl Tr {
             .collect();
         let n = numbers.first().cloned().unwrap_or_default();
         let m = numbers.get(1).cloned().unwrap_or_default();
-        self.t_args(&key, &[("n", n), ("m", m)])
+        // Dates the English message names (ISO) as the language writes
+        // them, and the citation it closes with, as the language cites.
+        let dates: Vec<String> = iso_dates(&e.message)
+            .into_iter()
+            .map(|d| self.date(d))
+            .collect();
+        let d1 = dates.first().cloned().unwrap_or_default();
+        let d2 = dates.get(1).cloned().unwrap_or_default();
+        let c = last_parenthesis(&e.message)
+            .map(|c| self.citation(c))
+            .unwrap_or_default();
+        self.t_args(
+            &key,
+            &[("n", n), ("m", m), ("d1", d1), ("d2", d2), ("c", c)],
+        )
     }
 
     /// A civil date as the language writes it: `06/12/2026` in Vietnamese,
@@ -555,6 +569,48 @@ pub fn grouped(n: i64, lang: Lang) -> String {
     }
 }
 
+/// The ISO dates (`2026-01-05`) a message names, in order.
+fn iso_dates(message: &str) -> Vec<jiff::civil::Date> {
+    let b = message.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 10 <= b.len() {
+        let w = &b[i..i + 10];
+        let shape = w.iter().enumerate().all(|(k, c)| match k {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        });
+        let alone = (i == 0 || !b[i - 1].is_ascii_digit())
+            && b.get(i + 10).is_none_or(|c| !c.is_ascii_digit());
+        if shape && alone {
+            if let Ok(d) = message[i..i + 10].parse::<jiff::civil::Date>() {
+                out.push(d);
+                i += 10;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// What the message's last parenthesis holds (its outermost pair: `(Law
+/// on Complaints 2011, art. 9(1))` gives the whole citation).
+fn last_parenthesis(message: &str) -> Option<&str> {
+    let end = message.rfind(')')?;
+    let body = &message[..end];
+    let mut depth = 0usize;
+    for (i, c) in body.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' if depth == 0 => return Some(&body[i + 1..]),
+            '(' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -621,6 +677,47 @@ mod tests {
         assert_eq!(m, vi.t("rule-required"));
         assert!(!m.contains("must not"), "{m}");
         assert!(vi.error_for(&errors, "content").is_none());
+    }
+
+    #[test]
+    fn a_rule_message_with_dates_and_a_citation_reads_in_the_language() {
+        use liem_domain::validation::FieldError;
+        let i = Arc::new(I18n::load());
+        let e = FieldError {
+            field: "classification.eligible".into(),
+            rule: "limitation_expired".into(),
+            message: "must be false: the complaint was received on 2026-05-04, after its \
+                      limitation ended on 2026-04-30 (Law on Complaints 2011, art. 9(1)); \
+                      record the days lost to an objective obstacle if there were any"
+                .into(),
+        };
+        let vi = Tr::new(i.clone(), Lang::Vi).error_message(&e);
+        assert!(
+            vi.contains("04/05/2026") && vi.contains("30/04/2026"),
+            "{vi}"
+        );
+        assert!(vi.contains("khoản 1 Điều 9 Luật Khiếu nại 2011"), "{vi}");
+        assert!(!vi.contains("2026-05-04") && !vi.contains("must"), "{vi}");
+        let en = Tr::new(i.clone(), Lang::En).error_message(&e);
+        assert!(
+            en.contains("4 May 2026") && en.contains("art. 9(1)"),
+            "{en}"
+        );
+        let receipt = FieldError {
+            field: "on".into(),
+            rule: "before_receipt".into(),
+            message: "must not be before the unit received the letter (2026-03-02)".into(),
+        };
+        let fr = Tr::new(i, Lang::Fr).error_message(&receipt);
+        assert!(fr.contains("02/03/2026") && !fr.contains("must"), "{fr}");
+        assert_eq!(
+            last_parenthesis("x (a, art. 9(1), (2)); y"),
+            Some("a, art. 9(1), (2)")
+        );
+        assert_eq!(
+            iso_dates("on 2026-13-01 and 12026-01-01, 2025-12-31."),
+            [jiff::civil::date(2025, 12, 31)]
+        );
     }
 
     #[test]
