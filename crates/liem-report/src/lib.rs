@@ -407,6 +407,16 @@ pub async fn per_unit_spans(
     if let Some((out, _)) = viewed {
         return Ok(out);
     }
+    spans_sql(ex, asked, units).await
+}
+
+/// [`per_unit_spans`]'s figures counted by the database (while the model
+/// is being loaded).
+async fn spans_sql(
+    ex: &mut impl AsExec,
+    asked: &[(Source, &[(&Rule, Span)])],
+    units: Option<&[UnitId]>,
+) -> Result<Vec<model::PerUnit>, ReportError> {
     let mut out = Vec::with_capacity(asked.len());
     for (source, rules) in asked {
         out.push(stats::aggregate_spans(&mut *ex, *source, rules, units, None).await?);
@@ -507,13 +517,7 @@ pub async fn compute_periods(
                 let mut v = per_unit_sql(&mut *ex, &[form], *span, units.as_deref(), None).await?;
                 values.push(v.pop().unwrap_or_default());
             }
-            let mut extra = Vec::with_capacity(asked.len());
-            for (source, rules) in asked {
-                extra.push(
-                    stats::aggregate_spans(&mut *ex, *source, rules, units.as_deref(), None)
-                        .await?,
-                );
-            }
+            let extra = spans_sql(ex, asked, units.as_deref()).await?;
             ((values, extra), version)
         }
     };
