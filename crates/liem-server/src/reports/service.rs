@@ -55,8 +55,6 @@ pub(super) fn bad(field: &str, rule: &str, message: &str) -> AppError {
     AppError::Validation(ValidationErrors::single(field, rule, message))
 }
 
-/// Resolves the period, scope and tree of a request, checking that the
-/// scope is within what the caller may read.
 /// Starts loading the statistics model in the background when it is not
 /// loaded and no load was asked for yet (`liem serve` loads it at start; a
 /// router without that task, or whose load failed, gets it this way). The
@@ -78,6 +76,8 @@ pub(crate) fn load_model_in_background(state: &AppState) {
     });
 }
 
+/// Resolves the period, scope and tree of a request, checking that the
+/// scope is within what the caller may read.
 pub(super) async fn resolve(
     state: &AppState,
     who: &Principal,
