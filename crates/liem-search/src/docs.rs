@@ -229,6 +229,13 @@ async fn fetch(ex: &mut impl AsExec, sql: &str, ids: &[uuid::Uuid]) -> Result<Ve
     Ok(q.fetch_all(ex).await?)
 }
 
+/// The searchable text of a record: its words (`body`) and, for phrases,
+/// their adjacent pairs (`body_pairs`).
+fn add_body(doc: &mut TantivyDocument, f: &Fields, text: &str) {
+    doc.add_text(f.body, text);
+    doc.add_text(f.body_pairs, text);
+}
+
 fn add_facet(doc: &mut TantivyDocument, f: &Fields, group: &str, value: &str) {
     if !value.is_empty() {
         doc.add_facet(f.facet, Facet::from_path([group, value]));
@@ -468,7 +475,7 @@ pub(crate) fn letter_doc(f: &Fields, l: &LetterFields) -> TantivyDocument {
         doc.add_i64(f.duty_due, d);
     }
     doc.add_text(f.reference, refs.join(" "));
-    doc.add_text(f.body, body.join("\n"));
+    add_body(&mut doc, f, &body.join("\n"));
     if !sender.is_empty() {
         doc.add_text(f.sender, sender.join(" "));
     }
@@ -615,7 +622,7 @@ async fn cases(
             body.extend(n.iter().cloned());
         }
         doc.add_text(f.reference, refs.join(" "));
-        doc.add_text(f.body, body.join("\n"));
+        add_body(&mut doc, f, &body.join("\n"));
         let field = r.text("field_code")?;
         doc.add_text(f.field, &field);
         add_facet(&mut doc, f, "field", &field);
@@ -692,7 +699,7 @@ async fn parties(
             }
         }
         doc.add_text(f.sender, &name);
-        doc.add_text(f.body, body.join("\n"));
+        add_body(&mut doc, f, &body.join("\n"));
         doc.add_i64(f.newest, newest(r.timestamp("created_at")?));
         // Visible through its cases (a restricted one only to its readers);
         // a party of no case through its own unit.

@@ -47,8 +47,9 @@ pub use snippet::Part;
 
 /// Bumped whenever the schema or what is indexed changes: an index of
 /// another version is rebuilt (4: a symbol carrying a combining mark parts
-/// words, as its decomposed form does; 5: exact values keep frequencies).
-pub const SCHEMA_VERSION: u32 = 5;
+/// words, as its decomposed form does; 5: exact values keep frequencies;
+/// 6: the body's phrases on word pairs).
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// How long a position missing from the feed is waited for (a PostgreSQL
 /// transaction that took its sequence number but has not committed yet)
@@ -125,6 +126,7 @@ pub(crate) struct Fields {
     pub key: Field,
     pub kind: Field,
     pub body: Field,
+    pub body_pairs: Field,
     pub reference: Field,
     pub sender: Field,
     pub place: Field,
@@ -173,7 +175,17 @@ fn schema() -> (Schema, Fields) {
     let f = Fields {
         key: b.add_text_field("key", STRING | STORED),
         kind: b.add_text_field("kind", exact()),
-        body: b.add_text_field("body", folded(true)),
+        // The body's words without positions: a phrase is matched on
+        // `body_pairs`, whose terms are adjacent word pairs.
+        body: b.add_text_field("body", folded(false)),
+        body_pairs: b.add_text_field(
+            "body_pairs",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(tokenizer::PAIRS)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            ),
+        ),
         reference: b.add_text_field("reference", folded(true)),
         sender: b.add_text_field("sender", folded(true)),
         place: b.add_text_field("place", folded(true)),
@@ -237,6 +249,9 @@ fn register_tokenizer(index: &Index) {
     index
         .tokenizers()
         .register(tokenizer::NAME, tokenizer::FoldTokenizer);
+    index
+        .tokenizers()
+        .register(tokenizer::PAIRS, tokenizer::PairTokenizer);
 }
 
 impl SearchIndex {
@@ -491,7 +506,7 @@ impl SearchIndex {
     /// Searches what is committed, without reading the feed.
     pub fn search_now(&self, req: &Request) -> Result<Hits> {
         let clauses = query::parse(&req.text);
-        let q = self.build_query(req, &clauses);
+        let (q, prunable) = self.build_query(req, &clauses);
         let searcher = self.reader.searcher();
         let limit = req.limit.clamp(1, 10_000);
         let offset = req.offset.min(1_000_000);
@@ -510,7 +525,7 @@ impl SearchIndex {
             })
         };
         let (total, top, counts) = match req.order {
-            SortOrder::Relevance if scored && prunable(req, &clauses) => {
+            SortOrder::Relevance if scored && prunable => {
                 // Words alone: the total (and the facets) in a pass that
                 // scores nothing, and the page in one that skips the blocks
                 // of postings that cannot enter it. Two passes cost less
@@ -590,7 +605,42 @@ impl SearchIndex {
         }
     }
 
-    fn clause_query(&self, c: &Clause) -> Box<dyn Query> {
+    /// A clause's query, and whether it is a single term (which block-max
+    /// WAND can skip through). The body's phrases are matched on its word
+    /// pairs: two words are one pair term; a longer phrase is every second
+    /// pair and the last one at their offsets (each word covered), and a
+    /// prefix is that of the last pair.
+    fn clause_query(&self, c: &Clause) -> (Box<dyn Query>, bool) {
+        let n = c.words.len();
+        if c.target == Target::Body && n >= 2 {
+            let field = self.f.body_pairs;
+            let last = n - 2;
+            let mut offsets: Vec<usize> = (0..last).step_by(2).collect();
+            // tantivy's phrase prefix takes its prefix term to follow the
+            // phrase's last term directly: the pair before it is asked too.
+            if c.prefix && last > 0 && offsets.last() != Some(&(last - 1)) {
+                offsets.push(last - 1);
+            }
+            offsets.push(last);
+            let terms: Vec<(usize, Term)> = offsets
+                .into_iter()
+                .map(|i| {
+                    let p = tokenizer::pair(&c.words[i], &c.words[i + 1]);
+                    (i, Term::from_field_text(field, &p))
+                })
+                .collect();
+            return match (terms.len(), c.prefix) {
+                (1, false) => (
+                    Box::new(TermQuery::new(
+                        terms[0].1.clone(),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                    true,
+                ),
+                (_, false) => (Box::new(PhraseQuery::new_with_offset(terms)), false),
+                (_, true) => (Box::new(PhrasePrefixQuery::new_with_offset(terms)), false),
+            };
+        }
         let field = self.text_field(c.target);
         let terms: Vec<Term> = c
             .words
@@ -598,26 +648,38 @@ impl SearchIndex {
             .map(|w| Term::from_field_text(field, w))
             .collect();
         match (terms.len(), c.prefix) {
-            (1, false) => Box::new(TermQuery::new(
-                terms[0].clone(),
-                IndexRecordOption::WithFreqs,
-            )),
+            (1, false) => (
+                Box::new(TermQuery::new(
+                    terms[0].clone(),
+                    IndexRecordOption::WithFreqs,
+                )),
+                true,
+            ),
             (1, true) => {
                 let pattern = format!("{}.*", regex_escape(&c.words[0]));
                 match RegexQuery::from_pattern(&pattern, field) {
-                    Ok(q) => Box::new(q),
-                    Err(_) => Box::new(TermQuery::new(
-                        terms[0].clone(),
-                        IndexRecordOption::WithFreqs,
-                    )),
+                    Ok(q) => (Box::new(q), false),
+                    Err(_) => (
+                        Box::new(TermQuery::new(
+                            terms[0].clone(),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                        true,
+                    ),
                 }
             }
-            (_, false) => Box::new(PhraseQuery::new(terms)),
-            (_, true) => Box::new(PhrasePrefixQuery::new(terms)),
+            (_, false) => (Box::new(PhraseQuery::new(terms)), false),
+            (_, true) => (Box::new(PhrasePrefixQuery::new(terms)), false),
         }
     }
 
-    fn build_query(&self, req: &Request, clauses: &[Clause]) -> Box<dyn Query> {
+    /// The query of a request, and whether it is an intersection of terms
+    /// only (words, two-word phrases, the kind, one reach term and exact
+    /// filters), whose best matches block-max WAND finds without scoring
+    /// every match. Longer phrases, prefixes, exclusions, ranges and a
+    /// second reach term make it another scorer, which must score every
+    /// match anyway.
+    fn build_query(&self, req: &Request, clauses: &[Clause]) -> (Box<dyn Query>, bool) {
         let f = &self.f;
         // Exact values are matched with their frequencies (always 1, so
         // every match gains the same score from them and the ranking is the
@@ -642,8 +704,9 @@ impl SearchIndex {
         if let Some(u) = req.reader {
             reach.push((Occur::Should, term(f.reader, &u.to_string())));
         }
+        let mut pure = reach.len() == 1;
         match reach.len() {
-            0 => return Box::new(EmptyQuery),
+            0 => return (Box::new(EmptyQuery), false),
             1 => must.extend(reach.into_iter().map(|(_, q)| (Occur::Must, q))),
             _ => must.push((Occur::Must, Box::new(BooleanQuery::new(reach)))),
         }
@@ -653,7 +716,9 @@ impl SearchIndex {
             } else {
                 Occur::Must
             };
-            must.push((occur, self.clause_query(c)));
+            let (q, term) = self.clause_query(c);
+            pure &= term && !c.negate;
+            must.push((occur, q));
         }
         let fl = &req.filter;
         for (field, value) in [
@@ -684,6 +749,7 @@ impl SearchIndex {
                 .received_to
                 .map_or(Unbounded, |d| Included(day_number(d)));
             must.push((Occur::Must, range(f.received, lo, hi)));
+            pure = false;
         }
         if let Some(y) = fl.year {
             let y = i64::from(y);
@@ -691,6 +757,7 @@ impl SearchIndex {
                 Occur::Must,
                 range(f.received, Included(y * 10_000), Excluded((y + 1) * 10_000)),
             ));
+            pure = false;
         }
         if let Some(today) = fl.overdue_on {
             let t = day_number(today);
@@ -701,17 +768,20 @@ impl SearchIndex {
                     (Occur::Should, range(f.duty_due, Unbounded, Excluded(t))),
                 ])),
             ));
+            pure = false;
         }
         if let Some((from, to)) = fl.due_between {
             must.push((
                 Occur::Must,
                 range(f.due, Included(day_number(from)), Included(day_number(to))),
             ));
+            pure = false;
         }
         if clauses.iter().all(|c| c.negate) && !clauses.is_empty() {
             must.push((Occur::Must, Box::new(AllQuery)));
+            pure = false;
         }
-        Box::new(BooleanQuery::new(must))
+        (Box::new(BooleanQuery::new(must)), pure)
     }
 
     /// Letters in the viewer's reach whose text shares bands with `sketch`
@@ -797,24 +867,6 @@ fn add_all(writer: &IndexWriter, docs: Vec<tantivy::TantivyDocument>) -> tantivy
         writer.run(batch)?;
     }
     Ok(())
-}
-
-/// Whether the query [`SearchIndex::build_query`] makes of a request is an
-/// intersection of terms only (single words, the kind, one reach term and
-/// exact filters), whose best matches block-max WAND finds without scoring
-/// every match. Phrases, prefixes, exclusions, ranges and a second reach
-/// term make it another scorer, which must score every match anyway.
-fn prunable(req: &Request, clauses: &[Clause]) -> bool {
-    let fl = &req.filter;
-    req.reader.is_none()
-        && clauses
-            .iter()
-            .all(|c| !c.negate && !c.prefix && c.words.len() == 1)
-        && fl.received_from.is_none()
-        && fl.received_to.is_none()
-        && fl.year.is_none()
-        && fl.overdue_on.is_none()
-        && fl.due_between.is_none()
 }
 
 /// Runs a query for its total, its top documents and, when asked, its
@@ -1119,6 +1171,8 @@ mod tests {
             ("dat dai boi", Scope::Subtree("/TW/".into())),
             ("tien", Scope::Unit("/TW/P1/".into())),
             ("can bo ho so xa", Scope::Subtree("/TW/P2/".into())),
+            // A two-word phrase is one term of word pairs.
+            ("\"tham nhung\" dat", Scope::Subtree("/TW/".into())),
         ] {
             let req = Request {
                 kind: Kind::Letter,
@@ -1132,10 +1186,10 @@ mod tests {
                 facets: true,
             };
             let clauses = query::parse(text);
-            assert!(prunable(&req, &clauses), "{text}");
+            let (q, prunable) = ix.build_query(&req, &clauses);
+            assert!(prunable, "{text}");
             let got = ix.search_now(&req).expect("search");
             // Every match scored, in one pass, as before pruning.
-            let q = ix.build_query(&req, &clauses);
             let searcher = ix.reader.searcher();
             let top = TopDocs::with_limit(20).order_by_score();
             let (total, all, _) = collect(&searcher, &q, top, false).expect("collect");
@@ -1190,10 +1244,11 @@ mod tests {
             limit: 20,
             facets: false,
         };
-        for text in ["\"tham nhung\"", "tham nhu*", "tham -dat"] {
-            assert!(!prunable(&base, &query::parse(text)), "{text}");
+        let prunable = |req: &Request, text: &str| ix.build_query(req, &query::parse(text)).1;
+        for text in ["\"tham nhung dat\"", "tham nhu*", "tham-nhu*", "tham -dat"] {
+            assert!(!prunable(&base, text), "{text}");
         }
-        let words = query::parse("tham nhung");
+        let words = "tham nhung";
         let ranged = Request {
             filter: Filter {
                 year: Some(2026),
@@ -1201,12 +1256,102 @@ mod tests {
             },
             ..base.clone()
         };
-        assert!(!prunable(&ranged, &words));
+        assert!(!prunable(&ranged, words));
         let granted = Request {
             reader: Some(uuid::Uuid::from_u64_pair(9, 9)),
             ..base
         };
-        assert!(!prunable(&granted, &words));
+        assert!(!prunable(&granted, words));
+    }
+
+    /// A phrase matched on word pairs finds exactly the letters whose words
+    /// hold it in order (read here from the folded text itself), for
+    /// phrases of two to six words, with and without a prefix at the end.
+    #[test]
+    fn phrases_on_word_pairs_find_exactly_the_letters_holding_them() {
+        let dir = tempfile::tempdir().expect("dir");
+        let ix = SearchIndex::open_with(dir.path(), 50_000_000, 1).expect("open");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let letters = letters(6_000);
+        for chunk in letters.chunks(2_000) {
+            rt.block_on(ix.put_letters(chunk)).expect("indexed");
+        }
+        let folded: Vec<Vec<String>> = letters
+            .iter()
+            .map(|l| {
+                liem_domain::text::words(&l.content)
+                    .map(|(w, _)| w.to_string())
+                    .collect()
+            })
+            .collect();
+        let holds = |words: &[String], phrase: &[&str], prefix: bool| {
+            words.windows(phrase.len()).any(|w| {
+                w.iter().zip(phrase).enumerate().all(|(i, (a, b))| {
+                    if prefix && i + 1 == phrase.len() {
+                        a.starts_with(b)
+                    } else {
+                        a == b
+                    }
+                })
+            })
+        };
+        // Phrases taken from letters (so that even six words match some),
+        // quoted and, for a prefix, joined by hyphens with the last word cut.
+        let mut asked: Vec<(String, Vec<String>, bool)> = Vec::new();
+        for (k, len) in [
+            (11, 2),
+            (222, 3),
+            (3_333, 4),
+            (4_444, 5),
+            (5_555, 6),
+            (77, 4),
+        ] {
+            let w = folded[k..]
+                .iter()
+                .find(|w| w.len() > len)
+                .expect("long");
+            let phrase: Vec<String> = w[1..=len].to_vec();
+            asked.push((format!("\"{}\"", phrase.join(" ")), phrase.clone(), false));
+            let mut cut = phrase.clone();
+            let last = cut.last_mut().expect("words");
+            *last = last.chars().take(2).collect();
+            asked.push((format!("{}*", cut.join("-")), cut, true));
+        }
+        // Both spellings: accents fold as the index folds.
+        asked.push((
+            "\"Đất đai BỒI\"".into(),
+            vec!["dat".into(), "dai".into(), "boi".into()],
+            false,
+        ));
+        for (text, phrase, prefix) in &asked {
+            let phrase: Vec<&str> = phrase.iter().map(String::as_str).collect();
+            let (phrase, prefix) = (&phrase[..], *prefix);
+            let expected: BTreeSet<uuid::Uuid> = letters
+                .iter()
+                .zip(&folded)
+                .filter(|(_, w)| holds(w, phrase, prefix))
+                .map(|(l, _)| l.id)
+                .collect();
+            let req = Request {
+                kind: Kind::Letter,
+                text: text.clone(),
+                scope: Scope::Subtree("/TW/".into()),
+                reader: None,
+                filter: Filter::default(),
+                order: SortOrder::Relevance,
+                offset: 0,
+                limit: 10_000,
+                facets: false,
+            };
+            assert_eq!(query::parse(text).len(), 1, "{text}: one clause");
+            let got = ix.search_now(&req).expect("search");
+            assert!(!expected.is_empty(), "{text}");
+            assert_eq!(got.total, expected.len() as u64, "{text}");
+            let ids: BTreeSet<uuid::Uuid> = got.hits.iter().map(|h| h.id).collect();
+            assert_eq!(ids, expected, "{text}");
+        }
     }
 
     #[test]

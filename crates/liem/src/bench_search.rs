@@ -189,6 +189,7 @@ const QUERIES: &[&str] = &[
     "đất đai",
     "Nguyễn Văn Hùng",
     "\"tham ô tài sản\"",
+    "\"tài sản\"",
     "boi thuong tai dinh cu",
     "nhan tien giay chung nhan",
     "o nhiem moi truong",
