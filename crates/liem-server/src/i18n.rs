@@ -250,10 +250,17 @@ impl Tr {
     /// A rule's message in the reader's language (`rule-<code>`), else the
     /// English one.
     fn rule_message(&self, e: &liem_domain::validation::FieldError) -> String {
-        let key = format!("rule-{}", e.rule);
-        if !self.i18n.has(self.lang, &key) {
+        // A message for the rule on this field (a rule that means
+        // different things on different fields), else for the rule.
+        let key = [
+            format!("rule-{}-{}", e.rule, e.field),
+            format!("rule-{}", e.rule),
+        ]
+        .into_iter()
+        .find(|k| self.i18n.has(self.lang, k));
+        let Some(key) = key else {
             return e.message.clone();
-        }
+        };
         let numbers: Vec<String> = e
             .message
             .split(|c: char| !c.is_ascii_digit())
@@ -273,16 +280,59 @@ impl Tr {
         let c = last_parenthesis(&e.message)
             .map(|c| self.citation(c))
             .unwrap_or_default();
-        self.t_args(
-            &key,
-            &[("n", n), ("m", m), ("d1", d1), ("d2", d2), ("c", c)],
-        )
+        // Codes the English message names (a crime class, a measure, a
+        // track of discipline), by their names in the language.
+        let mut args = vec![("n", n), ("m", m), ("d1", d1), ("d2", d2), ("c", c)];
+        for (arg, prefix) in [
+            ("class", "cs-class-"),
+            ("measure", "cs-measure-"),
+            ("track", "cs-track-"),
+        ] {
+            let named = e
+                .message
+                .split(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+                .map(|w| format!("{prefix}{w}"))
+                .find(|k| k.len() > prefix.len() && self.i18n.has(self.lang, k));
+            args.push((arg, named.map(|k| self.t(&k)).unwrap_or_default()));
+        }
+        self.t_args(&key, &args)
     }
 
     /// A civil date as the language writes it: `06/12/2026` in Vietnamese,
     /// French and Arabic, `6 Dec 2026` in English.
     pub fn date(&self, d: impl Day) -> String {
         civil_date(d.day(), self.lang)
+    }
+
+    /// A reporting period as the reader names it: a calendar year as the
+    /// year, a quarter and a month as the language writes them, any other
+    /// span by its first and last days (`01/01/2025 – 30/06/2025`).
+    pub fn period(&self, p: &liem_domain::stats::Period) -> String {
+        let (from, to) = (p.from, p.to);
+        if from.day() == 1 && to == to.last_of_month() && from.year() == to.year() {
+            let (a, b) = (from.month(), to.month());
+            if a == 1 && b == 12 {
+                return from.year().to_string();
+            }
+            if a == b {
+                return match self.lang {
+                    Lang::En => civil_date(from, Lang::En)
+                        .split_once(' ')
+                        .map_or_else(String::new, |(_, rest)| rest.to_owned()),
+                    _ => format!("{a:02}/{}", from.year()),
+                };
+            }
+            if (a - 1) % 3 == 0 && b == a + 2 {
+                return self.t_args(
+                    "cm-quarter",
+                    &[
+                        ("q", ((a - 1) / 3 + 1).to_string()),
+                        ("y", from.year().to_string()),
+                    ],
+                );
+            }
+        }
+        format!("{} – {}", self.date(from), self.date(to))
     }
 
     /// An instant as the unit's clock showed it (the legal time zone): its
@@ -656,6 +706,28 @@ mod tests {
     }
 
     #[test]
+    fn periods_are_named_as_the_reader_names_them() {
+        use liem_domain::stats::Period;
+        let vi = Tr::new(Arc::new(I18n::load()), Lang::Vi);
+        let en = Tr::new(Arc::new(I18n::load()), Lang::En);
+        let p = |s: &str| Period::parse(s).expect("period");
+        assert_eq!(vi.period(&p("2025")), "2025");
+        // The year before a year, whose label is a span of days.
+        assert_eq!(p("2025").year_before().label, "2024-01-01..2024-12-31");
+        assert_eq!(vi.period(&p("2025").year_before()), "2024");
+        assert_eq!(vi.period(&p("2025-Q3")), "Quý 3/2025");
+        assert_eq!(en.period(&p("2025-Q3")), "Q3 2025");
+        assert_eq!(vi.period(&p("2025-02")), "02/2025");
+        assert_eq!(en.period(&p("2025-02")), "Feb 2025");
+        assert_eq!(vi.period(&p("2025-H1")), "01/01/2025 – 30/06/2025");
+        assert_eq!(vi.period(&p("2025-RY")), "15/12/2024 – 14/12/2025");
+        assert_eq!(
+            en.period(&p("2025-03-02..2025-03-31")),
+            "2 Mar 2025 – 31 Mar 2025"
+        );
+    }
+
+    #[test]
     fn a_field_error_stands_next_to_its_control_in_the_readers_language() {
         use liem_domain::validation::FieldError;
         let vi = Tr::new(Arc::new(I18n::load()), Lang::Vi);
@@ -717,6 +789,68 @@ mod tests {
         assert_eq!(
             iso_dates("on 2026-13-01 and 12026-01-01, 2025-12-31."),
             [jiff::civil::date(2025, 12, 31)]
+        );
+    }
+
+    #[test]
+    fn rule_messages_name_codes_and_differ_by_field_in_the_language() {
+        use liem_domain::validation::FieldError;
+        let i = Arc::new(I18n::load());
+        let vi = Tr::new(i.clone(), Lang::Vi);
+        let en = Tr::new(i, Lang::En);
+        let e = |field: &str, rule: &str, message: &str| FieldError {
+            field: field.into(),
+            rule: rule.into(),
+            message: message.into(),
+        };
+        let class = e(
+            "class",
+            "contradicts_clause",
+            "must be very_serious (Penal Code art. 9, by the highest penalty of the clause)",
+        );
+        let got = vi.error_message(&class);
+        assert!(got.starts_with("phải là «Rất nghiêm trọng»"), "{got}");
+        assert!(got.contains("Điều 9 Bộ luật Hình sự"), "{got}");
+        let measure = e(
+            "measure",
+            "measure_of_track",
+            "fine is not a party measure for a person",
+        );
+        assert_eq!(
+            vi.error_message(&measure),
+            "«Phạt tiền» không phải là hình thức xử lý thuộc «Kỷ luật Đảng» đối với đối tượng này"
+        );
+        assert_eq!(
+            en.error_message(&measure),
+            "“Fine” is not a measure of “Party discipline” for this party"
+        );
+        assert_eq!(
+            vi.error_message(&e(
+                "clause",
+                "not_a_penalty_clause",
+                "must be a clause of art. 356 that sets a penalty"
+            )),
+            "phải là một khoản của Điều 356 có quy định hình phạt"
+        );
+        assert_eq!(
+            vi.error_message(&e(
+                "reason",
+                "length",
+                "must explain the need in 10 to 500 characters"
+            )),
+            "phải từ 10 đến 500 ký tự"
+        );
+        // One rule, two fields, two meanings.
+        let period = vi.error_message(&e("period", "format", "period \"x\" is not understood"));
+        assert!(period.starts_with("không đúng mẫu; ghi theo"), "{period}");
+        assert_eq!(
+            vi.error_message(&e("matter_id", "format", "must be a matter's id")),
+            "phải là mã định danh của một vụ việc"
+        );
+        // A rule with no message in the language keeps the English one.
+        assert_eq!(
+            vi.error_message(&e("tree", "one_of", "must be as_of or current")),
+            "must be as_of or current"
         );
     }
 

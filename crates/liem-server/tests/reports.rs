@@ -23,6 +23,7 @@ on_both!(
     each_unit_counts_what_it_received_and_did_and_a_closed_quarter_stays_closed,
     a_snapshot_of_the_model_gives_its_figures_and_is_refused_when_not_its_own,
     before_the_model_is_loaded_the_database_counts_the_same_figures,
+    the_dashboard_names_its_periods_and_a_wrong_one_in_the_readers_language,
 );
 
 struct L<'a> {
@@ -46,6 +47,29 @@ fn l<'a>(kinds: &'a [&'a str], channel: &'a str, field: &'a str, received: &'a s
 }
 
 /// Registers a letter; returns its matters' ids by kind.
+/// The dashboard names a quarter and the same quarter a year before as a
+/// Vietnamese reader does (not as the spans of days the request carries),
+/// and a period it cannot read is explained in Vietnamese, by its label.
+async fn the_dashboard_names_its_periods_and_a_wrong_one_in_the_readers_language(app: common::App) {
+    let (s, html) = common::page(&app, "leader.hni", "/dashboard?unit=HNI&period=2025-Q3").await;
+    assert_eq!(s, StatusCode::OK);
+    let head = common::between(&html, "id=\"db-figures\"", "</thead>").expect("the figures");
+    assert!(
+        head.contains(">Quý 3/2025<") && head.contains(">Quý 3/2024<"),
+        "{head}"
+    );
+    assert!(html.contains("so với cùng kỳ Quý 3/2024"), "{html}");
+    assert!(!html.contains("2024-07-01"), "no ISO span on the page");
+    let (s, html) = common::page(&app, "leader.hni", "/dashboard?unit=HNI&period=2025-Q7").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let alert = common::between(&html, "role=\"alert\">", "</p>").expect("the error");
+    assert!(
+        alert.starts_with("Dữ liệu chưa hợp lệ: Kỳ báo cáo: không đúng mẫu; ghi theo"),
+        "{alert}"
+    );
+    assert!(!alert.contains("not understood"), "{alert}");
+}
+
 async fn letter(app: &common::App, who: &str, x: L<'_>) -> Vec<(String, String)> {
     let sender = if x.anonymous {
         json!({"kind": "anonymous"})

@@ -221,14 +221,14 @@ pub async fn acknowledge(
     if n < 3 {
         return Err(AppError::Validation(ValidationErrors::single(
             "note",
-            "length",
+            "min_length",
             "say in a few words what will be done (at least 3 characters)",
         )));
     }
     if n > NOTE_MAX {
         return Err(AppError::Validation(ValidationErrors::single(
             "note",
-            "length",
+            "max_length",
             format!("at most {NOTE_MAX} characters"),
         )));
     }

@@ -107,7 +107,10 @@ pub(super) struct DashTpl {
     csrf: String,
     unit_code: String,
     unit_name: String,
+    /// The period as typed (the form's value and the links').
     period_label: String,
+    /// The period as the reader names it (the figures' column).
+    period_title: String,
     period_from: String,
     period_to: String,
     before_label: String,
@@ -532,9 +535,10 @@ pub(super) async fn dashboard(
         unit_code: unit.code.clone(),
         unit_name: unit.name.clone(),
         period_label: req.period.label.clone(),
+        period_title: tr.period(&req.period),
         period_from: tr.date(req.period.from),
         period_to: tr.date(req.period.to),
-        before_label: before_req.period.label.clone(),
+        before_label: tr.period(&before_req.period),
         figures,
         summary: summary_text(tr, &unit.name, &now),
         charts,

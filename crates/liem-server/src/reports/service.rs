@@ -382,8 +382,8 @@ pub fn summary_text(tr: &Tr, unit_name: &str, key: &Report) -> String {
         "rp-summary",
         &[
             ("unit", unit_name.to_owned()),
-            ("from", key.period.from.to_string()),
-            ("to", key.period.to.to_string()),
+            ("from", tr.date(key.period.from)),
+            ("to", tr.date(key.period.to)),
             ("monitored_cases", n("monitored_cases")),
             ("monitored_incidents", n("monitored_incidents")),
             ("new_cases", n("new_cases")),

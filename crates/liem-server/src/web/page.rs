@@ -122,6 +122,11 @@ impl Page {
                 tracing::error!(error = %cause, "internal error on a page");
                 self.tr.t("err-generic")
             }
+            // Each field's error in the reader's language, named by its label.
+            AppError::Validation(v) => {
+                let detail: Vec<String> = v.errors.iter().map(|e| self.tr.field_error(e)).collect();
+                self.tr.t1("err-invalid", "detail", detail.join("; "))
+            }
             other => self.tr.t1("err-conflict", "detail", other.to_string()),
         };
         let t = ErrorTpl {
