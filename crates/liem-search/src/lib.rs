@@ -1308,10 +1308,7 @@ mod tests {
             (5_555, 6),
             (77, 4),
         ] {
-            let w = folded[k..]
-                .iter()
-                .find(|w| w.len() > len)
-                .expect("long");
+            let w = folded[k..].iter().find(|w| w.len() > len).expect("long");
             let phrase: Vec<String> = w[1..=len].to_vec();
             asked.push((format!("\"{}\"", phrase.join(" ")), phrase.clone(), false));
             let mut cut = phrase.clone();
