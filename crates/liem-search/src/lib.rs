@@ -1051,8 +1051,9 @@ pub struct Hits {
     pub hits: Vec<Hit>,
     /// Facet counts over every match.
     pub facets: Vec<FacetGroup>,
-    /// The folded words to highlight (with whether each is a prefix).
-    pub terms: Vec<(String, bool)>,
+    /// The folded words to highlight, a clause's words together (with
+    /// whether each is a prefix).
+    pub terms: Vec<Vec<(String, bool)>>,
 }
 
 impl Hits {
@@ -1063,7 +1064,7 @@ impl Hits {
 }
 
 /// The highlighted passage of `text` for a search's words.
-pub fn highlight(text: &str, terms: &[(String, bool)]) -> Option<Vec<Part>> {
+pub fn highlight(text: &str, terms: &[Vec<(String, bool)>]) -> Option<Vec<Part>> {
     snippet::snippet(text, terms, 160)
 }
 

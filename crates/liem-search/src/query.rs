@@ -122,16 +122,21 @@ pub fn parse(input: &str) -> Vec<Clause> {
     clauses
 }
 
-/// The words a record must hold for the query (for highlighting): every
-/// word of a clause that is not negated, and whether it is a prefix.
-pub fn highlight_terms(clauses: &[Clause]) -> Vec<(String, bool)> {
-    let mut out = Vec::new();
-    for c in clauses.iter().filter(|c| !c.negate) {
-        for (i, w) in c.words.iter().enumerate() {
-            out.push((w.clone(), c.prefix && i + 1 == c.words.len()));
-        }
-    }
-    out
+/// The words a record must hold for the query (for highlighting): the
+/// words of each clause that is not negated, in order (a phrase is matched
+/// where they stand together), and whether each is a prefix.
+pub fn highlight_terms(clauses: &[Clause]) -> Vec<Vec<(String, bool)>> {
+    clauses
+        .iter()
+        .filter(|c| !c.negate)
+        .map(|c| {
+            c.words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| (w.clone(), c.prefix && i + 1 == c.words.len()))
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -15,23 +15,37 @@ pub struct Part {
 }
 
 /// The passage of `text` of at most about `max_chars` characters holding the
-/// most matches of `terms` (folded words; `true` for a prefix), as parts;
-/// `None` when nothing matches.
-pub fn snippet(text: &str, terms: &[(String, bool)], max_chars: usize) -> Option<Vec<Part>> {
-    if terms.is_empty() {
+/// most matches of `phrases` (each the folded words of one part of the
+/// query, in order, `true` for a prefix), as parts; `None` when nothing
+/// matches. A phrase is highlighted where its words stand together, as one
+/// part, not each of its words wherever it stands.
+pub fn snippet(text: &str, phrases: &[Vec<(String, bool)>], max_chars: usize) -> Option<Vec<Part>> {
+    if phrases.iter().all(Vec::is_empty) {
         return None;
     }
+    let words: Vec<(String, std::ops::Range<usize>)> = liem_domain::text::words(text).collect();
+    let matches = |w: &str, (t, prefix): &(String, bool)| {
+        if *prefix {
+            w.starts_with(t.as_str())
+        } else {
+            w == t
+        }
+    };
     let mut hits: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut w = liem_domain::text::words(text);
-    while let Some((word, range)) = w.next_word() {
-        if terms.iter().any(|(t, prefix)| {
-            if *prefix {
-                word.starts_with(t.as_str())
-            } else {
-                word == t
+    let mut i = 0;
+    while i < words.len() {
+        let longest = phrases
+            .iter()
+            .filter(|p| !p.is_empty() && i + p.len() <= words.len())
+            .filter(|p| p.iter().zip(&words[i..]).all(|(t, (w, _))| matches(w, t)))
+            .map(Vec::len)
+            .max();
+        match longest {
+            Some(n) => {
+                hits.push(words[i].1.start..words[i + n - 1].1.end);
+                i += n;
             }
-        }) {
-            hits.push(range);
+            None => i += 1,
         }
     }
     if hits.is_empty() {
@@ -152,9 +166,9 @@ mod tests {
     fn highlights_accented_words_for_an_unaccented_query() {
         let t = "Ông A có dấu hiệu tham nhũng khi giao đất đai cho doanh nghiệp";
         let terms = vec![
-            ("tham".to_owned(), false),
-            ("nhung".to_owned(), false),
-            ("dat".to_owned(), false),
+            vec![("tham".to_owned(), false)],
+            vec![("nhung".to_owned(), false)],
+            vec![("dat".to_owned(), false)],
         ];
         let s = render(&snippet(t, &terms, 200).unwrap());
         assert_eq!(
@@ -165,23 +179,57 @@ mod tests {
 
     #[test]
     fn a_prefix_highlights_whole_words_and_no_match_gives_none() {
-        let terms = vec![("nhu".to_owned(), true)];
+        let terms = vec![vec![("nhu".to_owned(), true)]];
         let s = render(&snippet("tham nhũng, nhũng nhiễu", &terms, 200).unwrap());
         assert_eq!(s, "tham [nhũng], [nhũng] nhiễu");
-        assert!(snippet("không có gì", &[("dat".to_owned(), false)], 200).is_none());
+        let word = |w: &str| vec![vec![(w.to_owned(), false)]];
+        assert!(snippet("không có gì", &word("dat"), 200).is_none());
         // "hung" is not inside "nhũng": whole words only.
-        assert!(snippet("tham nhũng", &[("hung".to_owned(), false)], 200).is_none());
+        assert!(snippet("tham nhũng", &word("hung"), 200).is_none());
     }
 
     #[test]
     fn a_long_text_is_cut_around_the_densest_passage_on_char_boundaries() {
         let filler = "văn bản hành chính ".repeat(40);
         let t = format!("{filler}việc tham nhũng đất đai ở xã {filler}");
-        let terms = vec![("tham".to_owned(), false), ("nhung".to_owned(), false)];
+        let terms = vec![
+            vec![("tham".to_owned(), false)],
+            vec![("nhung".to_owned(), false)],
+        ];
         let parts = snippet(&t, &terms, 60).unwrap();
         let s = render(&parts);
         assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
         assert!(s.contains("[tham] [nhũng]"), "{s}");
         assert!(s.chars().count() < 160, "{s}");
+    }
+
+    #[test]
+    fn a_phrase_is_highlighted_where_its_words_stand_together() {
+        let t = "Tại xã A, cán bộ tham ô tài sản công; tài liệu và sản phẩm tại kho";
+        let phrase = |ws: &[&str], prefix: bool| -> Vec<(String, bool)> {
+            ws.iter()
+                .enumerate()
+                .map(|(i, w)| ((*w).to_owned(), prefix && i + 1 == ws.len()))
+                .collect()
+        };
+        let s = render(&snippet(t, &[phrase(&["tai", "san"], false)], 200).unwrap());
+        assert_eq!(
+            s,
+            "Tại xã A, cán bộ tham ô [tài sản] công; tài liệu và sản phẩm tại kho"
+        );
+        // The longer of two phrases that start on the same word; a prefix.
+        let s = render(
+            &snippet(
+                t,
+                &[
+                    phrase(&["tham", "o"], false),
+                    phrase(&["tham", "o", "tai", "sa"], true),
+                ],
+                200,
+            )
+            .unwrap(),
+        );
+        assert!(s.contains("[tham ô tài sản] công"), "{s}");
+        assert!(snippet(t, &[phrase(&["san", "tai"], false)], 200).is_none());
     }
 }
