@@ -1155,17 +1155,23 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn words_alone_find_the_same_best_and_total_as_scoring_every_match() {
+    /// An index of `letters`, committed 2,000 at a time: several segments.
+    fn indexed(letters: &[docs::LetterFields]) -> (tempfile::TempDir, SearchIndex) {
         let dir = tempfile::tempdir().expect("dir");
         let ix = SearchIndex::open_with(dir.path(), 50_000_000, 1).expect("open");
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("runtime");
-        // Several commits: several segments, each pruned on its own.
-        for chunk in letters(6_000).chunks(2_000) {
+        for chunk in letters.chunks(2_000) {
             rt.block_on(ix.put_letters(chunk)).expect("indexed");
         }
+        (dir, ix)
+    }
+
+    #[test]
+    fn words_alone_find_the_same_best_and_total_as_scoring_every_match() {
+        // Several commits: several segments, each pruned on its own.
+        let (_dir, ix) = indexed(&letters(6_000));
         assert!(ix.segments() >= 2, "{} segments", ix.segments());
         for (text, scope) in [
             ("tham nhung", Scope::Subtree("/TW/".into())),
@@ -1270,15 +1276,8 @@ mod tests {
     /// phrases of two to six words, with and without a prefix at the end.
     #[test]
     fn phrases_on_word_pairs_find_exactly_the_letters_holding_them() {
-        let dir = tempfile::tempdir().expect("dir");
-        let ix = SearchIndex::open_with(dir.path(), 50_000_000, 1).expect("open");
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime");
         let letters = letters(6_000);
-        for chunk in letters.chunks(2_000) {
-            rt.block_on(ix.put_letters(chunk)).expect("indexed");
-        }
+        let (_dir, ix) = indexed(&letters);
         let folded: Vec<Vec<String>> = letters
             .iter()
             .map(|l| {

@@ -35,6 +35,12 @@ impl Tokenizer for FoldTokenizer {
     type TokenStream<'a> = FoldStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> FoldStream<'a> {
+        FoldStream::new(text)
+    }
+}
+
+impl<'a> FoldStream<'a> {
+    fn new(text: &'a str) -> FoldStream<'a> {
         FoldStream {
             words: liem_domain::text::words(text),
             token: Token::default(),
@@ -93,10 +99,7 @@ impl Tokenizer for PairTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> PairStream<'a> {
         PairStream {
-            words: FoldStream {
-                words: liem_domain::text::words(text),
-                token: Token::default(),
-            },
+            words: FoldStream::new(text),
             previous: None,
             token: Token::default(),
         }

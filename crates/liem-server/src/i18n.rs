@@ -226,6 +226,16 @@ impl Tr {
         format!("{label}: {}", self.rule_message(e))
     }
 
+    /// Every field error of a refused request, each by its field's label in
+    /// the reader's language, joined.
+    pub fn field_errors(&self, v: &liem_domain::ValidationErrors) -> String {
+        v.errors
+            .iter()
+            .map(|e| self.field_error(e))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// The errors about one form control (its id, as `field_anchor` gives
     /// it), each in the reader's language without the field's label (it
     /// stands next to the control, whose label already says it), joined.
@@ -304,6 +314,14 @@ impl Tr {
         civil_date(d.day(), self.lang)
     }
 
+    /// A quarter of a year as the language writes it (`Quý 3/2025`).
+    pub fn quarter(&self, year: impl ToString, quarter: impl ToString) -> String {
+        self.t_args(
+            "cm-quarter",
+            &[("q", quarter.to_string()), ("y", year.to_string())],
+        )
+    }
+
     /// A reporting period as the reader names it: a calendar year as the
     /// year, a quarter and a month as the language writes them, any other
     /// span by its first and last days (`01/01/2025 – 30/06/2025`).
@@ -316,20 +334,12 @@ impl Tr {
             }
             if a == b {
                 return match self.lang {
-                    Lang::En => civil_date(from, Lang::En)
-                        .split_once(' ')
-                        .map_or_else(String::new, |(_, rest)| rest.to_owned()),
+                    Lang::En => format!("{} {}", month_abbreviation(a), from.year()),
                     _ => format!("{a:02}/{}", from.year()),
                 };
             }
             if (a - 1) % 3 == 0 && b == a + 2 {
-                return self.t_args(
-                    "cm-quarter",
-                    &[
-                        ("q", ((a - 1) / 3 + 1).to_string()),
-                        ("y", from.year().to_string()),
-                    ],
-                );
+                return self.quarter(from.year(), (a - 1) / 3 + 1);
             }
         }
         format!("{} – {}", self.date(from), self.date(to))
@@ -556,15 +566,17 @@ impl<T: When + ?Sized> When for &T {
 
 /// A civil date as `lang` writes it (day first but in English, where the
 /// month's short name avoids the day/month ambiguity).
+/// A month's English abbreviation (`Dec`).
+fn month_abbreviation(month: i8) -> &'static str {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    MONTHS[usize::from(month.unsigned_abs()).saturating_sub(1) % 12]
+}
+
 pub fn civil_date(d: jiff::civil::Date, lang: Lang) -> String {
     match lang {
-        Lang::En => {
-            const MONTHS: [&str; 12] = [
-                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-            ];
-            let month = MONTHS[usize::from(d.month().unsigned_abs()).saturating_sub(1) % 12];
-            format!("{} {month} {}", d.day(), d.year())
-        }
+        Lang::En => format!("{} {} {}", d.day(), month_abbreviation(d.month()), d.year()),
         _ => format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year()),
     }
 }

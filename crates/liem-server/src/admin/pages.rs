@@ -178,12 +178,7 @@ pub(super) async fn remove_day(
 async fn calendar_refused(state: &AppState, page: &Page, e: AppError) -> Response {
     match e {
         AppError::Validation(v) => {
-            let message = v
-                .errors
-                .iter()
-                .map(|fe| page.tr.field_error(fe))
-                .collect::<Vec<_>>()
-                .join("; ");
+            let message = page.tr.field_errors(&v);
             calendar_page(
                 state,
                 page,

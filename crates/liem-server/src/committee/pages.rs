@@ -462,10 +462,7 @@ pub(super) async fn document(
 /// The month or quarter a task is due within, as the reader writes it.
 pub(crate) fn period_label(tr: &crate::i18n::Tr, p: &str) -> String {
     match liem_domain::committee::Due::period(p) {
-        Some(liem_domain::committee::Due::Quarter { year, quarter }) => tr.t_args(
-            "cm-quarter",
-            &[("q", quarter.to_string()), ("y", year.to_string())],
-        ),
+        Some(liem_domain::committee::Due::Quarter { year, quarter }) => tr.quarter(year, quarter),
         Some(liem_domain::committee::Due::Month { year, month }) => format!("{month:02}/{year}"),
         _ => p.to_owned(),
     }

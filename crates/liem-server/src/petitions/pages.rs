@@ -987,12 +987,7 @@ async fn refused_on_letter_page(
 ) -> Response {
     let status = e.status();
     let message = match &e {
-        AppError::Validation(v) => v
-            .errors
-            .iter()
-            .map(|fe| page.tr.field_error(fe))
-            .collect::<Vec<_>>()
-            .join("; "),
+        AppError::Validation(v) => page.tr.field_errors(v),
         other => other.to_string(),
     };
     match letter_page(state, page, who, letter, None, None, Some(message)).await {
@@ -1118,13 +1113,7 @@ pub(super) async fn import(
         Err(AppError::Validation(v)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
-            Some(
-                v.errors
-                    .iter()
-                    .map(|e| tr.field_error(e))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            Some(tr.field_errors(&v)),
         ),
         Err(e) => return page.error(e),
     };

@@ -123,10 +123,7 @@ impl Page {
                 self.tr.t("err-generic")
             }
             // Each field's error in the reader's language, named by its label.
-            AppError::Validation(v) => {
-                let detail: Vec<String> = v.errors.iter().map(|e| self.tr.field_error(e)).collect();
-                self.tr.t1("err-invalid", "detail", detail.join("; "))
-            }
+            AppError::Validation(v) => self.tr.t1("err-invalid", "detail", self.tr.field_errors(v)),
             other => self.tr.t1("err-conflict", "detail", other.to_string()),
         };
         let t = ErrorTpl {
