@@ -309,8 +309,29 @@ async fn scope_and_restriction_are_in_the_query(store: &Store, _: &Location) {
     // The other province's letter: neither found nor counted by name.
     let h = search(store, &ix, &req(Kind::Letter, "thu duc", hni.clone(), None)).await;
     assert_eq!((h.total, h.hits.len()), (0, 0));
-    let h = search(store, &ix, &req(Kind::Letter, "sender:tam", hni, None)).await;
+    let h = search(
+        store,
+        &ix,
+        &req(Kind::Letter, "sender:tam", hni.clone(), None),
+    )
+    .await;
     assert_eq!(h.total, 0);
+    // A phrase (one term of word pairs, pruned like a word) and a longer
+    // one (a phrase of pairs): the scope holds for them as for words.
+    for phrase in [
+        "\"tham nhũng\"",
+        "\"tham nhung dat dai\"",
+        "\"dat dai o thu duc\"",
+    ] {
+        let h = search(store, &ix, &req(Kind::Letter, phrase, hni.clone(), None)).await;
+        let expected = if phrase.contains("thu duc") {
+            vec![]
+        } else {
+            vec![hni_letter.0]
+        };
+        assert_eq!(h.total, expected.len() as u64, "{phrase}");
+        assert_eq!(h.ids(), expected, "{phrase}");
+    }
     let all = Scope::Subtree(w.central.path.clone());
     let h = search(store, &ix, &req(Kind::Letter, "tham nhung", all, None)).await;
     assert_eq!(h.total, 2);
