@@ -3,7 +3,7 @@
 
 use crate::db::{query, values_rows, AsExec, Filter, Row, Value};
 use crate::units::UnitRecord;
-use crate::{audit, now, outbox, Result, StoreError, Tx};
+use crate::{audit, now, outbox, Insert, Result, StoreError, Tx};
 use jiff::civil::Date;
 use liem_domain::deadline::Deadline;
 use liem_domain::ids::{AttachmentId, LetterId, MatterId, UnitId, UserId};
@@ -440,70 +440,33 @@ pub async fn insert_letter(
 
 const LETTER_INSERT: &str = "INSERT INTO letters (id, unit_id, reference, ref_year, ref_seq, kinds, channel, field_code, received_on, place, \
      sender_kind, sender_name, sender_id_number, sender_address, sender_phone, sender_email, sealed, signatories, \
-     collective, subject, summary, content, forwarded_by, search_text, created_by, created_at, content_sealed, ack_due, feedback_due) VALUES ";
+     collective, subject, summary, content, forwarded_by, search_text, created_by, created_at, content_sealed, ack_due, feedback_due)";
 const LETTER_INSERT_COLS: usize = 29;
 
-/// Registers letters, each by its own actor, in one statement (and their
-/// sealed identities in one more): intake writes a group of letters at
-/// once. The records as written, in the order given.
+/// Registers letters, each by its own actor (with their senders' marks and
+/// sealed identities): intake writes a group of letters at once. The
+/// records as written, in the order given.
 pub async fn insert_letters(
     tx: &mut Tx,
     regs: &[(&audit::Actor, &LetterRegistration<'_>)],
 ) -> Result<Vec<LetterRecord>> {
-    if regs.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut values: Vec<Value> = Vec::with_capacity(regs.len() * LETTER_INSERT_COLS);
-    let mut sealed: Vec<Value> = Vec::new();
-    let mut written = Vec::with_capacity(regs.len());
-    for (_, reg) in regs {
-        let (record, row) = letter_row(reg)?;
-        values.extend(row);
-        if let Some(s) = &reg.sealed {
-            sealed.extend([
-                reg.id.0.into(),
-                s.key_id.as_str().into(),
-                s.nonce.clone().into(),
-                s.ciphertext.clone().into(),
-            ]);
-        }
-        written.push(record);
-    }
-    query(format!(
-        "{LETTER_INSERT}{}",
-        values_rows(regs.len(), LETTER_INSERT_COLS, 1)
-    ))
-    .bind_all(values)
-    .execute(&mut *tx)
-    .await?;
-    let senders: Vec<Value> = regs
-        .iter()
-        .flat_map(|(_, reg)| {
-            let mut keys: Vec<&String> = reg.sender_keys.iter().collect();
-            keys.sort();
-            keys.dedup();
-            keys.into_iter()
-                .flat_map(move |k| [Value::from(reg.id.0), Value::from(k.as_str())])
-        })
-        .collect();
-    if !senders.is_empty() {
-        query(format!(
-            "INSERT INTO letter_senders (letter_id, digest) VALUES {}",
-            values_rows(senders.len() / 2, 2, 1)
-        ))
-        .bind_all(senders)
-        .execute(&mut *tx)
-        .await?;
-    }
-    if !sealed.is_empty() {
-        query(format!(
-            "INSERT INTO sealed_identities (letter_id, key_id, nonce, ciphertext) VALUES {}",
-            values_rows(sealed.len() / 4, 4, 1)
-        ))
-        .bind_all(sealed)
-        .execute(&mut *tx)
-        .await?;
-    }
+    Ok(insert_letters_with_matters(tx, regs, &[], &[]).await?.0)
+}
+
+/// Registers letters and opens matters, each by its own actor, with the
+/// letters grouped into the matters opened for them (`links`, as
+/// [`link_opened`] groups them): on PostgreSQL in one statement, on SQLite
+/// one a table. The records as written, in the order given.
+pub async fn insert_letters_with_matters(
+    tx: &mut Tx,
+    regs: &[(&audit::Actor, &LetterRegistration<'_>)],
+    openings: &[(&audit::Actor, &MatterOpening<'_>)],
+    links: &[(&audit::Actor, LetterId, MatterId)],
+) -> Result<(Vec<LetterRecord>, Vec<MatterRecord>)> {
+    let (mut parts, written) = letter_inserts(regs)?;
+    let (matter_parts, matters) = matter_inserts(openings, links)?;
+    parts.extend(matter_parts);
+    tx.insert_rows(parts).await?;
     for ((actor, reg), record) in regs.iter().zip(&written) {
         let l = reg.letter;
         let detail = serde_json::json!({
@@ -521,7 +484,69 @@ pub async fn insert_letters(
         .await?;
         outbox::append(tx, "letter", &reg.id.to_string(), "create", detail).await?;
     }
-    Ok(written)
+    matters_recorded(tx, openings, &matters).await?;
+    linked(tx, links).await?;
+    Ok((written, matters))
+}
+
+/// The rows of letters, their senders' marks and sealed identities, and
+/// the letters' records as they will read back.
+fn letter_inserts(
+    regs: &[(&audit::Actor, &LetterRegistration<'_>)],
+) -> Result<(Vec<Insert>, Vec<LetterRecord>)> {
+    let mut values: Vec<Value> = Vec::with_capacity(regs.len() * LETTER_INSERT_COLS);
+    let mut sealed: Vec<Value> = Vec::new();
+    let mut written = Vec::with_capacity(regs.len());
+    for (_, reg) in regs {
+        let (record, row) = letter_row(reg)?;
+        values.extend(row);
+        if let Some(s) = &reg.sealed {
+            sealed.extend([
+                reg.id.0.into(),
+                s.key_id.as_str().into(),
+                s.nonce.clone().into(),
+                s.ciphertext.clone().into(),
+            ]);
+        }
+        written.push(record);
+    }
+    let senders: Vec<Value> = regs
+        .iter()
+        .flat_map(|(_, reg)| {
+            let mut keys: Vec<&String> = reg.sender_keys.iter().collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter()
+                .flat_map(move |k| [Value::from(reg.id.0), Value::from(k.as_str())])
+        })
+        .collect();
+    let parts = vec![
+        Insert {
+            into: LETTER_INSERT,
+            cols: LETTER_INSERT_COLS,
+            values,
+            entity: "letter",
+            table: "letters",
+            key: "id",
+        },
+        Insert {
+            into: "INSERT INTO letter_senders (letter_id, digest)",
+            cols: 2,
+            values: senders,
+            entity: "letter",
+            table: "letter_senders",
+            key: "letter_id",
+        },
+        Insert {
+            into: "INSERT INTO sealed_identities (letter_id, key_id, nonce, ciphertext)",
+            cols: 4,
+            values: sealed,
+            entity: "letter",
+            table: "sealed_identities",
+            key: "letter_id",
+        },
+    ];
+    Ok((parts, written))
 }
 
 /// A letter's row of [`LETTER_INSERT`], and its record as it will read back.
@@ -649,7 +674,7 @@ pub async fn insert_matter(
     actor: &audit::Actor,
     m: &MatterOpening<'_>,
 ) -> Result<MatterRecord> {
-    let mut written = insert_matters(tx, &[(actor, m)]).await?;
+    let mut written = insert_matters(tx, &[(actor, m)], &[]).await?;
     written
         .pop()
         .ok_or_else(|| StoreError::Corrupt("no matter written".into()))
@@ -657,15 +682,25 @@ pub async fn insert_matter(
 
 const MATTER_INSERT_COLS: usize = 14;
 
-/// Opens matters, each by its own actor, in one statement; the records as
-/// written, in the order given.
+/// Opens matters, each by its own actor, with the letters grouped into them
+/// (`links`, as [`link_opened`] groups them). The records as written, in
+/// the order given.
 pub async fn insert_matters(
     tx: &mut Tx,
     openings: &[(&audit::Actor, &MatterOpening<'_>)],
+    links: &[(&audit::Actor, LetterId, MatterId)],
 ) -> Result<Vec<MatterRecord>> {
-    if openings.is_empty() {
-        return Ok(Vec::new());
-    }
+    Ok(insert_letters_with_matters(tx, &[], openings, links)
+        .await?
+        .1)
+}
+
+/// The rows of matters, their first duties and their links to letters, and
+/// the matters' records as they will read back.
+fn matter_inserts(
+    openings: &[(&audit::Actor, &MatterOpening<'_>)],
+    links: &[(&audit::Actor, LetterId, MatterId)],
+) -> Result<(Vec<Insert>, Vec<MatterRecord>)> {
     let mut values: Vec<Value> = Vec::with_capacity(openings.len() * MATTER_INSERT_COLS);
     let mut written = Vec::with_capacity(openings.len());
     for (_, m) in openings {
@@ -711,32 +746,53 @@ pub async fn insert_matters(
             letters: Vec::new(),
         });
     }
-    query(format!(
-        "INSERT INTO matters (id, unit_id, reference, kind, state, field_code, received_on, due_on, due_rule, facts, summary, version, created_at, updated_at) VALUES {}",
-        values_rows(openings.len(), MATTER_INSERT_COLS, 1)
-    ))
-    .bind_all(values)
-    .execute(&mut *tx)
-    .await?;
-    // The duties owed from the start, in one statement when there are any.
-    let owed: Vec<_> = openings
-        .iter()
-        .filter_map(|(_, m)| m.duty.map(|l| (m.id, l)))
-        .collect();
-    if !owed.is_empty() {
-        let mut values: Vec<Value> = Vec::with_capacity(owed.len() * 3);
-        for (id, l) in &owed {
-            values.extend::<[Value; 3]>([id.0.into(), l.on.into(), l.code.as_str().into()]);
+    // The duties owed from the start.
+    let mut duties: Vec<Value> = Vec::new();
+    for (_, m) in openings {
+        if let Some(l) = m.duty {
+            duties.extend::<[Value; 3]>([m.id.0.into(), l.on.into(), l.code.as_str().into()]);
         }
-        query(format!(
-            "INSERT INTO matter_duties (matter_id, due_on, rule) VALUES {}",
-            values_rows(owed.len(), 3, 1)
-        ))
-        .bind_all(values)
-        .execute(&mut *tx)
-        .await?;
     }
-    for ((actor, m), record) in openings.iter().zip(&written) {
+    let mut link_values: Vec<Value> = Vec::with_capacity(links.len() * 2);
+    for (_, l, m) in links {
+        link_values.extend::<[Value; 2]>([l.0.into(), m.0.into()]);
+    }
+    let parts = vec![
+        Insert {
+            into: "INSERT INTO matters (id, unit_id, reference, kind, state, field_code, received_on, due_on, due_rule, facts, summary, version, created_at, updated_at)",
+            cols: MATTER_INSERT_COLS,
+            values,
+            entity: "matter",
+            table: "matters",
+            key: "id",
+        },
+        Insert {
+            into: "INSERT INTO matter_duties (matter_id, due_on, rule)",
+            cols: 3,
+            values: duties,
+            entity: "matter",
+            table: "matter_duties",
+            key: "matter_id",
+        },
+        Insert {
+            into: "INSERT INTO letter_matters (letter_id, matter_id)",
+            cols: 2,
+            values: link_values,
+            entity: "matter",
+            table: "letter_matters",
+            key: "matter_id",
+        },
+    ];
+    Ok((parts, written))
+}
+
+/// The audit records and change-feed entries of matters opened.
+async fn matters_recorded(
+    tx: &mut Tx,
+    openings: &[(&audit::Actor, &MatterOpening<'_>)],
+    written: &[MatterRecord],
+) -> Result<()> {
+    for ((actor, m), record) in openings.iter().zip(written) {
         let detail = serde_json::json!({"reference": record.reference, "kind": m.facts.kind, "unit": m.unit.id});
         audit::append(
             tx,
@@ -749,7 +805,7 @@ pub async fn insert_matters(
         .await?;
         outbox::append(tx, "matter", &m.id.to_string(), "create", detail).await?;
     }
-    Ok(written)
+    Ok(())
 }
 
 /// Which matter a letter is grouped into.
@@ -796,20 +852,25 @@ pub async fn link(
 /// Groups letters each into a matter opened for it in the same transaction
 /// ([`Grouping::Opened`]), in one statement.
 pub async fn link_opened(tx: &mut Tx, links: &[(&audit::Actor, LetterId, MatterId)]) -> Result<()> {
-    if links.is_empty() {
-        return Ok(());
-    }
     let mut values: Vec<Value> = Vec::with_capacity(links.len() * 2);
     for (_, l, m) in links {
         values.extend::<[Value; 2]>([l.0.into(), m.0.into()]);
     }
-    query(format!(
-        "INSERT INTO letter_matters (letter_id, matter_id) VALUES {}",
-        values_rows(links.len(), 2, 1)
-    ))
-    .bind_all(values)
-    .execute(&mut *tx)
+    tx.insert_rows(vec![Insert {
+        into: "INSERT INTO letter_matters (letter_id, matter_id)",
+        cols: 2,
+        values,
+        entity: "matter",
+        table: "letter_matters",
+        key: "matter_id",
+    }])
     .await?;
+    linked(tx, links).await
+}
+
+/// The audit records and change-feed entries of letters grouped into the
+/// matters opened for them.
+async fn linked(tx: &mut Tx, links: &[(&audit::Actor, LetterId, MatterId)]) -> Result<()> {
     for (actor, l, m) in links {
         let detail = serde_json::json!({"letter": l, "matter": m});
         audit::append(

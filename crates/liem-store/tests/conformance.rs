@@ -1017,11 +1017,23 @@ fn every_writing_function_writes_one_audit_record_and_one_change_feed_entry() {
         ),
         (
             "petitions::insert_letter",
-            "one row of petitions::insert_letters, which records each letter",
+            "one row of petitions::insert_letters_with_matters, which records each letter",
         ),
         (
             "petitions::insert_matter",
-            "one row of petitions::insert_matters, which records each matter",
+            "one row of petitions::insert_letters_with_matters, which records each matter",
+        ),
+        (
+            "petitions::insert_letters",
+            "petitions::insert_letters_with_matters without matters, which records each letter",
+        ),
+        (
+            "petitions::insert_matters",
+            "petitions::insert_letters_with_matters without letters, which records each matter",
+        ),
+        (
+            "petitions::link_opened",
+            "records each link as petitions::insert_matters records the links it writes (one audit record and one change-feed entry a link, in `linked`)",
         ),
         (
             "petitions::assign",

@@ -192,10 +192,24 @@ async fn write(tx: &mut Tx, jobs: &[&Job]) -> AppResult<Vec<Written>> {
             sender_keys: job.sender_keys.clone(),
         })
         .collect();
+    // The rows written are kept, so that the state of a letter and of the
+    // matters opened for it, created whole here, is digested at commit
+    // without reading them again while the group holds the counters.
+    tx.capture_rows();
     let written = write_letters(tx, &entries).await?;
     for job in jobs {
         for a in &job.attachments {
             petitions::insert_attachment(tx, job.permit.actor(), a).await?;
+        }
+    }
+    // Vouched: nothing else in this transaction changes them. A sealed
+    // letter's wrapped keys and a joined matter are read as before.
+    for (job, w) in jobs.iter().zip(&written) {
+        if w.joined.is_none() && !job.letter.sealed() && !job.letter.seal_content {
+            tx.vouch("letter", &job.id.to_string());
+            for m in &w.opened {
+                tx.vouch("matter", &m.id.to_string());
+            }
         }
     }
     Ok(written)
@@ -441,15 +455,6 @@ async fn write_letters(tx: &mut Tx, entries: &[Entry<'_>]) -> AppResult<Vec<Writ
         .zip(&regs)
         .map(|(e, r)| (e.actor, r))
         .collect();
-    let mut letters = petitions::insert_letters(tx, &by_actor).await?;
-    for (e, p) in entries.iter().zip(&plans) {
-        if let Some(dek) = &p.dek {
-            sealing::wrap_for(tx, e.actor, e.id, dek, &p.recipients).await?;
-        }
-        if let Some(mid) = p.joined {
-            petitions::link(tx, e.actor, e.id, Grouping::Existing(mid)).await?;
-        }
-    }
     let mut dues = Vec::new();
     let mut ids = Vec::new();
     for (e, p) in entries.iter().zip(&plans) {
@@ -488,13 +493,25 @@ async fn write_letters(tx: &mut Tx, entries: &[Entry<'_>]) -> AppResult<Vec<Writ
         }
     }
     let by_ref: Vec<_> = openings.iter().map(|(a, o)| (*a, o)).collect();
-    let mut matters = petitions::insert_matters(tx, &by_ref).await?.into_iter();
     let links: Vec<_> = openings
         .iter()
         .zip(&ids)
         .map(|((actor, _), (letter, matter))| (*actor, *letter, *matter))
         .collect();
-    petitions::link_opened(tx, &links).await?;
+    // The letters, the matters opened for them and their links at once;
+    // then a sealed identity's keys and a joined matter's link, letter by
+    // letter.
+    let (mut letters, matters) =
+        petitions::insert_letters_with_matters(tx, &by_actor, &by_ref, &links).await?;
+    let mut matters = matters.into_iter();
+    for (e, p) in entries.iter().zip(&plans) {
+        if let Some(dek) = &p.dek {
+            sealing::wrap_for(tx, e.actor, e.id, dek, &p.recipients).await?;
+        }
+        if let Some(mid) = p.joined {
+            petitions::link(tx, e.actor, e.id, Grouping::Existing(mid)).await?;
+        }
+    }
     let mut out = Vec::with_capacity(entries.len());
     for (((letter, p), (reference, _)), _) in
         letters.drain(..).zip(&plans).zip(numbered).zip(entries)

@@ -242,6 +242,34 @@ fn entity_digest(parts: &[[u8; 32]]) -> String {
     hex::encode(h.finalize())
 }
 
+/// The digest of a record's state from its rows as written (table, row as
+/// `row_to_json` gives it), computed as [`digests`] computes it from the
+/// rows read; `None` for an entity that is not a register's.
+pub(crate) fn digest_of_rows(entity: &str, rows: &[(&'static str, String)]) -> Option<String> {
+    let spec = spec(entity)?;
+    let parts: Vec<Vec<String>> = spec
+        .parts
+        .iter()
+        .map(|(table, _, _)| {
+            rows.iter()
+                .filter(|(t, _)| t == table)
+                .map(|(_, r)| r.clone())
+                .collect()
+        })
+        .collect();
+    if parts[0].is_empty() {
+        return Some(ABSENT.to_owned());
+    }
+    let parts: Vec<[u8; 32]> = spec
+        .parts
+        .iter()
+        .zip(parts)
+        .filter(|((table, _, _), rows)| counts(table, rows))
+        .map(|((table, _, _), rows)| part_digest(table, rows))
+        .collect();
+    Some(entity_digest(&parts))
+}
+
 /// The digests of these records' states now ([`ABSENT`] for one that does
 /// not exist; `None` for an entity that is not a register's), in the order
 /// given. The parts are read one arm per table, each arm naming up to 16
