@@ -113,6 +113,10 @@ impl AsExec for Conn {
     }
 }
 
+/// Rows written, by the register record (entity, id) they belong to: the
+/// table and the row as text.
+type Captured = std::collections::BTreeMap<(String, String), Vec<(&'static str, String)>>;
+
 /// Rows to insert into one table ([`Tx::insert_rows`]).
 pub(crate) struct Insert {
     /// `INSERT INTO table (columns)`.
@@ -143,9 +147,12 @@ pub struct Tx {
     changes: Vec<outbox::PendingChange>,
     /// The rows written while capturing ([`Tx::capture_rows`]), by the
     /// register record they belong to: the table and the row as text.
-    captured: Option<std::collections::BTreeMap<(String, String), Vec<(&'static str, String)>>>,
+    captured: Option<Captured>,
     /// The records whose whole state the captured rows hold ([`Tx::vouch`]).
     vouched: std::collections::BTreeSet<(String, String)>,
+    /// The chain's head once this transaction's records are appended: the
+    /// node's known head after the commit.
+    head_after: Option<(i64, String)>,
 }
 
 enum TxInner {
@@ -169,9 +176,13 @@ impl Tx {
         // The change feed and the chain (the head locked from its append
         // to the commit).
         audit::flush(&mut self).await?;
+        let head = self.head_after.take();
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
+        }
+        if let Some(head) = head {
+            self.chain.remember_head(head);
         }
         Ok(())
     }
@@ -606,6 +617,7 @@ impl Store {
             changes: Vec::new(),
             captured: None,
             vouched: Default::default(),
+            head_after: None,
         })
     }
 

@@ -1982,3 +1982,94 @@ async fn scoped_statements_keep_plans_fit_for_their_scope(store: &Store) {
         );
     }
 }
+
+/// Two nodes on one database append to one chain: each tries the head it
+/// last committed and, when the other has moved it, reads it again; the
+/// chain verifies whole, with every record in it, whatever the order.
+async fn two_nodes_append_to_one_chain(a: &Store, b: &Store, postgres: bool) {
+    let before = audit::head(&mut a.conn().await.unwrap()).await.unwrap().0;
+    let note = |store: &Store, n: i64| {
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin().await.unwrap();
+            audit::record_change(
+                &mut tx,
+                &Actor::system("test"),
+                "test.note",
+                "note",
+                &n.to_string(),
+                serde_json::json!({ "n": n }),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    // In turn: A, A, B, A, B, B, A.
+    for (i, on_a) in [true, true, false, true, false, false, true]
+        .into_iter()
+        .enumerate()
+    {
+        note(if on_a { a } else { b }, i as i64).await;
+    }
+    // At once: eight writers, four a node.
+    let mut tasks = Vec::new();
+    for w in 0..8i64 {
+        let store = if w % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            for k in 0..5 {
+                note(&store, 100 + w * 10 + k).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let v = audit::verify(&mut b.conn().await.unwrap(), b.chain(), &[], false)
+        .await
+        .unwrap();
+    assert!(v.intact(), "{:?}", v.first_break);
+    assert_eq!(v.records, before + 7 + 40);
+    let (known_a, moved_a) = a.chain().appends_from_known_head();
+    let (known_b, moved_b) = b.chain().appends_from_known_head();
+    if postgres {
+        // A's second note went from the head A had just committed; B's
+        // first note after A's found the head moved.
+        assert!(known_a >= 1, "{known_a} appends from A's known head");
+        assert!(moved_b >= 1, "{moved_b} appends found B's head moved");
+        // Every append but a node's first (no head known yet) tried one.
+        let tried = known_a + moved_a + known_b + moved_b;
+        assert!(
+            (45..=47).contains(&tried),
+            "{tried} appends tried a known head"
+        );
+    } else {
+        // SQLite's one writer reads the head under its lock every time.
+        assert_eq!((known_a, moved_a, known_b, moved_b), (0, 0, 0, 0));
+    }
+}
+
+mod two_nodes {
+    use liem_store::testing::{test_keys, TestDb};
+    use liem_store::Store;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let db = TestDb::sqlite().await;
+        let other = Store::open(&db.location, test_keys()).await.unwrap();
+        super::two_nodes_append_to_one_chain(&db.store, &other, false).await;
+        other.close().await;
+        db.cleanup().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let Some(db) = TestDb::postgres().await else {
+            return;
+        };
+        let other = Store::open(&db.location, test_keys()).await.unwrap();
+        super::two_nodes_append_to_one_chain(&db.store, &other, true).await;
+        other.close().await;
+        db.cleanup().await;
+    }
+}

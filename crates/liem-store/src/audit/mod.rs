@@ -27,6 +27,7 @@ use liem_domain::ids::{UnitId, UserId};
 use serde::Serialize;
 use sha2::Sha256;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// The secrets of the trail, derived from the instance key: the key that
@@ -77,6 +78,11 @@ pub struct Chain {
     dialect: Dialect,
     /// Per register table, the SQLite expression reading a row as text.
     columns: Mutex<HashMap<&'static str, String>>,
+    /// The head as this node last committed it (PostgreSQL).
+    head: Mutex<Option<(i64, String)>>,
+    /// Appends made from that head, and those that found it moved.
+    from_known: AtomicU64,
+    moved: AtomicU64,
 }
 
 impl Chain {
@@ -86,6 +92,31 @@ impl Chain {
             keys,
             dialect,
             columns: Mutex::new(HashMap::new()),
+            head: Mutex::new(None),
+            from_known: AtomicU64::new(0),
+            moved: AtomicU64::new(0),
+        }
+    }
+
+    /// Appends that went from the head this node last committed, in one
+    /// statement, and those that found it moved and read it again.
+    pub fn appends_from_known_head(&self) -> (u64, u64) {
+        (
+            self.from_known.load(Ordering::Relaxed),
+            self.moved.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The head as this node last committed it, if it committed one.
+    fn last_head(&self) -> Option<(i64, String)> {
+        self.head.lock().expect("not poisoned").clone()
+    }
+
+    /// A head committed (kept when it is the newest this node knows).
+    pub(crate) fn remember_head(&self, head: (i64, String)) {
+        let mut h = self.head.lock().expect("not poisoned");
+        if h.as_ref().is_none_or(|(seq, _)| head.0 > *seq) {
+            *h = Some(head);
         }
     }
 
@@ -311,41 +342,64 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
     let found = state::digests(&chain, tx, &unread).await?;
     digests.extend(unread.into_iter().zip(found));
     let n = pending.len() as i64;
+    // On PostgreSQL the head this node last committed is tried first: the
+    // append and the head's move in one statement, which does nothing when
+    // the head has moved since (another transaction or node appended; it
+    // then waits for that one's commit, as the head's lock makes it).
+    if fuse {
+        if let Some((seq, hash)) = chain.last_head() {
+            let records = sealed(&chain, &pending, &digests, seq + 1, hash.clone());
+            let last = records.last().map(|r| (r.seq, r.hash.clone()));
+            if let Some(head) = last {
+                let mut values: Vec<Value> = vec![
+                    head.0.into(),
+                    head.1.clone().into(),
+                    seq.into(),
+                    hash.into(),
+                ];
+                let (audit_rows, audit_values) = audit_rows(&records, values.len() + 1);
+                values.extend(audit_values);
+                let mut sql = String::from(
+                    "WITH h AS (UPDATE audit_head SET seq = $1, hash = $2 \
+                     WHERE id = 1 AND seq = $3 AND hash = $4 RETURNING seq), ",
+                );
+                if !changes.is_empty() {
+                    let (change_rows, change_values) =
+                        crate::outbox::rows(&changes, values.len() + 1);
+                    sql.push_str(&format!(
+                        "o AS ({} SELECT * FROM (VALUES {change_rows}) v WHERE EXISTS (SELECT 1 FROM h)), ",
+                        crate::outbox::INSERT.trim_end().trim_end_matches("VALUES")
+                    ));
+                    values.extend(change_values);
+                }
+                sql.push_str(&format!(
+                    "a AS (INSERT INTO audit_log ({COLS}) SELECT * FROM (VALUES {audit_rows}) v \
+                     WHERE EXISTS (SELECT 1 FROM h)) SELECT COUNT(*) AS n FROM h"
+                ));
+                let applied = query(sql)
+                    .bind_all(values)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .i64("n")?;
+                if applied == 1 {
+                    chain.from_known.fetch_add(1, Ordering::Relaxed);
+                    tx.head_after = Some(head);
+                    return Ok(());
+                }
+                chain.moved.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
     let head = query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
         .bind(n)
         .fetch_one(&mut *tx)
         .await?;
     let first = head.i64("seq")? - n + 1;
-    let mut prev = head.text("hash")?;
-    let mut records = Vec::with_capacity(pending.len());
-    for (seq, p) in (first..).zip(pending) {
-        let mut st = BTreeMap::new();
-        for key in p.attests() {
-            if let Some(Some(d)) = digests.get(&key) {
-                st.insert(format!("{}:{}", key.0, key.1), d.clone());
-            }
-        }
-        let mut rec = AuditRecord {
-            seq,
-            at: p.at,
-            actor_id: p.actor_id,
-            actor_unit_id: p.actor_unit_id,
-            action: p.action,
-            entity: p.entity,
-            entity_id: p.entity_id,
-            source: p.source,
-            detail: p.detail,
-            state: if st.is_empty() {
-                String::new()
-            } else {
-                serde_json::to_string(&st).expect("a map of strings")
-            },
-            prev_hash: prev,
-            hash: String::new(),
-        };
-        rec.hash = rec.compute_hash(chain.keys());
-        prev = rec.hash.clone();
-        records.push(rec);
+    let from = head.text("hash")?;
+    let records = sealed(&chain, &pending, &digests, first, from.clone());
+    let prev = records.last().map_or(from, |r| r.hash.clone());
+    if chain.dialect == Dialect::Postgres {
+        tx.head_after = records.last().map(|r| (r.seq, r.hash.clone()));
     }
     if fuse {
         let (audit_rows, mut values) = audit_rows(&records, 1);
@@ -376,6 +430,48 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
         .execute(tx)
         .await?;
     Ok(())
+}
+
+/// The records of a transaction's changes, numbered from `first` and
+/// chained from `prev`, each with the state digests of what it attests.
+fn sealed(
+    chain: &Chain,
+    pending: &[Pending],
+    digests: &BTreeMap<(String, String), Option<String>>,
+    first: i64,
+    mut prev: String,
+) -> Vec<AuditRecord> {
+    let mut records = Vec::with_capacity(pending.len());
+    for (seq, p) in (first..).zip(pending) {
+        let mut st = BTreeMap::new();
+        for key in p.attests() {
+            if let Some(Some(d)) = digests.get(&key) {
+                st.insert(format!("{}:{}", key.0, key.1), d.clone());
+            }
+        }
+        let mut rec = AuditRecord {
+            seq,
+            at: p.at,
+            actor_id: p.actor_id,
+            actor_unit_id: p.actor_unit_id,
+            action: p.action.clone(),
+            entity: p.entity.clone(),
+            entity_id: p.entity_id.clone(),
+            source: p.source.clone(),
+            detail: p.detail.clone(),
+            state: if st.is_empty() {
+                String::new()
+            } else {
+                serde_json::to_string(&st).expect("a map of strings")
+            },
+            prev_hash: prev,
+            hash: String::new(),
+        };
+        rec.hash = rec.compute_hash(chain.keys());
+        prev = rec.hash.clone();
+        records.push(rec);
+    }
+    records
 }
 
 /// Records as the `VALUES` rows of an insert into `audit_log` ([`COLS`]),
