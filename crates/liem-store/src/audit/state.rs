@@ -257,17 +257,23 @@ pub(crate) fn digest_of_rows(entity: &str, rows: &[(&'static str, String)]) -> O
                 .collect()
         })
         .collect();
-    if parts[0].is_empty() {
-        return Some(ABSENT.to_owned());
+    Some(record_digest(spec, parts))
+}
+
+/// The digest of a record's state from the rows of each of its parts (in
+/// its spec's order): [`ABSENT`] when it has no row of its own.
+fn record_digest(spec: &Spec, rows: Vec<Vec<String>>) -> String {
+    if rows.first().is_none_or(Vec::is_empty) {
+        return ABSENT.to_owned();
     }
     let parts: Vec<[u8; 32]> = spec
         .parts
         .iter()
-        .zip(parts)
+        .zip(rows)
         .filter(|((table, _, _), rows)| counts(table, rows))
         .map(|((table, _, _), rows)| part_digest(table, rows))
         .collect();
-    Some(entity_digest(&parts))
+    entity_digest(&parts)
 }
 
 /// The digests of these records' states now ([`ABSENT`] for one that does
@@ -356,18 +362,7 @@ pub(crate) async fn digests(
         }
         for ((spec, block), rows) in chunk.iter().zip(rows) {
             for ((i, _), rows) in block.iter().zip(rows) {
-                out[*i] = Some(if rows[0].is_empty() {
-                    ABSENT.to_owned()
-                } else {
-                    let parts: Vec<[u8; 32]> = spec
-                        .parts
-                        .iter()
-                        .zip(rows)
-                        .filter(|((table, _, _), rows)| counts(table, rows))
-                        .map(|((table, _, _), rows)| part_digest(table, rows))
-                        .collect();
-                    entity_digest(&parts)
-                });
+                out[*i] = Some(record_digest(spec, rows));
             }
         }
     }
