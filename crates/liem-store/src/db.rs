@@ -120,6 +120,10 @@ pub struct Query {
     params: Vec<Value>,
 }
 
+/// Parameters one statement (or, on SQLite, one run of statements) may
+/// hold on both databases: SQLite's default limit (PostgreSQL's is 65,535).
+pub const MAX_PARAMS: usize = 32_766;
+
 /// The `VALUES` rows of a multi-row insert: `rows` rows of `cols`
 /// placeholders each, numbered from `$first`.
 pub fn values_rows(rows: usize, cols: usize, first: usize) -> String {

@@ -224,13 +224,17 @@ impl Tx {
         if parts.is_empty() {
             return Ok(());
         }
-        if self.dialect() == Dialect::Sqlite || parts.len() == 1 {
+        let total: usize = parts.iter().map(|p| p.values.len()).sum();
+        if parts.len() == 1 || total > db::MAX_PARAMS {
             for part in parts {
                 self.insert_part(part).await?;
             }
             return Ok(());
         }
         let capturing = self.capturing();
+        if self.dialect() == Dialect::Sqlite {
+            return self.insert_rows_sqlite(parts, capturing).await;
+        }
         let mut values: Vec<db::Value> = Vec::new();
         let mut sqls = Vec::with_capacity(parts.len());
         for p in &mut parts {
@@ -264,6 +268,44 @@ impl Tx {
                 .collect();
             format!("WITH {} {}", with.join(", "), sqls[0])
         };
+        self.run_parts(sql, values, &parts, capturing).await
+    }
+
+    /// SQLite: the parts as one run of statements, handed to the
+    /// connection's thread at once. Each statement is a hand-over between
+    /// the async runtime and that thread, which wakes the other side (on a
+    /// virtual machine, 0.1–0.2 ms a hand-over measured, against 0.2 ms
+    /// for the commit's sync): one for the group's rows instead of one a
+    /// table. Numbered parameters are shared across the statements.
+    async fn insert_rows_sqlite(&mut self, mut parts: Vec<Insert>, capturing: bool) -> Result<()> {
+        let mut values: Vec<db::Value> = Vec::new();
+        let mut sql = String::new();
+        for (i, p) in parts.iter_mut().enumerate() {
+            let rows = db::values_rows(p.values.len() / p.cols, p.cols, values.len() + 1);
+            sql.push_str(&format!("{} VALUES {rows}", p.into));
+            if capturing {
+                let chain = self.chain.clone();
+                let text = audit::state::row_text(&chain, self, p.table)
+                    .await?
+                    .replace("t.\"", "\"");
+                sql.push_str(&format!(" RETURNING {i} AS p, {} AS k, {text} AS r", p.key));
+            }
+            sql.push_str(";\n");
+            values.append(&mut p.values);
+        }
+        self.run_parts(sql, values, &parts, capturing).await
+    }
+
+    /// Runs the parts' statement (or run of statements) and, while
+    /// capturing, keeps each returned row (`p`, the part's index; `k`, its
+    /// record; `r`, its text) for its record.
+    async fn run_parts(
+        &mut self,
+        sql: String,
+        values: Vec<db::Value>,
+        parts: &[Insert],
+        capturing: bool,
+    ) -> Result<()> {
         let q = db::query(sql).bind_all(values);
         if !capturing {
             q.execute(self).await?;

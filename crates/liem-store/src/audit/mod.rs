@@ -299,9 +299,11 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
         last.touched.append(&mut tx.touched);
     }
     let chain = tx.chain.clone();
-    let fuse = tx.dialect() == Dialect::Postgres
-        && pending.len() <= CHUNK
-        && changes.len() <= crate::outbox::CHUNK;
+    // The change feed, the records and the head's move in one statement
+    // (PostgreSQL: data-modifying `WITH` parts) or one run of statements
+    // (SQLite: one hand-over to the connection's thread).
+    let sqlite = tx.dialect() == Dialect::Sqlite;
+    let fuse = pending.len() <= CHUNK && changes.len() <= crate::outbox::CHUNK;
     if !fuse {
         crate::outbox::write(tx, &changes).await?;
     }
@@ -359,23 +361,46 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
                 ];
                 let (audit_rows, audit_values) = audit_rows(&records, values.len() + 1);
                 values.extend(audit_values);
-                let mut sql = String::from(
-                    "WITH h AS (UPDATE audit_head SET seq = $1, hash = $2 \
-                     WHERE id = 1 AND seq = $3 AND hash = $4 RETURNING seq), ",
-                );
-                if !changes.is_empty() {
-                    let (change_rows, change_values) =
-                        crate::outbox::rows(&changes, values.len() + 1);
-                    sql.push_str(&format!(
-                        "o AS ({} SELECT * FROM (VALUES {change_rows}) v WHERE EXISTS (SELECT 1 FROM h)), ",
-                        crate::outbox::INSERT.trim_end().trim_end_matches("VALUES")
-                    ));
+                let change_rows = (!changes.is_empty()).then(|| {
+                    let (rows, change_values) = crate::outbox::rows(&changes, values.len() + 1);
                     values.extend(change_values);
-                }
-                sql.push_str(&format!(
-                    "a AS (INSERT INTO audit_log ({COLS}) SELECT * FROM (VALUES {audit_rows}) v \
-                     WHERE EXISTS (SELECT 1 FROM h)) SELECT COUNT(*) AS n FROM h"
-                ));
+                    rows
+                });
+                let outbox = crate::outbox::INSERT.trim_end().trim_end_matches("VALUES");
+                let sql = if sqlite {
+                    // Each part written only when the head was this one.
+                    let moved = "WHERE EXISTS (SELECT 1 FROM audit_head \
+                                 WHERE id = 1 AND seq = $1 AND hash = $2)";
+                    let mut sql = String::from(
+                        "UPDATE audit_head SET seq = $1, hash = $2 \
+                         WHERE id = 1 AND seq = $3 AND hash = $4;\n",
+                    );
+                    if let Some(rows) = change_rows {
+                        sql.push_str(&format!(
+                            "{outbox} SELECT * FROM (VALUES {rows}) {moved};\n"
+                        ));
+                    }
+                    sql.push_str(&format!(
+                        "INSERT INTO audit_log ({COLS}) SELECT * FROM (VALUES {audit_rows}) {moved};\n\
+                         SELECT COUNT(*) AS n FROM audit_head WHERE id = 1 AND seq = $1 AND hash = $2"
+                    ));
+                    sql
+                } else {
+                    let mut sql = String::from(
+                        "WITH h AS (UPDATE audit_head SET seq = $1, hash = $2 \
+                         WHERE id = 1 AND seq = $3 AND hash = $4 RETURNING seq), ",
+                    );
+                    if let Some(rows) = change_rows {
+                        sql.push_str(&format!(
+                            "o AS ({outbox} SELECT * FROM (VALUES {rows}) v WHERE EXISTS (SELECT 1 FROM h)), "
+                        ));
+                    }
+                    sql.push_str(&format!(
+                        "a AS (INSERT INTO audit_log ({COLS}) SELECT * FROM (VALUES {audit_rows}) v \
+                         WHERE EXISTS (SELECT 1 FROM h)) SELECT COUNT(*) AS n FROM h"
+                    ));
+                    sql
+                };
                 let applied = query(sql)
                     .bind_all(values)
                     .fetch_one(&mut *tx)
@@ -398,22 +423,35 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
     let from = head.text("hash")?;
     let records = sealed(&chain, &pending, &digests, first, from.clone());
     let prev = records.last().map_or(from, |r| r.hash.clone());
-    if chain.dialect == Dialect::Postgres {
-        tx.head_after = records.last().map(|r| (r.seq, r.hash.clone()));
-    }
+    tx.head_after = records.last().map(|r| (r.seq, r.hash.clone()));
     if fuse {
         let (audit_rows, mut values) = audit_rows(&records, 1);
-        let mut sql = String::from("WITH ");
-        if !changes.is_empty() {
-            let (change_rows, change_values) = crate::outbox::rows(&changes, values.len() + 1);
-            sql.push_str(&format!("o AS ({}{change_rows}), ", crate::outbox::INSERT));
+        let change_rows = (!changes.is_empty()).then(|| {
+            let (rows, change_values) = crate::outbox::rows(&changes, values.len() + 1);
             values.extend(change_values);
+            rows
+        });
+        let mut sql = String::new();
+        if sqlite {
+            if let Some(rows) = change_rows {
+                sql.push_str(&format!("{}{rows};\n", crate::outbox::INSERT));
+            }
+            sql.push_str(&format!(
+                "INSERT INTO audit_log ({COLS}) VALUES {audit_rows};\n\
+                 UPDATE audit_head SET hash = ${} WHERE id = 1",
+                values.len() + 1
+            ));
+        } else {
+            sql.push_str("WITH ");
+            if let Some(rows) = change_rows {
+                sql.push_str(&format!("o AS ({}{rows}), ", crate::outbox::INSERT));
+            }
+            sql.push_str(&format!(
+                "a AS (INSERT INTO audit_log ({COLS}) VALUES {audit_rows}) \
+                 UPDATE audit_head SET hash = ${} WHERE id = 1",
+                values.len() + 1
+            ));
         }
-        sql.push_str(&format!(
-            "a AS (INSERT INTO audit_log ({COLS}) VALUES {audit_rows}) \
-             UPDATE audit_head SET hash = ${} WHERE id = 1",
-            values.len() + 1
-        ));
         values.push(prev.into());
         query(sql).bind_all(values).execute(tx).await?;
         return Ok(());
