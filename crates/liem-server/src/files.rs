@@ -35,6 +35,17 @@ pub enum FileRefusal {
     Empty,
 }
 
+impl FileRefusal {
+    /// The rule a refused upload breaks, as a validation error names it.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            FileRefusal::TooLarge { .. } => "file_too_large",
+            FileRefusal::UnsupportedType => "file_type",
+            FileRefusal::Empty => "file_empty",
+        }
+    }
+}
+
 /// Checks an upload and names its media type from its content (not its name).
 pub fn check(upload: &Upload, max: usize) -> Result<&'static str, FileRefusal> {
     let b = &upload.bytes;

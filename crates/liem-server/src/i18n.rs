@@ -271,14 +271,27 @@ impl Tr {
         let Some(key) = key else {
             return e.message.clone();
         };
-        let numbers: Vec<String> = e
-            .message
+        // A refused file's message opens with the file's name, whose
+        // digits are not the rule's numbers.
+        let (name, said) = match e.message.rsplit_once(" is ") {
+            Some((name, rest)) if e.rule.starts_with("file_") => (name.to_owned(), rest),
+            _ => (String::new(), e.message.as_str()),
+        };
+        let numbers: Vec<String> = said
             .split(|c: char| !c.is_ascii_digit())
             .filter(|t| !t.is_empty())
             .map(str::to_owned)
             .collect();
         let n = numbers.first().cloned().unwrap_or_default();
         let m = numbers.get(1).cloned().unwrap_or_default();
+        let k = numbers.get(2).cloned().unwrap_or_default();
+        // The values a field takes, as the English message lists them
+        // ("must be json, csv or xlsx"): codes, the same in every language.
+        let list = e
+            .message
+            .strip_prefix("must be ")
+            .map(|l| l.replace(" or ", ", "))
+            .unwrap_or_default();
         // Dates the English message names (ISO) as the language writes
         // them, and the citation it closes with, as the language cites.
         let dates: Vec<String> = iso_dates(&e.message)
@@ -292,7 +305,16 @@ impl Tr {
             .unwrap_or_default();
         // Codes the English message names (a crime class, a measure, a
         // track of discipline), by their names in the language.
-        let mut args = vec![("n", n), ("m", m), ("d1", d1), ("d2", d2), ("c", c)];
+        let mut args = vec![
+            ("n", n),
+            ("m", m),
+            ("k", k),
+            ("list", list),
+            ("name", name),
+            ("d1", d1),
+            ("d2", d2),
+            ("c", c),
+        ];
         for (arg, prefix) in [
             ("class", "cs-class-"),
             ("measure", "cs-measure-"),
@@ -676,10 +698,125 @@ fn last_parenthesis(message: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     #[test]
     fn every_key_exists_in_every_language() {
         assert_eq!(I18n::load().missing_keys(), Vec::<String>::new());
+    }
+
+    /// The rule codes the sources name where they refuse a field
+    /// (`errs.add(field, rule, message)`, `ValidationErrors::single(…)`,
+    /// `bad(…)`): the string literal that is a call's second argument.
+    fn rule_codes_named_in(src: &str) -> Vec<String> {
+        let b = src.as_bytes();
+        let mut out = Vec::new();
+        for opener in [".add(", "::single(", "bad("] {
+            for (at, _) in src.match_indices(opener) {
+                if opener == "bad("
+                    && at > 0
+                    && (b[at - 1].is_ascii_alphanumeric() || b[at - 1] == b'_')
+                {
+                    continue;
+                }
+                // Past the first argument, at its top level.
+                let mut i = at + opener.len();
+                let (mut depth, mut comma) = (0i32, false);
+                while i < b.len() {
+                    match b[i] {
+                        b'"' => {
+                            i += 1;
+                            while i < b.len() && b[i] != b'"' {
+                                i += if b[i] == b'\\' { 2 } else { 1 };
+                            }
+                        }
+                        b'(' | b'[' | b'{' => depth += 1,
+                        b')' | b']' | b'}' if depth == 0 => break,
+                        b')' | b']' | b'}' => depth -= 1,
+                        b',' if depth == 0 => {
+                            comma = true;
+                            break;
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                if !comma {
+                    continue;
+                }
+                let rest = src[i + 1..].trim_start();
+                let Some(lit) = rest.strip_prefix('"') else {
+                    continue;
+                };
+                let Some((code, after)) = lit.split_once('"') else {
+                    continue;
+                };
+                let is_code = !code.is_empty()
+                    && code
+                        .bytes()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
+                if is_code && after.trim_start().starts_with(',') {
+                    out.push(code.to_owned());
+                }
+            }
+        }
+        out
+    }
+
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("a source directory") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_the_sources_name_reads_in_every_language() {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(&crates).expect("the crates") {
+            let src = entry.expect("a crate").path().join("src");
+            if src.is_dir() {
+                sources(&src, &mut files);
+            }
+        }
+        let mut codes = BTreeSet::new();
+        for f in &files {
+            let text = std::fs::read_to_string(f).expect("a source file");
+            codes.extend(rule_codes_named_in(&text));
+        }
+        // The scan finds what it should: rules of the domain and of the
+        // server, and those refused uploads name through `FileRefusal::rule`.
+        for known in ["required", "max_length", "json_trailing", "one_of"] {
+            assert!(codes.contains(known), "the scan missed {known}");
+        }
+        codes.extend(["file_too_large", "file_type", "file_empty"].map(String::from));
+        let i18n = I18n::load();
+        let mut missing = Vec::new();
+        for lang in Lang::ALL {
+            for code in &codes {
+                let plain = format!("rule-{code}");
+                let for_field = format!("rule-{code}-");
+                let text = SOURCES
+                    .iter()
+                    .find(|(l, _)| *l == lang)
+                    .map_or("", |(_, t)| t);
+                let found =
+                    i18n.has(lang, &plain) || text.lines().any(|l| l.starts_with(&for_field));
+                if !found {
+                    missing.push(format!("{lang:?}: {code}"));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "rules with no message (add rule-<code> to the .ftl files): {missing:?}"
+        );
+        assert!(codes.len() > 60, "{} rules found", codes.len());
     }
 
     #[test]
@@ -861,8 +998,29 @@ mod tests {
         );
         // A rule with no message in the language keeps the English one.
         assert_eq!(
-            vi.error_message(&e("tree", "one_of", "must be as_of or current")),
+            vi.error_message(&e("tree", "no_such_rule", "must be as_of or current")),
             "must be as_of or current"
+        );
+        assert_eq!(
+            vi.error_message(&e(
+                "attachments[0]",
+                "file_too_large",
+                "bien-ban-2024.pdf is larger than 10485760 bytes"
+            )),
+            "tệp «bien-ban-2024.pdf» lớn hơn 10485760 byte cho phép"
+        );
+        // The values a field takes, listed as the language lists them.
+        assert_eq!(
+            vi.error_message(&e("format", "one_of", "must be json, csv or xlsx")),
+            "phải là một trong các giá trị: json, csv, xlsx"
+        );
+        assert_eq!(
+            vi.error_message(&e(
+                "visits[0].representatives",
+                "delegation_representatives",
+                "a delegation of 12 must choose 1 to 5 representatives"
+            )),
+            "đoàn 12 người phải cử từ 1 đến 5 người đại diện"
         );
     }
 

@@ -578,7 +578,7 @@ pub async fn step(
         Some(u) => match crate::files::check(u, state.settings.max_upload_bytes) {
             Ok(media) => Some((u, media)),
             Err(e) => {
-                errs.add("document", "file", format!("{} {e}", u.filename));
+                errs.add("document", e.rule(), format!("{} {e}", u.filename));
                 None
             }
         },
@@ -952,7 +952,11 @@ pub async fn add_documents(
     for (i, u) in files.iter().enumerate() {
         match crate::files::check(u, state.settings.max_upload_bytes) {
             Ok(media) => checked.push((*u, media)),
-            Err(e) => errs.add(&format!("file[{i}]"), "file", format!("{} {e}", u.filename)),
+            Err(e) => errs.add(
+                &format!("file[{i}]"),
+                e.rule(),
+                format!("{} {e}", u.filename),
+            ),
         }
     }
     errs.into_result(())?;

@@ -798,7 +798,7 @@ pub fn check_uploads<'a>(
             Ok(media) => accepted.push((u, media)),
             Err(e) => errs.add(
                 &format!("{field}[{i}]"),
-                "file",
+                e.rule(),
                 format!("{} {e}", u.filename),
             ),
         }
