@@ -895,6 +895,7 @@ im-cell = الخلية
 im-why = السبب
 field-number = الرقم
 field-file = الملف
+field-attachments = المرفقات
 field-map = مطابقة الأعمدة
 rule-file_format = يجب أن يكون ملف Excel (.xlsx) أو CSV
 rule-unknown_heading = يذكر عنوانًا غير موجود في الملف

@@ -895,6 +895,7 @@ im-cell = Cell
 im-why = Why
 field-number = Number
 field-file = File
+field-attachments = Attachments
 field-map = Column mapping
 rule-file_format = must be an Excel workbook (.xlsx) or a CSV file
 rule-unknown_heading = names a heading the sheet lacks

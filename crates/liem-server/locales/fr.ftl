@@ -895,6 +895,7 @@ im-cell = Cellule
 im-why = Motif
 field-number = Numéro
 field-file = Fichier
+field-attachments = Pièces jointes
 field-map = Correspondance
 rule-file_format = doit être un classeur Excel (.xlsx) ou un fichier CSV
 rule-unknown_heading = nomme un intitulé absent du fichier

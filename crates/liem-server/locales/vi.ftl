@@ -895,6 +895,7 @@ im-cell = Ô
 im-why = Lý do
 field-number = Số đơn
 field-file = Tệp
+field-attachments = Tệp đính kèm
 field-map = Ghép cột
 rule-file_format = phải là tệp Excel (.xlsx) hoặc CSV
 rule-unknown_heading = không có tiêu đề này trong tệp

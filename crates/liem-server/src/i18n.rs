@@ -1009,6 +1009,15 @@ mod tests {
             )),
             "tệp «bien-ban-2024.pdf» lớn hơn 10485760 byte cho phép"
         );
+        // Named by the control's label, whichever file of the list it was.
+        assert_eq!(
+            vi.field_error(&e(
+                "attachments[1]",
+                "file_type",
+                "chuong-trinh.exe is not a PDF, PNG, JPEG or UTF-8 text file"
+            )),
+            "Tệp đính kèm: tệp «chuong-trinh.exe» không phải là tệp PDF, PNG, JPEG hoặc văn bản UTF-8"
+        );
         // The values a field takes, listed as the language lists them.
         assert_eq!(
             vi.error_message(&e("format", "one_of", "must be json, csv or xlsx")),
