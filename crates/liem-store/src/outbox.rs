@@ -55,6 +55,17 @@ pub(crate) fn rows(changes: &[PendingChange], first: usize) -> (String, Vec<Valu
     (values_rows(changes.len(), 5, first), values)
 }
 
+/// The changes' `VALUES` rows numbered after `values`, their values
+/// appended to it; `None` when there are none.
+pub(crate) fn rows_after(changes: &[PendingChange], values: &mut Vec<Value>) -> Option<String> {
+    if changes.is_empty() {
+        return None;
+    }
+    let (rows, more) = rows(changes, values.len() + 1);
+    values.extend(more);
+    Some(rows)
+}
+
 /// Writes changes, [`CHUNK`] a statement.
 pub(crate) async fn write(tx: &mut Tx, changes: &[PendingChange]) -> Result<()> {
     for chunk in changes.chunks(CHUNK) {

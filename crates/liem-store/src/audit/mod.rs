@@ -361,11 +361,7 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
                 ];
                 let (audit_rows, audit_values) = audit_rows(&records, values.len() + 1);
                 values.extend(audit_values);
-                let change_rows = (!changes.is_empty()).then(|| {
-                    let (rows, change_values) = crate::outbox::rows(&changes, values.len() + 1);
-                    values.extend(change_values);
-                    rows
-                });
+                let change_rows = crate::outbox::rows_after(&changes, &mut values);
                 let outbox = crate::outbox::INSERT.trim_end().trim_end_matches("VALUES");
                 let sql = if sqlite {
                     // Each part written only when the head was this one.
@@ -426,11 +422,7 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<()> {
     tx.head_after = records.last().map(|r| (r.seq, r.hash.clone()));
     if fuse {
         let (audit_rows, mut values) = audit_rows(&records, 1);
-        let change_rows = (!changes.is_empty()).then(|| {
-            let (rows, change_values) = crate::outbox::rows(&changes, values.len() + 1);
-            values.extend(change_values);
-            rows
-        });
+        let change_rows = crate::outbox::rows_after(&changes, &mut values);
         let mut sql = String::new();
         if sqlite {
             if let Some(rows) = change_rows {
