@@ -10,6 +10,7 @@ pub mod audit;
 pub mod calendar;
 pub mod cases;
 pub mod committee;
+pub mod counters;
 pub mod db;
 pub mod deadlines;
 pub mod guards;
@@ -94,6 +95,7 @@ enum Pools {
 pub struct Store {
     pools: Pools,
     chain: std::sync::Arc<audit::Chain>,
+    counters: std::sync::Arc<counters::KnownCounters>,
 }
 
 /// A pooled read connection.
@@ -116,6 +118,10 @@ impl AsExec for Conn {
 /// Rows written, by the register record (entity, id) they belong to: the
 /// table and the row as text.
 type Captured = std::collections::BTreeMap<(String, String), Vec<(&'static str, String)>>;
+
+/// The first columns of the row that says how many counters a group's
+/// statement moved (`p` = -1, no record).
+const GUARD_ROW: &str = "CAST(-1 AS BIGINT) AS p, NULL AS k";
 
 /// Rows to insert into one table ([`Tx::insert_rows`]).
 pub(crate) struct Insert {
@@ -153,6 +159,14 @@ pub struct Tx {
     /// The chain's head once this transaction's records are appended: the
     /// node's known head after the commit.
     head_after: Option<(i64, String)>,
+    /// The reference counters as this node last committed them.
+    counters: std::sync::Arc<counters::KnownCounters>,
+    /// Counters moved from their known values, not yet checked in the
+    /// database: the next [`Tx::insert_rows`] checks them in its statement,
+    /// or the commit before it appends ([`counters`]).
+    guard: Option<counters::Guard>,
+    /// Each counter's value once this transaction commits.
+    counters_after: Vec<(counters::Key, i64)>,
 }
 
 enum TxInner {
@@ -173,10 +187,13 @@ impl Tx {
     /// Appends the transaction's audit records to the chain, then commits;
     /// the change and its records are durable when this returns.
     pub async fn commit(mut self) -> Result<()> {
+        // Counters numbered from their known values and not checked yet.
+        self.check_guard().await?;
         // The change feed and the chain (the head locked from its append
         // to the commit).
         audit::flush(&mut self).await?;
         let head = self.head_after.take();
+        let counters = std::mem::take(&mut self.counters_after);
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
@@ -184,6 +201,7 @@ impl Tx {
         if let Some(head) = head {
             self.chain.remember_head(head);
         }
+        self.counters.remember(&counters);
         Ok(())
     }
 
@@ -226,15 +244,25 @@ impl Tx {
             return Ok(());
         }
         let total: usize = parts.iter().map(|p| p.values.len()).sum();
-        if parts.len() == 1 || total > db::MAX_PARAMS {
+        let guard_params = self.guard.as_ref().map_or(0, |g| g.moves.len() * 5);
+        if parts.len() == 1 || total + guard_params > db::MAX_PARAMS {
+            self.check_guard().await?;
             for part in parts {
                 self.insert_part(part).await?;
             }
             return Ok(());
         }
         let capturing = self.capturing();
-        let sqlite = self.dialect() == Dialect::Sqlite;
+        let dialect = self.dialect();
+        // Counters numbered from their known values move in the same
+        // statement (or run), checked there: first, so that its parameters
+        // come first.
+        let guard = self.guard.take();
         let mut values: Vec<db::Value> = Vec::new();
+        let guard_sql = guard.as_ref().map(|g| {
+            values.extend(g.values());
+            g.sql(dialect, 1)
+        });
         let mut sqls = Vec::with_capacity(parts.len());
         for (i, p) in parts.iter_mut().enumerate() {
             let rows = db::values_rows(p.values.len() / p.cols, p.cols, values.len() + 1);
@@ -242,23 +270,36 @@ impl Tx {
             sqls.push(format!("{} VALUES {rows}{returning}", p.into));
             values.append(&mut p.values);
         }
-        let sql = if sqlite {
+        let sql = if dialect == Dialect::Sqlite {
             // One run of statements, handed to the connection's thread at
             // once: each statement is a hand-over between the async runtime
             // and that thread, which wakes the other side (on a virtual
             // machine, 0.1–0.2 ms a hand-over measured, against 0.2 ms for
             // the commit's sync). Numbered parameters are shared across the
-            // statements.
-            sqls.join(";\n")
-        } else if capturing {
-            let with: Vec<String> = sqls
-                .iter()
-                .enumerate()
-                .map(|(i, s)| format!("p{i} AS ({s})"))
-                .collect();
-            let select: Vec<String> = (0..sqls.len())
-                .map(|i| format!("SELECT p, k, r FROM p{i}"))
-                .collect();
+            // statements. The counters' move says how many rows it changed
+            // right after it.
+            let mut run = Vec::with_capacity(sqls.len() + 2);
+            if let Some(g) = guard_sql {
+                run.push(g);
+                run.push(format!("SELECT {GUARD_ROW}, CAST(changes() AS TEXT) AS r"));
+            }
+            run.extend(sqls);
+            run.join(";\n")
+        } else if capturing || guard_sql.is_some() {
+            let mut with: Vec<String> = Vec::with_capacity(sqls.len() + 1);
+            let mut select: Vec<String> = Vec::with_capacity(sqls.len() + 1);
+            for (i, s) in sqls.iter().enumerate() {
+                with.push(format!("p{i} AS ({s})"));
+                if capturing {
+                    select.push(format!("SELECT p, k, r FROM p{i}"));
+                }
+            }
+            if let Some(g) = guard_sql {
+                with.insert(0, format!("g AS ({g})"));
+                select.push(format!(
+                    "SELECT {GUARD_ROW}, CAST(COUNT(*) AS TEXT) AS r FROM g"
+                ));
+            }
             format!("WITH {} {}", with.join(", "), select.join(" UNION ALL "))
         } else {
             let with: Vec<String> = sqls[1..]
@@ -268,7 +309,76 @@ impl Tx {
                 .collect();
             format!("WITH {} {}", with.join(", "), sqls[0])
         };
-        self.run_parts(sql, values, &parts).await
+        self.run_parts(sql, values, &parts, guard).await
+    }
+
+    /// Moves the counters numbered from their known values, when some are
+    /// pending, in a statement of its own (before the counters are taken
+    /// in the database or the transaction commits).
+    pub(crate) async fn check_guard(&mut self) -> Result<()> {
+        let Some(guard) = self.guard.take() else {
+            return Ok(());
+        };
+        let sql = guard.sql(self.dialect(), 1);
+        match db::query(sql).bind_all(guard.values()).execute(self).await {
+            Ok(n) => self.guard_held(&guard, n),
+            Err(e) => {
+                self.counters.miss(&guard.keys());
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether the statement that moved the counters moved each of them
+    /// (`moved` rows changed): if not, another writer moved one since this
+    /// node knew it, the rows numbered from it may carry numbers taken, and
+    /// the transaction must not commit.
+    fn guard_held(&mut self, guard: &counters::Guard, moved: u64) -> Result<()> {
+        if moved == guard.moves.len() as u64 {
+            self.counters.hit();
+            return Ok(());
+        }
+        self.counters.miss(&guard.keys());
+        Err(StoreError::Conflict(
+            "the reference counters moved while the letters were numbered; try again".into(),
+        ))
+    }
+
+    /// Each counter's value as this transaction leaves it so far, or as
+    /// this node last committed it: `None` when one is not known (or a
+    /// guess failed lately).
+    pub(crate) fn known_counters(&self, keys: &[counters::Key]) -> Option<Vec<i64>> {
+        let node = self.counters.known(keys);
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| {
+                self.counters_after
+                    .iter()
+                    .rev()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| *v)
+                    .or_else(|| node.as_ref().map(|n| n[i]))
+            })
+            .collect()
+    }
+
+    /// Counters moved from the values [`Tx::known_counters`] gave (counter,
+    /// value known, value after), to be checked in the next statement that
+    /// writes rows ([`Tx::insert_rows`]) or before the commit.
+    pub(crate) fn guard_counters(&mut self, moves: Vec<(counters::Key, i64, i64)>) {
+        let guard = self.guard.get_or_insert_with(Default::default);
+        for (key, known, after) in moves {
+            self.counters_after.push((key, after));
+            match guard.moves.iter_mut().find(|(k, _, _)| *k == key) {
+                Some(m) => m.2 = after,
+                None => guard.moves.push((key, known, after)),
+            }
+        }
+    }
+
+    /// Counters taken in the database, at the values they now hold.
+    pub(crate) fn took_counters(&mut self, taken: Vec<(counters::Key, i64)>) {
+        self.counters_after.extend(taken);
     }
 
     /// While capturing, what an insert of the `i`-th part returns: the
@@ -295,26 +405,46 @@ impl Tx {
     }
 
     /// Runs the parts' statement (or run of statements) and, while
-    /// capturing, keeps each returned row for its record.
+    /// capturing, keeps each returned row for its record; checks the
+    /// counters' move that went with it.
     async fn run_parts(
         &mut self,
         sql: String,
         values: Vec<db::Value>,
         parts: &[Insert],
+        guard: Option<counters::Guard>,
     ) -> Result<()> {
         let q = db::query(sql).bind_all(values);
-        if !self.capturing() {
+        if !self.capturing() && guard.is_none() {
             q.execute(self).await?;
             return Ok(());
         }
-        for r in q.fetch_all(self).await? {
-            let Some(part) = usize::try_from(r.i64("p")?).ok().and_then(|i| parts.get(i)) else {
+        let rows = match q.fetch_all(self).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                if let Some(g) = &guard {
+                    self.counters.miss(&g.keys());
+                }
+                return Err(e);
+            }
+        };
+        let mut moved = None;
+        for r in rows {
+            let p = r.i64("p")?;
+            if p == -1 {
+                moved = r.text("r")?.parse::<u64>().ok();
+                continue;
+            }
+            let Some(part) = usize::try_from(p).ok().and_then(|i| parts.get(i)) else {
                 continue;
             };
             let id = r.uuid("k")?.to_string();
             self.captured(part.entity, id, part.table, r.text("r")?);
         }
-        Ok(())
+        match guard {
+            Some(g) => self.guard_held(&g, moved.unwrap_or(0)),
+            None => Ok(()),
+        }
     }
 
     /// One part in a statement of its own.
@@ -323,7 +453,8 @@ impl Tx {
         let returning = self.returning(&p, 0).await?;
         let sql = format!("{} VALUES {rows}{returning}", p.into);
         let values = std::mem::take(&mut p.values);
-        self.run_parts(sql, values, std::slice::from_ref(&p)).await
+        self.run_parts(sql, values, std::slice::from_ref(&p), None)
+            .await
     }
 
     /// Says that this transaction created the record and wrote every row
@@ -476,6 +607,11 @@ impl Store {
         &self.chain
     }
 
+    /// The reference counters this node knows ([`counters`]).
+    pub fn counters(&self) -> &counters::KnownCounters {
+        &self.counters
+    }
+
     async fn open_sqlite(path: &Path, keys: audit::AuditKeys) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
@@ -510,6 +646,7 @@ impl Store {
                 read: write.clone(),
             },
             chain: chain.clone(),
+            counters: Default::default(),
         };
         store.seed_reference_lists().await?;
         // The readers keep a smaller page cache each (8 MB, the writer 32):
@@ -524,6 +661,7 @@ impl Store {
         Ok(Store {
             pools: Pools::Sqlite { write, read },
             chain,
+            counters: store.counters,
         })
     }
 
@@ -573,6 +711,7 @@ impl Store {
         Ok(Store {
             pools: Pools::Postgres(pool),
             chain,
+            counters: Default::default(),
         })
     }
 
@@ -636,6 +775,9 @@ impl Store {
             captured: None,
             vouched: Default::default(),
             head_after: None,
+            counters: self.counters.clone(),
+            guard: None,
+            counters_after: Vec::new(),
         })
     }
 

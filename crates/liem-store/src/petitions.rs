@@ -269,52 +269,92 @@ pub struct Want<'a> {
 /// (unit id, register, year), so that two groups never wait on each other
 /// in a circle.
 pub async fn allocate_references(tx: &mut Tx, wants: &[Want<'_>]) -> Result<Vec<Vec<Reference>>> {
+    take_references(tx, wants, false).await
+}
+
+/// As [`allocate_references`], but numbered from the counters' values this
+/// node last committed when it knows them all, without a statement: the
+/// next statement that writes rows moves the counters, only if they still
+/// hold those values, and fails otherwise ([`crate::counters`]). For a
+/// writer that writes its rows with [`insert_letters_with_matters`] next
+/// and that tries again when the transaction fails (intake).
+pub async fn allocate_references_known(
+    tx: &mut Tx,
+    wants: &[Want<'_>],
+) -> Result<Vec<Vec<Reference>>> {
+    take_references(tx, wants, true).await
+}
+
+async fn take_references(
+    tx: &mut Tx,
+    wants: &[Want<'_>],
+    from_known: bool,
+) -> Result<Vec<Vec<Reference>>> {
     // One row per counter (a counter twice in one upsert is an error on
     // PostgreSQL), in the locking order.
-    let mut counters: std::collections::BTreeMap<
-        (uuid::Uuid, &'static str, i16),
-        (i64, &UnitRecord),
-    > = Default::default();
+    let mut counters: std::collections::BTreeMap<crate::counters::Key, i64> = Default::default();
     for w in wants.iter().filter(|w| w.count > 0) {
-        counters
+        *counters
             .entry((w.unit.id.0, w.register.as_str(), w.year))
-            .or_insert((0, w.unit))
-            .0 += w.count;
+            .or_insert(0) += w.count;
     }
     let mut out: Vec<Vec<Reference>> = vec![Vec::new(); wants.len()];
     if counters.is_empty() {
         return Ok(out);
     }
-    let mut values: Vec<Value> = Vec::with_capacity(counters.len() * 4);
-    for ((unit, register, year), (n, _)) in &counters {
-        values.extend::<[Value; 4]>([
-            (*unit).into(),
-            (*register).into(),
-            i64::from(*year).into(),
-            (*n).into(),
-        ]);
-    }
-    let rows = query(format!(
-        "INSERT INTO reference_counters (unit_id, register, year, last_seq) VALUES {} \
-         ON CONFLICT (unit_id, register, year) DO UPDATE SET last_seq = reference_counters.last_seq + excluded.last_seq \
-         RETURNING unit_id, register, year, last_seq",
-        values_rows(counters.len(), 4, 1)
-    ))
-    .bind_all(values)
-    .fetch_all(tx)
-    .await?;
     // The next number to hand out of each counter.
-    let mut next: std::collections::BTreeMap<(uuid::Uuid, String, i64), i64> = Default::default();
-    for r in &rows {
-        let key = (r.uuid("unit_id")?, r.text("register")?, r.i64("year")?);
-        let (n, _) = counters
-            .get(&(
-                key.0,
-                register_code(&key.1)?,
-                i16::try_from(key.2).unwrap_or(i16::MIN),
-            ))
-            .ok_or_else(|| StoreError::Corrupt("a counter not asked for was returned".into()))?;
-        next.insert(key, r.i64("last_seq")? - n + 1);
+    let mut next: std::collections::BTreeMap<crate::counters::Key, i64> = Default::default();
+    let keys: Vec<crate::counters::Key> = counters.keys().copied().collect();
+    let known = if from_known {
+        tx.known_counters(&keys)
+    } else {
+        None
+    };
+    if let Some(known) = known {
+        let mut moves = Vec::with_capacity(keys.len());
+        for ((key, n), last) in counters.iter().zip(known) {
+            next.insert(*key, last + 1);
+            moves.push((*key, last, last + n));
+        }
+        tx.guard_counters(moves);
+    } else {
+        // Numbers guessed earlier in this transaction are checked first:
+        // the upsert below counts from what the database holds.
+        tx.check_guard().await?;
+        let mut values: Vec<Value> = Vec::with_capacity(counters.len() * 4);
+        for ((unit, register, year), n) in &counters {
+            values.extend::<[Value; 4]>([
+                (*unit).into(),
+                (*register).into(),
+                i64::from(*year).into(),
+                (*n).into(),
+            ]);
+        }
+        let rows = query(format!(
+            "INSERT INTO reference_counters (unit_id, register, year, last_seq) VALUES {} \
+             ON CONFLICT (unit_id, register, year) DO UPDATE SET last_seq = reference_counters.last_seq + excluded.last_seq \
+             RETURNING unit_id, register, year, last_seq",
+            values_rows(counters.len(), 4, 1)
+        ))
+        .bind_all(values)
+        .fetch_all(tx)
+        .await?;
+        let mut taken = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let key = (
+                r.uuid("unit_id")?,
+                register_code(&r.text("register")?)?,
+                i16::try_from(r.i64("year")?)
+                    .map_err(|_| StoreError::Corrupt("a counter's year is out of range".into()))?,
+            );
+            let n = counters.get(&key).ok_or_else(|| {
+                StoreError::Corrupt("a counter not asked for was returned".into())
+            })?;
+            let last = r.i64("last_seq")?;
+            next.insert(key, last - n + 1);
+            taken.push((key, last));
+        }
+        tx.took_counters(taken);
     }
     for (w, refs) in wants.iter().zip(out.iter_mut()) {
         if w.count <= 0 {
@@ -323,11 +363,7 @@ pub async fn allocate_references(tx: &mut Tx, wants: &[Want<'_>]) -> Result<Vec<
         let unit_code =
             UnitCode::parse(&w.unit.code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let first = next
-            .get_mut(&(
-                w.unit.id.0,
-                w.register.as_str().to_owned(),
-                i64::from(w.year),
-            ))
+            .get_mut(&(w.unit.id.0, w.register.as_str(), w.year))
             .ok_or_else(|| StoreError::Corrupt("a counter was not returned".into()))?;
         for seq in *first..*first + w.count {
             refs.push(Reference {

@@ -1016,6 +1016,10 @@ fn every_writing_function_writes_one_audit_record_and_one_change_feed_entry() {
             "allocates numbers inside the transaction whose inserts record the entries",
         ),
         (
+            "petitions::allocate_references_known",
+            "numbers from the counters known; the insert that records the entries moves them",
+        ),
+        (
             "petitions::insert_letter",
             "one row of petitions::insert_letters_with_matters, which records each letter",
         ),

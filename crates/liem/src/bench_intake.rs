@@ -29,6 +29,11 @@ pub struct Figure {
     pub p99: Duration,
     /// Letters per intake transaction (group commit's mean group).
     pub per_transaction: f64,
+    /// Groups numbered from the reference counters the node knew, and
+    /// guesses that failed (the counters had moved).
+    pub from_known_counters: (u64, u64),
+    /// The share of the time a group was being written.
+    pub busy: f64,
 }
 
 /// Durable commits per second of a bare file on the data directory's disk
@@ -234,6 +239,8 @@ pub async fn run(store: Store, writer_counts: &[usize], seconds: f64) -> Result<
     let mut out = Vec::new();
     for &w in writer_counts {
         let (letters_before, txs_before) = liem_server::petitions::intake::committed(&state);
+        let (hits_before, misses_before) = store.counters().guesses();
+        let busy_before = liem_server::petitions::intake::busy(&state);
         let started = Instant::now();
         let until = started + Duration::from_secs_f64(seconds);
         let tasks: Vec<_> = (0..w)
@@ -247,6 +254,9 @@ pub async fn run(store: Store, writer_counts: &[usize], seconds: f64) -> Result<
         let (letters_after, txs_after) = liem_server::petitions::intake::committed(&state);
         let per_transaction =
             (letters_after - letters_before) as f64 / (txs_after - txs_before).max(1) as f64;
+        let (hits, misses) = store.counters().guesses();
+        let busy =
+            (liem_server::petitions::intake::busy(&state) - busy_before).as_secs_f64() / elapsed;
         lat.sort();
         let q = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)];
         out.push(Figure {
@@ -256,6 +266,8 @@ pub async fn run(store: Store, writer_counts: &[usize], seconds: f64) -> Result<
             p50: q(0.50),
             p99: q(0.99),
             per_transaction,
+            from_known_counters: (hits - hits_before, misses - misses_before),
+            busy,
         });
     }
     Ok(out)

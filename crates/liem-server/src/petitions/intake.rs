@@ -105,6 +105,11 @@ pub fn committed(state: &AppState) -> (u64, u64) {
     state.intake.done()
 }
 
+/// Time spent writing groups since start (one group at a time).
+pub fn busy(state: &AppState) -> std::time::Duration {
+    state.intake.busy()
+}
+
 /// Registers a group in one transaction, or each alone when one fails.
 async fn run(store: Store, erased: Vec<Waiting>, counts: Arc<Counts>) {
     let mut group: Vec<(Job, oneshot::Sender<Erased>)> = Vec::with_capacity(erased.len());
@@ -167,7 +172,17 @@ async fn together(
     Ok(tx.commit().await.map(|()| written))
 }
 
+/// One letter in its transaction; once more when its numbers, taken from
+/// the counters this node knew, were found moved (nothing was written).
 async fn alone(store: &Store, job: &Job) -> Answer {
+    let (_, missed) = store.counters().guesses();
+    match alone_once(store, job).await {
+        Err(_) if store.counters().guesses().1 > missed => alone_once(store, job).await,
+        answer => answer,
+    }
+}
+
+async fn alone_once(store: &Store, job: &Job) -> Answer {
     let mut tx = job.permit.begin(store).await?;
     let mut written = write(&mut tx, &[job]).await?;
     tx.commit().await?;
@@ -196,7 +211,7 @@ async fn write(tx: &mut Tx, jobs: &[&Job]) -> AppResult<Vec<Written>> {
     // matters opened for it, created whole here, is digested at commit
     // without reading them again while the group holds the counters.
     tx.capture_rows();
-    let written = write_letters(tx, &entries).await?;
+    let written = write_letters(tx, &entries, true).await?;
     for job in jobs {
         for a in &job.attachments {
             petitions::insert_attachment(tx, job.permit.actor(), a).await?;
@@ -242,7 +257,7 @@ pub async fn register_in_tx(
         book,
         sender_keys: key.of_letter(letter),
     };
-    write_letters(tx, &[entry])
+    write_letters(tx, &[entry], false)
         .await?
         .pop()
         .map(|w| w.reference)
@@ -328,7 +343,7 @@ pub async fn register_group_in_tx(
                 sender_keys: key.of_letter(g.letter),
             })
             .collect();
-        out.extend(write_letters(tx, &entries).await?);
+        out.extend(write_letters(tx, &entries, false).await?);
     }
     Ok(out)
 }
@@ -361,7 +376,16 @@ struct Planned {
 /// matters opened for them in one, their links in one (a sealed identity's
 /// key wraps and a joined matter's link, letter by letter). What was
 /// written, in the order given.
-async fn write_letters(tx: &mut Tx, entries: &[Entry<'_>]) -> AppResult<Vec<Written>> {
+///
+/// With `from_known`, the numbers come from the counters' values this node
+/// last committed, checked in the letters' statement
+/// (`petitions::allocate_references_known`): for a caller that tries again
+/// when the transaction fails.
+async fn write_letters(
+    tx: &mut Tx,
+    entries: &[Entry<'_>],
+    from_known: bool,
+) -> AppResult<Vec<Written>> {
     // Reads first: the reference counters' rows, locked when the numbers
     // are taken, stay locked to the commit.
     let mut plans = Vec::with_capacity(entries.len());
@@ -422,9 +446,12 @@ async fn write_letters(tx: &mut Tx, entries: &[Entry<'_>]) -> AppResult<Vec<Writ
             ]
         })
         .collect();
-    let mut refs = petitions::allocate_references(tx, &wants)
-        .await?
-        .into_iter();
+    let mut refs = if from_known {
+        petitions::allocate_references_known(tx, &wants).await?
+    } else {
+        petitions::allocate_references(tx, &wants).await?
+    }
+    .into_iter();
     let mut numbered = Vec::with_capacity(entries.len());
     for _ in entries {
         let letter_ref = refs

@@ -27,6 +27,7 @@ pub struct Waiting {
 pub struct Counts {
     jobs: AtomicU64,
     groups: AtomicU64,
+    busy_micros: AtomicU64,
 }
 
 impl Counts {
@@ -59,6 +60,12 @@ impl Groups {
     /// Jobs waiting for their group now.
     pub fn waiting(&self) -> usize {
         self.queue.lock().map_or(0, |q| q.len())
+    }
+
+    /// Time spent running groups since start: divided by the time
+    /// elapsed, the share of it the queue was busy.
+    pub fn busy(&self) -> std::time::Duration {
+        std::time::Duration::from_micros(self.counts.busy_micros.load(Ordering::Relaxed))
     }
 
     /// Jobs done since start, and the groups that did them.
@@ -102,7 +109,12 @@ impl Groups {
                 drop(turn);
                 return answer.await.ok();
             }
+            let started = std::time::Instant::now();
             let _ = tokio::spawn(run(group, self.counts.clone())).await;
+            self.counts.busy_micros.fetch_add(
+                u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+                Ordering::Relaxed,
+            );
         }
     }
 }

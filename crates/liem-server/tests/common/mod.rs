@@ -223,6 +223,23 @@ impl App {
         ))
     }
 
+    /// A node with a store of its own on the same database, as another
+    /// process would have: its own known chain head and reference
+    /// counters, its own intake queue.
+    pub async fn node_with_its_own_store(&self) -> (axum::Router, liem_store::Store) {
+        let store = liem_store::Store::open(&self.db.location, liem_store::testing::test_keys())
+            .await
+            .unwrap();
+        let settings = Settings {
+            files_dir: self.files.path().to_owned(),
+            search_dir: Some(self.second.path().join("search-own-store")),
+            max_upload_bytes: 1024 * 1024,
+            ..Default::default()
+        };
+        let router = liem_server::router(AppState::new(store.clone(), &self.key, POLICY, settings));
+        (router, store)
+    }
+
     /// A request through the given node, with this app's users.
     pub async fn call_via(
         &self,
