@@ -34,6 +34,10 @@ pub struct Figure {
     pub from_known_counters: (u64, u64),
     /// The share of the time a group was being written.
     pub busy: f64,
+    /// The mean time a group took, from its start to its commit: with the
+    /// writer busy nearly all the time it sets the rate, and it moves less
+    /// between runs than the rate does.
+    pub per_group: Duration,
 }
 
 /// Durable commits per second of a bare file on the data directory's disk
@@ -268,6 +272,9 @@ pub async fn run(store: Store, writer_counts: &[usize], seconds: f64) -> Result<
             per_transaction,
             from_known_counters: (hits - hits_before, misses - misses_before),
             busy,
+            per_group: Duration::from_secs_f64(
+                busy * elapsed / (txs_after - txs_before).max(1) as f64,
+            ),
         });
     }
     Ok(out)

@@ -1106,7 +1106,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             println!("{what}: bare durable commits/s — file fdatasync {bare_disk:.0}, one-row transactions 1 writer {bare_db_1:.0}, 8 writers {bare_db_8:.0}");
             for f in bench_intake::run(store.clone(), &writers, seconds).await? {
                 println!(
-                    "{what}: {:>2} writers: {:>7.1} letters/s ({} letters, {:.1} a transaction), p50 {:.1} ms, p99 {:.1} ms, {:.0} % of the disk's fdatasync rate, {:.0} % of the bare one-row rate; groups numbered from known counters {}, guesses failed {}; a group being written {:.0} % of the time",
+                    "{what}: {:>2} writers: {:>7.1} letters/s ({} letters, {:.1} a transaction), p50 {:.1} ms, p99 {:.1} ms, {:.0} % of the disk's fdatasync rate, {:.0} % of the bare one-row rate; groups numbered from known counters {}, guesses failed {}; a group being written {:.0} % of the time, {:.2} ms a group",
                     f.writers,
                     f.rate,
                     f.letters,
@@ -1117,7 +1117,8 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     100.0 * f.rate / bare_db_8.max(bare_db_1),
                     f.from_known_counters.0,
                     f.from_known_counters.1,
-                    100.0 * f.busy
+                    100.0 * f.busy,
+                    f.per_group.as_secs_f64() * 1000.0
                 );
             }
             store.close().await;
