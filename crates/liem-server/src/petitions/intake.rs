@@ -105,7 +105,8 @@ pub fn committed(state: &AppState) -> (u64, u64) {
     state.intake.done()
 }
 
-/// Time spent writing groups since start (one group at a time).
+/// Time spent writing groups since start (one group at a time, from its
+/// start to its commit).
 pub fn busy(state: &AppState) -> std::time::Duration {
     state.intake.busy()
 }
@@ -387,7 +388,8 @@ async fn write_letters(
     from_known: bool,
 ) -> AppResult<Vec<Written>> {
     // Reads first: the reference counters' rows, locked when the numbers
-    // are taken, stay locked to the commit.
+    // are taken (or, numbered from the counters known, by the letters'
+    // statement that moves them), stay locked to the commit.
     let mut plans = Vec::with_capacity(entries.len());
     for e in entries {
         let (sealed, dek) = match liem_domain::petition::SealedPayload::of(e.letter) {
