@@ -36,6 +36,22 @@ async fn clerk(app: &common::App) -> liem_store::users::UserRecord {
         .0
 }
 
+/// Letter `i` posted through `router` with the bearer `token` (from a task
+/// of its own, hence no borrowed app): status and body.
+async fn post_letter(router: axum::Router, token: String, i: usize) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/letters")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(letter(i).to_string()))
+        .unwrap();
+    let resp = router.oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+}
+
 async fn letter_creates(app: &common::App) -> i64 {
     let mut c = app.db.store.conn().await.unwrap();
     query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'letter.create'")
@@ -52,19 +68,9 @@ async fn letters_sent_at_once_share_transactions_and_keep_gap_free_references(ap
     for i in 0..n {
         let router = app.router.clone();
         let token = app.tokens["clerk.hni"].clone();
-        tasks.push(tokio::spawn(async move {
-            let req = Request::builder()
-                .method("POST")
-                .uri("/api/v1/letters")
-                .header(header::AUTHORIZATION, format!("Bearer {token}"))
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(letter(i).to_string()))
-                .unwrap();
-            let resp = router.oneshot(req).await.unwrap();
-            let status = resp.status();
-            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
-        }));
+        tasks.push(tokio::spawn(
+            async move { post_letter(router, token, i).await },
+        ));
     }
     let mut refs = Vec::new();
     for t in tasks {
@@ -135,17 +141,7 @@ async fn two_nodes_number_from_the_counters_they_know_and_never_reuse_a_number(a
         tasks.push(tokio::spawn(async move {
             let mut refs = Vec::new();
             for k in 0..5 {
-                let req = Request::builder()
-                    .method("POST")
-                    .uri("/api/v1/letters")
-                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .body(Body::from(letter(100 + w * 10 + k).to_string()))
-                    .unwrap();
-                let resp = node.clone().oneshot(req).await.unwrap();
-                let status = resp.status();
-                let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-                let v: Value = serde_json::from_slice(&bytes).unwrap();
+                let (status, v) = post_letter(node.clone(), token.clone(), 100 + w * 10 + k).await;
                 assert_eq!(status, StatusCode::CREATED, "{v}");
                 refs.push(v["reference"].as_str().unwrap().to_owned());
             }
